@@ -1,0 +1,43 @@
+"""Background work started by the app's lifespan (search outbox worker, need expiry sweep).
+
+Each entry is an async function ``(app, settings) -> None`` that loops until cancelled.
+Nothing here holds state that another process would need: work is claimed from database rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+
+from fupin.settings import Settings
+
+log = logging.getLogger("fupin")
+
+Worker = Callable[[Starlette, Settings], Awaitable[None]]
+
+#: "module:function" of each background loop.
+WORKERS: list[str] = []
+
+
+async def start(app: Starlette, settings: Settings) -> list[asyncio.Task[None]]:
+    tasks = []
+    if settings.env == "test":
+        return tasks
+    for spec in WORKERS:
+        module, func = spec.split(":")
+        worker: Worker = getattr(importlib.import_module(module), func)
+        tasks.append(asyncio.create_task(worker(app, settings), name=spec))
+    return tasks
+
+
+async def stop(app: Starlette, tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

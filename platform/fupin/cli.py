@@ -1,0 +1,225 @@
+"""The `fupin` command: a thin shell over the services (parse, call, print).
+
+Each area adds commands from its own module listed in COMMAND_MODULES (a ``commands`` list).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from fupin.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+COMMAND_MODULES = [
+    "fupin.cli_needs",
+    "fupin.cli_money",
+    "fupin.cli_search",
+    "fupin.cli_reports",
+]
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def run_with_db(settings: Settings, func: Callable[[], Awaitable[T]]) -> T:
+    """Open the database, run one async job, close it again."""
+    from fupin.db import database
+
+    async def main() -> T:
+        async with database(settings):
+            return await func()
+
+    return asyncio.run(main())
+
+
+@click.group(help="Fupin 扶贫社会参与平台 — command line. Configuration comes from FUPIN_* variables.")
+@click.version_option(package_name="fupin")
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the web application (uvicorn).")
+@click.option("--host", default=None, help="Address to listen on [FUPIN_HOST, 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="Port [FUPIN_PORT, 8000].")
+@click.option("--workers", default=1, show_default=True, help="Processes (PostgreSQL only).")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    import uvicorn
+
+    settings = load_settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("several workers need PostgreSQL; the SQLite default is single-process")
+    uvicorn.run(
+        "fupin.app:asgi",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.command(help="Apply database migrations (creates the schema on a new database).")
+def migrate() -> None:
+
+    settings = load_settings()
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            click.echo(f"  applied {app_label}.{name}")
+
+    asyncio.run(_migrate(settings, progress))
+    click.echo("database is up to date")
+
+
+async def _migrate(settings: Settings, progress: Any) -> None:
+    from tortoise import Tortoise
+
+    from fupin.db import run_migrations
+
+    try:
+        await run_migrations(settings, progress=progress)
+    finally:
+        await Tortoise.close_connections()
+
+
+@main.group(help="Reference data (regions, poverty counties, cooperation pairs).")
+def data() -> None:
+    pass
+
+
+@data.command("load", help="Load data/ into the database (idempotent); prints the counts.")
+def data_load() -> None:
+    from fupin.importers.reference import load_all
+
+    settings = load_settings()
+    with click.progressbar(length=44565, label="regions") as bar:
+
+        def tick(stage: str, n: int) -> None:
+            bar.update(n)
+
+        counts = run_with_db(settings, lambda: load_all(settings.data_dir, tick))
+    click.echo(
+        f"provinces {counts.provinces}, prefectures {counts.prefectures}, "
+        f"counties {counts.counties} (2,845 GB/T 2260 + 1 NBS-coded unit), townships {counts.townships}"
+    )
+    click.echo(
+        f"poverty counties: {counts.poverty_county_rows} listed, {counts.poverty_counties} distinct codes "
+        f"(two listed units merged into 茫崖市 632803); special-area counties {counts.special_area_counties}"
+    )
+    click.echo(
+        f"pairs: {counts.pairs_east_west} east–west, {counts.pairs_designated} designated; "
+        f"new regions {counts.regions_created}, new helper participants {counts.participants_created}"
+    )
+
+
+def print_logins(result: Any) -> None:
+    from fupin.importers.demo import DEMO_PASSWORD
+
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for login in result.logins:
+        click.echo(f"  {login.role:<20} {login.username:<10} {login.scope}")
+
+
+@main.command(help="Load demo participants, one login per role, and demo needs (idempotent).")
+@click.option("--needs", "needs", default=2000, show_default=True, help="Number of demo needs.")
+def demo(needs: int) -> None:
+    from fupin.importers.demo import load_demo
+
+    settings = load_settings()
+    try:
+        result = run_with_db(settings, lambda: load_demo(settings, needs=needs))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"participants created {result.participants_created}, users created {result.users_created}")
+    for key, value in result.extra.items():
+        click.echo(f"{key}: {value}")
+    print_logins(result)
+
+
+@main.command(help="First run: migrate, load reference and demo data, then serve.")
+@click.option("--needs", "needs", default=2000, show_default=True)
+@click.pass_context
+def quickstart(ctx: click.Context, needs: int) -> None:
+    ctx.invoke(migrate)
+    ctx.invoke(data_load)
+    ctx.invoke(demo, needs=needs)
+    settings = load_settings()
+    click.echo(f"\nFupin is starting at http://{settings.host}:{settings.port}/")
+    ctx.invoke(serve)
+
+
+@main.group(help="User accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Create a user account (the password is asked for).")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(
+    ["national_admin", "province_office", "county_officer", "village_worker", "participant_member", "auditor"]))
+@click.option("--region", "region_code", default=None, help="Region code for office roles.")
+@click.option("--participant", "participant_id", type=int, default=None, help="Participant id for members.")
+@click.option("--display-name", default="")
+@click.password_option()
+def users_create(username: str, role: str, region_code: str | None, participant_id: int | None,
+                 display_name: str, password: str) -> None:
+    from fupin.domain import accounts
+    from fupin.errors import FupinError
+
+    settings = load_settings()
+    try:
+        user = run_with_db(settings, lambda: accounts.create_user(
+            actor=None, username=username, password=password, role=role, display_name=display_name,
+            region_code=region_code, participant_id=participant_id))
+    except FupinError as exc:
+        raise click.ClickException(f"{exc.field or ''}: {exc.message}") from exc
+    click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+
+
+@users.command("token", help="Create an API token for a user (shown once).")
+@click.option("--username", required=True)
+@click.option("--name", default="cli")
+def users_token(username: str, name: str) -> None:
+    from fupin.domain import accounts
+    from fupin.models.accounts import User
+
+    settings = load_settings()
+
+    async def job() -> str:
+        user = await User.get_or_none(username=username)
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        return await accounts.create_api_token(user=user, name=name)
+
+    click.echo(run_with_db(settings, job))
+
+
+def _register_area_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # that area has no commands yet
+            raise
+        for command in getattr(module, "commands", []):
+            main.add_command(command)
+
+
+_register_area_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Database configuration, connection lifecycle and the transaction helper.
+
+SQLite write transactions start with ``BEGIN IMMEDIATE``: with Tortoise's default deferred
+``BEGIN`` a read-then-write transaction in a second process fails with "database is locked"
+instead of waiting (TECH.md §4: 66–76 % failures with 4 processes; 0 % with IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.backends.sqlite import client as sqlite_client
+from tortoise.exceptions import TransactionManagementError
+from tortoise.transactions import in_transaction
+
+from fupin.models import MODEL_MODULES
+from fupin.settings import Settings
+
+
+async def _begin_immediate(self: sqlite_client.SqliteTransactionWrapper) -> None:
+    try:
+        await self._connection.commit()
+        await self._connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:  # pragma: no cover - mirrors Tortoise's own handling
+        raise TransactionManagementError(exc) from exc
+
+
+sqlite_client.SqliteTransactionWrapper.begin = _begin_immediate  # type: ignore[method-assign]
+
+
+def connection_url(database_url: str) -> str:
+    if database_url.startswith("sqlite://"):
+        path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+        if path not in (":memory:", ""):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Wait for other writers instead of failing at once (multi-process embedded mode).
+        if "busy_timeout" not in database_url:
+            sep = "&" if "?" in database_url else "?"
+            return f"{database_url}{sep}journal_mode=WAL&busy_timeout=10000&foreign_keys=ON"
+        return database_url
+    if database_url.startswith("postgresql://"):
+        return "postgres://" + database_url.removeprefix("postgresql://")
+    return database_url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": connection_url(settings.database_url)},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "fupin.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def open_database(settings: Settings, *, generate_schemas: bool = False) -> None:
+    # Tortoise caches prepared INSERT/DELETE SQL per connection *name*; a process that opens
+    # SQLite and later PostgreSQL under the name "default" (the test suite) would reuse SQL
+    # with the wrong placeholders, so start every opening with an empty cache.
+    EXECUTOR_CACHE.clear()
+    await Tortoise.init(config=tortoise_config(settings))
+    if generate_schemas:
+        await Tortoise.generate_schemas(safe=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def database(settings: Settings, *, generate_schemas: bool = False) -> AsyncIterator[None]:
+    await open_database(settings, generate_schemas=generate_schemas)
+    try:
+        yield
+    finally:
+        await close_database()
+
+
+async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
+    """Apply the migrations in fupin/migrations (Tortoise's built-in migration engine)."""
+    from tortoise.migrations.api.migrate import migrate
+
+    await migrate(config=tortoise_config(settings), progress=progress)
+
+
+def transaction() -> Any:
+    """One explicit transaction for a use case: money, ledger, audit and outbox rows together."""
+    return in_transaction("default")

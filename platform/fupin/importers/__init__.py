@@ -1,0 +1,1 @@
+"""Loaders for reference data, demo data and bulk imports."""

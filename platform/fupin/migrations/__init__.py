@@ -1,0 +1,1 @@
+"""Schema migrations (Tortoise ORM built-in engine); run with `fupin migrate`."""

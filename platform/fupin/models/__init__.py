@@ -1,0 +1,12 @@
+"""Tortoise models, one module per aggregate. Imported by domain code only (never by handlers)."""
+
+#: Every module that defines models; Tortoise and the migration tool read this list.
+MODEL_MODULES: list[str] = [
+    "fupin.models.regions",
+    "fupin.models.participants",
+    "fupin.models.accounts",
+    "fupin.models.pairs",
+    "fupin.models.audit",
+    "fupin.models.needs",
+    "fupin.models.search",
+]

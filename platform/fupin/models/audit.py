@@ -1,0 +1,26 @@
+"""The audit log: every write by a user, with before/after (BRIEF §3.10)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditLog(Model):
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
+    )
+    #: Username at the time (kept even if the account is later removed), or "system"/"cli".
+    actor_label = fields.CharField(max_length=64, default="")
+    action = fields.CharField(max_length=64, db_index=True)
+    object_type = fields.CharField(max_length=32, db_index=True)
+    object_id = fields.CharField(max_length=64, default="", db_index=True)
+    before = fields.JSONField(null=True)
+    after = fields.JSONField(null=True)
+    ip = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "audit_log"
+        ordering = ["-id"]

@@ -1,0 +1,127 @@
+"""Village needs, their in-kind items, attachments and history (BRIEF §3.4)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+NEED_STATES = (
+    "draft",
+    "submitted",
+    "returned",
+    "published",
+    "funded",
+    "in_progress",
+    "completed",
+    "closed",
+    "withdrawn",
+    "expired",
+)
+#: States in which a need is visible to the public (a county officer has published it).
+PUBLIC_STATES = ("published", "funded", "in_progress", "completed", "closed")
+
+
+class Need(Model):
+    id = fields.IntField(primary_key=True)
+    #: The village (or the county, for county-wide projects) the need belongs to.
+    region: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Region", related_name="needs", on_delete=fields.RESTRICT
+    )
+    #: Denormalised county and province codes: scope checks and filters without joins.
+    county_code = fields.CharField(max_length=12, db_index=True)
+    province_code = fields.CharField(max_length=12, db_index=True)
+    category = fields.CharField(max_length=20, db_index=True)
+    title = fields.CharField(max_length=120)
+    description = fields.TextField()
+    #: Money target in fen (0 when the need is in kind only).
+    target_fen = fields.BigIntField(default=0)
+    beneficiary_households = fields.IntField(default=0)
+    beneficiary_people = fields.IntField(default=0)
+    deadline = fields.DateField(db_index=True)
+    state = fields.CharField(max_length=12, default="draft", db_default="draft", db_index=True)
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="drafted_needs", null=True, on_delete=fields.SET_NULL
+    )
+    published_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="published_needs", null=True, on_delete=fields.SET_NULL
+    )
+    published_at = fields.DatetimeField(null=True, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    #: Sum of active pledges and of confirmed donations, in fen. Maintained by the money
+    #: services in the same transaction as every pledge/donation event (the conditional
+    #: UPDATE on pledged_fen is what prevents over-pledging, TECH.md §4); a reconciliation
+    #: check recomputes both from the money records.
+    pledged_fen = fields.BigIntField(default=0, db_default=0)
+    received_fen = fields.BigIntField(default=0, db_default=0)
+    is_demo = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "need"
+        ordering = ["-id"]
+
+    @property
+    def open_fen(self) -> int:
+        return max(self.target_fen - self.pledged_fen, 0)
+
+
+class NeedItem(Model):
+    """An in-kind item a need asks for (name, quantity, unit, unit value)."""
+
+    id = fields.IntField(primary_key=True)
+    need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
+        "models.Need", related_name="items", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=64)
+    quantity = fields.IntField()
+    unit = fields.CharField(max_length=16)
+    unit_value_fen = fields.BigIntField()
+
+    class Meta:
+        table = "need_item"
+        ordering = ["id"]
+
+
+class Attachment(Model):
+    """A photo or PDF stored under its content hash; type decided from content, not name."""
+
+    id = fields.IntField(primary_key=True)
+    need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
+        "models.Need", related_name="attachments", on_delete=fields.CASCADE
+    )
+    #: photo | budget | evidence | receipt_confirmation
+    purpose = fields.CharField(max_length=24, default="photo")
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    content_type = fields.CharField(max_length=64)
+    size = fields.IntField()
+    original_name = fields.CharField(max_length=255, default="")
+    uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="attachments", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "attachment"
+        ordering = ["id"]
+
+
+class NeedEvent(Model):
+    """One transition of a need: who, when, from which state to which, and why."""
+
+    id = fields.BigIntField(primary_key=True)
+    need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
+        "models.Need", related_name="events", on_delete=fields.CASCADE
+    )
+    action = fields.CharField(max_length=24)
+    from_state = fields.CharField(max_length=12, default="")
+    to_state = fields.CharField(max_length=12)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="need_events", null=True, on_delete=fields.SET_NULL
+    )
+    actor_label = fields.CharField(max_length=64, default="")
+    reason = fields.TextField(default="")
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "need_event"
+        ordering = ["id"]

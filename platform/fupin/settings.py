@@ -1,0 +1,163 @@
+"""All configuration, read from environment variables only (BRIEF §4.2).
+
+No other module reads ``os.environ``. ``Settings.from_env`` is called once by the CLI or the ASGI
+entry point and the frozen object is passed to whatever needs it, so a test can build a second
+app with other settings. Every variable is documented in README.md (a test checks that).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fupin import REPO_ROOT
+
+DEV_SECRET = "dev-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+class Secret(str):
+    """A string whose repr hides the value, so tracebacks and logs never show secrets."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+def _default_sqlite_url() -> str:
+    return f"sqlite://{REPO_ROOT / 'var' / 'fupin.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: FUPIN_ENV: development | test | production. Production refuses unsafe defaults.
+    env: str = "development"
+    #: FUPIN_DATABASE_URL: sqlite://PATH (embedded default) or postgres://user:pw@host:port/db.
+    database_url: str = field(default_factory=_default_sqlite_url)
+    #: FUPIN_SECRET_KEY: signs sessions and CSRF tokens, peppers ID-number hashes (≥ 32 chars).
+    secret_key: Secret = Secret(DEV_SECRET)
+    #: FUPIN_MEILI_URL: Meilisearch base URL; empty means the embedded search engine.
+    meili_url: str = ""
+    #: FUPIN_MEILI_KEY: Meilisearch API key.
+    meili_key: Secret = Secret("")
+    #: FUPIN_VAR_DIR: where the SQLite file, search index and attachments live.
+    var_dir: Path = REPO_ROOT / "var"
+    #: FUPIN_DATA_DIR: the reference data shipped with the repository.
+    data_dir: Path = REPO_ROOT / "data"
+    #: FUPIN_HOST / FUPIN_PORT: where `fupin serve` listens.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: FUPIN_BASE_URL: public address, used in feeds and printed receipts.
+    base_url: str = "http://127.0.0.1:8000"
+    #: FUPIN_LOGIN_MAX_FAILURES / FUPIN_LOGIN_WINDOW_SECONDS: login rate limit per account and IP.
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    #: FUPIN_SEARCH_WORKER: run the search outbox worker inside the web process (embedded mode).
+    search_worker: bool = True
+    #: FUPIN_MAX_UPLOAD_BYTES: largest accepted attachment.
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def search_dir(self) -> Path:
+        return self.var_dir / "search"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.var_dir / "attachments"
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def validate(self) -> Settings:
+        if self.env not in ENVIRONMENTS:
+            raise SettingsError(f"FUPIN_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
+        if not (self.database_url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://"))):
+            raise SettingsError("FUPIN_DATABASE_URL must start with sqlite:// or postgres://")
+        weak = self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+        if self.is_production and weak:
+            raise SettingsError(
+                    f"FUPIN_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                    "characters in production (the development default is refused)"
+                )
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        var_dir = Path(env.get("FUPIN_VAR_DIR", str(defaults.var_dir)))
+        database_url = env.get("FUPIN_DATABASE_URL") or env.get("DATABASE_URL") or (
+            f"sqlite://{var_dir / 'fupin.sqlite3'}"
+        )
+
+        def integer(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+        def boolean(name: str, default: bool) -> bool:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+        port = integer("FUPIN_PORT", defaults.port)
+        host = env.get("FUPIN_HOST", defaults.host)
+        return cls(
+            env=env.get("FUPIN_ENV", defaults.env),
+            database_url=database_url,
+            secret_key=Secret(env.get("FUPIN_SECRET_KEY", DEV_SECRET)),
+            meili_url=env.get("FUPIN_MEILI_URL") or env.get("MEILI_URL", ""),
+            meili_key=Secret(env.get("FUPIN_MEILI_KEY", "")),
+            var_dir=var_dir,
+            data_dir=Path(env.get("FUPIN_DATA_DIR", str(defaults.data_dir))),
+            host=host,
+            port=port,
+            base_url=env.get("FUPIN_BASE_URL", f"http://{host}:{port}"),
+            login_max_failures=integer("FUPIN_LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            login_window_seconds=integer("FUPIN_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
+            search_worker=boolean("FUPIN_SEARCH_WORKER", defaults.search_worker),
+            max_upload_bytes=integer("FUPIN_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+        ).validate()
+
+
+#: Environment variables and what they set (README and a test keep them in step).
+ENV_VARS = {
+    "FUPIN_ENV": "env",
+    "FUPIN_DATABASE_URL": "database_url",
+    "FUPIN_SECRET_KEY": "secret_key",
+    "FUPIN_MEILI_URL": "meili_url",
+    "FUPIN_MEILI_KEY": "meili_key",
+    "FUPIN_VAR_DIR": "var_dir",
+    "FUPIN_DATA_DIR": "data_dir",
+    "FUPIN_HOST": "host",
+    "FUPIN_PORT": "port",
+    "FUPIN_BASE_URL": "base_url",
+    "FUPIN_LOGIN_MAX_FAILURES": "login_max_failures",
+    "FUPIN_LOGIN_WINDOW_SECONDS": "login_window_seconds",
+    "FUPIN_SEARCH_WORKER": "search_worker",
+    "FUPIN_MAX_UPLOAD_BYTES": "max_upload_bytes",
+}

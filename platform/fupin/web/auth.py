@@ -1,0 +1,58 @@
+"""Login and logout with a signed session cookie; login is rate-limited in the domain."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.domain import accounts
+from fupin.errors import NotAuthenticated, RateLimited
+from fupin.i18n import _
+from fupin.web.common import client_ip, read_form, redirect, render
+
+
+def _safe_next(value: object) -> str:
+    text = value if isinstance(value, str) else "/"
+    return text if text.startswith("/") and not text.startswith("//") else "/"
+
+
+async def login_page(request: Request) -> Response:
+    return render(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
+
+
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    settings = request.app.state.settings
+    next_url = _safe_next(form.get("next", "/"))
+    try:
+        user = await accounts.authenticate(
+            username=str(form.get("username", "")),
+            password=str(form.get("password", "")),
+            ip=client_ip(request),
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+    except (NotAuthenticated, RateLimited) as exc:
+        return render(
+            request,
+            "login.html",
+            {"error": exc.message, "next": next_url, "username": form.get("username", "")},
+            status_code=exc.status,
+        )
+    request.session.clear()  # new session on login (no fixation)
+    request.session["user_id"] = user.id
+    return redirect(request, next_url, flash=_("欢迎，%(name)s。", name=user.display_name))
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    request.session.clear()
+    return redirect(request, "/", flash=_("您已退出登录。"))
+
+
+routes = [
+    Route("/login", login_page, methods=["GET"], name="login"),
+    Route("/login", login, methods=["POST"], name="login_post"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+]

@@ -1,0 +1,5 @@
+"""Placeholder: filled by the matching work."""
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,5 @@
+"""Placeholder: filled by the needs work."""
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
