@@ -9,4 +9,5 @@ MODEL_MODULES: list[str] = [
     "fupin.models.audit",
     "fupin.models.needs",
     "fupin.models.search",
+    "fupin.models.ledger",
 ]
