@@ -207,6 +207,39 @@ def users_token(username: str, name: str) -> None:
     click.echo(run_with_db(settings, job))
 
 
+@main.group(help="Translation catalogues (Chinese source, English catalogue).")
+def i18n() -> None:
+    pass
+
+
+@i18n.command("update", help="Extract strings from code and templates into the English .po file.")
+def i18n_update() -> None:
+    from fupin import i18n_tools
+
+    catalog = i18n_tools.update("en")
+    click.echo(f"{len(catalog)} messages; untranslated: {len(i18n_tools.missing('en'))}")
+
+
+@i18n.command("compile", help="Compile the .po catalogue to the .mo file the app loads.")
+def i18n_compile() -> None:
+    from fupin import i18n_tools
+
+    i18n_tools.compile_catalog("en")
+    click.echo("compiled")
+
+
+@i18n.command("check", help="Fail when a string has no English translation.")
+def i18n_check() -> None:
+    from fupin import i18n_tools
+
+    missing = i18n_tools.missing("en")
+    for message in missing[:50]:
+        click.echo(f"untranslated: {message}")
+    if missing:
+        raise click.ClickException(f"{len(missing)} untranslated strings")
+    click.echo("all strings translated")
+
+
 def _register_area_commands() -> None:
     for name in COMMAND_MODULES:
         try:

@@ -1,6 +1,6 @@
 """Tortoise models, one module per aggregate. Imported by domain code only (never by handlers)."""
 
-#: Every module that defines models; Tortoise and the migration tool read this list.
+# Every module that defines models; Tortoise and the migration tool read this list.
 MODEL_MODULES: list[str] = [
     "fupin.models.regions",
     "fupin.models.participants",

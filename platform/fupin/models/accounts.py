@@ -19,14 +19,14 @@ class User(Model):
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=64, default="")
-    #: Argon2id hash (memory-hard), never the password.
+    # Argon2id hash (memory-hard), never the password.
     password_hash = fields.CharField(max_length=255)
     role = fields.CharField(max_length=24, db_index=True)
-    #: Scope of office roles: the province, county or village the user acts for.
+    # Scope of office roles: the province, county or village the user acts for.
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Region", related_name="users", null=True, on_delete=fields.RESTRICT
     )
-    #: Scope of participant members: the organisation or individual they act for.
+    # Scope of participant members: the organisation or individual they act for.
     participant: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Participant", related_name="members", null=True, on_delete=fields.RESTRICT
     )
@@ -43,7 +43,7 @@ class User(Model):
 
 
 class ApiToken(Model):
-    """Per-user bearer token for the JSON API; only its SHA-256 is stored."""
+    """Per-user bearer token for the JSON API: only its SHA-256 is stored."""
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -13,7 +13,7 @@ class LedgerEntry(Model):
     at = fields.CharField(max_length=20, db_index=True)  # YYYY-MM-DDTHH:MM:SSZ
     kind = fields.CharField(max_length=32, db_index=True)
     subject = fields.CharField(max_length=160, db_index=True)
-    #: Canonical JSON of the public payload (personal fields replaced by commitments).
+    # Canonical JSON of the public payload (personal fields replaced by commitments).
     payload_json = fields.TextField()
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64, unique=True)

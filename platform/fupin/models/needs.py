@@ -17,23 +17,23 @@ NEED_STATES = (
     "withdrawn",
     "expired",
 )
-#: States in which a need is visible to the public (a county officer has published it).
+# States in which a need is visible to the public (a county officer has published it).
 PUBLIC_STATES = ("published", "funded", "in_progress", "completed", "closed")
 
 
 class Need(Model):
     id = fields.IntField(primary_key=True)
-    #: The village (or the county, for county-wide projects) the need belongs to.
+    # The village (or the county, for county-wide projects) the need belongs to.
     region: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Region", related_name="needs", on_delete=fields.RESTRICT
     )
-    #: Denormalised county and province codes: scope checks and filters without joins.
+    # Denormalised county and province codes: scope checks and filters without joins.
     county_code = fields.CharField(max_length=12, db_index=True)
     province_code = fields.CharField(max_length=12, db_index=True)
     category = fields.CharField(max_length=20, db_index=True)
     title = fields.CharField(max_length=120)
     description = fields.TextField()
-    #: Money target in fen (0 when the need is in kind only).
+    # Money target in fen (0 when the need is in kind only).
     target_fen = fields.BigIntField(default=0)
     beneficiary_households = fields.IntField(default=0)
     beneficiary_people = fields.IntField(default=0)
@@ -48,10 +48,10 @@ class Need(Model):
     published_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
-    #: Sum of active pledges and of confirmed donations, in fen. Maintained by the money
-    #: services in the same transaction as every pledge/donation event (the conditional
-    #: UPDATE on pledged_fen is what prevents over-pledging, TECH.md §4); a reconciliation
-    #: check recomputes both from the money records.
+    # Sum of active pledges and of confirmed donations, in fen. Maintained by the money
+    # services in the same transaction as every pledge/donation event (the conditional
+    # UPDATE on pledged_fen is what prevents over-pledging, TECH.md §4); a reconciliation
+    # check recomputes both from the money records.
     pledged_fen = fields.BigIntField(default=0, db_default=0)
     received_fen = fields.BigIntField(default=0, db_default=0)
     is_demo = fields.BooleanField(default=False)
@@ -83,13 +83,13 @@ class NeedItem(Model):
 
 
 class Attachment(Model):
-    """A photo or PDF stored under its content hash; type decided from content, not name."""
+    """A photo or PDF stored under its content hash, its type decided from content, not name."""
 
     id = fields.IntField(primary_key=True)
     need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
         "models.Need", related_name="attachments", on_delete=fields.CASCADE
     )
-    #: photo | budget | evidence | receipt_confirmation
+    # photo | budget | evidence | receipt_confirmation
     purpose = fields.CharField(max_length=24, default="photo")
     sha256 = fields.CharField(max_length=64, db_index=True)
     content_type = fields.CharField(max_length=64)

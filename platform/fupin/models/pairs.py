@@ -18,14 +18,14 @@ class Pair(Model):
         "models.Region", related_name="helping_pairs", on_delete=fields.RESTRICT
     )
     start_year = fields.SmallIntField()
-    #: Last year in force; None while in force.
+    # Last year in force; None while in force.
     end_year = fields.SmallIntField(null=True)
-    #: The period of the list that states the pair (e.g. "2016-2020").
+    # The period of the list that states the pair (e.g. "2016-2020").
     period = fields.CharField(max_length=16, default="")
-    #: Source ids / addresses and the verification note from the data files.
+    # Source ids / addresses and the verification note from the data files.
     source = fields.TextField(default="")
     verification = fields.CharField(max_length=64, default="")
-    #: Re-drawn pairs keep history: the pair this one replaced.
+    # Re-drawn pairs keep history: the pair this one replaced.
     replaces: fields.ForeignKeyNullableRelation[Pair] = fields.ForeignKeyField(
         "models.Pair", related_name="replaced_by", null=True, on_delete=fields.SET_NULL
     )
