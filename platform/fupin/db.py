@@ -69,7 +69,9 @@ async def open_database(settings: Settings, *, generate_schemas: bool = False) -
     # SQLite and later PostgreSQL under the name "default" (the test suite) would reuse SQL
     # with the wrong placeholders, so start every opening with an empty cache.
     EXECUTOR_CACHE.clear()
-    await Tortoise.init(config=tortoise_config(settings))
+    # Requests run in other tasks than the lifespan that opened the ORM, so they need the
+    # global context fallback (Tortoise 1.x; TECH.md §5).
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     if generate_schemas:
         await Tortoise.generate_schemas(safe=True)
 
