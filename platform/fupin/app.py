@@ -75,7 +75,7 @@ def create_app(
             await open_database(settings, generate_schemas=generate_schemas)
         from fupin import background
 
-        tasks = await background.start(app, settings)
+        tasks = await background.start(app, settings) if settings.search_worker else []
         try:
             yield
         finally:

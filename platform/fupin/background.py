@@ -24,8 +24,10 @@ Worker = Callable[[Starlette, Settings], Awaitable[None]]
 WORKERS: list[str] = []
 
 
-async def start(app: Starlette, settings: Settings) -> list[asyncio.Task[None]]:
-    tasks = []
+async def start(app: Starlette | None, settings: Settings) -> list[asyncio.Task[None]]:
+    """Start every loop. The web process runs them unless FUPIN_SEARCH_WORKER is false (then a
+    separate `fupin worker` process does); tests start none."""
+    tasks: list[asyncio.Task[None]] = []
     if settings.env == "test":
         return tasks
     for spec in WORKERS:
@@ -35,7 +37,7 @@ async def start(app: Starlette, settings: Settings) -> list[asyncio.Task[None]]:
     return tasks
 
 
-async def stop(app: Starlette, tasks: list[asyncio.Task[None]]) -> None:
+async def stop(app: Starlette | None, tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
     for task in tasks:

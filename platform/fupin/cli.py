@@ -94,6 +94,29 @@ async def _migrate(settings: Settings, progress: Any) -> None:
         await Tortoise.close_connections()
 
 
+@main.command(help="Run the background workers (search outbox, need expiry, pledge lapse) until stopped.")
+def worker() -> None:
+    import signal
+
+    from fupin import background
+    from fupin.db import database
+
+    settings = load_settings()
+
+    async def run() -> None:
+        async with database(settings):
+            tasks = await background.start(None, settings)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            click.echo(f"worker running {len(tasks)} loop(s); stop with Ctrl-C")
+            await stop.wait()
+            await background.stop(None, tasks)
+
+    asyncio.run(run())
+
+
 @main.group(help="Reference data (regions, poverty counties, cooperation pairs).")
 def data() -> None:
     pass
