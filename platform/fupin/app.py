@@ -30,6 +30,7 @@ log = logging.getLogger("fupin")
 WEB_MODULES = [
     "fupin.web.home",
     "fupin.web.auth",
+    "fupin.web.account",
     "fupin.web.regions",
     "fupin.web.participants",
     "fupin.web.pairs",

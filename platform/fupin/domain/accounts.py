@@ -107,9 +107,19 @@ async def create_api_token(*, user: User, name: str = "") -> str:
     return token
 
 
+async def revoke_api_token(*, token: ApiToken, actor: Actor) -> None:
+    async with transaction():
+        token.revoked_at = datetime.now(UTC)
+        await token.save(update_fields=["revoked_at"])
+        await audit.record(
+            actor=actor, action="api_token.revoke", object_type="api_token", object_id=token.id,
+            before={"revoked_at": None}, after={"revoked_at": token.revoked_at},
+        )
+
+
 async def user_for_token(token: str) -> User | None:
     row = await ApiToken.get_or_none(
-        token_hash=_token_hash(token), revoked_at=None
+        token_hash=_token_hash(token), revoked_at__isnull=True
     ).prefetch_related("user")
     if row is None or not row.user.is_active:
         return None

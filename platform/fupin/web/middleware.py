@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fupin import i18n
+from fupin.api.errors import plain_error
 from fupin.domain import accounts
 from fupin.models.accounts import User
 
@@ -60,7 +61,14 @@ class RequestContextMiddleware:
             bearer = _bearer(scope)
             if bearer:
                 user = await accounts.user_for_token(bearer)
-                state["auth"] = "token" if user else "bad_token"
+                if user is None:
+                    # A presented credential that is wrong is refused everywhere, even on
+                    # public routes, so a revoked token never silently "works".
+                    response = plain_error(401, "not_authenticated", i18n._("API 令牌无效或已被撤销。"))
+                    response.headers["WWW-Authenticate"] = "Bearer"
+                    await response(scope, receive, send)
+                    return
+                state["auth"] = "token"
             else:
                 session = scope.get("session") or {}
                 user_id = session.get("user_id")
