@@ -15,6 +15,8 @@ LANG_COOKIE = "fupin_lang"
 
 
 def _locale_for(scope: Scope) -> str:
+    """Chinese first: English only when asked for (?lang=en or the switch's cookie), never
+    guessed from the browser, so county offices get the same pages whatever their browser."""
     query = scope.get("query_string", b"").decode("latin-1")
     for part in query.split("&"):
         if part.startswith("lang="):
@@ -30,10 +32,6 @@ def _locale_for(scope: Scope) -> str:
                 continue
             if LANG_COOKIE in cookie and cookie[LANG_COOKIE].value in i18n.SUPPORTED_LOCALES:
                 return cookie[LANG_COOKIE].value
-        if name == b"accept-language":
-            accept = value.decode("latin-1").lower()
-            if accept.startswith("en"):
-                return "en"
     return i18n.DEFAULT_LOCALE
 
 
