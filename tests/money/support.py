@@ -1,0 +1,114 @@
+"""Builders for the money tests: published needs, recipient organisations, acting users.
+
+Needs are created as rows in the state the test needs (the needs lifecycle has its own tests);
+everything about money goes through the money services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from fupin.domain import accounts, donations, pledges
+from fupin.domain.policy import Actor
+from fupin.models.money import RecipientOrg
+from fupin.models.needs import Need
+from fupin.models.participants import Participant
+from fupin.models.regions import Region
+from tests.support.world import World, make_user, valid_uscc
+
+YUAN = 100
+WAN = 10_000 * YUAN
+TODAY = pledges.today_cn()
+DUE = TODAY + timedelta(days=60)
+
+
+async def make_need(
+    region: Region,
+    *,
+    target_fen: int = 100 * WAN,
+    state: str = "published",
+    title: str = "村道硬化工程",
+) -> Need:
+    return await Need.create(
+        region_id=region.code,
+        county_code=region.county_code or region.code,
+        province_code=region.province_code,
+        category="roads",
+        title=title,
+        description="测试需求",
+        target_fen=target_fen,
+        deadline=TODAY + timedelta(days=90),
+        state=state,
+    )
+
+
+@dataclass
+class Money:
+    """A published need in 广南县 (a poverty county), its county government as recipient, a
+    qualified foundation, and actors for the donor, the county officer and the foundation."""
+
+    world: World
+    need: Need
+    county_gov: RecipientOrg
+    foundation: RecipientOrg
+    donor: Actor
+    other_donor: Actor
+    officer: Actor
+    other_officer: Actor
+    foundation_member: Actor
+    extra: dict[str, Any]
+
+
+async def actor(world: World, key: str) -> Actor:
+    return await accounts.actor_for(world.users[key])
+
+
+async def build_money(world: World, *, target_fen: int = 100 * WAN) -> Money:
+    need = await make_need(world.village, target_fen=target_fen)
+    county_gov = await donations.create_recipient_org(
+        actor=None, kind="government", name="广南县人民政府", code="GOV532627", region_code="532627"
+    )
+    fund_participant = await Participant.create(
+        kind="social_org",
+        name="测试公益基金会",
+        uscc=valid_uscc("53530000MJ0999999"),
+        region_id="530000",
+    )
+    foundation = await donations.create_recipient_org(
+        actor=None,
+        kind="qualified_org",
+        name="测试公益基金会",
+        uscc=fund_participant.uscc or "",
+        region_code="530000",
+        participant_id=fund_participant.id,
+    )
+    await donations.add_qualification(
+        actor=None,
+        org_id=foundation.id,
+        start_year=TODAY.year - 1,
+        end_year=TODAY.year + 1,
+        list_reference="测试名单",
+    )
+    member = await make_user("participant_member", "fund_member", participant=fund_participant.id)
+    return Money(
+        world=world,
+        need=need,
+        county_gov=county_gov,
+        foundation=foundation,
+        donor=await actor(world, "participant_member"),
+        other_donor=await actor(world, "other_participant_member"),
+        officer=await actor(world, "county_officer"),
+        other_officer=await actor(world, "other_county_officer"),
+        foundation_member=await accounts.actor_for(member),
+        extra={},
+    )
+
+
+async def fresh(need: Need) -> Need:
+    return await Need.get(id=need.id)
+
+
+def days(n: int) -> date:
+    return TODAY + timedelta(days=n)
