@@ -48,9 +48,12 @@ class LoadCounts:
 
 
 async def _bulk_upsert_regions(regions: list[Region], progress: Progress | None, stage: str) -> int:
-    existing = set(
-        await Region.filter(code__in=[r.code for r in regions]).values_list("code", flat=True)
-    )
+    codes = [r.code for r in regions]
+    existing: set[str] = set()
+    # Chunked: PostgreSQL takes at most 32,767 parameters per statement.
+    for start in range(0, len(codes), 5000):
+        chunk_codes = codes[start : start + 5000]
+        existing.update(await Region.filter(code__in=chunk_codes).values_list("code", flat=True))
     new = [r for r in regions if r.code not in existing]
     for start in range(0, len(new), 1000):
         chunk = new[start : start + 1000]

@@ -159,7 +159,7 @@ class PledgeEvent(Model):
 
 
 class Instalment(Model):
-    """One part of a pledge's payment schedule; the amounts add up to the pledge amount."""
+    """One part of a pledge's payment schedule: the amounts add up to the pledge amount."""
 
     id = fields.IntField(primary_key=True)
     pledge: fields.ForeignKeyRelation[Pledge] = fields.ForeignKeyField(

@@ -22,8 +22,8 @@ def yuan(fen: int | None, *, symbol: bool = True) -> str:
         return ""
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
-    text = f"{sign}{format_decimal(whole, locale='zh_CN')}.{cents:02d}"
-    return f"¥{text}" if symbol else text
+    text = f"{format_decimal(whole, locale='zh_CN')}.{cents:02d}"
+    return f"{sign}¥{text}" if symbol else f"{sign}{text}"
 
 
 def wan(fen: int | None) -> str:
