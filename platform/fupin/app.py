@@ -75,12 +75,18 @@ def create_app(
         if manage_database:
             await open_database(settings, generate_schemas=generate_schemas)
         from fupin import background
+        from fupin.search.service import open_service
 
+        # Search (BRIEF §3.12): opened in every mode, tests included (an embedded index in the
+        # var dir), before the background loops that write to it.
+        search = await open_service(settings)
+        app.state.search = api.state.search = search
         tasks = await background.start(app, settings) if settings.search_worker else []
         try:
             yield
         finally:
             await background.stop(app, tasks)
+            await search.close()
             if manage_database:
                 await close_database()
 

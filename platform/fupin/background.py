@@ -21,7 +21,11 @@ log = logging.getLogger("fupin")
 Worker = Callable[[Starlette, Settings], Awaitable[None]]
 
 #: "module:function" of each background loop.
-WORKERS: list[str] = []
+WORKERS: list[str] = [
+    "fupin.search.worker:outbox_worker",  # search outbox → index (BRIEF §3.12)
+    "fupin.domain.pledges:lapse_worker",  # overdue pledges → lapsed, hourly (BRIEF §3.5)
+    "fupin.domain.needs:expiry_worker",  # unfunded needs past deadline → expired (BRIEF §3.4)
+]
 
 
 async def start(app: Starlette | None, settings: Settings) -> list[asyncio.Task[None]]:

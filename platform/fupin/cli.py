@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "fupin.cli_money",
     "fupin.cli_search",
     "fupin.cli_reports",
+    "fupin.cli_tax",
 ]
 
 

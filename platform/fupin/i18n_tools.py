@@ -77,3 +77,26 @@ def missing(locale: str = "en") -> list[str]:
         if found is None or not found.string or (isinstance(found.string, tuple) and not all(found.string)):
             result.append(message.id if isinstance(message.id, str) else message.id[0])
     return result
+
+
+def apply_translations(mapping: dict[str, str | list[str]], locale: str = "en") -> int:
+    """Fill translations from a {msgid: text or [singular, plural]} mapping; returns how many."""
+    update(locale)
+    catalog = load(locale)
+    filled = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key not in mapping:
+            continue
+        value = mapping[key]
+        if isinstance(message.id, tuple):
+            message.string = tuple(value) if isinstance(value, list) else (value, value)
+        else:
+            message.string = value[0] if isinstance(value, list) else value
+        filled += 1
+    with po_path(locale).open("wb") as fh:
+        write_po(fh, catalog, width=0, sort_output=True, ignore_obsolete=True)
+    compile_catalog(locale)
+    return filled

@@ -32,11 +32,15 @@ RULES: dict[str, dict[str, str]] = {
     "user.create": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "audit.read": dict(_OFFICE_READ),
     "pair.manage": {"national_admin": ANY, "province_office": PROVINCE},
-    # --- needs (issue 3)
+    # --- needs (issue 3): the lifecycle table in need_states names which of these each
+    # transition needs. Village workers act in their village, county officers in their county.
     "need.draft": {"village_worker": VILLAGE, "county_officer": COUNTY},
     "need.edit": {"village_worker": VILLAGE, "county_officer": COUNTY},
     "need.submit": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    # Reviewing (return with a reason, edit while reviewing) and publishing: the county office
+    # only (BRIEF §3.4: "public only once a county officer has published it").
     "need.review": {"county_officer": COUNTY},
+    "need.publish": {"county_officer": COUNTY},
     "need.import": {"county_officer": COUNTY},
     "need.view_private": {
         **_OFFICE_READ,
@@ -44,11 +48,25 @@ RULES: dict[str, dict[str, str]] = {
         "village_worker": VILLAGE,
     },
     "need.attach": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    # Implementation and delivery are recorded by the county; the village side confirms
+    # receipt (separation of duties: the one who delivers does not confirm).
+    "need.start": {"county_officer": COUNTY},
     "need.deliver": {"county_officer": COUNTY},
     "need.confirm_receipt": {"village_worker": VILLAGE},
+    # Closing without the village worker's click: needs a signed receipt scan or a county-wide
+    # need (no village side); the domain checks which.
+    "need.close": {"county_officer": COUNTY},
     "need.dispute": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    # Before publication the drafting side may withdraw; after it, only the county (or the
+    # national office, e.g. taking down an improper need).
     "need.withdraw": {"village_worker": VILLAGE, "county_officer": COUNTY, "national_admin": ANY},
-    # --- money (issue 4)
+    "need.withdraw_published": {"county_officer": COUNTY, "national_admin": ANY},
+    # --- money (issue 4). Pledges: the donor's members (scope = the pledging participant);
+    # the offices over the need's place read them. Donations and receipts are written by the
+    # RECIPIENT's officers: the county officers of the county a government body governs
+    # (scope = its county), or the members of a public-welfare organisation that is itself a
+    # participant (scope = that participant). donation.view is also checked with the donor as
+    # the participant, so the donor's members read their own donations and receipts.
     "pledge.create": {"participant_member": PARTICIPANT},
     "pledge.change": {"participant_member": PARTICIPANT},
     "pledge.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
@@ -61,10 +79,16 @@ RULES: dict[str, dict[str, str]] = {
     "recipient.manage": {"national_admin": ANY, "province_office": PROVINCE},
     # --- tax and commendation (issue 6): a donor sees only its own papers
     "tax.view": {"participant_member": PARTICIPANT, "auditor": ANY},
+    # The national office runs rounds; it and auditors see rankings, evidence packs and the
+    # objectors' names. The public needs no role: published lists (notice, final) and
+    # objections during the notice are gated by the round's state (domain/commendation.py).
     "commendation.manage": {"national_admin": ANY},
     "commendation.view_private": {"national_admin": ANY, "auditor": ANY},
     # --- pairs and dashboards (issue 7)
+    # A provincial office sees its province, a county office its county; only the national
+    # office (and auditors) see the national dashboard and every province.
     "dashboard.view": {**_OFFICE_READ, "county_officer": COUNTY},
+    "dashboard.national": {"national_admin": ANY, "auditor": ANY},
     "pair.targets.edit": {"national_admin": ANY, "province_office": PROVINCE},
     "pair.report": {**_OFFICE_READ, "participant_member": PARTICIPANT},
     # --- matching (issue 8)

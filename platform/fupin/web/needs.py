@@ -176,6 +176,8 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
     proposal = [a for a in need.attachments if a.purpose in ("photo", "budget")]
     photos = [a for a in proposal if a.content_type.startswith("image/")]
     documents = [a for a in proposal if not a.content_type.startswith("image/")]
+    from fupin.domain import recommendations
+
     need_money = None
     if need.state in ("published", "funded", "in_progress", "completed", "closed"):
         from fupin.domain import money_queries
@@ -205,6 +207,8 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
         "state_label": needs.state_label,
         "action_label": needs.action_label,
         "need_money": need_money,
+        "may_see_likely_donors": need.state in ("published", "funded")
+        and recommendations.may_see_likely_donors(current, need),
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
     }
 
