@@ -127,7 +127,12 @@ async def load_demo_accounts(settings: Settings) -> DemoResult:
 
 DemoStep = Callable[[Settings, DemoResult, int], Awaitable[None]]
 #: "module:function" steps run after the accounts, each idempotent: (settings, result, needs).
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "fupin.importers.demo_needs:load_demo_needs",
+    "fupin.importers.demo_money:load_demo_money",
+    "fupin.importers.demo_matching:load_demo_matching",
+    "fupin.importers.demo_pairs:load_demo_pairs",
+]
 
 
 async def load_demo(settings: Settings, *, needs: int = 2000) -> DemoResult:

@@ -6,8 +6,12 @@ MODEL_MODULES: list[str] = [
     "fupin.models.participants",
     "fupin.models.accounts",
     "fupin.models.pairs",
+    "fupin.models.pair_tracking",
     "fupin.models.audit",
     "fupin.models.needs",
     "fupin.models.search",
     "fupin.models.ledger",
+    "fupin.models.money",
+    "fupin.models.commendation",
+    "fupin.models.matching",
 ]

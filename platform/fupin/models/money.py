@@ -124,6 +124,9 @@ class Pledge(Model):
             ("need_id", "state"),
             ("recipient_id", "state"),
             ("pair_id", "state"),
+            # Covering index for the dashboards' per-need sums (bench/dashboard.py: national
+            # dashboard at 1M donations 2.9 s → 0.55 s).
+            ("created_at", "need_id", "participant_id", "pair_id", "state", "due_date", "amount_fen", "paid_fen", "committed_fen"),
         )
 
 
@@ -240,6 +243,8 @@ class Donation(Model):
             ("recipient_id", "state"),
             ("need_id", "state"),
             ("pledge_id",),
+            # Covering index for the dashboards' per-need sums (see Pledge).
+            ("state", "received_on", "need_id", "amount_fen", "donor_id", "pledge_id"),
         )
 
 
