@@ -7,8 +7,8 @@ import re
 from openapi_core import OpenAPI
 from starlette.routing import Mount, Route
 
-from fupin.app import API_MODULES, create_app
 from fupin.api.openapi import build_document
+from fupin.app import API_MODULES, create_app
 from fupin.settings import Settings
 
 

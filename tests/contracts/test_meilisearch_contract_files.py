@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from openapi_core.testing import MockRequest
+
 from tests.contracts.meili_openapi import OVERLAY, SPEC, openapi, spec_dict
 
 SHA256 = "3680d8b7dc56090c334fdc1206ec3c394cf37d968787fa50c3d381f3eb6b1cb5"

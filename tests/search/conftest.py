@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.search.fupin_search_corpus import CORPUS
 
 from fupin.search import SearchBackend
 from fupin.search.embedded import EmbeddedBackend
+from tests.search.fupin_search_corpus import CORPUS
 
 MEILI_URL = os.environ.get("FUPIN_TEST_MEILI_URL", "")
 BACKENDS = ["embedded", *(["meilisearch"] if MEILI_URL else [])]

@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
 from tests.contracts.meili_openapi import openapi
 
 HOST = "http://localhost:7700"  # the spec's server; validation matches paths below it

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.search.fupin_search_corpus import BY_ID, CORPUS
-from tests.search.meili_fake import FakeMeili, FakeServer, error
 
 from fupin.search import SearchError, SearchQuery, SearchQueryError, SearchUnavailable
 from fupin.search.documents import FIELDS, region_aliases
 from fupin.search.meili import MeiliBackend, build_filter, quote_filter_value
 from fupin.search.settings_data import default_settings, meili_settings_body
+from tests.search.fupin_search_corpus import BY_ID, CORPUS
+from tests.search.meili_fake import FakeMeili, FakeServer, error
 
 S = default_settings()
 KEY = "test-key"

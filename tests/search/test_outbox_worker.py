@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.search.fupin_search_corpus import BY_ID
 
 from fupin.search import SearchQuery, SearchUnavailable
 from fupin.search.embedded import EmbeddedBackend
 from fupin.search.outbox_worker import OutboxItem, OutboxWorker, backoff_seconds
+from tests.search.fupin_search_corpus import BY_ID
 
 
 class FlakyBackend(EmbeddedBackend):

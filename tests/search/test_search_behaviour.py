@@ -11,7 +11,6 @@ import dataclasses
 from collections import Counter
 
 import pytest
-from tests.search.fupin_search_corpus import BY_ID, CORPUS, ids_where, make_doc
 
 from fupin.search import (
     SearchBackend,
@@ -20,6 +19,7 @@ from fupin.search import (
     SearchQueryError,
 )
 from fupin.search.settings_data import default_settings
+from tests.search.fupin_search_corpus import BY_ID, CORPUS, ids_where, make_doc
 
 ALL = 100  # max per_page: the corpus has 64 needs
 

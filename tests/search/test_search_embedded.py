@@ -6,11 +6,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from tests.search.fupin_search_corpus import BY_ID, CORPUS
 
 from fupin.search import SearchQuery, SearchUnavailable
 from fupin.search.embedded import EmbeddedBackend
 from fupin.search.settings_data import default_settings
+from tests.search.fupin_search_corpus import BY_ID, CORPUS
 
 
 async def found(backend: EmbeddedBackend, text: str) -> set[int]:

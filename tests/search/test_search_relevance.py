@@ -10,9 +10,9 @@ returns the needs of that region; words typed together must all match.
 from __future__ import annotations
 
 import pytest
-from tests.search.fupin_search_corpus import BY_ID, ids_where
 
 from fupin.search import SearchBackend, SearchQuery
+from tests.search.fupin_search_corpus import BY_ID, ids_where
 
 LIANGSHAN = ids_where(lambda d: d["prefecture"] == "凉山彝族自治州")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.search.fupin_search_corpus import BY_ID
 
 from fupin.search import highlight
 from fupin.search.base import SearchQuery, SearchQueryError, validate_query
@@ -21,6 +20,7 @@ from fupin.search.settings_data import (
     meili_settings_body,
 )
 from fupin.search.text import QueryParser, index_tokens
+from tests.search.fupin_search_corpus import BY_ID
 
 S = default_settings()
 

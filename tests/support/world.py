@@ -101,17 +101,17 @@ async def build_world(data_dir: Path) -> World:
             region_id=PROVINCE,
         )
     plan = {
-        "national_admin": dict(),
-        "province_office": dict(region=PROVINCE),
-        "county_officer": dict(region=COUNTY),
-        "village_worker": dict(region=village.code),
-        "participant_member": dict(participant=world.participants["enterprise"].id),
-        "auditor": dict(),
+        "national_admin": {},
+        "province_office": {"region": PROVINCE},
+        "county_officer": {"region": COUNTY},
+        "village_worker": {"region": village.code},
+        "participant_member": {"participant": world.participants["enterprise"].id},
+        "auditor": {},
         # The same roles elsewhere, for "outside my scope" checks.
-        "other_province_office": dict(region=OTHER_PROVINCE),
-        "other_county_officer": dict(region=OTHER_COUNTY),
-        "other_village_worker": dict(region=other_village.code),
-        "other_participant_member": dict(participant=world.participants["social_org"].id),
+        "other_province_office": {"region": OTHER_PROVINCE},
+        "other_county_officer": {"region": OTHER_COUNTY},
+        "other_village_worker": {"region": other_village.code},
+        "other_participant_member": {"participant": world.participants["social_org"].id},
     }
     for key, scope in plan.items():
         role = key.removeprefix("other_")

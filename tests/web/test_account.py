@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.support.world import CSRF
 
 from fupin.models.accounts import ApiToken
+from tests.support.world import CSRF
 
 
 @pytest.mark.both_databases
