@@ -35,7 +35,20 @@ async def test_login_redirect_never_leaves_the_site(client_as, world) -> None:
     client = client_as(None)
     token = await _csrf(client)
     response = await client.post("/login", data={"csrf_token": token, "username": "auditor", "password": TEST_PASSWORD, "next": "//evil.example/"})
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/ledger"  # the auditor's home, never the other site
+
+
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [("county_officer", "/workspace"), ("village_worker", "/workspace"), ("participant_member", "/me/recommendations"), ("province_office", "/dashboards")],
+)
+async def test_each_role_lands_on_its_own_work_after_login(client_as, world, username, home) -> None:
+    client = client_as(None)
+    token = await _csrf(client)
+    response = await client.post("/login", data={"csrf_token": token, "username": username, "password": TEST_PASSWORD})
+    assert response.headers["location"] == home
+    page = await client.get(home, follow_redirects=True)
+    assert page.status_code == 200
 
 
 async def test_english_switch_translates_the_layout(client_as) -> None:

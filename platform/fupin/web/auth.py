@@ -11,6 +11,16 @@ from fupin.errors import NotAuthenticated, RateLimited
 from fupin.i18n import _
 from fupin.web.common import client_ip, read_form, redirect, render
 
+#: Where each role lands after logging in without a specific destination: its own work.
+HOME_BY_ROLE = {
+    "county_officer": "/workspace",
+    "village_worker": "/workspace",
+    "province_office": "/dashboards",
+    "national_admin": "/dashboards",
+    "auditor": "/ledger",
+    "participant_member": "/me/recommendations",
+}
+
 
 def _safe_next(value: object) -> str:
     text = value if isinstance(value, str) else "/"
@@ -42,6 +52,8 @@ async def login(request: Request) -> Response:
         )
     request.session.clear()  # new session on login (no fixation)
     request.session["user_id"] = user.id
+    if next_url == "/":
+        next_url = HOME_BY_ROLE.get(user.role, "/")
     return redirect(request, next_url, flash=_("欢迎，%(name)s。", name=user.display_name))
 
 
