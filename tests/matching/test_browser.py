@@ -4,90 +4,16 @@ file. Screenshots go to test-artifacts/matching/."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
-
-import httpx
 import pytest
 
-from fupin import REPO_ROOT
 from fupin.domain import invitations
 from fupin.models.matching import Invitation, NotForUs
 from fupin.settings import Settings
 from tests.matching.support import WAN, actor, days, need, pair, pledge, second_village
-from tests.support.world import TEST_PASSWORD, World
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "matching"
-FUPIN = str(Path(sys.executable).parent / "fupin")
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+from tests.support.browser import DESKTOP, PHONE, artifacts, chromium, login, serve, shot
+from tests.support.world import World
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FUPIN_")}
-    env.update(
-        FUPIN_DATABASE_URL=settings.database_url,
-        FUPIN_VAR_DIR=str(settings.var_dir),
-        FUPIN_PORT=str(port),
-        FUPIN_SEARCH_WORKER="false",
-    )
-    server = await asyncio.create_subprocess_exec(
-        FUPIN,
-        "serve",
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(150):  # bounded: 30 s
-                try:
-                    if (await client.get(f"{base}/healthz", timeout=1)).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-            else:
-                pytest.fail("fupin serve did not start")
-        yield base
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), timeout=20)
-
-
-async def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", TEST_PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_load_state()
 
 
 async def _no_horizontal_scroll(page, width: int) -> None:  # type: ignore[no-untyped-def]
@@ -138,91 +64,79 @@ async def _world(world: World) -> dict[str, int]:
 async def test_needs_for_you_inbox_and_likely_donors_in_chromium(
     db: Settings, world: World
 ) -> None:
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = artifacts("matching")
     ids = await _world(world)
 
-    async with serve(db) as base, async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            # --- the donor, on a phone, JavaScript off: everything is plain links and forms.
-            context = await browser.new_context(**PHONE, locale="zh-CN", java_script_enabled=False)
-            page = await context.new_page()
-            await _login(page, base, "participant_member")
-            await page.goto(f"{base}/me/recommendations")
-            cards = page.locator("li.rec")
-            assert await cards.count() == 6
-            water = page.locator(f"li.rec[data-need-id='{ids['water']}']")
-            reasons = await water.locator("ul.reasons li").all_inner_texts()
-            assert "在您结对帮扶的广南县" in reasons
-            assert "5 天后截止" in reasons
-            assert "还差 ¥380,000" in reasons
-            assert any(r.startswith("符合您关注的类别") for r in reasons)
-            assert await page.locator("a.badge.warn").inner_text() == "1 条未读邀请"
-            await _no_horizontal_scroll(page, 390)
-            await page.screenshot(path=str(ARTIFACTS / "1-phone-needs-for-you.png"), full_page=True)
+    async with serve(db) as base, chromium() as browser:
+        # --- the donor, on a phone, JavaScript off: everything is plain links and forms.
+        context = await browser.new_context(**PHONE, locale="zh-CN", java_script_enabled=False)
+        page = await context.new_page()
+        await login(page, base, "participant_member", wait="load")
+        await page.goto(f"{base}/me/recommendations")
+        cards = page.locator("li.rec")
+        assert await cards.count() == 6
+        water = page.locator(f"li.rec[data-need-id='{ids['water']}']")
+        reasons = await water.locator("ul.reasons li").all_inner_texts()
+        assert "在您结对帮扶的广南县" in reasons
+        assert "5 天后截止" in reasons
+        assert "还差 ¥380,000" in reasons
+        assert any(r.startswith("符合您关注的类别") for r in reasons)
+        assert await page.locator("a.badge.warn").inner_text() == "1 条未读邀请"
+        await _no_horizontal_scroll(page, 390)
+        await shot(page, out, "1-phone-needs-for-you.png")
 
-            await page.select_option("select[name=category]", "education")
-            await page.click("form.filters button[type=submit]")
-            await page.wait_for_load_state()
-            assert "category=education" in page.url
-            assert await page.locator("li.rec").count() == 1
-            await page.screenshot(path=str(ARTIFACTS / "2-phone-narrowed.png"), full_page=True)
+        await page.select_option("select[name=category]", "education")
+        await page.click("form.filters button[type=submit]")
+        await page.wait_for_load_state()
+        assert "category=education" in page.url
+        assert await page.locator("li.rec").count() == 1
+        await shot(page, out, "2-phone-narrowed.png")
 
-            await page.goto(f"{base}/me/recommendations")
-            await page.click(f"li.rec[data-need-id='{ids['water']}'] form button")
-            await page.wait_for_load_state()
-            assert "已从推荐中移除" in await page.locator(".flash").inner_text()
-            assert await page.locator(f"li.rec[data-need-id='{ids['water']}']").count() == 0
-            assert await NotForUs.filter(need_id=ids["water"]).exists()
-            await page.screenshot(path=str(ARTIFACTS / "3-phone-not-for-us.png"), full_page=True)
+        await page.goto(f"{base}/me/recommendations")
+        await page.click(f"li.rec[data-need-id='{ids['water']}'] form button")
+        await page.wait_for_load_state()
+        assert "已从推荐中移除" in await page.locator(".flash").inner_text()
+        assert await page.locator(f"li.rec[data-need-id='{ids['water']}']").count() == 0
+        assert await NotForUs.filter(need_id=ids["water"]).exists()
+        await shot(page, out, "3-phone-not-for-us.png")
 
-            await page.goto(f"{base}/me/inbox")
-            invitation = page.locator(f"li.invitation[data-invitation-id='{ids['invitation']}']")
-            assert "unread" in (await invitation.get_attribute("class") or "")
-            assert "广南县扶贫办" in await invitation.inner_text()
-            await _no_horizontal_scroll(page, 390)
-            await page.screenshot(path=str(ARTIFACTS / "4-phone-inbox.png"), full_page=True)
-            await invitation.locator("button:text-is('有意向')").click()
-            await page.wait_for_load_state()
-            assert (await Invitation.get(id=ids["invitation"])).response == "interested"
+        await page.goto(f"{base}/me/inbox")
+        invitation = page.locator(f"li.invitation[data-invitation-id='{ids['invitation']}']")
+        assert "unread" in (await invitation.get_attribute("class") or "")
+        assert "广南县扶贫办" in await invitation.inner_text()
+        await _no_horizontal_scroll(page, 390)
+        await shot(page, out, "4-phone-inbox.png")
+        await invitation.locator("button:text-is('有意向')").click()
+        await page.wait_for_load_state()
+        assert (await Invitation.get(id=ids["invitation"])).response == "interested"
 
-            # --- the county officer, on a desktop: the unfunded need's likely donors.
-            office = await browser.new_context(**DESKTOP, locale="zh-CN")
-            officer = await office.new_page()
-            await _login(officer, base, "county_officer")
-            await officer.goto(f"{base}/needs/{ids['unfunded']}/likely-donors")
-            donors = officer.locator("li.donor")
-            assert await donors.count() >= 2
-            social = world.participants["social_org"]
-            row = officer.locator(f"li.donor[data-participant-id='{social.id}']")
-            texts = await row.locator("ul.reasons li").all_inner_texts()
-            assert "曾在本省资助村级道路畅通项目" in texts and "曾在广南县捐赠" in texts
-            await officer.screenshot(
-                path=str(ARTIFACTS / "5-desktop-likely-donors.png"), full_page=True
-            )
-            await row.locator("details.invite summary").click()
-            await row.locator("textarea[name=message]").fill("二期道路缺口 60 万元，盼关注。")
-            await row.locator("button[type=submit]").click()
-            await officer.wait_for_load_state()
-            assert "已向" in await officer.locator(".flash").inner_text()
-            assert (
-                await officer.locator(
-                    f"li.donor[data-participant-id='{social.id}'] .badge.ok"
-                ).inner_text()
-                == "已邀请"
-            )
-            assert await Invitation.filter(
-                need_id=ids["unfunded"], participant_id=social.id
-            ).exists()
-            await officer.screenshot(path=str(ARTIFACTS / "6-desktop-invited.png"), full_page=True)
+        # --- the county officer, on a desktop: the unfunded need's likely donors.
+        office = await browser.new_context(**DESKTOP, locale="zh-CN")
+        officer = await office.new_page()
+        await login(officer, base, "county_officer", wait="load")
+        await officer.goto(f"{base}/needs/{ids['unfunded']}/likely-donors")
+        donors = officer.locator("li.donor")
+        assert await donors.count() >= 2
+        social = world.participants["social_org"]
+        row = officer.locator(f"li.donor[data-participant-id='{social.id}']")
+        texts = await row.locator("ul.reasons li").all_inner_texts()
+        assert "曾在本省资助村级道路畅通项目" in texts and "曾在广南县捐赠" in texts
+        await shot(officer, out, "5-desktop-likely-donors.png")
+        await row.locator("details.invite summary").click()
+        await row.locator("textarea[name=message]").fill("二期道路缺口 60 万元，盼关注。")
+        await row.locator("button[type=submit]").click()
+        await officer.wait_for_load_state()
+        assert "已向" in await officer.locator(".flash").inner_text()
+        assert (
+            await officer.locator(
+                f"li.donor[data-participant-id='{social.id}'] .badge.ok"
+            ).inner_text()
+            == "已邀请"
+        )
+        assert await Invitation.filter(need_id=ids["unfunded"], participant_id=social.id).exists()
+        await shot(officer, out, "6-desktop-invited.png")
 
-            wide = await office.new_page()
-            await _login(wide, base, "participant_member")
-            await wide.goto(f"{base}/me/recommendations")
-            await wide.screenshot(
-                path=str(ARTIFACTS / "7-desktop-needs-for-you.png"), full_page=True
-            )
-        finally:
-            await browser.close()
+        wide = await office.new_page()
+        await login(wide, base, "participant_member", wait="load")
+        await wide.goto(f"{base}/me/recommendations")
+        await shot(wide, out, "7-desktop-needs-for-you.png")
