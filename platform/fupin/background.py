@@ -25,6 +25,7 @@ WORKERS: list[str] = [
     "fupin.search.worker:outbox_worker",  # search outbox → index (BRIEF §3.12)
     "fupin.domain.pledges:lapse_worker",  # overdue pledges → lapsed, hourly (BRIEF §3.5)
     "fupin.domain.needs:expiry_worker",  # unfunded needs past deadline → expired (BRIEF §3.4)
+    "fupin.domain.idempotency:purge_worker",  # Idempotency-Key records past retention, 6-hourly
 ]
 
 

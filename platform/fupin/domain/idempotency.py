@@ -15,8 +15,10 @@ evaluated again (it may succeed once the obstacle is gone).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -35,8 +37,11 @@ HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
 #: 8–128 visible ASCII characters (no spaces): long enough to be unique, safe in logs.
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{8,128}")
-#: Records older than this may be purged; a retry after a day is a new request.
+#: Records older than this are purged; a retry a week later is treated as a new request.
 RETENTION = timedelta(days=7)
+PURGE_INTERVAL_SECONDS = 6 * 3600
+
+log = logging.getLogger("fupin")
 
 
 @dataclass(frozen=True)
@@ -120,3 +125,18 @@ async def purge_expired(now: datetime | None = None) -> int:
     """Delete records past the retention period; returns how many."""
     cutoff = (now or datetime.now(UTC)) - RETENTION
     return await IdempotencyRecord.filter(created_at__lt=cutoff).delete()
+
+
+async def purge_worker(app: object, settings: object) -> None:
+    """Background loop (background.WORKERS): drop expired records every six hours, so the table
+    stays the size of one retention period rather than of the platform's whole history."""
+    while True:
+        try:
+            count = await purge_expired()
+            if count:
+                log.info("purged %d expired idempotency records", count)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # keep the loop alive; the next sweep retries
+            log.exception("idempotency purge failed")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)

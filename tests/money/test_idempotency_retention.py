@@ -1,0 +1,35 @@
+"""Idempotency records are kept for one retention period, then purged by a registered worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fupin import background
+from fupin.domain import idempotency
+from fupin.models.money import IdempotencyRecord
+
+
+@pytest.mark.both_databases
+async def test_records_past_retention_are_purged_and_younger_ones_kept(db) -> None:
+    old = await IdempotencyRecord.create(
+        key="old-key-0001", actor_key="user:1", operation="pledge.create", fingerprint="a"
+    )
+    young = await IdempotencyRecord.create(
+        key="young-key-0002", actor_key="user:1", operation="pledge.create", fingerprint="b"
+    )
+    now = datetime.now(UTC)
+    await IdempotencyRecord.filter(id=old.id).update(
+        created_at=now - idempotency.RETENTION - timedelta(minutes=1)
+    )
+    await IdempotencyRecord.filter(id=young.id).update(
+        created_at=now - idempotency.RETENTION + timedelta(minutes=1)
+    )
+
+    assert await idempotency.purge_expired(now) == 1
+    assert [r.key for r in await IdempotencyRecord.all()] == ["young-key-0002"]
+
+
+def test_the_purge_loop_is_started_with_the_other_background_workers() -> None:
+    assert "fupin.domain.idempotency:purge_worker" in background.WORKERS
