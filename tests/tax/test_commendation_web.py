@@ -293,3 +293,62 @@ async def test_public_objection_api_refuses_a_huge_nomination_id(world, client_a
         },
     )
     assert ok.status_code == 201
+
+
+@pytest.mark.both_databases
+async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app) -> None:
+    import httpx
+
+    from tests.conftest import TEST_SECRET
+    from tests.support.world import session_cookie
+
+    seed = await seed_round_world(world)
+    admin = client_as("national_admin")
+    rid = await _create_by_form(admin)
+    await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
+    await service.publish_notice(actor=None, round_id=rid, system=True)
+    e1 = await Nomination.get(round_id=rid, participant_id=seed.people["e1"].id)
+    public = client_as(None)  # every request from 127.0.0.1
+
+    def form(contact: str) -> dict[str, str]:
+        return {
+            "csrf_token": CSRF,
+            "nomination_id": str(e1.id),
+            "name": "王五",
+            "contact": contact,
+            "content": "该单位捐赠款项未实际到位，请核实。",
+        }
+
+    for i in range(service.OBJECTION_LIMIT):
+        sent = await public.post(f"/commendation/{rid}/objections", data=form(f"13{i:09d}"))
+        assert sent.status_code == 303, sent.text
+    flooded = await public.post(f"/commendation/{rid}/objections", data=form("13900000099"))
+    assert flooded.status_code == 429 and "最多提交 10 条异议" in flooded.text
+    by_api = await public.post(
+        f"/api/v1/commendation/rounds/{rid}/objections",
+        json={"nomination_id": e1.id, "name": "王五", "contact": "13900000098",
+              "content": "同一地址经 API 提交的第十一条异议。"},
+    )  # fmt: skip
+    assert by_api.status_code == 429
+    assert by_api.json()["error"]["code"] == "objection_rate_limited"
+    assert await Objection.filter(round_id=rid).count() == service.OBJECTION_LIMIT
+
+    # Another sender is still heard; the same contact from a new address is not a way round.
+    other = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 40000)),
+        base_url="http://testserver",
+        cookies={"fupin_session": session_cookie(TEST_SECRET, {"csrf": CSRF})},
+    )
+    async with other:
+        heard = await other.post(f"/commendation/{rid}/objections", data=form("zhang@example.cn"))
+        assert heard.status_code == 303
+        # A contact that already filed ten (from anywhere) is refused from a new address too.
+        first_ten = await Objection.filter(round_id=rid).order_by("id").limit(10)
+        await Objection.filter(id__in=[o.id for o in first_ten]).update(contact="13000000000")
+        same_contact = await other.post(
+            f"/commendation/{rid}/objections", data=form("13000000000")
+        )
+        assert same_contact.status_code == 429
+    stored = await Objection.filter(round_id=rid).values_list("source_hash", flat=True)
+    assert "" not in stored and not any("127.0.0.1" in s or "203.0.113" in s for s in stored)
+    assert len(set(stored)) == 2

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from fupin.api.common import api_actor, error_responses, json_body, json_response
 from fupin.domain import commendation as service
+from fupin.domain.identifiers import hash_client_address
 from fupin.errors import InvalidInput, NotFound
 from fupin.i18n import _
 
@@ -249,6 +250,10 @@ async def file_objection(request: Request) -> JSONResponse:
         name=body.get("name") or "",
         contact=body.get("contact") or "",
         content=body.get("content") or "",
+        source=hash_client_address(
+            request.client.host if request.client else "",
+            pepper=str(request.app.state.settings.secret_key),
+        ),
     )
     return JSONResponse({"id": objection.id, "state": objection.state}, status_code=201)
 
@@ -478,12 +483,14 @@ openapi = {
         },
         "post": {
             "summary": "File a real-name objection during the public notice",
+            "description": "At most 10 per round per sender (address or contact) in 24 hours; "
+            "past that, 429.",
             "security": [],
             "parameters": [_RID],
             "requestBody": _body("ObjectionCreate"),
             "responses": {
                 "201": json_response({"type": "object"}, "Created"),
-                **error_responses(404, 409, 422),
+                **error_responses(404, 409, 422, 429),
             },
         },
     },

@@ -48,7 +48,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -84,6 +84,7 @@ from fupin.errors import (
     InvalidTransition,
     NotAuthenticated,
     NotFound,
+    RateLimited,
     RuleViolation,
 )
 from fupin.i18n import N_, _
@@ -1175,10 +1176,15 @@ async def file_objection(
     name: str,
     contact: str,
     content: str,
+    source: str = "",
     today: date | None = None,
 ) -> Objection:
     """A public, real-name objection to a nominee, accepted only during the notice period.
-    Refused with nothing written before or after the period, or against a name not on notice."""
+    Refused with nothing written before or after the period, or against a name not on notice.
+
+    ``source`` is a keyed hash of the sender's address (the web layer makes it); with the
+    contact it bounds how many objections one sender files per round per day, so the office's
+    inbox cannot be flooded while every genuine objector is still heard."""
     today = today or today_cn()
     found = await CommendationRound.get_or_none(id=round_id)
     if found is None or found.state not in PUBLIC_STATES:
@@ -1191,6 +1197,7 @@ async def file_objection(
     async with transaction():
         locked = await _locked_round(round_id)
         _check_objection_period(locked, today)
+        await _check_objection_flood(round_id, source=source, contact=contact.strip())
         nomination = await Nomination.get_or_none(id=nomination_id, round_id=round_id)
         if nomination is None or nomination.status != "nominee":
             raise InvalidInput(
@@ -1202,6 +1209,7 @@ async def file_objection(
             name=name.strip(),
             contact=contact.strip(),
             content=content.strip(),
+            source_hash=source,
         )
         # The objector's name and contact are personal data: the audit row keeps lengths only.
         await audit.record(
@@ -1213,6 +1221,30 @@ async def file_objection(
             after={"round_id": round_id, "nomination_id": nomination.id},
         )
     return objection
+
+
+#: At most this many objections per round from one sender (address or contact) in
+#: OBJECTION_WINDOW: enough for anyone with real concerns about several nominees, too few to flood.
+OBJECTION_LIMIT = 10
+OBJECTION_WINDOW = timedelta(hours=24)
+
+
+async def _check_objection_flood(round_id: int, *, source: str, contact: str) -> None:
+    """Refuse (HTTP 429) a sender past OBJECTION_LIMIT. Runs under the round's lock, so racing
+    submissions from one sender cannot each slip under the limit."""
+    since = datetime.now(UTC) - OBJECTION_WINDOW
+    recent = Objection.filter(round_id=round_id, submitted_at__gte=since)
+    by_contact = await recent.filter(contact=contact).count()
+    by_source = await recent.filter(source_hash=source).count() if source else 0
+    if max(by_contact, by_source) >= OBJECTION_LIMIT:
+        raise RateLimited(
+            _(
+                "同一来源 24 小时内对本轮表彰最多提交 %(limit)d 条异议；"
+                "如有更多情况，请在已提交的异议中补充或通过公示所列渠道反映。",
+                limit=OBJECTION_LIMIT,
+            ),
+            code="objection_rate_limited",
+        )
 
 
 def _check_objection_period(found: CommendationRound, today: date) -> None:

@@ -304,6 +304,15 @@ def hash_resident_id(value: str, *, pepper: str) -> str:
     return hmac.new(pepper.encode(), number.encode(), hashlib.sha256).hexdigest()
 
 
+def hash_client_address(address: str, *, pepper: str) -> str:
+    """Keyed hash of a sender's network address, so a public form can count one sender's
+    submissions without storing the address (there are few enough IPv4 addresses that an unkeyed
+    hash would be reversed by enumeration). Empty address, empty result."""
+    if not address:
+        return ""
+    return hmac.new(pepper.encode(), b"client-address:" + address.encode(), hashlib.sha256).hexdigest()
+
+
 #: Most stars a masked name shows, so long names do not reveal their length.
 NAME_MASK_MAX_STARS = 3
 

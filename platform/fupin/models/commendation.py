@@ -135,7 +135,9 @@ class Nomination(Model):
 class Objection(Model):
     """A public objection (异议) to a nominee, filed during the notice period, and its resolution.
 
-    ``name`` and ``contact`` are required (real-name practice, RULES.md §5.1) and private."""
+    ``name`` and ``contact`` are required (real-name practice, RULES.md §5.1) and private.
+    ``source_hash`` is a keyed hash of the sender's network address, never the address itself:
+    it lets the form refuse a flood from one sender without keeping who sent it."""
 
     id = fields.IntField(primary_key=True)
     round: fields.ForeignKeyRelation[CommendationRound] = fields.ForeignKeyField(
@@ -148,6 +150,7 @@ class Objection(Model):
     contact = fields.CharField(max_length=128)
     content = fields.TextField()
     submitted_at = fields.DatetimeField(auto_now_add=True)
+    source_hash = fields.CharField(max_length=64, default="", db_index=True)
     state = fields.CharField(max_length=10, default="open", db_index=True)
     resolution = fields.TextField(default="")
     resolved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(

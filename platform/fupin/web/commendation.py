@@ -26,7 +26,7 @@ from fupin.domain.policy import can, require
 from fupin.domain.tax_statements import csv_bytes, parse_amount_fen, xlsx_bytes
 from fupin.errors import FieldError, FupinError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.web.common import actor, read_form, redirect, render, require_login
+from fupin.web.common import actor, client_source, read_form, redirect, render, require_login
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The award lines a round may have (RULES.md §5.1; contribution/individual has no candidates).
@@ -175,6 +175,7 @@ async def file_objection(request: Request) -> Response:
             name=values["name"] or "",
             contact=values["contact"] or "",
             content=values["content"] or "",
+            source=client_source(request),
         )
     except FupinError as exc:
         if isinstance(exc, NotFound):

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from fupin.domain.identifiers import hash_client_address
 from fupin.domain.policy import Actor
 from fupin.errors import NotAuthenticated, PermissionDenied
 from fupin.i18n import _
@@ -65,6 +66,13 @@ def require_login(request: Request) -> Actor:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def client_source(request: Request) -> str:
+    """A keyed hash of the client's address: enough to count one sender's submissions on a
+    public form, useless for finding out who sent them (the address itself is not stored)."""
+    pepper = str(request.app.state.settings.secret_key)
+    return hash_client_address(client_ip(request), pepper=pepper)
 
 
 def page_args(request: Request, *, default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
