@@ -11,9 +11,9 @@ insert straight into the tables (no services: the point is the read side), then 
 Also the province, county and pair dashboards. Each figure is the median of ``--repeat`` runs
 after one warm-up run.
 
-    /work/venv/bin/python bench/dashboard.py                      # SQLite, var/bench/dashboard.sqlite3
-    /work/venv/bin/python bench/dashboard.py --reuse              # time again without rebuilding
-    /work/venv/bin/python bench/dashboard.py --database-url postgres://postgres@127.0.0.1:5432/fupin_bench
+    .venv/bin/python bench/dashboard.py                      # SQLite, var/bench/dashboard.sqlite3
+    .venv/bin/python bench/dashboard.py --reuse              # time again without rebuilding
+    .venv/bin/python bench/dashboard.py --database-url postgres://postgres@127.0.0.1:5432/fupin_bench
         (PostgreSQL copies the rows of the SQLite benchmark database, so build that first)
 
 Not part of the test suite; the figures go to the README.

@@ -7,8 +7,8 @@ cooperation pairs), generates villages, needs, donors, pledges and donations wit
 from the database, candidate generation, aggregates, ranking, reasons) for a bounded number of
 donors of every kind, and prints p50/p95/max plus the candidate counts.
 
-    /work/venv/bin/python bench/matching.py --needs 100000 --donors 50
-    /work/venv/bin/python bench/matching.py --postgres-admin-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/matching.py --needs 100000 --donors 50
+    .venv/bin/python bench/matching.py --postgres-admin-url postgresql://postgres@127.0.0.1:5432/test
 
 ``--database-url`` takes an existing EMPTY PostgreSQL database instead (its schema is
 generated). ``--recall N`` also ranks every open need for N donors and reports how many of the

@@ -14,7 +14,7 @@ funded. The model and its assumptions are in docs/matching.md ("Simulation").
 
 Run from the repository root::
 
-    /work/venv/bin/python bench/matching_sim.py --seed 42 --rounds 90 --donors 400 --needs 2000
+    .venv/bin/python bench/matching_sim.py --seed 42 --rounds 90 --donors 400 --needs 2000
 
 Pure Python, no database. ``run_simulation`` is what the regression test calls.
 """

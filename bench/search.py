@@ -11,8 +11,8 @@ all six facets, as the search page does):
 * ``fts5``    - with ``--fts5``: the SQLite FTS5 alternative over the same bigrams (comparison
                 only, see bench/search_fts5.py and search/README.md).
 
-    /work/venv/bin/python bench/search.py --needs 100000 --fts5
-    /work/venv/bin/python bench/search.py --needs 100000 --http-url http://127.0.0.1:8000/api/v1/needs
+    .venv/bin/python bench/search.py --needs 100000 --fts5
+    .venv/bin/python bench/search.py --needs 100000 --http-url http://127.0.0.1:8000/api/v1/needs
 
 Not part of the test suite; numbers go to search/README.md and the README.
 """

@@ -12,7 +12,7 @@ Unlike bench/search.py (engine, and a minimal route), this measures what a clien
 4. the query mix of bench/search.py sent as ``GET /api/v1/needs?q=…&province=…&sort=…`` one at a
    time (2 passes after a warm-up; bounded), every response checked (200, JSON, a total).
 
-    /work/venv/bin/python bench/search_api.py --needs 100000
+    .venv/bin/python bench/search_api.py --needs 100000
 
 Prints the command, the build figures and p50/p95/p99 overall and per kind of query. Not part
 of the test suite; the figures go to search/README.md.
