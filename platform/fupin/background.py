@@ -1,7 +1,9 @@
-"""Background work started by the app's lifespan (search outbox worker, need expiry sweep).
+"""Background work started by the app's lifespan (or by ``fupin worker``): the search outbox
+worker and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge).
 
-Each entry is an async function ``(app, settings) -> None`` that loops until cancelled.
-Nothing here holds state that another process would need: work is claimed from database rows.
+A worker is an async function ``(app, settings) -> None`` that loops until cancelled; a sweep is
+a domain function run every so many seconds. Nothing here holds state another process would
+need: work is claimed from database rows, so several processes may run the same sweep.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
@@ -23,10 +26,48 @@ Worker = Callable[[Starlette, Settings], Awaitable[None]]
 #: "module:function" of each background loop.
 WORKERS: list[str] = [
     "fupin.search.worker:outbox_worker",  # search outbox → index (BRIEF §3.12)
-    "fupin.domain.pledges:lapse_worker",  # overdue pledges → lapsed, hourly (BRIEF §3.5)
-    "fupin.domain.needs:expiry_worker",  # unfunded needs past deadline → expired (BRIEF §3.4)
-    "fupin.domain.idempotency:purge_worker",  # Idempotency-Key records past retention, 6-hourly
 ]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    #: "module:function" of a coroutine function taking no arguments and returning a count.
+    job: str
+    every_seconds: float
+    #: log line when the count is not zero (``%d`` is the count)
+    done: str
+
+
+SWEEPS: list[Sweep] = [
+    # unfunded needs past their deadline → expired (BRIEF §3.4); also `fupin needs expire`
+    Sweep("fupin.domain.needs:expire_all_overdue", 300, "expired %d overdue needs"),
+    # open pledges past their due date → lapsed (BRIEF §3.5)
+    Sweep("fupin.domain.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
+    # Idempotency-Key records past their retention (domain.idempotency.RETENTION)
+    Sweep("fupin.domain.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"),
+]
+
+
+def _resolve(spec: str) -> Callable[..., object]:
+    module, func = spec.split(":")
+    found: Callable[..., object] = getattr(importlib.import_module(module), func)
+    return found
+
+
+async def run_sweep(sweep: Sweep) -> None:
+    """Run one sweep now and then every ``every_seconds`` until cancelled. A failed pass is
+    logged and the loop goes on: the next pass retries whatever was left."""
+    job = _resolve(sweep.job)
+    while True:
+        try:
+            count = await job()  # type: ignore[misc]
+            if count:
+                log.info(sweep.done, count)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # keep the loop alive
+            log.exception("background sweep %s failed", sweep.job)
+        await asyncio.sleep(sweep.every_seconds)
 
 
 async def start(app: Starlette | None, settings: Settings) -> list[asyncio.Task[None]]:
@@ -36,9 +77,10 @@ async def start(app: Starlette | None, settings: Settings) -> list[asyncio.Task[
     if settings.env == "test":
         return tasks
     for spec in WORKERS:
-        module, func = spec.split(":")
-        worker: Worker = getattr(importlib.import_module(module), func)
+        worker: Worker = _resolve(spec)  # type: ignore[assignment]
         tasks.append(asyncio.create_task(worker(app, settings), name=spec))
+    for sweep in SWEEPS:
+        tasks.append(asyncio.create_task(run_sweep(sweep), name=sweep.job))
     return tasks
 
 

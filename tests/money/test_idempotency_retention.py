@@ -31,5 +31,8 @@ async def test_records_past_retention_are_purged_and_younger_ones_kept(db) -> No
     assert [r.key for r in await IdempotencyRecord.all()] == ["young-key-0002"]
 
 
-def test_the_purge_loop_is_started_with_the_other_background_workers() -> None:
-    assert "fupin.domain.idempotency:purge_worker" in background.WORKERS
+def test_every_sweep_names_a_function_that_exists() -> None:
+    jobs = {s.job for s in background.SWEEPS}
+    assert "fupin.domain.idempotency:purge_expired" in jobs
+    for sweep in background.SWEEPS:
+        assert callable(background._resolve(sweep.job)) and sweep.every_seconds > 0

@@ -378,8 +378,11 @@ async def test_search_documents_have_every_field_and_only_public_needs(world) ->
 async def test_expiry_worker_expires_overdue_needs_in_the_background(world, db) -> None:
     import asyncio
 
+    from fupin import background
+
     overdue = await make_need(world, "published", deadline=china_today() - timedelta(days=1))
-    task = asyncio.create_task(needs.expiry_worker(None, db))
+    (sweep,) = [s for s in background.SWEEPS if s.job == "fupin.domain.needs:expire_all_overdue"]
+    task = asyncio.create_task(background.run_sweep(sweep))
     try:
         for _attempt in range(100):
             if (await Need.get(id=overdue.id)).state == "expired":

@@ -15,10 +15,8 @@ evaluated again (it may succeed once the obstacle is gone).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -39,9 +37,6 @@ FORM_FIELD = "idempotency_key"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{8,128}")
 #: Records older than this are purged; a retry a week later is treated as a new request.
 RETENTION = timedelta(days=7)
-PURGE_INTERVAL_SECONDS = 6 * 3600
-
-log = logging.getLogger("fupin")
 
 
 @dataclass(frozen=True)
@@ -126,17 +121,3 @@ async def purge_expired(now: datetime | None = None) -> int:
     cutoff = (now or datetime.now(UTC)) - RETENTION
     return await IdempotencyRecord.filter(created_at__lt=cutoff).delete()
 
-
-async def purge_worker(app: object, settings: object) -> None:
-    """Background loop (background.WORKERS): drop expired records every six hours, so the table
-    stays the size of one retention period rather than of the platform's whole history."""
-    while True:
-        try:
-            count = await purge_expired()
-            if count:
-                log.info("purged %d expired idempotency records", count)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep the loop alive; the next sweep retries
-            log.exception("idempotency purge failed")
-        await asyncio.sleep(PURGE_INTERVAL_SECONDS)

@@ -27,8 +27,8 @@ the same conditional UPDATE (so a need expires exactly once, with one NeedEvent)
 
 1. check on read: listings and the need page treat such a need as expired at once (the query
    itself excludes it from "published") and persist the transition they found;
-2. the background sweep :func:`expiry_worker` (``fupin.background.WORKERS``; in production the
-   ``fupin worker`` process) every ``EXPIRY_SWEEP_SECONDS``; also ``fupin needs expire``.
+2. the background sweep :func:`expire_all_overdue` (``fupin.background.SWEEPS``, every five
+   minutes; in production the ``fupin worker`` process); also ``fupin needs expire``.
 
 **Ledger.** Publication appends ``need_published`` and completion ``need_completed`` with the
 public payload {need_id, title, county_code, target_fen} (BRIEF §3.7).
@@ -36,9 +36,7 @@ public payload {need_id, title, county_code, target_fen} (BRIEF §3.7).
 
 from __future__ import annotations
 
-import asyncio
 import difflib
-import logging
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -88,8 +86,6 @@ from fupin.models.needs import Attachment, Need, NeedEvent, NeedItem
 from fupin.models.pairs import Pair
 from fupin.models.regions import Region
 
-log = logging.getLogger("fupin.needs")
-
 # --- limits (bad input: a clear message naming the field) ---------------------------------------
 
 MIN_TITLE, MAX_TITLE = 4, 60
@@ -109,8 +105,7 @@ MAX_EXTERNAL_REF = 64
 #: Duplicate guard: the same village + category + a similar title within this window.
 DUPLICATE_WINDOW_DAYS = 365
 DUPLICATE_SIMILARITY = 0.6
-#: How often the background sweep looks for overdue needs; how many one pass expires.
-EXPIRY_SWEEP_SECONDS = 300
+#: How many needs one pass of the expiry sweep expires.
 EXPIRY_BATCH = 500
 
 SORTS = ("newest", "deadline", "open_amount")
@@ -1348,21 +1343,6 @@ async def expire_all_overdue(*, today: date | None = None) -> int:
         total += done
         if done < EXPIRY_BATCH:
             return total
-
-
-async def expiry_worker(app: Any, settings: Any) -> None:
-    """Background loop (fupin.background.WORKERS): expire overdue needs every
-    ``EXPIRY_SWEEP_SECONDS``. Several processes may run it; each need expires once."""
-    while True:
-        try:
-            done = await expire_all_overdue()
-            if done:
-                log.info("expired %d overdue needs", done)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep the loop alive; the next pass retries
-            log.exception("need expiry sweep failed")
-        await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
 
 
 # --- search documents --------------------------------------------------------------------------

@@ -18,8 +18,6 @@ donation → pledge → need → receipt counter → ledger head.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,8 +43,6 @@ from fupin.models.money import (
 from fupin.models.needs import Need
 from fupin.models.pairs import Pair
 from fupin.models.participants import Participant
-
-log = logging.getLogger("fupin.money")
 
 #: China has one time zone and no daylight saving: due dates and receipt years are local dates.
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -741,23 +737,6 @@ async def lapse_overdue(*, today: date | None = None, batch: int = 500) -> int:
             if await lapse_pledge(pledge_id, today=today):
                 lapsed += 1
         last_id = ids[-1]
-
-
-LAPSE_INTERVAL_SECONDS = 3600
-
-
-async def lapse_worker(app: object, settings: object) -> None:
-    """Background loop (background.WORKERS): lapse overdue pledges once an hour."""
-    while True:
-        try:
-            count = await lapse_overdue()
-            if count:
-                log.info("lapsed %d overdue pledges", count)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep the loop alive; the next sweep retries
-            log.exception("pledge lapse sweep failed")
-        await asyncio.sleep(LAPSE_INTERVAL_SECONDS)
 
 
 # --- payments (called by the donations service inside its transaction) ------------------------
