@@ -11,9 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from fupin.api.common import api_actor, error_responses, json_body, json_response
+from fupin.api.common import (
+    api_actor,
+    client_source,
+    error_responses,
+    json_body,
+    json_response,
+)
 from fupin.domain import commendation as service
-from fupin.domain.identifiers import hash_client_address
 from fupin.errors import InvalidInput, NotFound
 from fupin.i18n import _
 
@@ -250,10 +255,7 @@ async def file_objection(request: Request) -> JSONResponse:
         name=body.get("name") or "",
         contact=body.get("contact") or "",
         content=body.get("content") or "",
-        source=hash_client_address(
-            request.client.host if request.client else "",
-            pepper=str(request.app.state.settings.secret_key),
-        ),
+        source=client_source(request),
     )
     return JSONResponse({"id": objection.id, "state": objection.state}, status_code=201)
 

@@ -46,6 +46,13 @@ async def json_body(request: Request, *, max_bytes: int = 1_000_000) -> dict[str
     return data
 
 
+def client_source(request: Request) -> str:
+    """The keyed hash of the caller's address, made as for the HTML forms."""
+    from fupin.web.common import client_source as web_client_source
+
+    return web_client_source(request)
+
+
 def page_params(request: Request, *, max_per_page: int = 100) -> tuple[int, int]:
     from fupin.web.common import page_args
 

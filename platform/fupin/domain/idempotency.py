@@ -120,4 +120,3 @@ async def purge_expired(now: datetime | None = None) -> int:
     """Delete records past the retention period; returns how many."""
     cutoff = (now or datetime.now(UTC)) - RETENTION
     return await IdempotencyRecord.filter(created_at__lt=cutoff).delete()
-
