@@ -1,4 +1,5 @@
-"""`fupin pairs report|alerts|list` and `fupin dashboard`: thin shells over the dashboards.
+"""`fupin pairs report|alerts|list`, `fupin dashboard` and `fupin rollups verify|rebuild`:
+thin shells over the dashboards.
 
 The command line runs on the server with the operator's database access, so it reads as the
 national office (a read-only actor; these commands write nothing).
@@ -7,6 +8,8 @@ national office (a read-only actor; these commands write nothing).
     fupin pairs report --pair 12 --year 2025 --format json > report.json
     fupin pairs alerts --year 2025 --region 530000      # lagging pairs, unfunded needs
     fupin dashboard --year 2025 --table regions --output regions.xlsx
+    fupin rollups verify                                # dashboards' money rollups = records?
+    fupin rollups rebuild                               # rebuild them (after a bulk load)
 """
 
 from __future__ import annotations
@@ -214,4 +217,42 @@ def dashboard(year: str | None, region: str | None, table_name: str, output: Pat
     click.echo(f"wrote {len(rows)} rows to {output}")
 
 
-commands = [pairs, dashboard]
+@click.group(help="The dashboards' money rollups: verify against the records, or rebuild.")
+def rollups() -> None:
+    pass
+
+
+@rollups.command(
+    "verify",
+    help="Recompute every rollup row from the pledges and donations and list the differences "
+    "(exit status 1 if there are any).",
+)
+@click.option("--limit", default=20, show_default=True, help="Differences to print.")
+def rollups_verify(limit: int) -> None:
+    from fupin.domain import money_rollups
+
+    differences = run_with_db(load_settings(), money_rollups.verify)
+    if not differences:
+        click.echo("OK 汇总表与原始记录一致 (rollups agree with the records)")
+        return
+    click.echo(f"FAIL {len(differences)} 处不一致 (differences); `fupin rollups rebuild` repairs:")
+    for difference in differences[:limit]:
+        click.echo(f"  {difference.describe()}")
+    raise SystemExit(1)
+
+
+@rollups.command("rebuild", help="Replace every rollup row from the records (one transaction).")
+def rollups_rebuild() -> None:
+    from fupin.db import transaction
+    from fupin.domain import money_rollups
+
+    async def rebuild() -> dict[str, int]:
+        async with transaction():
+            return await money_rollups.rebuild()
+
+    counts = run_with_db(load_settings(), rebuild)
+    for table, count in counts.items():
+        click.echo(f"{table}: {count} rows")
+
+
+commands = [pairs, dashboard, rollups]

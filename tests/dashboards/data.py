@@ -4,8 +4,8 @@ The money services stamp ``created_at`` with the current time, so a data set spr
 years (and over the China-time year boundary) is written directly: needs in villages and
 county-wide, pledges in every state with consistent paid / committed amounts, pledges attributed
 to the real pairs, confirmed, unconfirmed, cancelled and reversing donations, and donations given
-without a pledge. ``Need.pledged_fen`` / ``received_fen`` are kept equal to the rows, as the money
-services keep them.
+without a pledge. ``Need.pledged_fen`` / ``received_fen`` and the dashboards' money rollups are
+kept equal to the rows, as the money services keep them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from fupin.domain import money_rollups
 from fupin.models.money import Donation, Pledge, RecipientOrg
 from fupin.models.needs import Need
 from fupin.models.pairs import Pair
@@ -214,6 +215,9 @@ async def build(
         await Need.filter(id=need.id).update(
             pledged_fen=need.pledged_fen, received_fen=need.received_fen
         )
+        # What the money services do at the end of each transaction (after_need_money_change):
+        # the dashboards read these rollups; the tests recompute every figure from the raw rows.
+        await money_rollups.refresh_need(need.id)
     return data
 
 

@@ -1,8 +1,11 @@
 """The poverty office's dashboards: national → province → county → need, and per pair.
 
-Every figure is an SQL aggregate over the platform's own records (BRIEF §3.6: sums in SQL), so
-the national dashboard stays fast at a million donations (``bench/dashboard.py``). Definitions
-(the tests recompute each one independently, in Python, from the raw rows):
+Every figure is an SQL aggregate over the platform's own records (BRIEF §3.6: sums in SQL). The
+money figures of the region and pair dashboards are summed from the rollups of
+``money_rollups`` — kept equal to the pledges and donations inside every money transaction — so
+the national dashboard reads a few thousand rows, not a million donations
+(``bench/dashboard.py``); only open pledges past their due date are read live. Definitions (the
+tests recompute each one independently, in Python, from the raw rows):
 
 * **needs** of a year: needs in a public state (published and later) whose ``published_at``
   falls in the year (China time); target = their money targets.
@@ -33,8 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from tortoise import connections
-
+from fupin.domain import money_rollups
 from fupin.domain.categories import CATEGORIES
 from fupin.domain.money_queries import HonourRate
 from fupin.domain.need_states import LISTABLE_STATES, PUBLIC_STATES, STATE_LABELS
@@ -53,6 +55,8 @@ from fupin.domain.pair_alerts import (
 )
 from fupin.domain.pair_management import pair_scope, year_figures
 from fupin.domain.policy import Actor, Scope, can, require
+from fupin.domain.sql import dialect as sql_dialect
+from fupin.domain.sql import rows as sql_rows
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
 from fupin.i18n import _
 from fupin.models.pair_tracking import PairFigure, PairYear
@@ -66,10 +70,9 @@ NEED_LIST_LIMIT = 1000
 UNFUNDED_LIST_LIMIT = 100
 
 
-#: Covering indexes the money aggregates are shaped for (year range first, then what the
-#: aggregates read). Without them every aggregate reads the wide money rows; with them the
-#: national dashboard at 1M donations computes in well under a second (bench/dashboard.py).
-#: They belong in the money models' ``Meta.indexes``; the benchmark creates them if missing.
+#: Covering indexes of the raw-row aggregates that remain (a pair's own page: its villages,
+#: projects, years and months). They are in the money models' ``Meta.indexes``; the benchmark
+#: reports them (and creates them on a database built before they existed).
 DASHBOARD_INDEXES: dict[str, tuple[str, ...]] = {
     "donation": ("state", "received_on", "need_id", "amount_fen", "donor_id", "pledge_id"),
     "pledge": (
@@ -143,16 +146,12 @@ def export_columns(table: Table) -> tuple[list[tuple[str, str, str]], list[dict[
 
 
 def _dialect() -> str:
-    return str(connections.get("default").capabilities.dialect)
+    return sql_dialect()
 
 
-async def _rows(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """Run one aggregate; ``?`` placeholders become ``$n`` on PostgreSQL."""
-    conn = connections.get("default")
-    if _dialect() == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
-    return list(await conn.execute_query_dict(sql, list(params)))
+async def _rows(text: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Run one aggregate (``?`` placeholders on both databases)."""
+    return await sql_rows(text, params)
 
 
 def _int(value: Any) -> int:
@@ -174,15 +173,6 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return (
         datetime(year, 1, 1, tzinfo=CHINA_TZ),
         datetime(year + 1, 1, 1, tzinfo=CHINA_TZ),
-    )
-
-
-def _received_period(year: int | None, alias: str = "d") -> tuple[str, list[Any]]:
-    if year is None:
-        return "1=1", []
-    return (
-        f"{alias}.received_on >= ? AND {alias}.received_on < ?",
-        [_date_param(date(year, 1, 1)), _date_param(date(year + 1, 1, 1))],
     )
 
 
@@ -223,14 +213,6 @@ def need_in_region(county_code: str, province_code: str, region: Region) -> bool
     if region.level == "county":
         return county_code == region.code
     return False
-
-
-def _due_sql(alias: str = "p") -> str:
-    """Mirrors ``money_queries._due_filter``: honoured or lapsed, or open past its due date."""
-    return (
-        f"({alias}.state IN ('honoured', 'lapsed') OR "
-        f"({alias}.state IN ('pledged', 'partially_paid') AND {alias}.due_date < ?))"
-    )
 
 
 # ---- money aggregates ------------------------------------------------------------------------
@@ -279,99 +261,127 @@ class Money:
 
 
 def need_filter(region: Region | None, column: str) -> tuple[str, list[Any]]:
-    """``column IN (the needs of region)``, or no condition nationally.
-
-    Money rows are filtered through this semi-join and aggregated per need *before* they meet
-    the need table: the aggregate then runs on a covering index of the money table alone, and
-    the join touches one row per need instead of one per donation (bench/dashboard.py).
-    """
+    """``column IN (the needs of region)``, or no condition nationally: money rows are filtered
+    through this semi-join before they meet the need table."""
     if region is None:
         return "1=1", []
     condition, params = region_condition(region, "sn")
     return f"{column} IN (SELECT sn.id FROM need sn WHERE {condition})", params
 
 
-def _money_from(row: dict[str, Any]) -> Money:
+def _money_of(row: dict[str, Any]) -> Money:
+    """A rollup row's sums (``money_rollups.MEASURES``) as Money; open pledges past their due
+    date are not in it (``_open_overdue``)."""
     return Money(
-        pledged_fen=_int(row["pledged"]),
-        pledges=_int(row["k"]),
+        pledged_fen=_int(row["pledged_fen"]),
+        received_fen=_int(row["received_fen"]),
+        pledges=_int(row["pledges"]),
         honour=HonourRate(
-            _int(row["due_n"]), _int(row["hon_n"]), _int(row["due_fen"]), _int(row["paid_fen"])
+            _int(row["closed_due"]),
+            _int(row["honoured"]),
+            _int(row["closed_due_fen"]),
+            _int(row["closed_paid_fen"]),
         ),
     )
 
 
-def _pledge_sums(today: date) -> tuple[str, list[Any]]:
-    """The per-pledge sums every pledge aggregate needs (honour components as in money_queries)."""
-    due = _due_sql()
-    today_param = _date_param(today)
-    return (
-        "COUNT(*) AS k, CAST(SUM(p.committed_fen) AS BIGINT) AS pledged, "
-        f"CAST(SUM(CASE WHEN {due} THEN 1 ELSE 0 END) AS BIGINT) AS due_n, "
-        "CAST(SUM(CASE WHEN p.state = 'honoured' THEN 1 ELSE 0 END) AS BIGINT) AS hon_n, "
-        f"CAST(SUM(CASE WHEN {due} THEN p.amount_fen ELSE 0 END) AS BIGINT) AS due_fen, "
-        f"CAST(SUM(CASE WHEN {due} THEN p.paid_fen ELSE 0 END) AS BIGINT) AS paid_fen",
-        [today_param, today_param, today_param],
-    )
+_ROLLUP_SUMS = ", ".join(f"CAST(SUM(n.{m}) AS BIGINT) AS {m}" for m in money_rollups.MEASURES)
 
 
-_SUMS_OF_X = (
-    "CAST(SUM(x.k) AS BIGINT) AS k, CAST(SUM(x.pledged) AS BIGINT) AS pledged, CAST(SUM(x.due_n) AS BIGINT) AS due_n, CAST(SUM(x.hon_n) AS BIGINT) AS hon_n, "
-    "CAST(SUM(x.due_fen) AS BIGINT) AS due_fen, CAST(SUM(x.paid_fen) AS BIGINT) AS paid_fen"
-)
+def _rollup_year(year: int | None) -> tuple[str, list[Any]]:
+    return ("n.year = ?", [year]) if year is not None else ("1=1", [])
 
 
-async def _pledge_rollup(
-    child_key: str, region: Region | None, year: int | None, today: date
-) -> dict[tuple[str, str], Money]:
-    """Pledges made in the year, by (child region, category): aggregated per need first."""
+def _rollup_months(year: int | None) -> tuple[str, list[Any]]:
+    if year is None:
+        return "1=1", []
+    return "n.month >= ? AND n.month <= ?", [year * 100 + 1, year * 100 + 12]
+
+
+async def _open_overdue(
+    groups: Sequence[str], where: str, params: Sequence[Any], year: int | None, today: date
+) -> dict[tuple[Any, ...], HonourRate]:
+    """Open pledges made in the year and past their due date, by ``groups`` (SQL over ``p``
+    pledge, ``n`` need, ``pa`` participant): the part of honour rates that depends on today.
+    The lapse sweep closes them within the hour, so they are few (index on state, due date)."""
     period, period_params = _instant_period("p.created_at", year)
-    scope, scope_params = need_filter(region, "p.need_id")
-    sums, sums_params = _pledge_sums(today)
+    open_in, open_params = _in(money_rollups.OPEN_STATES)
+    keys = ", ".join(f"{g} AS g{i}" for i, g in enumerate(groups))
     rows = await _rows(
-        f"WITH x AS MATERIALIZED (SELECT p.need_id AS need_id, {sums} FROM pledge p "
-        f"WHERE {period} AND {scope} GROUP BY p.need_id) "
-        f"SELECT {child_key} AS g0, n.category AS g1, {_SUMS_OF_X} "
-        f"FROM x JOIN need n ON n.id = x.need_id GROUP BY {child_key}, n.category",
-        [*sums_params, *period_params, *scope_params],
+        f"SELECT {keys}, COUNT(*) AS k, CAST(SUM(p.amount_fen) AS BIGINT) AS due_fen, "
+        "CAST(SUM(p.paid_fen) AS BIGINT) AS paid_fen FROM pledge p "
+        "JOIN need n ON n.id = p.need_id JOIN participant pa ON pa.id = p.participant_id "
+        f"WHERE p.state IN {open_in} AND p.due_date < ? AND {period} AND {where} "
+        f"GROUP BY {', '.join(groups)}",
+        [*open_params, _date_param(today), *period_params, *params],
     )
-    return {(r["g0"], r["g1"]): _money_from(r) for r in rows}
+    return {
+        tuple(r[f"g{i}"] for i in range(len(groups))): HonourRate(
+            _int(r["k"]), 0, _int(r["due_fen"]), _int(r["paid_fen"])
+        )
+        for r in rows
+    }
+
+
+def _rollup_scope(level: str, region: Region | None) -> tuple[str, str, str, list[Any]]:
+    """(table, child column, scope condition, params) of a region dashboard's money: the
+    county rollup for the nation and a province, the per-need rollup inside a county."""
+    where, params = region_condition(region)
+    if level == "county":
+        return money_rollups.NEED_TABLE, "n.region_id", where, params
+    child = "n.province_code" if level == "national" else "n.county_code"
+    return "rollup_county_money", child, where, params
+
+
+async def _region_money(
+    level: str, region: Region | None, year: int | None, today: date
+) -> dict[tuple[str, str], Money]:
+    """Pledges made and money received in the year, by (child region, category)."""
+    table, child, where, params = _rollup_scope(level, region)
+    period, period_params = (
+        _rollup_months(year) if table == money_rollups.NEED_TABLE else _rollup_year(year)
+    )
+    rows = await _rows(
+        f"SELECT {child} AS g0, n.category AS g1, {_ROLLUP_SUMS} FROM {table} n "
+        f"WHERE {period} AND {where} GROUP BY {child}, n.category",
+        [*period_params, *params],
+    )
+    out = {(r["g0"], r["g1"]): _money_of(r) for r in rows}
+    overdue = await _open_overdue([child, "n.category"], where, params, year, today)
+    for key, honour in overdue.items():
+        out.setdefault((key[0], key[1]), Money()).add(Money(honour=honour))
+    return out
 
 
 @dataclass
-class ReceivedRollup:
-    by_child_category: dict[tuple[str, str], int]
+class VillageReach:
     reached_by_child: dict[str, int]
     reached: int
     village_total_fen: int
     top_fen: int
 
 
-async def _received_rollup(
-    child_key: str, region: Region | None, year: int | None, top_n: int
-) -> ReceivedRollup:
-    """Confirmed donations received in the year, in one statement: by (child, category), and
-    per village (villages reached, and the money of the ``top_n`` best-funded villages)."""
-    period, period_params = _received_period(year)
-    scope, scope_params = need_filter(region, "d.need_id")
+async def _village_reach(
+    level: str, region: Region | None, year: int | None, top_n: int
+) -> VillageReach:
+    """Villages whose needs received money in the year (net of reversals), by child region;
+    their total, and the money of the ``top_n`` best-funded of them — one statement."""
+    child = {"national": "n.province_code", "province": "n.county_code"}.get(level, "n.region_id")
+    period, period_params = _rollup_year(year)
+    where, params = region_condition(region)
     rows = await _rows(
-        "WITH x AS MATERIALIZED (SELECT d.need_id AS need_id, CAST(SUM(d.amount_fen) AS BIGINT) AS amt "
-        f"FROM donation d WHERE d.state = 'confirmed' AND {period} AND {scope} GROUP BY d.need_id), "
-        f"y AS MATERIALIZED (SELECT {child_key} AS child, n.category AS cat, n.region_id AS rid, "
-        "CASE WHEN n.region_id <> n.county_code THEN 1 ELSE 0 END AS vil, x.amt AS amt "
-        "FROM x JOIN need n ON n.id = x.need_id), "
-        "v AS MATERIALIZED (SELECT child, rid, CAST(SUM(amt) AS BIGINT) AS amt FROM y WHERE vil = 1 GROUP BY child, rid) "
-        "SELECT 'cat' AS t, child AS a, cat AS b, CAST(SUM(amt) AS BIGINT) AS amt, COUNT(*) AS k FROM y GROUP BY child, cat "
-        "UNION ALL SELECT 'reach', child, NULL, CAST(SUM(amt) AS BIGINT), COUNT(*) FROM v WHERE amt > 0 GROUP BY child "
-        "UNION ALL SELECT 'top', NULL, NULL, CAST(SUM(t3.amt) AS BIGINT), COUNT(*) FROM "
+        f"WITH v AS MATERIALIZED (SELECT {child} AS child, n.region_id AS rid, "
+        f"CAST(SUM(n.received_fen) AS BIGINT) AS amt FROM rollup_village_money n "
+        f"WHERE {period} AND {where} GROUP BY {child}, n.region_id) "
+        "SELECT 'reach' AS t, child AS a, CAST(SUM(amt) AS BIGINT) AS amt, COUNT(*) AS k "
+        "FROM v WHERE amt > 0 GROUP BY child "
+        "UNION ALL SELECT 'top', NULL, CAST(SUM(t3.amt) AS BIGINT), COUNT(*) FROM "
         "(SELECT amt FROM v WHERE amt > 0 ORDER BY amt DESC LIMIT ?) t3",
-        [*period_params, *scope_params, top_n],
+        [*period_params, *params, top_n],
     )
-    out = ReceivedRollup({}, {}, 0, 0, 0)
+    out = VillageReach({}, 0, 0, 0)
     for row in rows:
-        if row["t"] == "cat":
-            out.by_child_category[(row["a"], row["b"])] = _int(row["amt"])
-        elif row["t"] == "reach":
+        if row["t"] == "reach":
             out.reached_by_child[row["a"]] = _int(row["k"])
             out.reached += _int(row["k"])
             out.village_total_fen += _int(row["amt"])
@@ -399,57 +409,6 @@ async def _asking_villages(region: Region | None, year: int | None) -> int:
         [*scope_params, *listable_params, *period_params],
     )
     return _int(rows[0]["k"]) if rows else 0
-
-
-async def _daily_received(
-    region: Region | None, year: int | None, extra: str = "1=1", extra_params: Sequence[Any] = ()
-) -> dict[date, int]:
-    """Confirmed donations per day received (the index order: no sort of the rows)."""
-    period, period_params = _received_period(year)
-    scope, scope_params = need_filter(region, "d.need_id")
-    rows = await _rows(
-        f"SELECT d.received_on AS day, CAST(SUM(d.amount_fen) AS BIGINT) AS amt FROM donation d "
-        f"WHERE d.state = 'confirmed' AND {period} AND {scope} AND {extra} GROUP BY d.received_on",
-        [*period_params, *scope_params, *extra_params],
-    )
-    return {_as_date(r["day"]): _int(r["amt"]) for r in rows}
-
-
-async def _daily_pledged(
-    region: Region | None, year: int | None, extra: str = "1=1", extra_params: Sequence[Any] = ()
-) -> dict[date, int]:
-    """Pledges made per day in China time. SQLite keeps UTC text: group by UTC day and whether
-    the hour is 16 or later (already the next day in Beijing), then shift in Python."""
-    period, period_params = _instant_period("p.created_at", year)
-    scope, scope_params = need_filter(region, "p.need_id")
-    if _dialect() == "postgres":
-        key = "to_char(p.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
-        late, group = "0", key
-    else:
-        key = "substr(p.created_at, 1, 10)"
-        late = "CASE WHEN substr(p.created_at, 12, 2) >= '16' THEN 1 ELSE 0 END"
-        group = f"{key}, {late}"
-    rows = await _rows(
-        f"SELECT {key} AS day, {late} AS late, CAST(SUM(p.committed_fen) AS BIGINT) AS amt FROM pledge p "
-        f"WHERE {period} AND {scope} AND {extra} GROUP BY {group}",
-        [*period_params, *scope_params, *extra_params],
-    )
-    out: dict[date, int] = defaultdict(int)
-    for row in rows:
-        day = date.fromisoformat(str(row["day"])) + timedelta(days=_int(row["late"]))
-        out[day] += _int(row["amt"])
-    return dict(out)
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _fold(daily: dict[date, int], by_year: bool) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
-    for day, amount in daily.items():
-        out[f"{day.year}" if by_year else f"{day.year}-{day.month:02d}"] += amount
-    return dict(out)
 
 
 # ---- region dashboards -----------------------------------------------------------------------
@@ -580,12 +539,12 @@ async def region_dashboard(
     )
     asking = await _asking_villages(region, year)
     top_n = max(1, math.ceil(asking * 10 / 100)) if asking else 0
-    pledges = await _pledge_rollup(child_key, region, year, today)
-    received = await _received_rollup(child_key, region, year, top_n)
+    money_by = await _region_money(level, region, year, today)
+    received = await _village_reach(level, region, year, top_n)
     if received.reached > asking:
         # Money reached villages whose needs are no longer public (e.g. withdrawn): they count.
         top_n = max(1, math.ceil(received.reached * 10 / 100))
-        received = await _received_rollup(child_key, region, year, top_n)
+        received = await _village_reach(level, region, year, top_n)
 
     by_child: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"needs": 0, "target_fen": 0, "money": Money()}
@@ -600,12 +559,9 @@ async def region_dashboard(
             bucket["needs"] += _int(row["k"])
             bucket["target_fen"] += _int(row["t"])
         states[category][state] += _int(row["k"])
-    for (child, category), money in pledges.items():
+    for (child, category), money in money_by.items():
         by_child[child]["money"].add(money)
         by_category[category]["money"].add(money)
-    for (child, category), amount in received.by_child_category.items():
-        by_child[child]["money"].add(Money(received_fen=amount))
-        by_category[category]["money"].add(Money(received_fen=amount))
 
     total = Money()
     for bucket in by_category.values():
@@ -754,9 +710,29 @@ def _state_table(states: dict[str, dict[str, int]]) -> Table:
 
 
 async def _monthly_table(region: Region | None, year: int | None) -> Table:
-    pledged = await _daily_pledged(region, year)
-    received = await _daily_received(region, year)
-    return _series_table(_fold(pledged, year is None), _fold(received, year is None), year)
+    """Pledged and received per month (per year for all years), from the month rollup."""
+    period, period_params = _rollup_months(year)
+    where, params = region_condition(region)
+    rows = await _rows(
+        "SELECT n.month AS m, CAST(SUM(n.pledged_fen) AS BIGINT) AS p, "
+        "CAST(SUM(n.received_fen) AS BIGINT) AS r FROM rollup_month_money n "
+        f"WHERE {period} AND {where} GROUP BY n.month",
+        [*period_params, *params],
+    )
+    return _month_series(rows, year)
+
+
+def _month_series(rows: list[dict[str, Any]], year: int | None) -> Table:
+    """Rows of (m = YYYYMM, p = pledged, r = received) as the money-over-time table: months of
+    the year, or years when ``year`` is None."""
+    pledged: dict[str, int] = defaultdict(int)
+    received: dict[str, int] = defaultdict(int)
+    for row in rows:
+        y, m = divmod(_int(row["m"]), 100)
+        key = f"{y}" if year is None else f"{y}-{m:02d}"
+        pledged[key] += _int(row["p"])
+        received[key] += _int(row["r"])
+    return _series_table(dict(pledged), dict(received), year)
 
 
 def _series_table(p: dict[str, int], r: dict[str, int], year: int | None) -> Table:
@@ -883,43 +859,37 @@ class PairMoney:
 
 
 async def pair_money(pairs: Sequence[Pair], year: int | None, today: date) -> dict[int, PairMoney]:
-    """Helper's own and mobilised money for many pairs in two aggregates (see module doc)."""
+    """Helper's own and mobilised money for many pairs from the pair rollup (see module doc)."""
     out = {p.id: PairMoney() for p in pairs}
     if not pairs:
         return out
     helpers_in, helper_params = _in({p.helper_id for p in pairs})
     pairs_in, pair_params = _in(p.id for p in pairs)
-    # Participants other than helpers only matter through the pair they were mobilised by, so
-    # they are folded into one "who = 0": a few hundred groups reach Python, not one per donor.
-    sums, sums_params = _pledge_sums(today)
-    p_period, p_params = _instant_period("p.created_at", year)
-    who_p = f"CASE WHEN p.participant_id IN {helpers_in} THEN p.participant_id ELSE 0 END"
+    # Rows are kept per helper donor (``who``) and pair attribution; every other donor is
+    # "who = 0", so a few hundred groups reach Python, not one per donor.
+    period, period_params = _rollup_year(year)
     rows = await _rows(
-        f"WITH x AS MATERIALIZED (SELECT p.need_id AS need_id, {who_p} AS who, "
-        f"p.pair_id AS pair_id, {sums} FROM pledge p WHERE {p_period} "
-        f"AND (p.participant_id IN {helpers_in} OR p.pair_id IN {pairs_in}) "
-        f"GROUP BY 1, 2, 3) "
-        f"SELECT x.pair_id AS g0, x.who AS g1, n.county_code AS g2, n.province_code AS g3, "
-        f"{_SUMS_OF_X} FROM x JOIN need n ON n.id = x.need_id "
-        f"GROUP BY x.pair_id, x.who, n.county_code, n.province_code",
-        [*helper_params, *sums_params, *p_params, *helper_params, *pair_params],
+        f"SELECT n.pair_id AS g0, n.who AS g1, n.county_code AS g2, n.province_code AS g3, "
+        f"{_ROLLUP_SUMS} FROM rollup_pair_money n WHERE {period} "
+        f"AND (n.who IN {helpers_in} OR n.pair_id IN {pairs_in}) "
+        "GROUP BY n.pair_id, n.who, n.county_code, n.province_code",
+        [*period_params, *helper_params, *pair_params],
     )
-    pledge_groups = {(r["g0"], r["g1"], r["g2"], r["g3"]): _money_from(r) for r in rows}
-    d_period, d_params = _received_period(year)
-    who_d = f"CASE WHEN d.donor_id IN {helpers_in} THEN d.donor_id ELSE 0 END"
-    rows = await _rows(
-        f"WITH ap AS MATERIALIZED (SELECT p2.id AS id, p2.pair_id AS pair_id FROM pledge p2 "
-        f"WHERE p2.pair_id IN {pairs_in}), "
-        f"x AS MATERIALIZED (SELECT d.need_id AS need_id, {who_d} AS who, ap.pair_id AS pair_id, "
-        f"CAST(SUM(d.amount_fen) AS BIGINT) AS amt FROM donation d LEFT JOIN ap ON ap.id = d.pledge_id "
-        f"WHERE d.state = 'confirmed' AND {d_period} AND (d.donor_id IN {helpers_in} OR ap.id IS NOT NULL) "
-        f"GROUP BY 1, 2, 3) "
-        f"SELECT x.pair_id AS g0, x.who AS g1, n.county_code AS g2, n.province_code AS g3, "
-        f"CAST(SUM(x.amt) AS BIGINT) AS amt FROM x JOIN need n ON n.id = x.need_id "
-        f"GROUP BY x.pair_id, x.who, n.county_code, n.province_code",
-        [*pair_params, *helper_params, *d_params, *helper_params],
+    groups = {(r["g0"], r["g1"], r["g2"], r["g3"]): _money_of(r) for r in rows}
+    overdue = await _open_overdue(
+        [
+            "COALESCE(p.pair_id, 0)",
+            money_rollups.who_sql("pa", "p.participant_id"),
+            "n.county_code",
+            "n.province_code",
+        ],
+        f"(p.participant_id IN {helpers_in} OR p.pair_id IN {pairs_in})",
+        [*helper_params, *pair_params],
+        year,
+        today,
     )
-    received_groups = {(r["g0"], r["g1"], r["g2"], r["g3"]): _int(r["amt"]) for r in rows}
+    for key, honour in overdue.items():
+        groups.setdefault(key, Money()).add(Money(honour=honour))
     by_id = {p.id: p for p in pairs}
     by_helper: dict[int, list[Pair]] = defaultdict(list)
     for pair in pairs:
@@ -932,7 +902,7 @@ async def pair_money(pairs: Sequence[Pair], year: int | None, today: date) -> di
         for pair in by_helper.get(who, ()):
             if need_in_region(county or "", province or "", pair.helped_region):
                 yield pair, True
-        pair = by_id.get(pair_id) if pair_id is not None else None
+        pair = by_id.get(pair_id) if pair_id else None
         if (
             pair is not None
             and pair.helper_id != who
@@ -940,12 +910,9 @@ async def pair_money(pairs: Sequence[Pair], year: int | None, today: date) -> di
         ):
             yield pair, False
 
-    for (pair_id, who, county, province), money in pledge_groups.items():
+    for (pair_id, who, county, province), money in groups.items():
         for pair, own in owners(pair_id, who, county, province):
             (out[pair.id].helper if own else out[pair.id].mobilised).add(money)
-    for (pair_id, who, county, province), amount in received_groups.items():
-        for pair, own in owners(pair_id, who, county, province):
-            (out[pair.id].helper if own else out[pair.id].mobilised).add(Money(received_fen=amount))
     return out
 
 
@@ -1441,24 +1408,27 @@ def _platform_table(money: PairMoney) -> Table:
     return Table("platform", _("平台记录：帮扶地区内的认捐与到账"), columns, rows)
 
 
-def _pair_donations(pair: Pair) -> tuple[str, list[Any]]:
-    """Donations by the helper, or on pledges attributed to the pair (RULES §6.2)."""
-    return (
-        "(d.donor_id = ? OR d.pledge_id IN (SELECT p2.id FROM pledge p2 WHERE p2.pair_id = ?))",
-        [pair.helper_id, pair.id],
-    )
+def _pair_rows(pair: Pair) -> tuple[str, list[Any]]:
+    """Rollup rows of a pair's money (RULES §6.2): the helper's own (``who``), and what others
+    gave under the pair's attribution."""
+    return "(n.who = ? OR n.pair_id = ?)", [pair.helper_id, pair.id]
 
 
 async def _pair_projects(pair: Pair, year: int | None) -> Table:
+    """Needs with a live pledge by the helper or under its attribution, by category and state.
+    Two index probes (the helper's pledges, the pair's pledges) instead of a scan of the year."""
     period, period_params = _instant_period("p.created_at", year)
     scope, scope_params = need_filter(pair.helped_region, "p.need_id")
+    picked = (
+        f"SELECT p.need_id AS need_id FROM pledge p WHERE {{who}} AND p.state <> 'withdrawn' "
+        f"AND {period} AND {scope}"
+    )
     rows = await _rows(
-        f"WITH x AS MATERIALIZED (SELECT DISTINCT p.need_id AS need_id FROM pledge p "
-        f"WHERE p.state <> 'withdrawn' AND {period} AND (p.participant_id = ? OR p.pair_id = ?) "
-        f"AND {scope}) "
+        f"WITH x AS MATERIALIZED ({picked.format(who='p.participant_id = ?')} UNION "
+        f"{picked.format(who='p.pair_id = ?')}) "
         f"SELECT n.category AS c, n.state AS s, COUNT(*) AS k FROM x JOIN need n ON n.id = x.need_id "
         f"GROUP BY n.category, n.state",
-        [*period_params, pair.helper_id, pair.id, *scope_params],
+        [pair.helper_id, *period_params, *scope_params, pair.id, *period_params, *scope_params],
     )
     states: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
@@ -1471,15 +1441,15 @@ async def _pair_projects(pair: Pair, year: int | None) -> Table:
 
 
 async def _pair_villages(pair: Pair, year: int | None) -> Table:
-    period, period_params = _received_period(year)
-    scope, scope_params = need_filter(pair.helped_region, "d.need_id")
-    mine, mine_params = _pair_donations(pair)
+    period, period_params = _rollup_months(year)
+    scope, scope_params = region_condition(pair.helped_region)
+    mine, mine_params = _pair_rows(pair)
     rows = await _rows(
-        f"WITH x AS MATERIALIZED (SELECT d.need_id AS need_id, CAST(SUM(d.amount_fen) AS BIGINT) AS amt "
-        f"FROM donation d WHERE d.state = 'confirmed' AND {period} AND {scope} AND {mine} "
-        f"GROUP BY d.need_id) "
-        f"SELECT n.region_id AS rid, CAST(SUM(x.amt) AS BIGINT) AS amt, COUNT(*) AS k FROM x "
-        f"JOIN need n ON n.id = x.need_id WHERE n.region_id <> n.county_code GROUP BY n.region_id",
+        "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id, n.region_id AS rid, "
+        "CAST(SUM(n.received_fen) AS BIGINT) AS amt FROM rollup_need_money n "
+        f"WHERE {period} AND {scope} AND {mine} AND n.region_id <> n.county_code "
+        "GROUP BY n.need_id, n.region_id HAVING SUM(n.received_fen) <> 0) "
+        "SELECT rid, CAST(SUM(amt) AS BIGINT) AS amt, COUNT(*) AS k FROM x GROUP BY rid",
         [*period_params, *scope_params, *mine_params],
     )
     rows = [r for r in rows if _int(r["amt"]) > 0]
@@ -1517,16 +1487,15 @@ async def _pair_years(pair: Pair, today: date) -> Table:
         figures[year_ids[f.pair_year_id]][f.indicator] = (f.target, f.reported)
     received: dict[str, int] = {}
     if years:
-        mine, mine_params = _pair_donations(pair)
-        scope, scope_params = need_filter(pair.helped_region, "d.need_id")
-        start, end = _date_param(date(years[0], 1, 1)), _date_param(date(years[-1] + 1, 1, 1))
+        mine, mine_params = _pair_rows(pair)
+        scope, scope_params = region_condition(pair.helped_region)
         rows = await _rows(
-            f"SELECT d.received_on AS day, CAST(SUM(d.amount_fen) AS BIGINT) AS amt FROM donation d "
-            f"WHERE d.state = 'confirmed' AND d.received_on >= ? AND d.received_on < ? "
-            f"AND {scope} AND {mine} GROUP BY d.received_on",
-            [start, end, *scope_params, *mine_params],
+            "SELECT n.year AS y, CAST(SUM(n.received_fen) AS BIGINT) AS amt "
+            f"FROM rollup_pair_money n WHERE n.year >= ? AND n.year <= ? AND {scope} AND {mine} "
+            "GROUP BY n.year",
+            [years[0], years[-1], *scope_params, *mine_params],
         )
-        received = _fold({_as_date(r["day"]): _int(r["amt"]) for r in rows}, True)
+        received = {str(r["y"]): _int(r["amt"]) for r in rows}
     funds = "fiscal_aid" if pair.kind == "east_west" else "funds_invested"
     out = []
     for y in years:
@@ -1555,15 +1524,17 @@ async def _pair_years(pair: Pair, today: date) -> Table:
 
 
 async def _pair_monthly(pair: Pair, year: int | None) -> Table:
-    mine, mine_params = _pair_donations(pair)
-    pledged = await _daily_pledged(
-        pair.helped_region,
-        year,
-        "(p.participant_id = ? OR p.pair_id = ?)",
-        [pair.helper_id, pair.id],
+    """The pair's money (own and mobilised, in the helped region) per month."""
+    period, period_params = _rollup_months(year)
+    scope, scope_params = region_condition(pair.helped_region)
+    mine, mine_params = _pair_rows(pair)
+    rows = await _rows(
+        "SELECT n.month AS m, CAST(SUM(n.pledged_fen) AS BIGINT) AS p, "
+        "CAST(SUM(n.received_fen) AS BIGINT) AS r FROM rollup_need_money n "
+        f"WHERE {period} AND {scope} AND {mine} GROUP BY n.month",
+        [*period_params, *scope_params, *mine_params],
     )
-    received = await _daily_received(pair.helped_region, year, mine, mine_params)
-    return _series_table(_fold(pledged, year is None), _fold(received, year is None), year)
+    return _month_series(rows, year)
 
 
 # ---- alerts across a scope (API and CLI) -------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from fupin.db import transaction
-from fupin.domain import audit, ledger, search_outbox
+from fupin.domain import audit, ledger, money_rollups, search_outbox
 from fupin.domain.policy import Actor, Scope, can, require
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
@@ -304,13 +304,16 @@ async def release_on_need(need_id: int, amount_fen: int) -> None:
 
 
 async def after_need_money_change(need_id: int) -> None:
-    """Queue the need for search and let the needs service derive published ↔ funded
-    (BRIEF §3.4: "funded" is derived from active pledges). Inside the event's transaction."""
+    """Queue the need for search, let the needs service derive published ↔ funded
+    (BRIEF §3.4: "funded" is derived from active pledges) and bring the dashboards' money
+    rollups in line with the need's records. Inside the event's transaction; the rollups come
+    last so their shared rows are locked for the shortest time."""
     from fupin.domain.needs import refresh_funded_state
 
     await search_outbox.enqueue(need_id)
     need = await Need.get(id=need_id)
     await refresh_funded_state(need, actor_label="system")
+    await money_rollups.refresh_need(need_id)
 
 
 # --- permissions --------------------------------------------------------------------------------

@@ -14,4 +14,5 @@ MODEL_MODULES: list[str] = [
     "fupin.models.money",
     "fupin.models.commendation",
     "fupin.models.matching",
+    "fupin.models.rollups",
 ]

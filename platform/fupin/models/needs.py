@@ -72,6 +72,18 @@ class Need(Model):
             # county workspace counts; duplicate guard (same village + category)
             ("county_code", "state"),
             ("region_id", "category"),
+            # Dashboards: needs published in a year by place, category and state, read from
+            # the index alone; and "villages asking" (one covering probe per village).
+            (
+                "published_at",
+                "state",
+                "province_code",
+                "county_code",
+                "region_id",
+                "category",
+                "target_fen",
+            ),
+            ("region_id", "state", "published_at"),
         )
 
     @property
