@@ -260,15 +260,6 @@ class Money:
         }
 
 
-def need_filter(region: Region | None, column: str) -> tuple[str, list[Any]]:
-    """``column IN (the needs of region)``, or no condition nationally: money rows are filtered
-    through this semi-join before they meet the need table."""
-    if region is None:
-        return "1=1", []
-    condition, params = region_condition(region, "sn")
-    return f"{column} IN (SELECT sn.id FROM need sn WHERE {condition})", params
-
-
 def _money_of(row: dict[str, Any]) -> Money:
     """A rollup row's sums (``money_rollups.MEASURES``) as Money; open pledges past their due
     date are not in it (``_open_overdue``)."""
@@ -307,12 +298,16 @@ async def _open_overdue(
     period, period_params = _instant_period("p.created_at", year)
     open_in, open_params = _in(money_rollups.OPEN_STATES)
     keys = ", ".join(f"{g} AS g{i}" for i, g in enumerate(groups))
+    # The open pledges past due are picked first, on their own (index on state, due date):
+    # SQLite's statistics cannot tell that few pledges are open and would scan the year.
     rows = await _rows(
+        "WITH p AS MATERIALIZED (SELECT o.need_id AS need_id, o.participant_id AS participant_id, "
+        "o.pair_id AS pair_id, o.created_at AS created_at, o.amount_fen AS amount_fen, "
+        f"o.paid_fen AS paid_fen FROM pledge o WHERE o.state IN {open_in} AND o.due_date < ?) "
         f"SELECT {keys}, COUNT(*) AS k, CAST(SUM(p.amount_fen) AS BIGINT) AS due_fen, "
-        "CAST(SUM(p.paid_fen) AS BIGINT) AS paid_fen FROM pledge p "
+        "CAST(SUM(p.paid_fen) AS BIGINT) AS paid_fen FROM p "
         "JOIN need n ON n.id = p.need_id JOIN participant pa ON pa.id = p.participant_id "
-        f"WHERE p.state IN {open_in} AND p.due_date < ? AND {period} AND {where} "
-        f"GROUP BY {', '.join(groups)}",
+        f"WHERE {period} AND {where} GROUP BY {', '.join(groups)}",
         [*open_params, _date_param(today), *period_params, *params],
     )
     return {
@@ -1415,20 +1410,18 @@ def _pair_rows(pair: Pair) -> tuple[str, list[Any]]:
 
 
 async def _pair_projects(pair: Pair, year: int | None) -> Table:
-    """Needs with a live pledge by the helper or under its attribution, by category and state.
-    Two index probes (the helper's pledges, the pair's pledges) instead of a scan of the year."""
-    period, period_params = _instant_period("p.created_at", year)
-    scope, scope_params = need_filter(pair.helped_region, "p.need_id")
-    picked = (
-        f"SELECT p.need_id AS need_id FROM pledge p WHERE {{who}} AND p.state <> 'withdrawn' "
-        f"AND {period} AND {scope}"
-    )
+    """Needs with a pledge (not withdrawn) made in the year by the helper or under its
+    attribution, by category and state."""
+    period, period_params = _rollup_months(year)
+    scope, scope_params = region_condition(pair.helped_region)
+    mine, mine_params = _pair_rows(pair)
     rows = await _rows(
-        f"WITH x AS MATERIALIZED ({picked.format(who='p.participant_id = ?')} UNION "
-        f"{picked.format(who='p.pair_id = ?')}) "
-        f"SELECT n.category AS c, n.state AS s, COUNT(*) AS k FROM x JOIN need n ON n.id = x.need_id "
-        f"GROUP BY n.category, n.state",
-        [pair.helper_id, *period_params, *scope_params, pair.id, *period_params, *scope_params],
+        "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id FROM rollup_need_money n "
+        f"WHERE {period} AND {scope} AND {mine} GROUP BY n.need_id "
+        "HAVING SUM(n.pledges) > SUM(n.withdrawn)) "
+        "SELECT d.category AS c, d.state AS s, COUNT(*) AS k FROM x JOIN need d ON d.id = x.need_id "
+        "GROUP BY d.category, d.state",
+        [*period_params, *scope_params, *mine_params],
     )
     states: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:

@@ -40,6 +40,7 @@ MEASURES = (
     "pledges",
     "pledged_fen",
     "honoured",
+    "withdrawn",
     "closed_due",
     "closed_due_fen",
     "closed_paid_fen",
@@ -141,16 +142,17 @@ def raw_rows_sql(dialect: str, need_scope: str = "1=1") -> str:
         f"{who_sql('pa', 'p.participant_id')} AS who, "
         "1 AS pledges, p.committed_fen AS pledged_fen, "
         "CASE WHEN p.state = 'honoured' THEN 1 ELSE 0 END AS honoured, "
+        "CASE WHEN p.state = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn, "
         f"CASE WHEN p.state IN {closed} THEN 1 ELSE 0 END AS closed_due, "
         f"CASE WHEN p.state IN {closed} THEN p.amount_fen ELSE 0 END AS closed_due_fen, "
         f"CASE WHEN p.state IN {closed} THEN p.paid_fen ELSE 0 END AS closed_paid_fen, "
-        "CAST(0 AS BIGINT) AS received_fen "
+        "CAST(0 AS BIGINT) AS received_fen "  # received_fen is the last measure
         "FROM pledge p JOIN participant pa ON pa.id = p.participant_id "
         f"WHERE {need_scope.format(need='p.need_id')} "
         "UNION ALL "
         f"SELECT d.need_id, {month_of_date('d.received_on', dialect)}, COALESCE(pl.pair_id, 0), "
         f"{who_sql('pa', 'd.donor_id')}, "
-        "0, 0, 0, 0, 0, 0, d.amount_fen "
+        f"{', '.join('0' for _ in MEASURES[:-1])}, d.amount_fen "
         "FROM donation d JOIN participant pa ON pa.id = d.donor_id "
         "LEFT JOIN pledge pl ON pl.id = d.pledge_id "
         f"WHERE d.state = 'confirmed' AND {need_scope.format(need='d.need_id')}"

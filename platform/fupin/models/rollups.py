@@ -28,6 +28,8 @@ class Measures(Model):
     pledges = fields.BigIntField(default=0)
     pledged_fen = fields.BigIntField(default=0)
     honoured = fields.BigIntField(default=0)
+    # Withdrawn pledges: a pair's projects are the needs with a pledge not withdrawn.
+    withdrawn = fields.BigIntField(default=0)
     closed_due = fields.BigIntField(default=0)
     closed_due_fen = fields.BigIntField(default=0)
     closed_paid_fen = fields.BigIntField(default=0)
