@@ -3,7 +3,11 @@
 Builds a database at national scale — the real regions and pairs from data/, ~20,000 generated
 villages under real townships of the 831 poverty counties, 100,000 needs, 500,000 pledges
 (a share attributed to the real pairs) and 1,000,000 donations spread over 2021–2025 — by bulk
-insert straight into the tables (no services: the point is the read side), then times:
+insert straight into the tables (no services: the point is the read side). The bulk load
+bypasses the money services, so the dashboards' money rollups are then built as ``fupin rollups
+rebuild`` builds them. Open pledges whose due date has passed are written as lapsed, which is
+what the hourly lapse sweep makes of them (``--unswept`` leaves them open: a platform whose sweep
+has not run, where the dashboards must read every overdue pledge live). Then it times:
 
 * ``compute``  — ``fupin.domain.dashboards.region_dashboard`` (every SQL aggregate);
 * ``render``   — GET /dashboards/national through the real app (compute + template + charts).

@@ -295,19 +295,24 @@ async def _open_overdue(
     """Open pledges made in the year and past their due date, by ``groups`` (SQL over ``p``
     pledge, ``n`` need, ``pa`` participant): the part of honour rates that depends on today.
     The lapse sweep closes them within the hour, so they are few (index on state, due date)."""
-    period, period_params = _instant_period("p.created_at", year)
+    # SQLite: the unary plus keeps the planner off the created_at index (its statistics cannot
+    # tell how few pledges are open, and it would scan the whole year); the condition is then
+    # checked on the entries of the covering (state, due date, …) index.
+    column = "o.created_at" if _dialect() == "postgres" else "+o.created_at"
+    period, period_params = _instant_period(column, year)
     open_in, open_params = _in(money_rollups.OPEN_STATES)
     keys = ", ".join(f"{g} AS g{i}" for i, g in enumerate(groups))
-    # The open pledges past due are picked first, on their own (index on state, due date):
-    # SQLite's statistics cannot tell that few pledges are open and would scan the year.
+    # The open pledges past due are picked first, on their own, from the covering index on
+    # (state, due date, …), then placed.
     rows = await _rows(
         "WITH p AS MATERIALIZED (SELECT o.need_id AS need_id, o.participant_id AS participant_id, "
         "o.pair_id AS pair_id, o.created_at AS created_at, o.amount_fen AS amount_fen, "
-        f"o.paid_fen AS paid_fen FROM pledge o WHERE o.state IN {open_in} AND o.due_date < ?) "
+        f"o.paid_fen AS paid_fen FROM pledge o WHERE o.state IN {open_in} AND o.due_date < ? "
+        f"AND {period}) "
         f"SELECT {keys}, COUNT(*) AS k, CAST(SUM(p.amount_fen) AS BIGINT) AS due_fen, "
         "CAST(SUM(p.paid_fen) AS BIGINT) AS paid_fen FROM p "
         "JOIN need n ON n.id = p.need_id JOIN participant pa ON pa.id = p.participant_id "
-        f"WHERE {period} AND {where} GROUP BY {', '.join(groups)}",
+        f"WHERE {where} GROUP BY {', '.join(groups)}",
         [*open_params, _date_param(today), *period_params, *params],
     )
     return {

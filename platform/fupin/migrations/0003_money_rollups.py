@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Pledge',
-            index=Index(fields=['state', 'due_date']),
+            index=Index(fields=['state', 'due_date', 'created_at', 'need_id', 'participant_id', 'pair_id', 'amount_fen', 'paid_fen']),
         ),
         ops.RunPython(fill_rollups, empty_rollups),
     ]
