@@ -470,6 +470,13 @@ def check_year(raw: Any, *, default: int | None = None, allow_all: bool = True) 
 
 
 def _published_period(year: int | None) -> tuple[str, list[Any]]:
+    """Needs published in the year; for all years, published at all — written as a range so
+    that the planner reads the covering (published_at, …) index instead of every need row."""
+    if year is None:
+        return (
+            "n.published_at >= ? AND n.published_at < ?",
+            [_instant_param(year_bounds(1970)[0]), _instant_param(year_bounds(MAX_YEAR)[1])],
+        )
     return _instant_period("n.published_at", year)
 
 
