@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.backends.sqlite import client as sqlite_client
 from tortoise.exceptions import TransactionManagementError
@@ -99,3 +99,17 @@ async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
 def transaction() -> Any:
     """One explicit transaction for a use case: money, ledger, audit and outbox rows together."""
     return in_transaction("default")
+
+
+@asynccontextmanager
+async def read_snapshot() -> AsyncIterator[None]:
+    """Several reads that must see one state of the database (a dashboard's aggregates).
+    PostgreSQL: a read-only REPEATABLE READ transaction, which blocks no writer. SQLite: no
+    transaction — the process shares one connection, which a transaction would hold for the
+    whole read; each statement then sees the latest committed state."""
+    if str(connections.get("default").capabilities.dialect) != "postgres":
+        yield
+        return
+    async with in_transaction("default") as conn:
+        await conn.execute_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield

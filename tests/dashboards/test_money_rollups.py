@@ -39,7 +39,7 @@ MEASURES = money_rollups.MEASURES
 # expected_tables() builds its vectors in this order
 assert MEASURES == (
     "pledges", "pledged_fen", "honoured", "withdrawn", "closed_due", "closed_due_fen",
-    "closed_paid_fen", "received_fen",
+    "closed_paid_fen", "donations", "received_fen",
 )  # fmt: skip
 HELPERS = {k for kinds in HELPER_KINDS.values() for k in kinds}
 
@@ -69,13 +69,16 @@ async def expected_tables() -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]
                 p.amount_fen if closed else 0,
                 p.paid_fen if closed else 0,
                 0,
+                0,
             )
         ):
             row[i] += value
     for d in await Donation.filter(state="confirmed"):
         who = d.donor_id if kinds[d.donor_id] in HELPERS else 0
         month = d.received_on.year * 100 + d.received_on.month
-        per_need[(d.need_id, month, pair_of.get(d.pledge_id, 0), who)][-1] += d.amount_fen
+        row = per_need[(d.need_id, month, pair_of.get(d.pledge_id, 0), who)]
+        row[-2] += 1
+        row[-1] += d.amount_fen
     out: dict[str, dict[tuple[Any, ...], list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0] * len(MEASURES))
     )
@@ -298,13 +301,20 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
 ) -> None:
     """Twenty needs of one village and category share their county, village and month rows;
     twenty pledges and twenty payments (received last month, so each payment changes two month
-    rows) run at once — on PostgreSQL over twenty pooled connections."""
+    rows) run at once — on PostgreSQL over twenty pooled connections. Ten more needs each get a
+    new pledge while an existing pledge's due date is amended: an amendment that leaves the
+    amount alone locks no need row before the ledger, a new pledge locks the need first."""
     scene = await _scene(world)
     m = scene["money"]
     needs = [m.need] + [await make_need(world.village, title=f"项目{i}") for i in range(19)]
     first = [
         await pledges.make_pledge(actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE)
         for n in needs
+    ]
+    amended_needs = [await make_need(world.village, title=f"改期{i}") for i in range(10)]
+    to_amend = [
+        await pledges.make_pledge(actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE)
+        for n in amended_needs
     ]
     if not db.is_sqlite:
         await close_database()
@@ -321,10 +331,19 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
             received_on=days(-35), confirm=True,
         )  # fmt: skip
 
+    async def amend(p: Pledge) -> None:
+        await pledges.amend_pledge(
+            actor=m.donor, pledge_id=p.id, amount_fen=p.amount_fen, due_date=DUE + timedelta(days=10)
+        )
+
     jobs = [pledge(n) for n in needs] + [pay(p) for p in first]
+    jobs += [amend(p) for p in to_amend] + [pledge(n) for n in amended_needs]
     results = await asyncio.wait_for(asyncio.gather(*jobs, return_exceptions=True), timeout=120)
     failures = [r for r in results if isinstance(r, BaseException)]
     assert not failures, failures[:3]
-    await assert_rollups_match("forty concurrent money transactions")
+    await assert_rollups_match("sixty concurrent money transactions")
     county = await CountyRollup.get(year=TODAY.year, county_code=COUNTY, category="roads")
-    assert county.pledges == 40 and county.honoured == 20
+    assert county.pledges == 60 and county.honoured == 20
+    assert {p.due_date for p in await Pledge.filter(id__in=[p.id for p in to_amend])} == {
+        DUE + timedelta(days=10)
+    }

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+from fupin.db import read_snapshot
 from fupin.domain import money_rollups
 from fupin.domain.categories import CATEGORIES
 from fupin.domain.money_queries import HonourRate
@@ -522,6 +523,28 @@ async def region_dashboard(
     year: int | None,
     today: date | None = None,
     unfunded_days: int = UNFUNDED_DAYS_DEFAULT,
+) -> RegionDashboard:
+    """One dashboard, its aggregates read from one snapshot (``read_snapshot``): a pledge that
+    lapses meanwhile is counted once, from the rollups or live."""
+    async with read_snapshot():
+        return await _region_dashboard(
+            actor=actor,
+            level=level,
+            code=code,
+            year=year,
+            today=today,
+            unfunded_days=unfunded_days,
+        )
+
+
+async def _region_dashboard(
+    *,
+    actor: Actor | None,
+    level: str,
+    code: str | None,
+    year: int | None,
+    today: date | None,
+    unfunded_days: int,
 ) -> RegionDashboard:
     if level not in ("national", "province", "county"):
         raise InvalidInput(_("未知的看板层级。"), field="level")
@@ -1244,6 +1267,21 @@ async def pair_dashboard(
     today: date | None = None,
     unfunded_days: int = UNFUNDED_DAYS_DEFAULT,
 ) -> PairDashboard:
+    """A pair's page, read from one snapshot like the region dashboards."""
+    async with read_snapshot():
+        return await _pair_dashboard(
+            actor=actor, pair_id=pair_id, year=year, today=today, unfunded_days=unfunded_days
+        )
+
+
+async def _pair_dashboard(
+    *,
+    actor: Actor | None,
+    pair_id: int,
+    year: int | None,
+    today: date | None,
+    unfunded_days: int,
+) -> PairDashboard:
     pair = await load_pair(pair_id)
     require_pair_view(actor, pair)
     today = today or today_cn()
@@ -1453,7 +1491,7 @@ async def _pair_villages(pair: Pair, year: int | None) -> Table:
         "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id, n.region_id AS rid, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS amt FROM rollup_need_money n "
         f"WHERE {period} AND {scope} AND {mine} AND n.region_id <> n.county_code "
-        "GROUP BY n.need_id, n.region_id HAVING SUM(n.received_fen) <> 0) "
+        "GROUP BY n.need_id, n.region_id HAVING SUM(n.donations) > 0) "
         "SELECT rid, CAST(SUM(amt) AS BIGINT) AS amt, COUNT(*) AS k FROM x GROUP BY rid",
         [*period_params, *scope_params, *mine_params],
     )

@@ -32,6 +32,13 @@ async def _locked_head() -> LedgerHead:
     return head
 
 
+async def wait_for_money_writers() -> None:
+    """Take (or, inside a money transaction, keep) the lock every money transaction holds: the
+    head row. Work that must not interleave with money transactions — the dashboards' rollups —
+    calls this first; it never creates the row (a read of an empty ledger locks nothing)."""
+    await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
+
+
 async def append(
     *,
     kind: str,

@@ -12,8 +12,9 @@ How they stay right:
   donations — the same statement ``rebuild`` runs for every need — so a need's rows are never
   the result of bookkeeping, only of its records. The coarse tables then receive the difference
   between the need's old and new rows, in the same transaction.
-* On PostgreSQL the need row is locked first (so one need is refreshed by one transaction at a
-  time, after the others committed) and coarse rows are changed in one global order (table, then key), so two money
+* On PostgreSQL a refresh holds the ledger head (which every money transaction holds already,
+  so one need is refreshed by one transaction at a time, after the others committed) and coarse
+  rows are changed in one global order (table, then key), so two money
   transactions never wait for each other in a cycle.
 * ``verify()`` recomputes everything from the raw rows and lists every difference
   (``fupin rollups verify``); ``rebuild()`` replaces every row (``fupin rollups rebuild``, the
@@ -33,7 +34,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from fupin.domain import sql
+from fupin.db import read_snapshot, transaction
+from fupin.domain import ledger, sql
 from fupin.domain.pair_management import HELPER_KINDS
 
 MEASURES = (
@@ -44,6 +46,7 @@ MEASURES = (
     "closed_due",
     "closed_due_fen",
     "closed_paid_fen",
+    "donations",
     "received_fen",
 )
 #: Pledges due whatever the date (``money_queries._due_filter``); open ones are due once past
@@ -136,23 +139,33 @@ def raw_rows_sql(dialect: str, need_scope: str = "1=1") -> str:
     confirmed donation (in the month received; reversals are negative rows), keyed by need,
     month, pair attribution and helper donor. ``need_scope`` uses ``{need}`` for the column."""
     closed = _literals(CLOSED_DUE_STATES)
+    from_pledge = {
+        "pledges": "1",
+        "pledged_fen": "p.committed_fen",
+        "honoured": "CASE WHEN p.state = 'honoured' THEN 1 ELSE 0 END",
+        "withdrawn": "CASE WHEN p.state = 'withdrawn' THEN 1 ELSE 0 END",
+        "closed_due": f"CASE WHEN p.state IN {closed} THEN 1 ELSE 0 END",
+        "closed_due_fen": f"CASE WHEN p.state IN {closed} THEN p.amount_fen ELSE 0 END",
+        "closed_paid_fen": f"CASE WHEN p.state IN {closed} THEN p.paid_fen ELSE 0 END",
+    }
+    from_donation = {"donations": "1", "received_fen": "d.amount_fen"}
+
+    def measures(exprs: dict[str, str], named: bool) -> str:
+        # Every measure in MEASURES order (UNION ALL is positional); bigint throughout.
+        return ", ".join(
+            f"CAST({exprs.get(m, '0')} AS BIGINT)" + (f" AS {m}" if named else "")
+            for m in MEASURES
+        )
+
     return (
         f"SELECT p.need_id AS need_id, {month_of_instant('p.created_at', dialect)} AS month, "
-        "COALESCE(p.pair_id, 0) AS pair_id, "
-        f"{who_sql('pa', 'p.participant_id')} AS who, "
-        "1 AS pledges, p.committed_fen AS pledged_fen, "
-        "CASE WHEN p.state = 'honoured' THEN 1 ELSE 0 END AS honoured, "
-        "CASE WHEN p.state = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn, "
-        f"CASE WHEN p.state IN {closed} THEN 1 ELSE 0 END AS closed_due, "
-        f"CASE WHEN p.state IN {closed} THEN p.amount_fen ELSE 0 END AS closed_due_fen, "
-        f"CASE WHEN p.state IN {closed} THEN p.paid_fen ELSE 0 END AS closed_paid_fen, "
-        "CAST(0 AS BIGINT) AS received_fen "  # received_fen is the last measure
+        f"COALESCE(p.pair_id, 0) AS pair_id, {who_sql('pa', 'p.participant_id')} AS who, "
+        f"{measures(from_pledge, True)} "
         "FROM pledge p JOIN participant pa ON pa.id = p.participant_id "
         f"WHERE {need_scope.format(need='p.need_id')} "
         "UNION ALL "
         f"SELECT d.need_id, {month_of_date('d.received_on', dialect)}, COALESCE(pl.pair_id, 0), "
-        f"{who_sql('pa', 'd.donor_id')}, "
-        f"{', '.join('0' for _ in MEASURES[:-1])}, d.amount_fen "
+        f"{who_sql('pa', 'd.donor_id')}, {measures(from_donation, False)} "
         "FROM donation d JOIN participant pa ON pa.id = d.donor_id "
         "LEFT JOIN pledge pl ON pl.id = d.pledge_id "
         f"WHERE d.state = 'confirmed' AND {need_scope.format(need='d.need_id')}"
@@ -226,11 +239,11 @@ async def refresh_need(need_id: int, conn: BaseDBAsyncClient | None = None) -> b
     Returns whether anything changed."""
     db = sql.connection(conn)
     dialect = sql.dialect(db)
-    if dialect == "postgres":
-        # The lock a plain UPDATE of the need takes (which most money transactions already
-        # hold): FOR UPDATE would also wait for transactions that merely inserted a row
-        # referencing the need (their foreign-key share lock), and deadlock with them.
-        await sql.execute("SELECT id FROM need WHERE id = ? FOR NO KEY UPDATE", [need_id], db)
+    # One refresh at a time: every money transaction already holds the ledger head when it
+    # gets here, so this waits for nothing new. (Locking the need row instead deadlocked: an
+    # amendment of a due date locks the head before it would lock the need, a new pledge the
+    # need before the head.)
+    await ledger.wait_for_money_writers()
     new = await sql.rows(need_rows_sql(dialect, "{need} = ?"), [need_id, need_id], db)
     old = await sql.rows(
         f"SELECT {', '.join(NEED_KEY + NEED_DIMS + MEASURES)} FROM {NEED_TABLE} WHERE need_id = ?",
@@ -284,6 +297,8 @@ async def rebuild(conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
     For a new or bulk-loaded database, and as the repair ``verify`` points to."""
     db = sql.connection(conn)
     dialect = sql.dialect(db)
+    if conn is None:  # a live database: no money transaction may refresh a need meanwhile
+        await ledger.wait_for_money_writers()
     columns = (*NEED_KEY, *NEED_DIMS, *MEASURES)
     for table in TABLES:
         await sql.execute(f"DELETE FROM {table}", (), db)
@@ -314,10 +329,19 @@ class Difference:
         return f"{self.table} {self.key}: " + ("; ".join(parts) or "dimension columns differ")
 
 
-async def verify(conn: BaseDBAsyncClient | None = None) -> list[Difference]:
+async def verify() -> list[Difference]:
     """Every difference between the stored rollups and what the raw records give (an empty
-    list means they agree). Zero rows count as absent."""
-    db = sql.connection(conn)
+    list means they agree). Zero rows count as absent. All reads see one state of the database:
+    PostgreSQL reads one snapshot (writers go on); SQLite holds its write lock meanwhile."""
+    if sql.dialect() == "postgres":
+        async with read_snapshot():
+            return await _verify()
+    async with transaction():
+        return await _verify()
+
+
+async def _verify() -> list[Difference]:
+    db = sql.connection()
     dialect = sql.dialect(db)
     expected_rows = await sql.rows(need_rows_sql(dialect), (), db)
     differences: list[Difference] = []

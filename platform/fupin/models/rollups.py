@@ -33,6 +33,8 @@ class Measures(Model):
     closed_due = fields.BigIntField(default=0)
     closed_due_fen = fields.BigIntField(default=0)
     closed_paid_fen = fields.BigIntField(default=0)
+    # Confirmed donation rows (reversals included): which needs a pair's money reached.
+    donations = fields.BigIntField(default=0)
     received_fen = fields.BigIntField(default=0)
 
     class Meta:
