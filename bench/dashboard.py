@@ -46,7 +46,7 @@ from itsdangerous import TimestampSigner
 
 from fupin import REPO_ROOT
 from fupin.app import create_app
-from fupin.db import close_database, open_database, transaction
+from fupin.db import close_database, open_database
 from fupin.domain import dashboards, money_rollups
 from fupin.domain.categories import CATEGORY_CODES
 from fupin.domain.policy import Actor
@@ -840,8 +840,7 @@ async def build_rollups(settings: Settings) -> dict[str, int]:
     ``fupin rollups rebuild`` builds them (and checked: ``fupin rollups verify``)."""
     await open_database(settings)
     try:
-        async with transaction():
-            return await money_rollups.rebuild()
+        return await money_rollups.rebuild()
     finally:
         await close_database()
 

@@ -243,14 +243,9 @@ def rollups_verify(limit: int) -> None:
 
 @rollups.command("rebuild", help="Replace every rollup row from the records (one transaction).")
 def rollups_rebuild() -> None:
-    from fupin.db import transaction
     from fupin.domain import money_rollups
 
-    async def rebuild() -> dict[str, int]:
-        async with transaction():
-            return await money_rollups.rebuild()
-
-    counts = run_with_db(load_settings(), rebuild)
+    counts = run_with_db(load_settings(), money_rollups.rebuild)
     for table, count in counts.items():
         click.echo(f"{table}: {count} rows")
 

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from fupin.domain.pair_management import HELPER_KINDS
 from fupin.models.money import Donation, Pledge
 from fupin.models.needs import Need
 from fupin.models.participants import Participant
+from fupin.models.regions import Region
 from fupin.models.rollups import CountyRollup, MonthRollup, NeedRollup, PairRollup, VillageRollup
 from fupin.settings import Settings
 from tests.money.support import DUE, TODAY, WAN, build_money, days, make_need
@@ -138,15 +139,13 @@ async def assert_rollups_match(step: str) -> None:
 async def _scene(world: Any) -> dict[str, Any]:
     money = await build_money(world)
     second_village = await make_village(COUNTY, "203", "岩洞村")
-    county_region = await _county_region()
+    county_region = await Region.get(code=COUNTY)
     needs = {
         "village": money.need,
         "village_2": await make_need(second_village, title="饮水工程"),
         "county_wide": await make_need(county_region, title="全县道路养护"),
     }
-    pair = next(
-        p for p in await pledges.eligible_pairs(money.need, today=TODAY) if p.helper_id
-    )
+    pair = (await pledges.eligible_pairs(money.need, today=TODAY))[0]
     helper_user = await make_user("participant_member", "helper_member", participant=pair.helper_id)
     return {
         "money": money,
@@ -156,10 +155,12 @@ async def _scene(world: Any) -> dict[str, Any]:
     }
 
 
-async def _county_region() -> Any:
-    from fupin.models.regions import Region
-
-    return await Region.get(code=COUNTY)
+async def _pay(m: Any, pledge: Pledge, amount_fen: int, received_on: date) -> Donation:
+    """A payment on a pledge, recorded and confirmed by the county officer."""
+    return await donations.record_donation(
+        actor=m.officer, recipient_id=m.county_gov.id, pledge_id=pledge.id,
+        amount_fen=amount_fen, received_on=received_on, confirm=True,
+    )  # fmt: skip
 
 
 @pytest.mark.both_databases
@@ -190,25 +191,16 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
     )
     await assert_rollups_match("a mobilised pledge")
 
-    first = await donations.record_donation(
-        actor=m.officer, recipient_id=org, pledge_id=own.id, amount_fen=5 * WAN,
-        received_on=days(-40), confirm=True,
-    )  # fmt: skip
+    first = await _pay(m, own, 5 * WAN, days(-40))
     await assert_rollups_match("a part payment received last month")
-    await donations.record_donation(
-        actor=m.officer, recipient_id=org, pledge_id=own.id, amount_fen=15 * WAN,
-        received_on=TODAY, confirm=True,
-    )  # fmt: skip
+    await _pay(m, own, 15 * WAN, TODAY)
     await assert_rollups_match("the rest paid: honoured")
     await donations.reverse_donation(actor=m.officer, donation_id=first.id, reason="银行退票")
     await assert_rollups_match("a reversal (the pledge is partly paid again)")
 
     await pledges.amend_pledge(actor=m.other_donor, pledge_id=mobilised.id, amount_fen=12 * WAN)
     await assert_rollups_match("an amended pledge")
-    await donations.record_donation(
-        actor=m.officer, recipient_id=org, pledge_id=mobilised.id, amount_fen=2 * WAN,
-        received_on=TODAY, confirm=True,
-    )  # fmt: skip
+    await _pay(m, mobilised, 2 * WAN, TODAY)
     await pledges.withdraw_pledge(actor=m.other_donor, pledge_id=mobilised.id, reason="预算调整")
     await assert_rollups_match("a withdrawn pledge that was partly paid")
     assert await pledges.lapse_pledge(helped.id, today=DUE + timedelta(days=1))
@@ -326,10 +318,7 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
         )
 
     async def pay(p: Pledge) -> None:
-        await donations.record_donation(
-            actor=m.officer, recipient_id=m.county_gov.id, pledge_id=p.id, amount_fen=10 * WAN,
-            received_on=days(-35), confirm=True,
-        )  # fmt: skip
+        await _pay(m, p, 10 * WAN, days(-35))
 
     async def amend(p: Pledge) -> None:
         await pledges.amend_pledge(

@@ -56,10 +56,11 @@ from fupin.domain.pair_alerts import (
 )
 from fupin.domain.pair_management import pair_scope, year_figures
 from fupin.domain.policy import Actor, Scope, can, require
-from fupin.domain.sql import dialect as sql_dialect
-from fupin.domain.sql import rows as sql_rows
+from fupin.domain.sql import dialect as _dialect
+from fupin.domain.sql import rows as _rows
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
 from fupin.i18n import _
+from fupin.models.money import OPEN_PLEDGE_STATES
 from fupin.models.pair_tracking import PairFigure, PairYear
 from fupin.models.pairs import Pair
 from fupin.models.regions import Region
@@ -144,15 +145,6 @@ def export_columns(table: Table) -> tuple[list[tuple[str, str, str]], list[dict[
 
 
 # ---- SQL helpers -----------------------------------------------------------------------------
-
-
-def _dialect() -> str:
-    return sql_dialect()
-
-
-async def _rows(text: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """Run one aggregate (``?`` placeholders on both databases)."""
-    return await sql_rows(text, params)
 
 
 def _int(value: Any) -> int:
@@ -301,7 +293,7 @@ async def _open_overdue(
     # checked on the entries of the covering (state, due date, …) index.
     column = "o.created_at" if _dialect() == "postgres" else "+o.created_at"
     period, period_params = _instant_period(column, year)
-    open_in, open_params = _in(money_rollups.OPEN_STATES)
+    open_in, open_params = _in(OPEN_PLEDGE_STATES)
     keys = ", ".join(f"{g} AS g{i}" for i, g in enumerate(groups))
     # The open pledges past due are picked first, on their own, from the covering index on
     # (state, due date, …), then placed.
@@ -1453,25 +1445,28 @@ def _platform_table(money: PairMoney) -> Table:
     return Table("platform", _("平台记录：帮扶地区内的认捐与到账"), columns, rows)
 
 
-def _pair_rows(pair: Pair) -> tuple[str, list[Any]]:
-    """Rollup rows of a pair's money (RULES §6.2): the helper's own (``who``), and what others
-    gave under the pair's attribution."""
-    return "(n.who = ? OR n.pair_id = ?)", [pair.helper_id, pair.id]
+def _pair_rows(pair: Pair, period: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+    """Rollup rows of a pair's money (RULES §6.2) in ``period``, for needs in its helped region:
+    the helper's own (``who``), and what others gave under the pair's attribution."""
+    when, when_params = period
+    scope, scope_params = region_condition(pair.helped_region)
+    return (
+        f"{when} AND {scope} AND (n.who = ? OR n.pair_id = ?)",
+        [*when_params, *scope_params, pair.helper_id, pair.id],
+    )
 
 
 async def _pair_projects(pair: Pair, year: int | None) -> Table:
     """Needs with a pledge (not withdrawn) made in the year by the helper or under its
     attribution, by category and state."""
-    period, period_params = _rollup_months(year)
-    scope, scope_params = region_condition(pair.helped_region)
-    mine, mine_params = _pair_rows(pair)
+    mine, mine_params = _pair_rows(pair, _rollup_months(year))
     rows = await _rows(
         "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id FROM rollup_need_money n "
-        f"WHERE {period} AND {scope} AND {mine} GROUP BY n.need_id "
+        f"WHERE {mine} GROUP BY n.need_id "
         "HAVING SUM(n.pledges) > SUM(n.withdrawn)) "
         "SELECT d.category AS c, d.state AS s, COUNT(*) AS k FROM x JOIN need d ON d.id = x.need_id "
         "GROUP BY d.category, d.state",
-        [*period_params, *scope_params, *mine_params],
+        mine_params,
     )
     states: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
@@ -1484,16 +1479,14 @@ async def _pair_projects(pair: Pair, year: int | None) -> Table:
 
 
 async def _pair_villages(pair: Pair, year: int | None) -> Table:
-    period, period_params = _rollup_months(year)
-    scope, scope_params = region_condition(pair.helped_region)
-    mine, mine_params = _pair_rows(pair)
+    mine, mine_params = _pair_rows(pair, _rollup_months(year))
     rows = await _rows(
         "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id, n.region_id AS rid, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS amt FROM rollup_need_money n "
-        f"WHERE {period} AND {scope} AND {mine} AND n.region_id <> n.county_code "
+        f"WHERE {mine} AND n.region_id <> n.county_code "
         "GROUP BY n.need_id, n.region_id HAVING SUM(n.donations) > 0) "
         "SELECT rid, CAST(SUM(amt) AS BIGINT) AS amt, COUNT(*) AS k FROM x GROUP BY rid",
-        [*period_params, *scope_params, *mine_params],
+        mine_params,
     )
     rows = [r for r in rows if _int(r["amt"]) > 0]
     places = {r.code: r for r in await Region.filter(code__in=[r["rid"] for r in rows])}
@@ -1530,13 +1523,11 @@ async def _pair_years(pair: Pair, today: date) -> Table:
         figures[year_ids[f.pair_year_id]][f.indicator] = (f.target, f.reported)
     received: dict[str, int] = {}
     if years:
-        mine, mine_params = _pair_rows(pair)
-        scope, scope_params = region_condition(pair.helped_region)
+        mine, mine_params = _pair_rows(pair, ("n.year >= ? AND n.year <= ?", [years[0], years[-1]]))
         rows = await _rows(
             "SELECT n.year AS y, CAST(SUM(n.received_fen) AS BIGINT) AS amt "
-            f"FROM rollup_pair_money n WHERE n.year >= ? AND n.year <= ? AND {scope} AND {mine} "
-            "GROUP BY n.year",
-            [years[0], years[-1], *scope_params, *mine_params],
+            f"FROM rollup_pair_money n WHERE {mine} GROUP BY n.year",
+            mine_params,
         )
         received = {str(r["y"]): _int(r["amt"]) for r in rows}
     funds = "fiscal_aid" if pair.kind == "east_west" else "funds_invested"
@@ -1568,14 +1559,12 @@ async def _pair_years(pair: Pair, today: date) -> Table:
 
 async def _pair_monthly(pair: Pair, year: int | None) -> Table:
     """The pair's money (own and mobilised, in the helped region) per month."""
-    period, period_params = _rollup_months(year)
-    scope, scope_params = region_condition(pair.helped_region)
-    mine, mine_params = _pair_rows(pair)
+    mine, mine_params = _pair_rows(pair, _rollup_months(year))
     rows = await _rows(
         "SELECT n.month AS m, CAST(SUM(n.pledged_fen) AS BIGINT) AS p, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS r FROM rollup_need_money n "
-        f"WHERE {period} AND {scope} AND {mine} GROUP BY n.month",
-        [*period_params, *scope_params, *mine_params],
+        f"WHERE {mine} GROUP BY n.month",
+        mine_params,
     )
     return _month_series(rows, year)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fupin.domain import ledger_chain
+from fupin.domain import ledger_chain, sql
 from fupin.models.ledger import LedgerEntry, LedgerHead, LedgerSecret
 
 HEAD_ID = 1
@@ -35,7 +35,10 @@ async def _locked_head() -> LedgerHead:
 async def wait_for_money_writers() -> None:
     """Take (or, inside a money transaction, keep) the lock every money transaction holds: the
     head row. Work that must not interleave with money transactions — the dashboards' rollups —
-    calls this first; it never creates the row (a read of an empty ledger locks nothing)."""
+    calls this first; it never creates the row (a read of an empty ledger locks nothing).
+    SQLite has no row locks to take: its write transactions already run one at a time."""
+    if sql.dialect() != "postgres":
+        return
     await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
 
 

@@ -21,7 +21,7 @@ How they stay right:
   migration that introduced the tables, and bulk loads such as ``bench/dashboard.py``).
 
 What is *not* pre-aggregated: whether an open pledge is due depends on today, so honour rates
-add the open pledges past their due date live (``open_overdue_sql``). The lapse sweep closes
+add the open pledges past their due date live (``dashboards._open_overdue``). The lapse sweep closes
 such pledges within the hour (BRIEF §3.5), so there are few.
 """
 
@@ -52,7 +52,6 @@ MEASURES = (
 #: Pledges due whatever the date (``money_queries._due_filter``); open ones are due once past
 #: their due date, which the dashboards add live.
 CLOSED_DUE_STATES = ("honoured", "lapsed")
-OPEN_STATES = ("pledged", "partially_paid")
 #: Donors the rollups keep by name (``who``): the kinds a pair's helper can be
 #: (``pair_management.HELPER_KINDS``; a participant's kind never changes).
 HELPER_PARTICIPANT_KINDS = tuple(sorted({k for kinds in HELPER_KINDS.values() for k in kinds}))
@@ -75,9 +74,6 @@ class Level:
     carried: tuple[str, ...]
     where: str = "1=1"
     include: Callable[[Mapping[str, Any]], bool] = lambda row: True
-
-    def includes(self, row: Mapping[str, Any]) -> bool:
-        return self.include(row)
 
     def key_of(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(row["month"] // 100 if c == "year" else row[c] for c in self.key)
@@ -153,8 +149,7 @@ def raw_rows_sql(dialect: str, need_scope: str = "1=1") -> str:
     def measures(exprs: dict[str, str], named: bool) -> str:
         # Every measure in MEASURES order (UNION ALL is positional); bigint throughout.
         return ", ".join(
-            f"CAST({exprs.get(m, '0')} AS BIGINT)" + (f" AS {m}" if named else "")
-            for m in MEASURES
+            f"CAST({exprs.get(m, '0')} AS BIGINT)" + (f" AS {m}" if named else "") for m in MEASURES
         )
 
     return (
@@ -214,7 +209,7 @@ def coarse_deltas(
         carried: dict[tuple[Any, ...], dict[str, Any]] = {}
         for sign, rows in ((-1, old), (1, new)):
             for row in rows:
-                if not level.includes(row):
+                if not level.include(row):
                     continue
                 key = level.key_of(row)
                 vec = _vector(row)
@@ -234,10 +229,10 @@ def _upsert_sql(level: Level) -> str:
     )
 
 
-async def refresh_need(need_id: int, conn: BaseDBAsyncClient | None = None) -> bool:
+async def refresh_need(need_id: int) -> bool:
     """Bring one need's rollups in line with its records; inside the money transaction.
     Returns whether anything changed."""
-    db = sql.connection(conn)
+    db = sql.connection()
     dialect = sql.dialect(db)
     # One refresh at a time: every money transaction already holds the ledger head when it
     # gets here, so this waits for nothing new. (Locking the need row instead deadlocked: an
@@ -293,12 +288,19 @@ def _coarse_from_need_sql(level: Level) -> str:
 
 
 async def rebuild(conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
-    """Replace every rollup row from the raw records (one transaction; returns row counts).
-    For a new or bulk-loaded database, and as the repair ``verify`` points to."""
-    db = sql.connection(conn)
-    dialect = sql.dialect(db)
-    if conn is None:  # a live database: no money transaction may refresh a need meanwhile
+    """Replace every rollup row from the raw records in one transaction; returns row counts.
+    For a new or bulk-loaded database, and as the repair ``verify`` points to. ``conn``: a
+    connection already inside a transaction (the migration's)."""
+    if conn is not None:
+        return await _rebuild(conn)
+    async with transaction():
+        # a live database: no money transaction may refresh a need meanwhile
         await ledger.wait_for_money_writers()
+        return await _rebuild(sql.connection())
+
+
+async def _rebuild(db: BaseDBAsyncClient) -> dict[str, int]:
+    dialect = sql.dialect(db)
     columns = (*NEED_KEY, *NEED_DIMS, *MEASURES)
     for table in TABLES:
         await sql.execute(f"DELETE FROM {table}", (), db)
