@@ -9,7 +9,7 @@ rebuild`` builds them. Open pledges whose due date has passed are written as lap
 what the hourly lapse sweep makes of them (``--unswept`` leaves them open: a platform whose sweep
 has not run, where the dashboards must read every overdue pledge live). Then it times:
 
-* ``compute``  — ``fupin.domain.dashboards.region_dashboard`` (every SQL aggregate);
+* ``compute``  — ``fupin.pairs.service.dashboards.region_dashboard`` (every SQL aggregate);
 * ``render``   — GET /dashboards/national through the real app (compute + template + charts).
 
 Also the province, county and pair dashboards. Each figure is the median of ``--repeat`` runs
@@ -45,12 +45,13 @@ from asgi_lifespan import LifespanManager
 from itsdangerous import TimestampSigner
 
 from fupin import REPO_ROOT
+from fupin.accounts.service.reference import load_all
 from fupin.app import create_app
+from fupin.core.categories import CATEGORY_CODES
+from fupin.core.policy import Actor
 from fupin.db import close_database, open_database
-from fupin.domain import dashboards, money_rollups
-from fupin.domain.categories import CATEGORY_CODES
-from fupin.domain.policy import Actor
-from fupin.importers.reference import load_all
+from fupin.money.service import rollups as money_rollups
+from fupin.pairs.service import dashboards
 from fupin.settings import Settings
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"

@@ -3,7 +3,7 @@
 Builds a throw-away database (SQLite in a temporary directory by default, or a PostgreSQL
 database created and dropped through ``--postgres-admin-url``), loads the real reference data (regions and
 cooperation pairs), generates villages, needs, donors, pledges and donations with
-``bulk_create``, then times :func:`fupin.domain.recommendations.recommendations_for` (profile
+``bulk_create``, then times :func:`fupin.matching.service.recommendations.recommendations_for` (profile
 from the database, candidate generation, aggregates, ranking, reasons) for a bounded number of
 donors of every kind, and prints p50/p95/max plus the candidate counts.
 
@@ -34,14 +34,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 from tortoise import Tortoise  # noqa: E402
 
+from fupin.accounts.models import Participant  # noqa: E402
+from fupin.accounts.service.reference import load_all  # noqa: E402
+from fupin.core.categories import CATEGORY_CODES  # noqa: E402
 from fupin.db import close_database, open_database  # noqa: E402
-from fupin.domain.categories import CATEGORY_CODES  # noqa: E402
-from fupin.domain.need_states import china_today  # noqa: E402
-from fupin.importers.reference import load_all  # noqa: E402
-from fupin.models.money import Donation, Pledge, RecipientOrg  # noqa: E402
-from fupin.models.needs import Need  # noqa: E402
-from fupin.models.participants import Participant  # noqa: E402
-from fupin.models.regions import Region  # noqa: E402
+from fupin.money.models import Donation, Pledge, RecipientOrg  # noqa: E402
+from fupin.needs.models import Need  # noqa: E402
+from fupin.needs.rules import china_today  # noqa: E402
+from fupin.regions.models import Region  # noqa: E402
 from fupin.settings import Settings  # noqa: E402
 
 #: Category mix of the generated needs (the ten key tasks + other), as in bench/matching_sim.py.
@@ -293,13 +293,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(sample: int, seed: int, repeat: int, recall: int = 0) -> None:
-    from fupin.domain import recommendations
+    from fupin.matching.service import recommendations
 
     rng = random.Random(seed)
     # The donors to time: every kind, pair helpers included (their candidates are the largest).
     helpers = [
         r["helper_id"]
-        for r in await __import__("fupin.models.pairs", fromlist=["Pair"])
+        for r in await __import__("fupin.accounts.models", fromlist=["Pair"])
         .Pair.filter(end_year=None)
         .values("helper_id")
     ]

@@ -3,7 +3,7 @@
 Simulated donors with preferences and budgets pledge over simulated needs placed in the REAL
 832 former poverty counties and other rural counties, for T daily rounds. Each active donor
 sees the top-k of one listing strategy and chooses (or declines) by its own preferences; the
-strategies are our ranking (``fupin.domain.matching.rank_needs``), newest first, largest gap
+strategies are our ranking (``fupin.matching.rules.ranking.rank_needs``), newest first, largest gap
 first and random. Every strategy runs on the same world and the same random draws (common random
 numbers: a donor's taste noise for a need on a day is a hash of seed, donor, day and need), so
 differences come from the listing alone.
@@ -35,15 +35,15 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from fupin.domain.categories import CATEGORY_CODES
-from fupin.domain.matching import (
+from fupin.core.categories import CATEGORY_CODES
+from fupin.matching.rules.ranking import (
     CandidateNeed,
     CandidatePool,
     DonorProfile,
     PastGift,
     rank_needs,
 )
-from fupin.domain.matching_weights import DEFAULT_WEIGHTS, Weights
+from fupin.matching.rules.weights import DEFAULT_WEIGHTS, Weights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STRATEGIES = ("ours", "newest_first", "largest_gap", "random")

@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_corpus import generate_needs, load_regions
 
-from fupin.search import SearchQuery
-from fupin.search.embedded import EmbeddedBackend
-from fupin.search.settings_data import default_settings
+from fupin.search.adapters import SearchQuery
+from fupin.search.adapters.embedded import EmbeddedBackend
+from fupin.search.rules.settings_data import default_settings
 
 FACETS = ["province", "county", "category", "state", "contiguous_area", "amount_band"]
 TWO_CHAR = [

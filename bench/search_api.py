@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_corpus import generate_needs
 
 from fupin import REPO_ROOT
-from fupin.search import SearchQuery
+from fupin.search.adapters import SearchQuery
 from search import query_mix  # bench/search.py: the same query mix
 
 #: Share of generated needs that are not public (drafts, under review, withdrawn): they must
@@ -66,11 +66,11 @@ def dir_size(path: Path) -> int:
 async def build_database(settings: Any, n: int, seed: int = 42) -> None:
     """Reference data + villages + ``n`` needs, bulk-inserted (the demo importer's per-need use
     cases would take far longer at this scale; the rows are the same shape)."""
+    from fupin.accounts.service.reference import load_all
     from fupin.db import close_database, open_database
-    from fupin.domain.need_states import china_today
-    from fupin.importers.reference import load_all
-    from fupin.models.needs import Need
-    from fupin.models.regions import Region
+    from fupin.needs.models import Need
+    from fupin.needs.rules import china_today
+    from fupin.regions.models import Region
 
     await open_database(settings, generate_schemas=True)
     try:
@@ -153,7 +153,7 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
 
 async def build_index(settings: Any) -> None:
     from fupin.db import close_database, open_database
-    from fupin.search.service import open_service, rebuild_index
+    from fupin.needs.service.search import open_service, rebuild_index
 
     await open_database(settings)
     service = await open_service(settings)

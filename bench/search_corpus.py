@@ -4,7 +4,7 @@ Counties, their prefectures/provinces and contiguous-area tags come from
 ``poverty_counties.csv`` (the 832 national poverty counties) and townships from ``townships.csv``
 (see that folder's README for provenance). Titles, descriptions, villages and amounts are
 generated (seeded, so every run indexes the same corpus). Output is the search document shape of
-``fupin.search.documents.FIELDS``.
+``fupin.search.rules.documents.FIELDS``.
 
     python bench/search_corpus.py 5     # print five documents
 """
@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fupin import REPO_ROOT
-from fupin.domain.categories import CATEGORIES
-from fupin.search.documents import amount_band
-from fupin.search.settings_data import default_settings
+from fupin.core.categories import CATEGORIES
+from fupin.search.rules.documents import amount_band
+from fupin.search.rules.settings_data import default_settings
 
 STATES = [("published", 55), ("funded", 15), ("in_progress", 15), ("completed", 10), ("closed", 5)]
 

@@ -1,6 +1,6 @@
 """SQLite FTS5 over the same bigrams, for comparison only (search/README.md explains the choice).
 
-Same analysis as the embedded backend (fupin.search.text): bigram tokens joined by spaces under
+Same analysis as the embedded backend (fupin.search.rules.text): bigram tokens joined by spaces under
 FTS5's ``unicode61`` tokenizer, a query word = an FTS5 phrase (a substring), synonyms ORed,
 words ANDed, one-character words on a unigram column. TECH.md §3.2 measured the straightforward
 SQL (ORDER BY bm25 LIMIT + COUNT + GROUP BY per facet: p95 104 ms at 100k with ONE facet).
@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from fupin.search import SearchQuery, highlight
-from fupin.search.base import validate_query
-from fupin.search.documents import region_aliases
-from fupin.search.settings_data import EMBEDDED_FIELDS, default_settings
-from fupin.search.text import QueryParser, bigrams, index_tokens, is_han, unigram_tokens
+from fupin.search.adapters import SearchQuery
+from fupin.search.rules import highlight
+from fupin.search.rules.base import validate_query
+from fupin.search.rules.documents import region_aliases
+from fupin.search.rules.settings_data import EMBEDDED_FIELDS, default_settings
+from fupin.search.rules.text import QueryParser, bigrams, index_tokens, is_han, unigram_tokens
 
 FACETS = ("province", "county", "category", "state", "contiguous_area", "amount_band")
 SORT_SQL = {

@@ -13,7 +13,7 @@ command was used wrongly (no such file, unknown extension).
 
 This file needs only Python's standard library (3.8 or newer) and nothing from Fupin: download
 it next to the export and run it. The rules it checks are described in docs/ledger.md; they are
-the same as fupin.domain.ledger_chain (the project's tests run both on the same files and require
+the same as fupin.ledger.rules (the project's tests run both on the same files and require
 identical results).
 """
 

@@ -18,42 +18,43 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from fupin import REPO_ROOT
+from fupin.core.http_errors import exception_handlers
+from fupin.core.templating import make_templates
 from fupin.db import close_database, open_database
+from fupin.middleware import RequestContextMiddleware
+from fupin.money import pages as money_pages
 from fupin.settings import Settings
-from fupin.web.errors import exception_handlers
-from fupin.web.middleware import RequestContextMiddleware
-from fupin.web.templating import make_templates
 
 log = logging.getLogger("fupin")
 
 #: Modules exposing ``routes: list[BaseRoute]``; API modules are mounted under /api/v1.
 WEB_MODULES = [
-    "fupin.web.home",
-    "fupin.web.auth",
-    "fupin.web.account",
-    "fupin.web.regions",
-    "fupin.web.participants",
-    "fupin.web.pairs",
-    "fupin.web.admin",
-    "fupin.web.needs",
-    "fupin.web.money",
-    "fupin.web.search",
-    "fupin.web.tax",
-    "fupin.web.commendation",
-    "fupin.web.dashboards",
-    "fupin.web.matching",
+    "fupin.site",
+    "fupin.accounts.pages.auth",
+    "fupin.accounts.pages.account",
+    "fupin.regions.pages",
+    "fupin.accounts.pages.participants",
+    "fupin.pairs.pages.pairs",
+    "fupin.accounts.pages.admin",
+    "fupin.needs.pages.needs",
+    "fupin.money.pages",
+    "fupin.needs.pages.search",
+    "fupin.tax.pages",
+    "fupin.commendation.pages",
+    "fupin.pairs.pages.dashboards",
+    "fupin.matching.pages",
 ]
 API_MODULES = [
-    "fupin.api.meta",
-    "fupin.api.regions",
-    "fupin.api.participants",
-    "fupin.api.pairs",
-    "fupin.api.needs",
-    "fupin.api.money",
-    "fupin.api.tax",
-    "fupin.api.commendation",
-    "fupin.api.dashboards",
-    "fupin.api.matching",
+    "fupin.site_api",
+    "fupin.regions.api",
+    "fupin.accounts.api",
+    "fupin.pairs.api.pairs",
+    "fupin.needs.api",
+    "fupin.money.api",
+    "fupin.tax.api",
+    "fupin.commendation.api",
+    "fupin.pairs.api.dashboards",
+    "fupin.matching.api",
 ]
 
 
@@ -75,7 +76,7 @@ def create_app(
         if manage_database:
             await open_database(settings, generate_schemas=generate_schemas)
         from fupin import background
-        from fupin.search.service import open_service
+        from fupin.needs.service.search import open_service
 
         # Search (BRIEF §3.12): opened in every mode, tests included (an embedded index in the
         # var dir), before the background loops that write to it.
@@ -115,8 +116,11 @@ def create_app(
     )
     app.state.settings = settings
     app.state.templates = make_templates()
+    # Panels that areas above needs add to the need page (needs imports none of them).
+    app.state.need_page_panels = [money_pages.need_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
+    api.state.api_modules = API_MODULES
     return app
 
 

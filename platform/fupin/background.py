@@ -25,7 +25,7 @@ Worker = Callable[[Starlette, Settings], Awaitable[None]]
 
 #: "module:function" of each background loop.
 WORKERS: list[str] = [
-    "fupin.search.worker:outbox_worker",  # search outbox → index (BRIEF §3.12)
+    "fupin.needs.service.search_worker:outbox_worker",  # search outbox → index (BRIEF §3.12)
 ]
 
 
@@ -40,11 +40,11 @@ class Sweep:
 
 SWEEPS: list[Sweep] = [
     # unfunded needs past their deadline → expired (BRIEF §3.4); also `fupin needs expire`
-    Sweep("fupin.domain.needs:expire_all_overdue", 300, "expired %d overdue needs"),
+    Sweep("fupin.needs.service.needs:expire_all_overdue", 300, "expired %d overdue needs"),
     # open pledges past their due date → lapsed (BRIEF §3.5)
-    Sweep("fupin.domain.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
+    Sweep("fupin.money.service.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
     # Idempotency-Key records past their retention (domain.idempotency.RETENTION)
-    Sweep("fupin.domain.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"),
+    Sweep("fupin.money.service.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"),
 ]
 
 

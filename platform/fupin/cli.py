@@ -8,40 +8,22 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
 
-from fupin.settings import Settings, SettingsError
+from fupin.core.cli import load_settings, run_with_db
+from fupin.settings import Settings
 
 T = TypeVar("T")
 
 COMMAND_MODULES = [
-    "fupin.cli_needs",
-    "fupin.cli_money",
-    "fupin.cli_search",
-    "fupin.cli_reports",
-    "fupin.cli_tax",
+    "fupin.needs.cli",
+    "fupin.money.cli",
+    "fupin.pairs.cli",
+    "fupin.tax.cli",
+    "fupin.commendation.cli",
 ]
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def run_with_db(settings: Settings, func: Callable[[], Awaitable[T]]) -> T:
-    """Open the database, run one async job, close it again."""
-    from fupin.db import database
-
-    async def main() -> T:
-        async with database(settings):
-            return await func()
-
-    return asyncio.run(main())
 
 
 @click.group(help="Fupin 扶贫社会参与平台 — command line. Configuration comes from FUPIN_* variables.")
@@ -125,7 +107,7 @@ def data() -> None:
 
 @data.command("load", help="Load data/ into the database (idempotent); prints the counts.")
 def data_load() -> None:
-    from fupin.importers.reference import load_all
+    from fupin.accounts.service.reference import load_all
 
     settings = load_settings()
     with click.progressbar(length=44565, label="regions") as bar:
@@ -149,7 +131,7 @@ def data_load() -> None:
 
 
 def print_logins(result: Any) -> None:
-    from fupin.importers.demo import DEMO_PASSWORD
+    from fupin.demo.service.accounts import DEMO_PASSWORD
 
     click.echo("")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -160,7 +142,7 @@ def print_logins(result: Any) -> None:
 @main.command(help="Load demo participants, one login per role, and demo needs (idempotent).")
 @click.option("--needs", "needs", default=2000, show_default=True, help="Number of demo needs.")
 def demo(needs: int) -> None:
-    from fupin.importers.demo import load_demo
+    from fupin.demo.service.accounts import load_demo
 
     settings = load_settings()
     try:
@@ -200,7 +182,7 @@ def users() -> None:
 @click.password_option()
 def users_create(username: str, role: str, region_code: str | None, participant_id: int | None,
                  display_name: str, password: str) -> None:
-    from fupin.domain import accounts
+    from fupin.accounts.service import users as accounts
     from fupin.errors import FupinError
 
     settings = load_settings()
@@ -217,8 +199,8 @@ def users_create(username: str, role: str, region_code: str | None, participant_
 @click.option("--username", required=True)
 @click.option("--name", default="cli")
 def users_token(username: str, name: str) -> None:
-    from fupin.domain import accounts
-    from fupin.models.accounts import User
+    from fupin.accounts.models import User
+    from fupin.accounts.service import users as accounts
 
     settings = load_settings()
 

@@ -19,8 +19,22 @@ from tortoise.backends.sqlite import client as sqlite_client
 from tortoise.exceptions import TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from fupin.models import MODEL_MODULES
 from fupin.settings import Settings
+
+#: Every module that defines models: one per area, all in Tortoise's single app "models" (the
+#: migrations and the models' string references name that app). Strings, so that this module
+#: imports no area.
+MODEL_MODULES: list[str] = [
+    "fupin.core.models",
+    "fupin.regions.models",
+    "fupin.accounts.models",
+    "fupin.ledger.models",
+    "fupin.needs.models",
+    "fupin.money.models",
+    "fupin.pairs.models",
+    "fupin.commendation.models",
+    "fupin.matching.models",
+]
 
 
 async def _begin_immediate(self: sqlite_client.SqliteTransactionWrapper) -> None:

@@ -16,6 +16,8 @@ from babel.support import NullTranslations, Translations
 LOCALE_DIR = Path(__file__).parent / "locale"
 SUPPORTED_LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
+#: The language switch remembers the choice in this cookie.
+LANG_COOKIE = "fupin_lang"
 
 current_locale: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_locale", default=DEFAULT_LOCALE

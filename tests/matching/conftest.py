@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fupin.domain import recommendations
+from fupin.matching.service import recommendations
 
 
 @pytest.fixture(autouse=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from fupin.domain import accounts, pledges
-from fupin.domain.need_states import china_today
-from fupin.domain.policy import Actor
-from fupin.models.needs import Need
-from fupin.models.pairs import Pair
-from fupin.models.participants import Participant
-from fupin.models.regions import Region
+from fupin.accounts.models import Pair, Participant
+from fupin.accounts.service import users as accounts
+from fupin.core.policy import Actor
+from fupin.money.service import pledges
+from fupin.needs.models import Need
+from fupin.needs.rules import china_today
+from fupin.regions.models import Region
 from tests.support.world import World, make_user, make_village
 
 YUAN = 100

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.domain import invitations
-from fupin.models.matching import Invitation, NotForUs
+from fupin.matching.models import Invitation, NotForUs
+from fupin.matching.service import invitations
 from fupin.settings import Settings
 from tests.matching.support import WAN, actor, days, need, pair, pledge, second_village
 from tests.support.browser import DESKTOP, PHONE, artifacts, chromium, login, serve, shot

@@ -3,16 +3,15 @@ the demo enterprise's inbox; a second run changes nothing and never overwrites o
 
 from __future__ import annotations
 
-from fupin.domain import invitations, recommendations
-from fupin.domain.accounts import actor_for
-from fupin.importers.demo import DEMO_PARTICIPANTS, load_demo_accounts
-from fupin.importers.demo_matching import PREFERENCES, load_demo_matching
-from fupin.importers.demo_money import load_demo_money
-from fupin.importers.demo_needs import load_demo_needs
-from fupin.importers.reference import load_all
-from fupin.models.accounts import User
-from fupin.models.matching import Invitation
-from fupin.models.participants import Participant
+from fupin.accounts.models import Participant, User
+from fupin.accounts.service.reference import load_all
+from fupin.accounts.service.users import actor_for
+from fupin.demo.service.accounts import DEMO_PARTICIPANTS, load_demo_accounts
+from fupin.demo.service.matching import PREFERENCES, load_demo_matching
+from fupin.demo.service.money import load_demo_money
+from fupin.demo.service.needs import load_demo_needs
+from fupin.matching.models import Invitation
+from fupin.matching.service import invitations, recommendations
 
 
 async def test_demo_preferences_and_invitation_are_loaded_once(db, subset_dir) -> None:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fupin.domain import invitations, recommendations
+from fupin.core.models import AuditLog
 from fupin.errors import NotFound, PermissionDenied, RuleViolation
-from fupin.models.audit import AuditLog
-from fupin.models.matching import Invitation, NotForUs
+from fupin.matching.models import Invitation, NotForUs
+from fupin.matching.service import invitations, recommendations
 from tests.matching.support import WAN, actor, days, need, pledge
 from tests.support.world import CSRF
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.domain import recommendations
-from fupin.models.pairs import Pair
-from fupin.models.participants import Participant
+from fupin.accounts.models import Pair, Participant
+from fupin.matching.service import recommendations
 from tests.matching.support import TODAY, WAN, actor, member_of, need, pair, pledge
 from tests.support.world import OTHER_COUNTY
 
@@ -90,7 +89,7 @@ async def test_donors_who_pledged_or_waved_the_need_off_are_not_listed(world) ->
 
 
 async def test_the_honour_rate_shown_counts_named_pledges_only(world) -> None:
-    from fupin.models.money import Pledge
+    from fupin.money.models import Pledge
     from tests.matching.support import days
 
     company = await actor(world, "participant_member")

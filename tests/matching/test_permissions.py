@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.api.openapi import build_document
 from fupin.app import API_MODULES
-from fupin.domain import recommendations
-from fupin.domain.categories import category_label
+from fupin.core.categories import category_label
+from fupin.core.openapi import build_document
 from fupin.errors import NotAuthenticated, PermissionDenied
-from fupin.models.matching import Invitation, NotForUs
+from fupin.matching.models import Invitation, NotForUs
+from fupin.matching.service import recommendations
 from tests.matching.support import actor, need
 from tests.support.world import CSRF
 
@@ -79,7 +79,7 @@ async def test_anonymous_visitors_are_asked_to_log_in(world, client_as) -> None:
 
 
 async def test_a_member_without_a_participant_cannot_have_recommendations(world) -> None:
-    from fupin.domain.policy import Actor
+    from fupin.core.policy import Actor
 
     orphan = Actor(user_id=1, username="x", role="participant_member", participant_id=None)
     with pytest.raises(PermissionDenied):
@@ -125,7 +125,7 @@ async def test_likely_donors_of_a_need_that_is_not_public(world, client_as) -> N
 async def test_someone_elses_invitation_is_not_found(world, client_as) -> None:
     target = await need(world.village)
     officer = await actor(world, "county_officer")
-    from fupin.domain import invitations
+    from fupin.matching.service import invitations
 
     sent = await invitations.send_invitation(
         officer, need_id=target.id, participant_id=world.participants["social_org"].id

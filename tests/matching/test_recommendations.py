@@ -9,15 +9,14 @@ import statistics
 
 import pytest
 
-from fupin.domain import recommendations
-from fupin.domain.categories import CATEGORIES
-from fupin.domain.matching_weights import DEFAULT_WEIGHTS
-from fupin.models.matching import NotForUs
-from fupin.models.money import Donation, Pledge
-from fupin.models.needs import Need
-from fupin.models.pairs import Pair
-from fupin.models.participants import Participant
-from fupin.models.regions import Region
+from fupin.accounts.models import Pair, Participant
+from fupin.core.categories import CATEGORIES
+from fupin.matching.models import NotForUs
+from fupin.matching.rules.weights import DEFAULT_WEIGHTS
+from fupin.matching.service import recommendations
+from fupin.money.models import Donation, Pledge
+from fupin.needs.models import Need
+from fupin.regions.models import Region
 from tests.matching.support import (
     TODAY,
     WAN,

@@ -21,10 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from fupin.accounts.models import User
+from fupin.accounts.service import users as accounts
 from fupin.db import close_database, open_database
-from fupin.domain import accounts, donations, idempotency, pledges, receipts
 from fupin.errors import FupinError
-from fupin.models.accounts import User
+from fupin.money.service import donations, idempotency, pledges, receipts
 from fupin.settings import Settings
 
 

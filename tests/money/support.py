@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from fupin.domain import accounts, donations, pledges
-from fupin.domain.policy import Actor
-from fupin.models.money import RecipientOrg
-from fupin.models.needs import Need
-from fupin.models.participants import Participant
-from fupin.models.regions import Region
+from fupin.accounts.models import Participant
+from fupin.accounts.service import users as accounts
+from fupin.core.policy import Actor
+from fupin.money.models import RecipientOrg
+from fupin.money.service import donations, pledges
+from fupin.needs.models import Need
+from fupin.regions.models import Region
 from tests.support.world import World, make_user, valid_uscc
 
 YUAN = 100

@@ -17,10 +17,9 @@ from collections import Counter
 import httpx
 from starlette.routing import Mount, Route
 
-from fupin.domain import donations, pledges, receipts
-from fupin.models.money import Donation, Pledge, Receipt, RecipientOrg
-from fupin.models.pairs import Pair
-from fupin.models.participants import Participant
+from fupin.accounts.models import Pair, Participant
+from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg
+from fupin.money.service import donations, pledges, receipts
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money, make_need
 from tests.support.world import CSRF, make_user, session_cookie, valid_uscc
@@ -139,8 +138,8 @@ async def _ids(m, second_need, pair) -> dict[str, list[str]]:  # type: ignore[no
 
 
 async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app, world) -> None:
-    from fupin.domain import accounts
-    from fupin.models.accounts import User
+    from fupin.accounts.models import User
+    from fupin.accounts.service import users as accounts
 
     m = await build_money(world)
     donor = await Participant.create(

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from fupin.accounts.models import Participant, User
+from fupin.accounts.service import users as accounts
 from fupin.db import close_database, open_database
-from fupin.domain import accounts, ledger, pledges, receipt_numbers, receipts
 from fupin.errors import RuleViolation
-from fupin.models.accounts import User
-from fupin.models.ledger import LedgerEntry
-from fupin.models.money import Donation, IdempotencyRecord, Pledge, Receipt, ReceiptCounter
-from fupin.models.participants import Participant
+from fupin.ledger.models import LedgerEntry
+from fupin.money import rules as receipt_numbers
+from fupin.money.models import Donation, IdempotencyRecord, Pledge, Receipt, ReceiptCounter
+from fupin.money.service import ledger_check, pledges, receipts
 from fupin.settings import Settings
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh
 from tests.support.world import password_hash
@@ -67,12 +68,12 @@ async def _assert_pledges_add_up(need_id: int, accepted_fen: int, target_fen: in
     assert sum(p.amount_fen for p in active) == accepted_fen == need.pledged_fen
     assert need.pledged_fen <= target_fen
     assert await LedgerEntry.filter(kind="pledge_made").count() == len(active)
-    result = await ledger.verify_database()
+    result = await ledger_check.verify_database()
     assert result.ok, result.findings[:3]
 
 
 async def fresh_need(need_id: int):  # type: ignore[no-untyped-def]
-    from fupin.models.needs import Need
+    from fupin.needs.models import Need
 
     return await Need.get(id=need_id)
 

@@ -3,13 +3,14 @@ demo need's amounts are backed by records, the ledger verifies, and a second run
 
 from __future__ import annotations
 
-from fupin.domain import ledger, money_queries
-from fupin.importers.demo import load_demo_accounts
-from fupin.importers.demo_money import FOUNDATION_USER, load_demo_money
-from fupin.importers.demo_needs import load_demo_needs
-from fupin.importers.reference import load_all
-from fupin.models.money import Donation, Pledge, Receipt, RecipientOrg, RecipientQualification
-from fupin.models.needs import Need
+from fupin.accounts.service.reference import load_all
+from fupin.demo.service.accounts import load_demo_accounts
+from fupin.demo.service.money import FOUNDATION_USER, load_demo_money
+from fupin.demo.service.needs import load_demo_needs
+from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg, RecipientQualification
+from fupin.money.service import ledger_check
+from fupin.money.service import queries as money_queries
+from fupin.needs.models import Need
 
 
 async def test_demo_money_backs_the_demo_needs_and_is_idempotent(db, subset_dir) -> None:
@@ -30,7 +31,7 @@ async def test_demo_money_backs_the_demo_needs_and_is_idempotent(db, subset_dir)
     assert await Receipt.exists()
     assert await Pledge.filter(anonymous=True).exists()
     assert await Pledge.filter(state="lapsed").exists()
-    verified = await ledger.verify_database()  # includes every need's totals against its records
+    verified = await ledger_check.verify_database()  # includes every need's totals against its records
     assert verified.ok, verified.findings[:3]
     assert (await money_queries.honour_rate()).due_count >= 1
     await load_demo_money(db, result, 60)
@@ -38,5 +39,5 @@ async def test_demo_money_backs_the_demo_needs_and_is_idempotent(db, subset_dir)
     # a larger demo later: the new needs are backed too
     await load_demo_needs(db, result, 90)
     await load_demo_money(db, result, 90)
-    verified = await ledger.verify_database()
+    verified = await ledger_check.verify_database()
     assert verified.ok, verified.findings[:3]

@@ -7,11 +7,12 @@ from datetime import date
 
 import pytest
 
-from fupin.domain import donations, pledges, receipt_numbers, receipts
 from fupin.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
-from fupin.models.ledger import LedgerEntry
-from fupin.models.money import Donation, Pledge, Receipt
-from fupin.models.regions import Region
+from fupin.ledger.models import LedgerEntry
+from fupin.money import rules as receipt_numbers
+from fupin.money.models import Donation, Pledge, Receipt
+from fupin.money.service import donations, pledges, receipts
+from fupin.regions.models import Region
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh, make_need
 
 pytestmark = pytest.mark.both_databases

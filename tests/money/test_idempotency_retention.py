@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fupin import background
-from fupin.domain import idempotency
-from fupin.models.money import IdempotencyRecord
+from fupin.money.models import IdempotencyRecord
+from fupin.money.service import idempotency
 
 
 @pytest.mark.both_databases
@@ -33,6 +33,6 @@ async def test_records_past_retention_are_purged_and_younger_ones_kept(db) -> No
 
 def test_every_sweep_names_a_function_that_exists() -> None:
     jobs = {s.job for s in background.SWEEPS}
-    assert "fupin.domain.idempotency:purge_expired" in jobs
+    assert "fupin.money.service.idempotency:purge_expired" in jobs
     for sweep in background.SWEEPS:
         assert callable(background._resolve(sweep.job)) and sweep.every_seconds > 0

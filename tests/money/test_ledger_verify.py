@@ -16,9 +16,9 @@ import pytest
 from tortoise import connections
 
 from fupin import REPO_ROOT
-from fupin.domain import donations, ledger, pledges, receipts
-from fupin.models.ledger import LedgerEntry
-from fupin.models.money import Donation, Pledge
+from fupin.ledger.models import LedgerEntry
+from fupin.money.models import Donation, Pledge
+from fupin.money.service import donations, ledger_check, pledges, receipts
 from fupin.settings import Settings
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh
 
@@ -71,7 +71,7 @@ async def _execute(sql: str) -> None:
 async def test_verify_passes_on_an_honest_history(world, db) -> None:
     m = await build_money(world)
     await _some_money(m)
-    result = await ledger.verify_database()
+    result = await ledger_check.verify_database()
     assert result.ok, result.findings
     assert result.counts["donations"] == 3 and result.counts["receipts"] == 1
     run = _cli(db, "ledger", "verify")
@@ -87,9 +87,9 @@ async def test_changing_one_stored_ledger_row_fails_verify_at_that_entry(world, 
     await _execute(
         f"UPDATE ledger_entry SET payload_json = replace(payload_json, '120000', '120001') WHERE seq = {target.seq}"
     )
-    result = await ledger.verify_database()
+    result = await ledger_check.verify_database()
     assert not result.ok and result.first_bad_seq == target.seq
-    small_batches = await ledger.verify_database(batch=1)  # the streamed chain stops early
+    small_batches = await ledger_check.verify_database(batch=1)  # the streamed chain stops early
     assert (
         small_batches.first_bad_seq == target.seq
         and small_batches.counts["entries"] == result.counts["entries"]
@@ -104,7 +104,7 @@ async def test_changing_one_donation_amount_fails_verify_at_its_ledger_entry(wor
     paid = await _some_money(m)
     row = await Donation.get(id=paid.id)
     await _execute(f"UPDATE donation SET amount_fen = amount_fen + 1 WHERE id = {paid.id}")
-    result = await ledger.verify_database()
+    result = await ledger_check.verify_database()
     assert result.chain.ok and not result.ok
     assert result.first_bad_seq == row.ledger_seq
     run = _cli(db, "ledger", "verify")
@@ -125,7 +125,7 @@ async def test_a_donation_confirmed_behind_the_ledgers_back_is_caught(world, db)
         received_on=TODAY,
     )
     await _execute(f"UPDATE donation SET state = 'confirmed' WHERE id = {sneaky.id}")
-    result = await ledger.verify_database()
+    result = await ledger_check.verify_database()
     assert not result.ok
     assert any(
         f"donation {sneaky.id} is confirmed but has no ledger entry" in f.detail
@@ -140,7 +140,7 @@ async def test_an_anonymous_donors_identity_is_checked_through_its_commitment(wo
     assert anon is not None
     other = m.world.participants["central_unit"].id
     await _execute(f"UPDATE donation SET donor_id = {other} WHERE id = {anon.id}")
-    result = await ledger.verify_database()
+    result = await ledger_check.verify_database()
     assert not result.ok and result.first_bad_seq == anon.ledger_seq
 
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.domain import idempotency, money_queries, pledges
-from fupin.domain.receipts import amount_in_words
 from fupin.errors import InvalidInput, InvalidTransition
+from fupin.money.service import idempotency, pledges
+from fupin.money.service import queries as money_queries
+from fupin.money.service.receipts import amount_in_words
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,11 @@ import re
 
 import pytest
 
-from fupin.domain import accounts, donations, ledger_chain, pledges, receipts
-from fupin.models.money import Donation, IdempotencyRecord, Pledge, RecipientOrg
-from fupin.models.needs import Need
+from fupin.accounts.service import users as accounts
+from fupin.ledger import rules as ledger_chain
+from fupin.money.models import Donation, IdempotencyRecord, Pledge, RecipientOrg
+from fupin.money.service import donations, pledges, receipts
+from fupin.needs.models import Need
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh, make_need
 from tests.support.world import CSRF
 

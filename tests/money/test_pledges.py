@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.domain import donations, money_queries, pledges
+from fupin.core.models import AuditLog
 from fupin.errors import (
     InvalidInput,
     InvalidTransition,
@@ -13,11 +13,11 @@ from fupin.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from fupin.models.audit import AuditLog
-from fupin.models.ledger import LedgerEntry, LedgerSecret
-from fupin.models.money import Pledge, PledgeEvent
-from fupin.models.needs import NeedEvent
-from fupin.models.search import SearchOutbox
+from fupin.ledger.models import LedgerEntry, LedgerSecret
+from fupin.money.models import Pledge, PledgeEvent
+from fupin.money.service import donations, pledges
+from fupin.money.service import queries as money_queries
+from fupin.needs.models import NeedEvent, SearchOutbox
 from tests.money.support import DUE, TODAY, WAN, build_money, days, fresh, make_need
 
 pytestmark = pytest.mark.both_databases
@@ -304,7 +304,7 @@ async def test_withdrawn_pledge_cannot_be_withdrawn_or_amended_again(world) -> N
 
 
 async def test_pair_attribution_must_cover_the_needs_region(world) -> None:
-    from fupin.models.pairs import Pair
+    from fupin.accounts.models import Pair
 
     m = await build_money(world)
     inside = await Pair.filter(helped_region_id="532627").first()

@@ -9,10 +9,10 @@ from typing import Any
 
 from PIL import Image
 
-from fupin.domain import accounts
-from fupin.domain.need_states import china_today
-from fupin.domain.policy import Actor
-from fupin.models.needs import Attachment, Need, NeedEvent
+from fupin.accounts.service import users as accounts
+from fupin.core.policy import Actor
+from fupin.needs.models import Attachment, Need, NeedEvent
+from fupin.needs.rules import china_today
 from tests.support.world import World
 
 USER_KEYS = [
@@ -69,7 +69,7 @@ async def make_need(
     state (funded and later: pledges cover the target), evidence for completed needs."""
     region_code = region_code or world.village.code
     region = world.village if region_code == world.village.code else None
-    from fupin.models.regions import Region
+    from fupin.regions.models import Region
 
     region = region or await Region.get(code=region_code)
     county = region.county_code or region.code

@@ -9,10 +9,10 @@ import io
 import pytest
 from PIL import Image
 
-from fupin.domain import attachments
+from fupin.core.models import AuditLog
 from fupin.errors import InvalidInput
-from fupin.models.audit import AuditLog
-from fupin.models.needs import Attachment
+from fupin.needs.models import Attachment
+from fupin.needs.service import attachments
 from tests.needs.support import jpeg_bytes, make_need, pdf_bytes, png_bytes
 from tests.support.world import CSRF
 

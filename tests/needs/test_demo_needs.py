@@ -7,14 +7,14 @@ from collections import Counter
 
 import pytest
 
-from fupin.domain import ledger
-from fupin.domain.need_states import PUBLIC_STATES, china_today, is_funded
-from fupin.importers.demo import DemoResult, load_demo_accounts
-from fupin.importers.demo_needs import load_demo_needs
-from fupin.importers.reference import load_all
-from fupin.models.ledger import LedgerEntry
-from fupin.models.needs import Attachment, Need, NeedEvent
-from fupin.models.regions import Region
+from fupin.accounts.service.reference import load_all
+from fupin.demo.service.accounts import DemoResult, load_demo_accounts
+from fupin.demo.service.needs import load_demo_needs
+from fupin.ledger import service as ledger
+from fupin.ledger.models import LedgerEntry
+from fupin.needs.models import Attachment, Need, NeedEvent
+from fupin.needs.rules import PUBLIC_STATES, china_today, is_funded
+from fupin.regions.models import Region
 
 #: The events each final state implies, in order.
 HISTORY = {

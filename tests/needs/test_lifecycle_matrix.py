@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.domain import needs
-from fupin.domain.need_states import STATES, SYSTEM_ACTIONS, TRANSITIONS, USER_ACTIONS
 from fupin.errors import InvalidTransition, NotAuthenticated, NotFound, PermissionDenied
-from fupin.models.needs import NEED_STATES, Attachment, Need, NeedEvent
+from fupin.needs.models import NEED_STATES, Attachment, Need, NeedEvent
+from fupin.needs.rules import STATES, SYSTEM_ACTIONS, TRANSITIONS, USER_ACTIONS
+from fupin.needs.service import needs
 from tests.needs.support import USER_KEYS, actors, make_need
 
 DRAFTERS = {"village_worker", "county_officer"}

@@ -13,13 +13,14 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
+from fupin.accounts.service.reference import load_all
 from fupin.cli import main
 from fupin.db import database
-from fupin.domain import need_import, needs
-from fupin.domain.need_states import china_today
 from fupin.errors import InvalidInput, PermissionDenied
-from fupin.importers.reference import load_all
-from fupin.models.needs import Need, NeedEvent
+from fupin.needs.models import Need, NeedEvent
+from fupin.needs.rules import china_today
+from fupin.needs.service import importer as need_import
+from fupin.needs.service import needs
 from fupin.settings import Settings
 from tests.needs.support import actors
 from tests.support.world import CSRF

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from fupin.domain.need_states import china_today
-from fupin.models.needs import Need, NeedEvent
+from fupin.needs.models import Need, NeedEvent
+from fupin.needs.rules import china_today
 from tests.needs.support import future, make_need
 from tests.support.world import CSRF
 
@@ -277,7 +277,7 @@ async def test_delivery_needs_evidence_then_the_village_confirms_on_the_page(
         f"/needs/{need.id}/transition", data={"csrf_token": CSRF, "action": "start"}
     )
     assert started.status_code == 303
-    from fupin.models.needs import Attachment
+    from fupin.needs.models import Attachment
 
     await Attachment.filter(need_id=need.id).delete()
     refused = await officer.post(

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.domain import need_states as ns
-from fupin.domain.policy import RULES
+from fupin.core.policy import RULES
+from fupin.needs import rules as ns
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from fupin.domain import needs
-from fupin.domain.need_states import china_today
+from fupin.core.models import AuditLog
 from fupin.errors import (
     Conflict,
     InvalidInput,
@@ -17,10 +16,10 @@ from fupin.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from fupin.models.audit import AuditLog
-from fupin.models.ledger import LedgerEntry
-from fupin.models.needs import Attachment, Need, NeedEvent, NeedItem
-from fupin.models.search import SearchOutbox
+from fupin.ledger.models import LedgerEntry
+from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
+from fupin.needs.rules import china_today
+from fupin.needs.service import needs
 from tests.needs.support import actors, make_need, valid_input
 
 
@@ -354,7 +353,7 @@ async def test_workspace_counts_by_state_for_the_county_and_the_village(world) -
 
 @pytest.mark.both_databases
 async def test_search_documents_have_every_field_and_only_public_needs(world) -> None:
-    from fupin.search.documents import check_document
+    from fupin.search.rules.documents import check_document
 
     public = await make_need(world, "funded", target_fen=3_000_000)
     draft = await make_need(world, "draft")
@@ -381,7 +380,7 @@ async def test_expiry_worker_expires_overdue_needs_in_the_background(world, db) 
     from fupin import background
 
     overdue = await make_need(world, "published", deadline=china_today() - timedelta(days=1))
-    (sweep,) = [s for s in background.SWEEPS if s.job == "fupin.domain.needs:expire_all_overdue"]
+    (sweep,) = [s for s in background.SWEEPS if s.job == "fupin.needs.service.needs:expire_all_overdue"]
     task = asyncio.create_task(background.run_sweep(sweep))
     try:
         for _attempt in range(100):

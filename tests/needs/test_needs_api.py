@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.domain import accounts
-from fupin.models.needs import Need, NeedEvent
+from fupin.accounts.service import users as accounts
+from fupin.needs.models import Need, NeedEvent
 from tests.needs.support import make_need, valid_input
 from tests.support.world import CSRF
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.models.needs import Need
+from fupin.needs.models import Need
 from tests.needs.support import future, make_need, png_bytes
 from tests.support.browser import (
     DESKTOP_VIEWPORT,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from fupin.search import SearchBackend
-from fupin.search.embedded import EmbeddedBackend
+from fupin.search.adapters import SearchBackend
+from fupin.search.adapters.embedded import EmbeddedBackend
 from tests.search.fupin_search_corpus import CORPUS
 
 MEILI_URL = os.environ.get("FUPIN_TEST_MEILI_URL", "")
@@ -26,7 +26,7 @@ BACKENDS = ["embedded", *(["meilisearch"] if MEILI_URL else [])]
 def make_backend(kind: str, directory: Path) -> SearchBackend:
     if kind == "embedded":
         return EmbeddedBackend(directory / "index")
-    from fupin.search.meili import MeiliBackend
+    from fupin.search.adapters.meili import MeiliBackend
 
     return MeiliBackend(
         MEILI_URL,

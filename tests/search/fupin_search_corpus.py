@@ -2,7 +2,7 @@
 
 Counties, prefectures, provinces, codes, townships and contiguous-area tags are real (shared data:
 poverty_counties.csv, townships.csv); villages, texts and amounts are made up. Each document has
-the shape of fupin.search.documents.FIELDS.
+the shape of fupin.search.rules.documents.FIELDS.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fupin.domain.categories import CATEGORIES
-from fupin.search.documents import amount_band
-from fupin.search.settings_data import default_settings
+from fupin.core.categories import CATEGORIES
+from fupin.search.rules.documents import amount_band
+from fupin.search.rules.settings_data import default_settings
 
 # key -> (province, province_code, prefecture, county, county_code, contiguous_area)
 COUNTIES: dict[str, tuple[str, str, str, str, str, str]] = {

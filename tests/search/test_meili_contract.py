@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.search import SearchError, SearchQuery, SearchQueryError, SearchUnavailable
-from fupin.search.documents import FIELDS, region_aliases
-from fupin.search.meili import MeiliBackend, build_filter, quote_filter_value
-from fupin.search.settings_data import default_settings, meili_settings_body
+from fupin.search.adapters import SearchError, SearchQuery, SearchQueryError, SearchUnavailable
+from fupin.search.adapters.meili import MeiliBackend, build_filter, quote_filter_value
+from fupin.search.rules.documents import FIELDS, region_aliases
+from fupin.search.rules.settings_data import default_settings, meili_settings_body
 from tests.search.fupin_search_corpus import BY_ID, CORPUS
 from tests.search.meili_fake import FakeMeili, FakeServer, error
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from fupin.search import SearchQuery, SearchUnavailable
-from fupin.search.embedded import EmbeddedBackend
-from fupin.search.outbox_worker import OutboxItem, OutboxWorker, backoff_seconds
+from fupin.needs.service.search_drain import OutboxItem, OutboxWorker, backoff_seconds
+from fupin.search.adapters import SearchQuery, SearchUnavailable
+from fupin.search.adapters.embedded import EmbeddedBackend
 from tests.search.fupin_search_corpus import BY_ID
 
 

@@ -12,13 +12,8 @@ from collections import Counter
 
 import pytest
 
-from fupin.search import (
-    SearchBackend,
-    SearchDocumentError,
-    SearchQuery,
-    SearchQueryError,
-)
-from fupin.search.settings_data import default_settings
+from fupin.search.adapters import SearchBackend, SearchDocumentError, SearchQuery, SearchQueryError
+from fupin.search.rules.settings_data import default_settings
 from tests.search.fupin_search_corpus import BY_ID, CORPUS, ids_where, make_doc
 
 ALL = 100  # max per_page: the corpus has 64 needs

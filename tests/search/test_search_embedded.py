@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fupin.search import SearchQuery, SearchUnavailable
-from fupin.search.embedded import EmbeddedBackend
-from fupin.search.settings_data import default_settings
+from fupin.search.adapters import SearchQuery, SearchUnavailable
+from fupin.search.adapters.embedded import EmbeddedBackend
+from fupin.search.rules.settings_data import default_settings
 from tests.search.fupin_search_corpus import BY_ID, CORPUS
 
 

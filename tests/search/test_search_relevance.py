@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.search import SearchBackend, SearchQuery
+from fupin.search.adapters import SearchBackend, SearchQuery
 from tests.search.fupin_search_corpus import BY_ID, ids_where
 
 LIANGSHAN = ids_where(lambda d: d["prefecture"] == "凉山彝族自治州")

@@ -9,17 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.search import highlight
-from fupin.search.base import SearchQuery, SearchQueryError, validate_query
-from fupin.search.documents import amount_band, prepare, region_aliases
-from fupin.search.settings_data import (
+from fupin.search.rules import highlight
+from fupin.search.rules.base import SearchQuery, SearchQueryError, validate_query
+from fupin.search.rules.documents import amount_band, prepare, region_aliases
+from fupin.search.rules.settings_data import (
     DEFAULT_DIR,
     SearchSettingsError,
     default_settings,
     load_settings,
     meili_settings_body,
 )
-from fupin.search.text import QueryParser, index_tokens
+from fupin.search.rules.text import QueryParser, index_tokens
 from tests.search.fupin_search_corpus import BY_ID
 
 S = default_settings()
@@ -239,9 +239,9 @@ def test_rendered_highlight_never_contains_raw_html(text: str, words: list[str])
 
 
 def test_create_backend_picks_meilisearch_only_when_configured(tmp_path: Path) -> None:
-    from fupin.search import create_backend
-    from fupin.search.embedded import EmbeddedBackend
-    from fupin.search.meili import MeiliBackend
+    from fupin.search.adapters import create_backend
+    from fupin.search.adapters.embedded import EmbeddedBackend
+    from fupin.search.adapters.meili import MeiliBackend
 
     assert isinstance(create_backend(embedded_dir=tmp_path), EmbeddedBackend)
     assert isinstance(

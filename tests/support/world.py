@@ -15,11 +15,10 @@ from pathlib import Path
 from itsdangerous import TimestampSigner
 from stdnum.cn import uscc as stdnum_uscc
 
-from fupin.domain import accounts
-from fupin.importers.reference import load_all
-from fupin.models.accounts import User
-from fupin.models.participants import Participant
-from fupin.models.regions import Region
+from fupin.accounts.models import Participant, User
+from fupin.accounts.service import users as accounts
+from fupin.accounts.service.reference import load_all
+from fupin.regions.models import Region
 
 TEST_PASSWORD = "test-password-123"
 CSRF = "test-csrf-token"

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from fupin.domain import accounts, donations, receipts
-from fupin.domain.policy import Actor
-from fupin.models.money import Donation, RecipientOrg
-from fupin.models.needs import Need
-from fupin.models.participants import Participant
-from fupin.models.regions import Region
+from fupin.accounts.models import Participant
+from fupin.accounts.service import users as accounts
+from fupin.core.policy import Actor
+from fupin.money.models import Donation, RecipientOrg
+from fupin.money.service import donations, receipts
+from fupin.needs.models import Need
+from fupin.regions.models import Region
 from tests.support.world import World
 
 WAN = 1_000_000  # 1 万元 in fen
@@ -206,8 +207,8 @@ async def _enterprise(name: str, body: str, *, opt_in: bool = False) -> Particip
 
 async def complete_need(need: Need, world: World) -> None:
     """start → deliver (with evidence) → the village confirms receipt: the need is closed."""
-    from fupin.domain import needs
-    from fupin.models.needs import Attachment
+    from fupin.needs.models import Attachment
+    from fupin.needs.service import needs
 
     county = await accounts.actor_for(world.users["county_officer"])
     village = await accounts.actor_for(world.users["village_worker"])
@@ -223,8 +224,8 @@ async def seed_round_world(world: World) -> Seed:
     """Confirmed money of several participants in 2016–2026 (RULES.md §5.3 situations):
     cash and in-kind, targeted and general, a reversal, anonymous giving with and without
     opt-in, a completed need, pledges honoured and lapsed, a pledge mobilised by a pair."""
-    from fupin.domain import pledges
-    from fupin.models.pairs import Pair
+    from fupin.accounts.models import Pair
+    from fupin.money.service import pledges
 
     channels = await make_channels(world)
     people = {

@@ -143,7 +143,7 @@ async def test_cli_unknown_participant_is_refused(db, world) -> None:
 
 
 async def test_cli_commendation_rank(db, world) -> None:
-    from fupin.domain import commendation as service
+    from fupin.commendation import service
 
     await build_example_e(world)
     found = await service.create_round(

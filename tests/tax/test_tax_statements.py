@@ -7,9 +7,11 @@ from datetime import date
 
 import pytest
 
-from fupin.domain import accounts, donations, tax_statements
-from fupin.domain.tax_rules import LineKind
+from fupin.accounts.service import users as accounts
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
+from fupin.money.service import donations
+from fupin.tax import service as tax_statements
+from fupin.tax.rules.deduction import LineKind
 from tests.tax.builders import (
     EXAMPLE_PROFIT_WAN,
     EXAMPLE_TABLE,
@@ -276,7 +278,7 @@ async def test_qualification_listed_later_is_applied_to_earlier_donations(world)
         received_on=date(2024, 5, 5),
     )
     await donations.confirm_donation(actor=channels.foundation_actor, donation_id=donation.id)
-    from fupin.domain import receipts
+    from fupin.money.service import receipts
 
     await receipts.issue_receipt(
         actor=channels.foundation_actor, donation_id=donation.id, today=date(2024, 5, 5)

@@ -9,7 +9,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from fupin.web.templating import yuan
+from fupin.core.templating import yuan
 from tests.support.world import CSRF
 from tests.tax.builders import EXAMPLE_PROFIT_WAN, EXAMPLE_TABLE, build_example_e
 

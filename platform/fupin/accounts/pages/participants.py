@@ -1,0 +1,54 @@
+"""Participant directory and profile pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.accounts.models import KINDS
+from fupin.accounts.service import participants
+from fupin.core.policy import can
+from fupin.core.web import actor, page_args, render
+from fupin.errors import InvalidInput
+from fupin.i18n import _
+
+
+async def directory(request: Request) -> Response:
+    page, per_page = page_args(request)
+    kind = request.query_params.get("kind") or None
+    q = request.query_params.get("q") or None
+    listing = await participants.list_participants(kind=kind, q=q, page=page, per_page=per_page)
+    return render(
+        request,
+        "accounts/participants.html",
+        {"listing": listing, "kinds": KINDS, "kind": kind, "q": q or "", "kind_label": participants.kind_label},
+    )
+
+
+async def profile(request: Request) -> Response:
+    try:
+        pid = int(request.path_params["pid"])
+    except ValueError:
+        raise InvalidInput(_("参与方编号无效。"), field="id") from None
+    participant = await participants.get_participant(pid)
+    current = actor(request)
+    private = current is not None and (
+        current.participant_id == participant.id or can(current, "participant.create")
+    )
+    return render(
+        request,
+        "accounts/participant.html",
+        {
+            "participant": participant,
+            "pairs": await participants.pairs_of(participant),
+            "private": private,
+            "kind_label": participants.kind_label,
+        },
+    )
+
+
+routes = [
+    Route("/participants", directory, name="participants"),
+    Route("/participants/{pid}", profile, name="participant"),
+]

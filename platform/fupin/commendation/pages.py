@@ -1,0 +1,513 @@
+"""Commendation pages (BRIEF §3.9).
+
+Public: the rounds whose list is published, the nomination list during the public notice with
+the objection form, the final list, CSV of the published list.
+Office (``commendation.manage``: the national office; ``commendation.view_private``: also
+auditors, read-only): rounds, creating a round with its categories, quotas and criteria, ranked
+nominees per category with evidence packs, publishing the notice, the objections inbox and
+resolutions, publishing the final list, exports.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.accounts.service.participants import kind_label
+from fupin.commendation import service
+from fupin.commendation.rules import AWARD_TYPE_LABELS, SCOPE_LABELS, AwardType, Scope
+from fupin.core.policy import can, require
+from fupin.core.web import actor, client_source, read_form, redirect, render, require_login
+from fupin.errors import FieldError, FupinError, InvalidInput, NotFound
+from fupin.i18n import _
+from fupin.money.service.pledges import today_cn
+from fupin.tax.service import csv_bytes, parse_amount_fen, xlsx_bytes
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The award lines a round may have (RULES.md §5.1; contribution/individual has no candidates).
+CATEGORY_CHOICES: tuple[tuple[str, str], ...] = (
+    ("dedication", "collective"),
+    ("dedication", "individual"),
+    ("contribution", "collective"),
+)
+
+
+def _choice_label(award_type: str, scope: str) -> str:
+    return _(AWARD_TYPE_LABELS[AwardType(award_type)]) + "（" + _(SCOPE_LABELS[Scope(scope)]) + "）"
+
+
+def _int_param(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 9:
+        raise NotFound(_("页面不存在。"))
+    return int(raw)
+
+
+def _int_field(form: Any, name: str, *, default: int | None = None) -> int:
+    raw = form.get(name)
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text and default is not None:
+        return default
+    if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())) or len(text) > 12:
+        raise InvalidInput(_("请填写整数。"), field=name, code="not_integer")
+    return int(text)
+
+
+def _percent_bp(form: Any, name: str) -> int:
+    raw = form.get(name)
+    text = raw.strip().removesuffix("%") if isinstance(raw, str) else ""
+    if not text:
+        return 0
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(_("请填写 0 到 100 之间的百分比。"), field=name) from None
+    if (
+        not value.is_finite()
+        or value < 0
+        or value > 100
+        or value != value.quantize(Decimal("0.01"))
+    ):
+        raise InvalidInput(_("请填写 0 到 100 之间、最多两位小数的百分比。"), field=name)
+    return int(value * 100)
+
+
+def _category_from_form(
+    form: Any, prefix: str, award_type: str, scope: str
+) -> service.CategoryInput:
+    money = parse_amount_fen(
+        form.get(f"{prefix}min_money") or "",
+        field=f"{prefix}min_money",
+        allow_negative=False,
+        required=False,
+    )
+    return service.CategoryInput(
+        award_type=award_type,
+        scope=scope,
+        quota=_int_field(form, f"{prefix}quota"),
+        min_confirmed_money_fen=money or 0,
+        min_completed_needs=_int_field(form, f"{prefix}min_completed", default=0),
+        min_villages_reached=_int_field(form, f"{prefix}min_villages", default=0),
+        min_honour_rate_bp=_percent_bp(form, f"{prefix}min_honour"),
+    )
+
+
+def _collect(errors: list[FieldError], exc: InvalidInput) -> None:
+    errors.extend(exc.errors or [FieldError(exc.field or "", exc.message, exc.code)])
+
+
+# --- public -------------------------------------------------------------------------------
+
+
+async def public_index(request: Request) -> Response:
+    rounds = await service.list_rounds(public=True)
+    current = actor(request)
+    return render(
+        request,
+        "commendation/index.html",
+        {
+            "rounds": rounds,
+            "state_labels": service.STATE_LABELS,
+            "office": current is not None and service.can_view_private(current),
+        },
+    )
+
+
+async def _public_context(request: Request, round_id: int) -> dict[str, Any]:
+    found = await service.get_public_round(round_id)
+    nominations = await service.nominations_of(found.id, statuses=service.public_statuses(found))
+    today = today_cn()
+    entries = [service.public_entry(n) for n in nominations]
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    for entry in entries:
+        if not groups or groups[-1][0] != entry["category"]:
+            groups.append((entry["category"], []))
+        groups[-1][1].append(entry)
+    return {
+        "round": found,
+        "entries": entries,
+        "groups": groups,
+        "notice_open": service.notice_open(found, today),
+        "today": today,
+        "state_labels": service.STATE_LABELS,
+        "status_labels": service.STATUS_LABELS,
+        "kind_label": kind_label,
+        "values": {},
+    }
+
+
+async def public_round(request: Request) -> Response:
+    context = await _public_context(request, _int_param(request, "rid"))
+    return render(request, "commendation/public.html", context)
+
+
+async def public_list_csv(request: Request) -> Response:
+    found = await service.get_public_round(_int_param(request, "rid"))
+    nominations = await service.nominations_of(found.id, statuses=service.public_statuses(found))
+    table = service.nomination_rows(nominations, private=False)
+    return Response(
+        csv_bytes(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="commendation-{found.id}.csv"'},
+    )
+
+
+async def file_objection(request: Request) -> Response:
+    form = await read_form(request)
+    round_id = _int_param(request, "rid")
+    values = {
+        k: form.get(k) if isinstance(form.get(k), str) else ""
+        for k in ("nomination_id", "name", "contact", "content")
+    }
+    raw_nomination = (values["nomination_id"] or "").strip()
+    try:
+        nomination_id = (
+            int(raw_nomination) if raw_nomination.isdigit() and len(raw_nomination) < 10 else None
+        )
+        await service.file_objection(
+            round_id=round_id,
+            nomination_id=nomination_id,
+            name=values["name"] or "",
+            contact=values["contact"] or "",
+            content=values["content"] or "",
+            source=client_source(request),
+        )
+    except FupinError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        context = await _public_context(request, round_id)
+        context["values"] = values
+        context["error"] = exc
+        context["field_errors"] = {e.field: e.message for e in getattr(exc, "errors", [])}
+        return render(request, "commendation/public.html", context, status_code=exc.status)
+    return redirect(
+        request,
+        f"/commendation/{round_id}",
+        flash=_("您的异议已收到。我们将按您留下的联系方式核实和答复；您的姓名和联系方式不会公开。"),
+    )
+
+
+# --- office -------------------------------------------------------------------------------
+
+
+async def office_index(request: Request) -> Response:
+    current = service.require_view_private(require_login(request))
+    rounds = await service.list_rounds(public=False)
+    return render(
+        request,
+        "commendation/office_index.html",
+        {
+            "rounds": rounds,
+            "state_labels": service.STATE_LABELS,
+            "can_manage": can(current, "commendation.manage"),
+        },
+    )
+
+
+def _new_round_context(values: dict[str, Any], error: FupinError | None = None) -> dict[str, Any]:
+    return {
+        "values": values,
+        "choices": [(a, s, _choice_label(a, s)) for a, s in CATEGORY_CHOICES],
+        "error": error,
+        "field_errors": {e.field: e.message for e in getattr(error, "errors", [])} if error else {},
+        "this_year": today_cn().year,
+    }
+
+
+async def office_new(request: Request) -> Response:
+    require(require_login(request), "commendation.manage")
+    year = today_cn().year
+    values = {
+        "first_year": str(year - 5),
+        "last_year": str(year - 1),
+        "notice_working_days": "5",
+        "objection_channel": _("国务院扶贫开发领导小组办公室，电话 12317"),
+    }
+    return render(request, "commendation/office_new.html", _new_round_context(values))
+
+
+async def office_create(request: Request) -> Response:
+    current = require(require_login(request), "commendation.manage")
+    form = await read_form(request)
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    errors: list[FieldError] = []
+    categories: list[service.CategoryInput] = []
+    first_year = last_year = days = 0
+    for name in ("first_year", "last_year", "notice_working_days"):
+        try:
+            value = _int_field(form, name)
+        except InvalidInput as exc:
+            _collect(errors, exc)
+            continue
+        if name == "first_year":
+            first_year = value
+        elif name == "last_year":
+            last_year = value
+        else:
+            days = value
+    for award_type, scope in CATEGORY_CHOICES:
+        prefix = f"{award_type}_{scope}_"
+        if form.get(f"{prefix}include") != "1":
+            continue
+        try:
+            categories.append(_category_from_form(form, prefix, award_type, scope))
+        except InvalidInput as exc:
+            _collect(errors, exc)
+    try:
+        if errors:
+            raise InvalidInput(errors=errors, code=errors[0].code)
+        created = await service.create_round(
+            actor=current,
+            title=values.get("title", ""),
+            first_year=first_year,
+            last_year=last_year,
+            categories=categories,
+            notice_working_days=days,
+            objection_channel=values.get("objection_channel", ""),
+        )
+    except InvalidInput as exc:
+        return render(
+            request,
+            "commendation/office_new.html",
+            _new_round_context(values, exc),
+            status_code=exc.status,
+        )
+    return redirect(request, f"/commendation/office/{created.id}", flash=_("表彰轮次已创建。"))
+
+
+async def _office_context(request: Request, round_id: int) -> dict[str, Any]:
+    current = service.require_view_private(require_login(request))
+    found = await service.get_round(round_id)
+    categories = await service.categories_of(found.id)
+    nominations = await service.nominations_of(found.id)
+    objections = await service.list_objections(found.id)
+    by_category: dict[int, list[Any]] = {c.id: [] for c in categories}
+    for n in nominations:
+        by_category.setdefault(n.category_id, []).append(n)
+    today = today_cn()
+    return {
+        "round": found,
+        "categories": categories,
+        "by_category": by_category,
+        "objections": objections,
+        "open_objections": sum(1 for o in objections if o.state == "open"),
+        "can_manage": can(current, "commendation.manage"),
+        "state_labels": service.STATE_LABELS,
+        "status_labels": service.STATUS_LABELS,
+        "objection_state_labels": service.OBJECTION_STATE_LABELS,
+        "category_label": service.category_label,
+        "reason_text": service.reason_text,
+        "kind_label": kind_label,
+        "choices": [(a, s, _choice_label(a, s)) for a, s in CATEGORY_CHOICES],
+        "today": today,
+        "notice_over": found.notice_end is not None and today > found.notice_end,
+        "values": {},
+    }
+
+
+async def office_round(request: Request) -> Response:
+    context = await _office_context(request, _int_param(request, "rid"))
+    return render(request, "commendation/office_round.html", context)
+
+
+async def _office_action(request: Request, action: str) -> Response:
+    current = require(require_login(request), "commendation.manage")
+    form = await read_form(request)
+    round_id = _int_param(request, "rid")
+    messages = {
+        "rank": _("已按确认记录生成排名和推荐名单。"),
+        "notice": _("推荐名单已公示。"),
+        "final": _("表彰名单已公布。"),
+        "close": _("表彰轮次已结束。"),
+    }
+    try:
+        if action == "rank":
+            await service.rank(actor=current, round_id=round_id)
+        elif action == "notice":
+            raw = form.get("notice_start")
+            start = None
+            if isinstance(raw, str) and raw.strip():
+                try:
+                    start = date.fromisoformat(raw.strip())
+                except ValueError:
+                    raise InvalidInput(
+                        _("日期格式应为 YYYY-MM-DD。"), field="notice_start"
+                    ) from None
+            await service.publish_notice(actor=current, round_id=round_id, start=start)
+        elif action == "final":
+            await service.publish_final(actor=current, round_id=round_id)
+        else:
+            await service.close_round(actor=current, round_id=round_id)
+    except FupinError as exc:
+        if isinstance(exc, NotFound) or exc.status in (401, 403):
+            raise
+        context = await _office_context(request, round_id)
+        context["error"] = exc
+        return render(request, "commendation/office_round.html", context, status_code=exc.status)
+    return redirect(request, f"/commendation/office/{round_id}", flash=messages[action])
+
+
+async def office_rank(request: Request) -> Response:
+    return await _office_action(request, "rank")
+
+
+async def office_notice(request: Request) -> Response:
+    return await _office_action(request, "notice")
+
+
+async def office_final(request: Request) -> Response:
+    return await _office_action(request, "final")
+
+
+async def office_close(request: Request) -> Response:
+    return await _office_action(request, "close")
+
+
+async def office_save_category(request: Request) -> Response:
+    current = require(require_login(request), "commendation.manage")
+    form = await read_form(request)
+    round_id = _int_param(request, "rid")
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    choice = values.get("category", "")
+    try:
+        award_type, scope = choice.split(":", 1) if ":" in choice else ("", "")
+        if (award_type, scope) not in CATEGORY_CHOICES:
+            raise InvalidInput(_("请选择类别。"), field="category")
+        await service.save_category(
+            actor=current,
+            round_id=round_id,
+            category=_category_from_form(form, "", award_type, scope),
+        )
+    except FupinError as exc:
+        if isinstance(exc, NotFound) or exc.status in (401, 403):
+            raise
+        context = await _office_context(request, round_id)
+        context["error"] = exc
+        context["values"] = values
+        return render(request, "commendation/office_round.html", context, status_code=exc.status)
+    return redirect(request, f"/commendation/office/{round_id}", flash=_("类别已保存。"))
+
+
+async def office_remove_category(request: Request) -> Response:
+    current = require(require_login(request), "commendation.manage")
+    await read_form(request)
+    round_id = _int_param(request, "rid")
+    try:
+        await service.remove_category(
+            actor=current, round_id=round_id, category_id=_int_param(request, "cid")
+        )
+    except FupinError as exc:
+        if isinstance(exc, NotFound) or exc.status in (401, 403):
+            raise
+        context = await _office_context(request, round_id)
+        context["error"] = exc
+        return render(request, "commendation/office_round.html", context, status_code=exc.status)
+    return redirect(request, f"/commendation/office/{round_id}", flash=_("类别已删除。"))
+
+
+async def office_nomination(request: Request) -> Response:
+    current = service.require_view_private(require_login(request))
+    found = await service.get_round(_int_param(request, "rid"))
+    nomination = await service.get_nomination(found.id, _int_param(request, "nid"))
+    from fupin.pairs.rules.alerts import INDICATOR_BY_CODE
+
+    return render(
+        request,
+        "commendation/office_nomination.html",
+        {
+            "round": found,
+            "n": nomination,
+            "f": nomination.figures or {},
+            "e": nomination.evidence or {},
+            "status_labels": service.STATUS_LABELS,
+            "category_label": service.category_label,
+            "reason_text": service.reason_text,
+            "kind_label": kind_label,
+            "indicators": INDICATOR_BY_CODE,
+            "can_manage": can(current, "commendation.manage"),
+        },
+    )
+
+
+async def office_objections(request: Request) -> Response:
+    context = await _office_context(request, _int_param(request, "rid"))
+    return render(request, "commendation/office_objections.html", context)
+
+
+async def office_resolve(request: Request) -> Response:
+    current = require(require_login(request), "commendation.manage")
+    form = await read_form(request)
+    objection_id = _int_param(request, "oid")
+    round_id = _int_param(request, "rid")
+    decision = form.get("decision")
+    try:
+        if decision not in ("upheld", "dismissed"):
+            raise InvalidInput(_("请选择异议是否成立。"), field="decision")
+        objection = await service.resolve_objection(
+            actor=current,
+            objection_id=objection_id,
+            upheld=decision == "upheld",
+            resolution=form.get("resolution") if isinstance(form.get("resolution"), str) else "",  # type: ignore[arg-type]
+        )
+        if objection.round_id != round_id:  # pragma: no cover - links always match
+            raise NotFound(_("异议不存在。"))
+    except FupinError as exc:
+        if isinstance(exc, NotFound) or exc.status in (401, 403):
+            raise
+        context = await _office_context(request, round_id)
+        context["error"] = exc
+        return render(
+            request, "commendation/office_objections.html", context, status_code=exc.status
+        )
+    return redirect(
+        request, f"/commendation/office/{round_id}/objections", flash=_("异议处理结果已记录。")
+    )
+
+
+async def office_export(request: Request) -> Response:
+    service.require_view_private(require_login(request))
+    found = await service.get_round(_int_param(request, "rid"))
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(_("不支持的下载格式。"))
+    table = service.nomination_rows(await service.nominations_of(found.id), private=True)
+    name = f"commendation-{found.id}-office"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+        "Cache-Control": "no-store",
+    }
+    if fmt == "csv":
+        return Response(csv_bytes(table), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(xlsx_bytes([(_("推荐名单"), table)]), media_type=XLSX_TYPE, headers=headers)
+
+
+routes = [
+    Route("/commendation", public_index, name="commendation"),
+    # Office routes first: "/commendation/office" must not be read as a round id.
+    Route("/commendation/office", office_index, name="commendation_office"),
+    Route("/commendation/office/new", office_new, methods=["GET"], name="commendation_new"),
+    Route("/commendation/office/new", office_create, methods=["POST"], name="commendation_create"),
+    Route("/commendation/office/{rid}", office_round, name="commendation_office_round"),
+    Route("/commendation/office/{rid}/categories", office_save_category, methods=["POST"]),
+    Route(
+        "/commendation/office/{rid}/categories/{cid}/delete",
+        office_remove_category,
+        methods=["POST"],
+    ),
+    Route("/commendation/office/{rid}/rank", office_rank, methods=["POST"]),
+    Route("/commendation/office/{rid}/notice", office_notice, methods=["POST"]),
+    Route("/commendation/office/{rid}/final", office_final, methods=["POST"]),
+    Route("/commendation/office/{rid}/close", office_close, methods=["POST"]),
+    Route("/commendation/office/{rid}/nominations/{nid}", office_nomination),
+    Route("/commendation/office/{rid}/objections", office_objections),
+    Route("/commendation/office/{rid}/objections/{oid}/resolve", office_resolve, methods=["POST"]),
+    Route("/commendation/office/{rid}/export.{fmt}", office_export),
+    Route("/commendation/{rid}", public_round, name="commendation_round"),
+    Route("/commendation/{rid}/list.csv", public_list_csv),
+    Route("/commendation/{rid}/objections", file_objection, methods=["POST"]),
+]

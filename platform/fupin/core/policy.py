@@ -1,0 +1,173 @@
+"""Who may do what, where: the one place every permission decision is made (BRIEF §5).
+
+A rule is role × action × scope. Handlers and services never compare roles themselves; they
+build an ``Actor`` from the logged-in user and a ``Scope`` from the target and call ``require``.
+Pure: no database, no HTTP, so the whole matrix is tested table-driven.
+
+Scope kinds:
+    any          anywhere (national office, auditors' read actions)
+    province     the target lies in the actor's province
+    county       the target lies in the actor's county
+    village      the target is the actor's village
+    participant  the target belongs to the participant the actor acts for
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fupin.errors import NotAuthenticated, PermissionDenied
+from fupin.i18n import _
+
+ANY, PROVINCE, COUNTY, VILLAGE, PARTICIPANT = "any", "province", "county", "village", "participant"
+
+_OFFICE_READ = {"national_admin": ANY, "auditor": ANY, "province_office": PROVINCE}
+
+#: action -> {role: scope kind}. A role that is not listed may not do the action at all.
+RULES: dict[str, dict[str, str]] = {
+    # --- administration (issue 2)
+    "admin.access": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
+    "participant.create": {"national_admin": ANY, "province_office": ANY},
+    "participant.edit": {"national_admin": ANY, "participant_member": PARTICIPANT},
+    "user.create": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
+    "audit.read": dict(_OFFICE_READ),
+    "pair.manage": {"national_admin": ANY, "province_office": PROVINCE},
+    # --- needs (issue 3): the lifecycle table in need_states names which of these each
+    # transition needs. Village workers act in their village, county officers in their county.
+    "need.draft": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    "need.edit": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    "need.submit": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    # Reviewing (return with a reason, edit while reviewing) and publishing: the county office
+    # only (BRIEF §3.4: "public only once a county officer has published it").
+    "need.review": {"county_officer": COUNTY},
+    "need.publish": {"county_officer": COUNTY},
+    "need.import": {"county_officer": COUNTY},
+    "need.view_private": {
+        **_OFFICE_READ,
+        "county_officer": COUNTY,
+        "village_worker": VILLAGE,
+    },
+    "need.attach": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    # Implementation and delivery are recorded by the county; the village side confirms
+    # receipt (separation of duties: the one who delivers does not confirm).
+    "need.start": {"county_officer": COUNTY},
+    "need.deliver": {"county_officer": COUNTY},
+    "need.confirm_receipt": {"village_worker": VILLAGE},
+    # Closing without the village worker's click: needs a signed receipt scan or a county-wide
+    # need (no village side); the domain checks which.
+    "need.close": {"county_officer": COUNTY},
+    "need.dispute": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    # Before publication the drafting side may withdraw; after it, only the county (or the
+    # national office, e.g. taking down an improper need).
+    "need.withdraw": {"village_worker": VILLAGE, "county_officer": COUNTY, "national_admin": ANY},
+    "need.withdraw_published": {"county_officer": COUNTY, "national_admin": ANY},
+    # --- money (issue 4). Pledges: the donor's members (scope = the pledging participant);
+    # the offices over the need's place read them. Donations and receipts are written by the
+    # RECIPIENT's officers: the county officers of the county a government body governs
+    # (scope = its county), or the members of a public-welfare organisation that is itself a
+    # participant (scope = that participant). donation.view is also checked with the donor as
+    # the participant, so the donor's members read their own donations and receipts.
+    "pledge.create": {"participant_member": PARTICIPANT},
+    "pledge.change": {"participant_member": PARTICIPANT},
+    "pledge.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
+    "donation.record": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    "donation.confirm": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    "donation.reverse": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    "donation.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
+    "receipt.issue": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    "receipt.void": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    "recipient.manage": {"national_admin": ANY, "province_office": PROVINCE},
+    # --- tax and commendation (issue 6): a donor sees only its own papers
+    "tax.view": {"participant_member": PARTICIPANT, "auditor": ANY},
+    # The national office runs rounds; it and auditors see rankings, evidence packs and the
+    # objectors' names. The public needs no role: published lists (notice, final) and
+    # objections during the notice are gated by the round's state (commendation/service.py).
+    "commendation.manage": {"national_admin": ANY},
+    "commendation.view_private": {"national_admin": ANY, "auditor": ANY},
+    # --- pairs and dashboards (issue 7)
+    # A provincial office sees its province, a county office its county; only the national
+    # office (and auditors) see the national dashboard and every province.
+    "dashboard.view": {**_OFFICE_READ, "county_officer": COUNTY},
+    "dashboard.national": {"national_admin": ANY, "auditor": ANY},
+    "pair.targets.edit": {"national_admin": ANY, "province_office": PROVINCE},
+    "pair.report": {**_OFFICE_READ, "participant_member": PARTICIPANT},
+    # --- matching (issue 8)
+    "recommendations.view": {"participant_member": PARTICIPANT},
+    "likely_donors.view": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+    },
+    "invitation.send": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+    },
+    "inbox.view": {"participant_member": PARTICIPANT},
+    # --- supervision
+    "complaint.resolve": {"national_admin": ANY, "province_office": PROVINCE},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, reduced to what permission decisions need."""
+
+    user_id: int
+    username: str
+    role: str
+    region_code: str = ""
+    province_code: str = ""
+    county_code: str = ""
+    participant_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the target of an action lies. Unknown parts stay empty."""
+
+    region_code: str = ""
+    county_code: str = ""
+    province_code: str = ""
+    participant_id: int | None = None
+
+
+EVERYWHERE = Scope()
+
+
+def _in_scope(kind: str, actor: Actor, scope: Scope | None) -> bool:
+    if kind == ANY:
+        return True
+    if scope is None:
+        # No specific target (e.g. opening a workspace): the role has the action somewhere.
+        return True
+    if kind == PROVINCE:
+        return bool(actor.province_code) and scope.province_code == actor.province_code
+    if kind == COUNTY:
+        return bool(actor.county_code) and scope.county_code == actor.county_code
+    if kind == VILLAGE:
+        return bool(actor.region_code) and scope.region_code == actor.region_code
+    if kind == PARTICIPANT:
+        return actor.participant_id is not None and scope.participant_id == actor.participant_id
+    return False
+
+
+def can(actor: Actor | None, action: str, scope: Scope | None = None) -> bool:
+    if action not in RULES:
+        raise KeyError(f"unknown action {action!r}")  # a programming error, not user input
+    if actor is None:
+        return False
+    kind = RULES[action].get(actor.role)
+    return kind is not None and _in_scope(kind, actor, scope)
+
+
+def require(actor: Actor | None, action: str, scope: Scope | None = None) -> Actor:
+    if actor is None:
+        raise NotAuthenticated(_("请先登录。"))
+    if not can(actor, action, scope):
+        raise PermissionDenied(_("您没有权限执行此操作，或目标不在您的管辖范围内。"))
+    return actor
+
+
+def scope_kind(role: str, action: str) -> str | None:
+    return RULES[action].get(role)

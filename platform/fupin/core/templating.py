@@ -1,0 +1,87 @@
+"""Jinja2 environment: templates/ at the repository root, gettext, money and date filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from fupin import REPO_ROOT, i18n
+from fupin.core.categories import CATEGORIES
+
+
+def yuan(fen: int | None, *, symbol: bool = True) -> str:
+    """Render integer fen as yuan with two decimals (exact: integer arithmetic, no float)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    text = f"{format_decimal(whole, locale='zh_CN')}.{cents:02d}"
+    return f"{sign}¥{text}" if symbol else f"{sign}{text}"
+
+
+def wan(fen: int | None) -> str:
+    """Compact amount in 万元 for cards (display only)."""
+    if fen is None:
+        return ""
+    yuan_int = int(fen) // 100
+    if yuan_int >= 10000:
+        return i18n._("%(n)s万元", n=format_decimal(round(yuan_int / 10000, 1), locale="zh_CN"))
+    return yuan(fen)
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    locale = "zh_CN" if i18n.current_locale.get() == "zh" else "en"
+    return babel_format_date(value, format="medium", locale=locale)
+
+
+def percent(numerator: int, denominator: int) -> int:
+    if not denominator:
+        return 0
+    return max(0, min(100, (numerator * 100) // denominator))
+
+
+def category_label(code: str) -> str:
+    return i18n._(CATEGORIES.get(code, code))
+
+
+def make_templates(directory: Path | None = None) -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory or REPO_ROOT / "templates")),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined if False else jinja2.Undefined,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s, **kw: i18n.gettext(s, **kw), lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
+        newstyle=True,
+    )
+    env.globals.update(
+        _=i18n.gettext,
+        categories=CATEGORIES,
+        category_label=category_label,
+        current_locale=i18n.current_locale.get,
+    )
+    env.filters.update(yuan=yuan, wan=wan, date=fmt_date)
+    env.globals["percent"] = percent
+    return Jinja2Templates(env=env)
+
+
+def context_for(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "user": getattr(request.state, "user", None),
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": request.scope.get("fupin.csrf_token", ""),
+        "lang": i18n.current_locale.get(),
+        "flash": request.session.pop("flash", None) if "session" in request.scope else None,
+    }
+    ctx.update(extra)
+    return ctx

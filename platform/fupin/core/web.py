@@ -1,0 +1,90 @@
+"""Helpers every HTML handler uses: rendering, forms with CSRF, redirects, the acting user."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fupin.core.identifiers import hash_client_address
+from fupin.core.policy import Actor
+from fupin.core.templating import context_for
+from fupin.errors import NotAuthenticated, PermissionDenied
+from fupin.i18n import _
+
+CSRF_FIELD = "csrf_token"
+
+
+def csrf_token(request: Request) -> str:
+    """One token per session (synchroniser-token pattern), created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    request.scope["fupin.csrf_token"] = token
+    return token
+
+
+async def read_form(request: Request) -> FormData:
+    """Parse a POSTed form and check its CSRF token; every HTML form handler goes through this."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD) or request.headers.get("x-csrf-token", "")
+    expected = request.session.get("csrf", "")
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise PermissionDenied(_("表单已过期或来源无法验证（CSRF），请刷新页面后重试。"), code="csrf")
+    return form
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
+    csrf_token(request)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, template, context_for(request, context or {}), status_code=status_code
+    )
+
+
+def redirect(request: Request, url: str, *, flash: str | None = None) -> RedirectResponse:
+    if flash:
+        request.session["flash"] = flash
+    return RedirectResponse(url, status_code=303)
+
+
+def actor(request: Request) -> Actor | None:
+    return getattr(request.state, "actor", None)
+
+
+def require_login(request: Request) -> Actor:
+    current = actor(request)
+    if current is None:
+        raise NotAuthenticated(_("请先登录。"))
+    return current
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def client_source(request: Request) -> str:
+    """A keyed hash of the client's address: enough to count one sender's submissions on a
+    public form, useless for finding out who sent them (the address itself is not stored)."""
+    pepper = str(request.app.state.settings.secret_key)
+    return hash_client_address(client_ip(request), pepper=pepper)
+
+
+def page_args(request: Request, *, default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
+    from fupin.errors import InvalidInput
+
+    try:
+        page = int(request.query_params.get("page", "1"))
+        per_page = int(request.query_params.get("per_page", str(default_per_page)))
+    except ValueError:
+        raise InvalidInput(_("页码必须是整数。"), field="page") from None
+    if page < 1 or page > 100000:
+        raise InvalidInput(_("页码超出范围。"), field="page")
+    if per_page < 1 or per_page > max_per_page:
+        raise InvalidInput(_("每页条数须在 1–%(n)d 之间。", n=max_per_page), field="per_page")
+    return page, per_page

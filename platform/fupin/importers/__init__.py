@@ -1,1 +1,0 @@
-"""Loaders for reference data, demo data and bulk imports."""

@@ -1,0 +1,199 @@
+"""Appending to and reading the public ledger (BRIEF §3.7). Pure hashing is in ledger_chain.
+
+``append`` must run inside the caller's transaction, so an event and its ledger entry commit
+together or not at all (a process killed mid-write leaves neither).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fupin.core import sql
+from fupin.ledger import rules as ledger_chain
+from fupin.ledger.models import LedgerEntry, LedgerHead, LedgerSecret
+
+HEAD_ID = 1
+
+
+async def _locked_head() -> LedgerHead:
+    head = await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
+    if head is None:
+        await LedgerHead.get_or_create(
+            id=HEAD_ID, defaults={"seq": 0, "hash": ledger_chain.GENESIS_HASH}
+        )
+        head = await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
+        assert head is not None
+    return head
+
+
+async def wait_for_money_writers() -> None:
+    """Take (or, inside a money transaction, keep) the lock every money transaction holds: the
+    head row. Work that must not interleave with money transactions — the dashboards' rollups —
+    calls this first; it never creates the row (a read of an empty ledger locks nothing).
+    SQLite has no row locks to take: its write transactions already run one at a time."""
+    if sql.dialect() != "postgres":
+        return
+    await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
+
+
+async def append(
+    *,
+    kind: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    private: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Append one entry after the current head. Call inside a transaction."""
+    head = await _locked_head()
+    prev = None
+    if head.seq:
+        prev = {"seq": head.seq, "hash": head.hash, "at": head.at}
+    at = ledger_chain.next_at(prev, now or datetime.now(UTC))
+    entry, secrets = ledger_chain.make_entry(
+        prev,
+        seq=head.seq + 1,
+        at=at,
+        kind=kind,
+        subject=subject,
+        payload=payload,
+        private=private or {},
+    )
+    row = await LedgerEntry.create(
+        seq=entry.seq,
+        at=entry.at,
+        kind=entry.kind,
+        subject=entry.subject,
+        payload_json=ledger_chain.canonical_json(entry.payload),
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
+    )
+    for field, secret in secrets.items():
+        await LedgerSecret.create(
+            entry=row,
+            field=field,
+            value_json=ledger_chain.canonical_json(secret["value"]),
+            salt=secret["salt"],
+        )
+    head.seq, head.hash, head.at = entry.seq, entry.hash, entry.at
+    await head.save(update_fields=["seq", "hash", "at"])
+    return row
+
+
+def entry_dict(row: LedgerEntry) -> dict[str, Any]:
+    """The public form of a stored row, exactly as hashed and exported."""
+    return {
+        "seq": row.seq,
+        "at": row.at,
+        "kind": row.kind,
+        "subject": row.subject,
+        "payload": json.loads(row.payload_json),
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+    }
+
+
+async def iter_entries(batch: int = 5000) -> AsyncIterator[dict[str, Any]]:
+    last = 0
+    while True:
+        rows = await LedgerEntry.filter(seq__gt=last).order_by("seq").limit(batch)
+        if not rows:
+            return
+        for row in rows:
+            yield entry_dict(row)
+        last = rows[-1].seq
+
+
+async def verify() -> ledger_chain.VerifyResult:
+    """Verify the stored chain and that the head row agrees with the last entry."""
+    entries = [e async for e in iter_entries()]
+    return ledger_chain.verify_chain(entries)
+
+
+# --- reading for the public page and the exports (issue 4) -------------------------------------
+
+
+async def count_entries() -> int:
+    return await LedgerEntry.all().count()
+
+
+async def page_of_entries(
+    *, page: int, per_page: int, kind: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest first, as published (redacted fields are commitments)."""
+    query = LedgerEntry.all()
+    if kind:
+        query = query.filter(kind=kind)
+    total = await query.count()
+    rows = await query.order_by("-seq").offset((page - 1) * per_page).limit(per_page)
+    return [entry_dict(row) for row in rows], total
+
+
+async def daily_head_hashes(limit: int = 90) -> list[tuple[str, int, str]]:
+    """(UTC day, seq, hash) of the last entry of each of the latest ``limit`` days with entries
+    (BRIEF §3.7: a daily head hash is shown publicly, so a later copy can be checked with it)."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(
+        "SELECT substr(at, 1, 10) AS day, MAX(seq) AS seq FROM ledger_entry "
+        "GROUP BY substr(at, 1, 10) ORDER BY day DESC LIMIT " + str(int(limit))
+    )
+    seqs = [int(row["seq"]) for row in rows]
+    hashes = {row.seq: row.hash for row in await LedgerEntry.filter(seq__in=seqs)}
+    return [(str(row["day"]), int(row["seq"]), hashes[int(row["seq"])]) for row in rows]
+
+
+async def iter_export(fmt: str, batch: int = 5000) -> AsyncIterator[str]:
+    """The public export, streamed in the canonical byte form ``tools/verify_ledger.py`` checks."""
+    if fmt not in ("jsonl", "csv"):
+        raise ValueError(f"unknown ledger export format {fmt!r}")
+    if fmt == "csv":
+        yield ledger_chain.CSV_BOM + ledger_chain.CSV_HEADER
+    chunk: list[dict[str, Any]] = []
+    async for entry in iter_entries(batch):
+        chunk.append(entry)
+        if len(chunk) >= batch:
+            yield _export_chunk(fmt, chunk)
+            chunk = []
+    if chunk:
+        yield _export_chunk(fmt, chunk)
+
+
+#: Media type of each export format (the download's Content-Type).
+EXPORT_MEDIA_TYPES = {
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+async def iter_export_bytes(fmt: str) -> AsyncIterator[bytes]:
+    """:func:`iter_export` encoded as UTF-8, for streaming a download."""
+    async for chunk in iter_export(fmt):
+        yield chunk.encode("utf-8")
+
+
+def _export_chunk(fmt: str, chunk: list[dict[str, Any]]) -> str:
+    if fmt == "jsonl":
+        return ledger_chain.dumps_jsonl(chunk)
+    return ledger_chain.dumps_csv(chunk).removeprefix(
+        ledger_chain.CSV_BOM + ledger_chain.CSV_HEADER
+    )
+
+
+async def secrets_for(seqs: list[int]) -> dict[int, dict[str, ledger_chain.FieldSecret]]:
+    """The private halves of the given entries (never published; for verification and the
+    donor's own view)."""
+    found: dict[int, dict[str, ledger_chain.FieldSecret]] = {}
+    for row in await LedgerSecret.filter(entry_id__in=seqs):
+        found.setdefault(row.entry_id, {})[row.field] = {
+            "value": json.loads(row.value_json),
+            "salt": row.salt,
+        }
+    return found
+
+
+# --- verifying the database: the chain AND the money records against it -------------------------

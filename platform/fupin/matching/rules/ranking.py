@@ -1,0 +1,673 @@
+"""Matching: "needs for you" for a donor and "likely donors" for a need (issue 8, BRIEF §3.11).
+
+Pure: no database, no HTTP. Callers build :class:`DonorProfile` and :class:`CandidateNeed` values
+from the database (and the search backend's filters), pass them in, and get ranked results back,
+each with the reasons that put it there. The formula is documented term by term in
+``docs/matching.md``; the weights are data in :mod:`fupin.matching.rules.weights`.
+
+Three promises, each covered by property tests (``tests/domain/test_matching.py``):
+
+* **Every reason shown is true of that need.** A reason is only emitted by the same condition
+  that makes it true (e.g. ``closes_soon`` carries the exact number of days left), and every
+  recommendation carries at least one (the open amount, which is always true of an open need).
+* **The equity boost only ever raises under-served places.** Villages and counties that received
+  less than the mean of the candidate pool get a non-negative bonus; nobody is ever pushed down
+  by it. This is the lesson of BRIEF §1: money otherwise piles up on a few famous places.
+* **Same inputs, same order.** Ties are broken by ``need_id`` (``participant_id`` for donors),
+  and pool statistics are computed from integers, so the candidates' order never matters.
+
+Money is integer fen throughout; ``score`` is a float because it is a ranking, not an amount.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from typing import Protocol, TypeVar
+
+from fupin.core.categories import CATEGORIES, category_label
+from fupin.i18n import N_, _, ngettext
+from fupin.matching.rules.weights import (
+    DEFAULT_LIKELY_DONOR_WEIGHTS,
+    DEFAULT_WEIGHTS,
+    LikelyDonorWeights,
+    Weights,
+)
+
+#: The diversity cap applies to this many leading positions ("top ten", issue 8 scope 3).
+DIVERSITY_WINDOW = 10
+#: A need is "many beneficiaries per yuan" when at least this share of candidates help fewer.
+MANY_BENEFICIARIES_PERCENTILE = 0.75
+#: ``nearly_funded`` is shown from this share of the target pledged (percent).
+NEARLY_FUNDED_PERCENT = 50
+#: Participant kinds whose pairs are designated assistance or east–west cooperation (BRIEF §3.3).
+_PAIR_WORDING = {"central_unit": "designated", "east_partner": "east_west"}
+
+ReasonParam = str | int | float
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, as a stable ``code`` plus the facts it states (rendered by
+    :func:`render_reason`; the API returns code and params so clients can render their own)."""
+
+    code: str
+    params: Mapping[str, ReasonParam] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PastGift:
+    """Money a donor pledged or gave before, summed per category and county."""
+
+    category: str
+    county_code: str
+    province_code: str
+    amount_fen: int
+
+    def __post_init__(self) -> None:
+        if self.amount_fen < 0:
+            raise ValueError("PastGift.amount_fen must not be negative")
+
+
+@dataclass(frozen=True)
+class DonorProfile:
+    """What the platform knows about one participant, for matching.
+
+    ``paired_region_codes`` holds the helped-region codes of the participant's cooperation pairs
+    in force (a pair may help a province, prefecture or county, BRIEF §3.3); a need matches when
+    any of its own codes (village … province) is in the set, so no code-prefix guessing is done.
+    ``disliked`` holds (category, county_code) of the needs marked "not for us" (see
+    :func:`dislikes_from_marks`); similar needs are demoted, the marked ones excluded.
+    """
+
+    participant_id: int
+    kind: str
+    paired_region_codes: frozenset[str] = frozenset()
+    stated_categories: frozenset[str] = frozenset()
+    stated_region_codes: frozenset[str] = frozenset()
+    history: tuple[PastGift, ...] = ()
+    #: median pledge in fen; ``None`` for a participant that has not pledged yet
+    typical_pledge_fen: int | None = None
+    #: honoured / due (BRIEF §3.5); ``None`` when nothing has fallen due yet
+    honour_rate: float | None = None
+    not_for_us: frozenset[int] = frozenset()
+    disliked: frozenset[tuple[str, str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.typical_pledge_fen is not None and self.typical_pledge_fen <= 0:
+            raise ValueError("DonorProfile.typical_pledge_fen must be positive or None")
+        if self.honour_rate is not None and not 0.0 <= self.honour_rate <= 1.0:
+            raise ValueError("DonorProfile.honour_rate must lie in [0, 1]")
+        unknown = self.stated_categories - CATEGORIES.keys()
+        if unknown:
+            raise ValueError(f"DonorProfile.stated_categories: unknown {sorted(unknown)}")
+
+
+class _MarkedNeed(Protocol):
+    @property
+    def category(self) -> str: ...
+    @property
+    def county_code(self) -> str: ...
+
+
+def dislikes_from_marks(marked: Iterable[_MarkedNeed]) -> frozenset[tuple[str, str]]:
+    """Learn from "not for us" marks: the (category, county) of each marked need.
+
+    A donor who waved off a drinking-water project in one county is unlikely to want the next
+    one there; a road in the same county, or water elsewhere, is not demoted.
+    """
+    return frozenset((m.category, m.county_code) for m in marked)
+
+
+@dataclass(frozen=True)
+class CandidateNeed:
+    """A published, open need with the figures the ranking looks at.
+
+    ``village_code`` and ``township_code`` are ``None`` for county-wide needs (BRIEF §3.4);
+    ``prefecture_code`` is ``None`` for counties directly under a province. ``*_received_fen``
+    is money already received (BRIEF §3.6) by the whole village / county on the platform;
+    ``village_donor_count`` is how many distinct participants pledged to or gave for any need in
+    the village (it makes "no donor yet in this village" checkable).
+    """
+
+    need_id: int
+    category: str
+    village_code: str | None
+    township_code: str | None
+    county_code: str
+    prefecture_code: str | None
+    province_code: str
+    county_name: str
+    is_poverty_county: bool
+    sanqu_sanzhou: bool
+    target_fen: int
+    open_fen: int
+    deadline: date
+    published: date
+    beneficiary_people: int
+    pledger_count: int
+    village_received_fen: int
+    county_received_fen: int
+    village_donor_count: int
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise ValueError(f"CandidateNeed.category: unknown {self.category!r}")
+        if self.village_code == "" or self.township_code == "":
+            raise ValueError("CandidateNeed: use None, not an empty code, for county-wide needs")
+        if self.target_fen <= 0:
+            raise ValueError("CandidateNeed.target_fen must be positive")
+        if not 0 <= self.open_fen <= self.target_fen:
+            raise ValueError("CandidateNeed.open_fen must lie in [0, target_fen]")
+        for name in (
+            "beneficiary_people",
+            "pledger_count",
+            "village_received_fen",
+            "county_received_fen",
+            "village_donor_count",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"CandidateNeed.{name} must not be negative")
+
+    @property
+    def region_codes(self) -> frozenset[str]:
+        """All codes this need lies in, village up to province."""
+        codes = (
+            self.village_code,
+            self.township_code,
+            self.county_code,
+            self.prefecture_code,
+            self.province_code,
+        )
+        return frozenset(c for c in codes if c)
+
+    @property
+    def place_key(self) -> str:
+        """The diversity cap's unit: the village, or the county for county-wide needs."""
+        return self.village_code or f"county:{self.county_code}"
+
+    @property
+    def people_per_10k_yuan(self) -> float:
+        """People helped per 10,000 yuan of the target (1,000,000 fen)."""
+        return self.beneficiary_people * 1_000_000 / self.target_fen
+
+
+@dataclass(frozen=True)
+class CandidatePool:
+    """Statistics of the candidate set that the relative terms compare against.
+
+    Build it once with :meth:`from_needs` when ranking the same candidates for many donors.
+    Means are taken over distinct villages / counties (one figure per place), from integer sums,
+    so they do not depend on the candidates' order.
+    """
+
+    village_reference_fen: float
+    county_reference_fen: float
+    people_per_10k_yuan_sorted: tuple[float, ...]
+
+    @classmethod
+    def from_needs(cls, needs: Iterable[CandidateNeed]) -> CandidatePool:
+        villages: dict[str, int] = {}
+        counties: dict[str, int] = {}
+        ratios: list[float] = []
+        for n in needs:
+            if n.village_code is not None:
+                villages[n.village_code] = max(
+                    villages.get(n.village_code, 0), n.village_received_fen
+                )
+            counties[n.county_code] = max(counties.get(n.county_code, 0), n.county_received_fen)
+            ratios.append(n.people_per_10k_yuan)
+        return cls(
+            village_reference_fen=_mean(villages.values()),
+            county_reference_fen=_mean(counties.values()),
+            people_per_10k_yuan_sorted=tuple(sorted(ratios)),
+        )
+
+    def percentile(self, people_per_10k_yuan: float) -> float:
+        """Share of candidates that help strictly fewer people per yuan, in [0, 1)."""
+        if not self.people_per_10k_yuan_sorted:
+            return 0.0
+        below = bisect.bisect_left(self.people_per_10k_yuan_sorted, people_per_10k_yuan)
+        return below / len(self.people_per_10k_yuan_sorted)
+
+
+def _mean(values: Iterable[int]) -> float:
+    items = list(values)
+    return sum(items) / len(items) if items else 0.0
+
+
+def equity_gap(received_fen: int, reference_fen: float) -> float:
+    """How under-served a place is, in [0, 1]: ``1 - min(1, received / reference)``.
+
+    0 for places at or above the reference (they are left exactly where they were: the boost
+    never lowers anyone); 1 for places that received nothing. With a zero reference nobody has
+    received anything, every place gets 1, and the boost changes no order.
+    """
+    if reference_fen <= 0:
+        return 1.0
+    return 1.0 - min(1.0, received_fen / reference_fen)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    need_id: int
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class DonorMatch:
+    participant_id: int
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def _lies_in(need: CandidateNeed, codes: frozenset[str]) -> bool:
+    """Whether any of the need's own codes (village … province) is in ``codes``."""
+    if not codes:
+        return False
+    return (
+        need.county_code in codes
+        or need.province_code in codes
+        or (need.prefecture_code is not None and need.prefecture_code in codes)
+        or (need.township_code is not None and need.township_code in codes)
+        or (need.village_code is not None and need.village_code in codes)
+    )
+
+
+@dataclass(frozen=True)
+class _DonorView:
+    """The donor folded into the lookups the terms need (built once per ranking call)."""
+
+    profile: DonorProfile
+    category_share: Mapping[str, float]
+    counties: frozenset[str]
+    provinces: frozenset[str]
+    category_provinces: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, profile: DonorProfile) -> _DonorView:
+        by_category: dict[str, int] = {}
+        total = 0
+        for g in profile.history:
+            by_category[g.category] = by_category.get(g.category, 0) + g.amount_fen
+            total += g.amount_fen
+        given = [g for g in profile.history if g.amount_fen > 0]
+        return cls(
+            profile=profile,
+            category_share={c: v / total for c, v in by_category.items() if v > 0},
+            counties=frozenset(g.county_code for g in given),
+            provinces=frozenset(g.province_code for g in given),
+            category_provinces=frozenset((g.category, g.province_code) for g in given),
+        )
+
+
+def _evaluate(
+    donor: _DonorView,
+    need: CandidateNeed,
+    *,
+    today: date,
+    w: Weights,
+    pool: CandidatePool,
+    explain: bool,
+) -> tuple[float, list[tuple[float, Reason]]]:
+    """Score = sum of weight × term (each term in [0, 1]) minus the dislike penalty.
+
+    With ``explain`` the reasons are built too, by the same branches that add the terms, so a
+    reason exists only where its condition held. Without it (ranking thousands of candidates)
+    nothing but the float is computed; the returned needs are explained afterwards.
+    """
+    p = donor.profile
+    score = 0.0
+    out: list[tuple[float, Reason]] = []
+
+    if _lies_in(need, p.paired_region_codes):
+        score += w.paired_region
+        if explain:
+            pair = _PAIR_WORDING.get(p.kind, "pair")
+            params = {"county": need.county_name, "pair": pair}
+            out.append((w.paired_region, Reason("in_paired_region", params)))
+    if need.category in p.stated_categories:
+        score += w.stated_category
+        if explain:
+            out.append((w.stated_category, Reason("stated_category", {"category": need.category})))
+    if _lies_in(need, p.stated_region_codes):
+        score += w.stated_region
+        if explain:
+            out.append((w.stated_region, Reason("stated_region", {"county": need.county_name})))
+    share = donor.category_share.get(need.category, 0.0)
+    if share > 0.0:
+        v = w.funded_before_category * share
+        score += v
+        if explain:
+            out.append((v, Reason("funded_before_category", {"category": need.category})))
+    level = (
+        "county"
+        if need.county_code in donor.counties
+        else "province"
+        if need.province_code in donor.provinces
+        else None
+    )
+    if level is not None:
+        v = w.funded_before_region * (1.0 if level == "county" else 0.5)
+        score += v
+        if explain:
+            params = {"county": need.county_name, "level": level}
+            out.append((v, Reason("funded_before_region", params)))
+
+    days_left = (need.deadline - today).days
+    v = w.urgency * min(1.0, max(0.0, 1.0 - days_left / w.urgency_horizon_days))
+    score += v
+    if explain and 0 <= days_left <= w.closes_soon_days:
+        out.append((v, Reason("closes_soon", {"days": days_left})))
+
+    typical = p.typical_pledge_fen
+    if typical is not None and need.open_fen > 0:
+        v = w.fits_typical_pledge * min(1.0, typical / need.open_fen)
+        score += v
+        if explain and typical >= need.open_fen:
+            out.append((v, Reason("fits_typical_pledge", {"amount_fen": typical})))
+
+    pledged = need.target_fen - need.open_fen
+    v = w.progress * pledged / need.target_fen
+    score += v
+    if explain:
+        percent = pledged * 100 // need.target_fen
+        if percent >= NEARLY_FUNDED_PERCENT:
+            out.append((v, Reason("nearly_funded", {"percent": percent})))
+
+    people = need.people_per_10k_yuan
+    rank = pool.percentile(people)
+    v = w.beneficiaries_per_yuan * rank
+    score += v
+    if explain and rank >= MANY_BENEFICIARIES_PERCENTILE:
+        out.append((v, Reason("many_beneficiaries_per_yuan", {"people": round(people, 1)})))
+
+    if need.village_code is not None:
+        v = w.equity_village * equity_gap(need.village_received_fen, pool.village_reference_fen)
+        score += v
+        if explain and need.village_received_fen < pool.village_reference_fen:
+            out.append((v, Reason("underserved_village")))
+        if need.village_donor_count == 0:
+            score += w.no_donor_yet
+            if explain:
+                out.append((w.no_donor_yet, Reason("no_donor_yet_in_village")))
+    v = w.equity_county * equity_gap(need.county_received_fen, pool.county_reference_fen)
+    score += v
+    if explain and need.county_received_fen < pool.county_reference_fen:
+        out.append((v, Reason("underserved_county", {"county": need.county_name})))
+
+    if need.is_poverty_county:
+        score += w.poverty_county
+        if explain:
+            params = {"county": need.county_name}
+            out.append((w.poverty_county, Reason("poverty_county", params)))
+    if need.sanqu_sanzhou:
+        score += w.deep_poverty_area
+        if explain:
+            out.append((w.deep_poverty_area, Reason("sanqu_sanzhou")))
+
+    if (need.category, need.county_code) in p.disliked:
+        score -= w.dislike_penalty
+    return score, out
+
+
+def _ordered_reasons(terms: list[tuple[float, Reason]], need: CandidateNeed) -> tuple[Reason, ...]:
+    """Biggest contribution first (stable on ties); the open amount, always true, comes last."""
+    ordered = sorted(range(len(terms)), key=lambda i: (-terms[i][0], i))
+    reasons = [terms[i][1] for i in ordered]
+    reasons.append(Reason("open_amount", {"amount_fen": need.open_fen}))
+    return tuple(reasons)
+
+
+def score_need(
+    profile: DonorProfile,
+    need: CandidateNeed,
+    *,
+    today: date,
+    weights: Weights = DEFAULT_WEIGHTS,
+    pool: CandidatePool,
+) -> Recommendation:
+    """Score and explain one need for one donor (the formula: docs/matching.md)."""
+    score, terms = _evaluate(
+        _DonorView.of(profile), need, today=today, w=weights, pool=pool, explain=True
+    )
+    return Recommendation(need.need_id, score, _ordered_reasons(terms, need))
+
+
+def is_candidate(profile: DonorProfile, need: CandidateNeed, *, today: date) -> bool:
+    """Open, not past its deadline, and not marked "not for us" by this donor."""
+    return need.open_fen > 0 and need.deadline >= today and need.need_id not in profile.not_for_us
+
+
+def rank_needs(
+    profile: DonorProfile,
+    candidates: Sequence[CandidateNeed],
+    *,
+    today: date,
+    weights: Weights = DEFAULT_WEIGHTS,
+    limit: int = 20,
+    max_per_village: int = 2,
+    pool: CandidatePool | None = None,
+) -> list[Recommendation]:
+    """The donor's "needs for you", best first, each with its reasons.
+
+    ``pool`` defaults to the statistics of the eligible candidates (the equity boost and the
+    beneficiaries-per-yuan percentile are relative to what is being ranked); pass one built
+    once when ranking the same candidates for many donors. Needs the donor marked "not for
+    us", fully pledged or past their deadline are left out. Within the first
+    :data:`DIVERSITY_WINDOW` positions no village appears more than ``max_per_village`` times,
+    unless every candidate from other villages is already placed (then the list is filled
+    from the deferred ones rather than cut short). Ties: lower ``need_id`` first.
+    """
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    if max_per_village < 1:
+        raise ValueError("max_per_village must be at least 1")
+    eligible = [n for n in candidates if is_candidate(profile, n, today=today)]
+    if pool is None:
+        pool = CandidatePool.from_needs(eligible)
+    donor = _DonorView.of(profile)
+    keyed = [
+        (-_evaluate(donor, n, today=today, w=weights, pool=pool, explain=False)[0], n.need_id, n)
+        for n in eligible
+    ]
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    order = apply_diversity_cap(
+        ((n.place_key, n) for _s, _id, n in keyed), max_per_village=max_per_village, limit=limit
+    )
+    result = []
+    for need in order:
+        score, terms = _evaluate(donor, need, today=today, w=weights, pool=pool, explain=True)
+        result.append(Recommendation(need.need_id, score, _ordered_reasons(terms, need)))
+    return result
+
+
+_T = TypeVar("_T")
+
+
+def apply_diversity_cap(
+    ranked: Iterable[tuple[str, _T]],
+    *,
+    max_per_village: int,
+    limit: int,
+    window: int = DIVERSITY_WINDOW,
+) -> list[_T]:
+    """Greedy re-rank of (village key, item) pairs already in rank order.
+
+    The first ``window`` places are filled in order, skipping items whose village already
+    holds ``max_per_village`` of them; skipped items keep their relative order and follow.
+    Returns at most ``limit`` items; ``ranked`` is consumed lazily, only as far as needed.
+    """
+    head: list[_T] = []
+    deferred: list[_T] = []
+    counts: dict[str, int] = {}
+    it = iter(ranked)
+    for key, item in it:
+        if counts.get(key, 0) < max_per_village:
+            counts[key] = counts.get(key, 0) + 1
+            head.append(item)
+            if len(head) >= min(window, limit):
+                break
+        else:
+            deferred.append(item)
+    if len(head) >= limit:
+        return head[:limit]
+    # Deferred items rank above everything not yet consumed (they came earlier in the order).
+    wanted = limit - len(head)
+    tail = deferred[:wanted]
+    tail.extend(item for _key, item in islice(it, max(0, wanted - len(tail))))
+    return head + tail
+
+
+def rank_likely_donors(
+    need: CandidateNeed,
+    donors: Sequence[DonorProfile],
+    *,
+    weights: LikelyDonorWeights = DEFAULT_LIKELY_DONOR_WEIGHTS,
+    limit: int = 20,
+) -> list[DonorMatch]:
+    """Participants most likely to fund ``need``, best first, for its county officers.
+
+    A donor is listed only with at least one reason tying it to this need (a pair, past giving
+    here, a stated interest, or a typical pledge near the gap): an honour rate alone says how
+    reliable a donor is, not that it would care about this need. Donors who marked this need
+    "not for us" are left out; those who marked a similar one are demoted.
+    """
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    w = weights
+    matches: list[DonorMatch] = []
+    for donor in donors:
+        if need.need_id in donor.not_for_us:
+            continue
+        hist = _DonorView.of(donor)
+        terms: list[tuple[float, Reason]] = []
+        if _lies_in(need, donor.paired_region_codes):
+            terms.append(
+                (w.pair_helps_county, Reason("pair_helps_county", {"county": need.county_name}))
+            )
+        if (need.category, need.province_code) in hist.category_provinces:
+            terms.append(
+                (
+                    w.funded_category_in_province,
+                    Reason("funded_category_in_province", {"category": need.category}),
+                )
+            )
+        if need.county_code in hist.counties:
+            terms.append(
+                (w.funded_in_county, Reason("funded_in_county", {"county": need.county_name}))
+            )
+        if need.category in donor.stated_categories:
+            terms.append(
+                (
+                    0.5 * w.stated_interest,
+                    Reason("interested_in_category", {"category": need.category}),
+                )
+            )
+        if _lies_in(need, donor.stated_region_codes):
+            terms.append(
+                (
+                    0.5 * w.stated_interest,
+                    Reason("interested_in_region", {"county": need.county_name}),
+                )
+            )
+        typical = donor.typical_pledge_fen
+        if typical is not None and need.open_fen > 0:
+            ratio = typical / need.open_fen
+            if 1.0 / w.similar_pledge_band <= ratio <= w.similar_pledge_band:
+                terms.append(
+                    (
+                        w.similar_pledge_size * min(ratio, 1.0 / ratio),
+                        Reason("similar_pledge_size", {"amount_fen": typical}),
+                    )
+                )
+        if not terms:
+            continue
+        if donor.honour_rate is not None:
+            percent = int(donor.honour_rate * 100)
+            terms.append(
+                (w.honour_rate * donor.honour_rate, Reason("honour_rate", {"percent": percent}))
+            )
+        score = 0.0
+        for value, _r in terms:
+            score += value
+        if (need.category, need.county_code) in donor.disliked:
+            score -= w.dislike_penalty
+        ordered = sorted(enumerate(terms), key=lambda t: (-t[1][0], t[0]))
+        matches.append(
+            DonorMatch(
+                participant_id=donor.participant_id,
+                score=score,
+                reasons=tuple(r for _i, (_v, r) in ordered),
+            )
+        )
+    matches.sort(key=lambda m: (-m.score, m.participant_id))
+    return matches[:limit]
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+_TEMPLATES: dict[str, str] = {
+    "in_paired_region:designated": N_("在您定点帮扶的%(county)s"),
+    "in_paired_region:east_west": N_("在您东西部协作帮扶的%(county)s"),
+    "in_paired_region:pair": N_("在您结对帮扶的%(county)s"),
+    "stated_category": N_("符合您关注的类别：%(category)s"),
+    "stated_region": N_("在您关注的地区：%(county)s"),
+    "funded_before_category": N_("符合您资助过的类别：%(category)s"),
+    "funded_before_region:county": N_("您曾在%(county)s捐赠"),
+    "funded_before_region:province": N_("您曾在同一省份捐赠"),
+    "closes_today": N_("今天截止"),
+    "fits_typical_pledge": N_("您一笔常规捐赠（约 ¥%(amount)s）即可补足缺口"),
+    "nearly_funded": N_("已获认捐 %(percent)d%%"),
+    "many_beneficiaries_per_yuan": N_("每万元惠及 %(people)s 人"),
+    "underserved_village": N_("该村至今获得的捐款低于平均水平"),
+    "no_donor_yet_in_village": N_("该村尚无捐赠方"),
+    "underserved_county": N_("%(county)s至今获得的捐款低于平均水平"),
+    "poverty_county": N_("%(county)s是原国家级贫困县"),
+    "sanqu_sanzhou": N_("位于深度贫困的“三区三州”"),
+    "open_amount": N_("还差 ¥%(amount)s"),
+    "pair_helps_county": N_("其结对帮扶覆盖%(county)s"),
+    "funded_category_in_province": N_("曾在本省资助%(category)s项目"),
+    "funded_in_county": N_("曾在%(county)s捐赠"),
+    "interested_in_category": N_("关注%(category)s"),
+    "interested_in_region": N_("关注%(county)s所在地区"),
+    "honour_rate": N_("认捐兑现率 %(percent)d%%"),
+    "similar_pledge_size": N_("通常每笔认捐约 ¥%(amount)s，与缺口相近"),
+}
+
+
+def format_yuan(amount_fen: int) -> str:
+    """Fen as yuan with thousands separators, fen digits only when present: 1200000 → 12,000."""
+    yuan, fen = divmod(amount_fen, 100)
+    return f"{yuan:,}" if fen == 0 else f"{yuan:,}.{fen:02d}"
+
+
+def render_reason(reason: Reason) -> str:
+    """The reason as a short sentence in the current locale (gettext, Chinese source text)."""
+    p = reason.params
+    code = reason.code
+    if code == "closes_soon":
+        days = int(p["days"])
+        if days == 0:
+            return _(_TEMPLATES["closes_today"])
+        return ngettext("%(n)d 天后截止", "%(n)d 天后截止", days)
+    if code == "in_paired_region":
+        return _(_TEMPLATES[f"in_paired_region:{p['pair']}"], county=p["county"])
+    if code == "funded_before_region":
+        return _(_TEMPLATES[f"funded_before_region:{p['level']}"], county=p["county"])
+    template = _TEMPLATES[code]
+    values: dict[str, object] = {}
+    for key, value in p.items():
+        if key == "amount_fen":
+            values["amount"] = format_yuan(int(value))
+        elif key == "category":
+            values["category"] = category_label(str(value))
+        elif key == "people":
+            values["people"] = f"{float(value):.1f}"
+        else:
+            values[key] = value
+    return _(template, **values)

@@ -1,0 +1,185 @@
+"""`fupin ledger verify|export` and `fupin pledges lapse`: thin shells over the money services.
+
+``fupin ledger verify`` checks the database: the hash chain, and every confirmed donation,
+receipt and pledge against its ledger entry (BRIEF §3.7). ``--file`` verifies an exported file
+instead, exactly as the standalone ``tools/verify_ledger.py`` does (no database needed). Exit
+status 0 when everything holds, 1 when something does not (the first bad entry is named).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from fupin.core.cli import load_settings, run_with_db
+
+
+@click.group(help="The public ledger: verify (database or exported file) and export.")
+def ledger() -> None:
+    pass
+
+
+def _verify_file(path: Path, fmt: str | None, head: str | None) -> int:
+    from fupin.ledger import rules as ledger_chain
+
+    fmt = fmt or (
+        "csv"
+        if path.suffix.lower() == ".csv"
+        else "jsonl"
+        if path.suffix.lower() == ".jsonl"
+        else None
+    )
+    if fmt is None:
+        raise click.UsageError("cannot tell the format from the file name: use --format jsonl|csv")
+    parse = ledger_chain.parse_csv if fmt == "csv" else ledger_chain.parse_jsonl
+    try:
+        with path.open("rb") as handle:
+            result = ledger_chain.verify_chain(parse(handle), expected_head=head)
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    if result.ok:
+        click.echo("OK 校验通过")
+        click.echo(f"entries 记录数: {result.count}")
+        click.echo(f"head 最新哈希: {result.head_hash}")
+        return 0
+    click.echo(f"FAIL 校验失败 at seq 第 {result.first_bad_seq} 条: {result.reason}")
+    click.echo(f"  {ledger_chain.describe(result)}")
+    click.echo(f"  {result.detail}")
+    return 1
+
+
+def _verify_database() -> int:
+    from fupin.ledger import rules as ledger_chain
+
+    settings = load_settings()
+    from fupin.money.service import ledger_check
+    result = run_with_db(settings, ledger_check.verify_database)
+    counts = result.counts
+    if result.ok:
+        click.echo("OK 校验通过")
+        click.echo(f"entries 记录数: {counts.get('entries', 0)}")
+        click.echo(f"head 最新哈希: {result.chain.head_hash}")
+        click.echo(
+            f"checked against the records 已核对: {counts.get('donations', 0)} donations, "
+            f"{counts.get('receipts', 0)} receipts, {counts.get('pledges', 0)} pledges"
+        )
+        return 0
+    first = result.first_bad_seq
+    if not result.chain.ok:
+        click.echo(
+            f"FAIL 校验失败 at seq 第 {result.chain.first_bad_seq} 条: {result.chain.reason}"
+        )
+        click.echo(f"  {ledger_chain.describe(result.chain)}")
+        click.echo(f"  {result.chain.detail}")
+    finding = result.first_finding()
+    if finding is not None:
+        where = f"at seq 第 {first} 条" if first is not None else "in the records 记录不符"
+        if result.chain.ok:
+            click.echo(f"FAIL 校验失败 {where}: record_mismatch")
+        for item in sorted(result.findings, key=lambda f: (f.seq is None, f.seq or 0))[:20]:
+            click.echo(f"  {item.detail}")
+        if len(result.findings) > 20:
+            click.echo(f"  … {len(result.findings) - 20} more")
+    return 1
+
+
+@ledger.command("verify", help="Verify the ledger in the database (chain + records), or an export.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Verify this exported ledger.jsonl / ledger.csv instead of the database.",
+)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None)
+@click.option("--head", default=None, help="A published daily head hash the file must contain.")
+def verify(file: Path | None, fmt: str | None, head: str | None) -> None:
+    code = _verify_file(file, fmt, head) if file is not None else _verify_database()
+    sys.exit(code)
+
+
+@ledger.command("export", help="Write the public ledger (JSON Lines or CSV) to a file or stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write; default: standard output.",
+)
+def export(fmt: str, output: Path | None) -> None:
+    from fupin.ledger import service as ledger_domain
+
+    settings = load_settings()
+
+    async def job() -> int:
+        written = 0
+        handle = output.open("wb") if output is not None else sys.stdout.buffer
+        try:
+            async for chunk in ledger_domain.iter_export(fmt):
+                handle.write(chunk.encode("utf-8"))
+                written += chunk.count("\n")
+        finally:
+            if output is not None:
+                handle.close()
+            else:
+                handle.flush()
+        return written
+
+    lines = run_with_db(settings, job)
+    if output is not None:
+        click.echo(f"wrote {output} ({lines} lines)", err=True)
+
+
+@click.group(help="Pledges.")
+def pledges() -> None:
+    pass
+
+
+@pledges.command("lapse", help="Lapse every open pledge whose due date has passed unpaid.")
+def lapse() -> None:
+    from fupin.money.service import pledges as pledges_domain
+
+    settings = load_settings()
+    count = run_with_db(settings, pledges_domain.lapse_overdue)
+    click.echo(f"lapsed {count} pledge(s)")
+
+
+@click.group(help="The dashboards' money rollups: verify against the records, or rebuild.")
+def rollups() -> None:
+    pass
+
+
+@rollups.command(
+    "verify",
+    help="Recompute every rollup row from the pledges and donations and list the differences "
+    "(exit status 1 if there are any).",
+)
+@click.option("--limit", default=20, show_default=True, help="Differences to print.")
+def rollups_verify(limit: int) -> None:
+    from fupin.money.service import rollups as money_rollups
+
+    differences = run_with_db(load_settings(), money_rollups.verify)
+    if not differences:
+        click.echo("OK 汇总表与原始记录一致 (rollups agree with the records)")
+        return
+    click.echo(f"FAIL {len(differences)} 处不一致 (differences); `fupin rollups rebuild` repairs:")
+    for difference in differences[:limit]:
+        click.echo(f"  {difference.describe()}")
+    raise SystemExit(1)
+
+
+@rollups.command("rebuild", help="Replace every rollup row from the records (one transaction).")
+def rollups_rebuild() -> None:
+    from fupin.money.service import rollups as money_rollups
+
+    counts = run_with_db(load_settings(), money_rollups.rebuild)
+    for table, count in counts.items():
+        click.echo(f"{table}: {count} rows")
+
+
+commands = [ledger, pledges, rollups]

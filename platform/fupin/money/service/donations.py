@@ -1,0 +1,1020 @@
+"""Recipient organisations and donations: record, confirm, reverse (BRIEF §3.6).
+
+A donation is what a recipient organisation actually received, recorded and then confirmed by
+that recipient's officer. Confirming is the money event: in one transaction it locks the
+donation, pays the pledge (or, for a donation standing alone, reserves the amount on the need
+with the same conditional UPDATE as a pledge), raises the need's received amount, appends the
+``donation_confirmed`` ledger entry, writes the audit and outbox rows. A confirmed donation is
+locked: a correction is a reversing donation (negated amount, ``reverses`` → the original) with
+its own ledger entry, and the original's live receipt is voided with it.
+
+The targeted-poverty flag is derived, never typed in (RULES.md §1.2): the need's place is a
+target area (one of the 832 counties, a county of Aksu prefecture, or a registered poor village)
+AND the recipient is a qualifying channel on the day the money arrived (a county-level-or-higher
+government body, or an organisation whose deduction qualification covers that day); the pure
+rules are ``tax_rules.qualifies_for_deduction`` and ``tax_rules.is_targeted``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.expressions import F
+
+from fupin.accounts.models import Participant
+from fupin.core import audit
+from fupin.core.policy import Actor, Scope, can, require
+from fupin.db import transaction
+from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from fupin.i18n import N_, _
+from fupin.ledger import service as ledger
+from fupin.money.models import (
+    DONATION_KINDS,
+    RECIPIENT_KINDS,
+    VALUATION_BASES,
+    Donation,
+    DonationItem,
+    Pledge,
+    RecipientOrg,
+    RecipientQualification,
+)
+from fupin.money.service import pledges
+from fupin.money.service.pledges import format_yuan, today_cn
+from fupin.needs.models import Need
+from fupin.regions.models import Region
+from fupin.tax.rules import deduction as tax_rules
+
+#: Needs that may still receive money: a pledge is often paid after the project has started.
+DONATABLE_NEED_STATES = ("published", "funded", "in_progress", "completed")
+EARLIEST_RECEIVED_ON = date(2000, 1, 1)
+_ISSUER_CODE = re.compile(r"[0-9A-Z]{2,18}")
+_OFFICIAL = re.compile(r"[0-9A-Za-z]{1,32}")
+
+RECIPIENT_KIND_LABELS = {
+    "government": N_("县级以上人民政府及其部门"),
+    "qualified_org": N_("具有税前扣除资格的公益性社会组织"),
+    "other": N_("其他（不属于合格捐赠渠道）"),
+}
+DONATION_STATE_LABELS = {
+    "recorded": N_("待确认"),
+    "confirmed": N_("已确认"),
+    "cancelled": N_("已取消"),
+}
+VALUATION_BASIS_LABELS = {
+    "invoice": N_("发票价格"),
+    "market_price": N_("市场价格"),
+    "appraisal": N_("评估价格"),
+    "contract": N_("协议价格"),
+}
+TARGET_BASIS_LABELS = {
+    "county_832": N_("832个贫困县"),
+    "aksu_prefecture": N_("阿克苏地区"),
+    "registered_poor_village": N_("建档立卡贫困村"),
+}
+
+
+# --- recipient organisations --------------------------------------------------------------------
+
+
+def recipient_scope(org: RecipientOrg, region: Region | None = None) -> Scope:
+    """Where the recipient's officers sit: the county officers of the county a government body
+    governs, or the members of the participant an organisation is."""
+    county = ""
+    province = ""
+    if region is not None:
+        province = region.province_code or (region.code if region.level == "province" else "")
+        if region.level == "county":
+            county = region.code
+    return Scope(
+        region_code=org.region_id or "",
+        county_code=county,
+        province_code=province,
+        participant_id=org.participant_id,
+    )
+
+
+async def org_scope(org: RecipientOrg) -> Scope:
+    region = await Region.get_or_none(code=org.region_id) if org.region_id else None
+    return recipient_scope(org, region)
+
+
+async def get_recipient(org_id: int) -> RecipientOrg:
+    org = await RecipientOrg.get_or_none(id=org_id)
+    if org is None:
+        raise NotFound(_("受赠单位不存在。"), field="recipient_id")
+    return org
+
+
+async def recipient_orgs_for(actor: Actor | None) -> list[RecipientOrg]:
+    """The organisations whose inbox the actor works: a county officer's county government
+    body, a participant member's own organisation if it receives money."""
+    if actor is None:
+        return []
+    if actor.role == "county_officer" and actor.county_code:
+        return await RecipientOrg.filter(kind="government", region_id=actor.county_code).order_by(
+            "id"
+        )
+    if actor.role == "participant_member" and actor.participant_id is not None:
+        return await RecipientOrg.filter(participant_id=actor.participant_id).order_by("id")
+    return []
+
+
+async def create_recipient_org(
+    *,
+    actor: Actor | None,
+    kind: str,
+    name: str,
+    code: str = "",
+    uscc: str = "",
+    region_code: str = "",
+    participant_id: int | None = None,
+    note: str = "",
+    is_demo: bool = False,
+) -> RecipientOrg:
+    """Register a recipient organisation. A government body must govern a county, prefecture
+    or province (RULES.md §1.1: only county level and above is a qualifying channel)."""
+    from fupin.core.identifiers import validate_uscc  # imported here: identifiers is pure
+
+    name = (name or "").strip()
+    if kind not in RECIPIENT_KINDS:
+        raise InvalidInput(_("受赠单位类型无效。"), field="kind")
+    if not name or len(name) > 128:
+        raise InvalidInput(_("请填写单位名称（不超过 128 字）。"), field="name")
+    uscc = (uscc or "").strip().upper()
+    if uscc:
+        uscc = validate_uscc(uscc, field="uscc")
+    code = (code or uscc).strip().upper()
+    if _ISSUER_CODE.fullmatch(code) is None:
+        raise InvalidInput(
+            _("开票单位代码应为 2 至 18 位数字或大写字母（通常为统一社会信用代码）。"), field="code"
+        )
+    region: Region | None = None
+    if region_code:
+        region = await Region.get_or_none(code=region_code)
+        if region is None:
+            raise InvalidInput(_("地区代码不存在：%(code)s", code=region_code), field="region_code")
+    if kind == "government" and (
+        region is None or region.level not in ("province", "prefecture", "county")
+    ):
+        raise InvalidInput(
+            _("政府受赠单位必须是县级或以上，请填写其所辖的县、地市或省级地区代码。"),
+            field="region_code",
+        )
+    participant = None
+    if participant_id is not None:
+        participant = await Participant.get_or_none(id=participant_id)
+        if participant is None:
+            raise InvalidInput(_("参与方不存在。"), field="participant_id")
+    if actor is not None:  # None: the CLI and demo loader act as the system
+        # A provincial office registers bodies of its province; without a region: national only.
+        province = (region.province_code or region.code) if region else "-"
+        require(actor, "recipient.manage", Scope(province_code=province))
+    if await RecipientOrg.exists(code=code):
+        raise InvalidInput(
+            _("开票单位代码已被使用：%(code)s", code=code), field="code", code="duplicate"
+        )
+    if uscc and await RecipientOrg.exists(uscc=uscc):
+        raise InvalidInput(_("该统一社会信用代码已登记。"), field="uscc", code="duplicate")
+    async with transaction():
+        org = await RecipientOrg.create(
+            kind=kind,
+            name=name,
+            code=code,
+            uscc=uscc or None,
+            region_id=region.code if region else None,
+            participant_id=participant.id if participant else None,
+            note=(note or "").strip()[:2000],
+            is_demo=is_demo,
+        )
+        await audit.record(
+            actor=actor,
+            action="recipient.create",
+            object_type="recipient_org",
+            object_id=org.id,
+            after=audit.snapshot(
+                org, ("kind", "name", "code", "uscc", "region_id", "participant_id")
+            ),
+        )
+    return org
+
+
+async def add_qualification(
+    *,
+    actor: Actor | None,
+    org_id: int,
+    start_year: int,
+    end_year: int,
+    list_reference: str,
+) -> RecipientQualification:
+    """Record one published listing of the organisation's deduction qualification (RULES §1.1:
+    valid nationwide for 3 years; a donation counts only if its date falls inside a period)."""
+    org = await get_recipient(org_id)
+    if actor is not None:
+        require(actor, "recipient.manage", await org_scope(org))
+    if org.kind != "qualified_org":
+        raise InvalidInput(_("只有公益性社会组织需要登记税前扣除资格。"), field="kind")
+    for value, field in ((start_year, "start_year"), (end_year, "end_year")):
+        if isinstance(value, bool) or not isinstance(value, int) or not 2008 <= value <= 2100:
+            raise InvalidInput(_("年份应在 2008 至 2100 之间。"), field=field)
+    if end_year < start_year:
+        raise InvalidInput(_("结束年份不能早于开始年份。"), field="end_year")
+    reference = (list_reference or "").strip()
+    if not reference or len(reference) > 255:
+        raise InvalidInput(
+            _("请填写公布该资格的名单文号（不超过 255 字）。"), field="list_reference"
+        )
+    async with transaction():
+        qualification = await RecipientQualification.create(
+            org_id=org.id, start_year=start_year, end_year=end_year, list_reference=reference
+        )
+        await audit.record(
+            actor=actor,
+            action="recipient.qualification",
+            object_type="recipient_org",
+            object_id=org.id,
+            after={"start_year": start_year, "end_year": end_year, "list_reference": reference},
+        )
+    return qualification
+
+
+async def qualification_periods(org_id: int) -> list[tax_rules.QualificationPeriod]:
+    rows = await RecipientQualification.filter(org_id=org_id).order_by("start_year")
+    return [
+        tax_rules.QualificationPeriod.for_years(r.start_year, r.end_year, r.list_reference)
+        for r in rows
+    ]
+
+
+# --- targeted-poverty derivation --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetedFacts:
+    channel_qualifies: bool
+    targeted: bool
+    basis: str
+    area_text: str
+
+
+async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> TargetedFacts:
+    """The targeted flag of RULES.md §1.2 from the need's place and the channel on that day."""
+    channel = tax_rules.qualifies_for_deduction(
+        recipient_kind=org.kind,
+        qualification_periods=await qualification_periods(org.id),
+        donated_on=received_on,
+    )
+    place = await Region.get(code=need.region_id)
+    county = await Region.get_or_none(code=need.county_code)
+    area_text = (place.full_name or place.name).strip()
+    decision = tax_rules.is_targeted(
+        channel_qualifies=channel.ok,
+        county_code=need.county_code or None,
+        village_is_registered_poor=place.level == "village" and place.is_poor_village,
+        receipt_area_text=area_text,
+        poverty_county_codes={county.code} if county and county.is_poverty_county else set(),
+        target_area_names=[n for n in (county.name if county else "", place.name) if n],
+    )
+    return TargetedFacts(
+        channel_qualifies=channel.ok,
+        targeted=decision.ok,
+        basis=str(decision.basis) if decision.ok and decision.basis else "",
+        area_text=area_text,
+    )
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+
+async def require_recipient(actor: Actor | None, action: str, org: RecipientOrg) -> Actor:
+    return require(actor, action, await org_scope(org))
+
+
+async def can_view_donation(actor: Actor | None, donation: Donation) -> bool:
+    """The donor's members, the recipient's officers, and the offices over the need."""
+    if actor is None:
+        return False
+    if actor.participant_id is not None and actor.participant_id == donation.donor_id:
+        return True
+    org = await RecipientOrg.get(id=donation.recipient_id)
+    if can(actor, "donation.view", await org_scope(org)):
+        return True
+    need = await Need.get(id=donation.need_id)
+    return actor.role != "participant_member" and can(
+        actor,
+        "donation.view",
+        Scope(
+            region_code=need.region_id,
+            county_code=need.county_code,
+            province_code=need.province_code,
+        ),
+    )
+
+
+async def get_donation_for(actor: Actor | None, donation_id: int) -> Donation:
+    donation = await Donation.get_or_none(id=donation_id)
+    if donation is None:
+        raise NotFound(_("捐赠记录不存在。"), field="donation_id")
+    if actor is None:
+        require(actor, "donation.view")
+    if not await can_view_donation(actor, donation):
+        raise PermissionDenied(_("您没有权限查看这笔捐赠。"))
+    return donation
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    name: str
+    quantity: int
+    unit: str
+    unit_value_fen: int
+
+
+def _check_items(items: Sequence[ItemSpec], amount_fen: int) -> list[ItemSpec]:
+    checked: list[ItemSpec] = []
+    for index, item in enumerate(items, start=1):
+        name = (item.name or "").strip()
+        unit = (item.unit or "").strip()
+        if not name or len(name) > 64:
+            raise InvalidInput(_("请填写物品名称（不超过 64 字）。"), field=f"items[{index}].name")
+        if not unit or len(unit) > 16:
+            raise InvalidInput(_("请填写计量单位。"), field=f"items[{index}].unit")
+        if (
+            isinstance(item.quantity, bool)
+            or not isinstance(item.quantity, int)
+            or item.quantity <= 0
+        ):
+            raise InvalidInput(_("数量必须是正整数。"), field=f"items[{index}].quantity")
+        pledges.check_amount(item.unit_value_fen, field=f"items[{index}].unit_value_fen")
+        checked.append(ItemSpec(name, item.quantity, unit, item.unit_value_fen))
+    if checked and sum(i.quantity * i.unit_value_fen for i in checked) != amount_fen:
+        raise InvalidInput(
+            _("物品数量×单价的合计与捐赠金额不一致。"), field="items", code="items_mismatch"
+        )
+    return checked
+
+
+DONATION_AUDIT_FIELDS = (
+    "need_id",
+    "pledge_id",
+    "recipient_id",
+    "donor_id",
+    "anonymous",
+    "kind",
+    "amount_fen",
+    "valuation_basis",
+    "fair_value_evidence",
+    "received_on",
+    "payment_reference",
+    "state",
+    "targeted",
+    "targeted_basis",
+    "channel_qualifies",
+)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    need: Need
+    pledge: Pledge | None
+    donor: Participant
+    anonymous: bool
+    items: list[ItemSpec]
+    facts: TargetedFacts
+
+
+async def _check_donation_input(
+    *,
+    org: RecipientOrg,
+    need_id: int | None,
+    pledge_id: int | None,
+    donor_id: int | None,
+    anonymous: bool | None,
+    amount_fen: int,
+    kind: str,
+    received_on: date,
+    payment_reference: str,
+    valuation_basis: str,
+    fair_value_evidence: str,
+    items: Sequence[ItemSpec],
+    today: date,
+) -> _Checked:
+    pledges.check_amount(amount_fen)
+    if kind not in DONATION_KINDS:
+        raise InvalidInput(_("捐赠方式应为现金或实物。"), field="kind")
+    if received_on > today:
+        raise InvalidInput(_("到账日期不能晚于今天。"), field="received_on")
+    if received_on < EARLIEST_RECEIVED_ON:
+        raise InvalidInput(_("到账日期过早，请检查。"), field="received_on")
+    if len(payment_reference) > 64:
+        raise InvalidInput(_("付款凭证号不超过 64 个字符。"), field="payment_reference")
+    if kind == "in_kind":
+        if valuation_basis not in VALUATION_BASES:
+            raise InvalidInput(_("实物捐赠须说明公允价值的确定依据。"), field="valuation_basis")
+        if len(fair_value_evidence) > 2000:
+            raise InvalidInput(_("公允价值证明说明过长。"), field="fair_value_evidence")
+    elif valuation_basis or items:
+        raise InvalidInput(_("现金捐赠不填写估值依据和物品明细。"), field="valuation_basis")
+    checked_items = _check_items(items, amount_fen)
+    pledge: Pledge | None = None
+    if pledge_id is not None:
+        pledge = await Pledge.get_or_none(id=pledge_id)
+        if pledge is None:
+            raise InvalidInput(_("认捐不存在。"), field="pledge_id", code="not_found")
+        if need_id is not None and need_id != pledge.need_id:
+            raise InvalidInput(_("认捐不属于该需求。"), field="pledge_id")
+        need_id = pledge.need_id
+        if donor_id is not None and donor_id != pledge.participant_id:
+            raise InvalidInput(_("捐赠人与认捐人不一致。"), field="donor_id")
+        donor_id = pledge.participant_id
+        if anonymous is None:
+            anonymous = pledge.anonymous
+        if pledge.recipient_id is not None and pledge.recipient_id != org.id:
+            raise RuleViolation(
+                _("该认捐约定由其他受赠单位接收，不能由本单位登记。"),
+                code="wrong_recipient",
+                field="pledge_id",
+            )
+        pledges.check_transition(pledge.state, "pay")
+        unpaid = pledge.amount_fen - pledge.paid_fen
+        if amount_fen > unpaid:
+            raise RuleViolation(
+                _(
+                    "到账金额超过该认捐尚未兑现的 %(unpaid)s；请先修改认捐金额。",
+                    unpaid=format_yuan(unpaid),
+                ),
+                code="over_pledge_payment",
+                field="amount_fen",
+            )
+    if need_id is None:
+        raise InvalidInput(_("请选择需求或认捐。"), field="need_id", code="required")
+    need = await Need.get_or_none(id=need_id)
+    if need is None:
+        raise InvalidInput(_("需求不存在。"), field="need_id", code="not_found")
+    if need.state not in DONATABLE_NEED_STATES:
+        raise RuleViolation(
+            _("该需求当前不能登记到账（状态：%(state)s）。", state=need.state),
+            code="need_not_open",
+            field="need_id",
+        )
+    if not pledges.recipient_covers(org, need):
+        raise RuleViolation(
+            _("本单位不能接收该需求的捐赠（不在本单位辖区内）。"),
+            code="wrong_recipient",
+            field="need_id",
+        )
+    if donor_id is None:
+        raise InvalidInput(_("请选择捐赠人。"), field="donor_id", code="required")
+    donor = await Participant.get_or_none(id=donor_id)
+    if donor is None:
+        raise InvalidInput(_("捐赠人不存在。"), field="donor_id", code="not_found")
+    facts = await derive_targeted(need, org, received_on)
+    return _Checked(need, pledge, donor, bool(anonymous), checked_items, facts)
+
+
+async def record_donation(
+    *,
+    actor: Actor | None,
+    recipient_id: int,
+    amount_fen: int,
+    received_on: date,
+    need_id: int | None = None,
+    pledge_id: int | None = None,
+    donor_id: int | None = None,
+    anonymous: bool | None = None,
+    kind: str = "cash",
+    payment_reference: str = "",
+    valuation_basis: str = "",
+    fair_value_evidence: str = "",
+    items: Sequence[ItemSpec] = (),
+    note: str = "",
+    today: date | None = None,
+    is_demo: bool = False,
+    confirm: bool = False,
+) -> Donation:
+    """Record money the recipient has received (not yet confirmed, so not yet counted);
+    ``confirm`` also confirms it in the same transaction (both or neither)."""
+    org = await get_recipient(recipient_id)
+    await require_recipient(actor, "donation.record", org)
+    today = today or today_cn()
+    payment_reference = (payment_reference or "").strip()
+    checked = await _check_donation_input(
+        org=org,
+        need_id=need_id,
+        pledge_id=pledge_id,
+        donor_id=donor_id,
+        anonymous=anonymous,
+        amount_fen=amount_fen,
+        kind=kind,
+        received_on=received_on,
+        payment_reference=payment_reference,
+        valuation_basis=valuation_basis or "",
+        fair_value_evidence=(fair_value_evidence or "").strip(),
+        items=items,
+        today=today,
+    )
+    async with transaction():
+        donation = await Donation.create(
+            need_id=checked.need.id,
+            pledge_id=checked.pledge.id if checked.pledge else None,
+            recipient_id=org.id,
+            donor_id=checked.donor.id,
+            anonymous=checked.anonymous,
+            kind=kind,
+            amount_fen=amount_fen,
+            valuation_basis=valuation_basis or "",
+            fair_value_evidence=(fair_value_evidence or "").strip(),
+            received_on=received_on,
+            payment_reference=payment_reference,
+            note=(note or "").strip()[:2000],
+            state="recorded",
+            targeted=checked.facts.targeted,
+            targeted_basis=checked.facts.basis,
+            channel_qualifies=checked.facts.channel_qualifies,
+            target_area_text=checked.facts.area_text[:255],
+            recorded_by_id=actor.user_id if actor else None,
+            is_demo=is_demo,
+        )
+        for item in checked.items:
+            await DonationItem.create(
+                donation_id=donation.id,
+                name=item.name,
+                quantity=item.quantity,
+                unit=item.unit,
+                unit_value_fen=item.unit_value_fen,
+            )
+        await audit.record(
+            actor=actor,
+            action="donation.record",
+            object_type="donation",
+            object_id=donation.id,
+            after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
+        )
+        if confirm:
+            donation = await confirm_donation(actor=actor, donation_id=donation.id)
+    return donation
+
+
+async def _locked_donation(donation_id: int) -> Donation:
+    donation = await Donation.filter(id=donation_id).select_for_update().first()
+    if donation is None:
+        raise NotFound(_("捐赠记录不存在。"), field="donation_id")
+    return donation
+
+
+def _locked_error() -> RuleViolation:
+    return RuleViolation(
+        _("已确认的捐赠已锁定，不能修改或删除；如有错误请登记冲正。"), code="donation_locked"
+    )
+
+
+async def update_donation(
+    *,
+    actor: Actor | None,
+    donation_id: int,
+    changes: dict[str, Any],
+    today: date | None = None,
+) -> Donation:
+    """Correct a recorded, not yet confirmed donation. Confirmed donations are locked."""
+    allowed = {
+        "amount_fen",
+        "received_on",
+        "payment_reference",
+        "note",
+        "kind",
+        "valuation_basis",
+        "fair_value_evidence",
+        "anonymous",
+    }
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InvalidInput(_("不能修改此字段：%(field)s", field=unknown[0]), field=unknown[0])
+    today = today or today_cn()
+    async with transaction():
+        donation = await _locked_donation(donation_id)
+        org = await RecipientOrg.get(id=donation.recipient_id)
+        await require_recipient(actor, "donation.record", org)
+        if donation.state == "confirmed":
+            raise _locked_error()
+        if donation.state != "recorded":
+            raise InvalidTransition(
+                _("已取消的捐赠记录不能修改。"), state=donation.state, action="edit"
+            )
+        before = audit.snapshot(donation, DONATION_AUDIT_FIELDS)
+        merged = {field: getattr(donation, field) for field in allowed} | changes
+        items = [
+            ItemSpec(i.name, i.quantity, i.unit, i.unit_value_fen)
+            for i in await DonationItem.filter(donation_id=donation.id)
+        ]
+        if merged["kind"] == "cash":
+            items = []
+        checked = await _check_donation_input(
+            org=org,
+            need_id=donation.need_id,
+            pledge_id=donation.pledge_id,
+            donor_id=donation.donor_id,
+            anonymous=bool(merged["anonymous"]),
+            amount_fen=merged["amount_fen"],
+            kind=merged["kind"],
+            received_on=merged["received_on"],
+            payment_reference=(merged["payment_reference"] or "").strip(),
+            valuation_basis=merged["valuation_basis"] or "",
+            fair_value_evidence=(merged["fair_value_evidence"] or "").strip(),
+            items=items,
+            today=today,
+        )
+        for field in allowed:
+            setattr(donation, field, merged[field])
+        donation.targeted = checked.facts.targeted
+        donation.targeted_basis = checked.facts.basis
+        donation.channel_qualifies = checked.facts.channel_qualifies
+        await donation.save()
+        await audit.record(
+            actor=actor,
+            action="donation.edit",
+            object_type="donation",
+            object_id=donation.id,
+            before=before,
+            after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
+        )
+    return donation
+
+
+async def cancel_donation(*, actor: Actor | None, donation_id: int, reason: str = "") -> Donation:
+    """Discard a recorded donation entered in error (it was never counted)."""
+    async with transaction():
+        donation = await _locked_donation(donation_id)
+        org = await RecipientOrg.get(id=donation.recipient_id)
+        await require_recipient(actor, "donation.record", org)
+        if donation.state == "confirmed":
+            raise _locked_error()
+        if donation.state != "recorded":
+            raise InvalidTransition(_("该捐赠记录已取消。"), state=donation.state, action="cancel")
+        donation.state = "cancelled"
+        donation.note = ((donation.note + "\n") if donation.note else "") + (reason or "").strip()[
+            :500
+        ]
+        await donation.save(update_fields=["state", "note"])
+        await audit.record(
+            actor=actor,
+            action="donation.cancel",
+            object_type="donation",
+            object_id=donation.id,
+            before={"state": "recorded"},
+            after={"state": "cancelled", "reason": reason},
+        )
+    return donation
+
+
+def _donor_split(donation: Donation, donor: Participant) -> tuple[dict[str, Any], dict[str, Any]]:
+    fields = {"donor_id": donor.id, "donor_name": donor.name}
+    return ({}, fields) if donation.anonymous else (fields, {})
+
+
+def confirmed_payload(donation: Donation) -> dict[str, Any]:
+    """The public facts of a confirmed donation as its ledger entry states them; ``fupin ledger
+    verify`` compares the stored row with them, so an altered row is caught."""
+    return {
+        "need": donation.need_id,
+        "pledge": donation.pledge_id,
+        "recipient": donation.recipient_id,
+        "amount_fen": donation.amount_fen,
+        "kind": donation.kind,
+        "received_on": donation.received_on.isoformat(),
+        "targeted": donation.targeted,
+        "targeted_basis": donation.targeted_basis,
+        "anonymous": donation.anonymous,
+    }
+
+
+#: Fields kept private in every donation entry (a bank reference may identify a person).
+ALWAYS_PRIVATE = ("payment_reference",)
+
+
+async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation:
+    """Confirm a recorded donation: it is counted, locked and entered in the public ledger."""
+    async with transaction():
+        donation = await _locked_donation(donation_id)
+        org = await RecipientOrg.get(id=donation.recipient_id)
+        await require_recipient(actor, "donation.confirm", org)
+        if donation.state == "confirmed":
+            raise RuleViolation(_("这笔捐赠已经确认过了。"), code="already_confirmed")
+        if donation.state != "recorded":
+            raise InvalidTransition(
+                _("已取消的捐赠记录不能确认。"), state=donation.state, action="confirm"
+            )
+        if donation.pledge_id is not None:
+            pledge = await Pledge.filter(id=donation.pledge_id).select_for_update().first()
+            assert pledge is not None
+            await pledges.apply_payment(
+                pledge, donation.amount_fen, actor=actor, donation_id=donation.id
+            )
+        else:
+            await pledges.reserve_on_need(
+                donation.need_id,
+                donation.amount_fen,
+                states=DONATABLE_NEED_STATES,
+                field="amount_fen",
+            )
+        await Need.filter(id=donation.need_id).update(
+            received_fen=F("received_fen") + donation.amount_fen
+        )
+        donation.state = "confirmed"
+        donation.confirmed_by_id = actor.user_id if actor else None
+        donation.confirmed_at = datetime.now(UTC)
+        donor = await Participant.get(id=donation.donor_id)
+        public, private = _donor_split(donation, donor)
+        entry = await ledger.append(
+            kind="donation_confirmed",
+            subject=f"donation:{donation.id}",
+            payload={**confirmed_payload(donation), **public},
+            private={**private, "payment_reference": donation.payment_reference},
+        )
+        donation.ledger_seq = entry.seq
+        await donation.save(
+            update_fields=["state", "confirmed_by_id", "confirmed_at", "ledger_seq"]
+        )
+        await audit.record(
+            actor=actor,
+            action="donation.confirm",
+            object_type="donation",
+            object_id=donation.id,
+            before={"state": "recorded"},
+            after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
+        )
+        await pledges.after_need_money_change(donation.need_id)
+    return donation
+
+
+async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str) -> Donation:
+    """Correct a confirmed donation by a reversing entry (never an edit). Returns the reversal.
+    The original's live receipt is voided in the same transaction."""
+    from fupin.money.service import receipts  # receipts imports this module
+
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput(_("请说明冲正原因（不超过 500 字）。"), field="reason", code="required")
+    async with transaction():
+        original = await _locked_donation(donation_id)
+        org = await RecipientOrg.get(id=original.recipient_id)
+        await require_recipient(actor, "donation.reverse", org)
+        if original.state != "confirmed":
+            raise InvalidTransition(
+                _("只有已确认的捐赠可以冲正。"), state=original.state, action="reverse"
+            )
+        if original.reverses_id is not None:
+            raise RuleViolation(_("冲正记录本身不能再冲正。"), code="is_reversal")
+        if await Donation.exists(reverses_id=original.id):
+            raise RuleViolation(_("这笔捐赠已经冲正过了。"), code="already_reversed")
+        if original.pledge_id is not None:
+            pledge = await Pledge.filter(id=original.pledge_id).select_for_update().first()
+            assert pledge is not None
+            await pledges.apply_payment(
+                pledge, -original.amount_fen, actor=actor, donation_id=original.id, reason=reason
+            )
+        else:
+            await pledges.release_on_need(original.need_id, original.amount_fen)
+        await Need.filter(id=original.need_id).update(
+            received_fen=F("received_fen") - original.amount_fen
+        )
+        reversal = await Donation.create(
+            need_id=original.need_id,
+            pledge_id=original.pledge_id,
+            recipient_id=original.recipient_id,
+            donor_id=original.donor_id,
+            anonymous=original.anonymous,
+            kind=original.kind,
+            amount_fen=-original.amount_fen,
+            valuation_basis=original.valuation_basis,
+            received_on=today_cn(),
+            payment_reference=original.payment_reference,
+            note=reason,
+            state="confirmed",
+            reverses_id=original.id,
+            targeted=original.targeted,
+            targeted_basis=original.targeted_basis,
+            channel_qualifies=original.channel_qualifies,
+            target_area_text=original.target_area_text,
+            recorded_by_id=actor.user_id if actor else None,
+            confirmed_by_id=actor.user_id if actor else None,
+            confirmed_at=datetime.now(UTC),
+        )
+        await receipts.void_live_receipt(
+            actor=actor, donation_id=original.id, reason=_("捐赠已冲正：%(reason)s", reason=reason)
+        )
+        donor = await Participant.get(id=original.donor_id)
+        public, private = _donor_split(original, donor)
+        # Free text written by an officer may name the donor: private when the gift is anonymous.
+        (private if original.anonymous else public)["reason"] = reason
+        entry = await ledger.append(
+            kind="donation_reversed",
+            subject=f"donation:{reversal.id}",
+            payload={**reversal_payload(reversal), **public},
+            private=private,
+        )
+        reversal.ledger_seq = entry.seq
+        await reversal.save(update_fields=["ledger_seq"])
+        await audit.record(
+            actor=actor,
+            action="donation.reverse",
+            object_type="donation",
+            object_id=original.id,
+            after={"reversal_id": reversal.id, "amount_fen": reversal.amount_fen, "reason": reason},
+        )
+        await pledges.after_need_money_change(original.need_id)
+    return reversal
+
+
+def reversal_payload(reversal: Donation) -> dict[str, Any]:
+    return {
+        "reverses": reversal.reverses_id,
+        "need": reversal.need_id,
+        "pledge": reversal.pledge_id,
+        "recipient": reversal.recipient_id,
+        "amount_fen": reversal.amount_fen,
+        "anonymous": reversal.anonymous,
+    }
+
+
+async def enter_official_numbers(
+    *,
+    actor: Actor | None,
+    donation_id: int,
+    receipt_code: str,
+    receipt_number: str,
+    check_code: str,
+) -> Donation:
+    """Attach the official 公益事业捐赠票据 code, number and check code once the recipient's
+    finance system has issued it (RULES §3); from then on the receipt is no longer labelled
+    "not a tax voucher". A correction overwrites them and is audited with before/after."""
+    values = {
+        "receipt_code": (receipt_code or "").strip(),
+        "receipt_number": (receipt_number or "").strip(),
+        "check_code": (check_code or "").strip(),
+    }
+    for field, value in values.items():
+        if _OFFICIAL.fullmatch(value) is None:
+            raise InvalidInput(_("请填写票据上的编码（字母或数字，不超过 32 位）。"), field=field)
+    if len(values["receipt_code"]) > 20 or len(values["receipt_number"]) > 20:
+        raise InvalidInput(_("票据代码和号码不超过 20 位。"), field="receipt_number")
+    async with transaction():
+        donation = await _locked_donation(donation_id)
+        org = await RecipientOrg.get(id=donation.recipient_id)
+        await require_recipient(actor, "receipt.issue", org)
+        if donation.state != "confirmed" or donation.reverses_id is not None:
+            raise RuleViolation(_("只有已确认的捐赠可以登记正式票据。"), code="not_confirmed")
+        before = {
+            "official_receipt_code": donation.official_receipt_code,
+            "official_receipt_number": donation.official_receipt_number,
+            "official_check_code": donation.official_check_code,
+        }
+        donation.official_receipt_code = values["receipt_code"]
+        donation.official_receipt_number = values["receipt_number"]
+        donation.official_check_code = values["check_code"]
+        donation.official_entered_at = datetime.now(UTC)
+        await donation.save(
+            update_fields=[
+                "official_receipt_code",
+                "official_receipt_number",
+                "official_check_code",
+                "official_entered_at",
+            ]
+        )
+        await audit.record(
+            actor=actor,
+            action="donation.official_numbers",
+            object_type="donation",
+            object_id=donation.id,
+            before=before,
+            after={
+                "official_receipt_code": donation.official_receipt_code,
+                "official_receipt_number": donation.official_receipt_number,
+                "official_check_code": donation.official_check_code,
+            },
+        )
+    return donation
+
+
+def has_official_numbers(donation: Donation) -> bool:
+    return bool(
+        donation.official_receipt_code
+        and donation.official_receipt_number
+        and donation.official_check_code
+    )
+
+
+# --- presentation -------------------------------------------------------------------------------
+
+
+def donation_dict(
+    donation: Donation,
+    *,
+    donor: Participant | None,
+    reveal_donor: bool,
+    private: bool,
+) -> dict[str, Any]:
+    """A donation as the API shows it; the donor only if not anonymous or the reader may know."""
+    show = donor is not None and (reveal_donor or not donation.anonymous)
+    data: dict[str, Any] = {
+        "id": donation.id,
+        "need_id": donation.need_id,
+        "pledge_id": donation.pledge_id,
+        "recipient_id": donation.recipient_id,
+        "amount_fen": donation.amount_fen,
+        "kind": donation.kind,
+        "state": donation.state,
+        "received_on": donation.received_on.isoformat(),
+        "anonymous": donation.anonymous,
+        "donor": (
+            {"id": donor.id, "name": donor.name, "kind": donor.kind}
+            if show and donor is not None
+            else {"id": None, "name": _(pledges.ANONYMOUS_LABEL), "kind": None}
+        ),
+        "reverses": donation.reverses_id,
+        "targeted": donation.targeted,
+        "targeted_basis": donation.targeted_basis,
+        "channel_qualifies": donation.channel_qualifies,
+    }
+    if private:
+        data.update(
+            payment_reference=donation.payment_reference,
+            valuation_basis=donation.valuation_basis,
+            fair_value_evidence=donation.fair_value_evidence,
+            target_area_text=donation.target_area_text,
+            note=donation.note,
+            official_receipt_code=donation.official_receipt_code,
+            official_receipt_number=donation.official_receipt_number,
+            official_check_code=donation.official_check_code,
+            confirmed_at=donation.confirmed_at.isoformat() if donation.confirmed_at else None,
+            ledger_seq=donation.ledger_seq,
+        )
+    return data
+
+
+async def is_recipient_officer(actor: Actor | None, donation: Donation) -> bool:
+    org = await RecipientOrg.get(id=donation.recipient_id)
+    return can(actor, "donation.record", await org_scope(org))
+
+
+async def donation_detail(donation: Donation, actor: Actor | None) -> dict[str, Any]:
+    """The full API view of a donation for a reader allowed to see it."""
+    from fupin.money.models import Receipt
+
+    donor = await Participant.get(id=donation.donor_id)
+    need = await Need.get(id=donation.need_id)
+    reveal = pledges.may_see_donor(actor, donation.donor_id, need) or await is_recipient_officer(
+        actor, donation
+    )
+    data = donation_dict(donation, donor=donor, reveal_donor=reveal, private=True)
+    data["items"] = [
+        {"name": i.name, "quantity": i.quantity, "unit": i.unit, "unit_value_fen": i.unit_value_fen}
+        for i in await DonationItem.filter(donation_id=donation.id)
+    ]
+    data["receipts"] = [
+        {"id": r.id, "number": r.number, "state": r.state}
+        for r in await Receipt.filter(donation_id=donation.id).order_by("id")
+    ]
+    reversal = await Donation.get_or_none(reverses_id=donation.id)
+    data["reversed_by"] = reversal.id if reversal else None
+    return data
+
+
+async def recipient_detail(org: RecipientOrg) -> dict[str, Any]:
+    quals = await RecipientQualification.filter(org_id=org.id).order_by("start_year")
+    return {
+        "id": org.id,
+        "kind": org.kind,
+        "name": org.name,
+        "code": org.code,
+        "uscc": org.uscc,
+        "region_code": org.region_id,
+        "participant_id": org.participant_id,
+        "qualifications": [
+            {"start_year": q.start_year, "end_year": q.end_year, "list_reference": q.list_reference}
+            for q in quals
+        ],
+    }
+
+
+async def list_recipients(
+    *, kind: str | None = None, page: int = 1, per_page: int = 20
+) -> tuple[list[RecipientOrg], int]:
+    query = RecipientOrg.all()
+    if kind is not None:
+        if kind not in RECIPIENT_KINDS:
+            raise InvalidInput(_("受赠单位类型无效。"), field="kind")
+        query = query.filter(kind=kind)
+    total = await query.count()
+    orgs = (
+        await query.order_by("id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("qualifications", "region")
+    )
+    return list(orgs), total

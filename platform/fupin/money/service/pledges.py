@@ -1,0 +1,883 @@
+"""Pledges: promise, amend, withdraw, lapse, instalments (BRIEF §3.5).
+
+No over-pledging: the need's ``pledged_fen`` is raised only by one conditional UPDATE
+
+    UPDATE need SET pledged_fen = pledged_fen + :amount
+     WHERE id = :id AND state IN ('published', 'funded') AND pledged_fen <= target_fen - :amount
+
+which the database evaluates atomically per row (TECH.md §4: exact on SQLite and PostgreSQL under
+200 concurrent pledgers, where read-check-write lost updates on PostgreSQL). Zero rows updated
+means the pledge would overshoot: it is refused with the amount still open, and nothing is
+written. Every event writes, in the same transaction, the pledge row, a PledgeEvent (history), a
+ledger entry, an audit row and a search-outbox row, then lets the needs service move the need
+between published and funded.
+
+Lock order everywhere in the money services (deadlock freedom on PostgreSQL):
+donation → pledge → need → receipt counter → ledger head.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tortoise.expressions import F
+
+from fupin.accounts.models import Pair, Participant
+from fupin.core import audit
+from fupin.core.policy import Actor, Scope, can, require
+from fupin.db import transaction
+from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from fupin.i18n import N_, _
+from fupin.ledger import service as ledger
+from fupin.money.models import (
+    ACTIVE_PLEDGE_STATES,
+    OPEN_PLEDGE_STATES,
+    Instalment,
+    Pledge,
+    PledgeEvent,
+    RecipientOrg,
+)
+from fupin.money.service import rollups as money_rollups
+from fupin.needs.models import Need
+from fupin.needs.service import search_outbox
+
+#: China has one time zone and no daylight saving: due dates and receipt years are local dates.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+#: ¥10 billion: far above any village need, far below the JSON-safe integer limit of the ledger.
+MAX_AMOUNT_FEN = 10**12
+MAX_INSTALMENTS = 24
+MAX_DUE_YEARS = 5
+#: Needs that accept new or larger pledges (BRIEF §3.4: only published needs are public;
+#: a funded need can still take a pledge once a withdrawal has freed an amount).
+PLEDGEABLE_NEED_STATES = ("published", "funded")
+
+PLEDGE_STATE_LABELS = {
+    "pledged": N_("已认捐"),
+    "partially_paid": N_("部分到账"),
+    "honoured": N_("已兑现"),
+    "withdrawn": N_("已撤回"),
+    "lapsed": N_("已逾期失效"),
+}
+PLEDGE_ACTION_LABELS = {
+    "amend": N_("修改认捐"),
+    "withdraw": N_("撤回认捐"),
+    "lapse": N_("逾期失效"),
+    "pay": N_("登记到账"),
+    "reverse_payment": N_("冲正到账"),
+}
+PLEDGE_EVENT_LABELS = {
+    "made": N_("认捐"),
+    "amended": N_("修改"),
+    "withdrawn": N_("撤回"),
+    "lapsed": N_("逾期失效"),
+    "paid": N_("到账"),
+    "payment_reversed": N_("到账冲正"),
+}
+#: The pledge state machine as a table: action → the states it may start from (STYLE.md).
+#: Payments move between the active states by amount (see ``state_for``).
+PLEDGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "amend": ("pledged", "partially_paid", "honoured"),
+    "withdraw": ("pledged", "partially_paid"),
+    "lapse": ("pledged", "partially_paid"),
+    "pay": ("pledged", "partially_paid"),
+    "reverse_payment": ("partially_paid", "honoured", "withdrawn", "lapsed"),
+}
+
+
+# --- amounts and dates ------------------------------------------------------------------------
+
+
+def today_cn() -> date:
+    return datetime.now(CHINA_TZ).date()
+
+
+def format_yuan(fen: int) -> str:
+    """¥1,234.56 from integer fen, exactly (no float)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+_YUAN_TEXT = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?|[0-9]+(\.[0-9]{1,2})?")
+
+
+def parse_yuan(text: str, *, field: str = "amount") -> int:
+    """A yuan amount typed in a form ("50000", "50,000.00", "¥12.5") → integer fen.
+
+    At most two decimals (fen); anything else is refused with a message naming the field.
+    """
+    cleaned = (text or "").strip().replace("¥", "").replace("￥", "").replace(" ", "")
+    if not cleaned:
+        raise InvalidInput(_("请填写金额。"), field=field, code="required")
+    if _YUAN_TEXT.fullmatch(cleaned) is None:
+        raise InvalidInput(
+            _("金额格式不正确，请填写以元为单位、最多两位小数的数字：%(value)s", value=text),
+            field=field,
+        )
+    try:
+        fen = int(Decimal(cleaned.replace(",", "")) * 100)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise InvalidInput(_("金额格式不正确。"), field=field) from None
+    return fen
+
+
+def check_amount(amount_fen: Any, *, field: str = "amount_fen") -> int:
+    """A money amount must be a positive whole number of fen, at most ¥10 billion."""
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        raise InvalidInput(_("金额必须是以分为单位的整数。"), field=field)
+    if amount_fen <= 0:
+        raise InvalidInput(_("金额必须大于零。"), field=field, code="not_positive")
+    if amount_fen > MAX_AMOUNT_FEN:
+        raise InvalidInput(
+            _("金额不能超过 %(max)s。", max=format_yuan(MAX_AMOUNT_FEN)),
+            field=field,
+            code="too_large",
+        )
+    return amount_fen
+
+
+def parse_date(value: Any, *, field: str) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInput(_("日期格式应为 YYYY-MM-DD。"), field=field, code="bad_date")
+
+
+def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolation:
+    """The refusal a race loser gets: it names the amount still open, in fen and formatted."""
+    error = RuleViolation(
+        _("认捐金额超过该需求尚未认捐的金额：目前还可认捐 %(open)s。", open=format_yuan(open_fen)),
+        code="over_pledge",
+        field=field,
+    )
+    error.extra = {"open_fen": open_fen, "open": format_yuan(open_fen)}  # type: ignore[attr-defined]
+    return error
+
+
+def state_for(amount_fen: int, paid_fen: int) -> str:
+    """The active state a pledge is in from what has been paid against it."""
+    if paid_fen <= 0:
+        return "pledged"
+    if paid_fen < amount_fen:
+        return "partially_paid"
+    return "honoured"
+
+
+def check_transition(state: str, action: str) -> None:
+    if state not in PLEDGE_TRANSITIONS[action]:
+        raise InvalidTransition(
+            _(
+                "认捐当前状态为“%(state)s”，不能%(action)s。",
+                state=_(PLEDGE_STATE_LABELS.get(state, state)),
+                action=_(PLEDGE_ACTION_LABELS[action]),
+            ),
+            state=state,
+            action=action,
+        )
+
+
+# --- schedules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalmentSpec:
+    due_date: date
+    amount_fen: int
+
+
+def check_schedule(
+    amount_fen: int,
+    due_date: date | None,
+    instalments: Sequence[InstalmentSpec] | None,
+    *,
+    today: date,
+    allow_past_instalments: bool = False,
+) -> tuple[date, list[InstalmentSpec]]:
+    """The due date and schedule of a pledge. Without instalments the whole amount is due on
+    ``due_date``; with them, the amounts must add up to the pledge and the dates must increase;
+    the pledge is due on the last one. An amendment may keep instalments already past
+    (``allow_past_instalments``), but the last one must still lie ahead."""
+    latest = today + timedelta(days=366 * MAX_DUE_YEARS)
+    if not instalments:
+        if due_date is None:
+            raise InvalidInput(_("请填写兑现日期。"), field="due_date", code="required")
+        if due_date < today:
+            raise InvalidInput(_("兑现日期不能早于今天。"), field="due_date")
+        if due_date > latest:
+            raise InvalidInput(
+                _("兑现日期不能晚于 %(years)s 年以后。", years=MAX_DUE_YEARS), field="due_date"
+            )
+        return due_date, []
+    if len(instalments) > MAX_INSTALMENTS:
+        raise InvalidInput(
+            _("分期最多 %(n)s 期。", n=MAX_INSTALMENTS), field="instalments", code="too_many"
+        )
+    previous: date | None = None
+    total = 0
+    for index, part in enumerate(instalments, start=1):
+        check_amount(part.amount_fen, field=f"instalments[{index}].amount_fen")
+        too_early = part.due_date < today and (
+            not allow_past_instalments or index == len(instalments)
+        )
+        if too_early or part.due_date > latest:
+            raise InvalidInput(
+                _("第 %(n)s 期的日期须在今天至 %(years)s 年以内。", n=index, years=MAX_DUE_YEARS),
+                field=f"instalments[{index}].due_date",
+            )
+        if previous is not None and part.due_date <= previous:
+            raise InvalidInput(
+                _("分期日期须逐期递增（第 %(n)s 期）。", n=index),
+                field=f"instalments[{index}].due_date",
+            )
+        previous = part.due_date
+        total += part.amount_fen
+    if total != amount_fen:
+        raise InvalidInput(
+            _(
+                "各期金额合计 %(total)s 与认捐金额 %(amount)s 不一致。",
+                total=format_yuan(total),
+                amount=format_yuan(amount_fen),
+            ),
+            field="instalments",
+            code="schedule_mismatch",
+        )
+    return instalments[-1].due_date, list(instalments)
+
+
+def schedule_json(schedule: Sequence[InstalmentSpec]) -> list[dict[str, Any]]:
+    return [
+        {"number": i, "due_date": s.due_date.isoformat(), "amount_fen": s.amount_fen}
+        for i, s in enumerate(schedule, start=1)
+    ]
+
+
+async def _replace_schedule(pledge: Pledge, schedule: Sequence[InstalmentSpec]) -> None:
+    await Instalment.filter(pledge_id=pledge.id).delete()
+    if schedule:
+        await Instalment.bulk_create(
+            [
+                Instalment(
+                    pledge_id=pledge.id, number=i, due_date=s.due_date, amount_fen=s.amount_fen
+                )
+                for i, s in enumerate(schedule, start=1)
+            ]
+        )
+
+
+# --- the need's pledged amount ------------------------------------------------------------------
+
+
+async def reserve_on_need(
+    need_id: int, amount_fen: int, *, states: Sequence[str], field: str
+) -> None:
+    """Raise the need's pledged amount by ``amount_fen`` only if it stays within the target and
+    the need is in one of ``states`` (the atomic conditional UPDATE of TECH.md §4). Refuses with
+    the open amount otherwise. Call inside the transaction of the event."""
+    updated = await Need.filter(
+        id=need_id, state__in=list(states), pledged_fen__lte=F("target_fen") - amount_fen
+    ).update(pledged_fen=F("pledged_fen") + amount_fen)
+    if updated:
+        return
+    need = await Need.get_or_none(id=need_id)
+    if need is None:
+        raise NotFound(_("需求不存在。"), field="need_id")
+    if need.state not in states:
+        raise RuleViolation(
+            _("该需求当前不接受认捐或到账登记（状态：%(state)s）。", state=need.state),
+            code="need_not_open",
+            field="need_id",
+        )
+    raise over_pledge_error(max(need.target_fen - need.pledged_fen, 0), field=field)
+
+
+async def release_on_need(need_id: int, amount_fen: int) -> None:
+    """Lower the need's pledged amount (withdrawal, lapse, reversal): always allowed."""
+    if amount_fen:
+        await Need.filter(id=need_id).update(pledged_fen=F("pledged_fen") - amount_fen)
+
+
+async def after_need_money_change(need_id: int) -> None:
+    """Queue the need for search, let the needs service derive published ↔ funded
+    (BRIEF §3.4: "funded" is derived from active pledges) and bring the dashboards' money
+    rollups in line with the need's records. Inside the event's transaction; the rollups come
+    last so their shared rows are locked for the shortest time."""
+    from fupin.needs.service.needs import refresh_funded_state
+
+    await search_outbox.enqueue(need_id)
+    need = await Need.get(id=need_id)
+    await refresh_funded_state(need, actor_label="system")
+    await money_rollups.refresh_need(need_id)
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+def pledge_scope(pledge: Pledge, need: Need) -> Scope:
+    return Scope(
+        region_code=need.region_id,
+        county_code=need.county_code,
+        province_code=need.province_code,
+        participant_id=pledge.participant_id,
+    )
+
+
+async def get_pledge(pledge_id: int) -> Pledge:
+    pledge = await Pledge.get_or_none(id=pledge_id).prefetch_related("need", "participant")
+    if pledge is None:
+        raise NotFound(_("认捐不存在。"), field="pledge_id")
+    return pledge
+
+
+async def get_pledge_for(actor: Actor | None, pledge_id: int) -> Pledge:
+    """A pledge the actor may see in full (the donor's members, the offices, the county)."""
+    pledge = await get_pledge(pledge_id)
+    require(actor, "pledge.view", pledge_scope(pledge, pledge.need))
+    return pledge
+
+
+def _donor_fields(participant: Participant) -> dict[str, Any]:
+    return {"donor_id": participant.id, "donor_name": participant.name}
+
+
+def _split_donor(
+    anonymous: bool, participant: Participant
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Public and private ledger fields for the donor: an anonymous donor's identity becomes a
+    commitment (BRIEF §3.7), so the public ledger carries no name and no participant id."""
+    donor = _donor_fields(participant)
+    return ({}, donor) if anonymous else (donor, {})
+
+
+# --- use cases ----------------------------------------------------------------------------------
+
+
+async def _default_recipient(need: Need) -> RecipientOrg | None:
+    """The county government body of the need's county, the usual channel (RULES §1.1)."""
+    return (
+        await RecipientOrg.filter(kind="government", region_id=need.county_code)
+        .order_by("id")
+        .first()
+    )
+
+
+def recipient_covers(org: RecipientOrg, need: Need) -> bool:
+    """May this organisation receive money for this need? A government body only for needs in
+    the area it governs; a public-welfare organisation for any need."""
+    if org.kind != "government":
+        return True
+    code = org.region_id or ""
+    return code in (need.county_code, need.province_code) or (
+        len(code) == 6 and code.endswith("00") and need.county_code.startswith(code[:4])
+    )
+
+
+async def _check_pair(pair_id: int | None, need: Need, today: date) -> Pair | None:
+    if pair_id is None:
+        return None
+    pair = await Pair.get_or_none(id=pair_id)
+    if pair is None:
+        raise InvalidInput(_("结对关系不存在。"), field="pair_id", code="not_found")
+    if pair.end_year is not None and pair.end_year < today.year:
+        raise InvalidInput(_("该结对关系已经结束，不能再归属认捐。"), field="pair_id")
+    helped = pair.helped_region_id
+    if helped not in (need.county_code, need.province_code) and not (
+        helped.endswith("00") and need.county_code.startswith(helped[:4])
+    ):
+        raise InvalidInput(_("该需求不在此结对关系的帮扶地区内。"), field="pair_id")
+    return pair
+
+
+async def make_pledge(
+    *,
+    actor: Actor | None,
+    need_id: int,
+    amount_fen: int,
+    due_date: date | None = None,
+    instalments: Sequence[InstalmentSpec] | None = None,
+    anonymous: bool = False,
+    pair_id: int | None = None,
+    recipient_id: int | None = None,
+    kind: str = "cash",
+    today: date | None = None,
+    is_demo: bool = False,
+) -> Pledge:
+    """Promise ``amount_fen`` to a published need for the participant the actor acts for."""
+    require(actor, "pledge.create")
+    assert actor is not None
+    if actor.participant_id is None:
+        raise PermissionDenied(_("只有参与方的成员可以认捐。"))
+    require(actor, "pledge.create", Scope(participant_id=actor.participant_id))
+    check_amount(amount_fen)
+    if kind not in ("cash", "in_kind"):
+        raise InvalidInput(_("认捐方式无效。"), field="kind")
+    today = today or today_cn()
+    due, schedule = check_schedule(amount_fen, due_date, instalments, today=today)
+    need = await Need.get_or_none(id=need_id)
+    if need is None:
+        raise NotFound(_("需求不存在。"), field="need_id")
+    if need.state not in PLEDGEABLE_NEED_STATES:
+        raise RuleViolation(_("只有已发布的需求可以认捐。"), code="need_not_open", field="need_id")
+    participant = await Participant.get(id=actor.participant_id)
+    pair = await _check_pair(pair_id, need, today)
+    recipient: RecipientOrg | None
+    if recipient_id is not None:
+        recipient = await RecipientOrg.get_or_none(id=recipient_id)
+        if recipient is None:
+            raise InvalidInput(_("受赠单位不存在。"), field="recipient_id", code="not_found")
+        if not recipient_covers(recipient, need):
+            raise InvalidInput(_("该受赠单位不能接收此需求的捐赠。"), field="recipient_id")
+    else:
+        recipient = await _default_recipient(need)
+
+    async with transaction():
+        await reserve_on_need(
+            need.id, amount_fen, states=PLEDGEABLE_NEED_STATES, field="amount_fen"
+        )
+        pledge = await Pledge.create(
+            need_id=need.id,
+            participant_id=participant.id,
+            recipient_id=recipient.id if recipient else None,
+            pair_id=pair.id if pair else None,
+            kind=kind,
+            amount_fen=amount_fen,
+            paid_fen=0,
+            committed_fen=amount_fen,
+            anonymous=anonymous,
+            due_date=due,
+            state="pledged",
+            created_by_id=actor.user_id,
+            is_demo=is_demo,
+        )
+        await _replace_schedule(pledge, schedule)
+        public, private = _split_donor(anonymous, participant)
+        entry = await ledger.append(
+            kind="pledge_made",
+            subject=f"pledge:{pledge.id}",
+            payload={
+                "need": need.id,
+                "amount_fen": amount_fen,
+                "kind": kind,
+                "due_date": due.isoformat(),
+                "instalments": [
+                    {"due_date": s["due_date"], "amount_fen": s["amount_fen"]}
+                    for s in schedule_json(schedule)
+                ],
+                "pair": pair.id if pair else None,
+                "recipient": recipient.id if recipient else None,
+                "anonymous": anonymous,
+                **public,
+            },
+            private=private,
+        )
+        await PledgeEvent.create(
+            pledge_id=pledge.id,
+            action="made",
+            from_state="",
+            to_state="pledged",
+            amount_before_fen=0,
+            amount_after_fen=amount_fen,
+            paid_after_fen=0,
+            due_date=due,
+            schedule=schedule_json(schedule),
+            actor_id=actor.user_id,
+            actor_label=actor.username,
+            ledger_seq=entry.seq,
+        )
+        await audit.record(
+            actor=actor,
+            action="pledge.create",
+            object_type="pledge",
+            object_id=pledge.id,
+            after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
+        )
+        await after_need_money_change(need.id)
+    return pledge
+
+
+PLEDGE_AUDIT_FIELDS = (
+    "need_id",
+    "participant_id",
+    "recipient_id",
+    "pair_id",
+    "amount_fen",
+    "paid_fen",
+    "committed_fen",
+    "anonymous",
+    "due_date",
+    "state",
+)
+
+
+async def _locked_pledge(pledge_id: int) -> Pledge:
+    pledge = await Pledge.filter(id=pledge_id).select_for_update().first()
+    if pledge is None:
+        raise NotFound(_("认捐不存在。"), field="pledge_id")
+    return pledge
+
+
+async def _require_change(actor: Actor | None, pledge: Pledge) -> Need:
+    need = await Need.get(id=pledge.need_id)
+    require(actor, "pledge.change", pledge_scope(pledge, need))
+    return need
+
+
+async def amend_pledge(
+    *,
+    actor: Actor | None,
+    pledge_id: int,
+    amount_fen: int,
+    due_date: date | None = None,
+    instalments: Sequence[InstalmentSpec] | None = None,
+    reason: str = "",
+    today: date | None = None,
+) -> Pledge:
+    """Change the promised amount (and/or the schedule). History is kept as a PledgeEvent and a
+    ledger entry; raising the amount is subject to the open amount like a new pledge."""
+    check_amount(amount_fen)
+    today = today or today_cn()
+    reason = (reason or "").strip()[:500]
+    async with transaction():
+        pledge = await _locked_pledge(pledge_id)
+        need = await _require_change(actor, pledge)
+        assert actor is not None
+        check_transition(pledge.state, "amend")
+        if amount_fen < pledge.paid_fen:
+            raise RuleViolation(
+                _("认捐金额不能低于已到账的 %(paid)s。", paid=format_yuan(pledge.paid_fen)),
+                code="below_paid",
+                field="amount_fen",
+            )
+        old_schedule = [
+            InstalmentSpec(i.due_date, i.amount_fen)
+            for i in await Instalment.filter(pledge_id=pledge.id).order_by("number")
+        ]
+        if instalments is None and old_schedule and amount_fen != pledge.amount_fen:
+            raise InvalidInput(
+                _("该认捐按分期兑现，修改金额时请同时提交新的分期计划。"),
+                field="instalments",
+                code="required",
+            )
+        if instalments is None and due_date is None:
+            due_date, schedule = pledge.due_date, old_schedule
+            if not schedule and due_date < today:
+                due_date = None  # an overdue single date must be given anew
+            due, schedule = check_schedule(
+                amount_fen, due_date, schedule, today=today, allow_past_instalments=True
+            )
+        else:
+            due, schedule = check_schedule(
+                amount_fen, due_date, instalments, today=today, allow_past_instalments=True
+            )
+        if amount_fen == pledge.amount_fen and due == pledge.due_date and schedule == old_schedule:
+            raise InvalidInput(_("没有任何修改。"), field="amount_fen", code="unchanged")
+        delta = amount_fen - pledge.amount_fen
+        before = audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS)
+        if delta > 0:
+            await reserve_on_need(need.id, delta, states=PLEDGEABLE_NEED_STATES, field="amount_fen")
+        elif delta < 0:
+            await release_on_need(need.id, -delta)
+        from_state = pledge.state
+        previous_amount = pledge.amount_fen
+        pledge.amount_fen = amount_fen
+        pledge.committed_fen = amount_fen
+        pledge.due_date = due
+        pledge.state = state_for(amount_fen, pledge.paid_fen)
+        pledge.closed_at = datetime.now(UTC) if pledge.state == "honoured" else None
+        await pledge.save()
+        await _replace_schedule(pledge, schedule)
+        entry = await ledger.append(
+            kind="pledge_amended",
+            subject=f"pledge:{pledge.id}",
+            payload={
+                "need": need.id,
+                "amount_fen": amount_fen,
+                "previous_amount_fen": previous_amount,
+                "due_date": due.isoformat(),
+                "instalments": [
+                    {"due_date": s["due_date"], "amount_fen": s["amount_fen"]}
+                    for s in schedule_json(schedule)
+                ],
+                "state": pledge.state,
+            },
+        )
+        await PledgeEvent.create(
+            pledge_id=pledge.id,
+            action="amended",
+            from_state=from_state,
+            to_state=pledge.state,
+            amount_before_fen=previous_amount,
+            amount_after_fen=amount_fen,
+            paid_after_fen=pledge.paid_fen,
+            due_date=due,
+            schedule=schedule_json(schedule),
+            actor_id=actor.user_id,
+            actor_label=actor.username,
+            reason=reason,
+            ledger_seq=entry.seq,
+        )
+        await audit.record(
+            actor=actor,
+            action="pledge.amend",
+            object_type="pledge",
+            object_id=pledge.id,
+            before=before,
+            after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
+        )
+        await after_need_money_change(need.id)
+    return pledge
+
+
+async def _close_unpaid(
+    pledge: Pledge,
+    *,
+    state: str,
+    actor: Actor | None,
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Withdraw or lapse a locked pledge: the unpaid part is freed on the need at once, what was
+    paid stays committed; event, ledger entry, audit and outbox in the caller's transaction."""
+    before = audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS)
+    unpaid = pledge.committed_fen - pledge.paid_fen
+    await release_on_need(pledge.need_id, unpaid)
+    from_state = pledge.state
+    pledge.state = state
+    pledge.committed_fen = pledge.paid_fen
+    pledge.closed_at = datetime.now(UTC)
+    await pledge.save()
+    kind, action = (
+        ("pledge_withdrawn", "withdrawn") if state == "withdrawn" else ("pledge_lapsed", "lapsed")
+    )
+    entry = await ledger.append(
+        kind=kind,
+        subject=f"pledge:{pledge.id}",
+        payload={
+            "need": pledge.need_id,
+            "paid_fen": pledge.paid_fen,
+            "amount_fen": pledge.amount_fen,
+            "state": state,
+            # the part freed: withdrawn by the donor, or left unpaid at the due date
+            "withdrawn_fen" if state == "withdrawn" else "unpaid_fen": unpaid,
+            **(extra or {}),
+        },
+    )
+    await PledgeEvent.create(
+        pledge_id=pledge.id,
+        action=action,
+        from_state=from_state,
+        to_state=state,
+        amount_before_fen=pledge.amount_fen,
+        amount_after_fen=pledge.amount_fen,
+        paid_after_fen=pledge.paid_fen,
+        due_date=pledge.due_date,
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor.username if actor else "system",
+        reason=reason,
+        ledger_seq=entry.seq,
+    )
+    await audit.record(
+        actor=actor,
+        action="pledge.withdraw" if state == "withdrawn" else "pledge.lapse",
+        object_type="pledge",
+        object_id=pledge.id,
+        before=before,
+        after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
+    )
+    await after_need_money_change(pledge.need_id)
+
+
+async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = "") -> Pledge:
+    """Withdraw the unpaid part of a pledge: the amount is freed on the need at once."""
+    reason = (reason or "").strip()[:500]
+    async with transaction():
+        pledge = await _locked_pledge(pledge_id)
+        await _require_change(actor, pledge)
+        check_transition(pledge.state, "withdraw")
+        await _close_unpaid(pledge, state="withdrawn", actor=actor, reason=reason)
+    return pledge
+
+
+async def lapse_pledge(pledge_id: int, *, today: date) -> bool:
+    """Lapse one pledge whose due date has passed unpaid (BRIEF §3.5); the unpaid part is freed.
+    Returns False when it no longer qualifies (paid or changed meanwhile)."""
+    async with transaction():
+        pledge = await _locked_pledge(pledge_id)
+        if pledge.state not in PLEDGE_TRANSITIONS["lapse"] or pledge.due_date >= today:
+            return False
+        await _close_unpaid(
+            pledge,
+            state="lapsed",
+            actor=None,
+            reason=_("兑现日期已过，未足额到账"),
+            extra={"due_date": pledge.due_date.isoformat()},
+        )
+    return True
+
+
+async def lapse_overdue(*, today: date | None = None, batch: int = 500) -> int:
+    """The lapse sweep: every open pledge whose due date is before ``today``. Each pledge is its
+    own short transaction, so a crash mid-sweep loses nothing and a rerun continues."""
+    today = today or today_cn()
+    lapsed = 0
+    last_id = 0
+    while True:
+        ids = await (
+            Pledge.filter(state__in=list(OPEN_PLEDGE_STATES), due_date__lt=today, id__gt=last_id)
+            .order_by("id")
+            .limit(batch)
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return lapsed
+        for pledge_id in ids:
+            if await lapse_pledge(pledge_id, today=today):
+                lapsed += 1
+        last_id = ids[-1]
+
+
+# --- payments (called by the donations service inside its transaction) ------------------------
+
+
+async def apply_payment(
+    pledge: Pledge, delta_fen: int, *, actor: Actor | None, donation_id: int, reason: str = ""
+) -> None:
+    """Record ``delta_fen`` paid (or, negative, reversed) against a locked pledge.
+
+    Active pledges keep committing their promised amount; a withdrawn or lapsed pledge commits
+    only what was paid, so a reversal there lowers the need's pledged amount too.
+    """
+    action = "pay" if delta_fen > 0 else "reverse_payment"
+    check_transition(pledge.state, action)
+    if delta_fen > 0 and pledge.paid_fen + delta_fen > pledge.amount_fen:
+        raise RuleViolation(
+            _(
+                "到账金额超过该认捐尚未兑现的 %(unpaid)s；请先修改认捐金额。",
+                unpaid=format_yuan(pledge.amount_fen - pledge.paid_fen),
+            ),
+            code="over_pledge_payment",
+            field="amount_fen",
+        )
+    from_state = pledge.state
+    pledge.paid_fen += delta_fen
+    if pledge.state in ACTIVE_PLEDGE_STATES:
+        pledge.state = state_for(pledge.amount_fen, pledge.paid_fen)
+        pledge.closed_at = datetime.now(UTC) if pledge.state == "honoured" else None
+    else:
+        await release_on_need(pledge.need_id, pledge.committed_fen - pledge.paid_fen)
+        pledge.committed_fen = pledge.paid_fen
+    await pledge.save()
+    await PledgeEvent.create(
+        pledge_id=pledge.id,
+        action="paid" if delta_fen > 0 else "payment_reversed",
+        from_state=from_state,
+        to_state=pledge.state,
+        amount_before_fen=pledge.amount_fen,
+        amount_after_fen=pledge.amount_fen,
+        paid_after_fen=pledge.paid_fen,
+        due_date=pledge.due_date,
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor.username if actor else "system",
+        reason=reason or _("捐赠 %(id)s", id=donation_id),
+    )
+
+
+# --- presentation -------------------------------------------------------------------------------
+
+
+def may_see_donor(actor: Actor | None, pledge_participant_id: int, need: Need) -> bool:
+    """Whether the actor may see who is behind an anonymous pledge or donation: the donor's own
+    members, and the offices responsible for the need (never the public, never other donors)."""
+    if actor is None:
+        return False
+    if actor.participant_id is not None and actor.participant_id == pledge_participant_id:
+        return True
+    return actor.role != "participant_member" and can(
+        actor,
+        "pledge.view",
+        Scope(
+            region_code=need.region_id,
+            county_code=need.county_code,
+            province_code=need.province_code,
+        ),
+    )
+
+
+ANONYMOUS_LABEL = N_("匿名捐赠人")
+
+
+def pledge_dict(pledge: Pledge, *, reveal_donor: bool, private: bool = False) -> dict[str, Any]:
+    """A pledge as the API shows it. The donor is named only if the pledge is not anonymous or
+    the reader may see through the anonymity; ``private`` adds paid amounts and the schedule."""
+    show = reveal_donor or not pledge.anonymous
+    participant = pledge.participant if show else None
+    data: dict[str, Any] = {
+        "id": pledge.id,
+        "need_id": pledge.need_id,
+        "amount_fen": pledge.amount_fen,
+        "state": pledge.state,
+        "anonymous": pledge.anonymous,
+        "donor": (
+            {"id": participant.id, "name": participant.name, "kind": participant.kind}
+            if participant is not None
+            else {"id": None, "name": _(ANONYMOUS_LABEL), "kind": None}
+        ),
+        "pair_id": pledge.pair_id,
+        "recipient_id": pledge.recipient_id,
+        "due_date": pledge.due_date.isoformat(),
+        "created_at": pledge.created_at.isoformat() if pledge.created_at else None,
+    }
+    if private:
+        data.update(
+            paid_fen=pledge.paid_fen,
+            committed_fen=pledge.committed_fen,
+            unpaid_fen=max(pledge.amount_fen - pledge.paid_fen, 0)
+            if pledge.state in OPEN_PLEDGE_STATES
+            else 0,
+            kind=pledge.kind,
+        )
+    return data
+
+
+async def pledge_detail(pledge: Pledge, actor: Actor | None) -> dict[str, Any]:
+    """The full API view of a pledge for a reader allowed to see it: schedule and history."""
+    await pledge.fetch_related("need", "participant")
+    reveal = may_see_donor(actor, pledge.participant_id, pledge.need)
+    data = pledge_dict(pledge, reveal_donor=reveal, private=True)
+    data["instalments"] = [
+        {"number": i.number, "due_date": i.due_date.isoformat(), "amount_fen": i.amount_fen}
+        for i in await Instalment.filter(pledge_id=pledge.id).order_by("number")
+    ]
+    data["events"] = [
+        {
+            "action": e.action,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "amount_before_fen": e.amount_before_fen,
+            "amount_after_fen": e.amount_after_fen,
+            "paid_after_fen": e.paid_after_fen,
+            "reason": e.reason,
+            "ledger_seq": e.ledger_seq,
+            "at": e.at.isoformat() if e.at else None,
+        }
+        for e in await PledgeEvent.filter(pledge_id=pledge.id).order_by("id")
+    ]
+    return data
+
+
+async def eligible_pairs(need: Need, *, today: date | None = None) -> list[Pair]:
+    """Cooperation pairs in force whose helped region contains the need (for attribution)."""
+    year = (today or today_cn()).year
+    codes = {need.county_code, need.province_code, need.county_code[:4] + "00"}
+    pairs = await Pair.filter(helped_region_id__in=[c for c in codes if c]).prefetch_related(
+        "helper", "helped_region"
+    )
+    return [p for p in pairs if p.start_year <= year and (p.end_year is None or p.end_year >= year)]

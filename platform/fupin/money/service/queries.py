@@ -1,0 +1,542 @@
+"""Reading money: my pledges and donations, what is due, the recipient's inbox, the public money
+of a need, honour rates (BRIEF §3.5: honoured / due, per participant, per pair, overall).
+
+Every sum and count is done by the database (BRIEF §3.6: "sums are done in SQL"); only the small
+per-pledge instalment arithmetic of "what is due" runs here.
+
+Anonymity: public figures never single out an anonymous donor. Public listings name only
+non-anonymous pledges and donations, and the public per-participant honour rates leave anonymous
+pledges out (a count that grows when someone pledges anonymously would reveal them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count, Sum
+
+from fupin.accounts.models import Participant
+from fupin.money.models import (
+    OPEN_PLEDGE_STATES,
+    Donation,
+    Instalment,
+    Pledge,
+    Receipt,
+    RecipientOrg,
+)
+from fupin.money.service.pledges import today_cn
+from fupin.needs.models import Need
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+
+def _due_filter(today: date) -> Q:
+    """Pledges that have come due: honoured or lapsed, or still open past their due date.
+    Withdrawn pledges are not due (BRIEF §3.5 counts honoured / due)."""
+    return Q(state__in=["honoured", "lapsed"]) | Q(
+        state__in=list(OPEN_PLEDGE_STATES), due_date__lt=today
+    )
+
+
+# --- honour rates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HonourRate:
+    due_count: int
+    honoured_count: int
+    due_fen: int
+    paid_fen: int
+
+    @property
+    def rate_percent(self) -> int | None:
+        """Honoured / due in whole percent (rounded down); None when nothing has come due."""
+        if not self.due_count:
+            return None
+        return self.honoured_count * 100 // self.due_count
+
+    @property
+    def amount_rate_percent(self) -> int | None:
+        """Money paid on due pledges / money promised by them."""
+        if not self.due_fen:
+            return None
+        return self.paid_fen * 100 // self.due_fen
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "due_count": self.due_count,
+            "honoured_count": self.honoured_count,
+            "rate_percent": self.rate_percent,
+            "due_fen": self.due_fen,
+            "paid_fen": self.paid_fen,
+            "amount_rate_percent": self.amount_rate_percent,
+        }
+
+
+async def honour_rate(
+    *,
+    participant_id: int | None = None,
+    pair_id: int | None = None,
+    public: bool = False,
+    today: date | None = None,
+) -> HonourRate:
+    """Honour rate overall, or of one participant, or of the pledges one pair mobilised."""
+    query = Pledge.filter(_due_filter(today or today_cn()))
+    if participant_id is not None:
+        query = query.filter(participant_id=participant_id)
+    if pair_id is not None:
+        query = query.filter(pair_id=pair_id)
+    if public and participant_id is not None:
+        query = query.filter(anonymous=False)
+    rows = (
+        await query.annotate(
+            n=Count("id"),
+            honoured=Count("id", _filter=Q(state="honoured")),
+            amount=Sum("amount_fen"),
+            paid=Sum("paid_fen"),
+        )
+        .group_by()
+        .values("n", "honoured", "amount", "paid")
+    )
+    row = rows[0] if rows else {}
+    return HonourRate(
+        due_count=int(row.get("n") or 0),
+        honoured_count=int(row.get("honoured") or 0),
+        due_fen=int(row.get("amount") or 0),
+        paid_fen=int(row.get("paid") or 0),
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantRate:
+    participant_id: int
+    name: str
+    kind: str
+    rate: HonourRate
+
+
+async def honour_rates_by_participant(
+    *, today: date | None = None, page: int = 1, per_page: int = 20
+) -> Page:
+    """The public table: one row per participant with named (non-anonymous) due pledges."""
+    base = Pledge.filter(_due_filter(today or today_cn())).filter(anonymous=False)
+    total_rows = (
+        await base.annotate(n=Count("id")).group_by("participant_id").values("participant_id")
+    )
+    rows = (
+        await base.annotate(
+            n=Count("id"),
+            honoured=Count("id", _filter=Q(state="honoured")),
+            amount=Sum("amount_fen"),
+            paid=Sum("paid_fen"),
+        )
+        .group_by("participant_id")
+        .order_by("participant_id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .values("participant_id", "n", "honoured", "amount", "paid")
+    )
+    people = {p.id: p for p in await Participant.filter(id__in=[r["participant_id"] for r in rows])}
+    items = [
+        ParticipantRate(
+            participant_id=r["participant_id"],
+            name=people[r["participant_id"]].name,
+            kind=people[r["participant_id"]].kind,
+            rate=HonourRate(
+                int(r["n"]), int(r["honoured"] or 0), int(r["amount"] or 0), int(r["paid"] or 0)
+            ),
+        )
+        for r in rows
+        if r["participant_id"] in people
+    ]
+    return Page(items=items, total=len(total_rows), page=page, per_page=per_page)
+
+
+# --- a participant's own money -----------------------------------------------------------------
+
+
+async def my_pledges(
+    participant_id: int, *, state: str | None = None, page: int = 1, per_page: int = 20
+) -> Page:
+    query = Pledge.filter(participant_id=participant_id)
+    if state:
+        query = query.filter(state=state)
+    total = await query.count()
+    items = (
+        await query.order_by("-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("need", "participant")
+    )
+    return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+async def my_donations(participant_id: int, *, page: int = 1, per_page: int = 20) -> Page:
+    query = Donation.filter(donor_id=participant_id, state__in=["recorded", "confirmed"])
+    total = await query.count()
+    items = list(
+        await query.order_by("-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("need", "recipient")
+    )
+    await _attach_receipts(items)
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+async def _attach_receipts(items: list[Donation]) -> None:
+    receipts = await Receipt.filter(live_for_id__in=[d.id for d in items])
+    by_donation = {r.live_for_id: r for r in receipts}
+    for donation in items:
+        donation.live_receipt_row = by_donation.get(donation.id)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Totals:
+    pledged_fen: int
+    paid_fen: int
+    received_fen: int
+    donations: int
+
+
+async def participant_totals(participant_id: int) -> Totals:
+    pledged = (
+        await Pledge.filter(participant_id=participant_id)
+        .annotate(c=Sum("committed_fen"), p=Sum("paid_fen"))
+        .group_by()
+        .values("c", "p")
+    )
+    received = (
+        await Donation.filter(donor_id=participant_id, state="confirmed")
+        .annotate(s=Sum("amount_fen"), n=Count("id", _filter=Q(reverses_id=None)))
+        .group_by()
+        .values("s", "n")
+    )
+    p = pledged[0] if pledged else {}
+    r = received[0] if received else {}
+    return Totals(
+        pledged_fen=int(p.get("c") or 0),
+        paid_fen=int(p.get("p") or 0),
+        received_fen=int(r.get("s") or 0),
+        donations=int(r.get("n") or 0),
+    )
+
+
+@dataclass(frozen=True)
+class DueItem:
+    pledge: Pledge
+    number: int | None  # instalment number, None when the pledge has no schedule
+    due_date: date
+    due_fen: int
+    overdue: bool
+
+
+def due_parts(
+    amount_fen: int, paid_fen: int, schedule: list[tuple[int | None, date, int]], today: date
+) -> list[tuple[int | None, date, int, bool]]:
+    """The unpaid parts of a schedule, payments applied to the earliest instalments first."""
+    parts = []
+    cumulative = 0
+    for number, due, amount in schedule:
+        cumulative += amount
+        outstanding = min(amount, cumulative - paid_fen)
+        if outstanding > 0:
+            parts.append((number, due, outstanding, due < today))
+    return parts
+
+
+async def what_is_due(
+    participant_id: int, *, today: date | None = None, limit: int = 200
+) -> list[DueItem]:
+    """Every unpaid instalment (or whole pledge) of the participant's open pledges, by date."""
+    today = today or today_cn()
+    open_pledges = list(
+        await Pledge.filter(participant_id=participant_id, state__in=list(OPEN_PLEDGE_STATES))
+        .order_by("due_date", "id")
+        .limit(limit)
+        .prefetch_related("need")
+    )
+    instalments = await Instalment.filter(pledge_id__in=[p.id for p in open_pledges]).order_by(
+        "pledge_id", "number"
+    )
+    by_pledge: dict[int, list[tuple[int | None, date, int]]] = {}
+    for part in instalments:
+        by_pledge.setdefault(part.pledge_id, []).append(
+            (part.number, part.due_date, part.amount_fen)
+        )
+    items: list[DueItem] = []
+    for pledge in open_pledges:
+        schedule = by_pledge.get(pledge.id) or [(None, pledge.due_date, pledge.amount_fen)]
+        for number, due, outstanding, overdue in due_parts(
+            pledge.amount_fen, pledge.paid_fen, schedule, today
+        ):
+            items.append(DueItem(pledge, number, due, outstanding, overdue))
+    items.sort(key=lambda item: (item.due_date, item.pledge.id))
+    return items
+
+
+# --- the recipient's inbox ---------------------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    org: RecipientOrg
+    expected: list[Pledge]
+    expected_total_fen: int
+    awaiting: list[Donation]
+    received: Page
+    received_total_fen: int
+    receipts_missing: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _expected_query(org: RecipientOrg) -> Any:
+    mine = Q(recipient_id=org.id)
+    if org.kind == "government" and org.region_id:
+        code = org.region_id
+        area = Q(need__county_code=code) | Q(need__province_code=code)
+        if len(code) == 6 and code.endswith("00") and not code.endswith("0000"):
+            area = area | Q(need__county_code__startswith=code[:4])
+        mine = mine | (Q(recipient_id=None) & area)
+    return Pledge.filter(mine, state__in=list(OPEN_PLEDGE_STATES))
+
+
+async def recipient_inbox(org: RecipientOrg, *, page: int = 1, per_page: int = 20) -> Inbox:
+    """Expected funds (open pledges routed to this organisation), recorded donations awaiting
+    confirmation, and what has been received."""
+    expected_query = _expected_query(org)
+    expected = list(
+        await expected_query.order_by("due_date", "id")
+        .limit(200)
+        .prefetch_related("need", "participant")
+    )
+    sums = (
+        await expected_query.annotate(a=Sum("amount_fen"), p=Sum("paid_fen"))
+        .group_by()
+        .values("a", "p")
+    )
+    expected_total = int((sums[0].get("a") or 0) - (sums[0].get("p") or 0)) if sums else 0
+    awaiting = list(
+        await Donation.filter(recipient_id=org.id, state="recorded")
+        .order_by("id")
+        .limit(200)
+        .prefetch_related("need", "donor")
+    )
+    received_query = Donation.filter(recipient_id=org.id, state="confirmed")
+    total = await received_query.count()
+    received = list(
+        await received_query.order_by("-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("need", "donor")
+    )
+    await _attach_receipts(received)
+    received_sum = await received_query.annotate(s=Sum("amount_fen")).group_by().values("s")
+    reversed_ids = Donation.filter(recipient_id=org.id, reverses_id__not_isnull=True).values(
+        "reverses_id"
+    )
+    receipted_ids = Receipt.filter(issuer_id=org.id, live_for_id__not_isnull=True).values(
+        "live_for_id"
+    )
+    missing = (
+        await Donation.filter(recipient_id=org.id, state="confirmed", reverses_id=None)
+        .exclude(id__in=Subquery(reversed_ids))
+        .exclude(id__in=Subquery(receipted_ids))
+        .count()
+    )
+    return Inbox(
+        org=org,
+        expected=expected,
+        expected_total_fen=expected_total,
+        awaiting=awaiting,
+        received=Page(items=received, total=total, page=page, per_page=per_page),
+        received_total_fen=int((received_sum[0].get("s") if received_sum else 0) or 0),
+        receipts_missing=missing,
+    )
+
+
+# --- the public money of a need ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicLine:
+    """One public line of a need's money: the donor's name, or None when anonymous."""
+
+    donor_name: str | None
+    donor_id: int | None
+    amount_fen: int
+    state: str
+    at: date
+
+
+@dataclass
+class NeedMoney:
+    target_fen: int
+    pledged_fen: int
+    received_fen: int
+    open_fen: int
+    pledge_count: int
+    donor_count: int
+    pledges: list[PublicLine]
+    donations: list[PublicLine]
+
+
+async def need_money(need: Need, *, limit: int = 50) -> NeedMoney:
+    """What the public need page shows about money: totals, and who gave unless anonymous."""
+    active = Pledge.filter(need_id=need.id, state__in=["pledged", "partially_paid", "honoured"])
+    counts = (
+        await active.annotate(n=Count("id"), d=Count("participant_id", distinct=True))
+        .group_by()
+        .values("n", "d")
+    )
+    pledges = list(await active.order_by("-id").limit(limit).prefetch_related("participant"))
+    reversed_ids = Donation.filter(need_id=need.id, reverses_id__not_isnull=True).values(
+        "reverses_id"
+    )
+    donations = list(
+        await Donation.filter(need_id=need.id, state="confirmed", reverses_id=None)
+        .exclude(id__in=Subquery(reversed_ids))
+        .order_by("-id")
+        .limit(limit)
+        .prefetch_related("donor")
+    )
+
+    def line(anonymous: bool, who: Participant, amount: int, state: str, at: date) -> PublicLine:
+        if anonymous:
+            return PublicLine(None, None, amount, state, at)
+        return PublicLine(who.name, who.id, amount, state, at)
+
+    return NeedMoney(
+        target_fen=need.target_fen,
+        pledged_fen=need.pledged_fen,
+        received_fen=need.received_fen,
+        open_fen=max(need.target_fen - need.pledged_fen, 0),
+        pledge_count=int(counts[0]["n"] or 0) if counts else 0,
+        donor_count=int(counts[0]["d"] or 0) if counts else 0,
+        pledges=[
+            line(p.anonymous, p.participant, p.amount_fen, p.state, p.created_at.date())
+            for p in pledges
+        ],
+        donations=[
+            line(d.anonymous, d.donor, d.amount_fen, d.state, d.received_on) for d in donations
+        ],
+    )
+
+
+async def recipients_for_need(need: Need) -> list[RecipientOrg]:
+    """Organisations that may receive money for the need: the government bodies over its place
+    (county, prefecture, province) and the public-welfare organisations, qualified first."""
+    places = [need.county_code, need.county_code[:4] + "00", need.province_code]
+    governments = await RecipientOrg.filter(kind="government", region_id__in=places).order_by("id")
+    organisations = await RecipientOrg.exclude(kind="government").order_by("kind", "id").limit(100)
+    order = {"qualified_org": 0, "other": 1}
+    return [*governments, *sorted(organisations, key=lambda org: (order.get(org.kind, 9), org.id))]
+
+
+async def public_need(need_id: int) -> Need:
+    """A need the public may see (published or later), else NotFound."""
+    from fupin.errors import NotFound
+    from fupin.i18n import _
+    from fupin.needs.models import PUBLIC_STATES
+
+    need = await Need.get_or_none(id=need_id)
+    if need is None or need.state not in PUBLIC_STATES:
+        raise NotFound(_("需求不存在或尚未公开。"), field="need_id")
+    return need
+
+
+async def need_pledges_page(
+    need: Need, actor: Any, *, page: int = 1, per_page: int = 20
+) -> tuple[list[dict[str, Any]], int]:
+    """The pledges of a public need as anyone may see them (anonymous donors not named)."""
+    from fupin.money.service.pledges import may_see_donor, pledge_dict
+
+    query = Pledge.filter(need_id=need.id)
+    total = await query.count()
+    rows = (
+        await query.order_by("-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("participant")
+    )
+    items = [
+        pledge_dict(p, reveal_donor=may_see_donor(actor, p.participant_id, need), private=False)
+        for p in rows
+    ]
+    return items, total
+
+
+async def my_donation_items(
+    participant_id: int, *, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    from fupin.money.service.donations import donation_dict
+
+    listing = await my_donations(participant_id, page=page, per_page=per_page)
+    me = await Participant.get(id=participant_id)
+    items = []
+    for d in listing.items:
+        data = donation_dict(d, donor=me, reveal_donor=True, private=True)
+        receipt = getattr(d, "live_receipt_row", None)
+        data["receipt"] = {"id": receipt.id, "number": receipt.number} if receipt else None
+        items.append(data)
+    return items, listing.total
+
+
+@dataclass
+class PledgeHistory:
+    instalments: list[Instalment]
+    events: list[Any]
+    donations: list[Donation]
+
+
+async def pledge_history(pledge: Pledge) -> PledgeHistory:
+    from fupin.money.models import PledgeEvent
+
+    return PledgeHistory(
+        instalments=list(await Instalment.filter(pledge_id=pledge.id).order_by("number")),
+        events=list(await PledgeEvent.filter(pledge_id=pledge.id).order_by("id")),
+        donations=list(
+            await Donation.filter(pledge_id=pledge.id).exclude(state="cancelled").order_by("id")
+        ),
+    )
+
+
+@dataclass
+class DonationPage:
+    donation: Donation
+    need: Need
+    donor: Participant
+    recipient: RecipientOrg
+    items: list[Any]
+    receipts: list[Receipt]
+    live_receipt: Receipt | None
+    reversal: Donation | None
+    reverses: Donation | None
+
+
+async def donation_page(donation: Donation) -> DonationPage:
+    from fupin.money.models import DonationItem
+
+    receipts = list(await Receipt.filter(donation_id=donation.id).order_by("id"))
+    return DonationPage(
+        donation=donation,
+        need=await Need.get(id=donation.need_id),
+        donor=await Participant.get(id=donation.donor_id),
+        recipient=await RecipientOrg.get(id=donation.recipient_id),
+        items=list(await DonationItem.filter(donation_id=donation.id)),
+        receipts=receipts,
+        live_receipt=next((r for r in receipts if r.live_for_id == donation.id), None),
+        reversal=await Donation.get_or_none(reverses_id=donation.id),
+        reverses=await Donation.get_or_none(id=donation.reverses_id)
+        if donation.reverses_id
+        else None,
+    )

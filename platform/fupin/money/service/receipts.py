@@ -1,0 +1,436 @@
+"""The receipt register: issue, void, re-issue, print (BRIEF §3.6, RULES.md §3).
+
+Each recipient organisation numbers its receipts per calendar year, ``<issuer code>-<year>-
+<serial>``, gapless and unique under concurrency: the serial comes from a per-issuer-year counter
+row locked FOR UPDATE in the transaction that creates the receipt (a rolled-back issue rolls its
+increment back, so no gap), and the unique (issuer, year, serial) constraint is the last line.
+A void keeps its number and says why; a re-issue is a new number pointing to the voided one; a
+donation has at most one live receipt (unique ``live_for``). Receipts are only for confirmed
+donations, and an in-kind gift without proof of its fair value gets none (2020 No. 27 art. 13).
+
+This register is the platform's acknowledgement, not the fiscal voucher: until the official
+票据代码 / 票据号码 / 校验码 are entered, every view labels it "not a tax voucher".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from fupin.accounts.models import Participant
+from fupin.core import audit
+from fupin.core.policy import Actor
+from fupin.db import transaction
+from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from fupin.i18n import N_, _
+from fupin.ledger import service as ledger
+from fupin.money import rules as receipt_numbers
+from fupin.money.models import Donation, DonationItem, Receipt, ReceiptCounter, RecipientOrg
+from fupin.money.service import donations
+from fupin.money.service.pledges import today_cn
+from fupin.needs.models import Need
+
+RECEIPT_TITLE = N_("公益事业捐赠收据（平台登记）")
+RECEIPT_STATE_LABELS = {"issued": N_("有效"), "voided": N_("已作废")}
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_GROUP_UNITS = ("", "万", "亿", "万亿")
+
+
+def _group_words(number: int) -> str:
+    """0 < number < 10000 in financial capitals, zeros collapsed (壹仟零伍)."""
+    text = ""
+    pending_zero = False
+    for divisor, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
+        digit = number // divisor % 10
+        if digit == 0:
+            pending_zero = pending_zero or bool(text)
+            continue
+        if pending_zero:
+            text += "零"
+            pending_zero = False
+        text += _DIGITS[digit] + unit
+    return text
+
+
+def amount_in_words(fen: int) -> str:
+    """人民币大写 for the receipt's "total in words" (RULES §3 art. 6): 壹佰贰拾万元整,
+    壹佰万零壹元整, 壹拾元伍角, 伍分. Exact from integer fen."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise TypeError("amount_in_words takes integer fen")
+    if fen < 0:
+        return "负" + amount_in_words(-fen)
+    yuan, rest = divmod(fen, 100)
+    jiao, cents = divmod(rest, 10)
+    groups: list[int] = []
+    remaining = yuan
+    while remaining:
+        groups.append(remaining % 10000)
+        remaining //= 10000
+    if len(groups) > len(_GROUP_UNITS):
+        raise ValueError("amount too large for words")
+    words = ""
+    zero_between = False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            zero_between = zero_between or bool(words)
+            continue
+        if words and (zero_between or group < 1000):
+            words += "零"
+        zero_between = False
+        words += _group_words(group) + _GROUP_UNITS[index]
+    if yuan == 0 and rest == 0:
+        return "零元整"
+    text = words + "元" if yuan else ""
+    if rest == 0:
+        return text + "整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif yuan:
+        text += "零"
+    if cents:
+        text += _DIGITS[cents] + "分"
+    else:
+        text += "整"
+    return text
+
+
+# --- numbering --------------------------------------------------------------------------------
+
+
+async def _next_serial(issuer_id: int, year: int) -> int:
+    """The next serial of this issuer-year, under the counter row's lock (call in a transaction)."""
+    counter = (
+        await ReceiptCounter.filter(issuer_id=issuer_id, year=year).select_for_update().first()
+    )
+    if counter is None:
+        try:
+            async with transaction():  # savepoint: a racing first issue of the year may win
+                await ReceiptCounter.create(issuer_id=issuer_id, year=year, last_serial=0)
+        except IntegrityError:
+            pass
+        counter = (
+            await ReceiptCounter.filter(issuer_id=issuer_id, year=year).select_for_update().first()
+        )
+        assert counter is not None
+    await ReceiptCounter.filter(id=counter.id).update(last_serial=F("last_serial") + 1)
+    return counter.last_serial + 1
+
+
+def receipt_year(today: date) -> int:
+    return today.year
+
+
+# --- issuing ------------------------------------------------------------------------------------
+
+
+def _payer_identifier(donor: Participant) -> str:
+    """USCC for organisations, the masked ID number for individuals (never the full number)."""
+    return donor.uscc or donor.id_number_masked or ""
+
+
+async def _issue(
+    *, actor: Actor | None, donation: Donation, reissue_of: Receipt | None, today: date
+) -> Receipt:
+    org = await RecipientOrg.get(id=donation.recipient_id)
+    if donation.state != "confirmed" or donation.reverses_id is not None:
+        raise RuleViolation(
+            _("只能为已确认的捐赠开具收据。"), code="not_confirmed", field="donation_id"
+        )
+    if await Donation.exists(reverses_id=donation.id):
+        raise RuleViolation(
+            _("这笔捐赠已冲正，不能开具收据。"), code="reversed", field="donation_id"
+        )
+    if donation.kind == "in_kind" and not donation.fair_value_evidence.strip():
+        raise RuleViolation(
+            _(
+                "实物捐赠未提供公允价值证明，不得开具捐赠票据（财政部 税务总局 民政部公告2020年第27号）。"
+            ),
+            code="no_fair_value_evidence",
+            field="fair_value_evidence",
+        )
+    live = await Receipt.filter(live_for_id=donation.id).first()
+    if live is not None:
+        raise RuleViolation(
+            _("这笔捐赠已有有效收据 %(number)s；如需重开，请先作废。", number=live.number),
+            code="receipt_exists",
+        )
+    year = receipt_year(today)
+    serial = await _next_serial(org.id, year)
+    number = receipt_numbers.format_receipt_number(org.code, year, serial)
+    donor = await Participant.get(id=donation.donor_id)
+    need = await Need.get(id=donation.need_id)
+    items = [
+        {
+            "name": i.name,
+            "quantity": i.quantity,
+            "unit": i.unit,
+            "unit_value_fen": i.unit_value_fen,
+            "amount_fen": i.quantity * i.unit_value_fen,
+        }
+        for i in await DonationItem.filter(donation_id=donation.id)
+    ]
+    remarks = []
+    if donation.targeted:
+        # 2019 No. 49 Q&A: the receipt must name the specific target poverty area.
+        remarks.append(_("扶贫捐赠，目标脱贫地区：%(area)s", area=donation.target_area_text))
+    if donation.kind == "in_kind":
+        remarks.append(_("实物捐赠，按公允价值计价"))
+    receipt = await Receipt.create(
+        issuer_id=org.id,
+        year=year,
+        serial=serial,
+        number=number,
+        donation_id=donation.id,
+        live_for_id=donation.id,
+        state="issued",
+        reissue_of_id=reissue_of.id if reissue_of else None,
+        amount_fen=donation.amount_fen,
+        payer_name=donor.name,
+        payer_identifier=_payer_identifier(donor),
+        project_code=f"NEED-{need.id:06d}",
+        project_name=need.title[:160],
+        area_text=donation.target_area_text,
+        items=items,
+        remarks="；".join(remarks),
+        issued_on=today,
+        issued_by_id=actor.user_id if actor else None,
+        issued_by_label=actor.username if actor else "system",
+    )
+    entry = await ledger.append(
+        kind="receipt_issued",
+        subject=f"receipt:{receipt.id}",
+        payload=issued_payload(receipt),
+    )
+    receipt.ledger_seq = entry.seq
+    await receipt.save(update_fields=["ledger_seq"])
+    await audit.record(
+        actor=actor,
+        action="receipt.reissue" if reissue_of else "receipt.issue",
+        object_type="receipt",
+        object_id=receipt.id,
+        after={"number": number, "donation_id": donation.id, "amount_fen": receipt.amount_fen},
+    )
+    return receipt
+
+
+def issued_payload(receipt: Receipt) -> dict[str, Any]:
+    """Public facts of a receipt as its ledger entry states them (checked by ``ledger verify``)."""
+    return {
+        "number": receipt.number,
+        "issuer": receipt.issuer_id,
+        "year": receipt.year,
+        "serial": receipt.serial,
+        "donation": receipt.donation_id,
+        "amount_fen": receipt.amount_fen,
+        "reissue_of": receipt.reissue_of_id,
+    }
+
+
+async def issue_receipt(
+    *, actor: Actor | None, donation_id: int, today: date | None = None
+) -> Receipt:
+    """Issue the next number of the recipient's register for a confirmed donation."""
+    async with transaction():
+        donation = await Donation.filter(id=donation_id).select_for_update().first()
+        if donation is None:
+            raise NotFound(_("捐赠记录不存在。"), field="donation_id")
+        org = await RecipientOrg.get(id=donation.recipient_id)
+        await donations.require_recipient(actor, "receipt.issue", org)
+        return await _issue(
+            actor=actor, donation=donation, reissue_of=None, today=today or today_cn()
+        )
+
+
+async def _locked_receipt(receipt_id: int) -> Receipt:
+    receipt = await Receipt.filter(id=receipt_id).select_for_update().first()
+    if receipt is None:
+        raise NotFound(_("收据不存在。"), field="receipt_id")
+    return receipt
+
+
+async def _void(actor: Actor | None, receipt: Receipt, reason: str) -> None:
+    receipt.state = "voided"
+    receipt.void_reason = reason
+    receipt.voided_at = datetime.now(UTC)
+    receipt.voided_by_id = actor.user_id if actor else None
+    receipt.live_for_id = None
+    await receipt.save(
+        update_fields=["state", "void_reason", "voided_at", "voided_by_id", "live_for_id"]
+    )
+    # The reason may name the payer: kept private when the donation is anonymous.
+    anonymous = await Donation.filter(id=receipt.donation_id, anonymous=True).exists()
+    await ledger.append(
+        kind="receipt_voided",
+        subject=f"receipt:{receipt.id}",
+        payload={"number": receipt.number, "donation": receipt.donation_id}
+        | ({} if anonymous else {"reason": reason}),
+        private={"reason": reason} if anonymous else {},
+    )
+    await audit.record(
+        actor=actor,
+        action="receipt.void",
+        object_type="receipt",
+        object_id=receipt.id,
+        before={"state": "issued"},
+        after={"state": "voided", "reason": reason},
+    )
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput(_("请说明作废原因（不超过 500 字）。"), field="reason", code="required")
+    return reason
+
+
+async def void_receipt(*, actor: Actor | None, receipt_id: int, reason: str) -> Receipt:
+    """Void a receipt: it keeps its number (the register stays gapless) and records why."""
+    reason = _check_reason(reason)
+    async with transaction():
+        receipt = await _locked_receipt(receipt_id)
+        org = await RecipientOrg.get(id=receipt.issuer_id)
+        await donations.require_recipient(actor, "receipt.void", org)
+        if receipt.state != "issued":
+            raise InvalidTransition(_("这张收据已经作废。"), state=receipt.state, action="void")
+        await _void(actor, receipt, reason)
+    return receipt
+
+
+async def void_live_receipt(
+    *, actor: Actor | None, donation_id: int, reason: str
+) -> Receipt | None:
+    """Void the donation's live receipt if it has one (used by a reversal, same transaction)."""
+    live = await Receipt.filter(live_for_id=donation_id).select_for_update().first()
+    if live is None:
+        return None
+    await _void(actor, live, reason[:500])
+    return live
+
+
+async def reissue_receipt(
+    *, actor: Actor | None, receipt_id: int, reason: str = "", today: date | None = None
+) -> Receipt:
+    """A new number for the same donation, pointing to the voided receipt it replaces. A live
+    receipt is voided first (``reason`` required then)."""
+    async with transaction():
+        old = await _locked_receipt(receipt_id)
+        donation = await Donation.filter(id=old.donation_id).select_for_update().first()
+        assert donation is not None
+        org = await RecipientOrg.get(id=old.issuer_id)
+        await donations.require_recipient(actor, "receipt.issue", org)
+        if old.state == "issued":
+            await _void(actor, old, _check_reason(reason))
+        if await Receipt.exists(reissue_of_id=old.id):
+            raise RuleViolation(_("这张作废收据已经重开过了。"), code="already_reissued")
+        return await _issue(
+            actor=actor, donation=donation, reissue_of=old, today=today or today_cn()
+        )
+
+
+async def can_view_receipt(actor: Actor | None, receipt: Receipt) -> bool:
+    donation = await Donation.get(id=receipt.donation_id)
+    return await donations.can_view_donation(actor, donation)
+
+
+async def get_receipt_for(actor: Actor | None, receipt_id: int) -> Receipt:
+    receipt = await Receipt.get_or_none(id=receipt_id)
+    if receipt is None:
+        raise NotFound(_("收据不存在。"), field="receipt_id")
+    if actor is None:
+        from fupin.core.policy import require
+
+        require(actor, "donation.view")
+    if not await can_view_receipt(actor, receipt):
+        raise PermissionDenied(_("您没有权限查看这张收据。"))
+    return receipt
+
+
+async def record_print(*, actor: Actor | None, receipt_id: int) -> tuple[Receipt, int]:
+    """Count a printed copy; every copy after the first is marked as a duplicate (BRIEF §3.6)."""
+    receipt = await get_receipt_for(actor, receipt_id)
+    async with transaction():
+        await Receipt.filter(id=receipt.id).update(
+            print_count=F("print_count") + 1, last_printed_at=datetime.now(UTC)
+        )
+        receipt = await Receipt.get(id=receipt.id)
+        await audit.record(
+            actor=actor,
+            action="receipt.print",
+            object_type="receipt",
+            object_id=receipt.id,
+            after={"copy": receipt.print_count},
+        )
+    return receipt, receipt.print_count
+
+
+async def receipt_view(receipt: Receipt, *, copy_number: int | None = None) -> dict[str, Any]:
+    """Everything the printable receipt shows (RULES §3 art. 6 fields) and its marks."""
+    donation = await Donation.get(id=receipt.donation_id)
+    issuer = await RecipientOrg.get(id=receipt.issuer_id)
+    official = donations.has_official_numbers(donation)
+    duplicate = copy_number is not None and copy_number > 1
+    replaced_by = await Receipt.get_or_none(reissue_of_id=receipt.id)
+    reissue_of = (
+        await Receipt.get_or_none(id=receipt.reissue_of_id) if receipt.reissue_of_id else None
+    )
+    return {
+        "receipt": receipt,
+        "donation": donation,
+        "issuer": issuer,
+        "title": _(RECEIPT_TITLE),
+        "amount_words": amount_in_words(receipt.amount_fen),
+        "labels": receipt_numbers.receipt_status_label(
+            has_official_numbers=official,
+            voided=receipt.state == "voided",
+            duplicate_copy=duplicate,
+        ),
+        "official": official,
+        "duplicate": duplicate,
+        "copy_number": copy_number,
+        "replaced_by": replaced_by,
+        "reissue_of": reissue_of,
+    }
+
+
+def receipt_dict(receipt: Receipt, donation: Donation) -> dict[str, Any]:
+    return {
+        "id": receipt.id,
+        "number": receipt.number,
+        "issuer_id": receipt.issuer_id,
+        "year": receipt.year,
+        "serial": receipt.serial,
+        "donation_id": receipt.donation_id,
+        "state": receipt.state,
+        "amount_fen": receipt.amount_fen,
+        "amount_in_words": amount_in_words(receipt.amount_fen),
+        "payer_name": receipt.payer_name,
+        "payer_identifier": receipt.payer_identifier,
+        "project_code": receipt.project_code,
+        "project_name": receipt.project_name,
+        "area_text": receipt.area_text,
+        "items": receipt.items,
+        "remarks": receipt.remarks,
+        "issued_on": receipt.issued_on.isoformat(),
+        "void_reason": receipt.void_reason,
+        "reissue_of": receipt.reissue_of_id,
+        "print_count": receipt.print_count,
+        "official_receipt_code": donation.official_receipt_code,
+        "official_receipt_number": donation.official_receipt_number,
+        "official_check_code": donation.official_check_code,
+        "is_tax_voucher": donations.has_official_numbers(donation),
+        "labels": receipt_numbers.receipt_status_label(
+            has_official_numbers=donations.has_official_numbers(donation),
+            voided=receipt.state == "voided",
+            duplicate_copy=False,
+        ),
+    }
+
+
+async def receipt_detail(receipt: Receipt) -> dict[str, Any]:
+    donation = await Donation.get(id=receipt.donation_id)
+    return receipt_dict(receipt, donation)

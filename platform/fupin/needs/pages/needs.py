@@ -1,0 +1,555 @@
+"""Needs pages: the public list and need page, the county/village workspace, the drafting form
+(phones first), the review page with duplicate warnings, transitions, attachments, bulk import
+and exports (BRIEF §3.4, issue 3). Handlers parse, call the needs services, render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from fupin.core import exports
+from fupin.core.policy import can, require
+from fupin.core.web import actor, page_args, read_form, redirect, render, require_login
+from fupin.errors import Conflict, FupinError, InvalidInput, RuleViolation
+from fupin.i18n import _
+from fupin.needs.rules import ATTACHMENT_PURPOSES, CHINA_TZ, LISTABLE_STATES, REASON_PROMPTS, STATES
+from fupin.needs.service import attachments, needs
+from fupin.needs.service import importer as need_import
+from fupin.regions import service as regions
+
+if TYPE_CHECKING:  # handlers use the needs services; the model only names a type here
+    from fupin.needs.models import Need
+
+ITEM_ROWS = 5
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _filters(request: Request, *, default_per_page: int = 20) -> needs.NeedFilters:
+    page, per_page = page_args(request, default_per_page=default_per_page)
+    params = request.query_params
+    return needs.NeedFilters(
+        province=params.get("province") or None,
+        county=params.get("county") or None,
+        region=params.get("region") or None,
+        category=params.get("category") or None,
+        state=params.get("state") or None,
+        q=params.get("q") or None,
+        sort=params.get("sort") or "newest",
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _errors_by_field(error: FupinError | None) -> dict[str, str]:
+    if error is None:
+        return {}
+    if isinstance(error, InvalidInput) and error.errors:
+        out: dict[str, str] = {}
+        for e in error.errors:
+            out.setdefault(e.field, e.message)
+        return out
+    return {error.field or "": error.message}
+
+
+def _yuan_text(fen: int) -> str:
+    whole, cents = divmod(int(fen), 100)
+    return f"{whole}" if not cents else f"{whole}.{cents:02d}"
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    """The drafting form → the services' input (money in 元, items from the numbered rows)."""
+    values: dict[str, Any] = {
+        key: str(form.get(key, ""))
+        for key in (
+            "region_code", "category", "title", "description", "target_yuan",
+            "beneficiary_households", "beneficiary_people", "deadline",
+        )
+    }  # fmt: skip
+    items: list[dict[str, Any]] = []
+    for i in range(ITEM_ROWS * 4):
+        name = str(form.get(f"item_name_{i}", "")).strip()
+        quantity = str(form.get(f"item_quantity_{i}", "")).strip()
+        unit = str(form.get(f"item_unit_{i}", "")).strip()
+        value = str(form.get(f"item_value_{i}", "")).strip()
+        if name or quantity or unit or value:
+            items.append(
+                {"name": name, "quantity": quantity, "unit": unit, "unit_value_yuan": value}
+            )
+    values["items"] = items
+    return values
+
+
+def _values_of(need: Need) -> dict[str, Any]:
+    return {
+        "region_code": need.region_id,
+        "category": need.category,
+        "title": need.title,
+        "description": need.description,
+        "target_yuan": _yuan_text(need.target_fen),
+        "beneficiary_households": need.beneficiary_households,
+        "beneficiary_people": need.beneficiary_people,
+        "deadline": need.deadline.isoformat(),
+        "items": [
+            {
+                "name": i.name,
+                "quantity": i.quantity,
+                "unit": i.unit,
+                "unit_value_yuan": _yuan_text(i.unit_value_fen),
+            }
+            for i in need.items
+        ],
+    }
+
+
+def _item_errors(errors: dict[str, str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for key, message in errors.items():
+        found = re.match(r"items\[(\d+)\]", key)
+        if found:
+            out.setdefault(int(found.group(1)), message)
+    return out
+
+
+def _local_time(moment: datetime | None) -> str:
+    """China time (UTC+8) for the history: county staff read their own clock."""
+    if moment is None:
+        return ""
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _page_state(need: Need) -> str:
+    return needs.effective_state(need.state, need.deadline, needs.china_today())
+
+
+# --- public list ---------------------------------------------------------------------------------
+
+
+async def need_list(request: Request) -> Response:
+    filters = _filters(request)
+    listing = await needs.list_needs(filters, actor=actor(request))
+    provinces = (await regions.list_regions(level="province", per_page=100)).items
+    counties = []
+    if filters.province:
+        counties = (
+            await regions.list_regions(level="county", province=filters.province, per_page=500)
+        ).items
+    return render(
+        request,
+        "needs/list.html",
+        {
+            "listing": listing,
+            "filters": filters,
+            "provinces": provinces,
+            "counties": counties,
+            "states": LISTABLE_STATES,
+            "sorts": needs.SORT_LABELS,
+            "state_label": needs.state_label,
+            "query_string": request.url.query,
+            "today": needs.china_today(),
+        },
+    )
+
+
+# --- need page ----------------------------------------------------------------------------------
+
+
+async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
+    current = actor(request)
+    events = await needs.need_events(current, need.id)
+    private = needs.may_view_private(current, need)
+    context_region = await needs.region_context(need)
+    proposal = [a for a in need.attachments if a.purpose in ("photo", "budget")]
+    photos = [a for a in proposal if a.content_type.startswith("image/")]
+    documents = [a for a in proposal if not a.content_type.startswith("image/")]
+    context: dict[str, Any] = {"need_money": None}
+    # Panels of the areas above needs (money's pledge box), composed by the app (fupin.app), so
+    # that needs imports none of them.
+    for panel in request.app.state.need_page_panels:
+        context.update(await panel(current, need))
+    return context | {
+        "need": need,
+        "state": _page_state(need),
+        "events": [
+            {**needs.event_dict(e, include_private=private), "at_local": _local_time(e.at)}
+            for e in events
+        ],
+        "private": private,
+        "place": context_region,
+        "photos": photos,
+        "documents": documents,
+        "evidence": [
+            a for a in need.attachments if a.purpose in ("evidence", "receipt_confirmation")
+        ],
+        "actions": needs.available_actions(current, need),
+        "reason_prompts": REASON_PROMPTS,
+        "may_edit": needs.may_edit(current, need),
+        "may_attach": needs.may_attach(current, need),
+        "may_review": need.state == "submitted"
+        and can(current, "need.publish", needs.need_scope(need)),
+        "purposes": ATTACHMENT_PURPOSES,
+        "state_label": needs.state_label,
+        "action_label": needs.action_label,
+        "may_see_likely_donors": need.state in ("published", "funded")
+        and can(current, "likely_donors.view", needs.need_scope(need)),
+        "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+    }
+
+
+async def need_detail(request: Request, *, error: FupinError | None = None) -> Response:
+    need = await needs.get_need(actor(request), request.path_params["need_id"])
+    context = await _detail_context(request, need)
+    context["error"] = error
+    return render(request, "needs/detail.html", context, status_code=error.status if error else 200)
+
+
+# --- drafting and editing --------------------------------------------------------------------------
+
+
+async def _form(
+    request: Request,
+    *,
+    values: dict[str, Any],
+    need: Need | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    current = require_login(request)
+    choices = await needs.villages_for(current) if need is None or need.state != "submitted" else []
+    errors = _errors_by_field(error)
+    items = list(values.get("items") or [])
+    rows = max(ITEM_ROWS, len(items) + 1)
+    items += [{}] * (rows - len(items))
+    return render(
+        request,
+        "needs/form.html",
+        {
+            "values": values,
+            "need": need,
+            "regions": choices,
+            "categories": needs.category_choices(),
+            "items": items,
+            "errors": errors,
+            "item_errors": _item_errors(errors),
+            "error": error,
+            "min_deadline": (needs.china_today() + timedelta(days=1)).isoformat(),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def need_new(request: Request) -> Response:
+    current = require(require_login(request), "need.draft")
+    default_region = current.region_code if current.role == "village_worker" else ""
+    return await _form(request, values={"region_code": default_region, "items": []})
+
+
+async def need_create(request: Request) -> Response:
+    form = await read_form(request)
+    current = require(require_login(request), "need.draft")
+    values = _form_values(form)
+    try:
+        need = await needs.draft_need(current, values)
+        if form.get("then") == "submit":
+            await needs.transition_need(current, need.id, "submit")
+    except InvalidInput as exc:
+        return await _form(request, values=values, error=exc)
+    message = _("已提交县扶贫办审核。") if form.get("then") == "submit" else _("草稿已保存。")
+    return redirect(request, f"/needs/{need.id}", flash=message)
+
+
+async def need_edit(request: Request) -> Response:
+    current = require_login(request)
+    need = await needs.get_need(current, request.path_params["need_id"])
+    needs.check_editable(current, need)
+    return await _form(request, values=_values_of(need), need=need)
+
+
+async def need_update(request: Request) -> Response:
+    form = await read_form(request)
+    current = require_login(request)
+    need_id = request.path_params["need_id"]
+    values = _form_values(form)
+    try:
+        need = await needs.edit_need(current, need_id, values)
+        if form.get("then") == "submit" and need.state in ("draft", "returned"):
+            await needs.transition_need(current, need.id, "submit")
+    except InvalidInput as exc:
+        need = await needs.get_need(current, need_id)
+        return await _form(request, values=values, need=need, error=exc)
+    return redirect(request, f"/needs/{need_id}", flash=_("已保存。"))
+
+
+# --- review and transitions ----------------------------------------------------------------------
+
+
+async def need_review(request: Request, *, error: FupinError | None = None) -> Response:
+    current = require_login(request)
+    need = await needs.get_need(current, request.path_params["need_id"])
+    require(current, "need.review", needs.need_scope(need))
+    duplicates = await needs.possible_duplicates(need) if need.state == "submitted" else []
+    context = await _detail_context(request, need)
+    context.update({"duplicates": duplicates, "error": error})
+    return render(request, "needs/review.html", context, status_code=error.status if error else 200)
+
+
+async def need_transition(request: Request) -> Response:
+    form = await read_form(request)
+    current = require_login(request)
+    need_id = request.path_params["need_id"]
+    action = str(form.get("action", ""))
+    back = "review" if form.get("back") == "review" else "detail"
+    try:
+        need = await needs.transition_need(
+            current,
+            need_id,
+            action,
+            reason=str(form.get("reason", "")),
+            acknowledge_duplicates=form.get("acknowledge_duplicates") == "on",
+        )
+    except (InvalidInput, RuleViolation, Conflict) as exc:
+        if back == "review":
+            return await need_review(request, error=exc)
+        return await need_detail(request, error=exc)
+    flash = _(
+        "已%(a)s：现在是“%(s)s”。", a=needs.action_label(action), s=needs.state_label(need.state)
+    )
+    return redirect(request, f"/needs/{need_id}", flash=flash)
+
+
+# --- attachments ----------------------------------------------------------------------------------
+
+
+async def attachment_upload(request: Request) -> Response:
+    settings = request.app.state.settings
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > settings.max_upload_bytes + 65536:
+        raise InvalidInput(_("文件过大。"), field="file", code="too_large")
+    form = await read_form(request)
+    current = require_login(request)
+    need_id = request.path_params["need_id"]
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput(_("请选择要上传的文件。"), field="file", code="required")
+        data = await upload.read(settings.max_upload_bytes + 1)
+        await attachments.add_attachment(
+            current,
+            need_id,
+            data=data,
+            filename=upload.filename or "",
+            purpose=str(form.get("purpose", "photo")),
+            attachments_dir=settings.attachments_dir,
+            max_bytes=settings.max_upload_bytes,
+        )
+    except (InvalidInput, RuleViolation) as exc:
+        return await need_detail(request, error=exc)
+    return redirect(request, f"/needs/{need_id}#attachments", flash=_("附件已上传。"))
+
+
+async def attachment_serve(request: Request) -> Response:
+    need_id = request.path_params["need_id"]
+    row, path = await attachments.open_attachment(
+        actor(request),
+        need_id,
+        request.path_params["attachment_id"],
+        attachments_dir=request.app.state.settings.attachments_dir,
+    )
+    headers = attachments.response_headers(need_id, row)
+    media_type = headers.pop("Content-Type")
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+# --- workspace ------------------------------------------------------------------------------------
+
+
+async def workspace(request: Request) -> Response:
+    current = require(require_login(request), "need.view_private")
+    filters = _filters(request, default_per_page=30)
+    counts = await needs.state_counts(current)
+    listing = await needs.list_needs(filters, actor=current, private=True)
+    return render(
+        request,
+        "needs/workspace.html",
+        {
+            "listing": listing,
+            "filters": filters,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "states": STATES,
+            "state_label": needs.state_label,
+            "can_draft": can(current, "need.draft"),
+            "can_import": can(current, "need.import"),
+            "can_review": can(current, "need.review"),
+            "query_string": request.url.query,
+            "today": needs.china_today(),
+        },
+    )
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[0-9a-f]{64}\.(csv|xlsx)")
+
+
+async def import_page(request: Request) -> Response:
+    require(require_login(request), "need.import")
+    return render(request, "needs/import.html", {"columns": need_import.COLUMNS, "report": None})
+
+
+async def import_upload(request: Request) -> Response:
+    """Without ``token``: a new upload, checked (dry run) and kept for the commit. With it: the
+    commit of that kept file, which is checked again and created all-or-nothing."""
+    settings = request.app.state.settings
+    form = await read_form(request)
+    current = require(require_login(request), "need.import")
+    context: dict[str, Any] = {"columns": need_import.COLUMNS, "report": None}
+    directory = settings.var_dir / "imports"
+    try:
+        token = str(form.get("token", ""))
+        if token:
+            path = directory / token
+            if not _TOKEN.fullmatch(token) or not path.is_file():
+                raise InvalidInput(_("导入文件已失效，请重新上传。"), field="file")
+            filename = attachments.clean_filename(str(form.get("filename", "")))
+            if not filename.lower().endswith(token[token.index(".") :]):
+                filename = token
+            report = await need_import.commit(current, path.read_bytes(), filename)
+            if report.committed:
+                path.unlink(missing_ok=True)
+                return redirect(
+                    request,
+                    "/workspace?state=submitted",
+                    flash=_("已导入 %(n)d 条需求，等待审核发布。", n=len(report.created)),
+                )
+            context.update(report=report, token="", filename=filename)
+            return render(request, "needs/import.html", context, status_code=422)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput(_("请选择 CSV 或 XLSX 文件。"), field="file", code="required")
+        data = await upload.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise InvalidInput(_("文件过大。"), field="file", code="too_large")
+        filename = attachments.clean_filename(upload.filename)
+        report = await need_import.dry_run(current, data, filename)
+        token = ""
+        if report.ok:
+            extension = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
+            token = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+            directory.mkdir(parents=True, exist_ok=True)
+            _forget_old_uploads(directory)
+            (directory / token).write_bytes(data)
+        context.update(report=report, token=token, filename=filename)
+        return render(request, "needs/import.html", context, status_code=200 if report.ok else 422)
+    except InvalidInput as exc:
+        context["error"] = exc
+        return render(request, "needs/import.html", context, status_code=exc.status)
+
+
+#: A checked upload waits this long for its commit before it is deleted.
+IMPORT_KEEP_SECONDS = 24 * 3600
+
+
+def _forget_old_uploads(directory: Path) -> None:
+    cutoff = time.time() - IMPORT_KEEP_SECONDS
+    for path in directory.iterdir():
+        if _TOKEN.fullmatch(path.name) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _template(fmt: str) -> Response:
+    if fmt == "xlsx":
+        body, media = need_import.template_xlsx(), exports.XLSX_MEDIA_TYPE
+    else:
+        body, media = need_import.template_csv(), exports.CSV_MEDIA_TYPE
+    return Response(
+        body, media_type=media, headers=exports.download_headers(f"needs-template.{fmt}")
+    )
+
+
+async def import_template_csv(request: Request) -> Response:
+    return _template("csv")
+
+
+async def import_template_xlsx(request: Request) -> Response:
+    return _template("xlsx")
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+async def _export(request: Request, fmt: str) -> Response:
+    """The list as filtered (public), or ``scope=mine``: the needs the user may see in full."""
+    current = actor(request)
+    private = request.query_params.get("scope") == "mine"
+    if private:
+        require(require_login(request), "need.view_private")
+    filters = needs.check_filters(_filters(request), private=private)
+    columns = needs.export_columns(private=private)
+    rows = needs.export_rows(filters, actor=current, private=private)
+    name = f"needs-{exports.today_stamp()}.{fmt}"
+    if fmt == "csv":
+        return StreamingResponse(
+            exports.iter_csv(columns, rows),
+            media_type=exports.CSV_MEDIA_TYPE,
+            headers=exports.download_headers(name),
+        )
+    body = await exports.xlsx_bytes(columns, rows, sheet_title=_("需求"))
+    return Response(
+        body, media_type=exports.XLSX_MEDIA_TYPE, headers=exports.download_headers(name)
+    )
+
+
+async def export_csv(request: Request) -> Response:
+    return await _export(request, "csv")
+
+
+async def export_xlsx(request: Request) -> Response:
+    return await _export(request, "xlsx")
+
+
+routes = [
+    Route("/needs", need_list, methods=["GET"], name="needs"),
+    Route("/needs/new", need_new, methods=["GET"], name="need_new"),
+    Route("/needs/new", need_create, methods=["POST"], name="need_create"),
+    Route("/needs/import", import_page, methods=["GET"], name="need_import"),
+    Route("/needs/import", import_upload, methods=["POST"], name="need_import_post"),
+    Route(
+        "/needs/import/template.csv", import_template_csv, methods=["GET"], name="need_template_csv"
+    ),
+    Route(
+        "/needs/import/template.xlsx",
+        import_template_xlsx,
+        methods=["GET"],
+        name="need_template_xlsx",
+    ),
+    Route("/needs/export.csv", export_csv, methods=["GET"], name="need_export_csv"),
+    Route("/needs/export.xlsx", export_xlsx, methods=["GET"], name="need_export_xlsx"),
+    Route("/needs/{need_id:int}", need_detail, methods=["GET"], name="need"),
+    Route("/needs/{need_id:int}/edit", need_edit, methods=["GET"], name="need_edit"),
+    Route("/needs/{need_id:int}/edit", need_update, methods=["POST"], name="need_update"),
+    Route("/needs/{need_id:int}/review", need_review, methods=["GET"], name="need_review"),
+    Route(
+        "/needs/{need_id:int}/transition", need_transition, methods=["POST"], name="need_transition"
+    ),
+    Route(
+        "/needs/{need_id:int}/attachments", attachment_upload, methods=["POST"], name="need_attach"
+    ),
+    Route(
+        "/needs/{need_id:int}/attachments/{attachment_id:int}",
+        attachment_serve,
+        methods=["GET"],
+        name="need_attachment",
+    ),
+    Route("/workspace", workspace, methods=["GET"], name="workspace"),
+]

@@ -1,0 +1,225 @@
+"""The need lifecycle as one explicit table (BRIEF §3.4). Pure: no database, no HTTP.
+
+    draft → submitted → published → funded → in_progress → completed → closed
+              ↓ return      ↓ expire                ↑ dispute ←──────┘ (and from closed)
+           returned      expired
+    withdrawn: from draft, submitted, returned (drafter or county) and published (county, nation)
+
+Each row is (state, action) → next state, the ``fupin.core.policy`` action the actor needs in
+the need's scope (``regions.scope_of(need.region)``), and whether a reason is required — asked
+where a person would ask "why": returning, withdrawing, disputing, closing without the village
+side's own confirmation, and recording a delivery (what was delivered).
+
+Three rows have no permission (``None``): the system makes them, never a person.
+    published → funded      ``fund``     active pledges cover the target (derived, see below)
+    funded → published      ``unfund``   a pledge was withdrawn or lapsed and they no longer do
+    published → expired     ``expire``   the deadline passed before the need was funded
+
+"Funded" is derived (BRIEF §3.4: "active pledges cover the target"): :func:`is_funded` is the
+documented query ``target_fen > 0 AND pledged_fen >= target_fen`` over ``Need.pledged_fen``,
+which the money services keep equal to the sum of active pledges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from fupin.i18n import N_
+
+#: Every state, in lifecycle order (the same tuple as ``fupin.needs.models.NEED_STATES``; a test
+#: keeps the two equal, this module may not import models).
+STATES: tuple[str, ...] = (
+    "draft",
+    "submitted",
+    "returned",
+    "published",
+    "funded",
+    "in_progress",
+    "completed",
+    "closed",
+    "withdrawn",
+    "expired",
+)
+#: Visible to the public (a county officer has published the need).
+PUBLIC_STATES: tuple[str, ...] = ("published", "funded", "in_progress", "completed", "closed")
+#: Shown on the public pages on request (they were public; the deadline passed unfunded).
+LISTABLE_STATES: tuple[str, ...] = (*PUBLIC_STATES, "expired")
+#: Nothing more happens to a need in these states.
+FINAL_STATES: tuple[str, ...] = ("withdrawn", "expired")
+
+STATE_LABELS: dict[str, str] = {
+    "draft": N_("草稿"),
+    "submitted": N_("待审核"),
+    "returned": N_("已退回"),
+    "published": N_("募集中"),
+    "funded": N_("已认捐满额"),
+    "in_progress": N_("实施中"),
+    "completed": N_("已交付"),
+    "closed": N_("已结项"),
+    "withdrawn": N_("已撤回"),
+    "expired": N_("已过期"),
+}
+
+#: The actions a person can ask for, in the order buttons are shown.
+USER_ACTIONS: tuple[str, ...] = (
+    "submit",
+    "publish",
+    "return",
+    "start",
+    "deliver",
+    "confirm_receipt",
+    "close",
+    "dispute",
+    "withdraw",
+)
+SYSTEM_ACTIONS: tuple[str, ...] = ("fund", "unfund", "expire")
+
+ACTION_LABELS: dict[str, str] = {
+    "draft": N_("起草"),
+    "edit": N_("修改"),
+    "submit": N_("提交审核"),
+    "publish": N_("审核发布"),
+    "return": N_("退回修改"),
+    "start": N_("开始实施"),
+    "deliver": N_("登记交付"),
+    "confirm_receipt": N_("确认收到"),
+    "close": N_("结项"),
+    "dispute": N_("提出异议"),
+    "withdraw": N_("撤回"),
+    "fund": N_("认捐足额"),
+    "unfund": N_("认捐不足，恢复募集"),
+    "expire": N_("到期未筹满"),
+}
+
+#: What the reason field asks for, per action that needs one.
+REASON_PROMPTS: dict[str, str] = {
+    "return": N_("退回原因（需要修改什么）"),
+    "withdraw": N_("撤回原因"),
+    "dispute": N_("异议内容（哪里与申报不符）"),
+    "close": N_("结项说明（村方确认方式）"),
+    "deliver": N_("交付说明（交付了什么、何时、验收情况）"),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: str
+    action: str
+    to: str
+    #: The policy action required in the need's scope; None: only the system makes it.
+    permission: str | None
+    reason_required: bool = False
+
+
+def _t(
+    state: str, action: str, to: str, permission: str | None, reason: bool = False
+) -> Transition:
+    return Transition(state, action, to, permission, reason)
+
+
+#: (state, action) → transition. Anything not listed is refused with InvalidTransition.
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (t.state, t.action): t
+    for t in (
+        # drafting and review (village worker or county drafts; only the county publishes)
+        _t("draft", "submit", "submitted", "need.submit"),
+        _t("returned", "submit", "submitted", "need.submit"),
+        _t("submitted", "return", "returned", "need.review", reason=True),
+        _t("submitted", "publish", "published", "need.publish"),
+        # withdrawal: the drafting side before publication, the county (or nation) after
+        _t("draft", "withdraw", "withdrawn", "need.withdraw", reason=True),
+        _t("submitted", "withdraw", "withdrawn", "need.withdraw", reason=True),
+        _t("returned", "withdraw", "withdrawn", "need.withdraw", reason=True),
+        _t("published", "withdraw", "withdrawn", "need.withdraw_published", reason=True),
+        # money (derived) and time (deadline), made by the system
+        _t("published", "fund", "funded", None),
+        _t("funded", "unfund", "published", None),
+        _t("published", "expire", "expired", None),
+        # delivery: the county implements and records delivery with evidence; the village
+        # side confirms receipt (or disputes, which reopens the need)
+        _t("funded", "start", "in_progress", "need.start"),
+        _t("in_progress", "deliver", "completed", "need.deliver", reason=True),
+        _t("completed", "confirm_receipt", "closed", "need.confirm_receipt"),
+        _t("completed", "close", "closed", "need.close", reason=True),
+        _t("completed", "dispute", "in_progress", "need.dispute", reason=True),
+        _t("closed", "dispute", "in_progress", "need.dispute", reason=True),
+    )
+}
+
+#: Creating a need (it starts as a draft).
+CREATE_PERMISSION = "need.draft"
+#: Editing content: the drafting side while it is theirs; the county also while reviewing.
+EDIT_PERMISSIONS: dict[str, str] = {
+    "draft": "need.edit",
+    "returned": "need.edit",
+    "submitted": "need.review",
+}
+#: Attachments may be added in these states (evidence and receipt scans after publication).
+ATTACH_STATES: tuple[str, ...] = (
+    "draft",
+    "submitted",
+    "returned",
+    "published",
+    "funded",
+    "in_progress",
+    "completed",
+    "closed",
+)
+#: Purposes of attachments, with who typically adds them.
+ATTACHMENT_PURPOSES: dict[str, str] = {
+    "photo": N_("现场照片"),
+    "budget": N_("预算表"),
+    "evidence": N_("交付证明"),
+    "receipt_confirmation": N_("村方签收单"),
+}
+
+
+def transition_for(state: str, action: str) -> Transition | None:
+    return TRANSITIONS.get((state, action))
+
+
+def permissions_for(action: str) -> frozenset[str]:
+    """Every policy action that some row of ``action`` requires (empty for system actions)."""
+    return frozenset(
+        t.permission for t in TRANSITIONS.values() if t.action == action and t.permission
+    )
+
+
+def actions_from(state: str) -> list[Transition]:
+    """The user transitions leaving ``state``, in button order."""
+    return [t for a in USER_ACTIONS if (t := TRANSITIONS.get((state, a))) and t.permission]
+
+
+def is_funded(target_fen: int, pledged_fen: int) -> bool:
+    """The derived "funded" test (BRIEF §3.4): active pledges cover a positive target."""
+    return target_fen > 0 and pledged_fen >= target_fen
+
+
+def money_action(state: str, target_fen: int, pledged_fen: int) -> str | None:
+    """The system action the pledged amount calls for: ``fund``, ``unfund`` or None."""
+    funded = is_funded(target_fen, pledged_fen)
+    if state == "published" and funded:
+        return "fund"
+    if state == "funded" and not funded:
+        return "unfund"
+    return None
+
+
+#: China has one time zone and no daylight saving; deadlines are local calendar dates.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_today(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(CHINA_TZ).date()
+
+
+def is_overdue(state: str, deadline: date, today: date) -> bool:
+    """A published (not funded) need whose deadline day has passed has expired: the deadline
+    is the last day on which it can still be funded."""
+    return state == "published" and deadline < today
+
+
+def effective_state(state: str, deadline: date, today: date) -> str:
+    """The state a reader must be shown, before the expiry is persisted (check on read)."""
+    return "expired" if is_overdue(state, deadline, today) else state

@@ -1,0 +1,414 @@
+"""Bulk import of needs from CSV or XLSX (issue 3, scope 6): dry run, then all-or-nothing.
+
+A county with its projects in a spreadsheet imports them in one go. The dry run reads every row,
+checks it with exactly the rules of the drafting form (``needs.clean_need``) plus the place
+(the village or county must exist and lie in the importer's county) and the project number
+(unique in the county and in the file), and reports each problem as (row, column, message) with
+the spreadsheet's own row numbers (the header is row 1). Commit repeats the same checks and, only
+if there is no error at all, creates every need in ONE transaction — a failure half-way leaves
+nothing. Imported needs arrive as ``submitted`` (the county's review queue): publishing still
+goes one by one through the review page and its duplicate guard.
+
+CSV may be UTF-8 (with or without BOM) or GB18030 (what Excel on a Chinese Windows saves as
+"CSV"). The template is downloadable as CSV and XLSX (:func:`template_csv`,
+:func:`template_xlsx`); headers are matched by their Chinese label or English key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from fupin.core.categories import CATEGORIES
+from fupin.core.policy import Actor, can, require
+from fupin.db import transaction
+from fupin.errors import InvalidInput
+from fupin.i18n import N_, _
+from fupin.needs.models import Need
+from fupin.needs.rules import china_today
+from fupin.needs.service import needs
+from fupin.regions.models import Region
+from fupin.regions.service import scope_of
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    key: str
+    label: str
+    required: bool
+    help: str
+    example: str
+
+
+COLUMNS: tuple[ImportColumn, ...] = (
+    ImportColumn("region_code", N_("村（或县）代码"), True,
+                 N_("12 位村级代码；县级统筹项目填 6 位县代码"), "532627100201"),
+    ImportColumn("category", N_("类别"), True,
+                 N_("十项重点工作之一或“其他”，填中文名称或代码"), "饮水安全"),
+    ImportColumn("title", N_("标题"), True, N_("4–60 字"), "石门村安全饮水巩固提升工程"),
+    ImportColumn("description", N_("需求说明"), True,
+                 N_("20–5000 字：村情、建设内容、预算测算、受益群众"),
+                 "石门村地处石漠化山区，全村312户1180人，现有水窖老化渗漏，旱季缺水。"
+                 "拟新建50立方米蓄水池1座、铺设管道3.2公里，入户到123户。"),
+    ImportColumn("target_yuan", N_("目标金额（元）"), False,
+                 N_("元，最多两位小数；只要物资时可留空"), "386000"),
+    ImportColumn("beneficiary_households", N_("受益户数"), False, N_("整数"), "123"),
+    ImportColumn("beneficiary_people", N_("受益人数"), False, N_("整数，不少于户数"), "468"),
+    ImportColumn("deadline", N_("截止日期"), True, N_("YYYY-MM-DD，晚于今天，三年之内"), "2027-06-30"),
+    ImportColumn("items", N_("物资"), False,
+                 N_("可选；每项“名称:数量:单位:单价(元)”，多项用分号分隔"),
+                 "PE给水管:3200:米:18;蓄水池水泥:40:吨:460"),
+    ImportColumn("external_ref", N_("项目编号"), False,
+                 N_("可选；本县项目库编号，同一县内不得重复"), "GN-2026-017"),
+)  # fmt: skip
+#: Largest file accepted in one import (a county's project list; larger: split it).
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def valid_rows(self) -> int:
+        return self.rows - self.error_rows
+
+
+def column_label(key: str) -> str:
+    for column in COLUMNS:
+        if column.key == key:
+            return _(column.label)
+    return key
+
+
+# --- reading files -----------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(_("无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV。"), field="file")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def read_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
+    """(row number, cells) of a CSV or XLSX file, empty rows dropped; the first is the header."""
+    name = filename.lower()
+    rows: list[tuple[int, list[Any]]] = []
+    if name.endswith(".csv"):
+        text = _decode(data)
+        try:
+            for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+                if any(str(c).strip() for c in cells):
+                    rows.append((number, [_cell(c) for c in cells]))
+                if len(rows) > MAX_ROWS + 1:
+                    break
+        except csv.Error as exc:
+            raise InvalidInput(_("CSV 文件格式有误：%(e)s", e=str(exc)), field="file") from None
+    elif name.endswith(".xlsx"):
+        if not data.startswith(b"PK"):
+            raise InvalidInput(_("文件内容不是 XLSX 工作簿。"), field="file")
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many types for a damaged or foreign file
+            raise InvalidInput(_("无法读取 XLSX 文件，请确认文件未损坏。"), field="file") from None
+        try:
+            sheet = workbook[workbook.sheetnames[0]]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell(v) for v in values]
+                if any(c not in (None, "") for c in cells):
+                    rows.append((number, cells))
+                if len(rows) > MAX_ROWS + 1:
+                    break
+        finally:
+            workbook.close()
+    else:
+        raise InvalidInput(_("只接受 .csv 或 .xlsx 文件。"), field="file")
+    if not rows:
+        raise InvalidInput(_("文件是空的。"), field="file")
+    if len(rows) > MAX_ROWS + 1:
+        raise InvalidInput(
+            _("一次最多导入 %(n)s 行，请拆分文件。", n=f"{MAX_ROWS:,}"), field="file"
+        )
+    return rows
+
+
+def _header_map(header: Sequence[Any]) -> tuple[dict[int, str], list[RowError]]:
+    known: dict[str, str] = {}
+    for column in COLUMNS:
+        known[column.key.lower()] = column.key
+        known[column.label] = column.key
+        known[_(column.label).lower()] = column.key
+    mapping: dict[int, str] = {}
+    errors: list[RowError] = []
+    for index, raw in enumerate(header):
+        text = re.sub(r"\s+", "", str(raw or "")).lstrip("\ufeff").rstrip("*＊")
+        key = known.get(text) or known.get(text.lower())
+        if key is None:
+            if text:
+                errors.append(RowError(1, text, _("无法识别的列名（请使用模板中的列名）。")))
+            continue
+        if key in mapping.values():
+            errors.append(RowError(1, text, _("列重复。")))
+            continue
+        mapping[index] = key
+    for column in COLUMNS:
+        if column.required and column.key not in mapping.values():
+            errors.append(RowError(1, _(column.label), _("缺少必填列。")))
+    return mapping, errors
+
+
+def _items(text: Any) -> list[dict[str, Any]] | str:
+    """'水泥:40:吨:460; 管材:3200:米:18' → item dicts, or an error message."""
+    if text in (None, ""):
+        return []
+    items: list[dict[str, Any]] = []
+    for part in re.split(r"[;；\n]+", str(text)):
+        part = part.strip()
+        if not part:
+            continue
+        fields = [f.strip() for f in re.split(r"[:：]", part)]
+        if len(fields) != 4:
+            return _("“%(p)s”应为“名称:数量:单位:单价(元)”。", p=part[:30])
+        name, quantity, unit, value = fields
+        items.append({"name": name, "quantity": quantity, "unit": unit, "unit_value_yuan": value})
+    return items
+
+
+def _raw_value(key: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if key == "deadline" and isinstance(value, datetime):
+        return value.date()
+    if key in ("region_code", "external_ref") and isinstance(value, float | int):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+# --- checking and committing --------------------------------------------------------------------
+
+
+@dataclass
+class _Parsed:
+    row: int
+    data: needs.NeedInput
+    region: Region
+
+
+async def _check(
+    actor: Actor | None,
+    data: bytes,
+    filename: str,
+    *,
+    county: str | None,
+    today: date,
+) -> tuple[ImportReport, list[_Parsed]]:
+    if actor is not None:
+        require(actor, "need.import")
+    report = ImportReport(filename=filename)
+    rows = read_rows(data, filename)
+    mapping, header_errors = _header_map(rows[0][1])
+    report.errors.extend(header_errors)
+    body = rows[1:]
+    report.rows = len(body)
+    if header_errors:
+        return report, []
+    if not body:
+        report.errors.append(RowError(2, "", _("模板中没有任何数据行。")))
+        return report, []
+    candidates: list[tuple[int, needs.NeedInput]] = []
+    for number, cells in body:
+        raw: dict[str, Any] = {}
+        for index, key in mapping.items():
+            raw[key] = _raw_value(key, cells[index] if index < len(cells) else None)
+        items = _items(raw.get("items"))
+        if isinstance(items, str):
+            report.errors.append(RowError(number, column_label("items"), items))
+            raw["items"] = []
+        else:
+            raw["items"] = items
+        try:
+            candidates.append((number, needs.clean_need(raw, today=today)))
+        except InvalidInput as exc:
+            for error in exc.errors:
+                key = error.field.split("[", 1)[0].split(".", 1)[0]
+                key = {"target_fen": "target_yuan"}.get(key, key)
+                report.errors.append(RowError(number, column_label(key), error.message))
+    codes = {c.region_code for _n, c in candidates}
+    regions = {r.code: r for r in await Region.filter(code__in=list(codes))}
+    refs_in_file: dict[tuple[str, str], int] = {}
+    parsed: list[_Parsed] = []
+    existing_refs: set[tuple[str, str]] = set()
+    refs = [c.external_ref for _n, c in candidates if c.external_ref]
+    if refs:
+        existing_refs = {
+            (county_code, ref)
+            for county_code, ref in await Need.filter(external_ref__in=refs).values_list(
+                "county_code", "external_ref"
+            )
+        }
+    for number, candidate in candidates:
+        region = regions.get(candidate.region_code)
+        label = column_label("region_code")
+        if region is None or region.level not in ("village", "county"):
+            report.errors.append(
+                RowError(number, label, _("村或县代码不存在：%(c)s", c=candidate.region_code))
+            )
+            continue
+        scope = scope_of(region)
+        if county and scope.county_code != county:
+            report.errors.append(RowError(number, label, _("不在指定的县（%(c)s）内。", c=county)))
+            continue
+        if actor is not None and not can(actor, "need.import", scope):
+            report.errors.append(RowError(number, label, _("不在您管辖的县内。")))
+            continue
+        if candidate.external_ref:
+            ref_key = (scope.county_code, candidate.external_ref)
+            ref_label = column_label("external_ref")
+            if ref_key in existing_refs:
+                report.errors.append(
+                    RowError(number, ref_label, _("本县已有此项目编号的需求（可能已导入过）。"))
+                )
+                continue
+            if ref_key in refs_in_file:
+                report.errors.append(
+                    RowError(number, ref_label,
+                             _("与第 %(r)d 行的项目编号重复。", r=refs_in_file[ref_key]))
+                )  # fmt: skip
+                continue
+            refs_in_file[ref_key] = number
+        parsed.append(_Parsed(number, candidate, region))
+    report.errors.sort(key=lambda e: (e.row, e.column))
+    return report, parsed
+
+
+async def dry_run(
+    actor: Actor | None,
+    data: bytes,
+    filename: str,
+    *,
+    county: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Check every row; write nothing."""
+    report, _parsed = await _check(
+        actor, data, filename, county=county, today=today or china_today()
+    )
+    return report
+
+
+async def commit(
+    actor: Actor | None,
+    data: bytes,
+    filename: str,
+    *,
+    county: str | None = None,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Check again and, only when no row has an error, create all needs in one transaction.
+    With errors, returns the report with ``committed=False`` and nothing written."""
+    report, parsed = await _check(
+        actor, data, filename, county=county, today=today or china_today()
+    )
+    if report.errors:
+        return report
+    short_name = re.split(r"[\\/]", filename)[-1][:80]
+    async with transaction():
+        for item in parsed:
+            need = await needs.insert_need(
+                actor,
+                item.data,
+                item.region,
+                source="import",
+                state="submitted",
+                reason=_("批量导入：%(f)s 第 %(r)d 行", f=short_name, r=item.row),
+            )
+            report.created.append(need.id)
+            if progress is not None:
+                progress(1)
+    report.committed = True
+    return report
+
+
+# --- template ----------------------------------------------------------------------------------
+
+
+def template_headers() -> list[str]:
+    return [_(c.label) + ("*" if c.required else "") for c in COLUMNS]
+
+
+def template_csv() -> bytes:
+    """The header row only (UTF-8 with BOM for Excel); the rules are on the import page."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(template_headers())
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """Sheet 1 "需求": the headers (fill in below). Sheet 2 "说明": each column's rule and an
+    example. Sheet 3 "类别": category names and codes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _("需求")
+    sheet.append(template_headers())
+    for index, column in enumerate(COLUMNS, start=1):
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if column.key in (
+            "description", "items") else 18  # fmt: skip
+        if column.key in ("region_code", "external_ref"):
+            for row in range(2, 1002):  # codes are text: keep leading digits exact
+                sheet.cell(row=row, column=index).number_format = "@"
+    notes = workbook.create_sheet(_("说明"))
+    notes.append([_("列"), _("必填"), _("规则"), _("示例")])
+    for column in COLUMNS:
+        notes.append([_(column.label), _("是") if column.required else _("否"), _(column.help),
+                      column.example])  # fmt: skip
+    for letter, width in zip("ABCD", (18, 6, 50, 60), strict=True):
+        notes.column_dimensions[letter].width = width
+    categories = workbook.create_sheet(_("类别"))
+    categories.append([_("类别名称"), _("代码")])
+    for code, label in CATEGORIES.items():
+        categories.append([_(label), code])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,91 @@
+"""Reading the region tree: browsing, lookups, breadcrumbs and permission scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fupin.core.policy import Scope
+from fupin.errors import InvalidInput, NotFound
+from fupin.i18n import _
+from fupin.regions.models import LEVELS, Region
+
+
+async def get_region(code: str) -> Region:
+    region = await Region.get_or_none(code=code)
+    if region is None:
+        raise NotFound(_("地区代码不存在：%(code)s", code=code), field="code")
+    return region
+
+
+async def ancestors(region: Region) -> list[Region]:
+    """Province → … → parent, from the denormalised codes (no recursive walk)."""
+    codes = [c for c in (region.province_code, region.prefecture_code, region.county_code) if c]
+    if region.level == "village" and region.parent_id:
+        codes.append(region.parent_id)
+    codes = [c for c in dict.fromkeys(codes) if c != region.code]
+    found = {r.code: r for r in await Region.filter(code__in=codes)}
+    return [found[c] for c in codes if c in found]
+
+
+def scope_of(region: Region) -> Scope:
+    county = region.county_code or (region.code if region.level == "county" else "")
+    return Scope(region_code=region.code, county_code=county, province_code=region.province_code)
+
+
+@dataclass
+class RegionPage:
+    items: list[Region]
+    total: int
+    page: int
+    per_page: int
+
+
+async def list_regions(
+    *,
+    level: str | None = None,
+    parent: str | None = None,
+    q: str | None = None,
+    poverty_only: bool = False,
+    province: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> RegionPage:
+    query = Region.all()
+    if level:
+        if level not in LEVELS:
+            raise InvalidInput(_("未知的地区层级：%(level)s", level=level), field="level")
+        query = query.filter(level=level)
+    if parent:
+        query = query.filter(parent_id=parent)
+    if province:
+        query = query.filter(province_code=province)
+    if q:
+        if len(q) > 64:
+            raise InvalidInput(_("查询过长。"), field="q")
+        query = query.filter(name__contains=q)
+    if poverty_only:
+        query = query.filter(is_poverty_county=True)
+    total = await query.count()
+    items = await query.order_by("code").offset((page - 1) * per_page).limit(per_page)
+    return RegionPage(items=items, total=total, page=page, per_page=per_page)
+
+
+def region_dict(region: Region) -> dict[str, object]:
+    return {
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "kind": region.kind,
+        "parent_code": region.parent_id,
+        "province_code": region.province_code,
+        "prefecture_code": region.prefecture_code,
+        "county_code": region.county_code,
+        "full_name": region.full_name,
+        "is_poverty_county": region.is_poverty_county,
+        "is_key_county": region.is_key_county,
+        "contiguous_area": region.contiguous_area,
+        "sanqu_sanzhou": region.sanqu_sanzhou,
+        "exit_year": region.exit_year,
+        "is_poor_village": region.is_poor_village,
+        "is_generated": region.is_generated,
+    }

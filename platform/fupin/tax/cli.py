@@ -1,0 +1,170 @@
+"""`fupin tax statement|paper` (BRIEF §3.8).
+
+Thin: parse, call the domain services (as the system: whoever runs the CLI has the database),
+print. Amounts are printed in fen in JSON and as exact yuan text in CSV.
+
+Profits for the working paper:
+  --profits "2019=1000万,2020=500万,2021=-200万"   one value per year (万 = 10,000 yuan), or
+  --profit 1000万 --profit 500万                      values for the years ending at --year
+A negative profit is a loss (RULES.md §1.1: the cap is then 0); write it as --profit=-200万 or
+inside --profits. Individuals enter their taxable income with --income.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from fupin.core.cli import fail, load_settings, run_with_db
+from fupin.errors import FupinError
+
+
+def _echo_csv(table: Any) -> None:
+    from fupin.tax.service import csv_plain
+
+    sys.stdout.write(csv_plain(table))
+
+
+@click.group(help="Tax statements and deduction working papers (RULES.md §1–§3).")
+def tax() -> None:
+    pass
+
+
+@tax.command("statement", help="The annual statement of one donor's receipted donations.")
+@click.option("--participant", "participant_ref", required=True, help="Participant id or USCC.")
+@click.option("--year", required=True, help="Tax year (YYYY).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+def statement_command(participant_ref: str, year: str, fmt: str) -> None:
+    from fupin.tax import service as tax_statements
+
+    async def job() -> Any:
+        participant = await tax_statements.find_participant(participant_ref)
+        return await tax_statements.build_statement(
+            actor=None, participant_id=participant.id, year=year, system=True
+        )
+
+    try:
+        statement = run_with_db(load_settings(), job)
+    except FupinError as exc:
+        raise fail(exc) from exc
+    if fmt == "json":
+        click.echo(
+            json.dumps(tax_statements.statement_dict(statement), ensure_ascii=False, indent=2)
+        )
+    else:
+        _echo_csv(tax_statements.statement_rows(statement))
+
+
+def _profits(year: str, profit: tuple[str, ...], profits: str | None) -> dict[int, int]:
+    from fupin.errors import InvalidInput
+    from fupin.tax import service as tax_statements
+
+    if profits and profit:
+        raise InvalidInput("--profit and --profits: use one of them", field="profit")
+    if profits:
+        return tax_statements.parse_profits(profits)
+    if not profit:
+        raise InvalidInput(
+            "enter the annual total profit: --profit AMOUNT or --profits YYYY=AMOUNT,...",
+            field="profit",
+            code="required",
+        )
+    last = tax_statements.check_year(year)
+    first = last - len(profit) + 1
+    result: dict[int, int] = {}
+    for offset, text in enumerate(profit):
+        fen = tax_statements.parse_amount_fen(text, field=f"profit_{first + offset}")
+        assert fen is not None
+        result[first + offset] = fen
+    return result
+
+
+@tax.command(
+    "paper", help="The deduction working paper (enterprises) or the 30% helper (individuals)."
+)
+@click.option("--participant", "participant_ref", required=True, help="Participant id or USCC.")
+@click.option("--year", required=True, help="Tax year of the paper (YYYY).")
+@click.option(
+    "--profit",
+    multiple=True,
+    help="Annual total profit, yuan or 万; repeat for the years ending at --year.",
+)
+@click.option("--profits", default=None, help='Profits by year: "2019=1000万,2020=500万".')
+@click.option("--income", default=None, help="Individuals: taxable income of the year (yuan).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@click.option(
+    "--lines",
+    "detail",
+    is_flag=True,
+    help="CSV: every line with its receipts instead of the yearly table.",
+)
+def paper_command(
+    participant_ref: str,
+    year: str,
+    profit: tuple[str, ...],
+    profits: str | None,
+    income: str | None,
+    fmt: str,
+    detail: bool,
+) -> None:
+    from fupin.errors import InvalidInput
+    from fupin.tax import service as tax_statements
+
+    async def job() -> Any:
+        participant = await tax_statements.find_participant(participant_ref)
+        if tax_statements.is_individual(participant):
+            if profit or profits:
+                raise InvalidInput(
+                    "individuals: enter the taxable income with --income", field="income"
+                )
+            fen = tax_statements.parse_amount_fen(
+                income, field="taxable_income", allow_negative=False
+            )
+            assert fen is not None
+            return await tax_statements.build_individual_helper(
+                actor=None,
+                participant_id=participant.id,
+                year=year,
+                taxable_income_fen=fen,
+                system=True,
+            )
+        if income is not None:
+            raise InvalidInput(
+                "--income is for individuals; enterprises enter --profit", field="income"
+            )
+        return await tax_statements.build_working_paper(
+            actor=None,
+            participant_id=participant.id,
+            year=year,
+            profit_fen_by_year=_profits(year, profit, profits),
+            system=True,
+        )
+
+    try:
+        result = run_with_db(load_settings(), job)
+    except FupinError as exc:
+        raise fail(exc) from exc
+    if isinstance(result, tax_statements.IndividualResult):
+        if fmt == "json":
+            click.echo(
+                json.dumps(tax_statements.individual_dict(result), ensure_ascii=False, indent=2)
+            )
+        else:
+            _echo_csv(tax_statements.individual_rows(result))
+        return
+    if fmt == "json":
+        click.echo(json.dumps(tax_statements.paper_dict(result), ensure_ascii=False, indent=2))
+    elif detail:
+        _echo_csv(tax_statements.paper_line_rows(result))
+    else:
+        _echo_csv(tax_statements.paper_summary_rows(result))
+
+
+commands = [tax]

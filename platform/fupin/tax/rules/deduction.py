@@ -1,0 +1,941 @@
+"""Pure tax-deduction rules: qualifying channel, targeted donation, the enterprise working paper,
+the individual 30 % helper (RULES.md §1, §2, §3; BRIEF §3.8).
+
+No database, no HTTP: callers pass plain values in and get immutable results back. Every figure
+comes from ``tax_params.TAX_PARAMS`` (or a table passed in), so a policy change is a data change.
+
+Money is integer fen. The only rounding is the cap: ``rate × max(amount, 0)`` rounded half-up to
+the fen (``(amount × rate_bp + 5000) // 10000``). With the 12 % rate an exact half fen cannot occur
+(12·x/100 never ends in .5 for an integer x), so half-up and banker's rounding agree for the EIT
+cap; for the 30 % individual cap 5 fen → 1.5 fen → 2 fen.
+
+Every line of a working paper carries the donations it derives from (``SourceShare``: donation id,
+receipt number, date, the part of the amount), a reason code with a gettext message, and the
+citation of the rule applied. Reason messages are stored as message ids and translated when read
+(``Reason.message``), so a paper computed in one request can be shown in any locale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from fupin.errors import InvalidInput
+from fupin.i18n import N_, _
+from fupin.tax.rules.params import (
+    BASIS_POINTS,
+    SRC_CHANNELS,
+    SRC_IIT_NO_FULL,
+    SRC_QUALIFICATION,
+    SRC_RECEIPT_AREA,
+    SRC_TARGET_AREAS,
+    SRC_TARGETED_AS_GENERAL,
+    TAX_PARAMS,
+    CarryForwardRow,
+    LegacyLookbackRow,
+    RecipientKind,
+    TargetedWindowRow,
+    TaxParams,
+    TaxParamsError,
+)
+
+# --- reasons ----------------------------------------------------------------------------------
+
+#: Every reason code the tax rules can give, with its message id (Chinese source text).
+#: Messages with placeholders use ``%(name)s``; none contains a literal percent sign.
+TAX_REASONS: dict[str, str] = {
+    # qualifying channel (RULES.md §1.1)
+    "recipient_government": N_(
+        "受赠方为县级（含县级）以上人民政府及其组成部门和直属机构，属合格捐赠渠道"
+    ),
+    "recipient_qualified_in_period": N_(
+        "受赠方具有公益性捐赠税前扣除资格，捐赠日期在资格有效期内（%(reference)s）"
+    ),
+    "recipient_qualification_lapsed": N_("捐赠日期不在受赠组织的公益性捐赠税前扣除资格有效期内"),
+    "recipient_not_qualifying": N_(
+        "受赠方不是合格的公益性捐赠渠道（直接捐给村、农户或项目组等不得税前扣除）"
+    ),
+    # targeted donation (RULES.md §1.2)
+    "targeted_county_832": N_("受益县%(county_code)s属832个国家扶贫开发工作重点县和连片特困地区县"),
+    "targeted_aksu_prefecture": N_("受益县%(county_code)s属%(prefecture)s，比照连片特困地区县"),
+    "targeted_poor_village": N_("受益村为建档立卡贫困村"),
+    "targeted_channel_not_qualifying": N_("未通过合格的公益性捐赠渠道，不属于扶贫捐赠全额扣除范围"),
+    "targeted_area_not_target": N_(
+        "受益地区不属于目标脱贫地区（832个县、阿克苏地区、建档立卡贫困村）"
+    ),
+    "targeted_receipt_area_missing": N_("公益事业捐赠票据未注明目标脱贫地区的具体名称"),
+    "targeted_receipt_area_mismatch": N_("公益事业捐赠票据注明的地区与受益地区不符"),
+    # classification of a booked donation
+    "booked_non_qualifying": N_("非合格渠道捐赠：计入捐赠支出，不得税前扣除，也不得结转"),
+    "booked_targeted_full": N_(
+        "目标脱贫地区扶贫捐赠，捐赠日期在全额扣除期间内：据实扣除，不占一般捐赠扣除限额"
+    ),
+    "booked_targeted_legacy": N_(
+        "%(from_year)s–%(to_year)s年的扶贫捐赠：当年按一般公益性捐赠处理，"
+        "截至%(applied_year)s年仍未扣除的部分于%(applied_year)s年据实扣除"
+    ),
+    "booked_targeted_as_general": N_("扶贫捐赠的捐赠日期不在全额扣除期间内，按一般公益性捐赠处理"),
+    "booked_general": N_("一般公益性捐赠：在年度利润总额的限额内扣除"),
+    # the cap
+    "cap_positive_profit": N_("扣除限额 = 年度利润总额 × %(rate)s，四舍五入到分"),
+    "cap_zero_no_profit": N_("年度利润总额不大于零，一般公益性捐赠的扣除限额为零"),
+    # deductions
+    "deduct_targeted_full": N_("扶贫捐赠据实全额扣除，不受利润限额限制（亏损年度亦然）"),
+    "deduct_targeted_legacy": N_(
+        "以前年度（%(from_year)s–%(to_year)s年）尚未扣除的扶贫捐赠，本年度据实扣除"
+    ),
+    "deduct_brought_forward": N_(
+        "扣除%(origin_year)s年结转的捐赠（先扣结转、先早后晚），最迟可扣至%(last_year)s年"
+    ),
+    "deduct_current_general": N_("扣除本年度一般公益性捐赠（扣除结转后的剩余限额内）"),
+    # carry-forward, expiry, balances
+    "carry_forward_new": N_("超过限额部分结转以后三年内扣除，最迟可扣至%(last_year)s年"),
+    "carry_forward_held_for_lookback": N_(
+        "超过限额部分不得按一般规定结转，作为扶贫捐赠留待%(applied_year)s年据实扣除"
+    ),
+    "expired_not_carriable": N_("2016年9月1日以前的捐赠超过限额部分不得结转，永久不得扣除"),
+    "expired_carry_forward": N_(
+        "%(origin_year)s年结转的捐赠已超过三年结转期（最迟%(last_year)s年），不再扣除"
+    ),
+    "balance_carried": N_("%(origin_year)s年结转余额，最迟可扣至%(last_year)s年"),
+    "balance_held_for_lookback": N_(
+        "%(origin_year)s年扶贫捐赠未扣除余额，留待%(applied_year)s年据实扣除"
+    ),
+    "non_deductible": N_("非合格渠道捐赠，不得税前扣除"),
+    # individuals (RULES.md §2)
+    "individual_cap": N_("扣除限额 = 您填写的应纳税所得额 × %(rate)s，四舍五入到分"),
+    "individual_booked_qualifying": N_("通过合格渠道的公益性捐赠：在应纳税所得额的限额内扣除"),
+    "individual_booked_targeted_capped": N_(
+        "扶贫捐赠：个人不适用全额扣除政策，在应纳税所得额的限额内扣除"
+    ),
+    "individual_deduct_within_cap": N_("在限额内扣除"),
+    "individual_excess_not_carried": N_("超过限额部分个人不得结转以后年度扣除"),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a figure is what it is: a stable code, a gettext message and the rule's citation."""
+
+    code: str
+    msgid: str
+    citation_msgid: str = ""
+    params: tuple[tuple[str, str | int], ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The message in the current locale, placeholders filled in."""
+        return _(self.msgid, **dict(self.params))
+
+    @property
+    def citation(self) -> str:
+        return _(self.citation_msgid) if self.citation_msgid else ""
+
+
+def _reason(code: str, citation: str = "", **params: str | int) -> Reason:
+    return Reason(
+        code=code, msgid=TAX_REASONS[code], citation_msgid=citation, params=tuple(params.items())
+    )
+
+
+class TaxRuleError(InvalidInput):
+    """Inputs the rules refuse (e.g. a donation outside the years given): HTTP 422 through
+    ``fupin.errors``. ``code`` is stable for callers, ``field`` names the input, ``message`` is
+    translated."""
+
+    code = "tax_rule"
+
+
+# --- qualifying channel and targeted donation -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QualificationPeriod:
+    """One listing of an organisation's pre-tax deduction qualification (2020 No. 27), inclusive."""
+
+    start: date
+    end: date
+    reference: str = ""  # the published list it comes from
+
+    @classmethod
+    def for_years(cls, first_year: int, last_year: int, reference: str = "") -> QualificationPeriod:
+        return cls(start=date(first_year, 1, 1), end=date(last_year, 12, 31), reference=reference)
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class TargetBasis(StrEnum):
+    """Why an area is a target poverty area under 2019 No. 49."""
+
+    COUNTY_832 = "county_832"
+    AKSU_PREFECTURE = "aksu_prefecture"
+    REGISTERED_POOR_VILLAGE = "registered_poor_village"
+
+
+@dataclass(frozen=True)
+class Decision:
+    ok: bool
+    reason: Reason
+    basis: TargetBasis | None = None  # only for targeted decisions
+
+
+def qualifies_for_deduction(
+    *,
+    recipient_kind: RecipientKind | str,
+    qualification_periods: Sequence[QualificationPeriod],
+    donated_on: date,
+    params: TaxParams = TAX_PARAMS,
+) -> Decision:
+    """Is the donation made through a qualifying channel (RULES.md §1.1)?
+
+    A government body at county level or above always qualifies; a public-welfare organisation
+    only when the donation date lies inside one of its qualification periods; anything else
+    never (a direct gift is booked but neither deducted nor carried forward).
+    """
+    row = params.recipient_kind_row(RecipientKind(recipient_kind))
+    if not row.qualifies:
+        return Decision(False, _reason("recipient_not_qualifying", row.source))
+    if not row.needs_qualification_period:
+        return Decision(True, _reason("recipient_government", row.source))
+    for period in qualification_periods:
+        if period.covers(donated_on):
+            return Decision(
+                True,
+                _reason("recipient_qualified_in_period", row.source, reference=period.reference),
+            )
+    return Decision(False, _reason("recipient_qualification_lapsed", SRC_QUALIFICATION))
+
+
+def is_targeted(
+    *,
+    channel_qualifies: bool,
+    county_code: str | None,
+    village_is_registered_poor: bool,
+    receipt_area_text: str | None,
+    poverty_county_codes: Collection[str],
+    target_area_names: Collection[str] = (),
+    params: TaxParams = TAX_PARAMS,
+) -> Decision:
+    """Is this a targeted poverty-alleviation donation under 2019 No. 49 (RULES.md §1.2)?
+
+    All three must hold: a qualifying channel; a target area (one of the 832 counties given in
+    ``poverty_county_codes``, a county of a prefecture in ``params.target_prefectures`` — Aksu —,
+    or a registered poor village anywhere); and a receipt that names the area. If
+    ``target_area_names`` is given (e.g. the county and village names), the receipt text must
+    contain one of them. The date window is not checked here: a targeted donation stays targeted,
+    the working paper decides whether it is still deducted in full.
+    """
+    if not channel_qualifies:
+        return Decision(False, _reason("targeted_channel_not_qualifying", SRC_CHANNELS))
+    basis: TargetBasis | None = None
+    reason: Reason | None = None
+    prefecture = params.target_prefecture_for(county_code) if county_code else None
+    if county_code and county_code in poverty_county_codes:
+        basis = TargetBasis.COUNTY_832
+        reason = _reason("targeted_county_832", SRC_TARGET_AREAS, county_code=county_code)
+    elif county_code and prefecture is not None:
+        basis = TargetBasis.AKSU_PREFECTURE
+        reason = _reason(
+            "targeted_aksu_prefecture",
+            prefecture.source,
+            county_code=county_code,
+            prefecture=prefecture.name,
+        )
+    elif village_is_registered_poor:
+        basis = TargetBasis.REGISTERED_POOR_VILLAGE
+        reason = _reason("targeted_poor_village", SRC_TARGET_AREAS)
+    if basis is None or reason is None:
+        return Decision(False, _reason("targeted_area_not_target", SRC_TARGET_AREAS))
+    text = (receipt_area_text or "").strip()
+    if not text:
+        return Decision(False, _reason("targeted_receipt_area_missing", SRC_RECEIPT_AREA))
+    names = [name.strip() for name in target_area_names if name.strip()]
+    if names and not any(name in text for name in names):
+        return Decision(False, _reason("targeted_receipt_area_mismatch", SRC_RECEIPT_AREA))
+    return Decision(True, reason, basis)
+
+
+# --- inputs and outputs of the working paper --------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DonationLine:
+    """One receipted donation as booked by the donor. ``targeted`` and ``qualifying`` come from
+    ``is_targeted`` / ``qualifies_for_deduction``; a non-qualifying line is never deducted even
+    if flagged targeted."""
+
+    donation_id: int | str
+    receipt_number: str
+    donated_on: date
+    amount_fen: int
+    targeted: bool
+    qualifying: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceShare:
+    """The part of one donation that a line accounts for (traceability to receipts)."""
+
+    donation_id: int | str
+    receipt_number: str
+    donated_on: date
+    amount_fen: int
+
+
+class LineKind(StrEnum):
+    BOOKED = "booked"  # what the accounts show, grouped by how it is treated
+    NON_DEDUCTIBLE = "non_deductible"  # non-qualifying channel
+    TARGETED_FULL = "targeted_full"  # 2019 No. 49, outside the cap
+    LEGACY_TARGETED = "legacy_targeted"  # 2019 No. 49 §3 look-back
+    BROUGHT_FORWARD = "brought_forward"  # carry-forward used this year, per origin year
+    CURRENT_GENERAL = "current_general"  # this year's general donations within the cap
+    CARRIED_FORWARD = "carried_forward"  # new carry-forward created this year
+    EXPIRED = "expired"  # lost for ever (window over, or not carriable)
+    BALANCE = "balance"  # closing carry-forward balance (a stock, not a flow)
+
+    @property
+    def is_deduction(self) -> bool:
+        return self in _DEDUCTION_KINDS
+
+
+_DEDUCTION_KINDS = frozenset(
+    {
+        LineKind.TARGETED_FULL,
+        LineKind.LEGACY_TARGETED,
+        LineKind.BROUGHT_FORWARD,
+        LineKind.CURRENT_GENERAL,
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaperLine:
+    kind: LineKind
+    amount_fen: int
+    sources: tuple[SourceShare, ...]
+    reason: Reason
+    origin_year: int | None = None  # for carry-forward lines: the donation year
+    last_usable_year: int | None = None  # last year it may be deducted under the cap
+
+    @property
+    def donation_ids(self) -> tuple[int | str, ...]:
+        return tuple(share.donation_id for share in self.sources)
+
+    @property
+    def receipt_numbers(self) -> tuple[str, ...]:
+        return tuple(share.receipt_number for share in self.sources)
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearPaper:
+    """One tax year of the enterprise working paper (RULES.md §1.4 procedure)."""
+
+    year: int
+    profit_fen: int
+    cap_fen: int
+    cap_reason: Reason
+    opening_balance_fen: int
+    booked: tuple[PaperLine, ...]
+    non_deductible: tuple[PaperLine, ...]
+    deductions: tuple[PaperLine, ...]  # targeted, legacy, brought-forward (oldest first), current
+    carried_forward: tuple[PaperLine, ...]
+    expired: tuple[PaperLine, ...]
+    closing_balances: tuple[PaperLine, ...]
+
+    @property
+    def booked_fen(self) -> int:
+        return _total(self.booked)
+
+    @property
+    def deducted_fen(self) -> int:
+        return _total(self.deductions)
+
+    @property
+    def targeted_deducted_fen(self) -> int:
+        return _total(line for line in self.deductions if line.kind is LineKind.TARGETED_FULL)
+
+    @property
+    def legacy_targeted_deducted_fen(self) -> int:
+        return _total(line for line in self.deductions if line.kind is LineKind.LEGACY_TARGETED)
+
+    @property
+    def brought_forward_used_fen(self) -> int:
+        return _total(line for line in self.deductions if line.kind is LineKind.BROUGHT_FORWARD)
+
+    @property
+    def current_general_deducted_fen(self) -> int:
+        return _total(line for line in self.deductions if line.kind is LineKind.CURRENT_GENERAL)
+
+    @property
+    def cap_used_fen(self) -> int:
+        """Brought-forward + current general: never above ``cap_fen`` (财税〔2018〕15号 §2)."""
+        return self.brought_forward_used_fen + self.current_general_deducted_fen
+
+    @property
+    def carried_forward_fen(self) -> int:
+        return _total(self.carried_forward)
+
+    @property
+    def expired_fen(self) -> int:
+        return _total(self.expired)
+
+    @property
+    def non_deductible_fen(self) -> int:
+        return _total(self.non_deductible)
+
+    @property
+    def closing_balance_fen(self) -> int:
+        return _total(self.closing_balances)
+
+    @property
+    def adjustment_fen(self) -> int:
+        """Booked − deducted: positive is 纳税调增, negative (carry-forward used) 纳税调减."""
+        return self.booked_fen - self.deducted_fen
+
+    def lines(self) -> Iterator[PaperLine]:
+        yield from self.booked
+        yield from self.non_deductible
+        yield from self.deductions
+        yield from self.carried_forward
+        yield from self.expired
+        yield from self.closing_balances
+
+
+@dataclass(frozen=True)
+class WorkingPaper:
+    years: tuple[YearPaper, ...]
+
+    def year(self, year: int) -> YearPaper:
+        for paper in self.years:
+            if paper.year == year:
+                return paper
+        raise KeyError(year)
+
+    @property
+    def total_booked_fen(self) -> int:
+        return sum(paper.booked_fen for paper in self.years)
+
+    @property
+    def total_deducted_fen(self) -> int:
+        return sum(paper.deducted_fen for paper in self.years)
+
+    @property
+    def total_expired_fen(self) -> int:
+        return sum(paper.expired_fen for paper in self.years)
+
+    @property
+    def total_non_deductible_fen(self) -> int:
+        return sum(paper.non_deductible_fen for paper in self.years)
+
+    @property
+    def still_carried_fen(self) -> int:
+        """Carry-forward balance after the last year: deductible later if profit allows."""
+        return self.years[-1].closing_balance_fen if self.years else 0
+
+    def lines(self) -> Iterator[PaperLine]:
+        for paper in self.years:
+            yield from paper.lines()
+
+
+# --- the enterprise working paper -------------------------------------------------------------
+
+
+@dataclass
+class _Portion:
+    """The undeducted remainder of one donation, waiting in the carry-forward pool."""
+
+    line: DonationLine
+    origin_year: int
+    remaining_fen: int
+    cap_usable_until: int  # last year usable under the cap (== origin_year: not carriable)
+    carry_row: CarryForwardRow
+    lookback: LegacyLookbackRow | None  # deducted in full in lookback.applied_in_year
+
+
+@dataclass
+class _Grouper:
+    """Collects shares into lines keyed by (kind, reason, origin, last year), in first-seen order."""
+
+    kind: LineKind
+    groups: dict[tuple[object, ...], tuple[Reason, int | None, int | None, list[SourceShare]]] = (
+        field(default_factory=dict)
+    )
+
+    def add(
+        self,
+        reason: Reason,
+        line: DonationLine,
+        amount_fen: int,
+        *,
+        origin_year: int | None = None,
+        last_usable_year: int | None = None,
+    ) -> None:
+        if amount_fen <= 0:
+            return
+        key = (reason, origin_year, last_usable_year)
+        entry = self.groups.setdefault(key, (reason, origin_year, last_usable_year, []))
+        entry[3].append(_share(line, amount_fen))
+
+    def lines(self) -> tuple[PaperLine, ...]:
+        return tuple(
+            PaperLine(
+                kind=self.kind,
+                amount_fen=sum(share.amount_fen for share in shares),
+                sources=tuple(shares),
+                reason=reason,
+                origin_year=origin,
+                last_usable_year=last,
+            )
+            for reason, origin, last, shares in self.groups.values()
+        )
+
+
+def enterprise_working_paper(
+    *,
+    profit_fen_by_year: Mapping[int, int],
+    donations: Sequence[DonationLine],
+    params: TaxParams = TAX_PARAMS,
+) -> WorkingPaper:
+    """The EIT donation working paper, year by year (RULES.md §1.4).
+
+    ``profit_fen_by_year`` holds the annual total (accounting) profit for a contiguous run of
+    years; every donation must be dated in one of them (the carry-forward pool starts empty).
+    Per year: targeted donations dated in a full-deduction window are deducted in full, outside
+    the cap, whatever the profit; the legacy look-back pool is deducted in full in its year; the
+    carry-forward past its last usable year expires; then the cap (rate × positive profit) is
+    spent on brought-forward items oldest first and then on the year's general donations. The
+    year's general donations are spent on in order non-carriable first (carry years ascending),
+    then by date, receipt number and id, so the cap absorbs what would otherwise be lost
+    [interpretation, the same "never lose what another order would keep" as FIFO]. Whatever
+    remains carries forward if its donation date allows, else it is lost (``EXPIRED``).
+    """
+    years = _horizon(profit_fen_by_year)
+    by_year = _donations_by_year(donations, years)
+    pool: list[_Portion] = []
+    papers: list[YearPaper] = []
+    with _no_rule_is_input_error():
+        for year in years:
+            paper = _year_paper(year, profit_fen_by_year[year], by_year.get(year, []), pool, params)
+            papers.append(paper)
+    return WorkingPaper(years=tuple(papers))
+
+
+def _year_paper(
+    year: int,
+    profit_fen: int,
+    lines: list[DonationLine],
+    pool: list[_Portion],
+    params: TaxParams,
+) -> YearPaper:
+    opening_balance_fen = sum(portion.remaining_fen for portion in pool)
+    booked = _Grouper(LineKind.BOOKED)
+    non_deductible = _Grouper(LineKind.NON_DEDUCTIBLE)
+    targeted = _Grouper(LineKind.TARGETED_FULL)
+    legacy = _Grouper(LineKind.LEGACY_TARGETED)
+    brought_forward = _Grouper(LineKind.BROUGHT_FORWARD)
+    current = _Grouper(LineKind.CURRENT_GENERAL)
+    carried = _Grouper(LineKind.CARRIED_FORWARD)
+    expired = _Grouper(LineKind.EXPIRED)
+
+    # 1. Classify what is booked this year.
+    general: list[tuple[DonationLine, CarryForwardRow, LegacyLookbackRow | None]] = []
+    for line in lines:
+        booked_reason, window, lookback = _classify(line, params)
+        booked.add(booked_reason, line, line.amount_fen, origin_year=line.donated_on.year)
+        if not line.qualifying:
+            non_deductible.add(_reason("non_deductible", SRC_CHANNELS), line, line.amount_fen)
+        elif window is not None:
+            # Targeted, inside the window: in full, outside the cap, even in a loss year.
+            targeted.add(_reason("deduct_targeted_full", window.source), line, line.amount_fen)
+        else:
+            general.append((line, params.carry_forward_row(line.donated_on), lookback))
+
+    # 2. Legacy look-back (2019 No. 49 §3): the undeducted rest of 2015–2018 targeted donations.
+    for portion in sorted(pool, key=_portion_order):
+        if portion.lookback is not None and portion.lookback.applied_in_year == year:
+            legacy.add(
+                _reason(
+                    "deduct_targeted_legacy",
+                    portion.lookback.source,
+                    from_year=portion.lookback.donated_from.year,
+                    to_year=portion.lookback.donated_until.year,
+                ),
+                portion.line,
+                portion.remaining_fen,
+                origin_year=portion.origin_year,
+            )
+            portion.remaining_fen = 0
+    pool[:] = [portion for portion in pool if portion.remaining_fen > 0]
+
+    # 3. Expiry: past the last usable year, and not waiting for a look-back.
+    for portion in sorted(pool, key=_portion_order):
+        waiting = portion.lookback is not None and portion.lookback.applied_in_year > year
+        if portion.cap_usable_until < year and not waiting:
+            expired.add(
+                _reason(
+                    "expired_carry_forward",
+                    portion.carry_row.source,
+                    origin_year=portion.origin_year,
+                    last_year=portion.cap_usable_until,
+                ),
+                portion.line,
+                portion.remaining_fen,
+                origin_year=portion.origin_year,
+                last_usable_year=portion.cap_usable_until,
+            )
+            portion.remaining_fen = 0
+    pool[:] = [portion for portion in pool if portion.remaining_fen > 0]
+
+    # 4. The cap: rate × positive profit, rounded half-up to the fen (财税〔2018〕15号 §1).
+    cap_row = params.general_cap_row(year)
+    cap_fen = apply_rate(amount_fen=max(profit_fen, 0), rate_bp=cap_row.rate_bp)
+    cap_reason = (
+        _reason("cap_positive_profit", cap_row.source, rate=format_rate(cap_row.rate_bp))
+        if profit_fen > 0
+        else _reason("cap_zero_no_profit", cap_row.source)
+    )
+    room = cap_fen
+
+    # 5. Brought-forward first, oldest first (财税〔2018〕15号 §4 + FIFO).
+    order_row = params.carry_forward_order_row(year)
+    for portion in sorted(pool, key=_portion_order):
+        if not portion.origin_year < year <= portion.cap_usable_until or room == 0:
+            continue
+        use = min(portion.remaining_fen, room)
+        brought_forward.add(
+            _reason(
+                "deduct_brought_forward",
+                order_row.source if order_row else portion.carry_row.source,
+                origin_year=portion.origin_year,
+                last_year=portion.cap_usable_until,
+            ),
+            portion.line,
+            use,
+            origin_year=portion.origin_year,
+            last_usable_year=portion.cap_usable_until,
+        )
+        portion.remaining_fen -= use
+        room -= use
+    pool[:] = [portion for portion in pool if portion.remaining_fen > 0]
+
+    # 6. This year's general donations within what is left of the cap; the rest carries or is lost.
+    general.sort(key=lambda item: (item[1].years, *_line_order(item[0])))
+    for line, carry_row, lookback in general:
+        use = min(line.amount_fen, room)
+        room -= use
+        current.add(_reason("deduct_current_general", cap_row.source), line, use)
+        excess = line.amount_fen - use
+        if excess == 0:
+            continue
+        last_usable = year + carry_row.years
+        if carry_row.years > 0:
+            carried.add(
+                _reason("carry_forward_new", carry_row.source, last_year=last_usable),
+                line,
+                excess,
+                origin_year=year,
+                last_usable_year=last_usable,
+            )
+        elif lookback is not None:
+            carried.add(
+                _reason(
+                    "carry_forward_held_for_lookback",
+                    lookback.source,
+                    applied_year=lookback.applied_in_year,
+                ),
+                line,
+                excess,
+                origin_year=year,
+                last_usable_year=last_usable,
+            )
+        else:
+            expired.add(
+                _reason("expired_not_carriable", carry_row.source),
+                line,
+                excess,
+                origin_year=year,
+                last_usable_year=year,
+            )
+            continue
+        pool.append(
+            _Portion(
+                line=line,
+                origin_year=year,
+                remaining_fen=excess,
+                cap_usable_until=last_usable,
+                carry_row=carry_row,
+                lookback=lookback,
+            )
+        )
+
+    return YearPaper(
+        year=year,
+        profit_fen=profit_fen,
+        cap_fen=cap_fen,
+        cap_reason=cap_reason,
+        opening_balance_fen=opening_balance_fen,
+        booked=booked.lines(),
+        non_deductible=non_deductible.lines(),
+        deductions=targeted.lines() + legacy.lines() + brought_forward.lines() + current.lines(),
+        carried_forward=carried.lines(),
+        expired=expired.lines(),
+        closing_balances=_balances(pool),
+    )
+
+
+def _classify(
+    line: DonationLine, params: TaxParams
+) -> tuple[Reason, TargetedWindowRow | None, LegacyLookbackRow | None]:
+    """How a booked donation is treated: (reason, full-deduction window, legacy look-back)."""
+    if not line.qualifying:
+        return _reason("booked_non_qualifying", SRC_CHANNELS), None, None
+    if not line.targeted:
+        return (
+            _reason("booked_general", params.general_cap_row(line.donated_on.year).source),
+            None,
+            None,
+        )
+    window = params.targeted_window_row(line.donated_on)
+    if window is not None:
+        return _reason("booked_targeted_full", window.source), window, None
+    lookback = params.legacy_lookback_row(line.donated_on)
+    if lookback is not None:
+        reason = _reason(
+            "booked_targeted_legacy",
+            lookback.source,
+            from_year=lookback.donated_from.year,
+            to_year=lookback.donated_until.year,
+            applied_year=lookback.applied_in_year,
+        )
+        return reason, None, lookback
+    return _reason("booked_targeted_as_general", SRC_TARGETED_AS_GENERAL), None, None
+
+
+def _balances(pool: list[_Portion]) -> tuple[PaperLine, ...]:
+    balances = _Grouper(LineKind.BALANCE)
+    for portion in sorted(pool, key=_portion_order):
+        if portion.lookback is not None and portion.cap_usable_until == portion.origin_year:
+            reason = _reason(
+                "balance_held_for_lookback",
+                portion.lookback.source,
+                origin_year=portion.origin_year,
+                applied_year=portion.lookback.applied_in_year,
+            )
+        else:
+            reason = _reason(
+                "balance_carried",
+                portion.carry_row.source,
+                origin_year=portion.origin_year,
+                last_year=portion.cap_usable_until,
+            )
+        balances.add(
+            reason,
+            portion.line,
+            portion.remaining_fen,
+            origin_year=portion.origin_year,
+            last_usable_year=portion.cap_usable_until,
+        )
+    return balances.lines()
+
+
+# --- individuals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndividualHelper:
+    """ "30 % of the taxable income you enter" (RULES.md §2). Not a tax computation: the
+    platform does not know the individual's income, it only applies the cap to what is entered."""
+
+    tax_year: int
+    taxable_income_fen: int
+    cap_fen: int
+    cap_reason: Reason
+    booked: tuple[PaperLine, ...]
+    deductible: tuple[PaperLine, ...]
+    excess: tuple[PaperLine, ...]  # above the cap: lost, individuals have no carry-forward
+    non_deductible: tuple[PaperLine, ...]
+
+    @property
+    def booked_fen(self) -> int:
+        return _total(self.booked)
+
+    @property
+    def deductible_fen(self) -> int:
+        return _total(self.deductible)
+
+    @property
+    def excess_fen(self) -> int:
+        return _total(self.excess)
+
+    @property
+    def non_deductible_fen(self) -> int:
+        return _total(self.non_deductible)
+
+
+def individual_statement_helper(
+    *,
+    tax_year: int,
+    taxable_income_fen: int,
+    donations: Sequence[DonationLine],
+    params: TaxParams = TAX_PARAMS,
+) -> IndividualHelper:
+    """Apply the individual cap (IIT Law art. 6; 2019 No. 99) to the income the donor enters.
+
+    No carry-forward, and no full deduction for targeted donations (2019 No. 49 is for
+    enterprises only): targeted donations are capped like any other. The cap is spent on the
+    donations in date order. A negative income entered gives a cap of 0.
+    """
+    _check_lines(donations)
+    for line in donations:
+        if line.donated_on.year != tax_year:
+            raise TaxRuleError(
+                _("捐赠 %(id)s 的日期不在%(year)s年", id=str(line.donation_id), year=tax_year),
+                code="donation_outside_tax_year",
+                field="donations",
+            )
+    with _no_rule_is_input_error():
+        cap_row = params.individual_cap_row(tax_year)
+    cap_fen = apply_rate(amount_fen=max(taxable_income_fen, 0), rate_bp=cap_row.rate_bp)
+    booked = _Grouper(LineKind.BOOKED)
+    deductible = _Grouper(LineKind.CURRENT_GENERAL)
+    excess = _Grouper(LineKind.EXPIRED)
+    non_deductible = _Grouper(LineKind.NON_DEDUCTIBLE)
+    room = cap_fen
+    for line in sorted(donations, key=_line_order):
+        if not line.qualifying:
+            booked.add(_reason("booked_non_qualifying", SRC_CHANNELS), line, line.amount_fen)
+            non_deductible.add(_reason("non_deductible", SRC_CHANNELS), line, line.amount_fen)
+            continue
+        if line.targeted:
+            booked.add(
+                _reason("individual_booked_targeted_capped", SRC_IIT_NO_FULL), line, line.amount_fen
+            )
+        else:
+            booked.add(
+                _reason("individual_booked_qualifying", cap_row.source), line, line.amount_fen
+            )
+        use = min(line.amount_fen, room)
+        room -= use
+        deductible.add(_reason("individual_deduct_within_cap", cap_row.source), line, use)
+        excess.add(
+            _reason("individual_excess_not_carried", cap_row.source), line, line.amount_fen - use
+        )
+    return IndividualHelper(
+        tax_year=tax_year,
+        taxable_income_fen=taxable_income_fen,
+        cap_fen=cap_fen,
+        cap_reason=_reason("individual_cap", cap_row.source, rate=format_rate(cap_row.rate_bp)),
+        booked=booked.lines(),
+        deductible=deductible.lines(),
+        excess=excess.lines(),
+        non_deductible=non_deductible.lines(),
+    )
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def apply_rate(*, amount_fen: int, rate_bp: int) -> int:
+    """``amount × rate`` rounded half-up to the fen, for a non-negative amount."""
+    if amount_fen < 0:
+        raise ValueError("apply_rate needs a non-negative amount")
+    return (amount_fen * rate_bp + BASIS_POINTS // 2) // BASIS_POINTS
+
+
+def format_rate(rate_bp: int) -> str:
+    """1200 → "12%", 1250 → "12.5%" (display only; never used in arithmetic)."""
+    return f"{(Decimal(rate_bp) / 100).normalize():f}%"
+
+
+@contextmanager
+def _no_rule_is_input_error() -> Iterator[None]:
+    """A year or date the parameter table has no row for is the user's input, not a crash."""
+    try:
+        yield
+    except TaxParamsError as exc:
+        raise TaxRuleError(
+            _("没有适用于该期间的扣除规则（%(detail)s）", detail=str(exc)),
+            code="no_rule_for_period",
+            field="profit_fen_by_year",
+        ) from exc
+
+
+def _share(line: DonationLine, amount_fen: int) -> SourceShare:
+    return SourceShare(
+        donation_id=line.donation_id,
+        receipt_number=line.receipt_number,
+        donated_on=line.donated_on,
+        amount_fen=amount_fen,
+    )
+
+
+def _total(lines: Iterable[PaperLine]) -> int:
+    return sum(line.amount_fen for line in lines)
+
+
+def _line_order(line: DonationLine) -> tuple[date, str, str]:
+    return (line.donated_on, line.receipt_number, str(line.donation_id))
+
+
+def _portion_order(portion: _Portion) -> tuple[int, date, str, str]:
+    return (portion.origin_year, *_line_order(portion.line))
+
+
+def _horizon(profit_fen_by_year: Mapping[int, int]) -> list[int]:
+    years = sorted(profit_fen_by_year)
+    if not years:
+        raise TaxRuleError(
+            _("至少需要一个纳税年度的利润总额"), code="no_years", field="profit_fen_by_year"
+        )
+    if years != list(range(years[0], years[-1] + 1)):
+        raise TaxRuleError(
+            _("纳税年度必须连续，不能有缺年"),
+            code="years_not_contiguous",
+            field="profit_fen_by_year",
+        )
+    return years
+
+
+def _check_lines(donations: Sequence[DonationLine]) -> None:
+    seen: set[int | str] = set()
+    for line in donations:
+        if line.amount_fen <= 0:
+            raise TaxRuleError(
+                _("捐赠 %(id)s 的金额必须大于零（冲销请在输入前抵减）", id=str(line.donation_id)),
+                code="amount_not_positive",
+                field="donations",
+            )
+        if line.donation_id in seen:
+            raise TaxRuleError(
+                _("捐赠 %(id)s 重复出现", id=str(line.donation_id)),
+                code="duplicate_donation",
+                field="donations",
+            )
+        seen.add(line.donation_id)
+
+
+def _donations_by_year(
+    donations: Sequence[DonationLine], years: list[int]
+) -> dict[int, list[DonationLine]]:
+    _check_lines(donations)
+    by_year: dict[int, list[DonationLine]] = defaultdict(list)
+    for line in sorted(donations, key=_line_order):
+        if not years[0] <= line.donated_on.year <= years[-1]:
+            raise TaxRuleError(
+                _(
+                    "捐赠 %(id)s 的日期不在所给纳税年度（%(first)s–%(last)s）内",
+                    id=str(line.donation_id),
+                    first=years[0],
+                    last=years[-1],
+                ),
+                code="donation_outside_years",
+                field="donations",
+            )
+        by_year[line.donated_on.year].append(line)
+    return by_year
