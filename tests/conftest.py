@@ -27,13 +27,19 @@ from tests.support.subset import build_subset
 from tests.support.world import CSRF, World, build_world, session_cookie
 
 #: Admin connection used to create the throw-away test database (CI: trust auth on loopback).
-POSTGRES_ADMIN_URL = os.environ.get("FUPIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FUPIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_kind" in metafunc.fixturenames:
-        kinds = ["sqlite", "postgres"] if metafunc.definition.get_closest_marker("both_databases") else ["sqlite"]
+        kinds = (
+            ["sqlite", "postgres"]
+            if metafunc.definition.get_closest_marker("both_databases")
+            else ["sqlite"]
+        )
         metafunc.parametrize("database_kind", kinds, scope="function")
 
 
@@ -124,7 +130,9 @@ ClientFactory = Callable[[str | None], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
-async def client_as(app: object, world: World) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
+async def client_as(
+    app: object, world: World
+) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
     """``client_as("county_officer")`` → a client with that user's session (CSRF token CSRF);
     ``client_as(None)`` → an anonymous client."""
     clients: list[httpx.AsyncClient] = []

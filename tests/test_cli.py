@@ -19,9 +19,15 @@ from fupin import REPO_ROOT
 FUPIN = str(Path(sys.executable).parent / "fupin")
 
 
-def _run(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([FUPIN, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"fupin {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+def _run(
+    args: list[str], env: dict[str, str], timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [FUPIN, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"fupin {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
     return result
 
 
@@ -58,7 +64,14 @@ def test_first_run_loads_the_real_data_with_the_documented_counts(fresh_install)
 
 def test_demo_prints_one_login_per_role(fresh_install) -> None:
     out = _run(["demo", "--needs", "60"], fresh_install).stdout
-    for role in ("national_admin", "province_office", "county_officer", "village_worker", "participant_member", "auditor"):
+    for role in (
+        "national_admin",
+        "province_office",
+        "county_officer",
+        "village_worker",
+        "participant_member",
+        "auditor",
+    ):
         assert role in out
     assert "fupin-demo-2026" in out
     assert "users created 0" in _run(["demo", "--needs", "60"], fresh_install).stdout  # idempotent
@@ -67,7 +80,9 @@ def test_demo_prints_one_login_per_role(fresh_install) -> None:
 def test_served_app_answers_and_a_demo_user_logs_in(fresh_install) -> None:
     port = _free_port()
     env = {**fresh_install, "FUPIN_PORT": str(port)}
-    server = subprocess.Popen([FUPIN, "serve"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [FUPIN, "serve"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -84,7 +99,15 @@ def test_served_app_answers_and_a_demo_user_logs_in(fresh_install) -> None:
             assert home.status_code == 200 and "原国家级贫困县" in home.text
             login = client.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)
-            done = client.post("/login", data={"csrf_token": token, "username": "guangnan", "password": "fupin-demo-2026", "next": "/regions/532627"})
+            done = client.post(
+                "/login",
+                data={
+                    "csrf_token": token,
+                    "username": "guangnan",
+                    "password": "fupin-demo-2026",
+                    "next": "/regions/532627",
+                },
+            )
             assert done.status_code == 303
             county = client.get("/regions/532627")
             assert "广南县" in county.text and "退出" in county.text

@@ -12,7 +12,9 @@ from fupin import i18n, i18n_tools
 
 def test_every_string_in_code_and_templates_is_translated() -> None:
     missing = i18n_tools.missing("en")
-    assert missing == [], f"{len(missing)} untranslated (run `fupin i18n update`), e.g. {missing[:5]}"
+    assert missing == [], (
+        f"{len(missing)} untranslated (run `fupin i18n update`), e.g. {missing[:5]}"
+    )
 
 
 def test_compiled_catalogue_matches_the_po_file() -> None:

@@ -18,10 +18,17 @@ from fupin.settings import Settings
 def _sqlite_schema(path: Path) -> set[tuple]:
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name != 'tortoise_migrations'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name != 'tortoise_migrations'"
+            )
+        ]
         schema: set[tuple] = set()
         for table in tables:
-            for _, name, col_type, notnull, _default, pk in conn.execute(f'PRAGMA table_info("{table}")'):
+            for _, name, col_type, notnull, _default, pk in conn.execute(
+                f'PRAGMA table_info("{table}")'
+            ):
                 schema.add(("col", table, name, col_type.upper(), notnull, pk))
             for index in conn.execute(f'PRAGMA index_list("{table}")'):
                 cols = tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{index[1]}")'))
@@ -58,7 +65,9 @@ async def _pg_schema(url: str) -> set[tuple]:
             "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
             "WHERE table_schema='public' AND table_name != 'tortoise_migrations'"
         )
-        idx = await conn.fetch("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname='public' AND tablename != 'tortoise_migrations'")
+        idx = await conn.fetch(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname='public' AND tablename != 'tortoise_migrations'"
+        )
         schema = {("col", *tuple(r)) for r in cols}
         # index names are generated; compare what they index
         schema |= {("idx", r[0], r[1].split(" ON ", 1)[1].split(" USING ", 1)[1]) for r in idx}
@@ -101,7 +110,10 @@ def test_models_have_no_change_without_a_migration(tmp_path: Path) -> None:
         async with tortoise_cli_context(config) as ctx:
             detector = MigrationAutodetector(ctx.apps, config["apps"])
             writers = await detector.changes()
-            return [f"{w.app_label}.{w.name}: {[type(op).__name__ for op in w.operations]}" for w in writers]
+            return [
+                f"{w.app_label}.{w.name}: {[type(op).__name__ for op in w.operations]}"
+                for w in writers
+            ]
 
     pending = asyncio.run(changes())
     assert pending == [], (
@@ -115,13 +127,19 @@ def test_model_descriptions_have_no_semicolons() -> None:
     writes from model docstrings and ``#:`` field comments, so neither may contain one."""
 
     async def check() -> list[str]:
-        await Tortoise.init(config=tortoise_config(Settings(env="test", database_url="sqlite://:memory:")))
+        await Tortoise.init(
+            config=tortoise_config(Settings(env="test", database_url="sqlite://:memory:"))
+        )
         bad = []
         for app in Tortoise.apps.values():
             for model in app.values():
                 if ";" in (model._meta.table_description or ""):
                     bad.append(model.__name__)
-                bad += [f"{model.__name__}.{n}" for n, f in model._meta.fields_map.items() if ";" in (f.description or "")]
+                bad += [
+                    f"{model.__name__}.{n}"
+                    for n, f in model._meta.fields_map.items()
+                    if ";" in (f.description or "")
+                ]
         await Tortoise.close_connections()
         return bad
 

@@ -10,7 +10,15 @@ from fupin.app import create_app
 from fupin.settings import Settings
 from tests.support.world import CSRF
 
-ROLES = [None, "national_admin", "province_office", "county_officer", "village_worker", "participant_member", "auditor"]
+ROLES = [
+    None,
+    "national_admin",
+    "province_office",
+    "county_officer",
+    "village_worker",
+    "participant_member",
+    "auditor",
+]
 
 #: (path, roles that may open it). Admin pages: offices only (participants and auditors: 403).
 ADMIN_MATRIX = {
@@ -65,7 +73,9 @@ async def test_no_get_route_fails_for_any_role(client_as, role) -> None:
         if method != "GET" or "{" in path:
             continue
         response = await client.get(path)
-        assert response.status_code < 500, f"{path} as {role}: {response.status_code} {response.text[:300]}"
+        assert response.status_code < 500, (
+            f"{path} as {role}: {response.status_code} {response.text[:300]}"
+        )
         checked += 1
     assert checked >= 10
 

@@ -25,14 +25,25 @@ def test_production_refuses_a_default_or_short_secret(secret) -> None:
 
 
 def test_production_accepts_a_long_random_secret() -> None:
-    settings = Settings.from_env({"FUPIN_ENV": "production", "FUPIN_SECRET_KEY": "x" * 40, "FUPIN_DATABASE_URL": "postgres://u@h/db"})
+    settings = Settings.from_env(
+        {
+            "FUPIN_ENV": "production",
+            "FUPIN_SECRET_KEY": "x" * 40,
+            "FUPIN_DATABASE_URL": "postgres://u@h/db",
+        }
+    )
     assert settings.is_production and not settings.is_sqlite
     assert "xxxx" not in repr(settings)  # secrets never in reprs or tracebacks
 
 
-@pytest.mark.parametrize(("name", "value"), [("FUPIN_PORT", "eighty"), ("FUPIN_ENV", "staging"), ("FUPIN_DATABASE_URL", "mysql://x")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("FUPIN_PORT", "eighty"), ("FUPIN_ENV", "staging"), ("FUPIN_DATABASE_URL", "mysql://x")],
+)
 def test_bad_values_name_the_variable(name, value) -> None:
-    with pytest.raises(SettingsError, match=name.split("_", 1)[1][:8] if name != "FUPIN_ENV" else "FUPIN_ENV"):
+    with pytest.raises(
+        SettingsError, match=name.split("_", 1)[1][:8] if name != "FUPIN_ENV" else "FUPIN_ENV"
+    ):
         Settings.from_env({name: value})
 
 
@@ -47,6 +58,10 @@ def test_settings_module_is_the_only_reader_of_the_environment() -> None:
     offenders = [
         str(p.relative_to(package))
         for p in package.rglob("*.py")
-        if p.name != "settings.py" and ("os.environ" in p.read_text(encoding="utf-8") or "getenv(" in p.read_text(encoding="utf-8"))
+        if p.name != "settings.py"
+        and (
+            "os.environ" in p.read_text(encoding="utf-8")
+            or "getenv(" in p.read_text(encoding="utf-8")
+        )
     ]
     assert offenders == []

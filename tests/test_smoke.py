@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-PUBLIC_PAGES = ["/", "/regions", "/regions/530000", "/regions/532627", "/regions/poverty-counties", "/participants", "/pairs", "/login"]
+PUBLIC_PAGES = [
+    "/",
+    "/regions",
+    "/regions/530000",
+    "/regions/532627",
+    "/regions/poverty-counties",
+    "/participants",
+    "/pairs",
+    "/login",
+]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

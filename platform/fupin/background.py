@@ -44,7 +44,9 @@ SWEEPS: list[Sweep] = [
     # open pledges past their due date → lapsed (BRIEF §3.5)
     Sweep("fupin.money.service.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
     # Idempotency-Key records past their retention (domain.idempotency.RETENTION)
-    Sweep("fupin.money.service.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"),
+    Sweep(
+        "fupin.money.service.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"
+    ),
 ]
 
 

@@ -26,7 +26,9 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(help="Fupin 扶贫社会参与平台 — command line. Configuration comes from FUPIN_* variables.")
+@click.group(
+    help="Fupin 扶贫社会参与平台 — command line. Configuration comes from FUPIN_* variables."
+)
 @click.version_option(package_name="fupin")
 def main() -> None:
     pass
@@ -41,7 +43,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     settings = load_settings()
     if workers > 1 and settings.is_sqlite:
-        raise click.ClickException("several workers need PostgreSQL; the SQLite default is single-process")
+        raise click.ClickException(
+            "several workers need PostgreSQL; the SQLite default is single-process"
+        )
     uvicorn.run(
         "fupin.app:asgi",
         factory=True,
@@ -77,7 +81,9 @@ async def _migrate(settings: Settings, progress: Any) -> None:
         await Tortoise.close_connections()
 
 
-@main.command(help="Run the background workers (search outbox, need expiry, pledge lapse) until stopped.")
+@main.command(
+    help="Run the background workers (search outbox, need expiry, pledge lapse) until stopped."
+)
 def worker() -> None:
     import signal
 
@@ -149,7 +155,9 @@ def demo(needs: int) -> None:
         result = run_with_db(settings, lambda: load_demo(settings, needs=needs))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"participants created {result.participants_created}, users created {result.users_created}")
+    click.echo(
+        f"participants created {result.participants_created}, users created {result.users_created}"
+    )
     for key, value in result.extra.items():
         click.echo(f"{key}: {value}")
     print_logins(result)
@@ -174,22 +182,51 @@ def users() -> None:
 
 @users.command("create", help="Create a user account (the password is asked for).")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(
-    ["national_admin", "province_office", "county_officer", "village_worker", "participant_member", "auditor"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        [
+            "national_admin",
+            "province_office",
+            "county_officer",
+            "village_worker",
+            "participant_member",
+            "auditor",
+        ]
+    ),
+)
 @click.option("--region", "region_code", default=None, help="Region code for office roles.")
-@click.option("--participant", "participant_id", type=int, default=None, help="Participant id for members.")
+@click.option(
+    "--participant", "participant_id", type=int, default=None, help="Participant id for members."
+)
 @click.option("--display-name", default="")
 @click.password_option()
-def users_create(username: str, role: str, region_code: str | None, participant_id: int | None,
-                 display_name: str, password: str) -> None:
+def users_create(
+    username: str,
+    role: str,
+    region_code: str | None,
+    participant_id: int | None,
+    display_name: str,
+    password: str,
+) -> None:
     from fupin.accounts.service import users as accounts
     from fupin.errors import FupinError
 
     settings = load_settings()
     try:
-        user = run_with_db(settings, lambda: accounts.create_user(
-            actor=None, username=username, password=password, role=role, display_name=display_name,
-            region_code=region_code, participant_id=participant_id))
+        user = run_with_db(
+            settings,
+            lambda: accounts.create_user(
+                actor=None,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                region_code=region_code,
+                participant_id=participant_id,
+            ),
+        )
     except FupinError as exc:
         raise click.ClickException(f"{exc.field or ''}: {exc.message}") from exc
     click.echo(f"created user {user.username} (id {user.id}, role {user.role})")

@@ -1,14 +1,14 @@
 """Domain errors: one hierarchy, mapped to HTTP in one place each for the API and the pages.
 
-    FupinError
-      NotFound                 404
-      PermissionDenied         403   (NotAuthenticated 401)
-      InvalidInput             422   .field, .message (one field) or .errors (several)
-      Conflict                 409   duplicates, stale state
-      RuleViolation            409   a domain rule refuses the action
-        InvalidTransition            .state, .action
-      RateLimited              429
-      ServiceUnavailable       503
+FupinError
+  NotFound                 404
+  PermissionDenied         403   (NotAuthenticated 401)
+  InvalidInput             422   .field, .message (one field) or .errors (several)
+  Conflict                 409   duplicates, stale state
+  RuleViolation            409   a domain rule refuses the action
+    InvalidTransition            .state, .action
+  RateLimited              429
+  ServiceUnavailable       503
 """
 
 from __future__ import annotations

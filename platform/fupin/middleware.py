@@ -28,7 +28,10 @@ def _locale_for(scope: Scope) -> str:
                 cookie.load(value.decode("latin-1"))
             except Exception:  # a malformed cookie header must not break the page
                 continue
-            if i18n.LANG_COOKIE in cookie and cookie[i18n.LANG_COOKIE].value in i18n.SUPPORTED_LOCALES:
+            if (
+                i18n.LANG_COOKIE in cookie
+                and cookie[i18n.LANG_COOKIE].value in i18n.SUPPORTED_LOCALES
+            ):
                 return cookie[i18n.LANG_COOKIE].value
     return i18n.DEFAULT_LOCALE
 
@@ -60,7 +63,9 @@ class RequestContextMiddleware:
                 if user is None:
                     # A presented credential that is wrong is refused everywhere, even on
                     # public routes, so a revoked token never silently "works".
-                    response = plain_error(401, "not_authenticated", i18n._("API 令牌无效或已被撤销。"))
+                    response = plain_error(
+                        401, "not_authenticated", i18n._("API 令牌无效或已被撤销。")
+                    )
                     response.headers["WWW-Authenticate"] = "Bearer"
                     await response(scope, receive, send)
                     return

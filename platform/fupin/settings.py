@@ -85,15 +85,21 @@ class Settings:
 
     def validate(self) -> Settings:
         if self.env not in ENVIRONMENTS:
-            raise SettingsError(f"FUPIN_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
-        if not (self.database_url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://"))):
+            raise SettingsError(
+                f"FUPIN_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}"
+            )
+        if not (
+            self.database_url.startswith(
+                ("sqlite://", "postgres://", "postgresql://", "asyncpg://")
+            )
+        ):
             raise SettingsError("FUPIN_DATABASE_URL must start with sqlite:// or postgres://")
         weak = self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
         if self.is_production and weak:
             raise SettingsError(
-                    f"FUPIN_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                    "characters in production (the development default is refused)"
-                )
+                f"FUPIN_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters in production (the development default is refused)"
+            )
         return self
 
     @classmethod
@@ -101,8 +107,10 @@ class Settings:
         env = os.environ if environ is None else environ
         defaults = cls()
         var_dir = Path(env.get("FUPIN_VAR_DIR", str(defaults.var_dir)))
-        database_url = env.get("FUPIN_DATABASE_URL") or env.get("DATABASE_URL") or (
-            f"sqlite://{var_dir / 'fupin.sqlite3'}"
+        database_url = (
+            env.get("FUPIN_DATABASE_URL")
+            or env.get("DATABASE_URL")
+            or (f"sqlite://{var_dir / 'fupin.sqlite3'}")
         )
 
         def integer(name: str, default: int) -> int:
@@ -138,7 +146,9 @@ class Settings:
             port=port,
             base_url=env.get("FUPIN_BASE_URL", f"http://{host}:{port}"),
             login_max_failures=integer("FUPIN_LOGIN_MAX_FAILURES", defaults.login_max_failures),
-            login_window_seconds=integer("FUPIN_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
+            login_window_seconds=integer(
+                "FUPIN_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds
+            ),
             search_worker=boolean("FUPIN_SEARCH_WORKER", defaults.search_worker),
             max_upload_bytes=integer("FUPIN_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
         ).validate()

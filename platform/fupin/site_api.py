@@ -28,6 +28,22 @@ routes = [
 ]
 
 openapi = {
-    "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": json_response({"type": "object"})}}},
-    "/health": {"get": {"summary": "Liveness and database check", "security": [], "responses": {"200": json_response({"type": "object", "properties": {"status": {"type": "string"}}})}}},
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": json_response({"type": "object"})},
+        }
+    },
+    "/health": {
+        "get": {
+            "summary": "Liveness and database check",
+            "security": [],
+            "responses": {
+                "200": json_response(
+                    {"type": "object", "properties": {"status": {"type": "string"}}}
+                )
+            },
+        }
+    },
 }

@@ -42,6 +42,8 @@ async def test_cannot_revoke_another_users_token(client_as, world) -> None:
 
     await accounts.create_api_token(user=world.users["auditor"], name="theirs")
     row = await ApiToken.get(name="theirs")
-    response = await client_as("county_officer").post(f"/account/tokens/{row.id}/revoke", data={"csrf_token": CSRF})
+    response = await client_as("county_officer").post(
+        f"/account/tokens/{row.id}/revoke", data={"csrf_token": CSRF}
+    )
     assert response.status_code == 404
     assert (await ApiToken.get(id=row.id)).revoked_at is None

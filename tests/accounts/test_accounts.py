@@ -23,16 +23,30 @@ def test_password_hash_is_argon2id_and_verifies() -> None:
 async def test_login_is_rate_limited_per_account(world) -> None:
     for _ in range(3):
         with pytest.raises(NotAuthenticated):
-            await accounts.authenticate(username="county_officer", password="nope", ip="10.0.0.1", max_failures=3, window_seconds=900)
+            await accounts.authenticate(
+                username="county_officer",
+                password="nope",
+                ip="10.0.0.1",
+                max_failures=3,
+                window_seconds=900,
+            )
     with pytest.raises(RateLimited):
         # even the right password is refused while the account is locked out
-        await accounts.authenticate(username="county_officer", password=TEST_PASSWORD, ip="10.0.0.2", max_failures=3, window_seconds=900)
+        await accounts.authenticate(
+            username="county_officer",
+            password=TEST_PASSWORD,
+            ip="10.0.0.2",
+            max_failures=3,
+            window_seconds=900,
+        )
     assert await LoginAttempt.filter(username="county_officer").count() == 3
 
 
 @pytest.mark.both_databases
 async def test_successful_login_returns_the_user(world) -> None:
-    user = await accounts.authenticate(username="auditor", password=TEST_PASSWORD, ip="1.2.3.4", max_failures=5, window_seconds=900)
+    user = await accounts.authenticate(
+        username="auditor", password=TEST_PASSWORD, ip="1.2.3.4", max_failures=5, window_seconds=900
+    )
     assert user.role == "auditor" and user.last_login_at is not None
 
 
@@ -52,9 +66,21 @@ async def test_api_token_is_stored_hashed(world) -> None:
 async def test_county_officer_cannot_create_users_outside_their_county(world) -> None:
     officer = await accounts.actor_for(world.users["county_officer"])
     with pytest.raises(PermissionDenied):
-        await accounts.create_user(actor=officer, username="x_worker", password="long-enough-pw", role="village_worker", region_code=world.other_village.code)
+        await accounts.create_user(
+            actor=officer,
+            username="x_worker",
+            password="long-enough-pw",
+            role="village_worker",
+            region_code=world.other_village.code,
+        )
     assert not await User.exists(username="x_worker")
-    created = await accounts.create_user(actor=officer, username="y_worker", password="long-enough-pw", role="village_worker", region_code=world.village.code)
+    created = await accounts.create_user(
+        actor=officer,
+        username="y_worker",
+        password="long-enough-pw",
+        role="village_worker",
+        region_code=world.village.code,
+    )
     assert created.region_id == world.village.code
     entry = await AuditLog.get(action="user.create", object_id=str(created.id))
     assert entry.actor_id == officer.user_id and entry.after["role"] == "village_worker"
@@ -64,7 +90,9 @@ async def test_county_officer_cannot_create_users_outside_their_county(world) ->
 async def test_county_officer_cannot_create_a_national_admin(world) -> None:
     officer = await accounts.actor_for(world.users["county_officer"])
     with pytest.raises(PermissionDenied):
-        await accounts.create_user(actor=officer, username="boss", password="long-enough-pw", role="national_admin")
+        await accounts.create_user(
+            actor=officer, username="boss", password="long-enough-pw", role="national_admin"
+        )
 
 
 @pytest.mark.parametrize(
@@ -73,10 +101,32 @@ async def test_county_officer_cannot_create_a_national_admin(world) -> None:
         ({"username": "a", "password": "long-enough-pw", "role": "auditor"}, "username"),
         ({"username": "abc", "password": "short", "role": "auditor"}, "password"),
         ({"username": "abc", "password": "long-enough-pw", "role": "king"}, "role"),
-        ({"username": "abc", "password": "long-enough-pw", "role": "county_officer"}, "region_code"),
-        ({"username": "abc", "password": "long-enough-pw", "role": "county_officer", "region_code": "999999"}, "region_code"),
-        ({"username": "abc", "password": "long-enough-pw", "role": "county_officer", "region_code": "530000"}, "region_code"),
-        ({"username": "abc", "password": "long-enough-pw", "role": "participant_member"}, "participant_id"),
+        (
+            {"username": "abc", "password": "long-enough-pw", "role": "county_officer"},
+            "region_code",
+        ),
+        (
+            {
+                "username": "abc",
+                "password": "long-enough-pw",
+                "role": "county_officer",
+                "region_code": "999999",
+            },
+            "region_code",
+        ),
+        (
+            {
+                "username": "abc",
+                "password": "long-enough-pw",
+                "role": "county_officer",
+                "region_code": "530000",
+            },
+            "region_code",
+        ),
+        (
+            {"username": "abc", "password": "long-enough-pw", "role": "participant_member"},
+            "participant_id",
+        ),
     ],
 )
 async def test_bad_user_input_names_the_field(world, kwargs, field) -> None:

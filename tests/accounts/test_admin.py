@@ -14,7 +14,13 @@ async def test_office_registers_an_enterprise_and_the_audit_log_records_it(clien
     code = valid_uscc("91530100MA6K2D9Y1")
     response = await client_as("national_admin").post(
         "/admin/participants",
-        data={"csrf_token": CSRF, "kind": "enterprise", "name": "新企业", "uscc": code, "region_code": "530000"},
+        data={
+            "csrf_token": CSRF,
+            "kind": "enterprise",
+            "name": "新企业",
+            "uscc": code,
+            "region_code": "530000",
+        },
     )
     assert response.status_code == 303
     created = await Participant.get(uscc=code)
@@ -25,16 +31,31 @@ async def test_office_registers_an_enterprise_and_the_audit_log_records_it(clien
 @pytest.mark.parametrize(
     ("form", "field_text"),
     [
-        ({"kind": "enterprise", "name": "坏代码公司", "uscc": "91110108551385082A"}, "统一社会信用代码"),
+        (
+            {"kind": "enterprise", "name": "坏代码公司", "uscc": "91110108551385082A"},
+            "统一社会信用代码",
+        ),
         ({"kind": "enterprise", "name": "无代码公司", "uscc": ""}, "统一社会信用代码"),
         ({"kind": "individual", "name": "李四", "id_number": "110105194912310021"}, "身份证"),
-        ({"kind": "enterprise", "name": "错地区公司", "uscc": "91110108551385082Q", "region_code": "999999"}, "地区代码"),
+        (
+            {
+                "kind": "enterprise",
+                "name": "错地区公司",
+                "uscc": "91110108551385082Q",
+                "region_code": "999999",
+            },
+            "地区代码",
+        ),
         ({"kind": "alien", "name": "x"}, "类型"),
     ],
 )
-async def test_bad_participant_input_is_refused_and_nothing_written(client_as, form, field_text) -> None:
+async def test_bad_participant_input_is_refused_and_nothing_written(
+    client_as, form, field_text
+) -> None:
     before = await Participant.all().count()
-    response = await client_as("national_admin").post("/admin/participants", data={"csrf_token": CSRF, **form})
+    response = await client_as("national_admin").post(
+        "/admin/participants", data={"csrf_token": CSRF, **form}
+    )
     assert response.status_code == 422
     assert field_text in response.text
     assert await Participant.all().count() == before
@@ -44,7 +65,8 @@ async def test_bad_participant_input_is_refused_and_nothing_written(client_as, f
 async def test_duplicate_uscc_is_refused(client_as, world) -> None:
     existing = world.participants["enterprise"].uscc
     response = await client_as("national_admin").post(
-        "/admin/participants", data={"csrf_token": CSRF, "kind": "enterprise", "name": "重复", "uscc": existing}
+        "/admin/participants",
+        data={"csrf_token": CSRF, "kind": "enterprise", "name": "重复", "uscc": existing},
     )
     assert response.status_code == 422 and "已登记" in response.text
 
@@ -52,7 +74,12 @@ async def test_duplicate_uscc_is_refused(client_as, world) -> None:
 async def test_individual_id_number_is_stored_masked_and_hashed_only(client_as) -> None:
     response = await client_as("national_admin").post(
         "/admin/participants",
-        data={"csrf_token": CSRF, "kind": "individual", "name": "王五", "id_number": "11010519491231002x"},
+        data={
+            "csrf_token": CSRF,
+            "kind": "individual",
+            "name": "王五",
+            "id_number": "11010519491231002x",
+        },
     )
     assert response.status_code == 303
     person = await Participant.get(name="王五")
@@ -64,9 +91,29 @@ async def test_individual_id_number_is_stored_masked_and_hashed_only(client_as) 
     assert "id_number" not in api.text
 
 
-async def test_county_officer_creates_a_village_worker_only_in_their_county(client_as, world) -> None:
+async def test_county_officer_creates_a_village_worker_only_in_their_county(
+    client_as, world
+) -> None:
     client = client_as("county_officer")
-    ok = await client.post("/admin/users", data={"csrf_token": CSRF, "username": "worker2", "password": "long-enough-pw", "role": "village_worker", "region_code": world.village.code})
+    ok = await client.post(
+        "/admin/users",
+        data={
+            "csrf_token": CSRF,
+            "username": "worker2",
+            "password": "long-enough-pw",
+            "role": "village_worker",
+            "region_code": world.village.code,
+        },
+    )
     assert ok.status_code == 303
-    outside = await client.post("/admin/users", data={"csrf_token": CSRF, "username": "worker3", "password": "long-enough-pw", "role": "village_worker", "region_code": world.other_village.code})
+    outside = await client.post(
+        "/admin/users",
+        data={
+            "csrf_token": CSRF,
+            "username": "worker3",
+            "password": "long-enough-pw",
+            "role": "village_worker",
+            "region_code": world.other_village.code,
+        },
+    )
     assert outside.status_code == 403

@@ -345,9 +345,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
         # A contact that already filed ten (from anywhere) is refused from a new address too.
         first_ten = await Objection.filter(round_id=rid).order_by("id").limit(10)
         await Objection.filter(id__in=[o.id for o in first_ten]).update(contact="13000000000")
-        same_contact = await other.post(
-            f"/commendation/{rid}/objections", data=form("13000000000")
-        )
+        same_contact = await other.post(f"/commendation/{rid}/objections", data=form("13000000000"))
         assert same_contact.status_code == 429
     stored = await Objection.filter(round_id=rid).values_list("source_hash", flat=True)
     assert "" not in stored and not any("127.0.0.1" in s or "203.0.113" in s for s in stored)

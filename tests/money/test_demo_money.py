@@ -31,7 +31,9 @@ async def test_demo_money_backs_the_demo_needs_and_is_idempotent(db, subset_dir)
     assert await Receipt.exists()
     assert await Pledge.filter(anonymous=True).exists()
     assert await Pledge.filter(state="lapsed").exists()
-    verified = await ledger_check.verify_database()  # includes every need's totals against its records
+    verified = (
+        await ledger_check.verify_database()
+    )  # includes every need's totals against its records
     assert verified.ok, verified.findings[:3]
     assert (await money_queries.honour_rate()).due_count >= 1
     await load_demo_money(db, result, 60)

@@ -380,7 +380,9 @@ async def test_expiry_worker_expires_overdue_needs_in_the_background(world, db) 
     from fupin import background
 
     overdue = await make_need(world, "published", deadline=china_today() - timedelta(days=1))
-    (sweep,) = [s for s in background.SWEEPS if s.job == "fupin.needs.service.needs:expire_all_overdue"]
+    (sweep,) = [
+        s for s in background.SWEEPS if s.job == "fupin.needs.service.needs:expire_all_overdue"
+    ]
     task = asyncio.create_task(background.run_sweep(sweep))
     try:
         for _attempt in range(100):

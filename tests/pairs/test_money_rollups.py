@@ -107,9 +107,7 @@ async def expected_tables() -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]
             acc = out[table][key]
             for i, value in enumerate(vec):
                 acc[i] += value
-    return {
-        table: {k: tuple(v) for k, v in rows.items() if any(v)} for table, rows in out.items()
-    }
+    return {table: {k: tuple(v) for k, v in rows.items() if any(v)} for table, rows in out.items()}
 
 
 MODELS = {
@@ -241,9 +239,7 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
 async def test_verify_names_a_tampered_row_and_rebuild_repairs_it(world, db) -> None:
     scene = await _scene(world)
     m = scene["money"]
-    await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=DUE
-    )
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=DUE)
     await connections.get("default").execute_query(
         "UPDATE rollup_county_money SET pledged_fen = pledged_fen + 1"
     )
@@ -330,7 +326,10 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
 
     async def amend(p: Pledge) -> None:
         await pledges.amend_pledge(
-            actor=m.donor, pledge_id=p.id, amount_fen=p.amount_fen, due_date=DUE + timedelta(days=10)
+            actor=m.donor,
+            pledge_id=p.id,
+            amount_fen=p.amount_fen,
+            due_date=DUE + timedelta(days=10),
         )
 
     jobs = [pledge(n) for n in needs] + [pay(p) for p in first]

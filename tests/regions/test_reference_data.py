@@ -20,7 +20,13 @@ async def test_full_reference_data_loads_with_the_readme_counts(db) -> None:
     assert (counts.pairs_east_west, counts.pairs_designated) == (73, 31)
     assert await Region.filter(level="county", is_poverty_county=True, sanqu_sanzhou=True).exists()
     # per-province counts of the data README (two listed units share one code in 青海)
-    assert await Region.filter(level="county", is_poverty_county=True, province_code="530000").count() == 88
-    assert await Region.filter(level="county", is_poverty_county=True, province_code="540000").count() == 74
+    assert (
+        await Region.filter(level="county", is_poverty_county=True, province_code="530000").count()
+        == 88
+    )
+    assert (
+        await Region.filter(level="county", is_poverty_county=True, province_code="540000").count()
+        == 74
+    )
     again = await load_all(REPO_ROOT / "data")
     assert again.regions_created == 0 and await Pair.all().count() == 104

@@ -25,15 +25,32 @@ def _filter(src: Path, dst: Path, keep) -> None:  # type: ignore[no-untyped-def]
 def build_subset(target: Path) -> Path:
     data = REPO_ROOT / "data"
     target.mkdir(parents=True, exist_ok=True)
-    _filter(data / "admin_divisions.csv", target / "admin_divisions.csv", lambda r: r["province_code"] in PROVINCES)
+    _filter(
+        data / "admin_divisions.csv",
+        target / "admin_divisions.csv",
+        lambda r: r["province_code"] in PROVINCES,
+    )
     # Townships: only the demo counties, to keep the load fast.
     counties = {"532627", "532628", "513431", "513401"}
-    _filter(data / "townships.csv", target / "townships.csv", lambda r: r["county_code"] in counties)
-    _filter(data / "poverty_counties.csv", target / "poverty_counties.csv", lambda r: r["code"][:2] + "0000" in PROVINCES)
+    _filter(
+        data / "townships.csv", target / "townships.csv", lambda r: r["county_code"] in counties
+    )
+    _filter(
+        data / "poverty_counties.csv",
+        target / "poverty_counties.csv",
+        lambda r: r["code"][:2] + "0000" in PROVINCES,
+    )
     _filter(
         data / "east_west_pairs.csv",
         target / "east_west_pairs.csv",
-        lambda r: r["helped_code"][:2] + "0000" in PROVINCES and (not r["helper_code"] or r["helper_code"][:2] + "0000" in PROVINCES),
+        lambda r: (
+            r["helped_code"][:2] + "0000" in PROVINCES
+            and (not r["helper_code"] or r["helper_code"][:2] + "0000" in PROVINCES)
+        ),
     )
-    _filter(data / "designated_units.csv", target / "designated_units.csv", lambda r: r["county_code"][:2] + "0000" in PROVINCES)
+    _filter(
+        data / "designated_units.csv",
+        target / "designated_units.csv",
+        lambda r: r["county_code"][:2] + "0000" in PROVINCES,
+    )
     return target

@@ -38,7 +38,9 @@ def valid_uscc(body: str) -> str:
 
 
 async def make_village(county_code: str, suffix: str = "201", name: str = "石门村") -> Region:
-    township = await Region.filter(level="township", county_code=county_code).order_by("code").first()
+    township = (
+        await Region.filter(level="township", county_code=county_code).order_by("code").first()
+    )
     assert township is not None, f"no townships for {county_code}"
     village, _ = await Region.get_or_create(
         code=township.code + suffix,
@@ -58,7 +60,9 @@ async def make_village(county_code: str, suffix: str = "201", name: str = "石�
     return village
 
 
-async def make_user(role: str, username: str, *, region: str | None = None, participant: int | None = None) -> User:
+async def make_user(
+    role: str, username: str, *, region: str | None = None, participant: int | None = None
+) -> User:
     return await User.create(
         username=username,
         display_name=username,
@@ -91,7 +95,15 @@ async def build_world(data_dir: Path) -> World:
     village = await make_village(COUNTY)
     other_village = await make_village(OTHER_COUNTY, "202", "新庄村")
     world = World(village=village, other_village=other_village)
-    for kind in ("enterprise", "social_org", "individual", "central_unit", "east_partner", "democratic_party", "military"):
+    for kind in (
+        "enterprise",
+        "social_org",
+        "individual",
+        "central_unit",
+        "east_partner",
+        "democratic_party",
+        "military",
+    ):
         body = KIND_BODIES.get(kind)
         world.participants[kind] = await Participant.create(
             kind=kind,

@@ -31,7 +31,12 @@ async def list_participants(request: Request) -> JSONResponse:
         page=page,
         per_page=per_page,
     )
-    return paginated([participants.participant_dict(p) for p in listing.items], total=listing.total, page=page, per_page=per_page)
+    return paginated(
+        [participants.participant_dict(p) for p in listing.items],
+        total=listing.total,
+        page=page,
+        per_page=per_page,
+    )
 
 
 def _parse_id(raw: str) -> int:
@@ -44,7 +49,9 @@ def _parse_id(raw: str) -> int:
 async def get_participant(request: Request) -> JSONResponse:
     participant = await participants.get_participant(_parse_id(request.path_params["pid"]))
     actor = api_actor(request, required=False)
-    private = actor is not None and (actor.participant_id == participant.id or can(actor, "participant.create"))
+    private = actor is not None and (
+        actor.participant_id == participant.id or can(actor, "participant.create")
+    )
     return JSONResponse(participants.participant_dict(participant, private=private))
 
 
@@ -83,7 +90,10 @@ schemas = {
             "uscc": {"type": ["string", "null"]},
             "region_code": {"type": ["string", "null"]},
             "description": {"type": "string"},
-            "id_number_masked": {"type": "string", "description": "Only for the participant itself and the offices"},
+            "id_number_masked": {
+                "type": "string",
+                "description": "Only for the participant itself and the offices",
+            },
         },
     },
     "ParticipantCreate": {
@@ -92,8 +102,16 @@ schemas = {
         "properties": {
             "kind": {"type": "string", "enum": list(KINDS)},
             "name": {"type": "string", "maxLength": 128},
-            "uscc": {"type": "string", "maxLength": 18, "description": "Unified social credit code (GB 32100-2015)"},
-            "id_number": {"type": "string", "maxLength": 18, "description": "Individuals only; stored hashed and masked"},
+            "uscc": {
+                "type": "string",
+                "maxLength": 18,
+                "description": "Unified social credit code (GB 32100-2015)",
+            },
+            "id_number": {
+                "type": "string",
+                "maxLength": 18,
+                "description": "Individuals only; stored hashed and masked",
+            },
             "region_code": {"type": "string", "maxLength": 12},
             "description": {"type": "string", "maxLength": 4000},
         },
@@ -114,16 +132,31 @@ openapi = {
         },
         "post": {
             "summary": "Register a participant (offices)",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ParticipantCreate"}}}},
-            "responses": {"201": json_response({"$ref": "#/components/schemas/Participant"}, "Created"), **error_responses(401, 403, 422)},
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ParticipantCreate"}
+                    }
+                },
+            },
+            "responses": {
+                "201": json_response({"$ref": "#/components/schemas/Participant"}, "Created"),
+                **error_responses(401, 403, 422),
+            },
         },
     },
     "/participants/{pid}": {
         "get": {
             "summary": "One participant",
             "security": [],
-            "parameters": [{"name": "pid", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "responses": {"200": json_response({"$ref": "#/components/schemas/Participant"}), **error_responses(404, 422)},
+            "parameters": [
+                {"name": "pid", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {
+                "200": json_response({"$ref": "#/components/schemas/Participant"}),
+                **error_responses(404, 422),
+            },
         }
     },
 }

@@ -71,4 +71,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def exception_handlers() -> dict:
-    return {FupinError: fupin_error, HTTPException: http_error, 500: server_error, Exception: server_error}
+    return {
+        FupinError: fupin_error,
+        HTTPException: http_error,
+        500: server_error,
+        Exception: server_error,
+    }

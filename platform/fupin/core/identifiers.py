@@ -310,7 +310,9 @@ def hash_client_address(address: str, *, pepper: str) -> str:
     hash would be reversed by enumeration). Empty address, empty result."""
     if not address:
         return ""
-    return hmac.new(pepper.encode(), b"client-address:" + address.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        pepper.encode(), b"client-address:" + address.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 #: Most stars a masked name shows, so long names do not reveal their length.

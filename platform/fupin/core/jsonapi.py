@@ -59,8 +59,12 @@ def page_params(request: Request, *, max_per_page: int = 100) -> tuple[int, int]
     return page_args(request, max_per_page=max_per_page)
 
 
-def paginated(items: list[Any], *, total: int, page: int, per_page: int, **extra: Any) -> JSONResponse:
-    return JSONResponse({"items": items, "total": total, "page": page, "per_page": per_page, **extra})
+def paginated(
+    items: list[Any], *, total: int, page: int, per_page: int, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(
+        {"items": items, "total": total, "page": page, "per_page": per_page, **extra}
+    )
 
 
 # ---- OpenAPI fragments shared by the resource modules ----------------------------------------
@@ -83,8 +87,16 @@ ERROR_SCHEMA = {
 }
 
 PAGE_PARAMS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+    {
+        "name": "page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
 ]
 
 

@@ -27,7 +27,7 @@ def build_document(modules: list[str]) -> dict[str, Any]:
             "title": "Fupin API",
             "version": __version__,
             "description": "Social-participation platform for rural poverty alleviation. Money is "
-            "integer fen. Errors: {\"error\": {\"code\", \"message\", \"field\"}}.",
+            'integer fen. Errors: {"error": {"code", "message", "field"}}.',
         },
         "servers": [{"url": "/api/v1"}],
         "paths": dict(sorted(paths.items())),

@@ -61,7 +61,8 @@ def make_templates(directory: Path | None = None) -> Jinja2Templates:
         undefined=jinja2.StrictUndefined if False else jinja2.Undefined,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda s, **kw: i18n.gettext(s, **kw), lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
+        lambda s, **kw: i18n.gettext(s, **kw),
+        lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
         newstyle=True,
     )
     env.globals.update(

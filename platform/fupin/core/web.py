@@ -35,11 +35,19 @@ async def read_form(request: Request) -> FormData:
     sent = form.get(CSRF_FIELD) or request.headers.get("x-csrf-token", "")
     expected = request.session.get("csrf", "")
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
-        raise PermissionDenied(_("表单已过期或来源无法验证（CSRF），请刷新页面后重试。"), code="csrf")
+        raise PermissionDenied(
+            _("表单已过期或来源无法验证（CSRF），请刷新页面后重试。"), code="csrf"
+        )
     return form
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
     csrf_token(request)
     templates = request.app.state.templates
     return templates.TemplateResponse(
@@ -75,7 +83,9 @@ def client_source(request: Request) -> str:
     return hash_client_address(client_ip(request), pepper=pepper)
 
 
-def page_args(request: Request, *, default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
+def page_args(
+    request: Request, *, default_per_page: int = 20, max_per_page: int = 100
+) -> tuple[int, int]:
     from fupin.errors import InvalidInput
 
     try:

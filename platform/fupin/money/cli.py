@@ -55,6 +55,7 @@ def _verify_database() -> int:
 
     settings = load_settings()
     from fupin.money.service import ledger_check
+
     result = run_with_db(settings, ledger_check.verify_database)
     counts = result.counts
     if result.ok:

@@ -127,10 +127,29 @@ class Pledge(Model):
             # Open pledges past their due date: the lapse sweep, and the live part of the
             # dashboards' honour rates (everything else they read from the rollups), read
             # from the index alone.
-            ("state", "due_date", "created_at", "need_id", "participant_id", "pair_id", "amount_fen", "paid_fen"),
+            (
+                "state",
+                "due_date",
+                "created_at",
+                "need_id",
+                "participant_id",
+                "pair_id",
+                "amount_fen",
+                "paid_fen",
+            ),
             # Covering index for the pair dashboard's sums over raw pledges (the region
             # dashboards read the money rollups instead).
-            ("created_at", "need_id", "participant_id", "pair_id", "state", "due_date", "amount_fen", "paid_fen", "committed_fen"),
+            (
+                "created_at",
+                "need_id",
+                "participant_id",
+                "pair_id",
+                "state",
+                "due_date",
+                "amount_fen",
+                "paid_fen",
+                "committed_fen",
+            ),
         )
 
 

@@ -142,8 +142,6 @@ def expire_command() -> None:
     click.echo(f"expired {count} needs")
 
 
-
-
 if TYPE_CHECKING:
     from fupin.needs.service.search import NeedSearchPage
     from fupin.needs.service.search_outbox import OutboxStatus

@@ -29,7 +29,12 @@ async def list_regions(request: Request) -> JSONResponse:
         page=page,
         per_page=per_page,
     )
-    return paginated([regions.region_dict(r) for r in listing.items], total=listing.total, page=page, per_page=per_page)
+    return paginated(
+        [regions.region_dict(r) for r in listing.items],
+        total=listing.total,
+        page=page,
+        per_page=per_page,
+    )
 
 
 async def get_region(request: Request) -> JSONResponse:
@@ -48,7 +53,10 @@ schemas = {
         "properties": {
             "code": {"type": "string"},
             "name": {"type": "string"},
-            "level": {"type": "string", "enum": ["province", "prefecture", "county", "township", "village"]},
+            "level": {
+                "type": "string",
+                "enum": ["province", "prefecture", "county", "township", "village"],
+            },
             "kind": {"type": "string"},
             "parent_code": {"type": ["string", "null"]},
             "province_code": {"type": "string"},
@@ -72,11 +80,22 @@ openapi = {
             "summary": "Administrative divisions (GB/T 2260), filterable",
             "security": [],
             "parameters": [
-                {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["province", "prefecture", "county", "township", "village"]}},
+                {
+                    "name": "level",
+                    "in": "query",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["province", "prefecture", "county", "township", "village"],
+                    },
+                },
                 {"name": "parent", "in": "query", "schema": {"type": "string", "maxLength": 12}},
                 {"name": "province", "in": "query", "schema": {"type": "string", "maxLength": 12}},
                 {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 64}},
-                {"name": "poverty_county", "in": "query", "schema": {"type": "string", "enum": ["1", "0", "true", "false"]}},
+                {
+                    "name": "poverty_county",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["1", "0", "true", "false"]},
+                },
                 *PAGE_PARAMS,
             ],
             "responses": {"200": json_response(page_of("Region")), **error_responses(422)},
@@ -86,8 +105,13 @@ openapi = {
         "get": {
             "summary": "One region",
             "security": [],
-            "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": json_response({"$ref": "#/components/schemas/Region"}), **error_responses(404)},
+            "parameters": [
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": json_response({"$ref": "#/components/schemas/Region"}),
+                **error_responses(404),
+            },
         }
     },
 }

@@ -18,7 +18,11 @@ async def account(request: Request) -> Response:
     user = await User.get(id=current.user_id).prefetch_related("region", "participant")
     tokens = await ApiToken.filter(user_id=user.id).order_by("-id")
     new_token = request.session.pop("new_token", None)
-    return render(request, "accounts/account.html", {"account": user, "tokens": tokens, "new_token": new_token})
+    return render(
+        request,
+        "accounts/account.html",
+        {"account": user, "tokens": tokens, "new_token": new_token},
+    )
 
 
 async def create_token(request: Request) -> Response:
@@ -34,7 +38,9 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     current = require_login(request)
     await read_form(request)
-    token = await ApiToken.get_or_none(id=int(request.path_params["token_id"]), user_id=current.user_id)
+    token = await ApiToken.get_or_none(
+        id=int(request.path_params["token_id"]), user_id=current.user_id
+    )
     if token is None:
         raise NotFound(_("令牌不存在。"))
     await accounts.revoke_api_token(token=token, actor=current)
@@ -44,5 +50,10 @@ async def revoke_token(request: Request) -> Response:
 routes = [
     Route("/account", account, name="account"),
     Route("/account/tokens", create_token, methods=["POST"], name="account_token_create"),
-    Route("/account/tokens/{token_id:int}/revoke", revoke_token, methods=["POST"], name="account_token_revoke"),
+    Route(
+        "/account/tokens/{token_id:int}/revoke",
+        revoke_token,
+        methods=["POST"],
+        name="account_token_revoke",
+    ),
 ]

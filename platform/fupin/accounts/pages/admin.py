@@ -30,11 +30,16 @@ async def admin_home(request: Request) -> Response:
     return render(
         request,
         "accounts/admin.html",
-        {"can_participants": can(current, "participant.create"), "can_audit": can(current, "audit.read")},
+        {
+            "can_participants": can(current, "participant.create"),
+            "can_audit": can(current, "audit.read"),
+        },
     )
 
 
-def _participant_form(request: Request, values: dict, error: InvalidInput | None = None) -> Response:
+def _participant_form(
+    request: Request, values: dict, error: InvalidInput | None = None
+) -> Response:
     return render(
         request,
         "accounts/participant_form.html",
@@ -51,7 +56,10 @@ async def participant_new(request: Request) -> Response:
 async def participant_create(request: Request) -> Response:
     current = require(require_login(request), "participant.create")
     form = await read_form(request)
-    values = {k: str(form.get(k, "")) for k in ("kind", "name", "uscc", "id_number", "region_code", "description")}
+    values = {
+        k: str(form.get(k, ""))
+        for k in ("kind", "name", "uscc", "id_number", "region_code", "description")
+    }
     try:
         created = await participants.create_participant(
             actor=current,
@@ -70,7 +78,9 @@ async def participant_create(request: Request) -> Response:
     return redirect(request, f"/participants/{created.id}", flash=_("参与方已创建。"))
 
 
-def _user_form(request: Request, values: dict, error: InvalidInput | None = None, status: int = 200) -> Response:
+def _user_form(
+    request: Request, values: dict, error: InvalidInput | None = None, status: int = 200
+) -> Response:
     return render(
         request,
         "accounts/user_form.html",
@@ -87,11 +97,16 @@ async def user_new(request: Request) -> Response:
 async def user_create(request: Request) -> Response:
     current = require(require_login(request), "user.create")
     form = await read_form(request)
-    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "role", "region_code", "participant_id")}
+    values = {
+        k: str(form.get(k, ""))
+        for k in ("username", "display_name", "role", "region_code", "participant_id")
+    }
     try:
         pid = int(values["participant_id"]) if values["participant_id"].strip() else None
     except ValueError:
-        return _user_form(request, values, InvalidInput(_("参与方编号必须是整数。"), field="participant_id"), 422)
+        return _user_form(
+            request, values, InvalidInput(_("参与方编号必须是整数。"), field="participant_id"), 422
+        )
     try:
         await accounts.create_user(
             actor=current,
@@ -117,13 +132,21 @@ async def audit_log(request: Request) -> Response:
         query = query.filter(actor__region__province_code=current.province_code)
     total = await query.count()
     entries = await query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
-    return render(request, "accounts/audit.html", {"entries": entries, "total": total, "page": page, "per_page": per_page})
+    return render(
+        request,
+        "accounts/audit.html",
+        {"entries": entries, "total": total, "page": page, "per_page": per_page},
+    )
 
 
 routes = [
     Route("/admin", admin_home, name="admin"),
-    Route("/admin/participants/new", participant_new, methods=["GET"], name="admin_participant_new"),
-    Route("/admin/participants", participant_create, methods=["POST"], name="admin_participant_create"),
+    Route(
+        "/admin/participants/new", participant_new, methods=["GET"], name="admin_participant_new"
+    ),
+    Route(
+        "/admin/participants", participant_create, methods=["POST"], name="admin_participant_create"
+    ),
     Route("/admin/users/new", user_new, methods=["GET"], name="admin_user_new"),
     Route("/admin/users", user_create, methods=["POST"], name="admin_user_create"),
     Route("/admin/audit", audit_log, name="admin_audit"),

@@ -22,7 +22,13 @@ async def directory(request: Request) -> Response:
     return render(
         request,
         "accounts/participants.html",
-        {"listing": listing, "kinds": KINDS, "kind": kind, "q": q or "", "kind_label": participants.kind_label},
+        {
+            "listing": listing,
+            "kinds": KINDS,
+            "kind": kind,
+            "q": q or "",
+            "kind_label": participants.kind_label,
+        },
     )
 
 

@@ -168,9 +168,11 @@ async def load_poverty_flags(data_dir: Path, counts: LoadCounts) -> None:
                 sanqu_sanzhou=row["sanqu_sanzhou"] == "1",
             )
     counts.poverty_counties = await Region.filter(level="county", is_poverty_county=True).count()
-    counts.special_area_counties = await Region.filter(
-        level="county", is_poverty_county=True
-    ).exclude(contiguous_area="").count()
+    counts.special_area_counties = (
+        await Region.filter(level="county", is_poverty_county=True)
+        .exclude(contiguous_area="")
+        .count()
+    )
 
 
 async def _helper(name: str, kind: str, region_code: str | None, counts: LoadCounts) -> Participant:
@@ -183,7 +185,11 @@ async def _helper(name: str, kind: str, region_code: str | None, counts: LoadCou
 
 
 def _designated_kind(unit_type: str) -> str:
-    return "democratic_party" if unit_type in ("democratic party", "people's organization") else "central_unit"
+    return (
+        "democratic_party"
+        if unit_type in ("democratic party", "people's organization")
+        else "central_unit"
+    )
 
 
 async def load_pairs(data_dir: Path, counts: LoadCounts | None = None) -> LoadCounts:

@@ -111,8 +111,12 @@ async def revoke_api_token(*, token: ApiToken, actor: Actor) -> None:
         token.revoked_at = datetime.now(UTC)
         await token.save(update_fields=["revoked_at"])
         await audit.record(
-            actor=actor, action="api_token.revoke", object_type="api_token", object_id=token.id,
-            before={"revoked_at": None}, after={"revoked_at": token.revoked_at},
+            actor=actor,
+            action="api_token.revoke",
+            object_type="api_token",
+            object_id=token.id,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at},
         )
 
 

@@ -32,12 +32,27 @@ def demo_uscc(body: str) -> str:
 
 DEMO_PARTICIPANTS = [
     # (kind, name, USCC body (17 chars) or "", description)
-    ("enterprise", "云岭绿色农业发展有限公司（演示）", "91530100MA6K2D3X1", "消费帮扶、产业合作的民营企业。"),
-    ("social_org", "彩云乡村发展基金会（演示）", "53530000MJ0123456", "具有公益性捐赠税前扣除资格的基金会。"),
+    (
+        "enterprise",
+        "云岭绿色农业发展有限公司（演示）",
+        "91530100MA6K2D3X1",
+        "消费帮扶、产业合作的民营企业。",
+    ),
+    (
+        "social_org",
+        "彩云乡村发展基金会（演示）",
+        "53530000MJ0123456",
+        "具有公益性捐赠税前扣除资格的基金会。",
+    ),
     ("individual", "张明（演示）", "", "个人捐赠者。"),
     ("central_unit", "某中央单位定点帮扶工作组（演示）", "11100000000012345", "定点帮扶广南县。"),
     ("east_partner", "上海市某区对口帮扶办公室（演示）", "11310000000067890", "东西部协作。"),
-    ("democratic_party", "某民主党派省委员会（演示）", "51530000500012345", "民主党派、工商联参与扶贫。"),
+    (
+        "democratic_party",
+        "某民主党派省委员会（演示）",
+        "51530000500012345",
+        "民主党派、工商联参与扶贫。",
+    ),
     ("military", "某部队驻地帮扶组（演示）", "", "军队和武警部队参与扶贫。"),
 ]
 
@@ -59,9 +74,13 @@ class DemoResult:
 
 async def _village(county_code: str) -> Region:
     """A generated village under a real township of the county (no real village table ships)."""
-    township = await Region.filter(level="township", county_code=county_code).order_by("code").first()
+    township = (
+        await Region.filter(level="township", county_code=county_code).order_by("code").first()
+    )
     if township is None:
-        raise RuntimeError(f"no townships loaded for county {county_code}: run `fupin data load` first")
+        raise RuntimeError(
+            f"no townships loaded for county {county_code}: run `fupin data load` first"
+        )
     code = township.code + "201"
     village, _ = await Region.get_or_create(
         code=code,
@@ -106,7 +125,14 @@ async def load_demo_accounts(settings: Settings) -> DemoResult:
         ("province_office", "yunnan", "云南省扶贫办（演示）", DEMO_PROVINCE, None, "云南省"),
         ("county_officer", "guangnan", "广南县扶贫办（演示）", DEMO_COUNTY, None, "广南县"),
         ("village_worker", "shimen", "石门村信息员（演示）", village.code, None, village.full_name),
-        ("participant_member", "donor", "云岭农业财务（演示）", None, by_kind["enterprise"].id, by_kind["enterprise"].name),
+        (
+            "participant_member",
+            "donor",
+            "云岭农业财务（演示）",
+            None,
+            by_kind["enterprise"].id,
+            by_kind["enterprise"].name,
+        ),
         ("auditor", "auditor", "审计（演示）", None, None, "全国，只读"),
     ]
     for role, username, display, region_code, participant_id, scope in plan:

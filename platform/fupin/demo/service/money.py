@@ -211,7 +211,12 @@ async def _back_need(need: Need, ctx: _Context) -> None:
 async def load_demo_money(settings: Settings, result: DemoResult, needs_count: int) -> None:
     """The demo step (demo/service/accounts.py DEMO_STEPS), after the demo needs."""
     rng = random.Random(SEED)
-    codes = await Need.filter(is_demo=True).order_by("county_code").distinct().values_list("county_code", flat=True)
+    codes = (
+        await Need.filter(is_demo=True)
+        .order_by("county_code")
+        .distinct()
+        .values_list("county_code", flat=True)
+    )
     counties = sorted(set(codes))
     orgs: dict[str, RecipientOrg] = {}
     for code in counties:
@@ -248,8 +253,12 @@ async def load_demo_money(settings: Settings, result: DemoResult, needs_count: i
 
     # 1. Back every demo need's totals with records (top-ups of `fupin demo` included).
     with_money = Need.filter(is_demo=True).filter(Q(pledged_fen__gt=0) | Q(received_fen__gt=0))
-    recorded = set(await Pledge.all().order_by("need_id").distinct().values_list("need_id", flat=True))
-    recorded |= set(await Donation.all().order_by("need_id").distinct().values_list("need_id", flat=True))
+    recorded = set(
+        await Pledge.all().order_by("need_id").distinct().values_list("need_id", flat=True)
+    )
+    recorded |= set(
+        await Donation.all().order_by("need_id").distinct().values_list("need_id", flat=True)
+    )
     todo = [n for n in await with_money.order_by("id") if n.id not in recorded]
     for start in range(0, len(todo), CHUNK):
         async with transaction():  # one commit per chunk; each service call is a savepoint

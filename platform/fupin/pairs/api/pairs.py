@@ -39,7 +39,12 @@ async def list_pairs(request: Request) -> JSONResponse:
         page=page,
         per_page=per_page,
     )
-    return paginated([pairs.pair_dict(p) for p in listing.items], total=listing.total, page=page, per_page=per_page)
+    return paginated(
+        [pairs.pair_dict(p) for p in listing.items],
+        total=listing.total,
+        page=page,
+        per_page=per_page,
+    )
 
 
 async def get_pair(request: Request) -> JSONResponse:
@@ -77,7 +82,11 @@ openapi = {
             "summary": "Cooperation pairs (east–west, designated assistance)",
             "security": [],
             "parameters": [
-                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["east_west", "designated"]}},
+                {
+                    "name": "kind",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["east_west", "designated"]},
+                },
                 {"name": "helper", "in": "query", "schema": {"type": "integer"}},
                 {"name": "region", "in": "query", "schema": {"type": "string", "maxLength": 12}},
                 {"name": "year", "in": "query", "schema": {"type": "integer"}},
@@ -90,8 +99,13 @@ openapi = {
         "get": {
             "summary": "One pair",
             "security": [],
-            "parameters": [{"name": "pair_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "responses": {"200": json_response({"$ref": "#/components/schemas/Pair"}), **error_responses(404, 422)},
+            "parameters": [
+                {"name": "pair_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {
+                "200": json_response({"$ref": "#/components/schemas/Pair"}),
+                **error_responses(404, 422),
+            },
         }
     },
 }

@@ -542,9 +542,7 @@ async def pair_end(request: Request) -> Response:
             actor=current, pair_id=pair.id, end_year=values["end_year"], reason=values["reason"]
         )
     except InvalidInput as exc:
-        return _pair_form(
-            request, "pairs/pair_end.html", {"pair": pair, "values": values}, exc
-        )
+        return _pair_form(request, "pairs/pair_end.html", {"pair": pair, "values": values}, exc)
     return redirect(request, f"/dashboards/pairs/{pair.id}", flash=_("结对关系已结束。"))
 
 
@@ -571,9 +569,7 @@ async def pair_redraw(request: Request) -> Response:
             reason=values["reason"],
         )
     except InvalidInput as exc:
-        return _pair_form(
-            request, "pairs/pair_redraw.html", {"pair": pair, "values": values}, exc
-        )
+        return _pair_form(request, "pairs/pair_redraw.html", {"pair": pair, "values": values}, exc)
     return redirect(
         request, f"/dashboards/pairs/{new.id}", flash=_("已重新结对，原结对保留为历史。")
     )

@@ -16,7 +16,11 @@ async def pair_list(request: Request) -> Response:
     page, per_page = page_args(request, default_per_page=50)
     kind = request.query_params.get("kind") or None
     listing = await pairs.list_pairs(kind=kind, page=page, per_page=per_page)
-    return render(request, "pairs/list.html", {"listing": listing, "kind": kind, "kind_label": pairs.kind_label})
+    return render(
+        request,
+        "pairs/list.html",
+        {"listing": listing, "kind": kind, "kind_label": pairs.kind_label},
+    )
 
 
 async def pair_detail(request: Request) -> Response:
