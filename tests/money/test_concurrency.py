@@ -22,8 +22,8 @@ from fupin.accounts.service import users as accounts
 from fupin.db import close_database, open_database
 from fupin.errors import RuleViolation
 from fupin.ledger.models import LedgerEntry
-from fupin.money import rules as receipt_numbers
 from fupin.money.models import Donation, IdempotencyRecord, Pledge, Receipt, ReceiptCounter
+from fupin.money.rules import receipt_numbers
 from fupin.money.service import ledger_check, pledges, receipts
 from fupin.settings import Settings
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh

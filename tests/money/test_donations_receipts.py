@@ -9,8 +9,8 @@ import pytest
 
 from fupin.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
 from fupin.ledger.models import LedgerEntry
-from fupin.money import rules as receipt_numbers
 from fupin.money.models import Donation, Pledge, Receipt
+from fupin.money.rules import receipt_numbers
 from fupin.money.service import donations, pledges, receipts
 from fupin.regions.models import Region
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh, make_need

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.money.rules import (
+from fupin.money.rules.receipt_numbers import (
     ReceiptNumber,
     ReceiptNumberError,
     SerialIssue,

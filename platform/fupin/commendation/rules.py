@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from fupin.core.reasons import Reason
 from fupin.errors import InvalidInput
 from fupin.i18n import N_, _
-from fupin.tax.rules.deduction import Reason
 
 BASIS_POINTS = 10_000
 

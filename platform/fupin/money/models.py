@@ -14,7 +14,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 #: Who received the money, for the qualifying-channel test (RULES.md §1.1); the values are
-#: those of ``fupin.tax.rules.params.RecipientKind``.
+#: those of ``fupin.money.rules.channels.RecipientKind``.
 RECIPIENT_KINDS = ("government", "qualified_org", "other")
 
 #: BRIEF §3.5. "Active" pledges count towards the need's pledged amount in full.

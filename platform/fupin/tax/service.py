@@ -51,11 +51,11 @@ from fupin.errors import FieldError, InvalidInput, NotAuthenticated, NotFound
 from fupin.i18n import N_, _
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Donation, DonationItem, Receipt, RecipientOrg
+from fupin.money.rules.channels import Decision, qualifies_for_deduction
 from fupin.money.service import donations as donation_rules
 from fupin.money.service.pledges import today_cn
 from fupin.needs.models import Need
 from fupin.tax.rules.deduction import (
-    Decision,
     DonationLine,
     IndividualHelper,
     LineKind,
@@ -64,7 +64,6 @@ from fupin.tax.rules.deduction import (
     YearPaper,
     enterprise_working_paper,
     individual_statement_helper,
-    qualifies_for_deduction,
 )
 from fupin.tax.rules.params import TAX_PARAMS, TaxParams
 

@@ -12,7 +12,7 @@ The targeted-poverty flag is derived, never typed in (RULES.md §1.2): the need'
 target area (one of the 832 counties, a county of Aksu prefecture, or a registered poor village)
 AND the recipient is a qualifying channel on the day the money arrived (a county-level-or-higher
 government body, or an organisation whose deduction qualification covers that day); the pure
-rules are ``tax_rules.qualifies_for_deduction`` and ``tax_rules.is_targeted``.
+rules are ``channels.qualifies_for_deduction`` and ``channels.is_targeted``.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ from fupin.money.models import (
     RecipientOrg,
     RecipientQualification,
 )
+from fupin.money.rules import channels
 from fupin.money.service import pledges
 from fupin.money.service.pledges import format_yuan, today_cn
 from fupin.needs.models import Need
 from fupin.regions.models import Region
-from fupin.tax.rules import deduction as tax_rules
 
 #: Needs that may still receive money: a pledge is often paid after the project has started.
 DONATABLE_NEED_STATES = ("published", "funded", "in_progress", "completed")
@@ -241,10 +241,10 @@ async def add_qualification(
     return qualification
 
 
-async def qualification_periods(org_id: int) -> list[tax_rules.QualificationPeriod]:
+async def qualification_periods(org_id: int) -> list[channels.QualificationPeriod]:
     rows = await RecipientQualification.filter(org_id=org_id).order_by("start_year")
     return [
-        tax_rules.QualificationPeriod.for_years(r.start_year, r.end_year, r.list_reference)
+        channels.QualificationPeriod.for_years(r.start_year, r.end_year, r.list_reference)
         for r in rows
     ]
 
@@ -262,7 +262,7 @@ class TargetedFacts:
 
 async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> TargetedFacts:
     """The targeted flag of RULES.md §1.2 from the need's place and the channel on that day."""
-    channel = tax_rules.qualifies_for_deduction(
+    channel = channels.qualifies_for_deduction(
         recipient_kind=org.kind,
         qualification_periods=await qualification_periods(org.id),
         donated_on=received_on,
@@ -270,7 +270,7 @@ async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> T
     place = await Region.get(code=need.region_id)
     county = await Region.get_or_none(code=need.county_code)
     area_text = (place.full_name or place.name).strip()
-    decision = tax_rules.is_targeted(
+    decision = channels.is_targeted(
         channel_qualifies=channel.ok,
         county_code=need.county_code or None,
         village_is_registered_poor=place.level == "village" and place.is_poor_village,

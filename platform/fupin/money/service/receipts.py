@@ -27,8 +27,8 @@ from fupin.db import transaction
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.ledger import service as ledger
-from fupin.money import rules as receipt_numbers
 from fupin.money.models import Donation, DonationItem, Receipt, ReceiptCounter, RecipientOrg
+from fupin.money.rules import receipt_numbers
 from fupin.money.service import donations
 from fupin.money.service.pledges import today_cn
 from fupin.needs.models import Need

@@ -1,5 +1,6 @@
-"""Pure tax-deduction rules: qualifying channel, targeted donation, the enterprise working paper,
-the individual 30 % helper (RULES.md §1, §2, §3; BRIEF §3.8).
+"""Pure tax-deduction rules: the enterprise working paper and the individual 30 % helper; whether a
+donation went through a qualifying channel and is targeted is decided by
+``fupin.money.rules.channels`` when it is recorded (RULES.md §1, §2, §3; BRIEF §3.8).
 
 No database, no HTTP: callers pass plain values in and get immutable results back. Every figure
 comes from ``tax_params.TAX_PARAMS`` (or a table passed in), so a policy change is a data change.
@@ -18,27 +19,24 @@ citation of the rule applied. Reason messages are stored as message ids and tran
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from fupin.core.reasons import Reason, reason_from
 from fupin.errors import InvalidInput
 from fupin.i18n import N_, _
+from fupin.money.rules.channels import SRC_CHANNELS
 from fupin.tax.rules.params import (
     BASIS_POINTS,
-    SRC_CHANNELS,
     SRC_IIT_NO_FULL,
-    SRC_QUALIFICATION,
-    SRC_RECEIPT_AREA,
-    SRC_TARGET_AREAS,
     SRC_TARGETED_AS_GENERAL,
     TAX_PARAMS,
     CarryForwardRow,
     LegacyLookbackRow,
-    RecipientKind,
     TargetedWindowRow,
     TaxParams,
     TaxParamsError,
@@ -49,27 +47,6 @@ from fupin.tax.rules.params import (
 #: Every reason code the tax rules can give, with its message id (Chinese source text).
 #: Messages with placeholders use ``%(name)s``; none contains a literal percent sign.
 TAX_REASONS: dict[str, str] = {
-    # qualifying channel (RULES.md §1.1)
-    "recipient_government": N_(
-        "受赠方为县级（含县级）以上人民政府及其组成部门和直属机构，属合格捐赠渠道"
-    ),
-    "recipient_qualified_in_period": N_(
-        "受赠方具有公益性捐赠税前扣除资格，捐赠日期在资格有效期内（%(reference)s）"
-    ),
-    "recipient_qualification_lapsed": N_("捐赠日期不在受赠组织的公益性捐赠税前扣除资格有效期内"),
-    "recipient_not_qualifying": N_(
-        "受赠方不是合格的公益性捐赠渠道（直接捐给村、农户或项目组等不得税前扣除）"
-    ),
-    # targeted donation (RULES.md §1.2)
-    "targeted_county_832": N_("受益县%(county_code)s属832个国家扶贫开发工作重点县和连片特困地区县"),
-    "targeted_aksu_prefecture": N_("受益县%(county_code)s属%(prefecture)s，比照连片特困地区县"),
-    "targeted_poor_village": N_("受益村为建档立卡贫困村"),
-    "targeted_channel_not_qualifying": N_("未通过合格的公益性捐赠渠道，不属于扶贫捐赠全额扣除范围"),
-    "targeted_area_not_target": N_(
-        "受益地区不属于目标脱贫地区（832个县、阿克苏地区、建档立卡贫困村）"
-    ),
-    "targeted_receipt_area_missing": N_("公益事业捐赠票据未注明目标脱贫地区的具体名称"),
-    "targeted_receipt_area_mismatch": N_("公益事业捐赠票据注明的地区与受益地区不符"),
     # classification of a booked donation
     "booked_non_qualifying": N_("非合格渠道捐赠：计入捐赠支出，不得税前扣除，也不得结转"),
     "booked_targeted_full": N_(
@@ -118,29 +95,8 @@ TAX_REASONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why a figure is what it is: a stable code, a gettext message and the rule's citation."""
-
-    code: str
-    msgid: str
-    citation_msgid: str = ""
-    params: tuple[tuple[str, str | int], ...] = ()
-
-    @property
-    def message(self) -> str:
-        """The message in the current locale, placeholders filled in."""
-        return _(self.msgid, **dict(self.params))
-
-    @property
-    def citation(self) -> str:
-        return _(self.citation_msgid) if self.citation_msgid else ""
-
-
 def _reason(code: str, citation: str = "", **params: str | int) -> Reason:
-    return Reason(
-        code=code, msgid=TAX_REASONS[code], citation_msgid=citation, params=tuple(params.items())
-    )
+    return reason_from(TAX_REASONS, code, citation, **params)
 
 
 class TaxRuleError(InvalidInput):
@@ -149,116 +105,6 @@ class TaxRuleError(InvalidInput):
     translated."""
 
     code = "tax_rule"
-
-
-# --- qualifying channel and targeted donation -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QualificationPeriod:
-    """One listing of an organisation's pre-tax deduction qualification (2020 No. 27), inclusive."""
-
-    start: date
-    end: date
-    reference: str = ""  # the published list it comes from
-
-    @classmethod
-    def for_years(cls, first_year: int, last_year: int, reference: str = "") -> QualificationPeriod:
-        return cls(start=date(first_year, 1, 1), end=date(last_year, 12, 31), reference=reference)
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-
-class TargetBasis(StrEnum):
-    """Why an area is a target poverty area under 2019 No. 49."""
-
-    COUNTY_832 = "county_832"
-    AKSU_PREFECTURE = "aksu_prefecture"
-    REGISTERED_POOR_VILLAGE = "registered_poor_village"
-
-
-@dataclass(frozen=True)
-class Decision:
-    ok: bool
-    reason: Reason
-    basis: TargetBasis | None = None  # only for targeted decisions
-
-
-def qualifies_for_deduction(
-    *,
-    recipient_kind: RecipientKind | str,
-    qualification_periods: Sequence[QualificationPeriod],
-    donated_on: date,
-    params: TaxParams = TAX_PARAMS,
-) -> Decision:
-    """Is the donation made through a qualifying channel (RULES.md §1.1)?
-
-    A government body at county level or above always qualifies; a public-welfare organisation
-    only when the donation date lies inside one of its qualification periods; anything else
-    never (a direct gift is booked but neither deducted nor carried forward).
-    """
-    row = params.recipient_kind_row(RecipientKind(recipient_kind))
-    if not row.qualifies:
-        return Decision(False, _reason("recipient_not_qualifying", row.source))
-    if not row.needs_qualification_period:
-        return Decision(True, _reason("recipient_government", row.source))
-    for period in qualification_periods:
-        if period.covers(donated_on):
-            return Decision(
-                True,
-                _reason("recipient_qualified_in_period", row.source, reference=period.reference),
-            )
-    return Decision(False, _reason("recipient_qualification_lapsed", SRC_QUALIFICATION))
-
-
-def is_targeted(
-    *,
-    channel_qualifies: bool,
-    county_code: str | None,
-    village_is_registered_poor: bool,
-    receipt_area_text: str | None,
-    poverty_county_codes: Collection[str],
-    target_area_names: Collection[str] = (),
-    params: TaxParams = TAX_PARAMS,
-) -> Decision:
-    """Is this a targeted poverty-alleviation donation under 2019 No. 49 (RULES.md §1.2)?
-
-    All three must hold: a qualifying channel; a target area (one of the 832 counties given in
-    ``poverty_county_codes``, a county of a prefecture in ``params.target_prefectures`` — Aksu —,
-    or a registered poor village anywhere); and a receipt that names the area. If
-    ``target_area_names`` is given (e.g. the county and village names), the receipt text must
-    contain one of them. The date window is not checked here: a targeted donation stays targeted,
-    the working paper decides whether it is still deducted in full.
-    """
-    if not channel_qualifies:
-        return Decision(False, _reason("targeted_channel_not_qualifying", SRC_CHANNELS))
-    basis: TargetBasis | None = None
-    reason: Reason | None = None
-    prefecture = params.target_prefecture_for(county_code) if county_code else None
-    if county_code and county_code in poverty_county_codes:
-        basis = TargetBasis.COUNTY_832
-        reason = _reason("targeted_county_832", SRC_TARGET_AREAS, county_code=county_code)
-    elif county_code and prefecture is not None:
-        basis = TargetBasis.AKSU_PREFECTURE
-        reason = _reason(
-            "targeted_aksu_prefecture",
-            prefecture.source,
-            county_code=county_code,
-            prefecture=prefecture.name,
-        )
-    elif village_is_registered_poor:
-        basis = TargetBasis.REGISTERED_POOR_VILLAGE
-        reason = _reason("targeted_poor_village", SRC_TARGET_AREAS)
-    if basis is None or reason is None:
-        return Decision(False, _reason("targeted_area_not_target", SRC_TARGET_AREAS))
-    text = (receipt_area_text or "").strip()
-    if not text:
-        return Decision(False, _reason("targeted_receipt_area_missing", SRC_RECEIPT_AREA))
-    names = [name.strip() for name in target_area_names if name.strip()]
-    if names and not any(name in text for name in names):
-        return Decision(False, _reason("targeted_receipt_area_mismatch", SRC_RECEIPT_AREA))
-    return Decision(True, reason, basis)
 
 
 # --- inputs and outputs of the working paper --------------------------------------------------

@@ -30,18 +30,6 @@ class TaxParamsError(ValueError):
     """The parameter table itself is inconsistent (overlapping rows, missing row for a year)."""
 
 
-class RecipientKind(StrEnum):
-    """Who received the donation, for the qualifying-channel test (RULES.md §1.1)."""
-
-    #: 县级（含县级）以上人民政府及其组成部门和直属机构
-    GOVERNMENT = "government"
-    #: 具有公益性捐赠税前扣除资格的公益性社会组织 (and 群众团体 with the parallel qualification)
-    QUALIFIED_ORG = "qualified_org"
-    #: anything else: a village, a household, a project team, an unqualified organisation,
-    #: a township government. Never deductible, never carried forward.
-    OTHER = "other"
-
-
 class CarryForwardOrder(StrEnum):
     #: 财税〔2018〕15号 §4 ("carried-forward before current") + oldest first [interpretation, §1.1]
     BROUGHT_FORWARD_FIRST_OLDEST_FIRST = "brought_forward_first_oldest_first"
@@ -144,27 +132,6 @@ class LegacyLookbackRow:
         return _in_range(day, self.donated_from, self.donated_until)
 
 
-@dataclass(frozen=True)
-class RecipientKindRow:
-    kind: RecipientKind
-    qualifies: bool
-    needs_qualification_period: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class TargetPrefectureRow:
-    """A prefecture all of whose counties count as target areas (besides the 832 list)."""
-
-    code: str  # GB/T 2260 prefecture code, e.g. "652900"
-    name: str
-    source: str
-
-    @property
-    def county_prefix(self) -> str:
-        return self.code[:4]
-
-
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -178,8 +145,6 @@ class TaxParams:
     targeted_full_deduction: tuple[TargetedWindowRow, ...]
     targeted_legacy_lookback: tuple[LegacyLookbackRow, ...]
     individual_cap: tuple[CapRateRow, ...]
-    recipient_kinds: tuple[RecipientKindRow, ...]
-    target_prefectures: tuple[TargetPrefectureRow, ...]
 
     def __post_init__(self) -> None:
         for name, rows in (
@@ -211,9 +176,6 @@ class TaxParams:
                 raise TaxParamsError(
                     "targeted_legacy_lookback: donations must end before the year it is applied in"
                 )
-        kinds = [r.kind for r in self.recipient_kinds]
-        if sorted(kinds) != sorted(set(kinds)) or set(kinds) != set(RecipientKind):
-            raise TaxParamsError("recipient_kinds: exactly one row per RecipientKind")
 
     def general_cap_row(self, year: int) -> CapRateRow:
         return _one(self.general_cap, lambda r: r.covers(year), f"general_cap for {year}")
@@ -245,15 +207,6 @@ class TaxParams:
                 return row
         return None
 
-    def recipient_kind_row(self, kind: RecipientKind) -> RecipientKindRow:
-        return _one(self.recipient_kinds, lambda r: r.kind == kind, f"recipient kind {kind}")
-
-    def target_prefecture_for(self, county_code: str) -> TargetPrefectureRow | None:
-        for row in self.target_prefectures:
-            if county_code.startswith(row.county_prefix):
-                return row
-        return None
-
 
 # Citations (RULES.md §1–§2). Kept as named constants so rows and reasons cite the same text.
 SRC_EIT_ART9 = N_("《企业所得税法》第九条；《企业所得税法实施条例》第五十三条")
@@ -272,11 +225,6 @@ SRC_TARGETED_AS_GENERAL = N_(
 SRC_TARGETED_LOOKBACK = N_(
     "财政部 税务总局 国务院扶贫办公告2019年第49号 第三条（2015–2018年未扣除部分）"
 )
-SRC_TARGET_AREAS = N_("公告2019年第49号：832个贫困县、新疆阿克苏地区6县1市、建档立卡贫困村")
-SRC_AKSU = N_("公告2019年第49号：新疆阿克苏地区6县1市比照连片特困地区县（按整个阿克苏地区理解）")
-SRC_RECEIPT_AREA = N_("公告2019年第49号问答：捐赠票据须注明目标脱贫地区具体名称")
-SRC_CHANNELS = N_("财税〔2018〕15号 第一条；财政部 税务总局 民政部公告2020年第27号 第一条")
-SRC_QUALIFICATION = N_("财政部 税务总局 民政部公告2020年第27号：扣除资格全国有效，有效期3年")
 SRC_IIT = N_("《个人所得税法》第六条；财政部 税务总局公告2019年第99号")
 SRC_IIT_NO_FULL = N_("公告2019年第49号仅适用于企业；个人扶贫捐赠适用30%限额（公告2019年第99号）")
 
@@ -328,30 +276,5 @@ TAX_PARAMS = TaxParams(
     individual_cap=(
         # 30% of the taxable income of the item: IIT Law art. 6 (2018 amendment), 2019 No. 99.
         CapRateRow(first_year=2019, last_year=None, rate_bp=3000, source=SRC_IIT),
-    ),
-    recipient_kinds=(
-        RecipientKindRow(
-            kind=RecipientKind.GOVERNMENT,
-            qualifies=True,
-            needs_qualification_period=False,
-            source=SRC_CHANNELS,
-        ),
-        RecipientKindRow(
-            kind=RecipientKind.QUALIFIED_ORG,
-            qualifies=True,
-            needs_qualification_period=True,
-            source=SRC_QUALIFICATION,
-        ),
-        RecipientKindRow(
-            kind=RecipientKind.OTHER,
-            qualifies=False,
-            needs_qualification_period=False,
-            source=SRC_CHANNELS,
-        ),
-    ),
-    target_prefectures=(
-        # Aksu "6 counties and 1 city": the 832 list has only 乌什 and 柯坪 of 652900, the other
-        # seven make the whole prefecture [interpretation — confirm, RULES.md §1.2].
-        TargetPrefectureRow(code="652900", name="阿克苏地区", source=SRC_AKSU),
     ),
 )
