@@ -48,6 +48,7 @@ from fupin import REPO_ROOT
 from fupin.accounts.service.reference import load_all
 from fupin.app import create_app
 from fupin.core.categories import CATEGORY_CODES
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.db import close_database, open_database
 from fupin.money.service import rollups as money_rollups
@@ -214,7 +215,7 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
     await w.open()
     sq = w.sqlite
     now = datetime.now(UTC)
-    today = dashboards.today_cn()
+    today = today_cn()
     t0 = time.perf_counter()
 
     # villages under real townships of the poverty counties

@@ -40,7 +40,7 @@ from fupin.core.categories import CATEGORY_CODES  # noqa: E402
 from fupin.db import close_database, open_database  # noqa: E402
 from fupin.money.models import Donation, Pledge, RecipientOrg  # noqa: E402
 from fupin.needs.models import Need  # noqa: E402
-from fupin.needs.rules import china_today  # noqa: E402
+from fupin.needs.rules import today_cn  # noqa: E402
 from fupin.regions.models import Region  # noqa: E402
 from fupin.settings import Settings  # noqa: E402
 
@@ -140,7 +140,7 @@ async def build(needs: int, donors: int, villages: int, seed: int) -> dict[str, 
     famous = village_codes[:6]  # a few villages that attract money whatever their need
     print(f"{len(village_rows)} villages in {time.perf_counter() - started:.1f} s", flush=True)
 
-    today = china_today()
+    today = today_cn()
     now = datetime.now(UTC)
     county_codes = list({v.county_code for v in village_rows})
     state_counts: Counter[str] = Counter()
@@ -308,7 +308,7 @@ async def measure(sample: int, seed: int, repeat: int, recall: int = 0) -> None:
     ]
     chosen = sorted(set(rng.sample(generated, min(sample, len(generated)))))
     chosen += sorted(set(helpers))[: max(1, sample // 5)]
-    today = china_today()
+    today = today_cn()
     # The open-needs snapshot: built once per process and rebuilt in the background every
     # SNAPSHOT_MAX_AGE seconds (the old one serves meanwhile). Timed here, not in the calls.
     builds = []

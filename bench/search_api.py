@@ -67,9 +67,9 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
     """Reference data + villages + ``n`` needs, bulk-inserted (the demo importer's per-need use
     cases would take far longer at this scale; the rows are the same shape)."""
     from fupin.accounts.service.reference import load_all
+    from fupin.core.clock import today_cn
     from fupin.db import close_database, open_database
     from fupin.needs.models import Need
-    from fupin.needs.rules import china_today
     from fupin.regions.models import Region
 
     await open_database(settings, generate_schemas=True)
@@ -87,7 +87,7 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
         per_township: dict[str, int] = {}
         new_villages: list[Region] = []
         rng = random.Random(seed)
-        today = china_today()
+        today = today_cn()
         rows: list[Need] = []
         for doc in generate_needs(n, seed=seed):
             township = townships.get((doc["county_code"], doc["township"]))

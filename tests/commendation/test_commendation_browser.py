@@ -7,7 +7,7 @@ import pytest
 
 from fupin.commendation import service
 from fupin.commendation.models import Objection
-from fupin.money.service.pledges import today_cn
+from fupin.core.clock import today_cn
 from tests.commendation.test_commendation import CATEGORIES
 from tests.support.browser import (
     DESKTOP_VIEWPORT,

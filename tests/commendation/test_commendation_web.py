@@ -9,7 +9,7 @@ import pytest
 
 from fupin.commendation import service
 from fupin.commendation.models import CommendationRound, Nomination, Objection
-from fupin.money.service.pledges import today_cn
+from fupin.core.clock import today_cn
 from tests.support.world import CSRF
 from tests.tax.builders import seed_round_world
 

@@ -8,13 +8,13 @@ import re
 import pytest
 
 from fupin.core.categories import CATEGORY_CODES
+from fupin.core.money import budget_text
 from fupin.demo.rules import (
     BUDGET_RANGE_FEN,
     MAX_TITLE_LENGTH,
     WAN,
     NeedItemText,
     NeedText,
-    format_wan,
     need_text,
     village_name,
 )
@@ -50,7 +50,7 @@ def test_every_category_produces_valid_need_text(category: str) -> None:
 def test_description_states_the_budget_and_names_the_village(category: str) -> None:
     for seed in range(10):
         text = draw(category, seed, village="石门村")
-        assert format_wan(text.target_fen) in text.description
+        assert budget_text(text.target_fen) in text.description
         assert "石门村" in text.description
         if category != "education":  # a township's 中心小学 is named after the township
             assert "石门村" in text.title
@@ -148,7 +148,7 @@ def test_road_budget_is_length_times_cost_per_kilometre() -> None:
     ],
 )
 def test_amounts_are_written_exactly(fen: int, shown: str) -> None:
-    assert format_wan(fen) == shown
+    assert budget_text(fen) == shown
 
 
 def test_unknown_category_is_refused() -> None:

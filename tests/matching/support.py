@@ -8,16 +8,16 @@ from typing import Any
 
 from fupin.accounts.models import Pair, Participant
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.money.service import pledges
 from fupin.needs.models import Need
-from fupin.needs.rules import china_today
 from fupin.regions.models import Region
 from tests.support.world import World, make_user, make_village
 
 YUAN = 100
 WAN = 10_000 * YUAN
-TODAY = china_today()
+TODAY = today_cn()
 
 
 def days(n: int) -> date:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fupin.accounts.models import User
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.db import close_database, open_database
 from fupin.errors import FupinError
 from fupin.money.service import donations, idempotency, pledges, receipts
@@ -41,7 +42,7 @@ def _wait_for_go() -> None:
 async def pledge_job(need_id: int, user_ids: list[int], amounts: list[int]) -> dict[str, object]:
     actors = [await _actor(u) for u in user_ids]
     _wait_for_go()
-    due = pledges.today_cn() + timedelta(days=300)
+    due = today_cn() + timedelta(days=300)
 
     async def one(index: int) -> tuple[str, int, int | None]:
         try:
@@ -64,7 +65,7 @@ async def idem_job(
 ) -> dict[str, object]:
     actor = await _actor(user_id)
     _wait_for_go()
-    due = pledges.today_cn() + timedelta(days=300)
+    due = today_cn() + timedelta(days=300)
 
     async def one() -> tuple[int, object, bool]:
         async def action() -> tuple[int, object]:
@@ -99,7 +100,7 @@ async def receipt_job(user_id: int, donation_ids: list[int]) -> dict[str, object
 async def donate_job(user_id: int, recipient_id: int, need_id: int, donor_id: int) -> None:
     actor = await _actor(user_id)
     _wait_for_go()
-    today = pledges.today_cn()
+    today = today_cn()
     while True:
         donation = await donations.record_donation(
             actor=actor,

@@ -12,16 +12,17 @@ from typing import Any
 
 from fupin.accounts.models import Participant
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.money.models import RecipientOrg
-from fupin.money.service import donations, pledges
+from fupin.money.service import donations
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 from tests.support.world import World, make_user, valid_uscc
 
 YUAN = 100
 WAN = 10_000 * YUAN
-TODAY = pledges.today_cn()
+TODAY = today_cn()
 DUE = TODAY + timedelta(days=60)
 
 

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.errors import InvalidInput, InvalidTransition
+from fupin.core.money import format_yuan, parse_yuan
+from fupin.errors import InvalidInput, InvalidTransition, RuleViolation
+from fupin.money.rules.states import PLEDGE_MACHINE, PledgeFacts, state_for
 from fupin.money.service import idempotency, pledges
 from fupin.money.service import queries as money_queries
 from fupin.money.service.receipts import amount_in_words
@@ -87,19 +89,19 @@ def test_total_in_words_reads_back_to_the_same_amount(fen) -> None:
     ],
 )
 def test_yuan_typed_in_a_form_becomes_exact_fen(text, fen) -> None:
-    assert pledges.parse_yuan(text) == fen
+    assert parse_yuan(text, field="amount") == fen
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1.234", "1,23", "12,34.5", "-5", "1e3", "五千"])
 def test_malformed_yuan_is_refused_naming_the_field(text) -> None:
     with pytest.raises(InvalidInput) as caught:
-        pledges.parse_yuan(text, field="amount")
+        parse_yuan(text, field="amount")
     assert caught.value.field == "amount"
 
 
 def test_format_yuan_is_exact() -> None:
-    assert pledges.format_yuan(123_456_789) == "¥1,234,567.89"
-    assert pledges.format_yuan(-5) == "-¥0.05"
+    assert format_yuan(123_456_789) == "¥1,234,567.89"
+    assert format_yuan(-5) == "-¥0.05"
 
 
 @pytest.mark.parametrize(
@@ -118,14 +120,14 @@ def test_format_yuan_is_exact() -> None:
 )
 def test_pledge_state_table(state, action, allowed) -> None:
     if allowed:
-        pledges.check_transition(state, action)
+        assert PLEDGE_MACHINE.get(state, action) is not None
     else:
         with pytest.raises(InvalidTransition):
-            pledges.check_transition(state, action)
+            PLEDGE_MACHINE.check(state, action)
 
 
 def test_state_follows_what_was_paid() -> None:
-    assert [pledges.state_for(100, paid) for paid in (0, 1, 99, 100)] == [
+    assert [state_for(100, paid) for paid in (0, 1, 99, 100)] == [
         "pledged",
         "partially_paid",
         "partially_paid",
@@ -187,3 +189,31 @@ def test_fingerprint_depends_on_operation_and_input() -> None:
     assert base == idempotency.fingerprint("pledge.create", {"amount_fen": 1})
     assert base != idempotency.fingerprint("pledge.create", {"amount_fen": 2})
     assert base != idempotency.fingerprint("pledge.amend:1", {"amount_fen": 1})
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "amount", "paid_after", "to"),
+    [
+        ("pledged", "pay", 100, 40, "partially_paid"),
+        ("pledged", "pay", 100, 100, "honoured"),
+        ("partially_paid", "pay", 100, 100, "honoured"),
+        ("honoured", "reverse_payment", 100, 0, "pledged"),
+        ("honoured", "reverse_payment", 100, 60, "partially_paid"),
+        ("withdrawn", "reverse_payment", 100, 0, "withdrawn"),
+        ("honoured", "amend", 150, 100, "partially_paid"),
+        ("partially_paid", "amend", 40, 40, "honoured"),
+    ],
+)
+def test_payments_and_amendments_lead_where_the_amounts_say(
+    state, action, amount, paid_after, to
+) -> None:
+    assert PLEDGE_MACHINE.check(state, action, PledgeFacts(amount, paid_after)).to == to
+
+
+def test_guards_in_the_table_refuse_with_their_code() -> None:
+    with pytest.raises(RuleViolation) as over:
+        PLEDGE_MACHINE.check("pledged", "pay", PledgeFacts(100, 150, 0))
+    assert (over.value.code, over.value.field) == ("over_pledge_payment", "amount_fen")
+    with pytest.raises(RuleViolation) as below:
+        PLEDGE_MACHINE.check("honoured", "amend", PledgeFacts(50, 100, 100))
+    assert below.value.code == "below_paid"

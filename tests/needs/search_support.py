@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fupin.accounts.service.users import actor_for
-from fupin.needs.rules import china_today
+from fupin.core.clock import today_cn
 from fupin.needs.service import search_outbox as outbox_db
 from fupin.needs.service.needs import draft_need, transition_need
 from fupin.needs.service.search import SearchService
@@ -44,7 +44,7 @@ async def make_need(
             "target_yuan": str(target_yuan),
             "beneficiary_households": 40,
             "beneficiary_people": 160,
-            "deadline": (china_today() + timedelta(days=deadline_days)).isoformat(),
+            "deadline": (today_cn() + timedelta(days=deadline_days)).isoformat(),
         },
     )
     steps: dict[str, list[tuple[str, str]]] = {

@@ -10,9 +10,9 @@ from typing import Any
 from PIL import Image
 
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.needs.models import Attachment, Need, NeedEvent
-from fupin.needs.rules import china_today
 from tests.support.world import World
 
 USER_KEYS = [
@@ -30,7 +30,7 @@ USER_KEYS = [
 
 
 def future(days: int = 90) -> date:
-    return china_today() + timedelta(days=days)
+    return today_cn() + timedelta(days=days)
 
 
 def valid_input(region_code: str, **overrides: Any) -> dict[str, Any]:

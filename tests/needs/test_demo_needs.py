@@ -8,12 +8,13 @@ from collections import Counter
 import pytest
 
 from fupin.accounts.service.reference import load_all
+from fupin.core.clock import today_cn
 from fupin.demo.service.accounts import DemoResult, load_demo_accounts
 from fupin.demo.service.needs import load_demo_needs
 from fupin.ledger import service as ledger
 from fupin.ledger.models import LedgerEntry
 from fupin.needs.models import Attachment, Need, NeedEvent
-from fupin.needs.rules import PUBLIC_STATES, china_today, is_funded
+from fupin.needs.rules import PUBLIC_STATES, is_funded
 from fupin.regions.models import Region
 
 #: The events each final state implies, in order.
@@ -49,7 +50,7 @@ async def test_demo_needs_are_realistic_consistent_and_idempotent(db, subset_dir
     states = Counter(n.state for n in needs)
     assert set(states) == set(HISTORY) | {"withdrawn"}
     assert states["published"] > states["draft"]
-    today = china_today()
+    today = today_cn()
     events = {}
     for need_id, action in (
         await NeedEvent.filter(need__is_demo=True).order_by("id").values_list("need_id", "action")

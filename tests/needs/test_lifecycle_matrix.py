@@ -12,7 +12,7 @@ import pytest
 
 from fupin.errors import InvalidTransition, NotAuthenticated, NotFound, PermissionDenied
 from fupin.needs.models import NEED_STATES, Attachment, Need, NeedEvent
-from fupin.needs.rules import STATES, SYSTEM_ACTIONS, TRANSITIONS, USER_ACTIONS
+from fupin.needs.rules import NEED_MACHINE, STATES, SYSTEM_ACTIONS, USER_ACTIONS
 from fupin.needs.service import needs
 from tests.needs.support import USER_KEYS, actors, make_need
 
@@ -47,9 +47,9 @@ PRIVATE_VIEWERS = {
 
 def test_production_table_matches_the_expectation_and_the_model_states() -> None:
     assert tuple(NEED_STATES) == STATES
-    user_rows = {k: t.to for k, t in TRANSITIONS.items() if t.permission}
+    user_rows = {k: t.to for k, (t,) in NEED_MACHINE.rows.items() if t.permission}
     assert user_rows == {k: v[0] for k, v in EXPECTED.items()}
-    system_rows = {k: t.to for k, t in TRANSITIONS.items() if not t.permission}
+    system_rows = {k: t.to for k, (t,) in NEED_MACHINE.rows.items() if not t.permission}
     assert system_rows == {
         ("published", "fund"): "funded",
         ("funded", "unfund"): "published",

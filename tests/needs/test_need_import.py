@@ -15,10 +15,10 @@ from openpyxl import Workbook, load_workbook
 
 from fupin.accounts.service.reference import load_all
 from fupin.cli import main
+from fupin.core.clock import today_cn
 from fupin.db import database
 from fupin.errors import InvalidInput, PermissionDenied
 from fupin.needs.models import Need, NeedEvent
-from fupin.needs.rules import china_today
 from fupin.needs.service import importer as need_import
 from fupin.needs.service import needs
 from fupin.settings import Settings
@@ -41,7 +41,7 @@ DESCRIPTION = "村里现有道路为泥土路，雨季无法通行，群众出�
 
 
 def _rows(village: str, other_village: str) -> list[list[object]]:
-    deadline = (china_today() + timedelta(days=90)).isoformat()
+    deadline = (today_cn() + timedelta(days=90)).isoformat()
     return [
         [
             village,
@@ -204,7 +204,7 @@ async def test_commit_creates_all_rows_as_submitted_and_a_second_import_is_refus
             "",
             "30",
             "120",
-            (china_today() + timedelta(days=30)).isoformat(),
+            (today_cn() + timedelta(days=30)).isoformat(),
             "PE管:1000:米:18；水泥:2:吨:460",
             "",
         ]
@@ -230,7 +230,7 @@ async def test_commit_creates_all_rows_as_submitted_and_a_second_import_is_refus
 
 async def test_a_failure_mid_commit_leaves_nothing(world, monkeypatch) -> None:
     a = await actors(world)
-    deadline = (china_today() + timedelta(days=30)).isoformat()
+    deadline = (today_cn() + timedelta(days=30)).isoformat()
     rows = [
         [
             world.village.code,
@@ -263,7 +263,7 @@ async def test_a_failure_mid_commit_leaves_nothing(world, monkeypatch) -> None:
 
 async def test_gb18030_csv_and_english_headers_are_read(world) -> None:
     a = await actors(world)
-    deadline = (china_today() + timedelta(days=30)).isoformat()
+    deadline = (today_cn() + timedelta(days=30)).isoformat()
     rows = [
         [
             world.village.code,

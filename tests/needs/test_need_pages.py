@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from fupin.core.clock import today_cn
 from fupin.needs.models import Need, NeedEvent
-from fupin.needs.rules import china_today
 from tests.needs.support import future, make_need
 from tests.support.world import CSRF
 
@@ -208,7 +208,7 @@ async def test_workspace_shows_my_county_by_state_and_my_village_only(world, cli
 
 
 async def test_expired_need_is_shown_as_expired_on_its_page(world, client_as) -> None:
-    need = await make_need(world, "published", deadline=china_today() - timedelta(days=1))
+    need = await make_need(world, "published", deadline=today_cn() - timedelta(days=1))
     page = await client_as(None).get(f"/needs/{need.id}")
     assert page.status_code == 200 and "已过期" in page.text
     assert (await Need.get(id=need.id)).state == "expired"

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.core.models import AuditLog
 from fupin.errors import (
     Conflict,
@@ -18,7 +19,6 @@ from fupin.errors import (
 )
 from fupin.ledger.models import LedgerEntry
 from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
-from fupin.needs.rules import china_today
 from fupin.needs.service import needs
 from tests.needs.support import actors, make_need, valid_input
 
@@ -117,7 +117,7 @@ async def test_refresh_funded_state_leaves_other_states_alone(world) -> None:
 
 @pytest.mark.both_databases
 async def test_overdue_published_need_expires_on_read_and_by_the_sweep_exactly_once(world) -> None:
-    yesterday = china_today() - timedelta(days=1)
+    yesterday = today_cn() - timedelta(days=1)
     on_read = await make_need(world, "published", deadline=yesterday)
     by_sweep = await make_need(world, "published", deadline=yesterday, title="石门村通组道路硬化")
     funded = await make_need(world, "funded", deadline=yesterday, title="石门村卫生室")
@@ -132,7 +132,7 @@ async def test_overdue_published_need_expires_on_read_and_by_the_sweep_exactly_o
 
 
 async def test_public_list_never_shows_an_overdue_need_as_published(world) -> None:
-    overdue = await make_need(world, "published", deadline=china_today() - timedelta(days=2))
+    overdue = await make_need(world, "published", deadline=today_cn() - timedelta(days=2))
     page = await needs.list_needs(needs.NeedFilters(state="published"))
     assert overdue.id not in [n.id for n in page.items]
     expired = await needs.list_needs(needs.NeedFilters(state="expired"))
@@ -177,7 +177,7 @@ async def test_bad_input_names_every_field_and_writes_nothing(world) -> None:
         world.village.code,
         title="x",
         target_fen=-5,
-        deadline=(china_today() - timedelta(days=1)).isoformat(),
+        deadline=(today_cn() - timedelta(days=1)).isoformat(),
         beneficiary_households=50,
         beneficiary_people=10,
         category="moon_base",
@@ -208,7 +208,7 @@ async def test_bad_input_names_every_field_and_writes_nothing(world) -> None:
         ({"target_fen": "abc"}, "target_fen"),
         ({"target_fen": 0, "items": []}, "target_fen"),
         ({"deadline": "2020-13-01"}, "deadline"),
-        ({"deadline": (china_today() + timedelta(days=2000)).isoformat()}, "deadline"),
+        ({"deadline": (today_cn() + timedelta(days=2000)).isoformat()}, "deadline"),
         ({"beneficiary_people": 10**9}, "beneficiary_people"),
         ({"region_code": "12"}, "region_code"),
     ],
@@ -320,7 +320,7 @@ async def test_public_lists_filter_sort_and_count(world) -> None:
         "published",
         target_fen=9_000_000,
         category="roads",
-        deadline=china_today() + timedelta(days=5),
+        deadline=today_cn() + timedelta(days=5),
     )
     await make_need(world, "draft", category="roads")
     other = await make_need(
@@ -379,7 +379,7 @@ async def test_expiry_worker_expires_overdue_needs_in_the_background(world, db) 
 
     from fupin import background
 
-    overdue = await make_need(world, "published", deadline=china_today() - timedelta(days=1))
+    overdue = await make_need(world, "published", deadline=today_cn() - timedelta(days=1))
     (sweep,) = [
         s for s in background.SWEEPS if s.job == "fupin.needs.service.needs:expire_all_overdue"
     ]
@@ -435,7 +435,7 @@ async def test_concurrent_expiry_sweeps_expire_each_need_once(world) -> None:
         await make_need(
             world,
             "published",
-            deadline=china_today() - timedelta(days=1),
+            deadline=today_cn() - timedelta(days=1),
             title=f"石门村过期需求{i}",
         )
         for i in range(6)

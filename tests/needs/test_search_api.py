@@ -15,8 +15,8 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from fupin.app import API_MODULES
+from fupin.core.clock import today_cn
 from fupin.core.openapi import build_document
-from fupin.needs.rules import china_today
 from fupin.needs.service.search_worker import outbox_worker
 from fupin.search.adapters import SearchUnavailable
 from fupin.settings import Settings
@@ -174,7 +174,7 @@ async def test_a_need_published_through_the_api_is_found_within_two_seconds(
                 "target_fen": 35_000_000,
                 "beneficiary_households": 96,
                 "beneficiary_people": 410,
-                "deadline": (china_today() + timedelta(days=90)).isoformat(),
+                "deadline": (today_cn() + timedelta(days=90)).isoformat(),
             },
         )
         assert created.status_code == 201, created.text

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from fupin.accounts.models import Pair, Participant
+from fupin.core.clock import today_cn
 from fupin.money.models import Donation, Pledge, RecipientOrg
 from fupin.money.service import rollups as money_rollups
 from fupin.needs.models import Need
@@ -37,7 +38,7 @@ YEARS = (2024, 2025)
 #: "today" for the tests that depend on it (unfunded needs, due pledges): inside 2025 Q3→Q4.
 TODAY = date(2025, 11, 20)
 #: Still open when the API (which uses the real date) is asked.
-FAR_DEADLINE = max(TODAY, date.today()) + timedelta(days=400)
+FAR_DEADLINE = max(TODAY, today_cn()) + timedelta(days=400)
 
 
 @dataclass

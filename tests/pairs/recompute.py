@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from fupin.accounts.models import Pair
+from fupin.core.clock import CHINA_TZ
 from fupin.money.models import Donation, Pledge
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 
-CN = timezone(timedelta(hours=8))
 PUBLIC = ("published", "funded", "in_progress", "completed", "closed")
 LISTABLE = (*PUBLIC, "expired")
 
@@ -38,11 +38,11 @@ async def load() -> Rows:
 
 
 def cn_year(instant: datetime) -> int:
-    return instant.astimezone(CN).year
+    return instant.astimezone(CHINA_TZ).year
 
 
 def cn_month(instant: datetime) -> str:
-    return instant.astimezone(CN).strftime("%Y-%m")
+    return instant.astimezone(CHINA_TZ).strftime("%Y-%m")
 
 
 def in_scope(need: Need, level: str, code: str | None) -> bool:
@@ -144,7 +144,7 @@ def region_figures(
         )
         if need.region_id != need.county_code:
             village_money[need.region_id] += d.amount_fen
-    end = datetime(year + 1, 1, 1, tzinfo=CN) if year else None
+    end = datetime(year + 1, 1, 1, tzinfo=CHINA_TZ) if year else None
     asking = {
         n.region_id
         for n in rows.needs.values()

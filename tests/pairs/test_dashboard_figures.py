@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from fupin.core.categories import CATEGORIES
+from fupin.core.clock import CHINA_TZ
 from fupin.core.policy import Actor
 from fupin.needs.rules import PUBLIC_STATES
 from fupin.pairs.rules.alerts import assess
@@ -272,7 +273,7 @@ async def test_unfunded_needs_in_helped_regions_are_the_open_ones_older_than_n_d
     listed = {r["id"] for r in d.tables["unfunded"].rows}
     from datetime import datetime, timedelta
 
-    cutoff = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=recompute.CN) - timedelta(days=60)
+    cutoff = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=CHINA_TZ) - timedelta(days=60)
     want = {
         n.id
         for n in data.needs

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from fupin.accounts.service.reference import load_all
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.demo.service.accounts import load_demo
 from fupin.money.models import Donation, Pledge
-from fupin.money.service.pledges import today_cn
 from fupin.pairs.models import PairYear
 from fupin.pairs.service import dashboards
 from fupin.regions.models import Region

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from tortoise import connections
 from fupin import REPO_ROOT
 from fupin.accounts.models import HELPER_KINDS, Participant
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import CHINA_TZ
 from fupin.db import close_database, open_database
 from fupin.money.models import (
     CountyRollup,
@@ -42,7 +43,6 @@ from fupin.settings import Settings
 from tests.money.support import DUE, TODAY, WAN, build_money, days, make_need
 from tests.support.world import COUNTY, make_user, make_village
 
-CHINA = timezone(timedelta(hours=8))
 FUPIN = str(Path(sys.executable).parent / "fupin")
 MEASURES = money_rollups.MEASURES
 # expected_tables() builds its vectors in this order
@@ -64,7 +64,7 @@ async def expected_tables() -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]
     pair_of = {p.id: p.pair_id or 0 for p in all_pledges}
     per_need: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(MEASURES))
     for p in all_pledges:
-        local = p.created_at.astimezone(CHINA)
+        local = p.created_at.astimezone(CHINA_TZ)
         who = p.participant_id if kinds[p.participant_id] in HELPERS else 0
         row = per_need[(p.need_id, local.year * 100 + local.month, p.pair_id or 0, who)]
         closed = p.state in ("honoured", "lapsed")

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from fupin.core.cli import fail, load_settings, run_with_db
+from fupin.core.money import format_yuan
 from fupin.errors import FupinError
 
 
@@ -25,7 +26,6 @@ def commendation() -> None:
 )
 def rank_command(round_id: int, fmt: str) -> None:
     from fupin.commendation import service
-    from fupin.tax.service import yuan_text
 
     async def job() -> Any:
         await service.rank(actor=None, round_id=round_id, system=True)
@@ -73,7 +73,7 @@ def rank_command(round_id: int, fmt: str) -> None:
         total = int((n.figures or {}).get("total_confirmed_fen", 0))
         click.echo(
             f"  {n.category.award_type}_{n.category.scope:<10} #{n.rank:<3} {n.status:<8} "
-            f"{n.public_name}  ¥{yuan_text(total)}"
+            f"{n.public_name}  {format_yuan(total, grouping=False)}"
         )
     excluded = sum(1 for n in nominations if n.status == "excluded")
     click.echo(f"excluded: {excluded}")

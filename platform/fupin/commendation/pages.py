@@ -20,13 +20,14 @@ from starlette.routing import Route
 
 from fupin.accounts.service.participants import kind_label
 from fupin.commendation import service
-from fupin.commendation.rules import AWARD_TYPE_LABELS, SCOPE_LABELS, AwardType, Scope
+from fupin.commendation.rules import AWARD_TYPE_LABELS, SCOPE_LABELS, STATE_LABELS, AwardType, Scope
+from fupin.core.clock import today_cn
+from fupin.core.money import parse_optional_yuan
 from fupin.core.policy import can, require
 from fupin.core.web import actor, client_source, read_form, redirect, render, require_login
 from fupin.errors import FieldError, FupinError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.money.service.pledges import today_cn
-from fupin.tax.service import csv_bytes, parse_amount_fen, xlsx_bytes
+from fupin.tax.service import csv_bytes, xlsx_bytes
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The award lines a round may have (RULES.md §5.1; contribution/individual has no candidates).
@@ -80,12 +81,7 @@ def _percent_bp(form: Any, name: str) -> int:
 def _category_from_form(
     form: Any, prefix: str, award_type: str, scope: str
 ) -> service.CategoryInput:
-    money = parse_amount_fen(
-        form.get(f"{prefix}min_money") or "",
-        field=f"{prefix}min_money",
-        allow_negative=False,
-        required=False,
-    )
+    money = parse_optional_yuan(form.get(f"{prefix}min_money") or "", field=f"{prefix}min_money")
     return service.CategoryInput(
         award_type=award_type,
         scope=scope,
@@ -112,7 +108,7 @@ async def public_index(request: Request) -> Response:
         "commendation/index.html",
         {
             "rounds": rounds,
-            "state_labels": service.STATE_LABELS,
+            "state_labels": STATE_LABELS,
             "office": current is not None and service.can_view_private(current),
         },
     )
@@ -134,7 +130,7 @@ async def _public_context(request: Request, round_id: int) -> dict[str, Any]:
         "groups": groups,
         "notice_open": service.notice_open(found, today),
         "today": today,
-        "state_labels": service.STATE_LABELS,
+        "state_labels": STATE_LABELS,
         "status_labels": service.STATUS_LABELS,
         "kind_label": kind_label,
         "values": {},
@@ -203,7 +199,7 @@ async def office_index(request: Request) -> Response:
         "commendation/office_index.html",
         {
             "rounds": rounds,
-            "state_labels": service.STATE_LABELS,
+            "state_labels": STATE_LABELS,
             "can_manage": can(current, "commendation.manage"),
         },
     )
@@ -297,7 +293,7 @@ async def _office_context(request: Request, round_id: int) -> dict[str, Any]:
         "objections": objections,
         "open_objections": sum(1 for o in objections if o.state == "open"),
         "can_manage": can(current, "commendation.manage"),
-        "state_labels": service.STATE_LABELS,
+        "state_labels": STATE_LABELS,
         "status_labels": service.STATUS_LABELS,
         "objection_state_labels": service.OBJECTION_STATE_LABELS,
         "category_label": service.category_label,

@@ -43,6 +43,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from fupin.core.reasons import Reason
+from fupin.core.states import Guard, StateMachine, Transition
 from fupin.errors import InvalidInput
 from fupin.i18n import N_, _
 
@@ -572,3 +573,62 @@ def notice_period_end(
     return add_working_days(
         start - timedelta(days=1), working_days, holidays, makeup_workdays=makeup_workdays
     )
+
+
+# --- the round's lifecycle -------------------------------------------------------------------------
+#
+#   draft → nominations (ranked, may be re-ranked) → notice (公示, objections) → final → closed
+
+ROUND_STATES = ("draft", "nominations", "notice", "final", "closed")
+STATE_LABELS: dict[str, str] = {
+    "draft": N_("草稿"),
+    "nominations": N_("已生成推荐名单"),
+    "notice": N_("公示中"),
+    "final": N_("已公布表彰名单"),
+    "closed": N_("已结束"),
+}
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    today: date | None = None
+    notice_end: date | None = None
+    open_objections: int = 0
+
+
+_NOTICE_OVER = Guard[RoundFacts](
+    "notice_not_over",
+    N_("公示期至 %(end)s 结束，公示期满后方可公布表彰名单。"),
+    lambda f: f.notice_end is not None and f.today is not None and f.today > f.notice_end,
+    lambda f: {"end": f.notice_end.isoformat() if f.notice_end else ""},
+)
+_OBJECTIONS_RESOLVED = Guard[RoundFacts](
+    "objections_open",
+    N_("还有 %(n)s 件异议未处理。"),
+    lambda f: f.open_objections == 0,
+    lambda f: {"n": f.open_objections},
+)
+
+ROUND_MACHINE: StateMachine[RoundFacts] = StateMachine(
+    "commendation_round",
+    ROUND_STATES,
+    [
+        Transition("draft", "edit_categories", "draft", "commendation.manage"),
+        Transition("draft", "rank", "nominations", "commendation.manage"),
+        Transition("nominations", "rank", "nominations", "commendation.manage"),
+        Transition("nominations", "publish_notice", "notice", "commendation.manage"),
+        # the public objects during the notice; the office resolves each objection
+        Transition("notice", "object", "notice"),
+        Transition("notice", "resolve_objection", "notice", "commendation.manage"),
+        Transition(
+            "notice",
+            "publish_final",
+            "final",
+            "commendation.manage",
+            guards=(_NOTICE_OVER, _OBJECTIONS_RESOLVED),
+        ),
+        Transition("final", "close", "closed", "commendation.manage"),
+    ],
+    state_labels=STATE_LABELS,
+    refusal=N_("表彰轮次当前状态为“%(state)s”，不能执行此操作。"),
+)

@@ -48,7 +48,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -68,6 +68,7 @@ from fupin.commendation.rules import (
     COMMENDATION_REASONS,
     PRC_HOLIDAYS,
     PRC_MAKEUP_WORKDAYS,
+    ROUND_MACHINE,
     SCOPE_LABELS,
     AwardType,
     CategoryRanking,
@@ -75,6 +76,7 @@ from fupin.commendation.rules import (
     CommendationRuleError,
     Criteria,
     ParticipantAggregate,
+    RoundFacts,
     RoundRanking,
     Scope,
     notice_period_end,
@@ -82,13 +84,13 @@ from fupin.commendation.rules import (
     rank_round,
     validate_round,
 )
-from fupin.core import audit
+from fupin.core import audit, clock
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, can, require
 from fupin.db import transaction
 from fupin.errors import (
     FupinError,
     InvalidInput,
-    InvalidTransition,
     NotAuthenticated,
     NotFound,
     RateLimited,
@@ -96,8 +98,8 @@ from fupin.errors import (
 )
 from fupin.i18n import N_, _
 from fupin.ledger.models import LedgerEntry, LedgerSecret
-from fupin.money.models import OPEN_PLEDGE_STATES, Donation, Pledge, Receipt
-from fupin.money.service.pledges import today_cn
+from fupin.money.models import Donation, Pledge, Receipt
+from fupin.money.rules.states import OPEN_PLEDGE_STATES
 from fupin.needs.models import Need
 from fupin.pairs.models import PairFigure
 from fupin.regions.models import Region
@@ -112,13 +114,6 @@ COMPLETED_NEED_STATES = ("closed",)
 #: Evidence lists are capped per nominee; the figures are always over all records.
 EVIDENCE_LIMIT = 1000
 
-STATE_LABELS = {
-    "draft": N_("草稿"),
-    "nominations": N_("已生成推荐名单"),
-    "notice": N_("公示中"),
-    "final": N_("已公布表彰名单"),
-    "closed": N_("已结束"),
-}
 STATUS_LABELS = {
     "nominee": N_("推荐对象"),
     "reserve": N_("候补"),
@@ -132,36 +127,8 @@ OBJECTION_STATE_LABELS = {
     "dismissed": N_("异议不成立"),
 }
 
-#: action → states it is allowed in (the round's state machine).
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "edit_categories": ("draft",),
-    "rank": ("draft", "nominations"),
-    "publish_notice": ("nominations",),
-    "object": ("notice",),
-    "resolve_objection": ("notice",),
-    "publish_final": ("notice",),
-    "close": ("final",),
-}
-TARGET_STATE = {
-    "rank": "nominations",
-    "publish_notice": "notice",
-    "publish_final": "final",
-    "close": "closed",
-}
 #: States in which the public sees the round's list.
 PUBLIC_STATES = ("notice", "final", "closed")
-
-
-def check_transition(state: str, action: str) -> None:
-    if state not in TRANSITIONS[action]:
-        raise InvalidTransition(
-            _(
-                "表彰轮次当前状态为“%(state)s”，不能执行此操作。",
-                state=_(STATE_LABELS.get(state, state)),
-            ),
-            state=state,
-            action=action,
-        )
 
 
 def _require_manage(actor: Actor | None, *, system: bool) -> None:
@@ -470,7 +437,7 @@ async def save_category(
     spec = _spec_of(category, 0)
     async with transaction():
         found = await _locked_round(round_id)
-        check_transition(found.state, "edit_categories")
+        ROUND_MACHINE.check(found.state, "edit_categories")
         existing = await categories_of(found.id)
         others = [
             category_spec(c)
@@ -513,7 +480,7 @@ async def remove_category(
     _require_manage(actor, system=system)
     async with transaction():
         found = await _locked_round(round_id)
-        check_transition(found.state, "edit_categories")
+        ROUND_MACHINE.check(found.state, "edit_categories")
         row = await RoundCategory.get_or_none(id=category_id, round_id=found.id)
         if row is None:
             raise NotFound(_("类别不存在。"), field="category_id")
@@ -966,7 +933,7 @@ async def rank(
     """Compute and store the ranked list of every category (draft/nominations → nominations)."""
     _require_manage(actor, system=system)
     found = await get_round(round_id)
-    check_transition(found.state, "rank")
+    ROUND_MACHINE.check(found.state, "rank")
     categories = await categories_of(found.id)
     specs = [category_spec(c) for c in categories]
     aggregates, figures, _people = await candidates_of(found, today=today)
@@ -985,13 +952,13 @@ async def rank(
             )
     async with transaction():
         locked = await _locked_round(found.id)
-        check_transition(locked.state, "rank")
+        ranked = ROUND_MACHINE.check(locked.state, "rank")
         await Nomination.filter(round_id=found.id).delete()
         for category, category_ranking in zip(categories, ranking.categories, strict=True):
             await _store_category(found.id, category, category_ranking, figures, packs)
         before = locked.state
-        locked.state = TARGET_STATE["rank"]
-        locked.ranked_at = datetime.now(UTC)
+        locked.state = ranked.to
+        locked.ranked_at = clock.now()
         await locked.save(update_fields=["state", "ranked_at"])
         await audit.record(
             actor=actor,
@@ -1119,7 +1086,7 @@ async def publish_notice(
         raise InvalidInput(_("公示开始日期过远。"), field="notice_start", code="too_far")
     async with transaction():
         found = await _locked_round(round_id)
-        check_transition(found.state, "publish_notice")
+        noticed = ROUND_MACHINE.check(found.state, "publish_notice")
         if not await Nomination.exists(round_id=found.id, status="nominee"):
             raise RuleViolation(_("没有推荐对象，不能公示。"), code="no_nominees", field="round_id")
         end = notice_period_end(
@@ -1134,11 +1101,11 @@ async def publish_notice(
                 "公示期所在年份的法定节假日安排不在系统节假日表中，仅按周末计算工作日；"
                 "请核对截止日期。"
             )
-        found.state = TARGET_STATE["publish_notice"]
+        found.state = noticed.to
         found.notice_start = start
         found.notice_end = end
         found.notice_calendar_note = note
-        found.notice_published_at = datetime.now(UTC)
+        found.notice_published_at = clock.now()
         await found.save(
             update_fields=[
                 "state",
@@ -1231,7 +1198,7 @@ OBJECTION_WINDOW = timedelta(hours=24)
 async def _check_objection_flood(round_id: int, *, source: str, contact: str) -> None:
     """Refuse (HTTP 429) a sender past OBJECTION_LIMIT. Runs under the round's lock, so racing
     submissions from one sender cannot each slip under the limit."""
-    since = datetime.now(UTC) - OBJECTION_WINDOW
+    since = clock.now() - OBJECTION_WINDOW
     recent = Objection.filter(round_id=round_id, submitted_at__gte=since)
     by_contact = await recent.filter(contact=contact).count()
     by_source = await recent.filter(source_hash=source).count() if source else 0
@@ -1325,13 +1292,13 @@ async def resolve_objection(
         if objection is None:
             raise NotFound(_("异议不存在。"), field="objection_id")
         found = await _locked_round(objection.round_id)
-        check_transition(found.state, "resolve_objection")
+        ROUND_MACHINE.check(found.state, "resolve_objection")
         if objection.state != "open":
             raise RuleViolation(_("该异议已处理。"), code="already_resolved")
         objection.state = "upheld" if upheld else "dismissed"
         objection.resolution = text
         objection.resolved_by_id = actor.user_id if actor else None
-        objection.resolved_at = datetime.now(UTC)
+        objection.resolved_at = clock.now()
         await objection.save(update_fields=["state", "resolution", "resolved_by_id", "resolved_at"])
         if upheld:
             await Nomination.filter(id=objection.nomination_id, status="nominee").update(
@@ -1356,26 +1323,19 @@ async def publish_final(
     today = today or today_cn()
     async with transaction():
         found = await _locked_round(round_id)
-        check_transition(found.state, "publish_final")
+        ROUND_MACHINE.check(found.state, "publish_final")
         assert found.notice_end is not None
-        if today <= found.notice_end:
-            raise RuleViolation(
-                _(
-                    "公示期至 %(end)s 结束，公示期满后方可公布表彰名单。",
-                    end=found.notice_end.isoformat(),
-                ),
-                code="notice_not_over",
-            )
-        open_count = await Objection.filter(round_id=found.id, state="open").count()
-        if open_count:
-            raise RuleViolation(
-                _("还有 %(n)s 件异议未处理。", n=open_count), code="objections_open"
-            )
+        facts = RoundFacts(
+            today=today,
+            notice_end=found.notice_end,
+            open_objections=await Objection.filter(round_id=found.id, state="open").count(),
+        )
+        final = ROUND_MACHINE.check(found.state, "publish_final", facts)
         awarded = await Nomination.filter(round_id=found.id, status="nominee").update(
             status="awarded"
         )
-        found.state = TARGET_STATE["publish_final"]
-        found.final_published_at = datetime.now(UTC)
+        found.state = final.to
+        found.final_published_at = clock.now()
         await found.save(update_fields=["state", "final_published_at"])
         await audit.record(
             actor=actor,
@@ -1394,9 +1354,8 @@ async def close_round(
     _require_manage(actor, system=system)
     async with transaction():
         found = await _locked_round(round_id)
-        check_transition(found.state, "close")
-        found.state = TARGET_STATE["close"]
-        found.closed_at = datetime.now(UTC)
+        found.state = ROUND_MACHINE.check(found.state, "close").to
+        found.closed_at = clock.now()
         await found.save(update_fields=["state", "closed_at"])
         await audit.record(
             actor=actor,

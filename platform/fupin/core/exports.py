@@ -22,23 +22,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
+
+from fupin.core.clock import CHINA_TZ, in_china, now
+from fupin.core.money import decimal_yuan
 
 Column = tuple[str, str, str]
 Row = Mapping[str, Any]
 
 BOM = "\ufeff"
 KINDS = ("text", "int", "yuan", "date", "datetime", "bool")
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 #: Excel's sheet limit is 1,048,576 rows; refuse well before it instead of writing a cut file.
 MAX_XLSX_ROWS = 1_000_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def yuan(fen: int) -> Decimal:
-    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
 
 
 def _safe_text(text: str) -> str:
@@ -52,7 +49,7 @@ def cell_value(value: Any, kind: str) -> Any:
     if kind == "int":
         return int(value)
     if kind == "yuan":
-        return yuan(value)
+        return decimal_yuan(value)
     if kind == "date":
         return value.date() if isinstance(value, datetime) else value
     if kind == "datetime":
@@ -195,8 +192,8 @@ def download_headers(filename: str) -> dict[str, str]:
     }
 
 
-def today_stamp(now: datetime | None = None) -> str:
-    return (now or datetime.now(CHINA_TZ)).astimezone(CHINA_TZ).strftime("%Y%m%d")
+def today_stamp(at: datetime | None = None) -> str:
+    return in_china(at or now()).strftime("%Y%m%d")
 
 
 def as_date(value: date | datetime) -> date:

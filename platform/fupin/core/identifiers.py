@@ -32,6 +32,7 @@ from typing import Literal
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
+from fupin.core.clock import today_cn
 from fupin.i18n import _
 
 #: The 31 characters of GB 32100-2015: 0-9 and A-Z without I, O, S, V, Z (RULES.md §4.1).
@@ -220,7 +221,7 @@ def validate_resident_id(
             _("身份证号码中的出生日期不存在"),
             code="resident_id_birth_date",
         ) from None
-    if birth_date > (today or datetime.date.today()):
+    if birth_date > (today or today_cn()):
         raise IdentifierError(
             field,
             _("身份证号码中的出生日期晚于今天"),

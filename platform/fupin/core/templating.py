@@ -8,32 +8,22 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from fupin import REPO_ROOT, i18n
 from fupin.core.categories import CATEGORIES
+from fupin.core.money import format_wan, format_yuan
 
 
 def yuan(fen: int | None, *, symbol: bool = True) -> str:
-    """Render integer fen as yuan with two decimals (exact: integer arithmetic, no float)."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    text = f"{format_decimal(whole, locale='zh_CN')}.{cents:02d}"
-    return f"{sign}¥{text}" if symbol else f"{sign}{text}"
+    """The ``|yuan`` filter: exact yuan (``¥1,234.56``); nothing for a missing amount."""
+    return "" if fen is None else format_yuan(fen, symbol=symbol)
 
 
 def wan(fen: int | None) -> str:
-    """Compact amount in 万元 for cards (display only)."""
-    if fen is None:
-        return ""
-    yuan_int = int(fen) // 100
-    if yuan_int >= 10000:
-        return i18n._("%(n)s万元", n=format_decimal(round(yuan_int / 10000, 1), locale="zh_CN"))
-    return yuan(fen)
+    """The ``|wan`` filter: 万元 / 亿元 for cards (display only)."""
+    return "" if fen is None else format_wan(fen)
 
 
 def fmt_date(value: date | datetime | None) -> str:

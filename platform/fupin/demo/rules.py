@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from fupin.core.money import budget_text
+
 YUAN = 100  # fen
 WAN = 10_000 * YUAN  # 万元 in fen
 
@@ -107,17 +109,6 @@ BUDGET_RANGE_FEN: dict[str, tuple[int, int]] = {
 MAX_TITLE_LENGTH = 60
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def format_wan(amount_fen: int) -> str:
-    """86.4万元 / 120万元 / 3.05万元, as proposals write budgets; exact, so an amount that is not
-    a whole 100元 (or is under 1万元) is written in 元 (161490元) rather than rounded."""
-    yuan = amount_fen // YUAN
-    if yuan < 10_000 or yuan % 100:
-        return f"{yuan}元"
-    whole, rest = divmod(yuan, 10_000)
-    decimals = f"{rest:04d}".rstrip("0")
-    return f"{whole}.{decimals}万元" if decimals else f"{whole}万元"
 
 
 def _round_up(amount_fen: int, step_fen: int) -> int:
@@ -235,7 +226,7 @@ def _roads(v: _Village) -> NeedText:
         f"项目计划硬化道路{km}公里，路面宽{width}米，采用{rng.choice((18, 20))}厘米厚C25"
         f"水泥混凝土路面，同步建设排水边沟和错车道{rng.randint(2, 8)}处。"
     )
-    budget = f"参照本县同类公路工程造价，按每公里{format_wan(per_km_fen)}测算，项目预算{format_wan(target)}。"
+    budget = f"参照本县同类公路工程造价，按每公里{budget_text(per_km_fen)}测算，项目预算{budget_text(target)}。"
     benefit = v.pick(
         (
             f"项目建成后可解决{households}户{people}人的出行难问题，方便农产品外运。",
@@ -281,8 +272,8 @@ def _drinking_water(v: _Village) -> NeedText:
         "配套安装净化消毒设备和入户水表，实现自来水入户。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中管材及设备{format_wan(items_fen)}，"
-        f"蓄水池土建、管道开挖及安装{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中管材及设备{budget_text(items_fen)}，"
+        f"蓄水池土建、管道开挖及安装{budget_text(target - items_fen)}。"
     )
     benefit = f"建成后可解决{households}户{people}人的饮水安全问题。"
     return NeedText(
@@ -364,8 +355,8 @@ def _electricity(v: _Village) -> NeedText:
         problem = "村内主干道和群众聚居点没有路灯，夜间出行只能打手电，老人和学生出行存在安全隐患。"
         build = f"项目在村主干道和聚居点安装太阳能路灯{lamps}盏，不需架设线路，不产生电费。"
     budget = (
-        f"项目预算{format_wan(target)}，其中设备购置{format_wan(items_fen)}，"
-        f"安装施工{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中设备购置{budget_text(items_fen)}，"
+        f"安装施工{budget_text(target - items_fen)}。"
     )
     benefit = f"项目受益{households}户{people}人，其中建档立卡贫困户{min(v.poor_households, households)}户。"
     return NeedText(
@@ -407,8 +398,8 @@ def _housing(v: _Village) -> NeedText:
         f"C级危房{repair}户维修加固。"
     )
     budget = (
-        f"按D级每户{format_wan(items[0].unit_value_fen)}、C级每户"
-        f"{format_wan(items[1].unit_value_fen)}的补助标准测算，需资金{format_wan(target)}。"
+        f"按D级每户{budget_text(items[0].unit_value_fen)}、C级每户"
+        f"{budget_text(items[1].unit_value_fen)}的补助标准测算，需资金{budget_text(target)}。"
     )
     benefit = f"项目实施后，{count}户{people}人将告别危房，住上安全住房。"
     return NeedText(
@@ -487,8 +478,8 @@ def _industry(v: _Village) -> NeedText:
         f"村里成立了{coop}，已有{rng.randint(20, 80)}户入社，但规模小、设施简陋。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中种苗（畜禽）购置{format_wan(items_fen)}，"
-        f"基础设施建设{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中种苗（畜禽）购置{budget_text(items_fen)}，"
+        f"基础设施建设{budget_text(target - items_fen)}。"
     )
     benefit = (
         f"项目采取“合作社+贫困户”模式，带动{households}户{people}人入股分红，"
@@ -542,8 +533,8 @@ def _tourism(v: _Village) -> NeedText:
         f"观景步道{walk_m}米和旅游公厕1座。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中客房家具及床品{format_wan(items_fen)}，"
-        f"房屋改造和配套设施{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中客房家具及床品{budget_text(items_fen)}，"
+        f"房屋改造和配套设施{budget_text(target - items_fen)}。"
     )
     benefit = (
         f"民宿由村集体经济组织统一经营，优先吸纳贫困户就业，预计带动{households}户{people}人增收。"
@@ -626,8 +617,8 @@ def _education(v: _Village) -> NeedText:
         f"其中留守儿童{left_behind}人、建档立卡贫困家庭学生{min(students, round(students * 0.3))}人。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中设备购置{format_wan(items_fen)}，"
-        f"改造施工及运输安装{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中设备购置{budget_text(items_fen)}，"
+        f"改造施工及运输安装{budget_text(target - items_fen)}。"
     )
     benefit = f"项目建成后，全校{students}名学生受益。"
     return NeedText(
@@ -667,8 +658,8 @@ def _health(v: _Village) -> NeedText:
         "配备诊疗床、药品柜、健康一体机、心电图机等设备。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中设备购置{format_wan(items_fen)}，"
-        f"房屋建设{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中设备购置{budget_text(items_fen)}，"
+        f"房屋建设{budget_text(target - items_fen)}。"
     )
     benefit = f"建成后全村{v.households}户{v.people}人可在村里看上病，慢性病患者可就近随访。"
     return NeedText(
@@ -712,8 +703,8 @@ def _culture(v: _Village) -> NeedText:
         f"{square}平方米，安装健身器材{equipment}件，购置音响设备1套、图书{books}册。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中器材图书购置{format_wan(items_fen)}，"
-        f"土建工程{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中器材图书购置{budget_text(items_fen)}，"
+        f"土建工程{budget_text(target - items_fen)}。"
     )
     benefit = f"项目建成后将服务全村{v.households}户{v.people}人。"
     return NeedText(
@@ -764,8 +755,8 @@ def _informatization(v: _Village) -> NeedText:
         "同时对村里的电商带头人开展培训。"
     )
     budget = (
-        f"项目预算{format_wan(target)}，其中设备购置{format_wan(items_fen)}，"
-        f"站点装修及网络建设{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中设备购置{budget_text(items_fen)}，"
+        f"站点装修及网络建设{budget_text(target - items_fen)}。"
     )
     benefit = f"服务站将覆盖全村{v.households}户{v.people}人，帮助贫困户把{product}卖出好价钱。"
     return NeedText(
@@ -819,8 +810,8 @@ def _other(v: _Village) -> NeedText:
             f"项目建设垃圾收集池，配置分类垃圾桶{bins}个、垃圾清运车，建立“户分类、村收集”机制。"
         )
     budget = (
-        f"项目预算{format_wan(target)}，其中设备及补助{format_wan(items_fen)}，"
-        f"土建施工{format_wan(target - items_fen)}。"
+        f"项目预算{budget_text(target)}，其中设备及补助{budget_text(items_fen)}，"
+        f"土建施工{budget_text(target - items_fen)}。"
     )
     benefit = f"项目实施后可改善{households}户{people}人的居住环境。"
     return NeedText(

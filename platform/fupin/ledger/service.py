@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from fupin.core import sql
+from fupin.core import clock, sql
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger.models import LedgerEntry, LedgerHead, LedgerSecret
 
@@ -52,7 +52,7 @@ async def append(
     prev = None
     if head.seq:
         prev = {"seq": head.seq, "hash": head.hash, "at": head.at}
-    at = ledger_chain.next_at(prev, now or datetime.now(UTC))
+    at = ledger_chain.next_at(prev, now or clock.now())
     entry, secrets = ledger_chain.make_entry(
         prev,
         seq=head.seq + 1,

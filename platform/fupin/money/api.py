@@ -29,14 +29,8 @@ from fupin.errors import InvalidInput, PermissionDenied
 from fupin.i18n import _
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger import service as ledger
-from fupin.money.models import (
-    DONATION_KINDS,
-    DONATION_STATES,
-    PLEDGE_STATES,
-    RECEIPT_STATES,
-    RECIPIENT_KINDS,
-    VALUATION_BASES,
-)
+from fupin.money.models import DONATION_KINDS, RECIPIENT_KINDS, VALUATION_BASES
+from fupin.money.rules.states import DONATION_STATES, PLEDGE_STATES, RECEIPT_STATES
 from fupin.money.service import donations, idempotency, pledges, receipts
 from fupin.money.service import queries as money_queries
 

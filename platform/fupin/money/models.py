@@ -17,17 +17,10 @@ from tortoise.models import Model
 #: those of ``fupin.money.rules.channels.RecipientKind``.
 RECIPIENT_KINDS = ("government", "qualified_org", "other")
 
-#: BRIEF §3.5. "Active" pledges count towards the need's pledged amount in full.
-PLEDGE_STATES = ("pledged", "partially_paid", "honoured", "withdrawn", "lapsed")
-ACTIVE_PLEDGE_STATES = ("pledged", "partially_paid", "honoured")
-OPEN_PLEDGE_STATES = ("pledged", "partially_paid")  # money still expected
 
-DONATION_STATES = ("recorded", "confirmed", "cancelled")
 DONATION_KINDS = ("cash", "in_kind")
 #: How an in-kind gift was valued (2020 No. 27 art. 13: fair value, with the donor's proof).
 VALUATION_BASES = ("invoice", "market_price", "appraisal", "contract")
-
-RECEIPT_STATES = ("issued", "voided")
 
 
 class RecipientOrg(Model):

@@ -19,6 +19,8 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from fupin import REPO_ROOT
+from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan, parse_yuan
 from fupin.core.policy import Actor, can, require
 from fupin.core.web import page_args, read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput, PermissionDenied
@@ -26,6 +28,7 @@ from fupin.i18n import _
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger import service as ledger
 from fupin.money.models import DONATION_KINDS, RECIPIENT_KINDS, VALUATION_BASES
+from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
 from fupin.money.service import donations, idempotency, pledges, receipts
 from fupin.money.service import queries as money_queries
 from fupin.needs.models import Need
@@ -78,7 +81,7 @@ def parse_schedule(text: str) -> list[pledges.InstalmentSpec] | None:
         specs.append(
             pledges.InstalmentSpec(
                 pledges.parse_date(parts[0], field="instalments"),
-                pledges.parse_yuan(parts[1], field="instalments"),
+                parse_yuan(parts[1], field="instalments"),
             )
         )
     return specs
@@ -141,7 +144,7 @@ async def pledge_new(request: Request) -> Response:
         raise InvalidInput(_("请从需求页面进入认捐。"), field="need_id", code="required")
     need = await money_queries.public_need(need_id)
     return await _pledge_form(
-        request, need_id, {"due_date": max(need.deadline, pledges.today_cn()).isoformat()}
+        request, need_id, {"due_date": max(need.deadline, today_cn()).isoformat()}
     )
 
 
@@ -165,7 +168,7 @@ async def pledge_create(request: Request) -> Response:
     if need_id is None:
         raise InvalidInput(_("请从需求页面进入认捐。"), field="need_id", code="required")
     try:
-        amount = pledges.parse_yuan(values["amount"], field="amount")
+        amount = parse_yuan(values["amount"], field="amount")
         schedule = parse_schedule(values["instalments"])
         due = None if schedule else _opt_date(values["due_date"], "due_date")
         pair_id = _opt_int(values["pair_id"], "pair_id")
@@ -208,15 +211,15 @@ async def pledge_detail(request: Request) -> Response:
             "history": history,
             "owner": owner,
             "reveal": pledges.may_see_donor(actor, pledge.participant_id, pledge.need),
-            "state_labels": pledges.PLEDGE_STATE_LABELS,
+            "state_labels": PLEDGE_STATE_LABELS,
             "event_labels": pledges.PLEDGE_EVENT_LABELS,
             "donation_state_labels": donations.DONATION_STATE_LABELS,
-            "can_amend": owner and pledge.state in pledges.PLEDGE_TRANSITIONS["amend"],
-            "can_withdraw": owner and pledge.state in pledges.PLEDGE_TRANSITIONS["withdraw"],
+            "can_amend": owner and PLEDGE_MACHINE.get(pledge.state, "amend") is not None,
+            "can_withdraw": owner and PLEDGE_MACHINE.get(pledge.state, "withdraw") is not None,
             "amend_key": new_key(),
             "withdraw_key": new_key(),
             "schedule_text": "\n".join(
-                f"{i.due_date.isoformat()} {pledges.format_yuan(i.amount_fen)[1:]}"
+                f"{i.due_date.isoformat()} {format_yuan(i.amount_fen)[1:]}"
                 for i in history.instalments
             ),
             "error": None,
@@ -229,7 +232,7 @@ async def pledge_amend(request: Request) -> Response:
     actor = require_login(request)
     pledge_id = request.path_params["pledge_id"]
     values = {n: _text(form, n) for n in ("amount", "due_date", "instalments", "reason")}
-    amount = pledges.parse_yuan(values["amount"], field="amount")
+    amount = parse_yuan(values["amount"], field="amount")
     schedule = parse_schedule(values["instalments"])
     due = None if schedule else _opt_date(values["due_date"], "due_date")
 
@@ -280,7 +283,7 @@ async def me(request: Request) -> Response:
             "rate": await money_queries.honour_rate(participant_id=pid),
             "pledges": await money_queries.my_pledges(pid, per_page=5),
             "donations": await money_queries.my_donations(pid, per_page=5),
-            "state_labels": pledges.PLEDGE_STATE_LABELS,
+            "state_labels": PLEDGE_STATE_LABELS,
             "donation_state_labels": donations.DONATION_STATE_LABELS,
             "recipient_orgs": await donations.recipient_orgs_for(actor),
         },
@@ -291,7 +294,7 @@ async def my_pledges(request: Request) -> Response:
     actor = _participant_actor(request)
     page, per_page = page_args(request)
     state = request.query_params.get("state") or None
-    if state is not None and state not in pledges.PLEDGE_STATE_LABELS:
+    if state is not None and state not in PLEDGE_STATE_LABELS:
         raise InvalidInput(_("未知的认捐状态。"), field="state")
     assert actor.participant_id is not None
     listing = await money_queries.my_pledges(
@@ -300,7 +303,7 @@ async def my_pledges(request: Request) -> Response:
     return render(
         request,
         "money/my_pledges.html",
-        {"listing": listing, "state": state, "state_labels": pledges.PLEDGE_STATE_LABELS},
+        {"listing": listing, "state": state, "state_labels": PLEDGE_STATE_LABELS},
     )
 
 
@@ -343,7 +346,7 @@ async def inbox(request: Request) -> Response:
             "listing": data.received,
             "org": org,
             "orgs": orgs,
-            "state_labels": pledges.PLEDGE_STATE_LABELS,
+            "state_labels": PLEDGE_STATE_LABELS,
             "donation_state_labels": donations.DONATION_STATE_LABELS,
         },
     )
@@ -396,7 +399,7 @@ async def _donation_form(
 async def donation_new(request: Request) -> Response:
     actor = require_login(request)
     values = {name: request.query_params.get(name, "") for name in ("org", "pledge_id", "need_id")}
-    values["received_on"] = pledges.today_cn().isoformat()
+    values["received_on"] = today_cn().isoformat()
     values["kind"] = "cash"
     return await _donation_form(request, actor, values)
 
@@ -407,7 +410,7 @@ async def donation_create(request: Request) -> Response:
     values = {name: _text(form, name) for name in DONATION_FIELDS}
     org, _orgs = await _my_org(request, actor, values["org"])
     try:
-        amount = pledges.parse_yuan(values["amount"], field="amount")
+        amount = parse_yuan(values["amount"], field="amount")
         received_on = pledges.parse_date(values["received_on"], field="received_on")
         pledge_id = _opt_int(values["pledge_id"], "pledge_id")
         fields = {

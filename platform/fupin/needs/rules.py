@@ -6,9 +6,10 @@
     withdrawn: from draft, submitted, returned (drafter or county) and published (county, nation)
 
 Each row is (state, action) → next state, the ``fupin.core.policy`` action the actor needs in
-the need's scope (``regions.scope_of(need.region)``), and whether a reason is required — asked
+the need's scope (``regions.scope_of(need.region)``), whether a reason is required — asked
 where a person would ask "why": returning, withdrawing, disputing, closing without the village
-side's own confirmation, and recording a delivery (what was delivered).
+side's own confirmation, and recording a delivery (what was delivered) — and the guards the
+action needs besides the state (a deadline ahead to publish, evidence to record delivery, …).
 
 Three rows have no permission (``None``): the system makes them, never a person.
     published → funded      ``fund``     active pledges cover the target (derived, see below)
@@ -23,8 +24,10 @@ which the money services keep equal to the sum of active pledges.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 
+from fupin.core.states import Guard, StateMachine, Transition
+from fupin.errors import Conflict, InvalidInput
 from fupin.i18n import N_
 
 #: Every state, in lifecycle order (the same tuple as ``fupin.needs.models.NEED_STATES``; a test
@@ -103,35 +106,96 @@ REASON_PROMPTS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Transition:
-    state: str
-    action: str
-    to: str
-    #: The policy action required in the need's scope; None: only the system makes it.
-    permission: str | None
-    reason_required: bool = False
+class NeedFacts:
+    """What the guards of the table read. The service fills what the action needs (a duplicate
+    search only for ``publish``, the attachments only for ``deliver`` and ``close``)."""
+
+    deadline: date | None = None
+    today: date | None = None
+    pledged_fen: int = 0
+    possible_duplicates: tuple[int, ...] = ()
+    duplicates_acknowledged: bool = False
+    has_evidence: bool = False
+    county_wide: bool = False
+    has_receipt_confirmation: bool = False
+
+
+_DEADLINE_AHEAD = Guard[NeedFacts](
+    "past",
+    N_("截止日期已到或已过，请先修改截止日期再发布。"),
+    lambda f: f.deadline is not None and f.today is not None and f.deadline > f.today,
+    field="deadline",
+    error=InvalidInput,
+)
+_NO_UNACKNOWLEDGED_DUPLICATE = Guard[NeedFacts](
+    "possible_duplicate",
+    N_("可能与已有需求重复：%(ids)s。请核对后确认发布。"),
+    lambda f: not f.possible_duplicates or f.duplicates_acknowledged,
+    lambda f: {"ids": "、".join(f"#{i}" for i in f.possible_duplicates)},
+    field="acknowledge_duplicates",
+    error=Conflict,
+    extra=lambda f: {"duplicates": list(f.possible_duplicates)},
+)
+_NO_PLEDGES = Guard[NeedFacts](
+    "has_pledges",
+    N_("该需求已有有效认捐，不能撤回；请先与认捐方沟通。"),
+    lambda f: f.pledged_fen == 0,
+)
+_EVIDENCE = Guard[NeedFacts](
+    "evidence_required",
+    N_("登记交付前请先上传交付证明（照片或验收单）。"),
+    lambda f: f.has_evidence,
+    field="attachments",
+)
+_VILLAGE_CONFIRMED = Guard[NeedFacts](
+    "receipt_confirmation_required",
+    N_("村级需求应由村方确认收到；如村方已书面签收，请先上传签收单再结项。"),
+    lambda f: f.county_wide or f.has_receipt_confirmation,
+    field="attachments",
+)
 
 
 def _t(
-    state: str, action: str, to: str, permission: str | None, reason: bool = False
-) -> Transition:
-    return Transition(state, action, to, permission, reason)
+    state: str,
+    action: str,
+    to: str,
+    permission: str | None,
+    reason: bool = False,
+    guards: tuple[Guard[NeedFacts], ...] = (),
+) -> Transition[NeedFacts]:
+    return Transition(state, action, to, permission, reason, guards)
 
 
-#: (state, action) → transition. Anything not listed is refused with InvalidTransition.
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (t.state, t.action): t
-    for t in (
-        # drafting and review (village worker or county drafts; only the county publishes)
+#: The lifecycle. Anything not listed is refused with InvalidTransition.
+NEED_MACHINE: StateMachine[NeedFacts] = StateMachine(
+    "need",
+    STATES,
+    [
+        # drafting and review (village worker or county drafts; only the county publishes, once
+        # the deadline is ahead and any possible duplicate was looked at)
         _t("draft", "submit", "submitted", "need.submit"),
         _t("returned", "submit", "submitted", "need.submit"),
         _t("submitted", "return", "returned", "need.review", reason=True),
-        _t("submitted", "publish", "published", "need.publish"),
-        # withdrawal: the drafting side before publication, the county (or nation) after
+        _t(
+            "submitted",
+            "publish",
+            "published",
+            "need.publish",
+            guards=(_DEADLINE_AHEAD, _NO_UNACKNOWLEDGED_DUPLICATE),
+        ),
+        # withdrawal: the drafting side before publication, the county (or nation) after, and
+        # then only while no active pledge is on it
         _t("draft", "withdraw", "withdrawn", "need.withdraw", reason=True),
         _t("submitted", "withdraw", "withdrawn", "need.withdraw", reason=True),
         _t("returned", "withdraw", "withdrawn", "need.withdraw", reason=True),
-        _t("published", "withdraw", "withdrawn", "need.withdraw_published", reason=True),
+        _t(
+            "published",
+            "withdraw",
+            "withdrawn",
+            "need.withdraw_published",
+            reason=True,
+            guards=(_NO_PLEDGES,),
+        ),
         # money (derived) and time (deadline), made by the system
         _t("published", "fund", "funded", None),
         _t("funded", "unfund", "published", None),
@@ -139,13 +203,16 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         # delivery: the county implements and records delivery with evidence; the village
         # side confirms receipt (or disputes, which reopens the need)
         _t("funded", "start", "in_progress", "need.start"),
-        _t("in_progress", "deliver", "completed", "need.deliver", reason=True),
+        _t("in_progress", "deliver", "completed", "need.deliver", reason=True, guards=(_EVIDENCE,)),
         _t("completed", "confirm_receipt", "closed", "need.confirm_receipt"),
-        _t("completed", "close", "closed", "need.close", reason=True),
+        _t("completed", "close", "closed", "need.close", reason=True, guards=(_VILLAGE_CONFIRMED,)),
         _t("completed", "dispute", "in_progress", "need.dispute", reason=True),
         _t("closed", "dispute", "in_progress", "need.dispute", reason=True),
-    )
-}
+    ],
+    state_labels=STATE_LABELS,
+    action_labels=ACTION_LABELS,
+    refusal=N_("需求当前状态为“%(state)s”，不能%(action)s。"),
+)
 
 #: Creating a need (it starts as a draft).
 CREATE_PERMISSION = "need.draft"
@@ -175,20 +242,9 @@ ATTACHMENT_PURPOSES: dict[str, str] = {
 }
 
 
-def transition_for(state: str, action: str) -> Transition | None:
-    return TRANSITIONS.get((state, action))
-
-
-def permissions_for(action: str) -> frozenset[str]:
-    """Every policy action that some row of ``action`` requires (empty for system actions)."""
-    return frozenset(
-        t.permission for t in TRANSITIONS.values() if t.action == action and t.permission
-    )
-
-
-def actions_from(state: str) -> list[Transition]:
+def actions_from(state: str) -> list[Transition[NeedFacts]]:
     """The user transitions leaving ``state``, in button order."""
-    return [t for a in USER_ACTIONS if (t := TRANSITIONS.get((state, a))) and t.permission]
+    return NEED_MACHINE.from_state(state, USER_ACTIONS)
 
 
 def is_funded(target_fen: int, pledged_fen: int) -> bool:
@@ -207,13 +263,6 @@ def money_action(state: str, target_fen: int, pledged_fen: int) -> str | None:
 
 
 #: China has one time zone and no daylight saving; deadlines are local calendar dates.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def china_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(CHINA_TZ).date()
-
-
 def is_overdue(state: str, deadline: date, today: date) -> bool:
     """A published (not funded) need whose deadline day has passed has expired: the deadline
     is the last day on which it can still be funded."""

@@ -22,6 +22,8 @@ from typing import Any
 import click
 
 from fupin.core.cli import load_settings, run_with_db
+from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 
 #: Read-only operator identity for the command line (never written to the audit log).
 CLI_ACTOR_ROLE = "national_admin"
@@ -34,7 +36,7 @@ def _actor() -> Any:
 
 
 def _cell(value: Any, kind: str) -> str:
-    from fupin.money.service.pledges import format_yuan
+
     from fupin.pairs.service.dashboards import pct_text
 
     if value is None:
@@ -159,9 +161,7 @@ def pairs_list(year: int | None) -> None:
     settings = load_settings()
 
     async def job() -> Any:
-        return await dashboards.pair_overview(
-            actor=_actor(), year=year or dashboards.today_cn().year
-        )
+        return await dashboards.pair_overview(actor=_actor(), year=year or today_cn().year)
 
     overview = run_with_db(settings, job)
     click.echo(table_text(overview.table))

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from fupin.core.jsonapi import api_actor, error_responses, json_body, json_response
+from fupin.core.money import MAX_ABS_FEN, parse_yuan
 from fupin.errors import FieldError, InvalidInput
 from fupin.i18n import _
 from fupin.tax import service as tax_statements
@@ -82,17 +83,15 @@ def _profits_from_body(body: dict[str, Any]) -> dict[int, int]:
                 errors.append(FieldError(name, _('金额应为文本，如 "1000万"。'), "not_text"))
                 continue
             try:
-                parsed = tax_statements.parse_amount_fen(value, field=name)
+                result[int(key)] = parse_yuan(value, field=name, allow_negative=True)
             except InvalidInput as exc:
                 errors.extend(exc.errors)
                 continue
-            assert parsed is not None
-            result[int(key)] = parsed
         else:
             if isinstance(value, bool) or not isinstance(value, int):
                 errors.append(FieldError(name, _("金额应为以分为单位的整数。"), "not_integer"))
                 continue
-            if abs(value) > tax_statements.MAX_ABS_PROFIT_FEN:
+            if abs(value) > MAX_ABS_FEN:
                 errors.append(FieldError(name, _("金额超出合理范围，请检查。"), "too_large"))
                 continue
             result[int(key)] = value
@@ -111,16 +110,14 @@ def _income_from_body(body: dict[str, Any]) -> int:
             raise InvalidInput(
                 _("应纳税所得额不能为负数。"), field="taxable_income_fen", code="negative"
             )
-        if fen > tax_statements.MAX_ABS_PROFIT_FEN:
+        if fen > MAX_ABS_FEN:
             raise InvalidInput(
                 _("金额超出合理范围，请检查。"), field="taxable_income_fen", code="too_large"
             )
         return fen
     if not isinstance(text, str):
         raise InvalidInput(_("请填写应纳税所得额。"), field="taxable_income", code="required")
-    parsed = tax_statements.parse_amount_fen(text, field="taxable_income", allow_negative=False)
-    assert parsed is not None
-    return parsed
+    return parse_yuan(text, field="taxable_income")
 
 
 async def paper(request: Request) -> JSONResponse:

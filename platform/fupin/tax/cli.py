@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from fupin.core.cli import fail, load_settings, run_with_db
+from fupin.core.money import parse_yuan
 from fupin.errors import FupinError
 
 
@@ -78,7 +79,7 @@ def _profits(year: str, profit: tuple[str, ...], profits: str | None) -> dict[in
     first = last - len(profit) + 1
     result: dict[int, int] = {}
     for offset, text in enumerate(profit):
-        fen = tax_statements.parse_amount_fen(text, field=f"profit_{first + offset}")
+        fen = parse_yuan(text, field=f"profit_{first + offset}", allow_negative=True)
         assert fen is not None
         result[first + offset] = fen
     return result
@@ -124,10 +125,7 @@ def paper_command(
                 raise InvalidInput(
                     "individuals: enter the taxable income with --income", field="income"
                 )
-            fen = tax_statements.parse_amount_fen(
-                income, field="taxable_income", allow_negative=False
-            )
-            assert fen is not None
+            fen = parse_yuan(income, field="taxable_income")
             return await tax_statements.build_individual_helper(
                 actor=None,
                 participant_id=participant.id,

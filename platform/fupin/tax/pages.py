@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from fupin.core.exports import CSV_MEDIA_TYPE as CSV_TYPE
 from fupin.core.exports import XLSX_MEDIA_TYPE as XLSX_TYPE
+from fupin.core.money import parse_optional_yuan, parse_yuan
 from fupin.core.policy import require
 from fupin.core.web import read_form, render, require_login
 from fupin.errors import FieldError, InvalidInput, NotFound
@@ -134,7 +135,8 @@ def _read_profits(form: Any, years: tax_statements.PaperYears) -> dict[int, int]
         raw = form.get(name)
         text = raw if isinstance(raw, str) else ""
         try:
-            fen = tax_statements.parse_amount_fen(text, field=name, required=year in years.required)
+            parse = parse_yuan if year in years.required else parse_optional_yuan
+            fen = parse(text, field=name, allow_negative=True)
         except InvalidInput as exc:
             errors.extend(exc.errors or [FieldError(name, exc.message, exc.code)])
             continue
@@ -171,10 +173,7 @@ async def paper_submit(request: Request) -> Response:
         fmt = "html"
     try:
         if context["individual"]:
-            income = tax_statements.parse_amount_fen(
-                values.get("taxable_income", ""), field="taxable_income", allow_negative=False
-            )
-            assert income is not None
+            income = parse_yuan(values.get("taxable_income", ""), field="taxable_income")
             result: Any = await tax_statements.build_individual_helper(
                 actor=current, participant_id=pid, year=year, taxable_income_fen=income
             )

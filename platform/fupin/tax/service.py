@@ -41,11 +41,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fupin.accounts.models import Participant
 from fupin.core import exports
+from fupin.core.clock import today_cn
+from fupin.core.money import parse_yuan, plain_yuan
 from fupin.core.policy import Actor, Scope, require
 from fupin.errors import FieldError, InvalidInput, NotAuthenticated, NotFound
 from fupin.i18n import N_, _
@@ -53,7 +54,6 @@ from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Donation, DonationItem, Receipt, RecipientOrg
 from fupin.money.rules.channels import Decision, qualifies_for_deduction
 from fupin.money.service import donations as donation_rules
-from fupin.money.service.pledges import today_cn
 from fupin.needs.models import Need
 from fupin.tax.rules.deduction import (
     DonationLine,
@@ -70,79 +70,11 @@ from fupin.tax.rules.params import TAX_PARAMS, TaxParams
 #: First tax year the parameter table covers (EIT Law art. 9, in force 2008-01-01).
 MIN_TAX_YEAR = min(row.first_year for row in TAX_PARAMS.general_cap)
 #: |profit| above ¥10 trillion is a typing error, not a company (and stays JSON-safe).
-MAX_ABS_PROFIT_FEN = 10**15
-WAN_FEN = 1_000_000  # 1 万元
 
 NOT_A_TAX_VOUCHER = N_("非税前扣除凭证（尚未登记正式票据号码）")
 
 
 # --- input parsing --------------------------------------------------------------------------
-
-_NUMBER = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?|[0-9]+(\.[0-9]+)?")
-_MINUS = ("-", "−", "－", "—")
-
-
-def parse_amount_fen(
-    text: str | int | None, *, field: str, allow_negative: bool = True, required: bool = True
-) -> int | None:
-    """A yuan amount as typed ("1,000,000.50", "¥-200", "1000万", "-200万元") → integer fen.
-
-    Yuan take at most two decimals; with the 万 suffix (10,000 yuan) at most six. A leading
-    minus sign (ASCII or full-width) is a loss. Refused with a message naming ``field``:
-    empty (when required), non-numeric, too many decimals, beyond ±¥10 trillion.
-    """
-    if isinstance(text, bool):
-        raise InvalidInput(_("请填写数字金额。"), field=field, code="not_numeric")
-    if isinstance(text, int):
-        raise InvalidInput(
-            _("请以元为单位填写金额文本（如 1000000.00 或 100万）。"), field=field, code="not_text"
-        )
-    raw = (text or "").strip()
-    if not raw:
-        if required:
-            raise InvalidInput(_("请填写金额。"), field=field, code="required")
-        return None
-    cleaned = raw.replace(" ", "").replace("\u3000", "").replace("¥", "").replace("￥", "")
-    negative = False
-    if cleaned[:1] in _MINUS:
-        negative, cleaned = True, cleaned[1:]
-    elif cleaned[:1] == "+":
-        cleaned = cleaned[1:]
-    scale, decimals = 100, 2
-    for suffix in ("万元", "万"):
-        if cleaned.endswith(suffix):
-            cleaned, scale, decimals = cleaned[: -len(suffix)], WAN_FEN, 6
-            break
-    else:
-        if cleaned.endswith("元"):
-            cleaned = cleaned[:-1]
-    if _NUMBER.fullmatch(cleaned) is None:
-        raise InvalidInput(
-            _("“%(value)s”不是数字金额，请填写如 1000000.00、-200万 这样的金额。", value=raw),
-            field=field,
-            code="not_numeric",
-        )
-    number = cleaned.replace(",", "")
-    if "." in number and len(number.split(".", 1)[1]) > decimals:
-        raise InvalidInput(
-            _(
-                "金额最多精确到分（以元填写最多两位小数，以万元填写最多六位小数）：%(value)s",
-                value=raw,
-            ),
-            field=field,
-            code="too_many_decimals",
-        )
-    try:
-        fen = int(Decimal(number) * scale)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise InvalidInput(_("金额格式不正确。"), field=field, code="not_numeric") from None
-    if negative:
-        fen = -fen
-    if fen < 0 and not allow_negative:
-        raise InvalidInput(_("金额不能为负数。"), field=field, code="negative")
-    if abs(fen) > MAX_ABS_PROFIT_FEN:
-        raise InvalidInput(_("金额超出合理范围，请检查。"), field=field, code="too_large")
-    return fen
 
 
 def check_year(value: str | int | None, *, field: str = "year", today: date | None = None) -> int:
@@ -197,9 +129,7 @@ def parse_profits(spec: str, *, field: str = "profits") -> dict[int, int]:
                 raise InvalidInput(
                     _("%(year)s 年的利润填写了两次。", year=year), field=field, code="duplicate"
                 )
-            fen = parse_amount_fen(amount, field=f"profit_{year}")
-            assert fen is not None
-            result[year] = fen
+            result[year] = parse_yuan(amount, field=f"profit_{year}", allow_negative=True)
     if not result:
         raise InvalidInput(_("请填写各年度的利润总额。"), field=field, code="required")
     return result
@@ -742,13 +672,6 @@ async def build_individual_helper(
 # --- presentation: the RULES.md §1.4 table, dicts, CSV and XLSX -----------------------------
 
 
-def yuan_text(fen: int) -> str:
-    """Exact plain yuan with two decimals for exports ("-2000000.00")."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
 def brought_forward_by_origin(paper: YearPaper) -> dict[int, int]:
     used: dict[int, int] = {}
     for line in paper.deductions:
@@ -1020,7 +943,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def _by_origin_text(values: Mapping[str, int]) -> str:
-    return "; ".join(f"{origin}:{yuan_text(amount)}" for origin, amount in values.items())
+    return "; ".join(f"{origin}:{plain_yuan(amount)}" for origin, amount in values.items())
 
 
 def paper_summary_rows(result: PaperResult) -> Table:

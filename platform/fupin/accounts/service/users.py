@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from fupin.accounts.models import ROLES, ApiToken, LoginAttempt, Participant, User
-from fupin.core import audit
+from fupin.core import audit, clock
 from fupin.core.policy import Actor, Scope, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotAuthenticated, PermissionDenied, RateLimited
@@ -57,7 +57,7 @@ async def actor_for(user: User) -> Actor:
 
 
 async def _recent_failures(username: str, ip: str, window_seconds: int) -> int:
-    since = datetime.now(UTC) - timedelta(seconds=window_seconds)
+    since = clock.now() - timedelta(seconds=window_seconds)
     by_user = await LoginAttempt.filter(username=username, at__gte=since).count()
     by_ip = await LoginAttempt.filter(ip=ip, at__gte=since).count() if ip else 0
     # An IP may try several accounts, but not unboundedly: 4× the per-account limit.
@@ -80,7 +80,7 @@ async def authenticate(
         raise NotAuthenticated(_("用户名或密码不正确。"), field="password")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = clock.now()
     await user.save(update_fields=["password_hash", "last_login_at"])
     return user
 
@@ -108,7 +108,7 @@ async def create_api_token(*, user: User, name: str = "") -> str:
 
 async def revoke_api_token(*, token: ApiToken, actor: Actor) -> None:
     async with transaction():
-        token.revoked_at = datetime.now(UTC)
+        token.revoked_at = clock.now()
         await token.save(update_fields=["revoked_at"])
         await audit.record(
             actor=actor,
@@ -126,7 +126,7 @@ async def user_for_token(token: str) -> User | None:
     ).prefetch_related("user")
     if row is None or not row.user.is_active:
         return None
-    row.last_used_at = datetime.now(UTC)
+    row.last_used_at = clock.now()
     await row.save(update_fields=["last_used_at"])
     return row.user
 

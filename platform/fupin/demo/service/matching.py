@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from fupin.accounts.models import Participant, User
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.demo.service.accounts import DEMO_COUNTY, DEMO_PARTICIPANTS, DemoResult
 from fupin.errors import FupinError
 from fupin.matching.models import Invitation
 from fupin.matching.service import invitations
 from fupin.needs.models import Need
-from fupin.needs.rules import china_today
 from fupin.settings import Settings
 
 #: kind -> (categories, region codes) the demo participant says it supports.
@@ -60,7 +60,7 @@ async def _demo_invitation() -> int:
         return 0
     # Open needs in the demo county, those in the enterprise's categories first.
     candidates = list(
-        await Need.filter(county_code=DEMO_COUNTY, state="published", deadline__gte=china_today())
+        await Need.filter(county_code=DEMO_COUNTY, state="published", deadline__gte=today_cn())
         .order_by("id")
         .limit(200)
     )

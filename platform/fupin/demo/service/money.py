@@ -24,6 +24,7 @@ from tortoise.expressions import Q
 
 from fupin.accounts.models import Participant, User
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.db import transaction
 from fupin.demo.service.accounts import DEMO_PASSWORD, DemoLogin, DemoResult
@@ -244,7 +245,7 @@ async def load_demo_money(settings: Settings, result: DemoResult, needs_count: i
         officers=officers,
         foundation=foundation,
         foundation_actor=await accounts.actor_for(foundation_user) if foundation_user else None,
-        today=pledges.today_cn(),
+        today=today_cn(),
         counts=dict.fromkeys(
             ("pledges", "donations", "receipts", "unbacked_received_fen", "lapsed"), 0
         ),

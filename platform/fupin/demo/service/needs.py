@@ -37,13 +37,13 @@ from typing import Any
 from tortoise import connections
 
 from fupin.accounts.models import User
-from fupin.core import audit
+from fupin.core import audit, clock
+from fupin.core.clock import today_cn
 from fupin.db import transaction
 from fupin.demo.rules import need_text, village_name
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger.models import LedgerEntry, LedgerHead
 from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
-from fupin.needs.rules import china_today
 from fupin.needs.service.attachments import store
 from fupin.needs.service.needs import ledger_payload
 from fupin.regions.models import Region
@@ -471,8 +471,8 @@ async def load_demo_needs(
 ) -> None:
     """Top the demo up to ``needs`` demo needs (see the module docstring)."""
     started = time.perf_counter()
-    today = today or china_today()
-    now = datetime.now(UTC)
+    today = today or today_cn()
+    now = clock.now()
     existing = await Need.filter(is_demo=True).count()
     extra = result.extra
     if existing >= needs:

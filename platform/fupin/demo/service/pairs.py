@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from fupin.accounts.models import Pair
+from fupin.core.clock import today_cn
 from fupin.pairs.models import PairFigure, PairYear
 from fupin.pairs.rules.alerts import INDICATORS, MONEY, expected_share_pct
 from fupin.regions.models import Region
@@ -119,7 +120,7 @@ def plan_figures(
 async def load_demo_pairs(
     settings: Settings, result: Any, needs: int, *, today: date | None = None
 ) -> None:
-    today = today or date.today()
+    today = today or today_cn()
     created = 0
     pairs = await Pair.all().prefetch_related("helped_region")
     counties_cache: dict[str, int] = {}

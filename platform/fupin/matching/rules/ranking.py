@@ -28,6 +28,7 @@ from datetime import date
 from itertools import islice
 from typing import Protocol, TypeVar
 
+from fupin.core import money
 from fupin.core.categories import CATEGORIES, category_label
 from fupin.i18n import N_, _, ngettext
 from fupin.matching.rules.weights import (
@@ -641,9 +642,8 @@ _TEMPLATES: dict[str, str] = {
 
 
 def format_yuan(amount_fen: int) -> str:
-    """Fen as yuan with thousands separators, fen digits only when present: 1200000 → 12,000."""
-    yuan, fen = divmod(amount_fen, 100)
-    return f"{yuan:,}" if fen == 0 else f"{yuan:,}.{fen:02d}"
+    """Yuan in a reason sentence: thousands separators, fen only when present (12,000 / 0.05)."""
+    return money.format_yuan(amount_fen, symbol=False, cents=False)
 
 
 def render_reason(reason: Reason) -> str:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fupin.accounts.models import Participant
-from fupin.core import audit
+from fupin.core import audit, clock
+from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.core.policy import Actor, Scope, require
 from fupin.db import transaction
 from fupin.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
@@ -33,7 +34,7 @@ from fupin.i18n import N_, _
 from fupin.matching.models import INVITATION_RESPONSES, Invitation, NotForUs
 from fupin.money.models import Pledge
 from fupin.needs.models import Need
-from fupin.needs.rules import CHINA_TZ, china_today, effective_state
+from fupin.needs.rules import effective_state
 from fupin.needs.service.needs import get_need, need_scope
 from fupin.regions.models import Region
 
@@ -46,12 +47,8 @@ RESPONSE_LABELS = {"interested": N_("有意向"), "declined": N_("不适合我�
 _ACTIVE_PLEDGES = ("pledged", "partially_paid", "honoured")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def window_start(now: datetime | None = None) -> datetime:
-    return (now or _now()) - timedelta(days=WINDOW_DAYS)
+    return (now or clock.now()) - timedelta(days=WINDOW_DAYS)
 
 
 def office_label(role: str, region_name: str) -> str:
@@ -123,14 +120,14 @@ async def send_invitation(
     need = await get_need(actor, need_id, details=False)
     require(actor, "invitation.send", need_scope(need))
     text = _clean_message(message)
-    today = china_today()
+    today = today_cn()
     if effective_state(need.state, need.deadline, today) != "published" or need.open_fen <= 0:
         raise RuleViolation(
             _("只能邀请参与方关注已发布且仍有缺口的需求。"), code="need_not_open", field="need_id"
         )
     if not isinstance(participant_id, int) or isinstance(participant_id, bool):
         raise InvalidInput(_("请选择要邀请的参与方。"), field="participant_id")
-    now = now or _now()
+    now = now or clock.now()
     region = await Region.get_or_none(code=actor.region_code) if actor.region_code else None
     async with transaction():
         participant = await Participant.filter(id=participant_id).select_for_update().first()
@@ -259,7 +256,7 @@ async def mark_read(actor: Actor | None, invitation_id: int) -> Invitation:
     async with transaction():
         invitation = await _mine(participant_id, invitation_id)
         if invitation.read_at is None:
-            invitation.read_at = _now()
+            invitation.read_at = clock.now()
             await invitation.save(update_fields=["read_at"])
             await audit.record(
                 actor=actor,
@@ -282,7 +279,7 @@ async def respond(actor: Actor | None, invitation_id: int, response: Any) -> Inv
     async with transaction():
         invitation = await _mine(participant_id, invitation_id)
         before = {"response": invitation.response}
-        now = _now()
+        now = clock.now()
         invitation.response = response
         invitation.responded_at = now
         invitation.read_at = invitation.read_at or now

@@ -61,8 +61,9 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from fupin.accounts.models import Pair, Participant
-from fupin.core import audit
+from fupin.core import audit, clock
 from fupin.core.categories import CATEGORIES
+from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
@@ -93,8 +94,9 @@ from fupin.matching.rules.weights import (
     Weights,
 )
 from fupin.matching.service import invitations
+from fupin.money.rules.states import ACTIVE_PLEDGE_STATES, OPEN_PLEDGE_STATES
 from fupin.needs.models import PUBLIC_STATES, Need
-from fupin.needs.rules import CHINA_TZ, china_today, effective_state
+from fupin.needs.rules import effective_state
 from fupin.needs.service.needs import get_need, may_view, need_scope
 from fupin.regions.models import Region
 
@@ -137,8 +139,6 @@ TYPICAL_PLEDGE_SAMPLE = 50
 LIKELY_HISTORY_LIMIT = 300
 LIKELY_STATED_LIMIT = 300
 
-ACTIVE_PLEDGE_STATES = ("pledged", "partially_paid", "honoured")
-OPEN_PLEDGE_STATES = ("pledged", "partially_paid")
 NOT_FOR_US_REASON_MAX = 200
 
 
@@ -354,7 +354,7 @@ def _candidate(
 
 async def _build_snapshot(today: date) -> Snapshot:
     started = time.monotonic()
-    taken_wall = datetime.now(UTC)
+    taken_wall = clock.now()
     conn = connections.get("default")
     rows = await _rows(
         "SELECT region_id, county_code, SUM(received_fen) FROM need GROUP BY region_id, county_code"
@@ -653,7 +653,7 @@ async def build_profile(
 ) -> DonorProfile:
     """The :class:`DonorProfile` of one participant, from the database (NotFound if unknown)."""
     found = await _profiles(
-        [participant_id], today=today or china_today(), include_anonymous=include_anonymous
+        [participant_id], today=today or today_cn(), include_anonymous=include_anonymous
     )
     if participant_id not in found:
         raise NotFound(_("参与方不存在。"), field="participant_id")
@@ -1014,7 +1014,7 @@ async def recommendations_for(
     Public, open needs only; never one it marked "not for us" nor one it already pledged to.
     Each returned need carries its reasons, explained from figures read now.
     """
-    today = today or china_today()
+    today = today or today_cn()
     narrowing = narrowing or Narrowing()
     t0 = time.perf_counter()
     found = await _profiles([participant_id], today=today, include_anonymous=True)
@@ -1064,7 +1064,7 @@ async def reference_ranking(
 ) -> list[int]:
     """The need ids the ranking returns when it sees EVERY open need of the snapshot (no
     pruning). Slow at scale; it measures what pruning loses (``bench/matching.py --recall``)."""
-    today = today or china_today()
+    today = today or today_cn()
     found = await _profiles([participant_id], today=today, include_anonymous=True)
     if participant_id not in found:
         raise NotFound(_("参与方不存在。"), field="participant_id")
@@ -1293,7 +1293,7 @@ async def likely_donors(
         raise RuleViolation(
             _("需求尚未发布，发布后才能查看可能的捐赠方。"), code="need_not_public", field="need_id"
         )
-    today = china_today()
+    today = today_cn()
     candidate = await _need_candidate(need)
     is_open = effective_state(need.state, need.deadline, today) == "published" and need.open_fen > 0
     if candidate is None or not is_open:

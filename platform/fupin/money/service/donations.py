@@ -20,16 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from tortoise.expressions import F
 
 from fupin.accounts.models import Participant
-from fupin.core import audit
+from fupin.core import audit, clock
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
-from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.ledger import service as ledger
 from fupin.money.models import (
@@ -43,8 +44,8 @@ from fupin.money.models import (
     RecipientQualification,
 )
 from fupin.money.rules import channels
+from fupin.money.rules.states import DONATION_MACHINE, PLEDGE_MACHINE, DonationFacts, PledgeFacts
 from fupin.money.service import pledges
-from fupin.money.service.pledges import format_yuan, today_cn
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 
@@ -441,17 +442,12 @@ async def _check_donation_input(
                 code="wrong_recipient",
                 field="pledge_id",
             )
-        pledges.check_transition(pledge.state, "pay")
-        unpaid = pledge.amount_fen - pledge.paid_fen
-        if amount_fen > unpaid:
-            raise RuleViolation(
-                _(
-                    "到账金额超过该认捐尚未兑现的 %(unpaid)s；请先修改认捐金额。",
-                    unpaid=format_yuan(unpaid),
-                ),
-                code="over_pledge_payment",
-                field="amount_fen",
-            )
+        # the payment this donation will be, checked now so a wrong one is never recorded
+        PLEDGE_MACHINE.check(
+            pledge.state,
+            "pay",
+            PledgeFacts(pledge.amount_fen, pledge.paid_fen + amount_fen, pledge.paid_fen),
+        )
     if need_id is None:
         raise InvalidInput(_("请选择需求或认捐。"), field="need_id", code="required")
     need = await Need.get_or_none(id=need_id)
@@ -568,12 +564,6 @@ async def _locked_donation(donation_id: int) -> Donation:
     return donation
 
 
-def _locked_error() -> RuleViolation:
-    return RuleViolation(
-        _("已确认的捐赠已锁定，不能修改或删除；如有错误请登记冲正。"), code="donation_locked"
-    )
-
-
 async def update_donation(
     *,
     actor: Actor | None,
@@ -599,13 +589,8 @@ async def update_donation(
     async with transaction():
         donation = await _locked_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
-        await require_recipient(actor, "donation.record", org)
-        if donation.state == "confirmed":
-            raise _locked_error()
-        if donation.state != "recorded":
-            raise InvalidTransition(
-                _("已取消的捐赠记录不能修改。"), state=donation.state, action="edit"
-            )
+        await require_recipient(actor, DONATION_MACHINE.permission("edit"), org)
+        DONATION_MACHINE.check(donation.state, "edit")
         before = audit.snapshot(donation, DONATION_AUDIT_FIELDS)
         merged = {field: getattr(donation, field) for field in allowed} | changes
         items = [
@@ -651,12 +636,8 @@ async def cancel_donation(*, actor: Actor | None, donation_id: int, reason: str 
     async with transaction():
         donation = await _locked_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
-        await require_recipient(actor, "donation.record", org)
-        if donation.state == "confirmed":
-            raise _locked_error()
-        if donation.state != "recorded":
-            raise InvalidTransition(_("该捐赠记录已取消。"), state=donation.state, action="cancel")
-        donation.state = "cancelled"
+        await require_recipient(actor, DONATION_MACHINE.permission("cancel"), org)
+        donation.state = DONATION_MACHINE.check(donation.state, "cancel").to
         donation.note = ((donation.note + "\n") if donation.note else "") + (reason or "").strip()[
             :500
         ]
@@ -702,13 +683,8 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
     async with transaction():
         donation = await _locked_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
-        await require_recipient(actor, "donation.confirm", org)
-        if donation.state == "confirmed":
-            raise RuleViolation(_("这笔捐赠已经确认过了。"), code="already_confirmed")
-        if donation.state != "recorded":
-            raise InvalidTransition(
-                _("已取消的捐赠记录不能确认。"), state=donation.state, action="confirm"
-            )
+        await require_recipient(actor, DONATION_MACHINE.permission("confirm"), org)
+        confirmed = DONATION_MACHINE.check(donation.state, "confirm").to
         if donation.pledge_id is not None:
             pledge = await Pledge.filter(id=donation.pledge_id).select_for_update().first()
             assert pledge is not None
@@ -725,9 +701,9 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
         await Need.filter(id=donation.need_id).update(
             received_fen=F("received_fen") + donation.amount_fen
         )
-        donation.state = "confirmed"
+        donation.state = confirmed
         donation.confirmed_by_id = actor.user_id if actor else None
-        donation.confirmed_at = datetime.now(UTC)
+        donation.confirmed_at = clock.now()
         donor = await Participant.get(id=donation.donor_id)
         public, private = _donor_split(donation, donor)
         entry = await ledger.append(
@@ -763,15 +739,12 @@ async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str
     async with transaction():
         original = await _locked_donation(donation_id)
         org = await RecipientOrg.get(id=original.recipient_id)
-        await require_recipient(actor, "donation.reverse", org)
-        if original.state != "confirmed":
-            raise InvalidTransition(
-                _("只有已确认的捐赠可以冲正。"), state=original.state, action="reverse"
-            )
-        if original.reverses_id is not None:
-            raise RuleViolation(_("冲正记录本身不能再冲正。"), code="is_reversal")
-        if await Donation.exists(reverses_id=original.id):
-            raise RuleViolation(_("这笔捐赠已经冲正过了。"), code="already_reversed")
+        await require_recipient(actor, DONATION_MACHINE.permission("reverse"), org)
+        facts = DonationFacts(
+            is_reversal=original.reverses_id is not None,
+            already_reversed=await Donation.exists(reverses_id=original.id),
+        )
+        DONATION_MACHINE.check(original.state, "reverse", facts)
         if original.pledge_id is not None:
             pledge = await Pledge.filter(id=original.pledge_id).select_for_update().first()
             assert pledge is not None
@@ -803,7 +776,7 @@ async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str
             target_area_text=original.target_area_text,
             recorded_by_id=actor.user_id if actor else None,
             confirmed_by_id=actor.user_id if actor else None,
-            confirmed_at=datetime.now(UTC),
+            confirmed_at=clock.now(),
         )
         await receipts.void_live_receipt(
             actor=actor, donation_id=original.id, reason=_("捐赠已冲正：%(reason)s", reason=reason)
@@ -866,9 +839,9 @@ async def enter_official_numbers(
     async with transaction():
         donation = await _locked_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
-        await require_recipient(actor, "receipt.issue", org)
-        if donation.state != "confirmed" or donation.reverses_id is not None:
-            raise RuleViolation(_("只有已确认的捐赠可以登记正式票据。"), code="not_confirmed")
+        await require_recipient(actor, DONATION_MACHINE.permission("enter_official"), org)
+        facts = DonationFacts(is_reversal=donation.reverses_id is not None)
+        DONATION_MACHINE.check(donation.state, "enter_official", facts)
         before = {
             "official_receipt_code": donation.official_receipt_code,
             "official_receipt_number": donation.official_receipt_number,
@@ -877,7 +850,7 @@ async def enter_official_numbers(
         donation.official_receipt_code = values["receipt_code"]
         donation.official_receipt_number = values["receipt_number"]
         donation.official_check_code = values["check_code"]
-        donation.official_entered_at = datetime.now(UTC)
+        donation.official_entered_at = clock.now()
         await donation.save(
             update_fields=[
                 "official_receipt_code",

@@ -20,11 +20,12 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from fupin.core import clock
 from fupin.core.policy import Actor
 from fupin.db import transaction
 from fupin.errors import Conflict, InvalidInput
@@ -118,5 +119,5 @@ async def run_once(
 
 async def purge_expired(now: datetime | None = None) -> int:
     """Delete records past the retention period; returns how many."""
-    cutoff = (now or datetime.now(UTC)) - RETENTION
+    cutoff = (now or clock.now()) - RETENTION
     return await IdempotencyRecord.filter(created_at__lt=cutoff).delete()

@@ -18,36 +18,34 @@ donation → pledge → need → receipt counter → ledger head.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
 
 from fupin.accounts.models import Pair, Participant
-from fupin.core import audit
+from fupin.core import audit, clock
+from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.ledger import service as ledger
-from fupin.money.models import (
+from fupin.money.models import Instalment, Pledge, PledgeEvent, RecipientOrg
+from fupin.money.rules.states import (
     ACTIVE_PLEDGE_STATES,
     OPEN_PLEDGE_STATES,
-    Instalment,
-    Pledge,
-    PledgeEvent,
-    RecipientOrg,
+    PLEDGE_MACHINE,
+    PledgeFacts,
 )
 from fupin.money.service import rollups as money_rollups
 from fupin.needs.models import Need
 from fupin.needs.service import search_outbox
 
 #: China has one time zone and no daylight saving: due dates and receipt years are local dates.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 #: ¥10 billion: far above any village need, far below the JSON-safe integer limit of the ledger.
 MAX_AMOUNT_FEN = 10**12
 MAX_INSTALMENTS = 24
@@ -56,20 +54,6 @@ MAX_DUE_YEARS = 5
 #: a funded need can still take a pledge once a withdrawal has freed an amount).
 PLEDGEABLE_NEED_STATES = ("published", "funded")
 
-PLEDGE_STATE_LABELS = {
-    "pledged": N_("已认捐"),
-    "partially_paid": N_("部分到账"),
-    "honoured": N_("已兑现"),
-    "withdrawn": N_("已撤回"),
-    "lapsed": N_("已逾期失效"),
-}
-PLEDGE_ACTION_LABELS = {
-    "amend": N_("修改认捐"),
-    "withdraw": N_("撤回认捐"),
-    "lapse": N_("逾期失效"),
-    "pay": N_("登记到账"),
-    "reverse_payment": N_("冲正到账"),
-}
 PLEDGE_EVENT_LABELS = {
     "made": N_("认捐"),
     "amended": N_("修改"),
@@ -78,52 +62,7 @@ PLEDGE_EVENT_LABELS = {
     "paid": N_("到账"),
     "payment_reversed": N_("到账冲正"),
 }
-#: The pledge state machine as a table: action → the states it may start from (STYLE.md).
-#: Payments move between the active states by amount (see ``state_for``).
-PLEDGE_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "amend": ("pledged", "partially_paid", "honoured"),
-    "withdraw": ("pledged", "partially_paid"),
-    "lapse": ("pledged", "partially_paid"),
-    "pay": ("pledged", "partially_paid"),
-    "reverse_payment": ("partially_paid", "honoured", "withdrawn", "lapsed"),
-}
-
-
 # --- amounts and dates ------------------------------------------------------------------------
-
-
-def today_cn() -> date:
-    return datetime.now(CHINA_TZ).date()
-
-
-def format_yuan(fen: int) -> str:
-    """¥1,234.56 from integer fen, exactly (no float)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
-
-
-_YUAN_TEXT = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?|[0-9]+(\.[0-9]{1,2})?")
-
-
-def parse_yuan(text: str, *, field: str = "amount") -> int:
-    """A yuan amount typed in a form ("50000", "50,000.00", "¥12.5") → integer fen.
-
-    At most two decimals (fen); anything else is refused with a message naming the field.
-    """
-    cleaned = (text or "").strip().replace("¥", "").replace("￥", "").replace(" ", "")
-    if not cleaned:
-        raise InvalidInput(_("请填写金额。"), field=field, code="required")
-    if _YUAN_TEXT.fullmatch(cleaned) is None:
-        raise InvalidInput(
-            _("金额格式不正确，请填写以元为单位、最多两位小数的数字：%(value)s", value=text),
-            field=field,
-        )
-    try:
-        fen = int(Decimal(cleaned.replace(",", "")) * 100)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise InvalidInput(_("金额格式不正确。"), field=field) from None
-    return fen
 
 
 def check_amount(amount_fen: Any, *, field: str = "amount_fen") -> int:
@@ -161,28 +100,6 @@ def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolat
     )
     error.extra = {"open_fen": open_fen, "open": format_yuan(open_fen)}  # type: ignore[attr-defined]
     return error
-
-
-def state_for(amount_fen: int, paid_fen: int) -> str:
-    """The active state a pledge is in from what has been paid against it."""
-    if paid_fen <= 0:
-        return "pledged"
-    if paid_fen < amount_fen:
-        return "partially_paid"
-    return "honoured"
-
-
-def check_transition(state: str, action: str) -> None:
-    if state not in PLEDGE_TRANSITIONS[action]:
-        raise InvalidTransition(
-            _(
-                "认捐当前状态为“%(state)s”，不能%(action)s。",
-                state=_(PLEDGE_STATE_LABELS.get(state, state)),
-                action=_(PLEDGE_ACTION_LABELS[action]),
-            ),
-            state=state,
-            action=action,
-        )
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -549,13 +466,9 @@ async def amend_pledge(
         pledge = await _locked_pledge(pledge_id)
         need = await _require_change(actor, pledge)
         assert actor is not None
-        check_transition(pledge.state, "amend")
-        if amount_fen < pledge.paid_fen:
-            raise RuleViolation(
-                _("认捐金额不能低于已到账的 %(paid)s。", paid=format_yuan(pledge.paid_fen)),
-                code="below_paid",
-                field="amount_fen",
-            )
+        row = PLEDGE_MACHINE.check(
+            pledge.state, "amend", PledgeFacts(amount_fen, pledge.paid_fen, pledge.paid_fen)
+        )
         old_schedule = [
             InstalmentSpec(i.due_date, i.amount_fen)
             for i in await Instalment.filter(pledge_id=pledge.id).order_by("number")
@@ -590,8 +503,8 @@ async def amend_pledge(
         pledge.amount_fen = amount_fen
         pledge.committed_fen = amount_fen
         pledge.due_date = due
-        pledge.state = state_for(amount_fen, pledge.paid_fen)
-        pledge.closed_at = datetime.now(UTC) if pledge.state == "honoured" else None
+        pledge.state = row.to
+        pledge.closed_at = clock.now() if pledge.state == "honoured" else None
         await pledge.save()
         await _replace_schedule(pledge, schedule)
         entry = await ledger.append(
@@ -652,7 +565,7 @@ async def _close_unpaid(
     from_state = pledge.state
     pledge.state = state
     pledge.committed_fen = pledge.paid_fen
-    pledge.closed_at = datetime.now(UTC)
+    pledge.closed_at = clock.now()
     await pledge.save()
     kind, action = (
         ("pledge_withdrawn", "withdrawn") if state == "withdrawn" else ("pledge_lapsed", "lapsed")
@@ -701,8 +614,8 @@ async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = 
     async with transaction():
         pledge = await _locked_pledge(pledge_id)
         await _require_change(actor, pledge)
-        check_transition(pledge.state, "withdraw")
-        await _close_unpaid(pledge, state="withdrawn", actor=actor, reason=reason)
+        row = PLEDGE_MACHINE.check(pledge.state, "withdraw")
+        await _close_unpaid(pledge, state=row.to, actor=actor, reason=reason)
     return pledge
 
 
@@ -711,11 +624,16 @@ async def lapse_pledge(pledge_id: int, *, today: date) -> bool:
     Returns False when it no longer qualifies (paid or changed meanwhile)."""
     async with transaction():
         pledge = await _locked_pledge(pledge_id)
-        if pledge.state not in PLEDGE_TRANSITIONS["lapse"] or pledge.due_date >= today:
-            return False
+        facts = PledgeFacts(
+            pledge.amount_fen, pledge.paid_fen, pledge.paid_fen, pledge.due_date, today
+        )
+        try:
+            row = PLEDGE_MACHINE.check(pledge.state, "lapse", facts)
+        except (InvalidTransition, RuleViolation):
+            return False  # paid or changed since the sweep picked it
         await _close_unpaid(
             pledge,
-            state="lapsed",
+            state=row.to,
             actor=None,
             reason=_("兑现日期已过，未足额到账"),
             extra={"due_date": pledge.due_date.isoformat()},
@@ -731,7 +649,11 @@ async def lapse_overdue(*, today: date | None = None, batch: int = 500) -> int:
     last_id = 0
     while True:
         ids = await (
-            Pledge.filter(state__in=list(OPEN_PLEDGE_STATES), due_date__lt=today, id__gt=last_id)
+            Pledge.filter(
+                state__in=list(PLEDGE_MACHINE.states_allowing("lapse")),
+                due_date__lt=today,
+                id__gt=last_id,
+            )
             .order_by("id")
             .limit(batch)
             .values_list("id", flat=True)
@@ -756,21 +678,13 @@ async def apply_payment(
     only what was paid, so a reversal there lowers the need's pledged amount too.
     """
     action = "pay" if delta_fen > 0 else "reverse_payment"
-    check_transition(pledge.state, action)
-    if delta_fen > 0 and pledge.paid_fen + delta_fen > pledge.amount_fen:
-        raise RuleViolation(
-            _(
-                "到账金额超过该认捐尚未兑现的 %(unpaid)s；请先修改认捐金额。",
-                unpaid=format_yuan(pledge.amount_fen - pledge.paid_fen),
-            ),
-            code="over_pledge_payment",
-            field="amount_fen",
-        )
+    facts = PledgeFacts(pledge.amount_fen, pledge.paid_fen + delta_fen, pledge.paid_fen)
+    row = PLEDGE_MACHINE.check(pledge.state, action, facts)
     from_state = pledge.state
     pledge.paid_fen += delta_fen
+    pledge.state = row.to
     if pledge.state in ACTIVE_PLEDGE_STATES:
-        pledge.state = state_for(pledge.amount_fen, pledge.paid_fen)
-        pledge.closed_at = datetime.now(UTC) if pledge.state == "honoured" else None
+        pledge.closed_at = clock.now() if pledge.state == "honoured" else None
     else:
         await release_on_need(pledge.need_id, pledge.committed_fen - pledge.paid_fen)
         pledge.committed_fen = pledge.paid_fen

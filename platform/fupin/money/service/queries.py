@@ -19,15 +19,15 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
 from fupin.accounts.models import Participant
+from fupin.core.clock import today_cn
 from fupin.money.models import (
-    OPEN_PLEDGE_STATES,
     Donation,
     Instalment,
     Pledge,
     Receipt,
     RecipientOrg,
 )
-from fupin.money.service.pledges import today_cn
+from fupin.money.rules.states import OPEN_PLEDGE_STATES
 from fupin.needs.models import Need
 
 

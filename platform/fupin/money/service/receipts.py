@@ -14,23 +14,24 @@ This register is the platform's acknowledgement, not the fiscal voucher: until t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from fupin.accounts.models import Participant
-from fupin.core import audit
+from fupin.core import audit, clock
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.db import transaction
-from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.ledger import service as ledger
 from fupin.money.models import Donation, DonationItem, Receipt, ReceiptCounter, RecipientOrg
 from fupin.money.rules import receipt_numbers
+from fupin.money.rules.states import RECEIPT_MACHINE
 from fupin.money.service import donations
-from fupin.money.service.pledges import today_cn
 from fupin.needs.models import Need
 
 RECEIPT_TITLE = N_("公益事业捐赠收据（平台登记）")
@@ -254,9 +255,9 @@ async def _locked_receipt(receipt_id: int) -> Receipt:
 
 
 async def _void(actor: Actor | None, receipt: Receipt, reason: str) -> None:
-    receipt.state = "voided"
+    receipt.state = RECEIPT_MACHINE.check(receipt.state, "void").to
     receipt.void_reason = reason
-    receipt.voided_at = datetime.now(UTC)
+    receipt.voided_at = clock.now()
     receipt.voided_by_id = actor.user_id if actor else None
     receipt.live_for_id = None
     await receipt.save(
@@ -294,9 +295,8 @@ async def void_receipt(*, actor: Actor | None, receipt_id: int, reason: str) -> 
     async with transaction():
         receipt = await _locked_receipt(receipt_id)
         org = await RecipientOrg.get(id=receipt.issuer_id)
-        await donations.require_recipient(actor, "receipt.void", org)
-        if receipt.state != "issued":
-            raise InvalidTransition(_("这张收据已经作废。"), state=receipt.state, action="void")
+        await donations.require_recipient(actor, RECEIPT_MACHINE.permission("void"), org)
+        RECEIPT_MACHINE.check(receipt.state, "void")
         await _void(actor, receipt, reason)
     return receipt
 
@@ -355,7 +355,7 @@ async def record_print(*, actor: Actor | None, receipt_id: int) -> tuple[Receipt
     receipt = await get_receipt_for(actor, receipt_id)
     async with transaction():
         await Receipt.filter(id=receipt.id).update(
-            print_count=F("print_count") + 1, last_printed_at=datetime.now(UTC)
+            print_count=F("print_count") + 1, last_printed_at=clock.now()
         )
         receipt = await Receipt.get(id=receipt.id)
         await audit.record(

@@ -18,11 +18,13 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from fupin.core import exports
+from fupin.core.clock import CHINA_TZ, today_cn
+from fupin.core.money import input_yuan
 from fupin.core.policy import can, require
 from fupin.core.web import actor, page_args, read_form, redirect, render, require_login
 from fupin.errors import Conflict, FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
-from fupin.needs.rules import ATTACHMENT_PURPOSES, CHINA_TZ, LISTABLE_STATES, REASON_PROMPTS, STATES
+from fupin.needs.rules import ATTACHMENT_PURPOSES, LISTABLE_STATES, REASON_PROMPTS, STATES
 from fupin.needs.service import attachments, needs
 from fupin.needs.service import importer as need_import
 from fupin.regions import service as regions
@@ -63,11 +65,6 @@ def _errors_by_field(error: FupinError | None) -> dict[str, str]:
     return {error.field or "": error.message}
 
 
-def _yuan_text(fen: int) -> str:
-    whole, cents = divmod(int(fen), 100)
-    return f"{whole}" if not cents else f"{whole}.{cents:02d}"
-
-
 def _form_values(form: FormData) -> dict[str, Any]:
     """The drafting form → the services' input (money in 元, items from the numbered rows)."""
     values: dict[str, Any] = {
@@ -97,7 +94,7 @@ def _values_of(need: Need) -> dict[str, Any]:
         "category": need.category,
         "title": need.title,
         "description": need.description,
-        "target_yuan": _yuan_text(need.target_fen),
+        "target_yuan": input_yuan(need.target_fen),
         "beneficiary_households": need.beneficiary_households,
         "beneficiary_people": need.beneficiary_people,
         "deadline": need.deadline.isoformat(),
@@ -106,7 +103,7 @@ def _values_of(need: Need) -> dict[str, Any]:
                 "name": i.name,
                 "quantity": i.quantity,
                 "unit": i.unit,
-                "unit_value_yuan": _yuan_text(i.unit_value_fen),
+                "unit_value_yuan": input_yuan(i.unit_value_fen),
             }
             for i in need.items
         ],
@@ -130,7 +127,7 @@ def _local_time(moment: datetime | None) -> str:
 
 
 def _page_state(need: Need) -> str:
-    return needs.effective_state(need.state, need.deadline, needs.china_today())
+    return needs.effective_state(need.state, need.deadline, today_cn())
 
 
 # --- public list ---------------------------------------------------------------------------------
@@ -157,7 +154,7 @@ async def need_list(request: Request) -> Response:
             "sorts": needs.SORT_LABELS,
             "state_label": needs.state_label,
             "query_string": request.url.query,
-            "today": needs.china_today(),
+            "today": today_cn(),
         },
     )
 
@@ -242,7 +239,7 @@ async def _form(
             "errors": errors,
             "item_errors": _item_errors(errors),
             "error": error,
-            "min_deadline": (needs.china_today() + timedelta(days=1)).isoformat(),
+            "min_deadline": (today_cn() + timedelta(days=1)).isoformat(),
         },
         status_code=error.status if error else 200,
     )
@@ -392,7 +389,7 @@ async def workspace(request: Request) -> Response:
             "can_import": can(current, "need.import"),
             "can_review": can(current, "need.review"),
             "query_string": request.url.query,
-            "today": needs.china_today(),
+            "today": today_cn(),
         },
     )
 

@@ -25,12 +25,12 @@ from datetime import date, datetime
 from typing import Any
 
 from fupin.core.categories import CATEGORIES
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput
 from fupin.i18n import N_, _
 from fupin.needs.models import Need
-from fupin.needs.rules import china_today
 from fupin.needs.service import needs
 from fupin.regions.models import Region
 from fupin.regions.service import scope_of
@@ -325,9 +325,7 @@ async def dry_run(
     today: date | None = None,
 ) -> ImportReport:
     """Check every row; write nothing."""
-    report, _parsed = await _check(
-        actor, data, filename, county=county, today=today or china_today()
-    )
+    report, _parsed = await _check(actor, data, filename, county=county, today=today or today_cn())
     return report
 
 
@@ -342,9 +340,7 @@ async def commit(
 ) -> ImportReport:
     """Check again and, only when no row has an error, create all needs in one transaction.
     With errors, returns the report with ``committed=False`` and nothing written."""
-    report, parsed = await _check(
-        actor, data, filename, county=county, today=today or china_today()
-    )
+    report, parsed = await _check(actor, data, filename, county=county, today=today or today_cn())
     if report.errors:
         return report
     short_name = re.split(r"[\\/]", filename)[-1][:80]

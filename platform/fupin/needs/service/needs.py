@@ -40,18 +40,21 @@ import difflib
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
 from fupin.accounts.models import Pair
-from fupin.core import audit
+from fupin.core import audit, clock
 from fupin.core.categories import CATEGORIES, CATEGORY_CODES
+from fupin.core.clock import today_cn
+from fupin.core.money import number_text, parse_yuan
 from fupin.core.policy import Actor, Scope, can, require
+from fupin.core.states import Transition
 from fupin.db import transaction
 from fupin.errors import (
     Conflict,
@@ -72,17 +75,15 @@ from fupin.needs.rules import (
     CREATE_PERMISSION,
     EDIT_PERMISSIONS,
     LISTABLE_STATES,
+    NEED_MACHINE,
     PUBLIC_STATES,
     STATE_LABELS,
     STATES,
     USER_ACTIONS,
-    Transition,
+    NeedFacts,
     actions_from,
-    china_today,
     effective_state,
     is_overdue,
-    permissions_for,
-    transition_for,
 )
 from fupin.needs.service import search_outbox
 from fupin.regions.models import Region
@@ -184,29 +185,15 @@ def _text(value: object) -> str:
     return text.strip()
 
 
-def parse_yuan(value: object, field: str) -> int:
-    """'12,345.6' → 1234560 fen (exact decimal arithmetic, at most two decimals; no floats)."""
-    if isinstance(value, bool):
+def _yuan(value: object, field: str) -> int:
+    """An amount in 元: text from a form or import in the one grammar (core.money), or a number
+    from JSON or a spreadsheet cell."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        value = number_text(value)
+    if value is not None and not isinstance(value, str):
         raise InvalidInput(_("金额必须是数字。"), field=field)
-    if isinstance(value, int):
-        return value * YUAN
-    text = _text(value).replace(",", "").replace("，", "").replace("¥", "").replace("元", "")
-    if isinstance(value, float):
-        text = repr(value)
-    if not text:
-        raise InvalidInput(_("请填写金额。"), field=field)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(_("金额必须是数字（元，最多两位小数）。"), field=field) from None
-    if not amount.is_finite():
-        raise InvalidInput(_("金额必须是数字（元，最多两位小数）。"), field=field)
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise InvalidInput(_("金额最多两位小数（精确到分）。"), field=field)
-    if abs(fen) > 10**15:
-        raise InvalidInput(_("金额过大。"), field=field)
-    return int(fen)
+    # the range checks that follow name the allowed range, a negative amount included
+    return parse_yuan(value, field=field, allow_negative=True)
 
 
 def _int(value: object, field: str, *, low: int, high: int, label: str) -> int:
@@ -276,7 +263,7 @@ def _clean_items(raw: object) -> tuple[tuple[ItemInput, ...], list[FieldError]]:
                     high=MAX_ITEM_VALUE_FEN, label=_("单价（分）"),
                 )  # fmt: skip
             else:
-                value = parse_yuan(entry.get("unit_value_yuan"), f"{prefix}.unit_value_yuan")
+                value = _yuan(entry.get("unit_value_yuan"), f"{prefix}.unit_value_yuan")
                 if not 1 <= value <= MAX_ITEM_VALUE_FEN:
                     raise InvalidInput(
                         _("单价须在 0.01–%(max)s 元之间。", max=MAX_ITEM_VALUE_FEN // YUAN),
@@ -297,7 +284,7 @@ def clean_need(raw: Mapping[str, Any], *, today: date | None = None) -> NeedInpu
     ``target_yuan`` (decimal text in 元), ``deadline`` as a date or ``YYYY-MM-DD``. A target of
     0 with in-kind items takes the items' total value (BRIEF §3.4: "a money target and/or
     in-kind items"; the donor may give money or the goods)."""
-    today = today or china_today()
+    today = today or today_cn()
     errors: list[FieldError] = []
 
     def check(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -345,7 +332,7 @@ def clean_need(raw: Mapping[str, Any], *, today: date | None = None) -> NeedInpu
     target_fen: int | None = 0
     if raw_target not in (None, ""):
         if target_field == "target_yuan":
-            target_fen = check(parse_yuan, raw_target, target_field)
+            target_fen = check(_yuan, raw_target, target_field)
         else:
             target_fen = check(
                 _int,
@@ -445,10 +432,6 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -464,7 +447,7 @@ def need_scope(need: Need) -> Scope:
 
 def is_visible_publicly(need: Need, today: date | None = None) -> bool:
     """Published needs and the ones that expired after publication."""
-    return effective_state(need.state, need.deadline, today or china_today()) in LISTABLE_STATES
+    return effective_state(need.state, need.deadline, today or today_cn()) in LISTABLE_STATES
 
 
 def may_view(actor: Actor | None, need: Need) -> bool:
@@ -491,7 +474,7 @@ async def get_need(actor: Actor | None, need_id: int, *, details: bool = True) -
     need = await _load(need_id, details=details)
     if not may_view(actor, need):
         raise NotFound(_("需求不存在。"), field="id")
-    if is_overdue(need.state, need.deadline, china_today()):
+    if is_overdue(need.state, need.deadline, today_cn()):
         await _expire_one(need.id)
         need = await _load(need_id, details=details)
     return need
@@ -535,7 +518,7 @@ def need_dict(need: Need, *, include_private: bool = False) -> dict[str, Any]:
     import reference and the attachments' original names. Call on a need loaded by this module
     (region prefetched; items and attachments when loaded with details)."""
     region = need.region if isinstance(getattr(need, "region", None), Region) else None
-    today = china_today()
+    today = today_cn()
     state = effective_state(need.state, need.deadline, today)
     out: dict[str, Any] = {
         "id": need.id,
@@ -721,7 +704,7 @@ async def list_needs(
     """One page of needs. Public (default): published and later states only; ``private``: the
     needs the actor may see in full (its village / county / province / all), every state."""
     check_filters(filters, private=private)
-    today = china_today()
+    today = today_cn()
     await expire_overdue_needs(today=today, limit=EXPIRY_BATCH)  # check on read
     query = _query(filters, actor=actor, private=private, today=today)
     total = await query.count()
@@ -748,7 +731,7 @@ async def iter_needs(
 ) -> AsyncIterator[Need]:
     """Every need matching ``filters`` (no paging), in batches: for exports."""
     check_filters(filters, private=private)
-    today = china_today()
+    today = today_cn()
     await expire_overdue_needs(today=today, limit=EXPIRY_BATCH)
     query = _query(filters, actor=actor, private=private, today=today)
     last_id = 0
@@ -772,7 +755,7 @@ async def state_counts(actor: Actor) -> dict[str, int]:
     condition = actor_scope_condition(actor)
     if condition is None:
         raise PermissionDenied(_("您没有权限执行此操作，或目标不在您的管辖范围内。"))
-    today = china_today()
+    today = today_cn()
     counts = dict.fromkeys(STATES, 0)
     rows = (
         await Need.filter(condition)
@@ -829,7 +812,7 @@ def title_similarity(a: str, b: str, *, names: Iterable[str] = ()) -> float:
 async def possible_duplicates(need: Need) -> list[Need]:
     """BRIEF §3.4 duplicate guard: other needs of the same village and category with a similar
     title created within ``DUPLICATE_WINDOW_DAYS`` (withdrawn ones excluded)."""
-    around = need.created_at or _now()
+    around = need.created_at or clock.now()
     window = timedelta(days=DUPLICATE_WINDOW_DAYS)
     candidates = (
         await Need.filter(
@@ -1056,7 +1039,7 @@ async def edit_need(
             **values,
             county_code=new_scope.county_code,
             province_code=new_scope.province_code,
-            updated_at=_now(),
+            updated_at=clock.now(),
         )
         if not updated:
             raise Conflict(_("需求刚被他人更改，请刷新后重试。"), code="stale")
@@ -1095,11 +1078,11 @@ async def edit_need(
 # --- use cases: transitions ---------------------------------------------------------------------
 
 
-def available_actions(actor: Actor | None, need: Need) -> list[Transition]:
+def available_actions(actor: Actor | None, need: Need) -> list[Transition[NeedFacts]]:
     """The transitions ``actor`` may ask for on ``need`` now (the buttons to show)."""
     if actor is None:
         return []
-    state = effective_state(need.state, need.deadline, china_today())
+    state = effective_state(need.state, need.deadline, today_cn())
     scope = need_scope(need)
     return [t for t in actions_from(state) if t.permission and can(actor, t.permission, scope)]
 
@@ -1111,6 +1094,23 @@ def may_edit(actor: Actor | None, need: Need) -> bool:
 
 def may_attach(actor: Actor | None, need: Need) -> bool:
     return need.state in ATTACH_STATES and can(actor, "need.attach", need_scope(need))
+
+
+async def _facts_for(need: Need, action: str, *, today: date, acknowledged: bool) -> NeedFacts:
+    """The facts the guards of ``action`` read (queries only for the actions that need them)."""
+    facts = NeedFacts(deadline=need.deadline, today=today, pledged_fen=need.pledged_fen)
+    if action == "publish":
+        duplicates = tuple(d.id for d in await possible_duplicates(need))
+        return replace(facts, possible_duplicates=duplicates, duplicates_acknowledged=acknowledged)
+    if action in ("deliver", "close"):
+        purposes = set(await Attachment.filter(need_id=need.id).values_list("purpose", flat=True))
+        return replace(
+            facts,
+            has_evidence="evidence" in purposes,
+            has_receipt_confirmation="receipt_confirmation" in purposes,
+            county_wide=need.region.level == "county",
+        )
+    return facts
 
 
 async def transition_need(
@@ -1134,69 +1134,30 @@ async def transition_need(
         )
     if actor is None:
         raise NotAuthenticated(_("请先登录。"))
-    today = today or china_today()
+    today = today or today_cn()
     need = await get_need(actor, need_id)
     scope = need_scope(need)
-    if not any(can(actor, p, scope) for p in permissions_for(action)):
+    if not any(can(actor, p, scope) for p in NEED_MACHINE.permissions_for(action)):
         raise PermissionDenied(_("您没有权限执行此操作，或目标不在您的管辖范围内。"))
-    rule = transition_for(need.state, action)
-    if rule is None or rule.permission is None:
-        raise InvalidTransition(
-            _(
-                "需求当前状态为“%(state)s”，不能%(action)s。",
-                state=_(STATE_LABELS[need.state]),
-                action=_(ACTION_LABELS[action]),
-            ),
-            state=need.state,
-            action=action,
-        )
-    require(actor, rule.permission, scope)
+    row = NEED_MACHINE.check(need.state, action)  # the state allows it at all
+    assert row.permission is not None  # user actions have no system rows
+    require(actor, row.permission, scope)
     reason = _text(reason)
-    if rule.reason_required and not reason:
-        raise InvalidInput(_("请填写原因或说明。"), field="reason", code="required")
     if len(reason) > MAX_REASON:
         raise InvalidInput(_("原因最多 %(n)d 个字。", n=MAX_REASON), field="reason")
+    facts = await _facts_for(need, action, today=today, acknowledged=acknowledge_duplicates)
+    rule = NEED_MACHINE.check(need.state, action, facts, reason=reason)
     extra: dict[str, Any] = {}
     conditions: dict[str, Any] = {}
-    if action == "publish":
-        if need.deadline <= today:
-            raise InvalidInput(
-                _("截止日期已到或已过，请先修改截止日期再发布。"), field="deadline", code="past"
-            )
-        duplicates = await possible_duplicates(need)
-        if duplicates and not acknowledge_duplicates:
-            error = Conflict(
-                _("可能与已有需求重复：%(ids)s。请核对后确认发布。",
-                  ids="、".join(f"#{d.id}" for d in duplicates)),
-                code="possible_duplicate",
-                field="acknowledge_duplicates",
-            )  # fmt: skip
-            error.extra = {"duplicates": [d.id for d in duplicates]}  # type: ignore[attr-defined]
-            raise error
-        extra = {"published_at": _now(), "published_by_id": actor.user_id}
-    elif action == "withdraw" and need.state == "published":
+    if action == "withdraw" and need.state == "published":
+        # the no-pledges guard, again inside the update: a pledge may arrive meanwhile
         conditions["pledged_fen"] = 0
-    elif action == "deliver":
-        if not await Attachment.filter(need_id=need.id, purpose="evidence").exists():
-            raise RuleViolation(
-                _("登记交付前请先上传交付证明（照片或验收单）。"), code="evidence_required",
-                field="attachments",
-            )  # fmt: skip
-    elif action == "close":
-        county_wide = need.region.level == "county"
-        has_receipt = await Attachment.filter(
-            need_id=need.id, purpose="receipt_confirmation"
-        ).exists()
-        if not county_wide and not has_receipt:
-            raise RuleViolation(
-                _("村级需求应由村方确认收到；如村方已书面签收，请先上传签收单再结项。"),
-                code="receipt_confirmation_required",
-                field="attachments",
-            )
+    if action == "publish":
+        extra = {"published_at": clock.now(), "published_by_id": actor.user_id}
     before = audit.snapshot(need, SNAPSHOT_FIELDS)
     async with transaction():
         updated = await Need.filter(id=need.id, state=need.state, **conditions).update(
-            state=rule.to, updated_at=_now(), **extra
+            state=rule.to, updated_at=clock.now(), **extra
         )
         if not updated:
             fresh = await Need.get(id=need.id)
@@ -1239,14 +1200,15 @@ async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> No
     ``Need.pledged_fen``; it opens no transaction of its own. Both moves are conditional
     UPDATEs on the current row, so ``need`` may be stale. Writes a NeedEvent (actor
     ``actor_label``), an audit row and a search-outbox row when the state changes."""
-    moves = (
-        ("fund", "published", "funded", Q(target_fen__gt=0, pledged_fen__gte=F("target_fen"))),
-        ("unfund", "funded", "published", Q(pledged_fen__lt=F("target_fen")) | Q(target_fen=0)),
-    )
-    for action, from_state, to_state, condition in moves:
+    # rules.is_funded as SQL, so the move is one conditional update on the current row
+    funded = Q(target_fen__gt=0, pledged_fen__gte=F("target_fen"))
+    not_funded = Q(pledged_fen__lt=F("target_fen")) | Q(target_fen=0)
+    for action, condition in (("fund", funded), ("unfund", not_funded)):
+        (from_state,) = NEED_MACHINE.states_allowing(action)
+        to_state = NEED_MACHINE.check(from_state, action).to
         updated = (
             await Need.filter(condition, id=need.id, state=from_state)
-            .update(state=to_state, updated_at=_now())
+            .update(state=to_state, updated_at=clock.now())
         )  # fmt: skip
         if not updated:
             continue
@@ -1288,9 +1250,11 @@ async def _expire_ids(ids: Sequence[int], today: date) -> int:
     """Expire those of ``ids`` still published and overdue. Call inside a transaction."""
     done = 0
     reason = _("截止日期已过，需求未筹满，自动到期。")
+    (from_state,) = NEED_MACHINE.states_allowing("expire")
+    to_state = NEED_MACHINE.check(from_state, "expire").to
     for need_id in ids:
-        updated = await Need.filter(id=need_id, state="published", deadline__lt=today).update(
-            state="expired", updated_at=_now()
+        updated = await Need.filter(id=need_id, state=from_state, deadline__lt=today).update(
+            state=to_state, updated_at=clock.now()
         )
         if not updated:
             continue  # funded or changed meanwhile: nothing to do
@@ -1298,8 +1262,8 @@ async def _expire_ids(ids: Sequence[int], today: date) -> int:
         await NeedEvent.create(
             need_id=need_id,
             action="expire",
-            from_state="published",
-            to_state="expired",
+            from_state=from_state,
+            to_state=to_state,
             actor_label="system",
             actor_role="system",
             reason=reason,
@@ -1309,8 +1273,8 @@ async def _expire_ids(ids: Sequence[int], today: date) -> int:
             action="need.expire",
             object_type="need",
             object_id=need_id,
-            before={"state": "published"},
-            after={"state": "expired"},
+            before={"state": from_state},
+            after={"state": to_state},
         )
         await search_outbox.enqueue(need_id)
     return done
@@ -1318,13 +1282,13 @@ async def _expire_ids(ids: Sequence[int], today: date) -> int:
 
 async def _expire_one(need_id: int) -> None:
     async with transaction():
-        await _expire_ids([need_id], china_today())
+        await _expire_ids([need_id], today_cn())
 
 
 async def expire_overdue_needs(*, today: date | None = None, limit: int = EXPIRY_BATCH) -> int:
     """Expire up to ``limit`` published needs whose deadline has passed; returns how many.
     Idempotent and safe to run in several processes at once (conditional UPDATE per need)."""
-    today = today or china_today()
+    today = today or today_cn()
     ids = list(
         await Need.filter(state="published", deadline__lt=today)
         .order_by("id")
@@ -1421,7 +1385,7 @@ async def public_need_document(need_id: int) -> dict[str, Any] | None:
     """The search document of a public need (fupin.search.rules.documents.FIELDS), or None when the
     need does not exist or is not public (draft, under review, withdrawn, expired)."""
     need = await Need.get_or_none(id=need_id).prefetch_related("region")
-    if need is None or not _is_public_now(need, china_today()):
+    if need is None or not _is_public_now(need, today_cn()):
         return None
     return _document(need, await _region_names([need]))
 
@@ -1429,7 +1393,7 @@ async def public_need_document(need_id: int) -> dict[str, Any] | None:
 async def public_need_documents(after_id: int, limit: int) -> list[dict[str, Any]]:
     """Search documents of public needs with id > ``after_id``, by id, at most ``limit``
     (reindexing: continue with the last returned id until an empty list)."""
-    today = china_today()
+    today = today_cn()
     needs = list(
         await Need.filter(_state_condition(None, PUBLIC_STATES, today), id__gt=after_id)
         .order_by("id")
@@ -1463,7 +1427,7 @@ async def region_context(need: Need) -> RegionContext:
     found = {r.code: r for r in await Region.filter(code__in=codes)}
     trail = [found[c] for c in codes if c in found and c != region.code]
     county = found.get(need.county_code) or (region if region.level == "county" else None)
-    year = china_today().year
+    year = today_cn().year
     pairs = list(
         await Pair.filter(
             Q(end_year__isnull=True) | Q(end_year__gte=year),
@@ -1508,7 +1472,7 @@ def export_columns(*, private: bool = False) -> list[tuple[str, str, str]]:
 
 
 def export_row(need: Need, *, private: bool = False) -> dict[str, Any]:
-    today = china_today()
+    today = today_cn()
     state = effective_state(need.state, need.deadline, today)
     region = need.region if isinstance(getattr(need, "region", None), Region) else None
     row: dict[str, Any] = {

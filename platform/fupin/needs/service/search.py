@@ -26,10 +26,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fupin.core.clock import today_cn
 from fupin.errors import InvalidInput, ServiceUnavailable
 from fupin.i18n import _
 from fupin.needs.models import PUBLIC_STATES, Need
-from fupin.needs.rules import china_today, effective_state
+from fupin.needs.rules import effective_state
 from fupin.regions.models import Region
 from fupin.search.adapters import SearchBackend, create_backend
 from fupin.search.rules.base import SearchError, SearchQuery, SearchQueryError, SearchUnavailable
@@ -283,7 +284,7 @@ class SearchService:
         the current state and money figures."""
         if not hits:
             return [], 0
-        today = china_today()
+        today = today_cn()
         rows = {
             r["id"]: r
             for r in await Need.filter(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F, Q
 
+from fupin.core import clock
 from fupin.db import transaction
 from fupin.needs.models import PUBLIC_STATES, Need, SearchOutbox
 from fupin.needs.service import search_outbox
@@ -37,7 +38,7 @@ KEEP_DONE = timedelta(days=7)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _due(now: datetime) -> Q:

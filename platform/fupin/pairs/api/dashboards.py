@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from fupin.core.clock import today_cn
 from fupin.core.jsonapi import api_actor, error_responses, json_body, json_response
 from fupin.errors import FieldError, InvalidInput
 from fupin.i18n import _
@@ -278,7 +279,7 @@ async def report(request: Request) -> JSONResponse:
     d = await dashboards.pair_dashboard(
         actor=actor, pair_id=request.path_params["pair_id"], year=_path_year(request)
     )
-    return JSONResponse({**d.as_dict(), "generated": dashboards.today_cn().isoformat()})
+    return JSONResponse({**d.as_dict(), "generated": today_cn().isoformat()})
 
 
 routes = [

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from fupin.accounts.models import PAIR_KINDS
 from fupin.core import exports
+from fupin.core.clock import today_cn
 from fupin.core.policy import can, require
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import InvalidInput, PermissionDenied
@@ -56,7 +57,7 @@ def _pair_id(request: Request) -> int:
 
 
 def year_choices() -> list[int]:
-    this_year = dashboards.today_cn().year
+    this_year = today_cn().year
     return list(range(this_year, 2015, -1))
 
 
@@ -372,7 +373,7 @@ async def pair_report(request: Request) -> Response:
             "d": d,
             "charts": pair_charts(d),
             "grade_labels": pair_management.GRADE_LABELS,
-            "generated": dashboards.today_cn(),
+            "generated": today_cn(),
             **_common(request),
         },
     )
@@ -466,7 +467,7 @@ async def figures_save(request: Request) -> Response:
         try:
             year = int(raw_year)
         except ValueError:
-            year = dashboards.today_cn().year
+            year = today_cn().year
         return await _figures_form(request, pair_id, year, values, exc)
     return redirect(
         request, f"/dashboards/pairs/{pair_id}?year={raw_year}", flash=_("目标和报告数已保存。")
@@ -487,7 +488,7 @@ def _pair_form(
             "error": error,
             "kinds": PAIR_KINDS,
             "kind_label": kind_label,
-            "this_year": dashboards.today_cn().year,
+            "this_year": today_cn().year,
         },
         status_code=error.status if error else 200,
     )

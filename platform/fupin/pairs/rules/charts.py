@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from fupin.core.money import format_wan
 from fupin.i18n import _
 
 WIDTH = 400
@@ -43,21 +44,9 @@ def _short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
 
 
 def compact_fen(fen: int) -> str:
-    """Axis and bar labels: money in 亿 / 万 (display only; tables carry exact amounts)."""
-    sign = "-" if fen < 0 else ""
-    yuan = abs(int(fen)) // 100
-    if yuan >= 100_000_000:
-        return sign + _("%(n)s亿", n=_decimal(yuan, 100_000_000))
-    if yuan >= 10_000:
-        return sign + _("%(n)s万", n=_decimal(yuan, 10_000))
-    return f"{sign}¥{yuan}"
-
-
-def _decimal(value: int, unit: int) -> str:
-    """value / unit with at most 2 decimals, trailing zeros dropped (integer arithmetic)."""
-    hundredths = (value * 100 + unit // 2) // unit
-    whole, frac = divmod(hundredths, 100)
-    return f"{whole}.{frac:02d}".rstrip("0").rstrip(".") if frac else str(whole)
+    """Axis and bar labels: money in 亿 / 万 without the 元 (display only; tables carry exact
+    amounts)."""
+    return format_wan(fen, with_unit=False)
 
 
 def plain(n: int) -> str:

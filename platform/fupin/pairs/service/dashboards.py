@@ -33,18 +33,19 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fupin.accounts.models import Pair
 from fupin.core.categories import CATEGORIES
+from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.core.sql import dialect as _dialect
 from fupin.core.sql import rows as _rows
 from fupin.db import read_snapshot
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
 from fupin.i18n import _
-from fupin.money.models import OPEN_PLEDGE_STATES
+from fupin.money.rules.states import OPEN_PLEDGE_STATES
 from fupin.money.service import rollups as money_rollups
 from fupin.money.service.queries import HonourRate
 from fupin.needs.rules import LISTABLE_STATES, PUBLIC_STATES, STATE_LABELS
@@ -65,7 +66,6 @@ from fupin.pairs.rules.alerts import (
 from fupin.pairs.service.management import pair_scope, year_figures
 from fupin.regions.models import Region
 
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 MIN_YEAR, MAX_YEAR = 2010, 2100
 #: Needs listed in a county's drill-down table (the export carries the same rows).
 NEED_LIST_LIMIT = 1000
@@ -89,10 +89,6 @@ DASHBOARD_INDEXES: dict[str, tuple[str, ...]] = {
         "committed_fen",
     ),
 }
-
-
-def today_cn() -> date:
-    return datetime.now(CHINA_TZ).date()
 
 
 # ---- tables: what pages, charts, exports and the API all show ---------------------------------

@@ -21,6 +21,7 @@ from tortoise.expressions import Q
 
 from fupin.accounts.models import HELPER_KINDS, PAIR_KINDS, Pair, Participant
 from fupin.core import audit
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, Scope, require
 from fupin.db import transaction
 from fupin.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -78,12 +79,12 @@ def last_year(pair: Pair, today: date | None = None) -> int:
     (the next annual agreement is signed before the year starts)."""
     if pair.end_year is not None:
         return pair.end_year
-    return (today or date.today()).year + 1
+    return (today or today_cn()).year + 1
 
 
 def years_of(pair: Pair, today: date | None = None) -> list[int]:
     """The pair's years up to this year, newest first (for year pickers)."""
-    this_year = (today or date.today()).year
+    this_year = (today or today_cn()).year
     end = min(last_year(pair, today), this_year) if pair.end_year is None else pair.end_year
     return list(range(end, pair.start_year - 1, -1))
 
