@@ -92,6 +92,9 @@ async def _recompute_from_ledger(start: date, end: date, today: date) -> dict[in
             confirmed[ident] = (await _donor_of(entry, payload), payload)
             if payload.get("pledge"):
                 paid_on_pledge[payload["pledge"]] += payload["amount_fen"]
+                promised = pledges[payload["pledge"]]
+                if paid_on_pledge[payload["pledge"]] >= promised["amount"]:
+                    promised["honoured_on"] = date.fromisoformat(payload["received_on"])
         elif entry.kind == "donation_reversed":
             reversed_ids.add(payload["reverses"])
             if payload.get("pledge"):
@@ -125,9 +128,11 @@ async def _recompute_from_ledger(start: date, end: date, today: date) -> dict[in
             row["targeted"] += payload["amount_fen"]
         row["needs"].add(payload["need"])
     for pledge_id, p in pledges.items():
-        if not start <= p["due"] <= end:
-            continue
         honoured = p["end"] is None and paid_on_pledge[pledge_id] >= p["amount"]
+        # counted on the day it was settled: honoured, else due (docs/domain.md §3.5)
+        settled = p.get("honoured_on") if honoured else p["due"]
+        if settled is None or not start <= settled <= end:
+            continue
         due = honoured or p["end"] == "pledge_lapsed" or (p["end"] is None and p["due"] < today)
         row = figures[p["donor"]]
         row["due"] = row.get("due", 0) + int(due)

@@ -15,7 +15,7 @@ from fupin.accounts.service import users as accounts
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.money.models import RecipientOrg
-from fupin.money.service import donations
+from fupin.money.service import recipients
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 from tests.support.world import World, make_user, valid_uscc
@@ -69,7 +69,7 @@ async def actor(world: World, key: str) -> Actor:
 
 async def build_money(world: World, *, target_fen: int = 100 * WAN) -> Money:
     need = await make_need(world.village, target_fen=target_fen)
-    county_gov = await donations.create_recipient_org(
+    county_gov = await recipients.create_recipient_org(
         actor=None, kind="government", name="广南县人民政府", code="GOV532627", region_code="532627"
     )
     fund_participant = await Participant.create(
@@ -78,7 +78,7 @@ async def build_money(world: World, *, target_fen: int = 100 * WAN) -> Money:
         uscc=valid_uscc("53530000MJ0999999"),
         region_id="530000",
     )
-    foundation = await donations.create_recipient_org(
+    foundation = await recipients.create_recipient_org(
         actor=None,
         kind="qualified_org",
         name="测试公益基金会",
@@ -86,7 +86,7 @@ async def build_money(world: World, *, target_fen: int = 100 * WAN) -> Money:
         region_code="530000",
         participant_id=fund_participant.id,
     )
-    await donations.add_qualification(
+    await recipients.add_qualification(
         actor=None,
         org_id=foundation.id,
         start_year=TODAY.year - 1,

@@ -8,8 +8,7 @@ from fupin.demo.service.accounts import load_demo_accounts
 from fupin.demo.service.money import FOUNDATION_USER, load_demo_money
 from fupin.demo.service.needs import load_demo_needs
 from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg, RecipientQualification
-from fupin.money.service import ledger_check
-from fupin.money.service import queries as money_queries
+from fupin.money.service import honour, ledger_check
 from fupin.needs.models import Need
 
 
@@ -35,7 +34,7 @@ async def test_demo_money_backs_the_demo_needs_and_is_idempotent(db, subset_dir)
         await ledger_check.verify_database()
     )  # includes every need's totals against its records
     assert verified.ok, verified.findings[:3]
-    assert (await money_queries.honour_rate()).due_count >= 1
+    assert (await honour.honour_rate()).due_count >= 1
     await load_demo_money(db, result, 60)
     assert await Pledge.filter(is_demo=True).count() == made
     # a larger demo later: the new needs are backed too

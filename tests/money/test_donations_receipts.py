@@ -11,7 +11,7 @@ from fupin.errors import InvalidInput, InvalidTransition, PermissionDenied, Rule
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Donation, Pledge, Receipt
 from fupin.money.rules import receipt_numbers
-from fupin.money.service import donations, pledges, receipts
+from fupin.money.service import donations, pledges, receipts, recipients
 from fupin.regions.models import Region
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh, make_need
 
@@ -215,7 +215,7 @@ async def test_targeted_flag_is_derived_from_the_place_and_the_channel(world) ->
     )
     assert (fund.channel_qualifies, fund.targeted) == (False, False)
     # an unqualified organisation is not a qualifying channel at all
-    other = await donations.create_recipient_org(
+    other = await recipients.create_recipient_org(
         actor=None, kind="other", name="某村委会", code="VILLAGE01"
     )
     direct = await donations.derive_targeted(m.need, other, TODAY)

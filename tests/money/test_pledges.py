@@ -15,7 +15,7 @@ from fupin.errors import (
 )
 from fupin.ledger.models import LedgerEntry, LedgerSecret
 from fupin.money.models import Pledge, PledgeEvent
-from fupin.money.service import donations, pledges
+from fupin.money.service import donations, honour, pledges
 from fupin.money.service import queries as money_queries
 from fupin.needs.models import NeedEvent, SearchOutbox
 from tests.money.support import DUE, TODAY, WAN, build_money, days, fresh, make_need
@@ -224,7 +224,7 @@ async def test_lapse_sweep_frees_the_unpaid_part_and_counts_as_due_not_honoured(
     assert states[kept.id] == ("pledged", 10 * WAN)
     assert (await fresh(m.need)).pledged_fen == 20 * WAN
     assert await LedgerEntry.filter(kind="pledge_lapsed").count() == 2
-    rate = await money_queries.honour_rate(today=TODAY)
+    rate = await honour.honour_rate(today=TODAY)
     assert (rate.due_count, rate.honoured_count, rate.rate_percent) == (2, 0, 0)
 
 
@@ -252,12 +252,12 @@ async def test_honour_rate_is_honoured_over_due_per_participant_pair_and_overall
         actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=DUE
     )
     await pledges.withdraw_pledge(actor=m.donor, pledge_id=withdrawn.id)
-    rate = await money_queries.honour_rate(participant_id=enterprise)
+    rate = await honour.honour_rate(participant_id=enterprise)
     assert (rate.due_count, rate.honoured_count, rate.rate_percent) == (2, 1, 50)
     assert (rate.due_fen, rate.paid_fen, rate.amount_rate_percent) == (20 * WAN, 10 * WAN, 50)
-    overall = await money_queries.honour_rate()
+    overall = await honour.honour_rate()
     assert overall.due_count == 2
-    table = await money_queries.honour_rates_by_participant()
+    table = await honour.honour_rates_by_participant()
     assert [(r.participant_id, r.rate.rate_percent) for r in table.items] == [(enterprise, 50)]
 
 
@@ -273,9 +273,9 @@ async def test_anonymous_pledges_are_left_out_of_the_public_per_participant_rate
     )
     assert pledge.anonymous
     enterprise = m.world.participants["enterprise"].id
-    assert (await money_queries.honour_rate(participant_id=enterprise, public=True)).due_count == 0
-    assert (await money_queries.honour_rate(participant_id=enterprise)).due_count == 1
-    assert (await money_queries.honour_rates_by_participant()).items == []
+    assert (await honour.honour_rate(participant_id=enterprise, public=True)).due_count == 0
+    assert (await honour.honour_rate(participant_id=enterprise)).due_count == 1
+    assert (await honour.honour_rates_by_participant()).items == []
 
 
 async def test_anonymous_pledge_keeps_the_donor_out_of_the_public_ledger_entry(world) -> None:

@@ -69,6 +69,12 @@ def _due(p: Pledge, today: date) -> bool:
     )
 
 
+def _settled_year(p: Pledge) -> int:
+    if p.state == "honoured" and p.honoured_on is not None:
+        return p.honoured_on.year
+    return p.due_date.year
+
+
 @dataclass
 class Sums:
     needs: int = 0
@@ -81,10 +87,13 @@ class Sums:
     due_fen: int = 0
     paid_fen: int = 0
 
-    def pledge(self, p: Pledge, today: date) -> None:
-        self.pledged += p.committed_fen
-        self.pledges += 1
-        if _due(p, today):
+    def pledge(self, p: Pledge, today: date, year: int | None) -> None:
+        """A pledge made in ``year`` counts as pledged; one settled in ``year`` (honoured that
+        year, else due that year) counts in the honour rate (docs/domain.md §3.5)."""
+        if year is None or cn_year(p.created_at) == year:
+            self.pledged += p.committed_fen
+            self.pledges += 1
+        if _due(p, today) and (year is None or _settled_year(p) == year):
             self.due += 1
             self.due_fen += p.amount_fen
             self.paid_fen += p.paid_fen
@@ -124,10 +133,12 @@ def region_figures(
         states[need.category][need.state] += 1
     for p in rows.pledges:
         need = rows.needs[p.need_id]
-        if not in_scope(need, level, code) or (year is not None and cn_year(p.created_at) != year):
+        if not in_scope(need, level, code):
             continue
         for s in (total, children[child_of(need)], categories[need.category]):
-            s.pledge(p, today)
+            s.pledge(p, today, year)
+        if year is not None and cn_year(p.created_at) != year:
+            continue
         months_p[cn_month(p.created_at) if year else str(cn_year(p.created_at))] += p.committed_fen
     village_money: dict[str, int] = defaultdict(int)
     reached_by_child: dict[str, set[str]] = defaultdict(set)
@@ -190,12 +201,14 @@ def pair_figures(rows: Rows, pair: Pair, region: Region, year: int, today: date)
     villages: dict[str, int] = defaultdict(int)
     for p in rows.pledges:
         need = rows.needs[p.need_id]
-        if not in_pair_region(need, region) or cn_year(p.created_at) != year:
+        if not in_pair_region(need, region):
             continue
         if p.participant_id == pair.helper_id:
-            helper.pledge(p, today)
+            helper.pledge(p, today, year)
         elif p.pair_id == pair.id:
-            mobilised.pledge(p, today)
+            mobilised.pledge(p, today, year)
+        if cn_year(p.created_at) != year:
+            continue
         if (p.participant_id == pair.helper_id or p.pair_id == pair.id) and p.state != "withdrawn":
             projects[need.category][need.state].add(need.id)
     for d in rows.donations:

@@ -66,20 +66,17 @@ async def expected_tables() -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]
     for p in all_pledges:
         local = p.created_at.astimezone(CHINA_TZ)
         who = p.participant_id if kinds[p.participant_id] in HELPERS else 0
-        row = per_need[(p.need_id, local.year * 100 + local.month, p.pair_id or 0, who)]
-        closed = p.state in ("honoured", "lapsed")
+        made = per_need[(p.need_id, local.year * 100 + local.month, p.pair_id or 0, who)]
+        for i, value in enumerate((1, p.committed_fen, 0, int(p.state == "withdrawn"))):
+            made[i] += value
+        if p.state not in ("honoured", "lapsed"):
+            continue
+        # honour figures in the month the pledge was settled: honoured, else its due date
+        # (docs/domain.md §3.5)
+        settled = p.honoured_on if p.state == "honoured" and p.honoured_on else p.due_date
+        row = per_need[(p.need_id, settled.year * 100 + settled.month, p.pair_id or 0, who)]
         for i, value in enumerate(
-            (
-                1,
-                p.committed_fen,
-                int(p.state == "honoured"),
-                int(p.state == "withdrawn"),
-                int(closed),
-                p.amount_fen if closed else 0,
-                p.paid_fen if closed else 0,
-                0,
-                0,
-            )
+            (0, 0, int(p.state == "honoured"), 0, 1, p.amount_fen, p.paid_fen, 0, 0)
         ):
             row[i] += value
     for d in await Donation.filter(state="confirmed"):

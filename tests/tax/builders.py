@@ -13,7 +13,7 @@ from fupin.accounts.models import Participant
 from fupin.accounts.service import users as accounts
 from fupin.core.policy import Actor
 from fupin.money.models import Donation, RecipientOrg
-from fupin.money.service import donations, receipts
+from fupin.money.service import donations, receipts, recipients
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 from tests.support.world import World
@@ -83,21 +83,21 @@ async def make_need(region: Region, *, title: str, target_fen: int = 5000 * WAN)
 
 
 async def make_channels(world: World) -> Channels:
-    government = await donations.create_recipient_org(
+    government = await recipients.create_recipient_org(
         actor=None,
         kind="government",
         name="广南县人民政府（测试）",
         code="GN532627",
         region_code="532627",
     )
-    foundation = await donations.create_recipient_org(
+    foundation = await recipients.create_recipient_org(
         actor=None,
         kind="qualified_org",
         name="测试公益基金会",
         code="FOUND0001",
         participant_id=world.participants["social_org"].id,
     )
-    await donations.add_qualification(
+    await recipients.add_qualification(
         actor=None,
         org_id=foundation.id,
         start_year=2016,

@@ -9,7 +9,7 @@ import pytest
 
 from fupin.accounts.service import users as accounts
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
-from fupin.money.service import donations
+from fupin.money.service import donations, recipients
 from fupin.tax import service as tax_statements
 from fupin.tax.rules.deduction import LineKind
 from tests.tax.builders import (
@@ -261,7 +261,7 @@ async def test_qualification_listed_later_is_applied_to_earlier_donations(world)
     """A donation recorded before the recipient's qualification listing was entered: the
     statement applies the listing (and so the targeted rule) as it stands now."""
     channels = await make_channels(world)
-    late = await donations.create_recipient_org(
+    late = await recipients.create_recipient_org(
         actor=None,
         kind="qualified_org",
         name="后登记资格的基金会",
@@ -287,7 +287,7 @@ async def test_qualification_listed_later_is_applied_to_earlier_donations(world)
         actor=None, participant_id=donor.id, year=2024, system=True
     )
     assert [line.group for line in before.lines] == ["non_qualifying"]
-    await donations.add_qualification(
+    await recipients.add_qualification(
         actor=None, org_id=late.id, start_year=2023, end_year=2025, list_reference="补登名单"
     )
     after = await tax_statements.build_statement(

@@ -26,9 +26,9 @@ Aggregates (RULES.md §5.3), per participant, over donations *received* in the w
   the reversal was made;
 * distinct counties and villages reached, needs funded, needs completed — delivered with
   evidence and confirmed by the village (need state ``closed``) — with their beneficiaries;
-* honour rate of pledges that fell due in the window (the definition of
-  ``money_queries.honour_rate``: honoured or lapsed, or still open past the due date; withdrawn
-  pledges are not due) and the amounts withdrawn or lapsed;
+* honour rate of the pledges settled in the window (``money.rules.honour``: honoured — counted
+  on the day it was honoured — or lapsed or still open past the due date — counted on the due
+  date; withdrawn pledges never count) and the amounts withdrawn or lapsed;
 * integrity: reversed donations, upheld objections in earlier rounds (the platform's record of
   upheld complaints about a participant), previous awards (no repeat award);
 * anonymity: anonymous donations count in the donor's totals, but a donor who gave anonymously
@@ -52,7 +52,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
 from fupin.accounts.models import Pair, Participant
@@ -99,7 +98,7 @@ from fupin.errors import (
 from fupin.i18n import N_, _
 from fupin.ledger.models import LedgerEntry, LedgerSecret
 from fupin.money.models import Donation, Pledge, Receipt
-from fupin.money.rules.states import OPEN_PLEDGE_STATES
+from fupin.money.service.honour import honour_rates_of
 from fupin.needs.models import Need
 from fupin.pairs.models import PairFigure
 from fupin.regions.models import Region
@@ -698,22 +697,12 @@ async def window_figures(
     candidates = list(figures)
     if not candidates:
         return figures
-    # Honour rate of pledges due in the window (money_queries.honour_rate's definition).
-    due = Pledge.filter(
-        participant_id__in=candidates, due_date__gte=start, due_date__lte=end
-    ).filter(
-        Q(state__in=["honoured", "lapsed"])
-        | Q(state__in=list(OPEN_PLEDGE_STATES), due_date__lt=today)
-    )
-    for row in (
-        await due.annotate(n=Count("id"), honoured=Count("id", _filter=Q(state="honoured")))
-        .group_by("participant_id")
-        .order_by("participant_id")
-        .values("participant_id", "n", "honoured")
-    ):
-        target = of(int(row["participant_id"]))
-        target.pledges_due = int(row["n"] or 0)
-        target.pledges_honoured = int(row["honoured"] or 0)
+    # Honour rate in the window: the one definition (money.rules.honour), each pledge counted
+    # on the day it was settled — honoured, else its due date.
+    for pid, rate in (await honour_rates_of(candidates, period=(start, end), today=today)).items():
+        target = of(pid)
+        target.pledges_due = rate.due_count
+        target.pledges_honoured = rate.honoured_count
     for row in (
         await Pledge.filter(
             participant_id__in=candidates,

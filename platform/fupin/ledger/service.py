@@ -7,7 +7,8 @@ together or not at all (a process killed mid-write leaves neither).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,73 @@ async def wait_for_money_writers() -> None:
     await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    subject: str
+    payload: Mapping[str, Any]
+    #: personal data kept out of the public row, hashed into it as commitments
+    private: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def append_many(
+    entries: Sequence[NewEntry], *, now: datetime | None = None
+) -> list[LedgerEntry]:
+    """The one chain writer: chain ``entries`` after the locked head, in order, and write them
+    (in bulk: a loader appends thousands). Call inside a transaction; the head stays locked
+    until it commits, so the chain stays linear."""
+    if not entries:
+        return []
+    head = await _locked_head()
+    prev = {"seq": head.seq, "hash": head.hash, "at": head.at} if head.seq else None
+    stamp = now or clock.now()
+    rows: list[LedgerEntry] = []
+    secrets_of: list[dict[str, Any]] = []
+    for item in entries:
+        at = ledger_chain.next_at(prev, stamp)
+        entry, secrets = ledger_chain.make_entry(
+            prev,
+            seq=(prev["seq"] if prev else 0) + 1,
+            at=at,
+            kind=item.kind,
+            subject=item.subject,
+            payload=item.payload,
+            private=item.private,
+        )
+        rows.append(
+            LedgerEntry(
+                seq=entry.seq,
+                at=entry.at,
+                kind=entry.kind,
+                subject=entry.subject,
+                payload_json=ledger_chain.canonical_json(entry.payload),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+        secrets_of.append(secrets)
+        prev = {"seq": entry.seq, "hash": entry.hash, "at": entry.at}
+    if len(rows) == 1:
+        await rows[0].save()
+    else:
+        await LedgerEntry.bulk_create(rows, batch_size=1000)
+        rows = list(
+            await LedgerEntry.filter(seq__gte=rows[0].seq, seq__lte=rows[-1].seq).order_by("seq")
+        )
+    for row, secrets in zip(rows, secrets_of, strict=True):
+        for name, secret in secrets.items():
+            await LedgerSecret.create(
+                entry=row,
+                field=name,
+                value_json=ledger_chain.canonical_json(secret["value"]),
+                salt=secret["salt"],
+            )
+    assert prev is not None
+    head.seq, head.hash, head.at = prev["seq"], prev["hash"], prev["at"]
+    await head.save(update_fields=["seq", "hash", "at"])
+    return rows
+
+
 async def append(
     *,
     kind: str,
@@ -48,38 +116,7 @@ async def append(
     now: datetime | None = None,
 ) -> LedgerEntry:
     """Append one entry after the current head. Call inside a transaction."""
-    head = await _locked_head()
-    prev = None
-    if head.seq:
-        prev = {"seq": head.seq, "hash": head.hash, "at": head.at}
-    at = ledger_chain.next_at(prev, now or clock.now())
-    entry, secrets = ledger_chain.make_entry(
-        prev,
-        seq=head.seq + 1,
-        at=at,
-        kind=kind,
-        subject=subject,
-        payload=payload,
-        private=private or {},
-    )
-    row = await LedgerEntry.create(
-        seq=entry.seq,
-        at=entry.at,
-        kind=entry.kind,
-        subject=entry.subject,
-        payload_json=ledger_chain.canonical_json(entry.payload),
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
-    )
-    for field, secret in secrets.items():
-        await LedgerSecret.create(
-            entry=row,
-            field=field,
-            value_json=ledger_chain.canonical_json(secret["value"]),
-            salt=secret["salt"],
-        )
-    head.seq, head.hash, head.at = entry.seq, entry.hash, entry.at
-    await head.save(update_fields=["seq", "hash", "at"])
+    (row,) = await append_many([NewEntry(kind, subject, payload, private or {})], now=now)
     return row
 
 

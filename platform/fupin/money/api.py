@@ -31,7 +31,7 @@ from fupin.ledger import rules as ledger_chain
 from fupin.ledger import service as ledger
 from fupin.money.models import DONATION_KINDS, RECIPIENT_KINDS, VALUATION_BASES
 from fupin.money.rules.states import DONATION_STATES, PLEDGE_STATES, RECEIPT_STATES
-from fupin.money.service import donations, idempotency, pledges, receipts
+from fupin.money.service import donations, honour, idempotency, pledges, receipts, recipients
 from fupin.money.service import queries as money_queries
 
 # --- input helpers ------------------------------------------------------------------------------
@@ -296,15 +296,13 @@ async def honour_rates(request: Request) -> JSONResponse:
     own = (
         actor is not None and participant_id is not None and actor.participant_id == participant_id
     )
-    rate = await money_queries.honour_rate(
-        participant_id=participant_id, pair_id=pair_id, public=not own
-    )
+    rate = await honour.honour_rate(participant_id=participant_id, pair_id=pair_id, public=not own)
     return JSONResponse({"participant_id": participant_id, "pair_id": pair_id, **rate.as_dict()})
 
 
 async def honour_rate_table(request: Request) -> JSONResponse:
     page, per_page = page_params(request)
-    listing = await money_queries.honour_rates_by_participant(page=page, per_page=per_page)
+    listing = await honour.honour_rates_by_participant(page=page, per_page=per_page)
     items = [
         {
             "participant_id": row.participant_id,
@@ -332,17 +330,17 @@ def _query_int(request: Request, name: str) -> int | None:
 
 async def list_recipients(request: Request) -> JSONResponse:
     page, per_page = page_params(request)
-    orgs, total = await donations.list_recipients(
+    orgs, total = await recipients.list_recipients(
         kind=request.query_params.get("kind") or None, page=page, per_page=per_page
     )
-    items = [await donations.recipient_detail(o) for o in orgs]
+    items = [await recipients.recipient_detail(o) for o in orgs]
     return paginated(items, total=total, page=page, per_page=per_page)
 
 
 async def create_recipient(request: Request) -> JSONResponse:
     actor = api_actor(request)
     body = await json_body(request)
-    org = await donations.create_recipient_org(
+    org = await recipients.create_recipient_org(
         actor=actor,
         kind=_str(body, "kind", max_length=16),
         name=_str(body, "name", max_length=128),
@@ -352,19 +350,19 @@ async def create_recipient(request: Request) -> JSONResponse:
         participant_id=_int(body, "participant_id"),
         note=_str(body, "note", max_length=2000),
     )
-    return JSONResponse(await donations.recipient_detail(org), status_code=201)
+    return JSONResponse(await recipients.recipient_detail(org), status_code=201)
 
 
 async def get_recipient(request: Request) -> JSONResponse:
-    org = await donations.get_recipient(_path_int(request, "org_id"))
-    return JSONResponse(await donations.recipient_detail(org))
+    org = await recipients.get_recipient(_path_int(request, "org_id"))
+    return JSONResponse(await recipients.recipient_detail(org))
 
 
 async def add_qualification(request: Request) -> JSONResponse:
     actor = api_actor(request)
     org_id = _path_int(request, "org_id")
     body = await json_body(request)
-    await donations.add_qualification(
+    await recipients.add_qualification(
         actor=actor,
         org_id=org_id,
         start_year=_int(body, "start_year", required=True) or 0,
@@ -372,14 +370,14 @@ async def add_qualification(request: Request) -> JSONResponse:
         list_reference=_str(body, "list_reference", max_length=255),
     )
     return JSONResponse(
-        await donations.recipient_detail(await donations.get_recipient(org_id)), status_code=201
+        await recipients.recipient_detail(await recipients.get_recipient(org_id)), status_code=201
     )
 
 
 async def recipient_inbox(request: Request) -> JSONResponse:
     actor = api_actor(request)
-    org = await donations.get_recipient(_path_int(request, "org_id"))
-    await donations.require_recipient(actor, "donation.record", org)
+    org = await recipients.get_recipient(_path_int(request, "org_id"))
+    await recipients.require_recipient(actor, "donation.record", org)
     page, per_page = page_params(request)
     inbox = await money_queries.recipient_inbox(org, page=page, per_page=per_page)
     return JSONResponse(
@@ -462,7 +460,7 @@ async def record_donation(request: Request) -> JSONResponse:
 
 async def get_donation(request: Request) -> JSONResponse:
     actor = api_actor(request)
-    donation = await donations.get_donation_for(actor, _path_int(request, "donation_id"))
+    donation = await recipients.get_donation_for(actor, _path_int(request, "donation_id"))
     return JSONResponse(await donations.donation_detail(donation, actor))
 
 

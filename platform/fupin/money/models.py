@@ -107,6 +107,9 @@ class Pledge(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     closed_at = fields.DatetimeField(null=True)
+    # The day the money that completed it was received (or the day an amendment brought the
+    # promise down to what was paid): when it counts as honoured (money.rules.honour).
+    honoured_on = fields.DateField(null=True)
     is_demo = fields.BooleanField(default=False)
 
     class Meta:

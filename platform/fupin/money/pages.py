@@ -29,7 +29,7 @@ from fupin.ledger import rules as ledger_chain
 from fupin.ledger import service as ledger
 from fupin.money.models import DONATION_KINDS, RECIPIENT_KINDS, VALUATION_BASES
 from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
-from fupin.money.service import donations, idempotency, pledges, receipts
+from fupin.money.service import donations, honour, idempotency, pledges, receipts, recipients
 from fupin.money.service import queries as money_queries
 from fupin.needs.models import Need
 
@@ -129,7 +129,7 @@ async def _pledge_form(
             "error": error,
             "pairs": await pledges.eligible_pairs(need),
             "recipients": await money_queries.recipients_for_need(need),
-            "recipient_kind_labels": donations.RECIPIENT_KIND_LABELS,
+            "recipient_kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "pledge_key": values.get("idempotency_key") or new_key(),
             "open_fen": max(need.target_fen - need.pledged_fen, 0),
         },
@@ -280,12 +280,12 @@ async def me(request: Request) -> Response:
         {
             "totals": await money_queries.participant_totals(pid),
             "due": await money_queries.what_is_due(pid, limit=50),
-            "rate": await money_queries.honour_rate(participant_id=pid),
+            "rate": await honour.honour_rate(participant_id=pid),
             "pledges": await money_queries.my_pledges(pid, per_page=5),
             "donations": await money_queries.my_donations(pid, per_page=5),
             "state_labels": PLEDGE_STATE_LABELS,
             "donation_state_labels": donations.DONATION_STATE_LABELS,
-            "recipient_orgs": await donations.recipient_orgs_for(actor),
+            "recipient_orgs": await recipients.recipient_orgs_for(actor),
         },
     )
 
@@ -323,10 +323,10 @@ async def my_donations(request: Request) -> Response:
 
 
 async def _my_org(request: Request, actor: Actor, raw: str | None) -> Any:
-    orgs = await donations.recipient_orgs_for(actor)
+    orgs = await recipients.recipient_orgs_for(actor)
     if raw:
-        org = await donations.get_recipient(_opt_int(raw, "org") or 0)
-        await donations.require_recipient(actor, "donation.record", org)
+        org = await recipients.get_recipient(_opt_int(raw, "org") or 0)
+        await recipients.require_recipient(actor, "donation.record", org)
         return org, orgs
     if not orgs:
         raise PermissionDenied(_("您所在的单位尚未登记为受赠单位。"))
@@ -449,9 +449,9 @@ async def donation_create(request: Request) -> Response:
 
 async def donation_detail(request: Request) -> Response:
     actor = require_login(request)
-    donation = await donations.get_donation_for(actor, request.path_params["donation_id"])
+    donation = await recipients.get_donation_for(actor, request.path_params["donation_id"])
     data = await money_queries.donation_page(donation)
-    officer = await donations.is_recipient_officer(actor, donation)
+    officer = await recipients.is_recipient_officer(actor, donation)
     reveal = officer or pledges.may_see_donor(actor, donation.donor_id, data.need)
     return render(
         request,
@@ -466,7 +466,7 @@ async def donation_detail(request: Request) -> Response:
             "target_labels": donations.TARGET_BASIS_LABELS,
             "receipt_state_labels": receipts.RECEIPT_STATE_LABELS,
             "key": new_key(),
-            "official": donations.has_official_numbers(donation),
+            "official": recipients.has_official_numbers(donation),
         },
     )
 
@@ -532,7 +532,7 @@ async def receipt_page(request: Request) -> Response:
     actor = require_login(request)
     receipt = await receipts.get_receipt_for(actor, request.path_params["receipt_id"])
     view = await receipts.receipt_view(receipt)
-    officer = await donations.is_recipient_officer(actor, view["donation"])
+    officer = await recipients.is_recipient_officer(actor, view["donation"])
     return render(request, "money/receipt.html", {**view, "officer": officer, "key": new_key()})
 
 
@@ -590,14 +590,14 @@ async def receipt_official(request: Request) -> Response:
 async def recipient_list(request: Request) -> Response:
     page, per_page = page_args(request)
     kind = request.query_params.get("kind") or None
-    orgs, total = await donations.list_recipients(kind=kind, page=page, per_page=per_page)
+    orgs, total = await recipients.list_recipients(kind=kind, page=page, per_page=per_page)
     current = request.state.actor if hasattr(request.state, "actor") else None
     return render(
         request,
         "money/recipients.html",
         {
             "listing": money_queries.Page(items=orgs, total=total, page=page, per_page=per_page),
-            "kind_labels": donations.RECIPIENT_KIND_LABELS,
+            "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "kind": kind,
             "can_manage": current is not None and can(current, "recipient.manage"),
         },
@@ -612,7 +612,7 @@ async def recipient_new(request: Request) -> Response:
         {
             "values": {},
             "kinds": RECIPIENT_KINDS,
-            "kind_labels": donations.RECIPIENT_KIND_LABELS,
+            "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "error": None,
         },
     )
@@ -626,7 +626,7 @@ async def recipient_create(request: Request) -> Response:
         for n in ("kind", "name", "code", "uscc", "region_code", "participant_id", "note")
     }
     try:
-        org = await donations.create_recipient_org(
+        org = await recipients.create_recipient_org(
             actor=actor,
             kind=values["kind"],
             name=values["name"],
@@ -643,7 +643,7 @@ async def recipient_create(request: Request) -> Response:
             {
                 "values": values,
                 "kinds": RECIPIENT_KINDS,
-                "kind_labels": donations.RECIPIENT_KIND_LABELS,
+                "kind_labels": recipients.RECIPIENT_KIND_LABELS,
                 "error": exc,
             },
             status_code=exc.status,
@@ -652,8 +652,8 @@ async def recipient_create(request: Request) -> Response:
 
 
 async def recipient_detail(request: Request) -> Response:
-    org = await donations.get_recipient(request.path_params["org_id"])
-    data = await donations.recipient_detail(org)
+    org = await recipients.get_recipient(request.path_params["org_id"])
+    data = await recipients.recipient_detail(org)
     current = getattr(request.state, "actor", None)
     return render(
         request,
@@ -661,9 +661,9 @@ async def recipient_detail(request: Request) -> Response:
         {
             "org": org,
             "data": data,
-            "kind_labels": donations.RECIPIENT_KIND_LABELS,
+            "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "can_manage": current is not None
-            and can(current, "recipient.manage", await donations.org_scope(org)),
+            and can(current, "recipient.manage", await recipients.org_scope(org)),
         },
     )
 
@@ -672,7 +672,7 @@ async def recipient_qualify(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     org_id = request.path_params["org_id"]
-    await donations.add_qualification(
+    await recipients.add_qualification(
         actor=actor,
         org_id=org_id,
         start_year=_opt_int(_text(form, "start_year"), "start_year") or 0,
@@ -691,10 +691,8 @@ async def honour_rates(request: Request) -> Response:
         request,
         "money/honour_rates.html",
         {
-            "overall": await money_queries.honour_rate(),
-            "listing": await money_queries.honour_rates_by_participant(
-                page=page, per_page=per_page
-            ),
+            "overall": await honour.honour_rate(),
+            "listing": await honour.honour_rates_by_participant(page=page, per_page=per_page),
         },
     )
 

@@ -29,7 +29,7 @@ from fupin.core.policy import Actor
 from fupin.db import transaction
 from fupin.demo.service.accounts import DEMO_PASSWORD, DemoLogin, DemoResult
 from fupin.money.models import Donation, Pledge, RecipientOrg
-from fupin.money.service import donations, pledges, receipts
+from fupin.money.service import donations, pledges, receipts, recipients
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 from fupin.settings import Settings
@@ -72,7 +72,7 @@ async def _member(participant: Participant, username: str, display: str) -> User
 async def _government(county: Region) -> RecipientOrg:
     org = await RecipientOrg.get_or_none(kind="government", region_id=county.code)
     if org is None:
-        org = await donations.create_recipient_org(
+        org = await recipients.create_recipient_org(
             actor=None,
             kind="government",
             name=f"{county.name}人民政府（演示）",
@@ -89,7 +89,7 @@ async def _foundation() -> RecipientOrg | None:
         return None
     org = await RecipientOrg.get_or_none(participant_id=participant.id)
     if org is None:
-        org = await donations.create_recipient_org(
+        org = await recipients.create_recipient_org(
             actor=None,
             kind="qualified_org",
             name=participant.name,
@@ -100,7 +100,7 @@ async def _foundation() -> RecipientOrg | None:
             is_demo=True,
         )
         for first, last, reference in FOUNDATION_PERIODS:
-            await donations.add_qualification(
+            await recipients.add_qualification(
                 actor=None, org_id=org.id, start_year=first, end_year=last, list_reference=reference
             )
     return org

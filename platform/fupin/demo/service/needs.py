@@ -41,8 +41,7 @@ from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.db import transaction
 from fupin.demo.rules import need_text, village_name
-from fupin.ledger import rules as ledger_chain
-from fupin.ledger.models import LedgerEntry, LedgerHead
+from fupin.ledger import service as ledger
 from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
 from fupin.needs.service.attachments import store
 from fupin.needs.service.needs import ledger_payload
@@ -411,43 +410,12 @@ def _plan_need(
 
 
 async def _append_ledger(entries: Sequence[tuple[Need, str]], now: datetime) -> None:
-    """Chain the batch's entries after the locked head and write them in bulk (what
-    ``ledger.append`` does one by one). Call inside the batch's transaction."""
-    if not entries:
-        return
-    head = await LedgerHead.filter(id=1).select_for_update().first()
-    if head is None:
-        await LedgerHead.get_or_create(id=1, defaults={"seq": 0, "hash": ledger_chain.GENESIS_HASH})
-        head = await LedgerHead.filter(id=1).select_for_update().first()
-        assert head is not None
-    prev: dict[str, Any] | None = (
-        {"seq": head.seq, "hash": head.hash, "at": head.at} if head.seq else None
+    """The batch's need entries through the one chain writer, in bulk. Call inside the batch's
+    transaction."""
+    await ledger.append_many(
+        [ledger.NewEntry(kind, f"need:{need.id}", ledger_payload(need)) for need, kind in entries],
+        now=now,
     )
-    seq = head.seq
-    rows: list[LedgerEntry] = []
-    for need, kind in entries:
-        seq += 1
-        at = ledger_chain.next_at(prev, now)
-        entry, _secrets = ledger_chain.make_entry(
-            prev, seq=seq, at=at, kind=kind, subject=f"need:{need.id}", payload=ledger_payload(need),
-            private={},
-        )  # fmt: skip
-        rows.append(
-            LedgerEntry(
-                seq=entry.seq,
-                at=entry.at,
-                kind=entry.kind,
-                subject=entry.subject,
-                payload_json=ledger_chain.canonical_json(entry.payload),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )  # fmt: skip
-        )
-        prev = {"seq": entry.seq, "hash": entry.hash, "at": entry.at}
-    await LedgerEntry.bulk_create(rows, batch_size=1000)
-    assert prev is not None
-    head.seq, head.hash, head.at = prev["seq"], prev["hash"], prev["at"]
-    await head.save(update_fields=["seq", "hash", "at"])
 
 
 async def _fix_sequence() -> None:

@@ -94,7 +94,8 @@ from fupin.matching.rules.weights import (
     Weights,
 )
 from fupin.matching.service import invitations
-from fupin.money.rules.states import ACTIVE_PLEDGE_STATES, OPEN_PLEDGE_STATES
+from fupin.money.rules.states import ACTIVE_PLEDGE_STATES
+from fupin.money.service.honour import honour_rates_of
 from fupin.needs.models import PUBLIC_STATES, Need
 from fupin.needs.rules import effective_state
 from fupin.needs.service.needs import get_need, may_view, need_scope
@@ -590,20 +591,11 @@ async def _profiles(
         if len(bucket) < TYPICAL_PLEDGE_SAMPLE and int(amount) > 0:
             bucket.append(int(amount))
 
-    # Honour rate: honoured / due (BRIEF §3.5), as money_queries.honour_rate counts it.
-    due_rows = await _rows(
-        "SELECT participant_id, COUNT(*), SUM(CASE WHEN state = :honoured THEN 1 ELSE 0 END)"
-        f" FROM pledge WHERE participant_id IN (:ids*){only_named}"
-        " AND (state IN (:closed*) OR (state IN (:open*) AND due_date < :today))"
-        " GROUP BY participant_id",
-        honoured="honoured",
-        ids=ids,
-        no=False,
-        closed=("honoured", "lapsed"),
-        open=OPEN_PLEDGE_STATES,
-        today=today,
-    )
-    honour = {pid: int(h or 0) / int(n) for pid, n, h in due_rows if int(n or 0) > 0}
+    # Honour rate: the one definition (money.rules.honour), named pledges only for offices.
+    rates = await honour_rates_of(ids, public=not include_anonymous, today=today)
+    honour = {
+        pid: rate.honoured_count / rate.due_count for pid, rate in rates.items() if rate.due_count
+    }
 
     marks: dict[int, list[tuple[int, str, str]]] = {}
     for pid, need_id, category, county in await NotForUs.filter(participant_id__in=ids).values_list(

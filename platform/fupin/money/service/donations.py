@@ -23,43 +23,38 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tortoise.expressions import F
-
 from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
-from fupin.core.policy import Actor, Scope, can, require
-from fupin.db import transaction
-from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from fupin.core.policy import Actor
+from fupin.errors import InvalidInput, RuleViolation
 from fupin.i18n import N_, _
-from fupin.ledger import service as ledger
 from fupin.money.models import (
     DONATION_KINDS,
-    RECIPIENT_KINDS,
     VALUATION_BASES,
     Donation,
     DonationItem,
     Pledge,
     RecipientOrg,
-    RecipientQualification,
 )
 from fupin.money.rules import channels
 from fupin.money.rules.states import DONATION_MACHINE, PLEDGE_MACHINE, DonationFacts, PledgeFacts
-from fupin.money.service import pledges
+from fupin.money.service import pledges, receipts
+from fupin.money.service.recipients import (
+    get_recipient,
+    is_recipient_officer,
+    qualification_periods,
+    require_recipient,
+)
+from fupin.money.service.unit import money_change
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 
 #: Needs that may still receive money: a pledge is often paid after the project has started.
 DONATABLE_NEED_STATES = ("published", "funded", "in_progress", "completed")
 EARLIEST_RECEIVED_ON = date(2000, 1, 1)
-_ISSUER_CODE = re.compile(r"[0-9A-Z]{2,18}")
 _OFFICIAL = re.compile(r"[0-9A-Za-z]{1,32}")
 
-RECIPIENT_KIND_LABELS = {
-    "government": N_("县级以上人民政府及其部门"),
-    "qualified_org": N_("具有税前扣除资格的公益性社会组织"),
-    "other": N_("其他（不属于合格捐赠渠道）"),
-}
 DONATION_STATE_LABELS = {
     "recorded": N_("待确认"),
     "confirmed": N_("已确认"),
@@ -76,178 +71,6 @@ TARGET_BASIS_LABELS = {
     "aksu_prefecture": N_("阿克苏地区"),
     "registered_poor_village": N_("建档立卡贫困村"),
 }
-
-
-# --- recipient organisations --------------------------------------------------------------------
-
-
-def recipient_scope(org: RecipientOrg, region: Region | None = None) -> Scope:
-    """Where the recipient's officers sit: the county officers of the county a government body
-    governs, or the members of the participant an organisation is."""
-    county = ""
-    province = ""
-    if region is not None:
-        province = region.province_code or (region.code if region.level == "province" else "")
-        if region.level == "county":
-            county = region.code
-    return Scope(
-        region_code=org.region_id or "",
-        county_code=county,
-        province_code=province,
-        participant_id=org.participant_id,
-    )
-
-
-async def org_scope(org: RecipientOrg) -> Scope:
-    region = await Region.get_or_none(code=org.region_id) if org.region_id else None
-    return recipient_scope(org, region)
-
-
-async def get_recipient(org_id: int) -> RecipientOrg:
-    org = await RecipientOrg.get_or_none(id=org_id)
-    if org is None:
-        raise NotFound(_("受赠单位不存在。"), field="recipient_id")
-    return org
-
-
-async def recipient_orgs_for(actor: Actor | None) -> list[RecipientOrg]:
-    """The organisations whose inbox the actor works: a county officer's county government
-    body, a participant member's own organisation if it receives money."""
-    if actor is None:
-        return []
-    if actor.role == "county_officer" and actor.county_code:
-        return await RecipientOrg.filter(kind="government", region_id=actor.county_code).order_by(
-            "id"
-        )
-    if actor.role == "participant_member" and actor.participant_id is not None:
-        return await RecipientOrg.filter(participant_id=actor.participant_id).order_by("id")
-    return []
-
-
-async def create_recipient_org(
-    *,
-    actor: Actor | None,
-    kind: str,
-    name: str,
-    code: str = "",
-    uscc: str = "",
-    region_code: str = "",
-    participant_id: int | None = None,
-    note: str = "",
-    is_demo: bool = False,
-) -> RecipientOrg:
-    """Register a recipient organisation. A government body must govern a county, prefecture
-    or province (RULES.md §1.1: only county level and above is a qualifying channel)."""
-    from fupin.core.identifiers import validate_uscc  # imported here: identifiers is pure
-
-    name = (name or "").strip()
-    if kind not in RECIPIENT_KINDS:
-        raise InvalidInput(_("受赠单位类型无效。"), field="kind")
-    if not name or len(name) > 128:
-        raise InvalidInput(_("请填写单位名称（不超过 128 字）。"), field="name")
-    uscc = (uscc or "").strip().upper()
-    if uscc:
-        uscc = validate_uscc(uscc, field="uscc")
-    code = (code or uscc).strip().upper()
-    if _ISSUER_CODE.fullmatch(code) is None:
-        raise InvalidInput(
-            _("开票单位代码应为 2 至 18 位数字或大写字母（通常为统一社会信用代码）。"), field="code"
-        )
-    region: Region | None = None
-    if region_code:
-        region = await Region.get_or_none(code=region_code)
-        if region is None:
-            raise InvalidInput(_("地区代码不存在：%(code)s", code=region_code), field="region_code")
-    if kind == "government" and (
-        region is None or region.level not in ("province", "prefecture", "county")
-    ):
-        raise InvalidInput(
-            _("政府受赠单位必须是县级或以上，请填写其所辖的县、地市或省级地区代码。"),
-            field="region_code",
-        )
-    participant = None
-    if participant_id is not None:
-        participant = await Participant.get_or_none(id=participant_id)
-        if participant is None:
-            raise InvalidInput(_("参与方不存在。"), field="participant_id")
-    if actor is not None:  # None: the CLI and demo loader act as the system
-        # A provincial office registers bodies of its province; without a region: national only.
-        province = (region.province_code or region.code) if region else "-"
-        require(actor, "recipient.manage", Scope(province_code=province))
-    if await RecipientOrg.exists(code=code):
-        raise InvalidInput(
-            _("开票单位代码已被使用：%(code)s", code=code), field="code", code="duplicate"
-        )
-    if uscc and await RecipientOrg.exists(uscc=uscc):
-        raise InvalidInput(_("该统一社会信用代码已登记。"), field="uscc", code="duplicate")
-    async with transaction():
-        org = await RecipientOrg.create(
-            kind=kind,
-            name=name,
-            code=code,
-            uscc=uscc or None,
-            region_id=region.code if region else None,
-            participant_id=participant.id if participant else None,
-            note=(note or "").strip()[:2000],
-            is_demo=is_demo,
-        )
-        await audit.record(
-            actor=actor,
-            action="recipient.create",
-            object_type="recipient_org",
-            object_id=org.id,
-            after=audit.snapshot(
-                org, ("kind", "name", "code", "uscc", "region_id", "participant_id")
-            ),
-        )
-    return org
-
-
-async def add_qualification(
-    *,
-    actor: Actor | None,
-    org_id: int,
-    start_year: int,
-    end_year: int,
-    list_reference: str,
-) -> RecipientQualification:
-    """Record one published listing of the organisation's deduction qualification (RULES §1.1:
-    valid nationwide for 3 years; a donation counts only if its date falls inside a period)."""
-    org = await get_recipient(org_id)
-    if actor is not None:
-        require(actor, "recipient.manage", await org_scope(org))
-    if org.kind != "qualified_org":
-        raise InvalidInput(_("只有公益性社会组织需要登记税前扣除资格。"), field="kind")
-    for value, field in ((start_year, "start_year"), (end_year, "end_year")):
-        if isinstance(value, bool) or not isinstance(value, int) or not 2008 <= value <= 2100:
-            raise InvalidInput(_("年份应在 2008 至 2100 之间。"), field=field)
-    if end_year < start_year:
-        raise InvalidInput(_("结束年份不能早于开始年份。"), field="end_year")
-    reference = (list_reference or "").strip()
-    if not reference or len(reference) > 255:
-        raise InvalidInput(
-            _("请填写公布该资格的名单文号（不超过 255 字）。"), field="list_reference"
-        )
-    async with transaction():
-        qualification = await RecipientQualification.create(
-            org_id=org.id, start_year=start_year, end_year=end_year, list_reference=reference
-        )
-        await audit.record(
-            actor=actor,
-            action="recipient.qualification",
-            object_type="recipient_org",
-            object_id=org.id,
-            after={"start_year": start_year, "end_year": end_year, "list_reference": reference},
-        )
-    return qualification
-
-
-async def qualification_periods(org_id: int) -> list[channels.QualificationPeriod]:
-    rows = await RecipientQualification.filter(org_id=org_id).order_by("start_year")
-    return [
-        channels.QualificationPeriod.for_years(r.start_year, r.end_year, r.list_reference)
-        for r in rows
-    ]
 
 
 # --- targeted-poverty derivation --------------------------------------------------------------
@@ -285,45 +108,6 @@ async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> T
         basis=str(decision.basis) if decision.ok and decision.basis else "",
         area_text=area_text,
     )
-
-
-# --- permissions ------------------------------------------------------------------------------
-
-
-async def require_recipient(actor: Actor | None, action: str, org: RecipientOrg) -> Actor:
-    return require(actor, action, await org_scope(org))
-
-
-async def can_view_donation(actor: Actor | None, donation: Donation) -> bool:
-    """The donor's members, the recipient's officers, and the offices over the need."""
-    if actor is None:
-        return False
-    if actor.participant_id is not None and actor.participant_id == donation.donor_id:
-        return True
-    org = await RecipientOrg.get(id=donation.recipient_id)
-    if can(actor, "donation.view", await org_scope(org)):
-        return True
-    need = await Need.get(id=donation.need_id)
-    return actor.role != "participant_member" and can(
-        actor,
-        "donation.view",
-        Scope(
-            region_code=need.region_id,
-            county_code=need.county_code,
-            province_code=need.province_code,
-        ),
-    )
-
-
-async def get_donation_for(actor: Actor | None, donation_id: int) -> Donation:
-    donation = await Donation.get_or_none(id=donation_id)
-    if donation is None:
-        raise NotFound(_("捐赠记录不存在。"), field="donation_id")
-    if actor is None:
-        require(actor, "donation.view")
-    if not await can_view_donation(actor, donation):
-        raise PermissionDenied(_("您没有权限查看这笔捐赠。"))
-    return donation
 
 
 # --- recording --------------------------------------------------------------------------------
@@ -515,7 +299,7 @@ async def record_donation(
         items=items,
         today=today,
     )
-    async with transaction():
+    async with money_change(actor, writes_ledger=False) as change:
         donation = await Donation.create(
             need_id=checked.need.id,
             pledge_id=checked.pledge.id if checked.pledge else None,
@@ -545,8 +329,7 @@ async def record_donation(
                 unit=item.unit,
                 unit_value_fen=item.unit_value_fen,
             )
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="donation.record",
             object_type="donation",
             object_id=donation.id,
@@ -554,13 +337,6 @@ async def record_donation(
         )
         if confirm:
             donation = await confirm_donation(actor=actor, donation_id=donation.id)
-    return donation
-
-
-async def _locked_donation(donation_id: int) -> Donation:
-    donation = await Donation.filter(id=donation_id).select_for_update().first()
-    if donation is None:
-        raise NotFound(_("捐赠记录不存在。"), field="donation_id")
     return donation
 
 
@@ -586,8 +362,8 @@ async def update_donation(
     if unknown:
         raise InvalidInput(_("不能修改此字段：%(field)s", field=unknown[0]), field=unknown[0])
     today = today or today_cn()
-    async with transaction():
-        donation = await _locked_donation(donation_id)
+    async with money_change(actor, writes_ledger=False) as change:
+        donation = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
         await require_recipient(actor, DONATION_MACHINE.permission("edit"), org)
         DONATION_MACHINE.check(donation.state, "edit")
@@ -620,8 +396,7 @@ async def update_donation(
         donation.targeted_basis = checked.facts.basis
         donation.channel_qualifies = checked.facts.channel_qualifies
         await donation.save()
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="donation.edit",
             object_type="donation",
             object_id=donation.id,
@@ -633,8 +408,8 @@ async def update_donation(
 
 async def cancel_donation(*, actor: Actor | None, donation_id: int, reason: str = "") -> Donation:
     """Discard a recorded donation entered in error (it was never counted)."""
-    async with transaction():
-        donation = await _locked_donation(donation_id)
+    async with money_change(actor, writes_ledger=False) as change:
+        donation = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
         await require_recipient(actor, DONATION_MACHINE.permission("cancel"), org)
         donation.state = DONATION_MACHINE.check(donation.state, "cancel").to
@@ -642,8 +417,7 @@ async def cancel_donation(*, actor: Actor | None, donation_id: int, reason: str 
             :500
         ]
         await donation.save(update_fields=["state", "note"])
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="donation.cancel",
             object_type="donation",
             object_id=donation.id,
@@ -680,33 +454,31 @@ ALWAYS_PRIVATE = ("payment_reference",)
 
 async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation:
     """Confirm a recorded donation: it is counted, locked and entered in the public ledger."""
-    async with transaction():
-        donation = await _locked_donation(donation_id)
+    async with money_change(actor) as change:
+        donation = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
         await require_recipient(actor, DONATION_MACHINE.permission("confirm"), org)
         confirmed = DONATION_MACHINE.check(donation.state, "confirm").to
         if donation.pledge_id is not None:
-            pledge = await Pledge.filter(id=donation.pledge_id).select_for_update().first()
-            assert pledge is not None
+            pledge = await change.lock_pledge(donation.pledge_id)
             await pledges.apply_payment(
-                pledge, donation.amount_fen, actor=actor, donation_id=donation.id
+                change,
+                pledge,
+                donation.amount_fen,
+                donation_id=donation.id,
+                received_on=donation.received_on,
             )
         else:
-            await pledges.reserve_on_need(
-                donation.need_id,
-                donation.amount_fen,
-                states=DONATABLE_NEED_STATES,
-                field="amount_fen",
+            await change.reserve(
+                donation.need_id, donation.amount_fen, states=DONATABLE_NEED_STATES
             )
-        await Need.filter(id=donation.need_id).update(
-            received_fen=F("received_fen") + donation.amount_fen
-        )
+        await change.add_received(donation.need_id, donation.amount_fen)
         donation.state = confirmed
         donation.confirmed_by_id = actor.user_id if actor else None
         donation.confirmed_at = clock.now()
         donor = await Participant.get(id=donation.donor_id)
         public, private = _donor_split(donation, donor)
-        entry = await ledger.append(
+        entry = await change.ledger(
             kind="donation_confirmed",
             subject=f"donation:{donation.id}",
             payload={**confirmed_payload(donation), **public},
@@ -716,28 +488,24 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
         await donation.save(
             update_fields=["state", "confirmed_by_id", "confirmed_at", "ledger_seq"]
         )
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="donation.confirm",
             object_type="donation",
             object_id=donation.id,
             before={"state": "recorded"},
             after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
         )
-        await pledges.after_need_money_change(donation.need_id)
     return donation
 
 
 async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str) -> Donation:
     """Correct a confirmed donation by a reversing entry (never an edit). Returns the reversal.
     The original's live receipt is voided in the same transaction."""
-    from fupin.money.service import receipts  # receipts imports this module
-
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise InvalidInput(_("请说明冲正原因（不超过 500 字）。"), field="reason", code="required")
-    async with transaction():
-        original = await _locked_donation(donation_id)
+    async with money_change(actor) as change:
+        original = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=original.recipient_id)
         await require_recipient(actor, DONATION_MACHINE.permission("reverse"), org)
         facts = DonationFacts(
@@ -745,17 +513,20 @@ async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str
             already_reversed=await Donation.exists(reverses_id=original.id),
         )
         DONATION_MACHINE.check(original.state, "reverse", facts)
+        live_receipt = await change.lock_live_receipt(original.id)
         if original.pledge_id is not None:
-            pledge = await Pledge.filter(id=original.pledge_id).select_for_update().first()
-            assert pledge is not None
+            pledge = await change.lock_pledge(original.pledge_id)
             await pledges.apply_payment(
-                pledge, -original.amount_fen, actor=actor, donation_id=original.id, reason=reason
+                change,
+                pledge,
+                -original.amount_fen,
+                donation_id=original.id,
+                received_on=original.received_on,
+                reason=reason,
             )
         else:
-            await pledges.release_on_need(original.need_id, original.amount_fen)
-        await Need.filter(id=original.need_id).update(
-            received_fen=F("received_fen") - original.amount_fen
-        )
+            await change.release(original.need_id, original.amount_fen)
+        await change.add_received(original.need_id, -original.amount_fen)
         reversal = await Donation.create(
             need_id=original.need_id,
             pledge_id=original.pledge_id,
@@ -778,14 +549,13 @@ async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str
             confirmed_by_id=actor.user_id if actor else None,
             confirmed_at=clock.now(),
         )
-        await receipts.void_live_receipt(
-            actor=actor, donation_id=original.id, reason=_("捐赠已冲正：%(reason)s", reason=reason)
-        )
+        if live_receipt is not None:
+            await receipts.void(change, live_receipt, _("捐赠已冲正：%(reason)s", reason=reason))
         donor = await Participant.get(id=original.donor_id)
         public, private = _donor_split(original, donor)
         # Free text written by an officer may name the donor: private when the gift is anonymous.
         (private if original.anonymous else public)["reason"] = reason
-        entry = await ledger.append(
+        entry = await change.ledger(
             kind="donation_reversed",
             subject=f"donation:{reversal.id}",
             payload={**reversal_payload(reversal), **public},
@@ -793,14 +563,12 @@ async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str
         )
         reversal.ledger_seq = entry.seq
         await reversal.save(update_fields=["ledger_seq"])
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="donation.reverse",
             object_type="donation",
             object_id=original.id,
             after={"reversal_id": reversal.id, "amount_fen": reversal.amount_fen, "reason": reason},
         )
-        await pledges.after_need_money_change(original.need_id)
     return reversal
 
 
@@ -836,8 +604,8 @@ async def enter_official_numbers(
             raise InvalidInput(_("请填写票据上的编码（字母或数字，不超过 32 位）。"), field=field)
     if len(values["receipt_code"]) > 20 or len(values["receipt_number"]) > 20:
         raise InvalidInput(_("票据代码和号码不超过 20 位。"), field="receipt_number")
-    async with transaction():
-        donation = await _locked_donation(donation_id)
+    async with money_change(actor, writes_ledger=False) as change:
+        donation = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
         await require_recipient(actor, DONATION_MACHINE.permission("enter_official"), org)
         facts = DonationFacts(is_reversal=donation.reverses_id is not None)
@@ -859,8 +627,7 @@ async def enter_official_numbers(
                 "official_entered_at",
             ]
         )
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="donation.official_numbers",
             object_type="donation",
             object_id=donation.id,
@@ -872,14 +639,6 @@ async def enter_official_numbers(
             },
         )
     return donation
-
-
-def has_official_numbers(donation: Donation) -> bool:
-    return bool(
-        donation.official_receipt_code
-        and donation.official_receipt_number
-        and donation.official_check_code
-    )
 
 
 # --- presentation -------------------------------------------------------------------------------
@@ -930,11 +689,6 @@ def donation_dict(
     return data
 
 
-async def is_recipient_officer(actor: Actor | None, donation: Donation) -> bool:
-    org = await RecipientOrg.get(id=donation.recipient_id)
-    return can(actor, "donation.record", await org_scope(org))
-
-
 async def donation_detail(donation: Donation, actor: Actor | None) -> dict[str, Any]:
     """The full API view of a donation for a reader allowed to see it."""
     from fupin.money.models import Receipt
@@ -956,38 +710,3 @@ async def donation_detail(donation: Donation, actor: Actor | None) -> dict[str, 
     reversal = await Donation.get_or_none(reverses_id=donation.id)
     data["reversed_by"] = reversal.id if reversal else None
     return data
-
-
-async def recipient_detail(org: RecipientOrg) -> dict[str, Any]:
-    quals = await RecipientQualification.filter(org_id=org.id).order_by("start_year")
-    return {
-        "id": org.id,
-        "kind": org.kind,
-        "name": org.name,
-        "code": org.code,
-        "uscc": org.uscc,
-        "region_code": org.region_id,
-        "participant_id": org.participant_id,
-        "qualifications": [
-            {"start_year": q.start_year, "end_year": q.end_year, "list_reference": q.list_reference}
-            for q in quals
-        ],
-    }
-
-
-async def list_recipients(
-    *, kind: str | None = None, page: int = 1, per_page: int = 20
-) -> tuple[list[RecipientOrg], int]:
-    query = RecipientOrg.all()
-    if kind is not None:
-        if kind not in RECIPIENT_KINDS:
-            raise InvalidInput(_("受赠单位类型无效。"), field="kind")
-        query = query.filter(kind=kind)
-    total = await query.count()
-    orgs = (
-        await query.order_by("id")
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .prefetch_related("qualifications", "region")
-    )
-    return list(orgs), total

@@ -23,17 +23,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import F
-
 from fupin.accounts.models import Pair, Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.core.money import format_yuan
 from fupin.core.policy import Actor, Scope, can, require
-from fupin.db import transaction
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
-from fupin.ledger import service as ledger
 from fupin.money.models import Instalment, Pledge, PledgeEvent, RecipientOrg
 from fupin.money.rules.states import (
     ACTIVE_PLEDGE_STATES,
@@ -41,9 +37,8 @@ from fupin.money.rules.states import (
     PLEDGE_MACHINE,
     PledgeFacts,
 )
-from fupin.money.service import rollups as money_rollups
+from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
-from fupin.needs.service import search_outbox
 
 #: China has one time zone and no daylight saving: due dates and receipt years are local dates.
 #: ¥10 billion: far above any village need, far below the JSON-safe integer limit of the ledger.
@@ -89,17 +84,6 @@ def parse_date(value: Any, *, field: str) -> date:
         except ValueError:
             pass
     raise InvalidInput(_("日期格式应为 YYYY-MM-DD。"), field=field, code="bad_date")
-
-
-def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolation:
-    """The refusal a race loser gets: it names the amount still open, in fen and formatted."""
-    error = RuleViolation(
-        _("认捐金额超过该需求尚未认捐的金额：目前还可认捐 %(open)s。", open=format_yuan(open_fen)),
-        code="over_pledge",
-        field=field,
-    )
-    error.extra = {"open_fen": open_fen, "open": format_yuan(open_fen)}  # type: ignore[attr-defined]
-    return error
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -191,48 +175,6 @@ async def _replace_schedule(pledge: Pledge, schedule: Sequence[InstalmentSpec]) 
 
 
 # --- the need's pledged amount ------------------------------------------------------------------
-
-
-async def reserve_on_need(
-    need_id: int, amount_fen: int, *, states: Sequence[str], field: str
-) -> None:
-    """Raise the need's pledged amount by ``amount_fen`` only if it stays within the target and
-    the need is in one of ``states`` (the atomic conditional UPDATE of TECH.md §4). Refuses with
-    the open amount otherwise. Call inside the transaction of the event."""
-    updated = await Need.filter(
-        id=need_id, state__in=list(states), pledged_fen__lte=F("target_fen") - amount_fen
-    ).update(pledged_fen=F("pledged_fen") + amount_fen)
-    if updated:
-        return
-    need = await Need.get_or_none(id=need_id)
-    if need is None:
-        raise NotFound(_("需求不存在。"), field="need_id")
-    if need.state not in states:
-        raise RuleViolation(
-            _("该需求当前不接受认捐或到账登记（状态：%(state)s）。", state=need.state),
-            code="need_not_open",
-            field="need_id",
-        )
-    raise over_pledge_error(max(need.target_fen - need.pledged_fen, 0), field=field)
-
-
-async def release_on_need(need_id: int, amount_fen: int) -> None:
-    """Lower the need's pledged amount (withdrawal, lapse, reversal): always allowed."""
-    if amount_fen:
-        await Need.filter(id=need_id).update(pledged_fen=F("pledged_fen") - amount_fen)
-
-
-async def after_need_money_change(need_id: int) -> None:
-    """Queue the need for search, let the needs service derive published ↔ funded
-    (BRIEF §3.4: "funded" is derived from active pledges) and bring the dashboards' money
-    rollups in line with the need's records. Inside the event's transaction; the rollups come
-    last so their shared rows are locked for the shortest time."""
-    from fupin.needs.service.needs import refresh_funded_state
-
-    await search_outbox.enqueue(need_id)
-    need = await Need.get(id=need_id)
-    await refresh_funded_state(need, actor_label="system")
-    await money_rollups.refresh_need(need_id)
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -355,10 +297,8 @@ async def make_pledge(
     else:
         recipient = await _default_recipient(need)
 
-    async with transaction():
-        await reserve_on_need(
-            need.id, amount_fen, states=PLEDGEABLE_NEED_STATES, field="amount_fen"
-        )
+    async with money_change(actor) as change:
+        await change.reserve(need.id, amount_fen, states=PLEDGEABLE_NEED_STATES)
         pledge = await Pledge.create(
             need_id=need.id,
             participant_id=participant.id,
@@ -376,7 +316,7 @@ async def make_pledge(
         )
         await _replace_schedule(pledge, schedule)
         public, private = _split_donor(anonymous, participant)
-        entry = await ledger.append(
+        entry = await change.ledger(
             kind="pledge_made",
             subject=f"pledge:{pledge.id}",
             payload={
@@ -409,14 +349,12 @@ async def make_pledge(
             actor_label=actor.username,
             ledger_seq=entry.seq,
         )
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="pledge.create",
             object_type="pledge",
             object_id=pledge.id,
             after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
         )
-        await after_need_money_change(need.id)
     return pledge
 
 
@@ -432,13 +370,6 @@ PLEDGE_AUDIT_FIELDS = (
     "due_date",
     "state",
 )
-
-
-async def _locked_pledge(pledge_id: int) -> Pledge:
-    pledge = await Pledge.filter(id=pledge_id).select_for_update().first()
-    if pledge is None:
-        raise NotFound(_("认捐不存在。"), field="pledge_id")
-    return pledge
 
 
 async def _require_change(actor: Actor | None, pledge: Pledge) -> Need:
@@ -462,8 +393,8 @@ async def amend_pledge(
     check_amount(amount_fen)
     today = today or today_cn()
     reason = (reason or "").strip()[:500]
-    async with transaction():
-        pledge = await _locked_pledge(pledge_id)
+    async with money_change(actor) as change:
+        pledge = await change.lock_pledge(pledge_id)
         need = await _require_change(actor, pledge)
         assert actor is not None
         row = PLEDGE_MACHINE.check(
@@ -495,19 +426,24 @@ async def amend_pledge(
         delta = amount_fen - pledge.amount_fen
         before = audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS)
         if delta > 0:
-            await reserve_on_need(need.id, delta, states=PLEDGEABLE_NEED_STATES, field="amount_fen")
+            await change.reserve(need.id, delta, states=PLEDGEABLE_NEED_STATES)
         elif delta < 0:
-            await release_on_need(need.id, -delta)
+            await change.release(need.id, -delta)
+        else:
+            change.touch(need.id)  # the schedule or due date changed: due amounts move
         from_state = pledge.state
         previous_amount = pledge.amount_fen
         pledge.amount_fen = amount_fen
         pledge.committed_fen = amount_fen
         pledge.due_date = due
+        if row.to != pledge.state or row.to != "honoured":
+            honoured = row.to == "honoured"
+            pledge.closed_at = clock.now() if honoured else None
+            pledge.honoured_on = today if honoured else None
         pledge.state = row.to
-        pledge.closed_at = clock.now() if pledge.state == "honoured" else None
         await pledge.save()
         await _replace_schedule(pledge, schedule)
-        entry = await ledger.append(
+        entry = await change.ledger(
             kind="pledge_amended",
             subject=f"pledge:{pledge.id}",
             payload={
@@ -537,31 +473,30 @@ async def amend_pledge(
             reason=reason,
             ledger_seq=entry.seq,
         )
-        await audit.record(
-            actor=actor,
+        await change.audit(
             action="pledge.amend",
             object_type="pledge",
             object_id=pledge.id,
             before=before,
             after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
         )
-        await after_need_money_change(need.id)
     return pledge
 
 
 async def _close_unpaid(
+    change: MoneyChange,
     pledge: Pledge,
     *,
     state: str,
-    actor: Actor | None,
     reason: str,
     extra: dict[str, Any] | None = None,
 ) -> None:
     """Withdraw or lapse a locked pledge: the unpaid part is freed on the need at once, what was
-    paid stays committed; event, ledger entry, audit and outbox in the caller's transaction."""
+    paid stays committed; event, ledger entry and audit in the change's transaction."""
+    actor = change.actor
     before = audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS)
     unpaid = pledge.committed_fen - pledge.paid_fen
-    await release_on_need(pledge.need_id, unpaid)
+    await change.release(pledge.need_id, unpaid)
     from_state = pledge.state
     pledge.state = state
     pledge.committed_fen = pledge.paid_fen
@@ -570,7 +505,7 @@ async def _close_unpaid(
     kind, action = (
         ("pledge_withdrawn", "withdrawn") if state == "withdrawn" else ("pledge_lapsed", "lapsed")
     )
-    entry = await ledger.append(
+    entry = await change.ledger(
         kind=kind,
         subject=f"pledge:{pledge.id}",
         payload={
@@ -597,44 +532,43 @@ async def _close_unpaid(
         reason=reason,
         ledger_seq=entry.seq,
     )
-    await audit.record(
-        actor=actor,
+    await change.audit(
         action="pledge.withdraw" if state == "withdrawn" else "pledge.lapse",
         object_type="pledge",
         object_id=pledge.id,
         before=before,
         after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
     )
-    await after_need_money_change(pledge.need_id)
 
 
 async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = "") -> Pledge:
     """Withdraw the unpaid part of a pledge: the amount is freed on the need at once."""
     reason = (reason or "").strip()[:500]
-    async with transaction():
-        pledge = await _locked_pledge(pledge_id)
+    async with money_change(actor) as change:
+        pledge = await change.lock_pledge(pledge_id)
         await _require_change(actor, pledge)
         row = PLEDGE_MACHINE.check(pledge.state, "withdraw")
-        await _close_unpaid(pledge, state=row.to, actor=actor, reason=reason)
+        await _close_unpaid(change, pledge, state=row.to, reason=reason)
     return pledge
 
 
 async def lapse_pledge(pledge_id: int, *, today: date) -> bool:
     """Lapse one pledge whose due date has passed unpaid (BRIEF §3.5); the unpaid part is freed.
     Returns False when it no longer qualifies (paid or changed meanwhile)."""
-    async with transaction():
-        pledge = await _locked_pledge(pledge_id)
+    async with money_change(None) as change:
+        pledge = await change.lock_pledge(pledge_id)
         facts = PledgeFacts(
             pledge.amount_fen, pledge.paid_fen, pledge.paid_fen, pledge.due_date, today
         )
         try:
             row = PLEDGE_MACHINE.check(pledge.state, "lapse", facts)
         except (InvalidTransition, RuleViolation):
+            change.nothing()
             return False  # paid or changed since the sweep picked it
         await _close_unpaid(
+            change,
             pledge,
             state=row.to,
-            actor=None,
             reason=_("兑现日期已过，未足额到账"),
             extra={"due_date": pledge.due_date.isoformat()},
         )
@@ -670,9 +604,16 @@ async def lapse_overdue(*, today: date | None = None, batch: int = 500) -> int:
 
 
 async def apply_payment(
-    pledge: Pledge, delta_fen: int, *, actor: Actor | None, donation_id: int, reason: str = ""
+    change: MoneyChange,
+    pledge: Pledge,
+    delta_fen: int,
+    *,
+    donation_id: int,
+    received_on: date,
+    reason: str = "",
 ) -> None:
-    """Record ``delta_fen`` paid (or, negative, reversed) against a locked pledge.
+    """Record ``delta_fen`` paid (or, negative, reversed) against a locked pledge, received on
+    ``received_on`` (the day a completing payment honours it).
 
     Active pledges keep committing their promised amount; a withdrawn or lapsed pledge commits
     only what was paid, so a reversal there lowers the need's pledged amount too.
@@ -684,10 +625,13 @@ async def apply_payment(
     pledge.paid_fen += delta_fen
     pledge.state = row.to
     if pledge.state in ACTIVE_PLEDGE_STATES:
-        pledge.closed_at = clock.now() if pledge.state == "honoured" else None
+        honoured = pledge.state == "honoured"
+        pledge.closed_at = clock.now() if honoured else None
+        pledge.honoured_on = received_on if honoured else None
     else:
-        await release_on_need(pledge.need_id, pledge.committed_fen - pledge.paid_fen)
+        await change.release(pledge.need_id, pledge.committed_fen - pledge.paid_fen)
         pledge.committed_fen = pledge.paid_fen
+    change.touch(pledge.need_id)
     await pledge.save()
     await PledgeEvent.create(
         pledge_id=pledge.id,
@@ -698,8 +642,8 @@ async def apply_payment(
         amount_after_fen=pledge.amount_fen,
         paid_after_fen=pledge.paid_fen,
         due_date=pledge.due_date,
-        actor_id=actor.user_id if actor else None,
-        actor_label=actor.username if actor else "system",
+        actor_id=change.actor.user_id if change.actor else None,
+        actor_label=change.actor.username if change.actor else "system",
         reason=reason or _("捐赠 %(id)s", id=donation_id),
     )
 

@@ -1,12 +1,11 @@
 """Reading money: my pledges and donations, what is due, the recipient's inbox, the public money
-of a need, honour rates (BRIEF §3.5: honoured / due, per participant, per pair, overall).
+of a need (honour rates: ``money.service.honour``).
 
 Every sum and count is done by the database (BRIEF §3.6: "sums are done in SQL"); only the small
 per-pledge instalment arithmetic of "what is due" runs here.
 
-Anonymity: public figures never single out an anonymous donor. Public listings name only
-non-anonymous pledges and donations, and the public per-participant honour rates leave anonymous
-pledges out (a count that grows when someone pledges anonymously would reveal them).
+Anonymity: public figures never single out an anonymous donor: public listings name only
+non-anonymous pledges and donations.
 """
 
 from __future__ import annotations
@@ -37,128 +36,6 @@ class Page:
     total: int
     page: int
     per_page: int
-
-
-def _due_filter(today: date) -> Q:
-    """Pledges that have come due: honoured or lapsed, or still open past their due date.
-    Withdrawn pledges are not due (BRIEF §3.5 counts honoured / due)."""
-    return Q(state__in=["honoured", "lapsed"]) | Q(
-        state__in=list(OPEN_PLEDGE_STATES), due_date__lt=today
-    )
-
-
-# --- honour rates -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HonourRate:
-    due_count: int
-    honoured_count: int
-    due_fen: int
-    paid_fen: int
-
-    @property
-    def rate_percent(self) -> int | None:
-        """Honoured / due in whole percent (rounded down); None when nothing has come due."""
-        if not self.due_count:
-            return None
-        return self.honoured_count * 100 // self.due_count
-
-    @property
-    def amount_rate_percent(self) -> int | None:
-        """Money paid on due pledges / money promised by them."""
-        if not self.due_fen:
-            return None
-        return self.paid_fen * 100 // self.due_fen
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "due_count": self.due_count,
-            "honoured_count": self.honoured_count,
-            "rate_percent": self.rate_percent,
-            "due_fen": self.due_fen,
-            "paid_fen": self.paid_fen,
-            "amount_rate_percent": self.amount_rate_percent,
-        }
-
-
-async def honour_rate(
-    *,
-    participant_id: int | None = None,
-    pair_id: int | None = None,
-    public: bool = False,
-    today: date | None = None,
-) -> HonourRate:
-    """Honour rate overall, or of one participant, or of the pledges one pair mobilised."""
-    query = Pledge.filter(_due_filter(today or today_cn()))
-    if participant_id is not None:
-        query = query.filter(participant_id=participant_id)
-    if pair_id is not None:
-        query = query.filter(pair_id=pair_id)
-    if public and participant_id is not None:
-        query = query.filter(anonymous=False)
-    rows = (
-        await query.annotate(
-            n=Count("id"),
-            honoured=Count("id", _filter=Q(state="honoured")),
-            amount=Sum("amount_fen"),
-            paid=Sum("paid_fen"),
-        )
-        .group_by()
-        .values("n", "honoured", "amount", "paid")
-    )
-    row = rows[0] if rows else {}
-    return HonourRate(
-        due_count=int(row.get("n") or 0),
-        honoured_count=int(row.get("honoured") or 0),
-        due_fen=int(row.get("amount") or 0),
-        paid_fen=int(row.get("paid") or 0),
-    )
-
-
-@dataclass(frozen=True)
-class ParticipantRate:
-    participant_id: int
-    name: str
-    kind: str
-    rate: HonourRate
-
-
-async def honour_rates_by_participant(
-    *, today: date | None = None, page: int = 1, per_page: int = 20
-) -> Page:
-    """The public table: one row per participant with named (non-anonymous) due pledges."""
-    base = Pledge.filter(_due_filter(today or today_cn())).filter(anonymous=False)
-    total_rows = (
-        await base.annotate(n=Count("id")).group_by("participant_id").values("participant_id")
-    )
-    rows = (
-        await base.annotate(
-            n=Count("id"),
-            honoured=Count("id", _filter=Q(state="honoured")),
-            amount=Sum("amount_fen"),
-            paid=Sum("paid_fen"),
-        )
-        .group_by("participant_id")
-        .order_by("participant_id")
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .values("participant_id", "n", "honoured", "amount", "paid")
-    )
-    people = {p.id: p for p in await Participant.filter(id__in=[r["participant_id"] for r in rows])}
-    items = [
-        ParticipantRate(
-            participant_id=r["participant_id"],
-            name=people[r["participant_id"]].name,
-            kind=people[r["participant_id"]].kind,
-            rate=HonourRate(
-                int(r["n"]), int(r["honoured"] or 0), int(r["amount"] or 0), int(r["paid"] or 0)
-            ),
-        )
-        for r in rows
-        if r["participant_id"] in people
-    ]
-    return Page(items=items, total=len(total_rows), page=page, per_page=per_page)
 
 
 # --- a participant's own money -----------------------------------------------------------------

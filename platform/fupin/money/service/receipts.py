@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from fupin.accounts.models import Participant
@@ -27,11 +26,11 @@ from fupin.core.policy import Actor
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
-from fupin.ledger import service as ledger
-from fupin.money.models import Donation, DonationItem, Receipt, ReceiptCounter, RecipientOrg
+from fupin.money.models import Donation, DonationItem, Receipt, RecipientOrg
 from fupin.money.rules import receipt_numbers
 from fupin.money.rules.states import RECEIPT_MACHINE
-from fupin.money.service import donations
+from fupin.money.service import recipients
+from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
 
 RECEIPT_TITLE = N_("公益事业捐赠收据（平台登记）")
@@ -103,25 +102,6 @@ def amount_in_words(fen: int) -> str:
 # --- numbering --------------------------------------------------------------------------------
 
 
-async def _next_serial(issuer_id: int, year: int) -> int:
-    """The next serial of this issuer-year, under the counter row's lock (call in a transaction)."""
-    counter = (
-        await ReceiptCounter.filter(issuer_id=issuer_id, year=year).select_for_update().first()
-    )
-    if counter is None:
-        try:
-            async with transaction():  # savepoint: a racing first issue of the year may win
-                await ReceiptCounter.create(issuer_id=issuer_id, year=year, last_serial=0)
-        except IntegrityError:
-            pass
-        counter = (
-            await ReceiptCounter.filter(issuer_id=issuer_id, year=year).select_for_update().first()
-        )
-        assert counter is not None
-    await ReceiptCounter.filter(id=counter.id).update(last_serial=F("last_serial") + 1)
-    return counter.last_serial + 1
-
-
 def receipt_year(today: date) -> int:
     return today.year
 
@@ -135,8 +115,9 @@ def _payer_identifier(donor: Participant) -> str:
 
 
 async def _issue(
-    *, actor: Actor | None, donation: Donation, reissue_of: Receipt | None, today: date
+    change: MoneyChange, *, donation: Donation, reissue_of: Receipt | None, today: date
 ) -> Receipt:
+    actor = change.actor
     org = await RecipientOrg.get(id=donation.recipient_id)
     if donation.state != "confirmed" or donation.reverses_id is not None:
         raise RuleViolation(
@@ -154,6 +135,7 @@ async def _issue(
             code="no_fair_value_evidence",
             field="fair_value_evidence",
         )
+    # no lock needed: every issue of this donation's receipts holds the donation row
     live = await Receipt.filter(live_for_id=donation.id).first()
     if live is not None:
         raise RuleViolation(
@@ -161,7 +143,7 @@ async def _issue(
             code="receipt_exists",
         )
     year = receipt_year(today)
-    serial = await _next_serial(org.id, year)
+    serial = await change.next_serial(org.id, year)
     number = receipt_numbers.format_receipt_number(org.code, year, serial)
     donor = await Participant.get(id=donation.donor_id)
     need = await Need.get(id=donation.need_id)
@@ -202,15 +184,14 @@ async def _issue(
         issued_by_id=actor.user_id if actor else None,
         issued_by_label=actor.username if actor else "system",
     )
-    entry = await ledger.append(
+    entry = await change.ledger(
         kind="receipt_issued",
         subject=f"receipt:{receipt.id}",
         payload=issued_payload(receipt),
     )
     receipt.ledger_seq = entry.seq
     await receipt.save(update_fields=["ledger_seq"])
-    await audit.record(
-        actor=actor,
+    await change.audit(
         action="receipt.reissue" if reissue_of else "receipt.issue",
         object_type="receipt",
         object_id=receipt.id,
@@ -236,25 +217,17 @@ async def issue_receipt(
     *, actor: Actor | None, donation_id: int, today: date | None = None
 ) -> Receipt:
     """Issue the next number of the recipient's register for a confirmed donation."""
-    async with transaction():
-        donation = await Donation.filter(id=donation_id).select_for_update().first()
-        if donation is None:
-            raise NotFound(_("捐赠记录不存在。"), field="donation_id")
+    async with money_change(actor) as change:
+        donation = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
-        await donations.require_recipient(actor, "receipt.issue", org)
-        return await _issue(
-            actor=actor, donation=donation, reissue_of=None, today=today or today_cn()
-        )
+        await recipients.require_recipient(actor, "receipt.issue", org)
+        return await _issue(change, donation=donation, reissue_of=None, today=today or today_cn())
 
 
-async def _locked_receipt(receipt_id: int) -> Receipt:
-    receipt = await Receipt.filter(id=receipt_id).select_for_update().first()
-    if receipt is None:
-        raise NotFound(_("收据不存在。"), field="receipt_id")
-    return receipt
-
-
-async def _void(actor: Actor | None, receipt: Receipt, reason: str) -> None:
+async def void(change: MoneyChange, receipt: Receipt, reason: str) -> None:
+    """Void a receipt locked in ``change`` (also a reversal voids the original's receipt)."""
+    actor = change.actor
+    reason = reason[:500]
     receipt.state = RECEIPT_MACHINE.check(receipt.state, "void").to
     receipt.void_reason = reason
     receipt.voided_at = clock.now()
@@ -265,15 +238,14 @@ async def _void(actor: Actor | None, receipt: Receipt, reason: str) -> None:
     )
     # The reason may name the payer: kept private when the donation is anonymous.
     anonymous = await Donation.filter(id=receipt.donation_id, anonymous=True).exists()
-    await ledger.append(
+    await change.ledger(
         kind="receipt_voided",
         subject=f"receipt:{receipt.id}",
         payload={"number": receipt.number, "donation": receipt.donation_id}
         | ({} if anonymous else {"reason": reason}),
         private={"reason": reason} if anonymous else {},
     )
-    await audit.record(
-        actor=actor,
+    await change.audit(
         action="receipt.void",
         object_type="receipt",
         object_id=receipt.id,
@@ -292,24 +264,13 @@ def _check_reason(reason: str) -> str:
 async def void_receipt(*, actor: Actor | None, receipt_id: int, reason: str) -> Receipt:
     """Void a receipt: it keeps its number (the register stays gapless) and records why."""
     reason = _check_reason(reason)
-    async with transaction():
-        receipt = await _locked_receipt(receipt_id)
+    async with money_change(actor) as change:
+        receipt = await change.lock_receipt(receipt_id)
         org = await RecipientOrg.get(id=receipt.issuer_id)
-        await donations.require_recipient(actor, RECEIPT_MACHINE.permission("void"), org)
+        await recipients.require_recipient(actor, RECEIPT_MACHINE.permission("void"), org)
         RECEIPT_MACHINE.check(receipt.state, "void")
-        await _void(actor, receipt, reason)
+        await void(change, receipt, reason)
     return receipt
-
-
-async def void_live_receipt(
-    *, actor: Actor | None, donation_id: int, reason: str
-) -> Receipt | None:
-    """Void the donation's live receipt if it has one (used by a reversal, same transaction)."""
-    live = await Receipt.filter(live_for_id=donation_id).select_for_update().first()
-    if live is None:
-        return None
-    await _void(actor, live, reason[:500])
-    return live
 
 
 async def reissue_receipt(
@@ -317,24 +278,26 @@ async def reissue_receipt(
 ) -> Receipt:
     """A new number for the same donation, pointing to the voided receipt it replaces. A live
     receipt is voided first (``reason`` required then)."""
-    async with transaction():
-        old = await _locked_receipt(receipt_id)
-        donation = await Donation.filter(id=old.donation_id).select_for_update().first()
-        assert donation is not None
+    found = await Receipt.get_or_none(id=receipt_id)
+    if found is None:
+        raise NotFound(_("收据不存在。"), field="receipt_id")
+    async with money_change(actor) as change:
+        donation = await change.lock_donation(found.donation_id)  # the donation first: lock order
+        old = await change.lock_receipt(receipt_id)
         org = await RecipientOrg.get(id=old.issuer_id)
-        await donations.require_recipient(actor, "receipt.issue", org)
+        await recipients.require_recipient(actor, "receipt.issue", org)
+        today = today or today_cn()
+        await change.lock_receipt_counter(org.id, receipt_year(today))
         if old.state == "issued":
-            await _void(actor, old, _check_reason(reason))
+            await void(change, old, _check_reason(reason))
         if await Receipt.exists(reissue_of_id=old.id):
             raise RuleViolation(_("这张作废收据已经重开过了。"), code="already_reissued")
-        return await _issue(
-            actor=actor, donation=donation, reissue_of=old, today=today or today_cn()
-        )
+        return await _issue(change, donation=donation, reissue_of=old, today=today)
 
 
 async def can_view_receipt(actor: Actor | None, receipt: Receipt) -> bool:
     donation = await Donation.get(id=receipt.donation_id)
-    return await donations.can_view_donation(actor, donation)
+    return await recipients.can_view_donation(actor, donation)
 
 
 async def get_receipt_for(actor: Actor | None, receipt_id: int) -> Receipt:
@@ -372,7 +335,7 @@ async def receipt_view(receipt: Receipt, *, copy_number: int | None = None) -> d
     """Everything the printable receipt shows (RULES §3 art. 6 fields) and its marks."""
     donation = await Donation.get(id=receipt.donation_id)
     issuer = await RecipientOrg.get(id=receipt.issuer_id)
-    official = donations.has_official_numbers(donation)
+    official = recipients.has_official_numbers(donation)
     duplicate = copy_number is not None and copy_number > 1
     replaced_by = await Receipt.get_or_none(reissue_of_id=receipt.id)
     reissue_of = (
@@ -422,9 +385,9 @@ def receipt_dict(receipt: Receipt, donation: Donation) -> dict[str, Any]:
         "official_receipt_code": donation.official_receipt_code,
         "official_receipt_number": donation.official_receipt_number,
         "official_check_code": donation.official_check_code,
-        "is_tax_voucher": donations.has_official_numbers(donation),
+        "is_tax_voucher": recipients.has_official_numbers(donation),
         "labels": receipt_numbers.receipt_status_label(
-            has_official_numbers=donations.has_official_numbers(donation),
+            has_official_numbers=recipients.has_official_numbers(donation),
             voided=receipt.state == "voided",
             duplicate_copy=False,
         ),

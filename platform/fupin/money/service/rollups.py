@@ -20,8 +20,10 @@ How they stay right:
   (``fupin rollups verify``); ``rebuild()`` replaces every row (``fupin rollups rebuild``, the
   migration that introduced the tables, and bulk loads such as ``bench/dashboard.py``).
 
-What is *not* pre-aggregated: whether an open pledge is due depends on today, so honour rates
-add the open pledges past their due date live (``dashboards._open_overdue``). The lapse sweep closes
+Honour figures (``money.rules.honour``) sit in the month a pledge was settled: honoured, else
+its due date. What is *not* pre-aggregated: whether an open pledge has come due depends on
+today, so honour rates add the open pledges past their due date live
+(``dashboards._open_overdue``). The lapse sweep closes
 such pledges within the hour (BRIEF §3.5), so there are few.
 """
 
@@ -38,6 +40,7 @@ from fupin.accounts.models import HELPER_KINDS
 from fupin.core import sql
 from fupin.db import read_snapshot, transaction
 from fupin.ledger import service as ledger
+from fupin.money.rules.honour import CLOSED_DUE_STATES
 
 MEASURES = (
     "pledges",
@@ -50,9 +53,8 @@ MEASURES = (
     "donations",
     "received_fen",
 )
-#: Pledges due whatever the date (``money_queries._due_filter``); open ones are due once past
+#: Closed pledges that have come due (``money.rules.honour``); open ones come due once past
 #: their due date, which the dashboards add live.
-CLOSED_DUE_STATES = ("honoured", "lapsed")
 #: Donors the rollups keep by name (``who``): the kinds a pair's helper can be
 #: (``accounts.models.HELPER_KINDS``; a participant's kind never changes).
 HELPER_PARTICIPANT_KINDS = tuple(sorted({k for kinds in HELPER_KINDS.values() for k in kinds}))
@@ -132,19 +134,30 @@ def who_sql(participant: str, participant_id: str) -> str:
 
 
 def raw_rows_sql(dialect: str, need_scope: str = "1=1") -> str:
-    """Per-need rows from the raw records: one row per pledge (in the month it was made) and per
+    """Per-need rows from the raw records: one row per pledge (in the month it was made), one
+    per honoured or lapsed pledge (in the month it was settled: its honour figures) and one per
     confirmed donation (in the month received; reversals are negative rows), keyed by need,
     month, pair attribution and helper donor. ``need_scope`` uses ``{need}`` for the column."""
     closed = _literals(CLOSED_DUE_STATES)
+    # a pledge made: in the month it was made
     from_pledge = {
         "pledges": "1",
         "pledged_fen": "p.committed_fen",
-        "honoured": "CASE WHEN p.state = 'honoured' THEN 1 ELSE 0 END",
         "withdrawn": "CASE WHEN p.state = 'withdrawn' THEN 1 ELSE 0 END",
-        "closed_due": f"CASE WHEN p.state IN {closed} THEN 1 ELSE 0 END",
-        "closed_due_fen": f"CASE WHEN p.state IN {closed} THEN p.amount_fen ELSE 0 END",
-        "closed_paid_fen": f"CASE WHEN p.state IN {closed} THEN p.paid_fen ELSE 0 END",
     }
+    # a pledge come due and closed (money.rules.honour): in the month it was settled — the
+    # month it was honoured, else the month of its due date
+    from_settled = {
+        "honoured": "CASE WHEN p.state = 'honoured' THEN 1 ELSE 0 END",
+        "closed_due": "1",
+        "closed_due_fen": "p.amount_fen",
+        "closed_paid_fen": "p.paid_fen",
+    }
+    settled_month = (
+        f"CASE WHEN p.state = 'honoured' AND p.honoured_on IS NOT NULL "
+        f"THEN {month_of_date('p.honoured_on', dialect)} "
+        f"ELSE {month_of_date('p.due_date', dialect)} END"
+    )
     from_donation = {"donations": "1", "received_fen": "d.amount_fen"}
 
     def measures(exprs: dict[str, str], named: bool) -> str:
@@ -159,6 +172,11 @@ def raw_rows_sql(dialect: str, need_scope: str = "1=1") -> str:
         f"{measures(from_pledge, True)} "
         "FROM pledge p JOIN participant pa ON pa.id = p.participant_id "
         f"WHERE {need_scope.format(need='p.need_id')} "
+        "UNION ALL "
+        f"SELECT p.need_id, {settled_month}, COALESCE(p.pair_id, 0), "
+        f"{who_sql('pa', 'p.participant_id')}, {measures(from_settled, False)} "
+        "FROM pledge p JOIN participant pa ON pa.id = p.participant_id "
+        f"WHERE p.state IN {closed} AND {need_scope.format(need='p.need_id')} "
         "UNION ALL "
         f"SELECT d.need_id, {month_of_date('d.received_on', dialect)}, COALESCE(pl.pair_id, 0), "
         f"{who_sql('pa', 'd.donor_id')}, {measures(from_donation, False)} "
@@ -240,7 +258,8 @@ async def refresh_need(need_id: int) -> bool:
     # amendment of a due date locks the head before it would lock the need, a new pledge the
     # need before the head.)
     await ledger.wait_for_money_writers()
-    new = await sql.rows(need_rows_sql(dialect, "{need} = ?"), [need_id, need_id], db)
+    statement = need_rows_sql(dialect, "{need} = ?")
+    new = await sql.rows(statement, [need_id] * statement.count("?"), db)
     old = await sql.rows(
         f"SELECT {', '.join(NEED_KEY + NEED_DIMS + MEASURES)} FROM {NEED_TABLE} WHERE need_id = ?",
         [need_id],

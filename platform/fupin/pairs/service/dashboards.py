@@ -14,9 +14,9 @@ tests recompute each one independently, in Python, from the raw rows):
   withdrawn or lapsed — the same rule as ``Need.pledged_fen``).
 * **received** in a year: confirmed donations whose ``received_on`` lies in the year, reversals
   (negative rows, dated when made) included, so a correction lowers the year it was made in.
-* **honour rate** of the pledges made in a year (BRIEF §3.5: honoured / due), with money's own
-  definition of "due" (``money_queries._due_filter``: honoured or lapsed, or still open past the
-  due date); shown as count share and as money share (paid / promised on due pledges).
+* **honour rate** of a year: the one definition (``money.rules.honour``) — of the pledges
+  settled in the year (honoured that year, or lapsed or still open past a due date in that
+  year), the share honoured; shown as count share and as money share (paid / promised).
 * **villages reached**: villages whose needs received money in the year.
 * **concentration**: the share of the year's money received by the top 10 % of asking villages
   (villages with at least one public need up to the end of the year), ranked by money received.
@@ -45,9 +45,9 @@ from fupin.core.sql import rows as _rows
 from fupin.db import read_snapshot
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
 from fupin.i18n import _
+from fupin.money.rules.honour import HonourRate
 from fupin.money.rules.states import OPEN_PLEDGE_STATES
 from fupin.money.service import rollups as money_rollups
-from fupin.money.service.queries import HonourRate
 from fupin.needs.rules import LISTABLE_STATES, PUBLIC_STATES, STATE_LABELS
 from fupin.pairs.models import PairFigure, PairYear
 from fupin.pairs.rules.alerts import (
@@ -211,26 +211,18 @@ def need_in_region(county_code: str, province_code: str, region: Region) -> bool
 class Money:
     pledged_fen: int = 0
     received_fen: int = 0
-    honour: HonourRate = field(default_factory=lambda: HonourRate(0, 0, 0, 0))
+    honour: HonourRate = field(default_factory=HonourRate)
     pledges: int = 0
 
     def add(self, other: Money) -> None:
         self.pledged_fen += other.pledged_fen
         self.received_fen += other.received_fen
         self.pledges += other.pledges
-        h, o = self.honour, other.honour
-        self.honour = HonourRate(
-            h.due_count + o.due_count,
-            h.honoured_count + o.honoured_count,
-            h.due_fen + o.due_fen,
-            h.paid_fen + o.paid_fen,
-        )
+        self.honour = self.honour + other.honour
 
     @property
     def honour_pct_x100(self) -> int | None:
-        if not self.honour.due_count:
-            return None
-        return self.honour.honoured_count * 10000 // self.honour.due_count
+        return self.honour.rate_bp
 
     @property
     def paid_pct_x100(self) -> int | None:
@@ -281,14 +273,15 @@ def _rollup_months(year: int | None) -> tuple[str, list[Any]]:
 async def _open_overdue(
     groups: Sequence[str], where: str, params: Sequence[Any], year: int | None, today: date
 ) -> dict[tuple[Any, ...], HonourRate]:
-    """Open pledges made in the year and past their due date, by ``groups`` (SQL over ``p``
-    pledge, ``n`` need, ``pa`` participant): the part of honour rates that depends on today.
-    The lapse sweep closes them within the hour, so they are few (index on state, due date)."""
-    # SQLite: the unary plus keeps the planner off the created_at index (its statistics cannot
-    # tell how few pledges are open, and it would scan the whole year); the condition is then
-    # checked on the entries of the covering (state, due date, …) index.
-    column = "o.created_at" if _dialect() == "postgres" else "+o.created_at"
-    period, period_params = _instant_period(column, year)
+    """Open pledges past their due date, due in the year, by ``groups`` (SQL over ``p`` pledge,
+    ``n`` need, ``pa`` participant): the part of honour rates that depends on today — such a
+    pledge counts on its due date (``money.rules.honour``). The lapse sweep closes them within
+    the hour, so they are few; the covering (state, due date, …) index finds them."""
+    if year is None:
+        period, period_params = "1=1", []
+    else:
+        period = "o.due_date >= ? AND o.due_date <= ?"
+        period_params = [_date_param(date(year, 1, 1)), _date_param(date(year, 12, 31))]
     open_in, open_params = _in(OPEN_PLEDGE_STATES)
     keys = ", ".join(f"{g} AS g{i}" for i, g in enumerate(groups))
     # The open pledges past due are picked first, on their own, from the covering index on
@@ -727,6 +720,11 @@ def _state_table(states: dict[str, dict[str, int]]) -> Table:
     return Table("states", _("项目：按类别和状态"), columns, rows)
 
 
+#: Months in which a pledge was made or money received (a month holding only the honour figures
+#: of pledges settled in it moved no money).
+_MONEY_MOVED = "(n.pledges <> 0 OR n.donations <> 0)"
+
+
 async def _monthly_table(region: Region | None, year: int | None) -> Table:
     """Pledged and received per month (per year for all years), from the month rollup."""
     period, period_params = _rollup_months(year)
@@ -734,7 +732,7 @@ async def _monthly_table(region: Region | None, year: int | None) -> Table:
     rows = await _rows(
         "SELECT n.month AS m, CAST(SUM(n.pledged_fen) AS BIGINT) AS p, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS r FROM rollup_month_money n "
-        f"WHERE {period} AND {where} GROUP BY n.month",
+        f"WHERE {period} AND {where} AND {_MONEY_MOVED} GROUP BY n.month",
         [*period_params, *params],
     )
     return _month_series(rows, year)
@@ -1559,7 +1557,7 @@ async def _pair_monthly(pair: Pair, year: int | None) -> Table:
     rows = await _rows(
         "SELECT n.month AS m, CAST(SUM(n.pledged_fen) AS BIGINT) AS p, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS r FROM rollup_need_money n "
-        f"WHERE {mine} GROUP BY n.month",
+        f"WHERE {mine} AND {_MONEY_MOVED} GROUP BY n.month",
         mine_params,
     )
     return _month_series(rows, year)

@@ -1,0 +1,260 @@
+"""One money unit of work. Every use case that changes money state runs inside
+``money_change``, which gives it what it must do in the same transaction and refuses to commit
+when something is missing:
+
+* rows are locked through it, in the one order every money transaction follows — donation →
+  receipt → pledge → need → receipt counter → ledger head — so two transactions never wait for
+  each other in a cycle on PostgreSQL (taking a lock out of order is a programming error and
+  rolls the transaction back);
+* the public ledger entry (``ledger``) and the audit row (``audit``) are written through it; a
+  money change that wrote neither does not commit;
+* every need whose money moved (``reserve``, ``release``, ``touch``) is brought up to date at
+  the end: search outbox, published ↔ funded, the dashboards' rollups.
+
+Without it each use case had to remember ``ledger.append``, ``audit.record`` and
+``after_need_money_change``; now it cannot forget them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from enum import IntEnum
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from fupin.core import audit as audit_log
+from fupin.core.money import format_yuan
+from fupin.core.policy import Actor
+from fupin.db import transaction
+from fupin.errors import NotFound, RuleViolation
+from fupin.i18n import _
+from fupin.ledger import service as ledger_service
+from fupin.ledger.models import LedgerEntry
+from fupin.money.models import Donation, Pledge, Receipt, ReceiptCounter
+from fupin.money.service import rollups
+from fupin.needs.models import Need
+from fupin.needs.service import search_outbox
+from fupin.needs.service.needs import refresh_funded_state
+
+
+class Lock(IntEnum):
+    """The documented lock order (docs/architecture.md "Transactions")."""
+
+    DONATION = 1
+    RECEIPT = 2
+    PLEDGE = 3
+    NEED = 4
+    RECEIPT_COUNTER = 5
+    LEDGER_HEAD = 6
+
+
+class LockOrderError(RuntimeError):
+    """A use case took a lock after one that comes later in the order."""
+
+
+class MoneyChange:
+    """What a money use case does inside its transaction besides writing its own rows."""
+
+    def __init__(self, actor: Actor | None, *, writes_ledger: bool) -> None:
+        self.actor = actor
+        self.writes_ledger = writes_ledger
+        self.entries: list[LedgerEntry] = []
+        self.audited = False
+        self.needs: set[int] = set()
+        self._held = 0
+        self._taken: set[Lock] = set()
+        self._nothing = False
+
+    def nothing(self) -> None:
+        """Under its locks the use case found nothing to do (the sweep's pledge was paid
+        meanwhile): the transaction commits without writing anything."""
+        self._nothing = True
+
+    def _take(self, lock: Lock) -> None:
+        """Record a lock; a lock already held may be used again at any time."""
+        if lock in self._taken:
+            return
+        if lock < self._held:
+            raise LockOrderError(f"{lock.name} locked after {Lock(self._held).name}")
+        self._held = lock
+        self._taken.add(lock)
+
+    # --- locks, in order -----------------------------------------------------------------------
+
+    async def lock_donation(self, donation_id: int) -> Donation:
+        self._take(Lock.DONATION)
+        donation = await Donation.filter(id=donation_id).select_for_update().first()
+        if donation is None:
+            raise NotFound(_("捐赠记录不存在。"), field="donation_id")
+        return donation
+
+    async def lock_receipt(self, receipt_id: int) -> Receipt:
+        self._take(Lock.RECEIPT)
+        receipt = await Receipt.filter(id=receipt_id).select_for_update().first()
+        if receipt is None:
+            raise NotFound(_("收据不存在。"), field="receipt_id")
+        return receipt
+
+    async def lock_live_receipt(self, donation_id: int) -> Receipt | None:
+        self._take(Lock.RECEIPT)
+        return await Receipt.filter(live_for_id=donation_id).select_for_update().first()
+
+    async def lock_pledge(self, pledge_id: int) -> Pledge:
+        self._take(Lock.PLEDGE)
+        pledge = await Pledge.filter(id=pledge_id).select_for_update().first()
+        if pledge is None:
+            raise NotFound(_("认捐不存在。"), field="pledge_id")
+        return pledge
+
+    async def reserve(
+        self, need_id: int, amount_fen: int, *, states: Sequence[str], field: str = "amount_fen"
+    ) -> None:
+        """Raise the need's pledged amount by ``amount_fen`` if it stays within the target —
+        one conditional UPDATE, atomic on both databases (no over-pledging under any number of
+        concurrent pledgers); refused with the amount still open."""
+        self._take(Lock.NEED)
+        self.needs.add(need_id)
+        updated = await Need.filter(
+            id=need_id, state__in=list(states), pledged_fen__lte=F("target_fen") - amount_fen
+        ).update(pledged_fen=F("pledged_fen") + amount_fen)
+        if updated:
+            return
+        need = await Need.get_or_none(id=need_id)
+        if need is None:
+            raise NotFound(_("需求不存在。"), field="need_id")
+        if need.state not in states:
+            raise RuleViolation(
+                _("该需求当前不接受认捐或到账登记（状态：%(state)s）。", state=need.state),
+                code="need_not_open",
+                field="need_id",
+            )
+        raise over_pledge_error(max(need.target_fen - need.pledged_fen, 0), field=field)
+
+    async def release(self, need_id: int, amount_fen: int) -> None:
+        """Lower the need's pledged amount (a withdrawal or lapse frees it at once)."""
+        self._take(Lock.NEED)
+        self.needs.add(need_id)
+        if amount_fen:
+            await Need.filter(id=need_id).update(pledged_fen=F("pledged_fen") - amount_fen)
+
+    async def add_received(self, need_id: int, amount_fen: int) -> None:
+        """Money confirmed (or, negative, reversed) on the need."""
+        self._take(Lock.NEED)
+        self.needs.add(need_id)
+        await Need.filter(id=need_id).update(received_fen=F("received_fen") + amount_fen)
+
+    def touch(self, need_id: int) -> None:
+        """The need's money figures change without its pledged or received amount moving (a
+        pledge's schedule or state): its rollups are refreshed at the end all the same."""
+        self.needs.add(need_id)
+
+    async def lock_receipt_counter(self, issuer_id: int, year: int) -> None:
+        """Hold the issuer-year counter now, before a ledger entry is written (a re-issue voids
+        the old receipt, then numbers the new one)."""
+        await self._counter(issuer_id, year)
+
+    async def next_serial(self, issuer_id: int, year: int) -> int:
+        """The next receipt serial of this issuer and year, under the counter row's lock: gapless
+        and unique under any number of concurrent issuers (docs/domain.md §3.6)."""
+        counter = await self._counter(issuer_id, year)
+        await ReceiptCounter.filter(id=counter.id).update(last_serial=F("last_serial") + 1)
+        return counter.last_serial + 1
+
+    async def _counter(self, issuer_id: int, year: int) -> ReceiptCounter:
+        self._take(Lock.RECEIPT_COUNTER)
+        counter = await _locked_counter(issuer_id, year)
+        if counter is None:
+            try:
+                async with transaction():  # savepoint: a racing first issue of the year may win
+                    await ReceiptCounter.create(issuer_id=issuer_id, year=year, last_serial=0)
+            except IntegrityError:
+                pass
+            counter = await _locked_counter(issuer_id, year)
+            assert counter is not None
+        return counter
+
+    # --- what every money change writes --------------------------------------------------------
+
+    async def ledger(
+        self,
+        *,
+        kind: str,
+        subject: str,
+        payload: Mapping[str, Any],
+        private: Mapping[str, Any] | None = None,
+    ) -> LedgerEntry:
+        self._take(Lock.LEDGER_HEAD)
+        entry = await ledger_service.append(
+            kind=kind, subject=subject, payload=payload, private=private
+        )
+        self.entries.append(entry)
+        return entry
+
+    async def audit(
+        self,
+        *,
+        action: str,
+        object_type: str,
+        object_id: int | str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        await audit_log.record(
+            actor=self.actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+        )
+        self.audited = True
+
+    async def _finish(self) -> None:
+        if self._nothing:
+            return
+        if self.writes_ledger and not self.entries:
+            raise RuntimeError("a money change must write its public ledger entry")
+        if not self.audited:
+            raise RuntimeError("a money change must write its audit row")
+        for need_id in sorted(self.needs):
+            await after_need_money_change(need_id)
+
+
+async def _locked_counter(issuer_id: int, year: int) -> ReceiptCounter | None:
+    return await ReceiptCounter.filter(issuer_id=issuer_id, year=year).select_for_update().first()
+
+
+@asynccontextmanager
+async def money_change(
+    actor: Actor | None, *, writes_ledger: bool = True
+) -> AsyncIterator[MoneyChange]:
+    """One money use case's transaction. ``writes_ledger=False`` for changes that are not in
+    the public ledger yet (a donation recorded but not confirmed): the audit row is still owed."""
+    async with transaction():
+        change = MoneyChange(actor, writes_ledger=writes_ledger)
+        yield change
+        await change._finish()
+
+
+async def after_need_money_change(need_id: int) -> None:
+    """Queue the need for search, derive published ↔ funded (docs/domain.md §3.4: "funded" is
+    derived from active pledges) and bring the dashboards' rollups in line with the need's
+    records. The rollups come last so their shared rows are locked for the shortest time."""
+    await search_outbox.enqueue(need_id)
+    need = await Need.get(id=need_id)
+    await refresh_funded_state(need, actor_label="system")
+    await rollups.refresh_need(need_id)
+
+
+def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolation:
+    """The refusal a race loser gets: it names the amount still open, in fen and formatted."""
+    error = RuleViolation(
+        _("认捐金额超过该需求尚未认捐的金额：目前还可认捐 %(open)s。", open=format_yuan(open_fen)),
+        code="over_pledge",
+        field=field,
+    )
+    error.extra = {"open_fen": open_fen, "open": format_yuan(open_fen)}  # type: ignore[attr-defined]
+    return error
