@@ -23,6 +23,7 @@ from tortoise import Tortoise, connections
 from fupin.app import create_app
 from fupin.db import close_database, open_database
 from fupin.settings import Settings
+from tests.support.contract import CONTRACT_HOOKS
 from tests.support.subset import build_subset
 from tests.support.world import CSRF, World, build_world, session_cookie
 
@@ -134,7 +135,8 @@ async def client_as(
     app: object, world: World
 ) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
     """``client_as("county_officer")`` → a client with that user's session (CSRF token CSRF);
-    ``client_as(None)`` → an anonymous client."""
+    ``client_as(None)`` → an anonymous client. Every /api/v1 response it receives is checked
+    against the OpenAPI document (tests/support/contract.py)."""
     clients: list[httpx.AsyncClient] = []
 
     def make(key: str | None) -> httpx.AsyncClient:
@@ -148,6 +150,7 @@ async def client_as(
             base_url="http://testserver",
             cookies=cookies,
             follow_redirects=False,
+            event_hooks=CONTRACT_HOOKS,
         )
         clients.append(client)
         return client

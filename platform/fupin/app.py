@@ -27,7 +27,8 @@ from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
 
-#: Modules exposing ``routes: list[BaseRoute]``; API modules are mounted under /api/v1.
+#: Modules exposing ``routes: list[BaseRoute]`` (API modules: ``endpoints``, or hand-written
+#: ``routes`` until converted; core/endpoints.py). API modules are mounted under /api/v1.
 WEB_MODULES = [
     "fupin.site",
     "fupin.accounts.pages.auth",
@@ -61,7 +62,11 @@ API_MODULES = [
 def collect_routes(modules: list[str]) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for name in modules:
-        routes.extend(importlib.import_module(name).routes)
+        module = importlib.import_module(name)
+        if hasattr(module, "endpoints"):
+            routes.extend(endpoint.route() for endpoint in module.endpoints)
+        else:
+            routes.extend(module.routes)
     return routes
 
 

@@ -2,48 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from fupin.core.jsonapi import json_response
-
-
-async def openapi_document(request: Request) -> JSONResponse:
-    from fupin.core.openapi import build_document
-
-    return JSONResponse(build_document(request.app.state.api_modules))
+from fupin.core.endpoints import Endpoint
+from fupin.core.openapi import build_document
+from fupin.core.schemas import Out
+from fupin.regions.models import Region
 
 
-async def health(request: Request) -> JSONResponse:
-    from fupin.regions.models import Region
+class Health(Out):
+    status: Literal["ok"]
 
+
+async def openapi_document(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    if getattr(state, "openapi_document", None) is None:  # built once per app
+        state.openapi_document = build_document(state.api_modules)
+    return state.openapi_document
+
+
+async def health(request: Request) -> Health:
     await Region.filter(code="110000").exists()
-    return JSONResponse({"status": "ok"})
+    return Health(status="ok")
 
 
-routes = [
-    Route("/openapi.json", openapi_document, name="openapi"),
-    Route("/health", health, name="health"),
+endpoints = [
+    Endpoint("GET", "/openapi.json", openapi_document, "This document", response=dict[str, Any]),
+    Endpoint("GET", "/health", health, "Liveness and database check", response=Health),
 ]
-
-openapi = {
-    "/openapi.json": {
-        "get": {
-            "summary": "This document",
-            "security": [],
-            "responses": {"200": json_response({"type": "object"})},
-        }
-    },
-    "/health": {
-        "get": {
-            "summary": "Liveness and database check",
-            "security": [],
-            "responses": {
-                "200": json_response(
-                    {"type": "object", "properties": {"status": {"type": "string"}}}
-                )
-            },
-        }
-    },
-}

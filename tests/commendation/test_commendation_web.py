@@ -10,6 +10,7 @@ import pytest
 from fupin.commendation import service
 from fupin.commendation.models import CommendationRound, Nomination, Objection
 from fupin.core.clock import today_cn
+from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import CSRF
 from tests.tax.builders import seed_round_world
 
@@ -338,6 +339,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
         transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 40000)),
         base_url="http://testserver",
         cookies={"fupin_session": session_cookie(TEST_SECRET, {"csrf": CSRF})},
+        event_hooks=CONTRACT_HOOKS,
     )
     async with other:
         heard = await other.post(f"/commendation/{rid}/objections", data=form("zhang@example.cn"))

@@ -22,6 +22,7 @@ from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg
 from fupin.money.service import donations, pledges, receipts
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money, make_need
+from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import CSRF, make_user, session_cookie, valid_uscc
 
 ANON_ID = 987654321
@@ -105,6 +106,7 @@ async def _read_all(app, world, urls: list[str]) -> dict[tuple[str | None, str],
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url="http://testserver",
             cookies={"fupin_session": session_cookie(TEST_SECRET, session)},
+            event_hooks=CONTRACT_HOOKS,
         ) as client:
             for url in urls:
                 response = await client.get(url)

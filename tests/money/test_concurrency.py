@@ -27,6 +27,7 @@ from fupin.money.rules import receipt_numbers
 from fupin.money.service import ledger_check, pledges, receipts
 from fupin.settings import Settings
 from tests.money.support import DUE, TODAY, WAN, build_money, fresh
+from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import password_hash
 
 WORKER = Path(__file__).with_name("money_worker.py")
@@ -256,7 +257,7 @@ async def test_the_same_idempotency_key_sent_50_times_at_once_records_one_pledge
     body = {"need_id": m.need.id, "amount_fen": 12 * WAN, "due_date": DUE.isoformat()}
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-2026-0001-abcdef"}
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
+        transport=httpx.ASGITransport(app=app), base_url="http://t", event_hooks=CONTRACT_HOOKS
     ) as client:
         started = time.perf_counter()
         responses = await asyncio.gather(

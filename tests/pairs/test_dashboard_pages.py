@@ -17,6 +17,7 @@ from fupin.core.models import AuditLog
 from fupin.pairs.models import PairFigure, PairYear
 from fupin.pairs.service import dashboards
 from tests.pairs.data import build
+from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import CSRF, make_user
 
 ROLES = [
@@ -153,6 +154,7 @@ async def test_the_pairs_helper_generates_its_own_self_assessment_report_only(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver",
         cookies={"fupin_session": session_cookie(TEST_SECRET, {"csrf": CSRF, "user_id": user.id})},
+        event_hooks=CONTRACT_HOOKS,
     )
     try:
         report = await helper_client.get(f"/dashboards/pairs/{pair.id}/report?year=2025")

@@ -1,162 +1,83 @@
-"""GET/POST /participants, GET /participants/{id}."""
+"""GET/POST /participants, GET /participants/{pid}."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from fupin.accounts.models import KINDS
-from fupin.accounts.service import participants
-from fupin.core.jsonapi import (
-    PAGE_PARAMS,
-    api_actor,
-    error_responses,
-    json_body,
-    json_response,
-    page_of,
-    page_params,
-    paginated,
+from fupin.accounts.schemas import (
+    Participant,
+    ParticipantCreate,
+    ParticipantPath,
+    ParticipantPrivate,
+    ParticipantQuery,
 )
-from fupin.core.policy import can
-from fupin.errors import InvalidInput
-from fupin.i18n import _
+from fupin.accounts.service import participants
+from fupin.core.endpoints import Endpoint
+from fupin.core.policy import Actor
+from fupin.core.schemas import Page
 
 
-async def list_participants(request: Request) -> JSONResponse:
-    page, per_page = page_params(request)
-    listing = await participants.list_participants(
-        kind=request.query_params.get("kind") or None,
-        q=request.query_params.get("q") or None,
-        page=page,
-        per_page=per_page,
-    )
-    return paginated(
-        [participants.participant_dict(p) for p in listing.items],
-        total=listing.total,
-        page=page,
-        per_page=per_page,
+async def list_participants(
+    request: Request, *, query: ParticipantQuery
+) -> participants.ParticipantPage:
+    return await participants.list_participants(
+        kind=query.kind, q=query.q, page=query.page, per_page=query.per_page
     )
 
 
-def _parse_id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(_("参与方编号无效。"), field="id") from None
+async def get_participant(
+    request: Request, *, actor: Actor | None, path: ParticipantPath
+) -> Participant:
+    participant = await participants.get_participant(path.pid)
+    if participants.may_see_identity(actor, participant):
+        return ParticipantPrivate.model_validate(participant)
+    return Participant.model_validate(participant)
 
 
-async def get_participant(request: Request) -> JSONResponse:
-    participant = await participants.get_participant(_parse_id(request.path_params["pid"]))
-    actor = api_actor(request, required=False)
-    private = actor is not None and (
-        actor.participant_id == participant.id or can(actor, "participant.create")
-    )
-    return JSONResponse(participants.participant_dict(participant, private=private))
-
-
-async def create_participant(request: Request) -> JSONResponse:
-    actor = api_actor(request)
-    body = await json_body(request)
-    for key in ("kind", "name", "uscc", "id_number", "region_code", "description"):
-        if key in body and body[key] is not None and not isinstance(body[key], str):
-            raise InvalidInput(_("字段必须是字符串。"), field=key)
+async def create_participant(
+    request: Request, *, actor: Actor, body: ParticipantCreate
+) -> ParticipantPrivate:
     created = await participants.create_participant(
         actor=actor,
-        kind=body.get("kind") or "",
-        name=body.get("name") or "",
-        uscc=body.get("uscc") or "",
-        id_number=body.get("id_number") or "",
-        region_code=body.get("region_code") or "",
-        description=body.get("description") or "",
+        kind=body.kind,
+        name=body.name,
+        uscc=body.uscc or "",
+        id_number=body.id_number or "",
+        region_code=body.region_code or "",
+        description=body.description or "",
         pepper=str(request.app.state.settings.secret_key),
     )
-    return JSONResponse(participants.participant_dict(created, private=True), status_code=201)
+    return ParticipantPrivate.model_validate(created)
 
 
-routes = [
-    Route("/participants", list_participants, methods=["GET"], name="participants"),
-    Route("/participants", create_participant, methods=["POST"], name="participants_create"),
-    Route("/participants/{pid}", get_participant, name="participant"),
+endpoints = [
+    Endpoint(
+        "GET",
+        "/participants",
+        list_participants,
+        "Participant directory",
+        query=ParticipantQuery,
+        response=Page[Participant],
+    ),
+    Endpoint(
+        "POST",
+        "/participants",
+        create_participant,
+        "Register a participant (offices)",
+        body=ParticipantCreate,
+        auth="required",
+        response=ParticipantPrivate,
+        status=201,
+        errors=(403,),
+    ),
+    Endpoint(
+        "GET",
+        "/participants/{pid}",
+        get_participant,
+        "One participant; the masked ID number only for itself and the offices",
+        params=ParticipantPath,
+        auth="optional",
+        response=ParticipantPrivate | Participant,
+        errors=(404,),
+    ),
 ]
-
-schemas = {
-    "Participant": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"type": "string", "enum": list(KINDS)},
-            "name": {"type": "string"},
-            "uscc": {"type": ["string", "null"]},
-            "region_code": {"type": ["string", "null"]},
-            "description": {"type": "string"},
-            "id_number_masked": {
-                "type": "string",
-                "description": "Only for the participant itself and the offices",
-            },
-        },
-    },
-    "ParticipantCreate": {
-        "type": "object",
-        "required": ["kind", "name"],
-        "properties": {
-            "kind": {"type": "string", "enum": list(KINDS)},
-            "name": {"type": "string", "maxLength": 128},
-            "uscc": {
-                "type": "string",
-                "maxLength": 18,
-                "description": "Unified social credit code (GB 32100-2015)",
-            },
-            "id_number": {
-                "type": "string",
-                "maxLength": 18,
-                "description": "Individuals only; stored hashed and masked",
-            },
-            "region_code": {"type": "string", "maxLength": 12},
-            "description": {"type": "string", "maxLength": 4000},
-        },
-    },
-}
-
-openapi = {
-    "/participants": {
-        "get": {
-            "summary": "Participant directory",
-            "security": [],
-            "parameters": [
-                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
-                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 64}},
-                *PAGE_PARAMS,
-            ],
-            "responses": {"200": json_response(page_of("Participant")), **error_responses(422)},
-        },
-        "post": {
-            "summary": "Register a participant (offices)",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": "#/components/schemas/ParticipantCreate"}
-                    }
-                },
-            },
-            "responses": {
-                "201": json_response({"$ref": "#/components/schemas/Participant"}, "Created"),
-                **error_responses(401, 403, 422),
-            },
-        },
-    },
-    "/participants/{pid}": {
-        "get": {
-            "summary": "One participant",
-            "security": [],
-            "parameters": [
-                {"name": "pid", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "responses": {
-                "200": json_response({"$ref": "#/components/schemas/Participant"}),
-                **error_responses(404, 422),
-            },
-        }
-    },
-}

@@ -68,24 +68,3 @@ async def list_regions(
     total = await query.count()
     items = await query.order_by("code").offset((page - 1) * per_page).limit(per_page)
     return RegionPage(items=items, total=total, page=page, per_page=per_page)
-
-
-def region_dict(region: Region) -> dict[str, object]:
-    return {
-        "code": region.code,
-        "name": region.name,
-        "level": region.level,
-        "kind": region.kind,
-        "parent_code": region.parent_id,
-        "province_code": region.province_code,
-        "prefecture_code": region.prefecture_code,
-        "county_code": region.county_code,
-        "full_name": region.full_name,
-        "is_poverty_county": region.is_poverty_county,
-        "is_key_county": region.is_key_county,
-        "contiguous_area": region.contiguous_area,
-        "sanqu_sanzhou": region.sanqu_sanzhou,
-        "exit_year": region.exit_year,
-        "is_poor_village": region.is_poor_village,
-        "is_generated": region.is_generated,
-    }

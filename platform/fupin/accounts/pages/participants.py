@@ -8,7 +8,6 @@ from starlette.routing import Route
 
 from fupin.accounts.models import KINDS
 from fupin.accounts.service import participants
-from fupin.core.policy import can
 from fupin.core.web import actor, page_args, render
 from fupin.errors import InvalidInput
 from fupin.i18n import _
@@ -39,9 +38,7 @@ async def profile(request: Request) -> Response:
         raise InvalidInput(_("参与方编号无效。"), field="id") from None
     participant = await participants.get_participant(pid)
     current = actor(request)
-    private = current is not None and (
-        current.participant_id == participant.id or can(current, "participant.create")
-    )
+    private = participants.may_see_identity(current, participant)
     return render(
         request,
         "accounts/participant.html",

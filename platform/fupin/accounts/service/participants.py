@@ -13,7 +13,7 @@ from fupin.core.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
-from fupin.core.policy import Actor, require
+from fupin.core.policy import Actor, can, require
 from fupin.db import transaction
 from fupin.errors import FieldError, InvalidInput, NotFound
 from fupin.i18n import N_, _
@@ -164,16 +164,9 @@ async def pairs_of(participant: Participant) -> list[Pair]:
     )
 
 
-def participant_dict(p: Participant, *, private: bool = False) -> dict[str, object]:
-    """Public view never carries ID numbers; the masked number only for the owner and offices."""
-    data: dict[str, object] = {
-        "id": p.id,
-        "kind": p.kind,
-        "name": p.name,
-        "uscc": p.uscc,
-        "region_code": p.region_id,
-        "description": p.description,
-    }
-    if private:
-        data["id_number_masked"] = p.id_number_masked
-    return data
+def may_see_identity(actor: Actor | None, participant: Participant) -> bool:
+    """The masked ID number is shown to the participant itself and to the offices only; the
+    public directory never carries ID numbers."""
+    return actor is not None and (
+        actor.participant_id == participant.id or can(actor, "participant.create")
+    )

@@ -1,0 +1,118 @@
+"""Declared endpoints: one declaration is both the Starlette route and the OpenAPI operation.
+
+An API module lists its ``endpoints``; the app mounts ``endpoint.route()`` for each and
+``core/openapi.py`` documents each, so a route cannot exist undocumented and a documented path
+cannot lack its route::
+
+    endpoints = [
+        Endpoint("GET", "/regions/{code}", get_region, "One region",
+                 params=RegionPath, response=Region, errors=(404,)),
+    ]
+
+The route parses and validates, in this order, the acting user (``auth``), the path parameters
+(``params``), the query string (``query``) and the JSON body (``body``), and calls
+``handler(request, actor=…, path=…, query=…, body=…)`` with the keywords it declared. What the
+handler returns is validated against ``response`` — a schema, ``Page[Schema]``, a union of
+schemas or any type pydantic knows, built by attribute from ORM rows or dataclasses — and
+written as JSON with ``status``; a handler that must answer otherwise (a file, another status)
+returns a Starlette ``Response`` itself, and the response-validation test still checks it.
+
+Error statuses documented for each operation: ``errors``, plus 401 everywhere (the middleware
+refuses a presented token that is invalid or revoked, on every route), 422 when the endpoint
+takes any input, and 403 for writes that need a user (a browser session without its
+``X-CSRF-Token`` header).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.core.jsonapi import api_actor, parse_body, parse_path, parse_query
+from fupin.core.schemas import Body, PathParams, Query
+
+#: ``public``: no user needed, none passed; ``optional``: ``actor`` is the user or None;
+#: ``required``: 401 without a user, and ``actor`` is passed.
+Auth = Literal["public", "optional", "required"]
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@cache
+def adapter(schema: Any) -> TypeAdapter[Any]:
+    """One ``TypeAdapter`` per response type, built once."""
+    return TypeAdapter(schema)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Callable[..., Awaitable[Any]]
+    summary: str
+    response: Any = None  # None: no body (give status=204)
+    status: int = 200
+    params: type[PathParams] | None = None
+    query: type[Query] | None = None
+    body: type[Body] | None = None
+    auth: Auth = "public"
+    errors: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        in_path = set(re.findall(r"\{(\w+)", self.path))
+        declared = (
+            {f.alias or name for name, f in self.params.model_fields.items()}
+            if self.params
+            else set()
+        )
+        if in_path != declared:
+            raise TypeError(
+                f"{self.method} {self.path}: path parameters {sorted(in_path)} but "
+                f"params declares {sorted(declared)}"
+            )
+        if self.method != self.method.upper():
+            raise TypeError(f"{self.method} {self.path}: the method is written in capitals")
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+    @property
+    def error_statuses(self) -> list[int]:
+        statuses = {*self.errors, 401}
+        if self.params or self.query or self.body:
+            statuses.add(422)
+        if self.auth == "required" and self.method in WRITES:
+            statuses.add(403)
+        return sorted(statuses)
+
+    def route(self) -> Route:
+        return Route(self.path, self.serve, methods=[self.method], name=self.operation_id)
+
+    async def serve(self, request: Request) -> Response:
+        kwargs: dict[str, Any] = {}
+        if self.auth != "public":
+            kwargs["actor"] = api_actor(request, required=self.auth == "required")
+        if self.params:
+            kwargs["path"] = parse_path(request, self.params)
+        if self.query:
+            kwargs["query"] = parse_query(request, self.query)
+        if self.body:
+            kwargs["body"] = await parse_body(request, self.body)
+        result = await self.handler(request, **kwargs)
+        if isinstance(result, Response):
+            return result
+        if self.response is None:
+            return Response(status_code=self.status)
+        # A result that does not fit the declared response is our bug: a ValidationError here
+        # is a 500, never a 422.
+        schema = adapter(self.response)
+        content = schema.dump_json(schema.validate_python(result, from_attributes=True))
+        return Response(content, status_code=self.status, media_type="application/json")

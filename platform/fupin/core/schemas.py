@@ -1,0 +1,229 @@
+"""The schema base classes of the JSON API, and pydantic's validation errors in our words.
+
+Every request and response of /api/v1 is a pydantic v2 model declared once, in its area's
+``schemas.py``, and used three ways: to validate input (``core/jsonapi.py``), to write the JSON
+response (``core/endpoints.py``) and to generate the OpenAPI document (``core/openapi.py``).
+
+- ``Body``: a JSON request body. Strict (a string is never an integer, ``true`` is never 1) and
+  closed (an unknown field is an error), as the hand validators were.
+- ``Query`` / ``PathParams``: query and path parameters. They arrive as text, so they are parsed
+  leniently ("20" is 20); unknown query parameters are ignored (``lang``, cache busters).
+- ``Out``: a response. Built from ORM objects or dataclasses by attribute
+  (``from_attributes``), so a handler may return the row itself; a field whose attribute has
+  another name says so with ``validation_alias`` (``parent_code`` ← ``parent_id``).
+- ``Page[T]``: the paginated envelope ``{items, total, page, per_page}``.
+- ``Error``: the one error shape ``{"error": {"code", "message", "field"}}`` (+ ``errors``).
+
+``invalid_input`` turns a ``ValidationError`` into ``InvalidInput`` with one ``FieldError`` per
+problem: the field as a path (``items[0].name``), a stable code and a Chinese message through
+gettext — pydantic's English messages never reach users. A validator that needs its own rule
+raises ``PydanticCustomError(code, message)`` with an already translated message; its code and
+message are passed through as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_core.core_schema import ErrorType
+
+from fupin.errors import FieldError, InvalidInput
+from fupin.i18n import N_, _
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+#: A database id in a path or a body (PostgreSQL ``integer``: larger values would be a 500).
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class Body(BaseModel):
+    """A JSON request body: strict types, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query parameters: text parsed leniently, unknown parameters ignored; an empty value
+    (``?level=``, what an empty select submits) counts as absent."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PageQuery(Query):
+    """``page`` and ``per_page`` with the bounds every list has; an area that needs another
+    maximum redeclares ``per_page``."""
+
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class PathParams(BaseModel):
+    """The parameters in a path template; each one is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response body. Closed, so the document promises exactly what is written."""
+
+    model_config = ConfigDict(
+        extra="forbid", from_attributes=True, validate_by_name=True, validate_by_alias=True
+    )
+
+
+class Page(Out, Generic[T]):
+    """One page of a list: the items, how many there are in all, and which page this is."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+class ErrorDetail(BaseModel):
+    """One problem: a stable code, a message for people, and the field it concerns."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(ErrorDetail):
+    """The first problem; ``errors`` lists every problem when there are several. Some errors
+    carry more keys (a conflict's current state, for example)."""
+
+    errors: list[ErrorDetail] | None = None
+
+
+class Error(BaseModel):
+    """Every error response of the API."""
+
+    error: ErrorBody
+
+
+# ---- pydantic errors → our codes and messages -----------------------------------------------
+
+#: Our code and message for each pydantic error type. Messages are msgids (Chinese is the
+#: source language); ``%(name)s`` takes the value from the error's context.
+_TYPE = ("wrong_type", N_("字段类型不正确。"))
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("required", N_("缺少必填字段。")),
+    "extra_forbidden": ("unknown_field", N_("未知字段。")),
+    "string_type": ("wrong_type", N_("字段必须是字符串。")),
+    "string_unicode": ("wrong_type", N_("字段必须是字符串。")),
+    "int_type": ("wrong_type", N_("字段必须是整数。")),
+    "int_parsing": ("wrong_type", N_("字段必须是整数。")),
+    "int_from_float": ("wrong_type", N_("字段必须是整数。")),
+    "int_parsing_size": ("out_of_range", N_("数值超出范围。")),
+    "bool_type": ("wrong_type", N_("字段必须是 true 或 false。")),
+    "bool_parsing": ("wrong_type", N_("字段必须是 true 或 false。")),
+    "float_type": ("wrong_type", N_("字段必须是数字。")),
+    "float_parsing": ("wrong_type", N_("字段必须是数字。")),
+    "decimal_type": ("wrong_type", N_("字段必须是数字。")),
+    "decimal_parsing": ("wrong_type", N_("字段必须是数字。")),
+    "finite_number": ("wrong_type", N_("字段必须是数字。")),
+    "list_type": ("wrong_type", N_("字段必须是列表。")),
+    "tuple_type": ("wrong_type", N_("字段必须是列表。")),
+    "set_type": ("wrong_type", N_("字段必须是列表。")),
+    "dict_type": ("wrong_type", N_("字段必须是对象。")),
+    "model_type": ("wrong_type", N_("字段必须是对象。")),
+    "model_attributes_type": ("wrong_type", N_("字段必须是对象。")),
+    "date_type": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
+    "date_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
+    "date_from_datetime_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
+    "date_from_datetime_inexact": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
+    "datetime_type": (
+        "bad_format",
+        N_("日期时间格式应为 ISO 8601，如 2024-05-01T08:00:00+08:00。"),
+    ),
+    "datetime_parsing": (
+        "bad_format",
+        N_("日期时间格式应为 ISO 8601，如 2024-05-01T08:00:00+08:00。"),
+    ),
+    "datetime_from_date_parsing": (
+        "bad_format",
+        N_("日期时间格式应为 ISO 8601，如 2024-05-01T08:00:00+08:00。"),
+    ),
+    "string_pattern_mismatch": ("bad_format", N_("格式不正确。")),
+    "uuid_parsing": ("bad_format", N_("格式不正确。")),
+    "uuid_type": ("bad_format", N_("格式不正确。")),
+    "string_too_long": ("too_long", N_("不能超过 %(max_length)s 个字符。")),
+    "string_too_short": ("too_short", N_("至少需要 %(min_length)s 个字符。")),
+    "too_long": ("too_long", N_("最多 %(max_length)s 项。")),
+    "too_short": ("too_short", N_("至少需要 %(min_length)s 项。")),
+    "greater_than": ("out_of_range", N_("必须大于 %(gt)s。")),
+    "greater_than_equal": ("out_of_range", N_("不能小于 %(ge)s。")),
+    "less_than": ("out_of_range", N_("必须小于 %(lt)s。")),
+    "less_than_equal": ("out_of_range", N_("不能大于 %(le)s。")),
+    "multiple_of": ("out_of_range", N_("必须是 %(multiple_of)s 的倍数。")),
+    "literal_error": ("invalid_choice", N_("不是可选的取值：%(input)s")),
+    "enum": ("invalid_choice", N_("不是可选的取值：%(input)s")),
+    "json_invalid": ("bad_json", N_("请求体不是合法的 JSON。")),
+}
+#: Where the whole body is wrong (not an object), the message says so.
+_ROOT_MESSAGES = {
+    "model_type": ("bad_json", N_("请求体必须是 JSON 对象。")),
+    "model_attributes_type": ("bad_json", N_("请求体必须是 JSON 对象。")),
+    "dict_type": ("bad_json", N_("请求体必须是 JSON 对象。")),
+}
+_EMPTY = ("too_short", N_("不能为空。"))
+_FALLBACK = ("invalid", N_("输入无效。"))
+#: pydantic's own error types; any other type comes from a ``PydanticCustomError`` of ours.
+_PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+
+
+def field_path(loc: tuple[str | int, ...], *, root: str = "body") -> str:
+    """``("items", 0, "name")`` → ``items[0].name``; the empty location is ``root``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or root
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def field_error(error: ErrorDetails, *, root: str = "body") -> FieldError:
+    """One pydantic error as a ``FieldError``: our code, our (translated) message."""
+    kind = error["type"]
+    field = field_path(error["loc"], root=root)
+    if kind not in _PYDANTIC_TYPES:  # PydanticCustomError: our code, a translated message
+        return FieldError(field, error["msg"], kind)
+    ctx = error.get("ctx", {})
+    if not error["loc"] and kind in _ROOT_MESSAGES:
+        code, message = _ROOT_MESSAGES[kind]
+    elif kind == "string_too_short" and ctx.get("min_length") == 1:
+        code, message = _EMPTY
+    elif kind.endswith(("_type", "_parsing")) and kind not in _MESSAGES:
+        code, message = _TYPE
+    else:
+        code, message = _MESSAGES.get(kind, _FALLBACK)
+    params = {k: v for k, v in ctx.items() if f"%({k})s" in message}
+    if "%(input)s" in message:
+        params["input"] = _shown(error.get("input"))
+    return FieldError(field, _(message, **params), code)
+
+
+def invalid_input(exc: ValidationError, *, root: str = "body") -> InvalidInput:
+    """The 422 for a failed validation: every problem, the first one on top."""
+    errors = [field_error(e, root=root) for e in exc.errors(include_url=False)]
+    return InvalidInput(errors=errors, code=errors[0].code)
+
+
+def validate(schema: type[M], data: Any) -> M:
+    """``data`` (Python values: parameters, a parsed document) as ``schema``; a failure is
+    ``InvalidInput`` (422)."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
