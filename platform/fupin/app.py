@@ -21,7 +21,7 @@ from fupin import REPO_ROOT
 from fupin.core.http_errors import exception_handlers
 from fupin.core.templating import make_templates
 from fupin.db import close_database, open_database
-from fupin.middleware import RequestContextMiddleware
+from fupin.middleware import BODY_MARGIN_BYTES, CsrfMiddleware, RequestContextMiddleware
 from fupin.money import pages as money_pages
 from fupin.settings import Settings
 
@@ -117,6 +117,10 @@ def create_app(
                 https_only=settings.is_production,
             ),
             Middleware(RequestContextMiddleware),
+            # Every unsafe request, pages and API, is CSRF-checked here before any handler.
+            Middleware(
+                CsrfMiddleware, max_body_bytes=settings.max_upload_bytes + BODY_MARGIN_BYTES
+            ),
         ],
     )
     app.state.settings = settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.accounts.models import Participant
+from fupin.accounts.models import Participant, User
 from fupin.core.models import AuditLog
 from tests.support.world import CSRF, valid_uscc
 
@@ -117,3 +117,21 @@ async def test_county_officer_creates_a_village_worker_only_in_their_county(
         },
     )
     assert outside.status_code == 403
+
+
+async def test_bad_user_input_shows_the_form_again_and_writes_nothing(client_as, world) -> None:
+    client = client_as("county_officer")
+    form = {
+        "csrf_token": CSRF,
+        "username": "worker4",
+        "display_name": "四号信息员",
+        "password": "long-enough-pw",
+        "role": "village_worker",
+        "region_code": world.village.code,
+    }
+    not_a_number = await client.post("/admin/users", data={**form, "participant_id": "第一"})
+    assert not_a_number.status_code == 422 and "参与方编号必须是整数" in not_a_number.text
+    assert 'value="四号信息员"' in not_a_number.text and 'value="第一"' in not_a_number.text
+    short = await client.post("/admin/users", data={**form, "password": "short"})
+    assert short.status_code == 422 and "密码至少" in short.text and 'value="worker4"' in short.text
+    assert not await User.filter(username="worker4").exists()

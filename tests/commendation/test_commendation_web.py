@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from fupin.commendation import service
-from fupin.commendation.models import CommendationRound, Nomination, Objection
+from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
 from fupin.core.clock import today_cn
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import CSRF
@@ -352,3 +352,50 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
     stored = await Objection.filter(round_id=rid).values_list("source_hash", flat=True)
     assert "" not in stored and not any("127.0.0.1" in s or "203.0.113" in s for s in stored)
     assert len(set(stored)) == 2
+
+
+async def test_refused_category_and_objection_forms_show_the_round_again(world, client_as) -> None:
+    """The office pages re-shown with the refusal: a category form without a category, deleting
+    the last category, a resolution without a decision."""
+    admin = client_as("national_admin")
+    rid = await _create_by_form(admin)
+    bad = await admin.post(
+        f"/commendation/office/{rid}/categories",
+        data={"csrf_token": CSRF, "category": "", "quota": "7", "min_money": "5万"},
+    )
+    assert bad.status_code == 422 and "请选择类别" in bad.text
+    assert 'name="quota" inputmode="numeric" value="7"' in bad.text
+    categories = await RoundCategory.filter(round_id=rid).order_by("id")
+    for category in categories[:-1]:
+        removed = await admin.post(
+            f"/commendation/office/{rid}/categories/{category.id}/delete", data={"csrf_token": CSRF}
+        )
+        assert removed.status_code == 303
+    last = await admin.post(
+        f"/commendation/office/{rid}/categories/{categories[-1].id}/delete",
+        data={"csrf_token": CSRF},
+    )
+    assert last.status_code == 422 and "类别" in last.text
+    assert await RoundCategory.filter(round_id=rid).count() == 1
+    # An objection on a round in its notice period (rows made directly: ranking is tested above).
+    found = await CommendationRound.get(id=rid)
+    found.state = "notice"
+    found.notice_start = found.notice_end = today_cn()
+    await found.save()
+    nomination = await Nomination.create(
+        round_id=rid,
+        category_id=categories[-1].id,
+        participant_id=world.participants["enterprise"].id,
+        status="nominee",
+        rank=1,
+        public_name="测试企业",
+    )
+    objection = await Objection.create(
+        round_id=rid, nomination=nomination, name="张三", contact="139", content="请核实捐赠金额。"
+    )
+    undecided = await admin.post(
+        f"/commendation/office/{rid}/objections/{objection.id}/resolve",
+        data={"csrf_token": CSRF, "resolution": "已核实。"},
+    )
+    assert undecided.status_code == 422 and "请选择异议是否成立" in undecided.text
+    assert (await Objection.get(id=objection.id)).state == "open"

@@ -508,3 +508,27 @@ async def test_the_need_page_carries_the_pledge_box_and_names_only_named_donors(
     assert m.world.participants["social_org"].name in public.text
     assert m.world.participants["enterprise"].name not in public.text
     assert "匿名捐赠人" in public.text and "¥50,000.00" in public.text
+
+
+async def test_a_refused_donation_form_is_shown_again_with_what_was_typed(client_as, world) -> None:
+    m = await build_money(world)
+    officer = client_as("county_officer")
+    blank = await officer.get(f"/donations/new?org={m.county_gov.id}")
+    assert (
+        blank.status_code == 200 and f'name="received_on" value="{TODAY.isoformat()}"' in blank.text
+    )
+    refused = await officer.post(
+        "/donations",
+        data=_form(
+            org=m.county_gov.id,
+            need_id=m.need.id,
+            donor_id=world.participants["enterprise"].id,
+            amount="一万",
+            received_on=TODAY.isoformat(),
+            payment_reference="BANK-77",
+            idempotency_key=KEY,
+        ),
+    )
+    assert refused.status_code == 422
+    assert 'value="一万"' in refused.text and 'value="BANK-77"' in refused.text
+    assert await Donation.all().count() == 0

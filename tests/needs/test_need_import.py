@@ -413,3 +413,25 @@ def test_cli_import_dry_run_then_commit_export_and_expire(cli_env, tmp_path) -> 
     assert public.exit_code == 0 and "wrote 0 needs" in public.output  # submitted is not public
     expired = runner.invoke(main, ["needs", "expire"], env=cli_env)
     assert expired.exit_code == 0 and "expired 0 needs" in expired.output
+
+
+async def test_a_kept_upload_is_checked_again_at_commit_and_the_report_shown(
+    world, client_as
+) -> None:
+    """The commit checks the kept file again, for whoever commits it: outside their county,
+    the page shows the report (422) and nothing is written."""
+    good = _csv(_rows(world.village.code, world.other_village.code)[:1])
+    checked = await client_as("county_officer").post(
+        "/needs/import",
+        data={"csrf_token": CSRF},
+        files={"file": ("县项目库.csv", good, "text/csv")},
+    )
+    assert checked.status_code == 200
+    token = checked.text.split('name="token" value="')[1].split('"')[0]
+    elsewhere = await client_as("other_county_officer").post(
+        "/needs/import", data={"csrf_token": CSRF, "token": token, "filename": "县项目库.csv"}
+    )
+    assert elsewhere.status_code == 422
+    assert "检查结果：县项目库.csv" in elsewhere.text and "不在您管辖的县内" in elsewhere.text
+    assert 'name="token"' not in elsewhere.text  # nothing to confirm
+    assert await Need.all().count() == 0

@@ -317,3 +317,28 @@ async def test_names_in_charts_and_tables_are_escaped(world, client_as) -> None:
         text = (await client_as("national_admin").get(path)).text
         assert '<script>alert("x")</script>' not in text, path
         assert "&lt;script&gt;" in text, path
+
+
+async def test_pair_forms_render_blank_and_with_the_refusal(world, client_as) -> None:
+    """Every pair form, blank (GET) and re-shown with its error (the templates are strict:
+    every variable they use is passed)."""
+    client = client_as("national_admin")
+    pair = await Pair.create(
+        kind="east_west",
+        helper_id=world.participants["east_partner"].id,
+        helped_region_id="532627",
+        start_year=2021,
+    )
+    new = await client.get("/dashboards/pairs/new")
+    assert new.status_code == 200 and 'name="helper_id" value=""' in new.text
+    end = await client.get(f"/dashboards/pairs/{pair.id}/end")
+    assert end.status_code == 200 and f'action="/dashboards/pairs/{pair.id}/end"' in end.text
+    redraw = await client.get(f"/dashboards/pairs/{pair.id}/redraw")
+    assert redraw.status_code == 200 and f'placeholder="{pair.helper_id}"' in redraw.text
+    early = await client.post(
+        f"/dashboards/pairs/{pair.id}/end",
+        data={"csrf_token": CSRF, "end_year": "2019", "reason": "调整"},
+    )
+    assert early.status_code == 422
+    assert "结束年份不能早于开始年份" in early.text and ">调整</textarea>" in early.text
+    assert (await Pair.get(id=pair.id)).end_year is None

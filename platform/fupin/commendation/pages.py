@@ -38,6 +38,27 @@ CATEGORY_CHOICES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The fields of the forms (a blank form shows them all empty): a round, the quota and criteria
+#: of one category (prefixed "<award_type>_<scope>_" on the new-round form), an objection.
+ROUND_FIELDS = ("title", "first_year", "last_year", "notice_working_days", "objection_channel")
+CATEGORY_FIELDS = ("quota", "min_money", "min_completed", "min_villages", "min_honour")
+OBJECTION_FIELDS = ("nomination_id", "name", "contact", "content")
+
+
+def _round_values(echo: dict[str, str]) -> dict[str, str]:
+    """Every field of the new-round form, blank unless ``echo`` (the submitted form) has it."""
+    values = dict.fromkeys(ROUND_FIELDS, "")
+    for award_type, scope in CATEGORY_CHOICES:
+        prefix = f"{award_type}_{scope}_"
+        values |= dict.fromkeys((prefix + f for f in ("include", *CATEGORY_FIELDS)), "")
+    return values | echo
+
+
+def _category_values(echo: dict[str, str]) -> dict[str, str]:
+    """Every field of the add-or-change-category form, blank unless ``echo`` has it."""
+    return dict.fromkeys(("category", *CATEGORY_FIELDS), "") | echo
+
+
 def _choice_label(award_type: str, scope: str) -> str:
     return _(AWARD_TYPE_LABELS[AwardType(award_type)]) + "（" + _(SCOPE_LABELS[Scope(scope)]) + "）"
 
@@ -133,7 +154,9 @@ async def _public_context(request: Request, round_id: int) -> dict[str, Any]:
         "state_labels": STATE_LABELS,
         "status_labels": service.STATUS_LABELS,
         "kind_label": kind_label,
-        "values": {},
+        "values": dict.fromkeys(OBJECTION_FIELDS, ""),
+        "field_errors": {},
+        "error": None,
     }
 
 
@@ -156,10 +179,7 @@ async def public_list_csv(request: Request) -> Response:
 async def file_objection(request: Request) -> Response:
     form = await read_form(request)
     round_id = _int_param(request, "rid")
-    values = {
-        k: form.get(k) if isinstance(form.get(k), str) else ""
-        for k in ("nomination_id", "name", "contact", "content")
-    }
+    values = {k: form.get(k) if isinstance(form.get(k), str) else "" for k in OBJECTION_FIELDS}
     raw_nomination = (values["nomination_id"] or "").strip()
     try:
         nomination_id = (
@@ -207,7 +227,7 @@ async def office_index(request: Request) -> Response:
 
 def _new_round_context(values: dict[str, Any], error: FupinError | None = None) -> dict[str, Any]:
     return {
-        "values": values,
+        "values": _round_values(values),
         "choices": [(a, s, _choice_label(a, s)) for a, s in CATEGORY_CHOICES],
         "error": error,
         "field_errors": {e.field: e.message for e in getattr(error, "errors", [])} if error else {},
@@ -302,7 +322,8 @@ async def _office_context(request: Request, round_id: int) -> dict[str, Any]:
         "choices": [(a, s, _choice_label(a, s)) for a, s in CATEGORY_CHOICES],
         "today": today,
         "notice_over": found.notice_end is not None and today > found.notice_end,
-        "values": {},
+        "values": _category_values({}),
+        "error": None,
     }
 
 
@@ -384,7 +405,7 @@ async def office_save_category(request: Request) -> Response:
             raise
         context = await _office_context(request, round_id)
         context["error"] = exc
-        context["values"] = values
+        context["values"] = _category_values(values)
         return render(request, "commendation/office_round.html", context, status_code=exc.status)
     return redirect(request, f"/commendation/office/{round_id}", flash=_("类别已保存。"))
 

@@ -48,7 +48,7 @@ def make_templates(directory: Path | None = None) -> Jinja2Templates:
         loader=jinja2.FileSystemLoader(str(directory or REPO_ROOT / "templates")),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined if False else jinja2.Undefined,
+        undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda s, **kw: i18n.gettext(s, **kw),

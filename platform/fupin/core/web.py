@@ -1,4 +1,8 @@
-"""Helpers every HTML handler uses: rendering, forms with CSRF, redirects, the acting user."""
+"""Helpers every HTML handler uses: rendering, forms, the CSRF token, redirects, the acting user.
+
+The token is checked before any handler runs, by ``CsrfMiddleware`` in ``fupin/middleware.py``;
+this module only creates it (``csrf_token``) and compares (``csrf_matches``).
+"""
 
 from __future__ import annotations
 
@@ -13,32 +17,37 @@ from starlette.responses import RedirectResponse, Response
 from fupin.core.identifiers import hash_client_address
 from fupin.core.policy import Actor
 from fupin.core.templating import context_for
-from fupin.errors import NotAuthenticated, PermissionDenied
+from fupin.errors import NotAuthenticated
 from fupin.i18n import _
 
+#: The hidden form field, the header and the session key that carry the CSRF token.
 CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+CSRF_SESSION_KEY = "csrf"
 
 
 def csrf_token(request: Request) -> str:
     """One token per session (synchroniser-token pattern), created on first use."""
-    token = request.session.get("csrf")
+    token = request.session.get(CSRF_SESSION_KEY)
     if not token:
         token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
+        request.session[CSRF_SESSION_KEY] = token
     request.scope["fupin.csrf_token"] = token
     return token
 
 
+def csrf_matches(sent: object, expected: object) -> bool:
+    """Whether ``sent`` is the session's token, compared in constant time. No session token
+    (a session that never rendered a page) matches nothing."""
+    if not isinstance(sent, str) or not isinstance(expected, str) or not expected:
+        return False
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 async def read_form(request: Request) -> FormData:
-    """Parse a POSTed form and check its CSRF token; every HTML form handler goes through this."""
-    form = await request.form()
-    sent = form.get(CSRF_FIELD) or request.headers.get("x-csrf-token", "")
-    expected = request.session.get("csrf", "")
-    if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
-        raise PermissionDenied(
-            _("表单已过期或来源无法验证（CSRF），请刷新页面后重试。"), code="csrf"
-        )
-    return form
+    """Parse a POSTed form. Its CSRF token was checked before the handler ran (the middleware
+    refuses every unsafe request without it), so handlers have nothing to remember."""
+    return await request.form()
 
 
 def render(

@@ -2,7 +2,8 @@
 words, "not for us", the donor's invitation inbox, and a need's likely donors with invite
 buttons for its county officers and the offices.
 
-Handlers parse, call one domain function, render. Every POST goes through ``read_form`` (CSRF).
+Handlers parse, call one domain function, render. Every POST has passed the CSRF check
+(fupin/middleware.py) before its handler runs.
 The donor's pages have no parameter naming a participant: they always show the logged-in
 member's own participant.
 """
@@ -134,6 +135,9 @@ async def inbox_respond(request: Request) -> Response:
 
 # --- a need's likely donors --------------------------------------------------------------------
 
+#: The invite form's fields (a blank form shows them empty).
+INVITE_FIELDS = ("participant_id", "message")
+
 
 async def _likely_page(
     request: Request,
@@ -152,7 +156,7 @@ async def _likely_page(
             "result": result,
             "sent": sent,
             "error": error,
-            "values": values or {},
+            "values": values or dict.fromkeys(INVITE_FIELDS, ""),
             "kind_label": kind_label,
             "weekly_limit": invitations.WEEKLY_LIMIT,
             "window_days": invitations.WINDOW_DAYS,
@@ -173,7 +177,7 @@ async def invite(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
     need_id = int(request.path_params["need_id"])
-    values = {"participant_id": _text(form, "participant_id"), "message": _text(form, "message")}
+    values = {k: _text(form, k) for k in INVITE_FIELDS}
     try:
         invitation = await invitations.send_invitation(
             current,

@@ -143,9 +143,9 @@ async def pledge_new(request: Request) -> Response:
     if need_id is None:
         raise InvalidInput(_("请从需求页面进入认捐。"), field="need_id", code="required")
     need = await money_queries.public_need(need_id)
-    return await _pledge_form(
-        request, need_id, {"due_date": max(need.deadline, today_cn()).isoformat()}
-    )
+    values = dict.fromkeys(PLEDGE_FIELDS, "")
+    values["due_date"] = max(need.deadline, today_cn()).isoformat()
+    return await _pledge_form(request, need_id, values)
 
 
 PLEDGE_FIELDS = (
@@ -398,7 +398,10 @@ async def _donation_form(
 
 async def donation_new(request: Request) -> Response:
     actor = require_login(request)
-    values = {name: request.query_params.get(name, "") for name in ("org", "pledge_id", "need_id")}
+    values = dict.fromkeys(DONATION_FIELDS, "")
+    values.update(
+        {name: request.query_params.get(name, "") for name in ("org", "pledge_id", "need_id")}
+    )
     values["received_on"] = today_cn().isoformat()
     values["kind"] = "cash"
     return await _donation_form(request, actor, values)
@@ -604,13 +607,17 @@ async def recipient_list(request: Request) -> Response:
     )
 
 
+#: The recipient form's fields (a blank form shows them all empty).
+RECIPIENT_FIELDS = ("kind", "name", "code", "uscc", "region_code", "participant_id", "note")
+
+
 async def recipient_new(request: Request) -> Response:
     require(require_login(request), "recipient.manage")
     return render(
         request,
         "money/recipient_form.html",
         {
-            "values": {},
+            "values": dict.fromkeys(RECIPIENT_FIELDS, ""),
             "kinds": RECIPIENT_KINDS,
             "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "error": None,
@@ -621,10 +628,7 @@ async def recipient_new(request: Request) -> Response:
 async def recipient_create(request: Request) -> Response:
     form = await read_form(request)
     actor = require(require_login(request), "recipient.manage")
-    values = {
-        n: _text(form, n)
-        for n in ("kind", "name", "code", "uscc", "region_code", "participant_id", "note")
-    }
+    values = {n: _text(form, n) for n in RECIPIENT_FIELDS}
     try:
         org = await recipients.create_recipient_org(
             actor=actor,

@@ -106,15 +106,23 @@ async def statement_download(request: Request) -> Response:
 
 
 async def _paper_context(current: Any, pid: int, year: str) -> dict[str, Any]:
+    """The blank form: every field empty, nothing computed, nothing refused."""
     participant, _years = await tax_statements.donation_years(actor=current, participant_id=pid)
-    context: dict[str, Any] = {"participant": participant, "year": int(year), "values": {}}
+    context: dict[str, Any] = {
+        "participant": participant,
+        "year": int(year),
+        "result": None,
+        "error": None,
+        "field_errors": {},
+    }
     if tax_statements.is_individual(participant):
         context["individual"] = True
+        context["values"] = {"taxable_income": ""}
     else:
         context["individual"] = False
-        context["paper_years"] = await tax_statements.paper_years(
-            actor=current, participant_id=pid, year=year
-        )
+        years = await tax_statements.paper_years(actor=current, participant_id=pid, year=year)
+        context["paper_years"] = years
+        context["values"] = {f"profit_{y}": "" for y in (*years.optional, *years.required)}
     return context
 
 
@@ -167,7 +175,7 @@ async def paper_submit(request: Request) -> Response:
     year = str(tax_statements.check_year(request.path_params["year"]))
     context = await _paper_context(current, pid, year)
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    context["values"] = values
+    context["values"] |= values
     fmt = values.get("format", "html")
     if fmt not in ("html", "csv", "xlsx", "csv_lines"):
         fmt = "html"

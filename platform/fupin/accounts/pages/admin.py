@@ -37,6 +37,11 @@ async def admin_home(request: Request) -> Response:
     )
 
 
+#: The fields of the two forms (a blank form shows them all empty).
+PARTICIPANT_FIELDS = ("kind", "name", "uscc", "id_number", "region_code", "description")
+USER_FIELDS = ("username", "display_name", "role", "region_code", "participant_id")
+
+
 def _participant_form(
     request: Request, values: dict, error: InvalidInput | None = None
 ) -> Response:
@@ -50,16 +55,13 @@ def _participant_form(
 
 async def participant_new(request: Request) -> Response:
     require(require_login(request), "participant.create")
-    return _participant_form(request, {})
+    return _participant_form(request, dict.fromkeys(PARTICIPANT_FIELDS, ""))
 
 
 async def participant_create(request: Request) -> Response:
     current = require(require_login(request), "participant.create")
     form = await read_form(request)
-    values = {
-        k: str(form.get(k, ""))
-        for k in ("kind", "name", "uscc", "id_number", "region_code", "description")
-    }
+    values = {k: str(form.get(k, "")) for k in PARTICIPANT_FIELDS}
     try:
         created = await participants.create_participant(
             actor=current,
@@ -91,16 +93,13 @@ def _user_form(
 
 async def user_new(request: Request) -> Response:
     require(require_login(request), "user.create")
-    return _user_form(request, {})
+    return _user_form(request, dict.fromkeys(USER_FIELDS, ""))
 
 
 async def user_create(request: Request) -> Response:
     current = require(require_login(request), "user.create")
     form = await read_form(request)
-    values = {
-        k: str(form.get(k, ""))
-        for k in ("username", "display_name", "role", "region_code", "participant_id")
-    }
+    values = {k: str(form.get(k, "")) for k in USER_FIELDS}
     try:
         pid = int(values["participant_id"]) if values["participant_id"].strip() else None
     except ValueError:

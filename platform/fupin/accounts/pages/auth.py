@@ -28,9 +28,8 @@ def _safe_next(value: object) -> str:
 
 
 async def login_page(request: Request) -> Response:
-    return render(
-        request, "accounts/login.html", {"next": _safe_next(request.query_params.get("next", "/"))}
-    )
+    next_url = _safe_next(request.query_params.get("next", "/"))
+    return render(request, "accounts/login.html", {"next": next_url, "username": "", "error": None})
 
 
 async def login(request: Request) -> Response:

@@ -65,15 +65,17 @@ def _errors_by_field(error: FupinError | None) -> dict[str, str]:
     return {error.field or "": error.message}
 
 
+#: The drafting form's fields, and those of one row of its item table.
+FORM_FIELDS = (
+    "region_code", "category", "title", "description", "target_yuan",
+    "beneficiary_households", "beneficiary_people", "deadline",
+)  # fmt: skip
+ITEM_FIELDS = ("name", "quantity", "unit", "unit_value_yuan")
+
+
 def _form_values(form: FormData) -> dict[str, Any]:
     """The drafting form → the services' input (money in 元, items from the numbered rows)."""
-    values: dict[str, Any] = {
-        key: str(form.get(key, ""))
-        for key in (
-            "region_code", "category", "title", "description", "target_yuan",
-            "beneficiary_households", "beneficiary_people", "deadline",
-        )
-    }  # fmt: skip
+    values: dict[str, Any] = {key: str(form.get(key, "")) for key in FORM_FIELDS}
     items: list[dict[str, Any]] = []
     for i in range(ITEM_ROWS * 4):
         name = str(form.get(f"item_name_{i}", "")).strip()
@@ -226,7 +228,7 @@ async def _form(
     errors = _errors_by_field(error)
     items = list(values.get("items") or [])
     rows = max(ITEM_ROWS, len(items) + 1)
-    items += [{}] * (rows - len(items))
+    items += [dict.fromkeys(ITEM_FIELDS, "") for _row in range(rows - len(items))]
     return render(
         request,
         "needs/form.html",
@@ -248,7 +250,9 @@ async def _form(
 async def need_new(request: Request) -> Response:
     current = require(require_login(request), "need.draft")
     default_region = current.region_code if current.role == "village_worker" else ""
-    return await _form(request, values={"region_code": default_region, "items": []})
+    values: dict[str, Any] = dict.fromkeys(FORM_FIELDS, "")
+    values.update(region_code=default_region, items=[])
+    return await _form(request, values=values)
 
 
 async def need_create(request: Request) -> Response:
@@ -399,9 +403,20 @@ async def workspace(request: Request) -> Response:
 _TOKEN = re.compile(r"[0-9a-f]{64}\.(csv|xlsx)")
 
 
+def _import_context() -> dict[str, Any]:
+    """The import page before any upload: no report, nothing kept, nothing refused."""
+    return {
+        "columns": need_import.COLUMNS,
+        "report": None,
+        "token": "",
+        "filename": "",
+        "error": None,
+    }
+
+
 async def import_page(request: Request) -> Response:
     require(require_login(request), "need.import")
-    return render(request, "needs/import.html", {"columns": need_import.COLUMNS, "report": None})
+    return render(request, "needs/import.html", _import_context())
 
 
 async def import_upload(request: Request) -> Response:
@@ -410,7 +425,7 @@ async def import_upload(request: Request) -> Response:
     settings = request.app.state.settings
     form = await read_form(request)
     current = require(require_login(request), "need.import")
-    context: dict[str, Any] = {"columns": need_import.COLUMNS, "report": None}
+    context = _import_context()
     directory = settings.var_dir / "imports"
     try:
         token = str(form.get("token", ""))

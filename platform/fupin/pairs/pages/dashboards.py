@@ -477,6 +477,12 @@ async def figures_save(request: Request) -> Response:
 # ---- pair management -----------------------------------------------------------------------------
 
 
+#: The fields of the pair forms (a blank form shows them all empty).
+NEW_FIELDS = ("kind", "helper_id", "helped_region_code", "start_year", "end_year", "period", "note")
+END_FIELDS = ("end_year", "reason")
+REDRAW_FIELDS = ("start_year", "end_year", "helper_id", "helped_region_code", "period", "reason")
+
+
 def _pair_form(
     request: Request, template: str, ctx: dict[str, Any], error: InvalidInput | None
 ) -> Response:
@@ -496,15 +502,16 @@ def _pair_form(
 
 async def pair_new(request: Request) -> Response:
     require(require_login(request), "pair.manage")
-    return _pair_form(request, "pairs/pair_new.html", {"values": {}}, None)
+    return _pair_form(
+        request, "pairs/pair_new.html", {"values": dict.fromkeys(NEW_FIELDS, "")}, None
+    )
 
 
 async def pair_create(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
     require(current, "pair.manage")
-    keys = ("kind", "helper_id", "helped_region_code", "start_year", "end_year", "period", "note")
-    values = {k: str(form.get(k, "")) for k in keys}
+    values = {k: str(form.get(k, "")) for k in NEW_FIELDS}
     try:
         pair = await pair_management.add_pair(
             actor=current,
@@ -530,14 +537,15 @@ async def _managed_pair(request: Request) -> Any:
 
 async def pair_end_form(request: Request) -> Response:
     _current, pair = await _managed_pair(request)
-    return _pair_form(request, "pairs/pair_end.html", {"pair": pair, "values": {}}, None)
+    values = dict.fromkeys(END_FIELDS, "")
+    return _pair_form(request, "pairs/pair_end.html", {"pair": pair, "values": values}, None)
 
 
 async def pair_end(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
     _current, pair = await _managed_pair(request)
-    values = {k: str(form.get(k, "")) for k in ("end_year", "reason")}
+    values = {k: str(form.get(k, "")) for k in END_FIELDS}
     try:
         await pair_management.end_pair(
             actor=current, pair_id=pair.id, end_year=values["end_year"], reason=values["reason"]
@@ -549,15 +557,15 @@ async def pair_end(request: Request) -> Response:
 
 async def pair_redraw_form(request: Request) -> Response:
     _current, pair = await _managed_pair(request)
-    return _pair_form(request, "pairs/pair_redraw.html", {"pair": pair, "values": {}}, None)
+    values = dict.fromkeys(REDRAW_FIELDS, "")
+    return _pair_form(request, "pairs/pair_redraw.html", {"pair": pair, "values": values}, None)
 
 
 async def pair_redraw(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
     _current, pair = await _managed_pair(request)
-    keys = ("start_year", "end_year", "helper_id", "helped_region_code", "period", "reason")
-    values = {k: str(form.get(k, "")) for k in keys}
+    values = {k: str(form.get(k, "")) for k in REDRAW_FIELDS}
     try:
         new = await pair_management.redraw_pair(
             actor=current,
