@@ -231,3 +231,16 @@ async def test_a_response_that_does_not_fit_fails_the_test_that_made_it() -> Non
 
 async def test_the_client_fixtures_check_every_api_response(client: httpx.AsyncClient) -> None:
     assert check_api_response in client.event_hooks["response"]
+
+
+def test_a_form_is_validated_by_the_same_schema_leniently_naming_the_field() -> None:
+    from fupin.core.schemas import Body, validate_form
+
+    class Thing(Body):
+        count: int
+        label: str = "none"
+
+    assert validate_form(Thing, {"count": "20", "csrf_token": "t", "label": ""}) == Thing(count=20)
+    with pytest.raises(InvalidInput) as caught:
+        validate_form(Thing, {"count": "1e3"})
+    assert caught.value.field == "count"

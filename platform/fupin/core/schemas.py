@@ -23,6 +23,7 @@ message are passed through as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -227,3 +228,16 @@ def validate(schema: type[M], data: Any) -> M:
         return schema.model_validate(data)
     except ValidationError as exc:
         raise invalid_input(exc) from None
+
+
+def validate_form(schema: type[M], data: Mapping[str, Any]) -> M:
+    """An HTML form's values as the same schema the JSON API validates: one contract for both
+    doors. Form fields arrive as text, so they are parsed leniently ("20" is 20); an empty
+    field counts as absent; fields the schema does not name (``csrf_token``, buttons) are left
+    out. A failure is ``InvalidInput`` naming the form field."""
+    fields = {f.alias or name for name, f in schema.model_fields.items()}
+    values = {k: v for k, v in data.items() if k in fields and v not in ("", None)}
+    try:
+        return schema.model_validate(values, strict=False)
+    except ValidationError as exc:
+        raise invalid_input(exc, root="form") from None
