@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fupin.core.clock import CHINA_TZ, in_china, now
-from fupin.core.money import decimal_yuan
+from fupin.core.money import decimal_yuan, plain_yuan
 
 Column = tuple[str, str, str]
 Row = Mapping[str, Any]
@@ -67,9 +67,9 @@ def cell_text(value: Any, kind: str) -> str:
     if typed is None:
         return ""
     if kind == "yuan":
-        return f"{typed:.2f}"
+        return plain_yuan(int(value))
     if kind == "date":
-        return typed.isoformat()
+        return str(typed.isoformat())
     if kind == "datetime":
         return typed.strftime("%Y-%m-%d %H:%M") if isinstance(typed, datetime) else str(typed)
     if kind == "text":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -70,7 +71,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return _page(request, 500, message)
 
 
-def exception_handlers() -> dict:
+def exception_handlers() -> dict[Any, Any]:
     return {
         FupinError: fupin_error,
         HTTPException: http_error,

@@ -36,11 +36,9 @@ def api_actor(request: Request, *, required: bool = True) -> Actor | None:
     state = request.scope.get("state", {})
     if state.get("auth") == "bad_token":
         raise NotAuthenticated(_("API 令牌无效或已被撤销。"))
-    actor = state.get("actor")
-    if actor is None:
-        if required:
-            raise NotAuthenticated(_("需要登录或 API 令牌。"))
-        return None
+    actor: Actor | None = state.get("actor")
+    if actor is None and required:
+        raise NotAuthenticated(_("需要登录或 API 令牌。"))
     return actor
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -9,7 +11,7 @@ from tortoise.models import Model
 class AuditLog(Model):
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField(auto_now_add=True, db_index=True)
-    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.User", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
     )
     # Username at the time (kept even if the account is later removed), or "system"/"cli".
@@ -17,8 +19,8 @@ class AuditLog(Model):
     action = fields.CharField(max_length=64, db_index=True)
     object_type = fields.CharField(max_length=32, db_index=True)
     object_id = fields.CharField(max_length=64, default="", db_index=True)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: Any = fields.JSONField(null=True)
+    after: Any = fields.JSONField(null=True)
     ip = fields.CharField(max_length=64, default="")
 
     class Meta:

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
 
 from fupin.core.identifiers import hash_client_address
 from fupin.core.policy import Actor
@@ -58,7 +59,7 @@ def render(
     status_code: int = 200,
 ) -> Response:
     csrf_token(request)
-    templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request, template, context_for(request, context or {}), status_code=status_code
     )

@@ -565,7 +565,11 @@ def _education(v: _Village) -> NeedText:
             NeedItemText("学生餐桌椅", tables, "套", _yuan(rng, 600, 1200, 50)),
         ]
         works = area * _yuan(rng, 500, 900, 10)  # with the equipment: 5万-30万元
-        titles = (f"{school}食堂改造及设备购置", f"{school}学生食堂建设", f"{school}营养餐食堂改造")
+        titles: tuple[str, ...] = (
+            f"{school}食堂改造及设备购置",
+            f"{school}学生食堂建设",
+            f"{school}营养餐食堂改造",
+        )
         problem = (
             "学校食堂由旧教室改建，面积狭小、设施陈旧，没有消毒和冷藏设备，"
             "学生只能在教室或操场就餐，营养改善计划难以落实。"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from fupin.search.rules.settings_data import SearchSettings, normalize
 
@@ -78,7 +79,7 @@ class ParsedQuery:
 _registered_words: set[str] = set()
 
 
-def _segmenter(settings: SearchSettings):
+def _segmenter(settings: SearchSettings) -> Any:
     """rjieba with the domain dictionary and every synonym registered (once per process), so
     that 住房改造项目 is cut as 住房改造 + 项目 and the synonym group is found."""
     import rjieba
