@@ -17,12 +17,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from fupin import REPO_ROOT
+from fupin import REPO_ROOT, background
 from fupin.core.http_errors import exception_handlers
 from fupin.core.templating import make_templates
 from fupin.db import close_database, open_database
 from fupin.middleware import BODY_MARGIN_BYTES, CsrfMiddleware, RequestContextMiddleware
 from fupin.money import pages as money_pages
+from fupin.needs.service.search import open_service
 from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
@@ -80,9 +81,6 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await open_database(settings, generate_schemas=generate_schemas)
-        from fupin import background
-        from fupin.needs.service.search import open_service
-
         # Search (BRIEF §3.12): opened in every mode, tests included (an embedded index in the
         # var dir), before the background loops that write to it.
         search = await open_service(settings)

@@ -1,6 +1,10 @@
 """The `fupin` command: a thin shell over the services (parse, call, print).
 
 Each area adds commands from its own module listed in COMMAND_MODULES (a ``commands`` list).
+
+Commands import what they run inside their function, on purpose: `fupin --help`, a typo and
+`fupin serve` answer without first loading every area, the search engine and the demo data
+generator (the only imports inside functions in the shell; areas keep theirs at the top).
 """
 
 from __future__ import annotations

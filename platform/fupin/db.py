@@ -17,6 +17,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.backends.sqlite import client as sqlite_client
 from tortoise.exceptions import TransactionManagementError
+from tortoise.migrations.api.migrate import migrate
 from tortoise.transactions import in_transaction
 
 from fupin.settings import Settings
@@ -105,8 +106,6 @@ async def database(settings: Settings, *, generate_schemas: bool = False) -> Asy
 
 async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
     """Apply the migrations in fupin/migrations (Tortoise's built-in migration engine)."""
-    from tortoise.migrations.api.migrate import migrate
-
     await migrate(config=tortoise_config(settings), progress=progress)
 
 

@@ -25,6 +25,11 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Seq
 from datetime import date, datetime
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from fupin.core.clock import CHINA_TZ, in_china, now
 from fupin.core.money import decimal_yuan, plain_yuan
 
@@ -138,17 +143,11 @@ async def xlsx_bytes(
 ) -> bytes:
     """An XLSX workbook with one sheet: a bold header row, then typed cells (write-only mode, so
     memory stays flat for large exports)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     _check(columns)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31] or "export")
     widths = [max(8, min(40, len(label) * 2 + 2)) for _key, label, _kind in columns]
     for index, width in enumerate(widths, start=1):
-        from openpyxl.utils import get_column_letter
-
         sheet.column_dimensions[get_column_letter(index)].width = width
     header = []
     for _key, label, _kind in columns:

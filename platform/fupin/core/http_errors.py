@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fupin.core.json_errors import error_response, plain_error
+from fupin.core.web import render
 from fupin.errors import FupinError, NotAuthenticated
 from fupin.i18n import _
 
@@ -35,8 +36,6 @@ def _is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    from fupin.core.web import render
-
     return render(
         request,
         "error.html",

@@ -19,6 +19,8 @@ from starlette.responses import JSONResponse
 
 from fupin.core.policy import Actor
 from fupin.core.schemas import invalid_input, validate
+from fupin.core.web import client_source as web_client_source
+from fupin.core.web import page_args
 from fupin.errors import InvalidInput, NotAuthenticated
 from fupin.i18n import _
 
@@ -44,8 +46,6 @@ def api_actor(request: Request, *, required: bool = True) -> Actor | None:
 
 def client_source(request: Request) -> str:
     """The keyed hash of the caller's address, made as for the HTML forms."""
-    from fupin.core.web import client_source as web_client_source
-
     return web_client_source(request)
 
 
@@ -106,8 +106,6 @@ async def json_body(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> dic
 
 
 def page_params(request: Request, *, max_per_page: int = 100) -> tuple[int, int]:
-    from fupin.core.web import page_args
-
     return page_args(request, max_per_page=max_per_page)
 
 

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from fupin.core.identifiers import hash_client_address
 from fupin.core.policy import Actor
 from fupin.core.templating import context_for
-from fupin.errors import NotAuthenticated
+from fupin.errors import InvalidInput, NotAuthenticated
 from fupin.i18n import _
 
 #: The hidden form field, the header and the session key that carry the CSRF token.
@@ -96,8 +96,6 @@ def client_source(request: Request) -> str:
 def page_args(
     request: Request, *, default_per_page: int = 20, max_per_page: int = 100
 ) -> tuple[int, int]:
-    from fupin.errors import InvalidInput
-
     try:
         page = int(request.query_params.get("page", "1"))
         per_page = int(request.query_params.get("per_page", str(default_per_page)))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tortoise import connections
+
 from fupin.core import clock, sql
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger.models import LedgerEntry, LedgerHead, LedgerSecret
@@ -172,8 +174,6 @@ async def page_of_entries(
 async def daily_head_hashes(limit: int = 90) -> list[tuple[str, int, str]]:
     """(UTC day, seq, hash) of the last entry of each of the latest ``limit`` days with entries
     (BRIEF §3.7: a daily head hash is shown publicly, so a later copy can be checked with it)."""
-    from tortoise import connections
-
     conn = connections.get("default")
     rows = await conn.execute_query_dict(
         "SELECT substr(at, 1, 10) AS day, MAX(seq) AS seq FROM ledger_entry "

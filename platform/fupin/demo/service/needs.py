@@ -32,8 +32,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from hashlib import sha256
 from typing import Any
 
+from PIL import Image, ImageDraw
 from tortoise import connections
 
 from fupin.accounts.models import User
@@ -125,10 +127,6 @@ def _round_fen(amount: int, step: int = 100_00) -> int:
 def _demo_images(settings: Settings) -> list[tuple[str, int]]:
     """Three small generated pictures (sky, hills, a finished building) stored like uploads,
     used as site photos and delivery evidence: (sha256, size)."""
-    from hashlib import sha256
-
-    from PIL import Image, ImageDraw
-
     out: list[tuple[str, int]] = []
     palettes = [((135, 190, 235), (88, 140, 70)), ((170, 205, 240), (120, 150, 80)),
                 ((200, 220, 240), (95, 125, 90))]  # fmt: skip

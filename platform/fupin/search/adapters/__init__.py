@@ -44,11 +44,13 @@ def create_backend(
     """Meilisearch when ``meili_url`` is set (production), else the embedded index in
     ``embedded_dir``. Call ``await backend.open()`` (or ``async with backend``) before use."""
     if meili_url:
+        # Imported on use: a deployment loads only the engine it runs (the Meilisearch SDK and
+        # httpx2, or tantivy), and the embedded index is not imported by a Meilisearch process.
         from fupin.search.adapters.meili import MeiliBackend
 
         return MeiliBackend(meili_url, meili_api_key, settings=settings)
     if embedded_dir is None:
         raise ValueError("embedded_dir is required when no Meilisearch URL is configured")
-    from fupin.search.adapters.embedded import EmbeddedBackend
+    from fupin.search.adapters.embedded import EmbeddedBackend  # on use, as above
 
     return EmbeddedBackend(embedded_dir, settings=settings)

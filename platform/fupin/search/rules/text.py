@@ -82,7 +82,7 @@ _registered_words: set[str] = set()
 def _segmenter(settings: SearchSettings) -> Any:
     """rjieba with the domain dictionary and every synonym registered (once per process), so
     that 住房改造项目 is cut as 住房改造 + 项目 and the synonym group is found."""
-    import rjieba
+    import rjieba  # on first use: the segmenter loads its dictionary only when a query needs it
 
     words = set(settings.dictionary) | set(settings.synonyms)
     for word in sorted(words - _registered_words):
