@@ -9,15 +9,9 @@ import pytest
 
 from fupin.core.categories import CATEGORY_CODES
 from fupin.core.money import budget_text
-from fupin.demo.rules import (
-    BUDGET_RANGE_FEN,
-    MAX_TITLE_LENGTH,
-    WAN,
-    NeedItemText,
-    NeedText,
-    need_text,
-    village_name,
-)
+from fupin.demo.rules.common import BUDGET_RANGE_FEN, MAX_TITLE_LENGTH, WAN, NeedItemText, NeedText
+from fupin.demo.rules.places import village_name
+from fupin.demo.rules.texts import need_text
 
 DRAWS = 60  # per category; the whole file runs in well under a second
 

@@ -42,7 +42,8 @@ from fupin.accounts.models import User
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.db import transaction
-from fupin.demo.rules import need_text, village_name
+from fupin.demo.rules.places import village_name
+from fupin.demo.rules.texts import need_text
 from fupin.ledger import service as ledger
 from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
 from fupin.needs.service.attachments import store
