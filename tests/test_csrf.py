@@ -1,4 +1,4 @@
-"""CSRF is enforced in one place, ``CsrfMiddleware`` (fupin/middleware.py), before any handler.
+"""CSRF is enforced in one place, ``CsrfMiddleware`` (fupin/middleware/csrf.py), before any handler.
 
 Every HTML route that accepts an unsafe method is found by walking the app's routes (mounted
 sub-apps included, except the API and the static files), filled with ids of real rows, and
@@ -31,7 +31,7 @@ from fupin.accounts.service import users as accounts
 from fupin.app import create_app
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
 from fupin.matching.models import Invitation
-from fupin.middleware import BODY_MARGIN_BYTES
+from fupin.middleware.csrf import BODY_MARGIN_BYTES
 from fupin.money.service import donations, pledges, receipts
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money

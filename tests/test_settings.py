@@ -28,12 +28,24 @@ def test_production_accepts_a_long_random_secret() -> None:
     settings = Settings.from_env(
         {
             "FUPIN_ENV": "production",
-            "FUPIN_SECRET_KEY": "x" * 40,
+            "FUPIN_SECRET_KEY": "4Jq0rJ3v8dQ8mZ_tW1xYp6c2LkN9bH5sVe7gUaRfTo",  # token_urlsafe(32)
             "FUPIN_DATABASE_URL": "postgres://u@h/db",
         }
     )
     assert settings.is_production and not settings.is_sqlite
-    assert "xxxx" not in repr(settings)  # secrets never in reprs or tracebacks
+    assert "4Jq0" not in repr(settings)  # secrets never in reprs or tracebacks
+
+
+@pytest.mark.parametrize("secret", ["a" * 32, "x" * 40, "abcd" * 10, "0123456789" * 4])
+def test_production_refuses_a_low_entropy_secret(secret: str) -> None:
+    with pytest.raises(SettingsError, match="FUPIN_SECRET_KEY"):
+        Settings.from_env(
+            {
+                "FUPIN_ENV": "production",
+                "FUPIN_SECRET_KEY": secret,
+                "FUPIN_DATABASE_URL": "postgres://u@h/db",
+            }
+        )
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,10 @@ from fupin import REPO_ROOT, background
 from fupin.core.http_errors import exception_handlers
 from fupin.core.templating import make_templates
 from fupin.db import close_database, open_database
-from fupin.middleware import BODY_MARGIN_BYTES, CsrfMiddleware, RequestContextMiddleware
+from fupin.middleware.context import RequestContextMiddleware
+from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
+from fupin.middleware.headers import SecurityHeadersMiddleware
+from fupin.middleware.limits import BodyLimitMiddleware
 from fupin.money import pages as money_pages
 from fupin.needs.service.search import open_service
 from fupin.settings import Settings
@@ -106,6 +109,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=exception_handlers(),
         middleware=[
+            Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(
                 SessionMiddleware,
                 secret_key=str(settings.secret_key),
@@ -115,6 +119,11 @@ def create_app(
                 https_only=settings.is_production,
             ),
             Middleware(RequestContextMiddleware),
+            Middleware(
+                BodyLimitMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
             # Every unsafe request, pages and API, is CSRF-checked here before any handler.
             Middleware(
                 CsrfMiddleware, max_body_bytes=settings.max_upload_bytes + BODY_MARGIN_BYTES

@@ -8,6 +8,7 @@ app with other settings. Every variable is documented in README.md (a test check
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,17 @@ from fupin import REPO_ROOT
 DEV_SECRET = "dev-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
 ENVIRONMENTS = ("development", "test", "production")
+
+
+def weak_secret(secret: str) -> bool:
+    """The development default, too short, or too little entropy to be a random key: at least
+    16 distinct characters and about 128 bits by the count of distinct symbols, so "a" × 32 or a
+    short word repeated is refused while any generated key (``secrets.token_urlsafe(32)``)
+    passes."""
+    if secret == DEV_SECRET or len(secret) < MIN_SECRET_LENGTH:
+        return True
+    distinct = len(set(secret))
+    return distinct < 16 or len(secret) * math.log2(distinct) < 128
 
 
 class SettingsError(RuntimeError):
@@ -61,8 +73,13 @@ class Settings:
     login_window_seconds: int = 900
     #: FUPIN_SEARCH_WORKER: run the search outbox worker inside the web process (embedded mode).
     search_worker: bool = True
-    #: FUPIN_MAX_UPLOAD_BYTES: largest accepted attachment.
+    #: FUPIN_MAX_UPLOAD_BYTES: largest accepted attachment (and multipart request).
     max_upload_bytes: int = 10 * 1024 * 1024
+    #: FUPIN_MAX_BODY_BYTES: largest body of any other request (JSON, forms), read or not.
+    max_body_bytes: int = 1024 * 1024
+    #: FUPIN_TRUSTED_PROXIES: addresses of the reverse proxies whose X-Forwarded-For is believed
+    #: (comma-separated); empty: the peer address is the client's, whatever the headers say.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -94,11 +111,11 @@ class Settings:
             )
         ):
             raise SettingsError("FUPIN_DATABASE_URL must start with sqlite:// or postgres://")
-        weak = self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
-        if self.is_production and weak:
+        if self.is_production and weak_secret(self.secret_key):
             raise SettingsError(
                 f"FUPIN_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                "characters in production (the development default is refused)"
+                "characters in production (the development default, and a low-entropy value such "
+                "as one character repeated, are refused)"
             )
         return self
 
@@ -151,6 +168,10 @@ class Settings:
             ),
             search_worker=boolean("FUPIN_SEARCH_WORKER", defaults.search_worker),
             max_upload_bytes=integer("FUPIN_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+            max_body_bytes=integer("FUPIN_MAX_BODY_BYTES", defaults.max_body_bytes),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("FUPIN_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         ).validate()
 
 
@@ -170,4 +191,6 @@ ENV_VARS = {
     "FUPIN_LOGIN_WINDOW_SECONDS": "login_window_seconds",
     "FUPIN_SEARCH_WORKER": "search_worker",
     "FUPIN_MAX_UPLOAD_BYTES": "max_upload_bytes",
+    "FUPIN_MAX_BODY_BYTES": "max_body_bytes",
+    "FUPIN_TRUSTED_PROXIES": "trusted_proxies",
 }

@@ -34,7 +34,7 @@ def api_actor(request: Request, *, required: bool = True) -> Actor | None:
     """The acting user (bearer token or browser session). Writes by a browser session carry the
     session's CSRF token in the X-CSRF-Token header, so a third-party page cannot make a
     logged-in browser call the API (BRIEF §5: CSRF); the middleware checks that before any
-    handler runs (fupin/middleware.py), for every API route alike."""
+    handler runs (fupin/middleware/csrf.py), for every API route alike."""
     state = request.scope.get("state", {})
     if state.get("auth") == "bad_token":
         raise NotAuthenticated(_("API 令牌无效或已被撤销。"))
@@ -98,7 +98,7 @@ async def json_body(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> dic
     raw = await _read_body(request, max_bytes)
     try:
         data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep is bad JSON as well
         raise InvalidInput(_("请求体不是合法的 JSON。"), field="body", code="bad_json") from None
     if not isinstance(data, dict):
         raise InvalidInput(_("请求体必须是 JSON 对象。"), field="body", code="bad_json")

@@ -94,6 +94,12 @@ def build_document(modules: Sequence[str]) -> dict[str, Any]:
             paths.setdefault(path, {})[method] = op
     if clash := sorted(set(schemas) & set(components)):
         raise ValueError(f"hand-written schemas clash with generated ones: {clash}")
+    # Any request that carries a body may be refused for its size before a handler runs
+    # (fupin/middleware/limits.py), so every write documents 413.
+    for ops in paths.values():
+        for method, op in ops.items():
+            if method in ("post", "put", "patch"):
+                op.setdefault("responses", {}).setdefault("413", _TOO_LARGE)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -110,6 +116,13 @@ def build_document(modules: Sequence[str]) -> dict[str, Any]:
         },
         "security": [{"bearer": []}, {}],
     }
+
+
+_TOO_LARGE = {
+    "description": "The request body is larger than the limit (FUPIN_MAX_BODY_BYTES, or "
+    "FUPIN_MAX_UPLOAD_BYTES for multipart uploads)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 
 
 def _handwritten(module: Any, attribute: str) -> bool:

@@ -1,6 +1,6 @@
 """Helpers every HTML handler uses: rendering, forms, the CSRF token, redirects, the acting user.
 
-The token is checked before any handler runs, by ``CsrfMiddleware`` in ``fupin/middleware.py``;
+The token is checked before any handler runs, by ``CsrfMiddleware`` in ``fupin/middleware/csrf.py``;
 this module only creates it (``csrf_token``) and compares (``csrf_matches``).
 """
 

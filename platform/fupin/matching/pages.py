@@ -3,7 +3,7 @@ words, "not for us", the donor's invitation inbox, and a need's likely donors wi
 buttons for its county officers and the offices.
 
 Handlers parse, call one domain function, render. Every POST has passed the CSRF check
-(fupin/middleware.py) before its handler runs.
+(fupin/middleware/csrf.py) before its handler runs.
 The donor's pages have no parameter naming a participant: they always show the logged-in
 member's own participant.
 """

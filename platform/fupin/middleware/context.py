@@ -1,0 +1,83 @@
+"""The request context: the locale and the acting user (session cookie or bearer token)."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fupin import i18n
+from fupin.accounts.models import User
+from fupin.accounts.service import users as accounts
+from fupin.core.json_errors import plain_error
+
+
+def _locale_for(scope: Scope) -> str:
+    """Chinese first: English only when asked for (?lang=en or the switch's cookie), never
+    guessed from the browser, so county offices get the same pages whatever their browser."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    for part in query.split("&"):
+        if part.startswith("lang="):
+            lang = part[5:]
+            if lang in i18n.SUPPORTED_LOCALES:
+                return lang
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            cookie: SimpleCookie = SimpleCookie()
+            try:
+                cookie.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header must not break the page
+                continue
+            if (
+                i18n.LANG_COOKIE in cookie
+                and cookie[i18n.LANG_COOKIE].value in i18n.SUPPORTED_LOCALES
+            ):
+                return cookie[i18n.LANG_COOKIE].value
+    return i18n.DEFAULT_LOCALE
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text.lower().startswith("bearer "):
+                return text[7:].strip()
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = i18n.current_locale.set(_locale_for(scope))
+        try:
+            state = scope.setdefault("state", {})
+            user: User | None = None
+            bearer = _bearer(scope)
+            if bearer:
+                user = await accounts.user_for_token(bearer)
+                if user is None:
+                    # A presented credential that is wrong is refused everywhere, even on
+                    # public routes, so a revoked token never silently "works".
+                    response = plain_error(
+                        401, "not_authenticated", i18n._("API 令牌无效或已被撤销。")
+                    )
+                    response.headers["WWW-Authenticate"] = "Bearer"
+                    await response(scope, receive, send)
+                    return
+                state["auth"] = "token"
+            else:
+                session = scope.get("session") or {}
+                user_id = session.get("user_id")
+                if user_id:
+                    user = await User.get_or_none(id=user_id, is_active=True)
+                    state["auth"] = "session" if user else None
+            state["user"] = user
+            state["actor"] = await accounts.actor_for(user) if user else None
+            await self.app(scope, receive, send)
+        finally:
+            i18n.current_locale.reset(token)
