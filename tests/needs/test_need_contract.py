@@ -16,9 +16,11 @@ from fupin.core.clock import today_cn
 from fupin.core.schemas import validate_form
 from fupin.errors import InvalidInput
 from fupin.needs.models import Attachment, Need, NeedEvent
+from fupin.needs.rules import ATTACHMENT_PURPOSES
 from fupin.needs.schemas.drafts import NeedCreate, NeedForm
 from fupin.needs.service import drafting
 from tests.needs.support import actors, future, make_need, png_bytes, valid_input
+from tests.support.contract import document
 from tests.support.world import CSRF
 
 H = {"X-CSRF-Token": CSRF}
@@ -237,3 +239,19 @@ async def test_api_answers_keep_their_shapes(world, client_as) -> None:
         headers=H,
     )  # fmt: skip
     assert transition.status_code == 422 and transition.json()["error"]["field"] == "reason"
+
+
+def test_the_upload_is_documented_as_a_multipart_form() -> None:
+    operation = document()["paths"]["/needs/{need_id}/attachments"]["post"]
+    body = operation["requestBody"]["content"]
+    assert list(body) == ["multipart/form-data"]
+    name = body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    schema = document()["components"]["schemas"][name]
+    assert schema["properties"]["file"] == {
+        "description": "The file; its type is decided from its content",
+        "format": "binary",
+        "type": "string",
+    }
+    assert schema["properties"]["purpose"]["enum"] == list(ATTACHMENT_PURPOSES)
+    assert schema["required"] == ["file"]
+    assert {"201", "401", "403", "404", "409", "422"} <= set(operation["responses"])
