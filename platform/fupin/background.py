@@ -40,7 +40,7 @@ class Sweep:
 
 SWEEPS: list[Sweep] = [
     # unfunded needs past their deadline → expired (BRIEF §3.4); also `fupin needs expire`
-    Sweep("fupin.needs.service.needs:expire_all_overdue", 300, "expired %d overdue needs"),
+    Sweep("fupin.needs.service.expiry:expire_all_overdue", 300, "expired %d overdue needs"),
     # open pledges past their due date → lapsed (BRIEF §3.5)
     Sweep("fupin.money.service.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
     # Idempotency-Key records past their retention (domain.idempotency.RETENTION)

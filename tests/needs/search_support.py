@@ -9,7 +9,8 @@ from typing import Any
 from fupin.accounts.service.users import actor_for
 from fupin.core.clock import today_cn
 from fupin.needs.service import search_outbox as outbox_db
-from fupin.needs.service.needs import draft_need, transition_need
+from fupin.needs.service.drafting import draft_need
+from fupin.needs.service.lifecycle import transition_need
 from fupin.needs.service.search import SearchService
 from fupin.needs.service.search_drain import DrainReport
 from tests.support.world import World

@@ -13,7 +13,7 @@ import pytest
 from fupin.errors import InvalidTransition, NotAuthenticated, NotFound, PermissionDenied
 from fupin.needs.models import NEED_STATES, Attachment, Need, NeedEvent
 from fupin.needs.rules import NEED_MACHINE, STATES, SYSTEM_ACTIONS, USER_ACTIONS
-from fupin.needs.service import needs
+from fupin.needs.service import lifecycle
 from tests.needs.support import USER_KEYS, actors, make_need
 
 DRAFTERS = {"village_worker", "county_officer"}
@@ -99,7 +99,7 @@ async def test_every_state_and_role_for_one_action(world, action) -> None:
             expected = _expected_error(state, action, key)
             actor = a[key] if key else None
             if expected is None:
-                done = await needs.transition_need(
+                done = await lifecycle.transition_need(
                     actor,
                     need.id,
                     action,
@@ -110,7 +110,7 @@ async def test_every_state_and_role_for_one_action(world, action) -> None:
                 assert await NeedEvent.filter(need_id=need.id).count() == events_before + 1
             else:
                 with pytest.raises(expected):
-                    await needs.transition_need(
+                    await lifecycle.transition_need(
                         actor,
                         need.id,
                         action,
@@ -137,6 +137,6 @@ async def test_reason_is_required_where_a_person_would_ask_why(world, action) ->
     from fupin.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refused:
-        await needs.transition_need(a[role], need.id, action, reason="   ")
+        await lifecycle.transition_need(a[role], need.id, action, reason="   ")
     assert refused.value.field == "reason"
     assert (await Need.get(id=need.id)).state == state

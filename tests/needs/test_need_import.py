@@ -19,8 +19,8 @@ from fupin.core.clock import today_cn
 from fupin.db import database
 from fupin.errors import InvalidInput, PermissionDenied
 from fupin.needs.models import Need, NeedEvent
+from fupin.needs.service import drafting
 from fupin.needs.service import importer as need_import
-from fupin.needs.service import needs
 from fupin.settings import Settings
 from tests.needs.support import actors
 from tests.support.world import CSRF
@@ -246,7 +246,7 @@ async def test_a_failure_mid_commit_leaves_nothing(world, monkeypatch) -> None:
         ]
         for i in range(5)
     ]
-    real = needs.insert_need
+    real = drafting.insert_need
     calls = {"n": 0}
 
     async def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -255,7 +255,7 @@ async def test_a_failure_mid_commit_leaves_nothing(world, monkeypatch) -> None:
             raise RuntimeError("disk full")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(needs, "insert_need", failing)
+    monkeypatch.setattr(drafting, "insert_need", failing)
     with pytest.raises(RuntimeError):
         await need_import.commit(a["county_officer"], _csv(rows), "x.csv")
     assert await Need.all().count() == 0 and await NeedEvent.all().count() == 0

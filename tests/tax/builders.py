@@ -208,16 +208,16 @@ async def _enterprise(name: str, body: str, *, opt_in: bool = False) -> Particip
 async def complete_need(need: Need, world: World) -> None:
     """start → deliver (with evidence) → the village confirms receipt: the need is closed."""
     from fupin.needs.models import Attachment
-    from fupin.needs.service import needs
+    from fupin.needs.service import lifecycle
 
     county = await accounts.actor_for(world.users["county_officer"])
     village = await accounts.actor_for(world.users["village_worker"])
-    await needs.transition_need(county, need.id, "start")
+    await lifecycle.transition_need(county, need.id, "start")
     await Attachment.create(
         need_id=need.id, purpose="evidence", sha256="0" * 64, content_type="image/png", size=1
     )
-    await needs.transition_need(county, need.id, "deliver", reason="教室已改造并验收")
-    await needs.transition_need(village, need.id, "confirm_receipt")
+    await lifecycle.transition_need(county, need.id, "deliver", reason="教室已改造并验收")
+    await lifecycle.transition_need(village, need.id, "confirm_receipt")
 
 
 async def seed_round_world(world: World) -> Seed:

@@ -11,7 +11,10 @@ cannot lack its route::
 
 The route parses and validates, in this order, the acting user (``auth``), the path parameters
 (``params``), the query string (``query``) and the JSON body (``body``), and calls
-``handler(request, actor=…, path=…, query=…, body=…)`` with the keywords it declared. What the
+``handler(request, actor=…, path=…, query=…, body=…)`` with the keywords it declared. A file
+upload declares its ``multipart/form-data`` body as ``form`` instead: the document describes it
+(a file field is ``bytes``), and the handler reads the form itself — it decides how much of a
+file to read — and validates the other fields with ``core.schemas.validate_form``. What the
 handler returns is validated against ``response`` — a schema, ``Page[Schema]``, a union of
 schemas or any type pydantic knows, built by attribute from ORM rows or dataclasses — and
 written as JSON with ``status``; a handler that must answer otherwise (a file, another status)
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -62,6 +65,7 @@ class Endpoint:
     params: type[PathParams] | None = None
     query: type[Query] | None = None
     body: type[Body] | None = None
+    form: type[BaseModel] | None = None  # a multipart body, read by the handler (see above)
     auth: Auth = "public"
     errors: tuple[int, ...] = ()
 
@@ -77,6 +81,8 @@ class Endpoint:
                 f"{self.method} {self.path}: path parameters {sorted(in_path)} but "
                 f"params declares {sorted(declared)}"
             )
+        if self.body and self.form:
+            raise TypeError(f"{self.method} {self.path}: a JSON body or a form, not both")
         if self.method != self.method.upper():
             raise TypeError(f"{self.method} {self.path}: the method is written in capitals")
 
@@ -87,7 +93,7 @@ class Endpoint:
     @property
     def error_statuses(self) -> list[int]:
         statuses = {*self.errors, 401}
-        if self.params or self.query or self.body:
+        if self.params or self.query or self.body or self.form:
             statuses.add(422)
         if self.auth == "required" and self.method in WRITES:
             statuses.add(403)

@@ -136,6 +136,7 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
         for part, mode, schema in (
             ("response", "serialization", e.response),
             ("body", "validation", e.body),
+            ("form", "validation", e.form),
             ("query", "validation", e.query),
             ("path", "validation", e.params),
         ):
@@ -180,12 +181,12 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
         }
         if found := [*parameters(i, "path"), *parameters(i, "query")]:
             op["parameters"] = found
-        if e.body is not None:
-            body = keys[((i, "body"), "validation")]
-            op["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": body}},
-            }
+        for part, media_type in (("body", "application/json"), ("form", "multipart/form-data")):
+            if getattr(e, part) is not None:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {media_type: {"schema": keys[((i, part), "validation")]}},
+                }
         ok: dict[str, Any] = {"description": HTTPStatus(e.status).phrase}
         if e.response is not None:
             schema = keys[((i, "response"), "serialization")]

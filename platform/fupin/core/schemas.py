@@ -134,12 +134,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "dict_type": ("wrong_type", N_("字段必须是对象。")),
     "model_type": ("wrong_type", N_("字段必须是对象。")),
     "model_attributes_type": ("wrong_type", N_("字段必须是对象。")),
-    "date_type": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
+    # a value of another type (a number where a date is due) is a wrong type, its text a format
+    "date_type": ("wrong_type", N_("日期格式应为 YYYY-MM-DD。")),
     "date_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "date_from_datetime_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "date_from_datetime_inexact": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "datetime_type": (
-        "bad_format",
+        "wrong_type",
         N_("日期时间格式应为 ISO 8601，如 2024-05-01T08:00:00+08:00。"),
     ),
     "datetime_parsing": (
@@ -221,23 +222,26 @@ def invalid_input(exc: ValidationError, *, root: str = "body") -> InvalidInput:
     return InvalidInput(errors=errors, code=errors[0].code)
 
 
-def validate(schema: type[M], data: Any) -> M:
+def validate(schema: type[M], data: Any, *, context: Mapping[str, Any] | None = None) -> M:
     """``data`` (Python values: parameters, a parsed document) as ``schema``; a failure is
-    ``InvalidInput`` (422)."""
+    ``InvalidInput`` (422). ``context`` reaches the schema's validators (``info.context``)."""
     try:
-        return schema.model_validate(data)
+        return schema.model_validate(data, context=context)
     except ValidationError as exc:
         raise invalid_input(exc) from None
 
 
-def validate_form(schema: type[M], data: Mapping[str, Any]) -> M:
+def validate_form(
+    schema: type[M], data: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
+) -> M:
     """An HTML form's values as the same schema the JSON API validates: one contract for both
     doors. Form fields arrive as text, so they are parsed leniently ("20" is 20); an empty
     field counts as absent; fields the schema does not name (``csrf_token``, buttons) are left
-    out. A failure is ``InvalidInput`` naming the form field."""
+    out. A failure is ``InvalidInput`` naming the form field. ``context`` reaches the schema's
+    validators (``info.context``)."""
     fields = {f.alias or name for name, f in schema.model_fields.items()}
     values = {k: v for k, v in data.items() if k in fields and v not in ("", None)}
     try:
-        return schema.model_validate(values, strict=False)
+        return schema.model_validate(values, strict=False, context=context)
     except ValidationError as exc:
         raise invalid_input(exc, root="form") from None

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from fupin.core import exports
 from fupin.core.cli import load_settings, run_with_db
+from fupin.core.policy import Actor
+from fupin.core.templating import yuan
+from fupin.errors import FupinError
+from fupin.needs.service import expiry, presentation, reading
+from fupin.needs.service import importer as need_import
+from fupin.needs.service import search_outbox as outbox_db
+from fupin.needs.service.search import (
+    NeedSearchPage,
+    SearchService,
+    open_service,
+    rebuild_index,
+)
+from fupin.needs.service.search_outbox import OutboxStatus
 from fupin.settings import Settings
 
 
@@ -38,9 +51,6 @@ def _print_report(report: object) -> None:
 @click.option("--county", default=None, help="Only accept rows in this county (6-digit code).")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 def import_command(file: Path, county: str | None, dry_run: bool) -> None:
-    from fupin.errors import FupinError
-    from fupin.needs.service import importer as need_import
-
     settings = load_settings()
     data = file.read_bytes()
     if len(data) > settings.max_upload_bytes * 10:
@@ -94,25 +104,20 @@ def export_command(
     state: str | None,
     everything: bool,
 ) -> None:
-    from fupin.core import exports
-    from fupin.core.policy import Actor
-    from fupin.errors import FupinError
-    from fupin.needs.service import needs as needs_domain
-
     settings = load_settings()
-    filters = needs_domain.NeedFilters(
+    filters = reading.NeedFilters(
         province=province, county=county, category=category, state=state, sort="newest"
     )
     # The operator reads everything, as the national office would.
     operator = Actor(user_id=0, username="cli", role="national_admin") if everything else None
 
     async def job() -> int:
-        columns = needs_domain.export_columns(private=everything)
+        columns = presentation.export_columns(private=everything)
         count = 0
 
         async def counted():  # type: ignore[no-untyped-def]
             nonlocal count
-            async for row in needs_domain.export_rows(filters, actor=operator, private=everything):
+            async for row in presentation.export_rows(filters, actor=operator, private=everything):
                 count += 1
                 yield row
 
@@ -135,16 +140,9 @@ def export_command(
     "expire", help="Expire published needs whose deadline has passed (also runs in the worker)."
 )
 def expire_command() -> None:
-    from fupin.needs.service import needs as needs_domain
-
     settings = load_settings()
-    count = run_with_db(settings, needs_domain.expire_all_overdue)
+    count = run_with_db(settings, expiry.expire_all_overdue)
     click.echo(f"expired {count} needs")
-
-
-if TYPE_CHECKING:
-    from fupin.needs.service.search import NeedSearchPage
-    from fupin.needs.service.search_outbox import OutboxStatus
 
 
 @click.command(help="Rebuild the search index from the database (readers keep searching).")
@@ -160,10 +158,6 @@ def reindex(batch_size: int) -> None:
 
 
 async def _reindex(settings: Settings, batch_size: int) -> dict[str, object]:
-    from fupin.errors import FupinError
-    from fupin.needs.service import search_outbox as outbox_db
-    from fupin.needs.service.search import SearchService, rebuild_index
-
     service = SearchService.from_settings(settings)
     await service.backend.open()
     try:
@@ -223,9 +217,6 @@ def search(
     }
 
     async def job() -> NeedSearchPage:
-        from fupin.errors import FupinError
-        from fupin.needs.service.search import open_service
-
         service = await open_service(settings)
         try:
             return await service.search_needs(query, filters=filters, sort=sort, per_page=limit)
@@ -234,8 +225,6 @@ def search(
             raise click.ClickException(f"{where}{exc.message}") from exc
         finally:
             await service.close()
-
-    from fupin.core.templating import yuan
 
     result = run_with_db(settings, job)
     click.echo(f"{result.total} needs")
@@ -263,9 +252,6 @@ def search_status() -> None:
     settings = load_settings()
 
     async def job() -> _Status:
-        from fupin.needs.service import search_outbox as outbox_db
-        from fupin.needs.service.search import open_service
-
         outbox = await outbox_db.outbox_status()
         public = await outbox_db.count_public_needs()
         service = await open_service(settings)

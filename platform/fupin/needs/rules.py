@@ -23,6 +23,7 @@ which the money services keep equal to the sum of active pledges.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -260,6 +261,76 @@ def money_action(state: str, target_fen: int, pledged_fen: int) -> str | None:
     if state == "funded" and not funded:
         return "unfund"
     return None
+
+
+# --- a need's content: limits and labels (forms, API and imports alike) ---------------------------
+
+MIN_TITLE, MAX_TITLE = 4, 60
+MIN_DESCRIPTION, MAX_DESCRIPTION = 20, 5000
+YUAN = 100
+#: ¥100 … ¥1亿: below is not a project, above is not a village need (and is a typo).
+MIN_TARGET_FEN, MAX_TARGET_FEN = 100 * YUAN, 100_000_000 * YUAN
+MAX_HOUSEHOLDS, MAX_PEOPLE = 100_000, 500_000
+#: A deadline is a future day within three years (a proposal's horizon; the 2014 opinion plans
+#: to 2020). Today itself is refused: a need must be open at least one full day.
+MAX_DEADLINE_DAYS = 3 * 366
+MAX_ITEMS = 50
+MAX_ITEM_NAME, MAX_ITEM_UNIT = 64, 16
+MAX_ITEM_QUANTITY = 1_000_000
+MAX_ITEM_VALUE_FEN = 10_000_000 * YUAN
+MAX_REASON = 1000
+MAX_EXTERNAL_REF = 64
+#: Duplicate guard: the same village + category + a similar title within this window.
+DUPLICATE_WINDOW_DAYS = 365
+DUPLICATE_SIMILARITY = 0.6
+#: The longest text of the database list's ``q`` (a title substring).
+MAX_LIST_QUERY = 64
+
+#: Orders of the database list of needs.
+SORTS: tuple[str, ...] = ("newest", "deadline", "open_amount")
+SORT_LABELS: dict[str, str] = {
+    "newest": N_("最新发布"),
+    "deadline": N_("截止日期最近"),
+    "open_amount": N_("缺口最大"),
+}
+
+#: Who acted, as the public history shows it (never the person's name).
+ROLE_LABELS: dict[str, str] = {
+    "village_worker": N_("村级信息员"),
+    "county_officer": N_("县扶贫办"),
+    "province_office": N_("省扶贫办"),
+    "national_admin": N_("国家扶贫办"),
+    "system": N_("系统"),
+    "import": N_("批量导入"),
+}
+
+#: A need's fields (form, API and import names) → label, for the edit history and the import
+#: report.
+FIELD_LABELS: dict[str, str] = {
+    "region_code": N_("村（或县）代码"),
+    "category": N_("类别"),
+    "title": N_("标题"),
+    "description": N_("需求说明"),
+    "target_fen": N_("目标金额"),
+    "target_yuan": N_("目标金额（元）"),
+    "beneficiary_households": N_("受益户数"),
+    "beneficiary_people": N_("受益人数"),
+    "deadline": N_("截止日期"),
+    "items": N_("物资"),
+    "external_ref": N_("项目编号"),
+}
+#: Content types an attachment may have (decided from the content, ``service/attachments.py``).
+ATTACHMENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
+def clean_text(value: str, *, one_line: bool = False) -> str:
+    """Text as a need keeps it: NFC, newlines unified, no control characters except newlines
+    and tabs, trimmed; ``one_line`` turns newlines into spaces (titles)."""
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if one_line:
+        text = text.replace("\n", " ")
+    return text.strip()
 
 
 #: China has one time zone and no daylight saving; deadlines are local calendar dates.

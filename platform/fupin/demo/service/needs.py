@@ -47,7 +47,7 @@ from fupin.demo.rules.texts import need_text
 from fupin.ledger import service as ledger
 from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
 from fupin.needs.service.attachments import store
-from fupin.needs.service.needs import ledger_payload
+from fupin.needs.service.lifecycle import ledger_payload
 from fupin.regions.models import Region
 from fupin.settings import Settings
 

@@ -35,7 +35,8 @@ from fupin.matching.models import INVITATION_RESPONSES, Invitation, NotForUs
 from fupin.money.models import Pledge
 from fupin.needs.models import Need
 from fupin.needs.rules import effective_state
-from fupin.needs.service.needs import get_need, need_scope
+from fupin.needs.service.reading import get_need
+from fupin.needs.service.visibility import need_scope
 from fupin.regions.models import Region
 
 #: Invitations one participant may receive in any rolling window of WINDOW_DAYS days.

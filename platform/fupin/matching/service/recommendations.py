@@ -98,7 +98,8 @@ from fupin.money.rules.states import ACTIVE_PLEDGE_STATES
 from fupin.money.service.honour import honour_rates_of
 from fupin.needs.models import PUBLIC_STATES, Need
 from fupin.needs.rules import effective_state
-from fupin.needs.service.needs import get_need, may_view, need_scope
+from fupin.needs.service.reading import get_need
+from fupin.needs.service.visibility import may_view, need_scope
 from fupin.regions.models import Region
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from fupin.money.models import Donation, Pledge, Receipt, ReceiptCounter
 from fupin.money.service import rollups
 from fupin.needs.models import Need
 from fupin.needs.service import search_outbox
-from fupin.needs.service.needs import refresh_funded_state
+from fupin.needs.service.lifecycle import refresh_funded_state
 
 
 class Lock(IntEnum):

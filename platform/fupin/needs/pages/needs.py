@@ -10,7 +10,7 @@ import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -19,18 +19,34 @@ from starlette.routing import Route
 
 from fupin.core import exports
 from fupin.core.clock import CHINA_TZ, today_cn
+from fupin.core.jsonapi import parse_query
 from fupin.core.money import input_yuan
 from fupin.core.policy import can, require
-from fupin.core.web import actor, page_args, read_form, redirect, render, require_login
+from fupin.core.schemas import validate_form
+from fupin.core.web import actor, read_form, redirect, render, require_login
 from fupin.errors import Conflict, FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
-from fupin.needs.rules import ATTACHMENT_PURPOSES, LISTABLE_STATES, REASON_PROMPTS, STATES
-from fupin.needs.service import attachments, needs
+from fupin.needs.models import Need
+from fupin.needs.rules import (
+    ATTACHMENT_PURPOSES,
+    LISTABLE_STATES,
+    REASON_PROMPTS,
+    SORT_LABELS,
+    STATES,
+    effective_state,
+)
+from fupin.needs.schemas.drafts import NeedForm
+from fupin.needs.schemas.lists import NeedListQuery, WorkspaceQuery
+from fupin.needs.schemas.views import (
+    NeedAttachmentUpload,
+    NeedEvent,
+    NeedEventPrivate,
+    NeedTransition,
+)
+from fupin.needs.service import attachments, drafting, lifecycle, presentation, reading
 from fupin.needs.service import importer as need_import
+from fupin.needs.service.visibility import may_view_private, need_scope
 from fupin.regions import service as regions
-
-if TYPE_CHECKING:  # handlers use the needs services; the model only names a type here
-    from fupin.needs.models import Need
 
 ITEM_ROWS = 5
 
@@ -38,20 +54,9 @@ ITEM_ROWS = 5
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _filters(request: Request, *, default_per_page: int = 20) -> needs.NeedFilters:
-    page, per_page = page_args(request, default_per_page=default_per_page)
-    params = request.query_params
-    return needs.NeedFilters(
-        province=params.get("province") or None,
-        county=params.get("county") or None,
-        region=params.get("region") or None,
-        category=params.get("category") or None,
-        state=params.get("state") or None,
-        q=params.get("q") or None,
-        sort=params.get("sort") or "newest",
-        page=page,
-        per_page=per_page,
-    )
+def _filters(request: Request, query: type[NeedListQuery] = NeedListQuery) -> reading.NeedFilters:
+    """The list's filters from the query string (422 naming a bad one)."""
+    return reading.NeedFilters(**parse_query(request, query).model_dump())
 
 
 def _errors_by_field(error: FupinError | None) -> dict[str, str]:
@@ -129,7 +134,7 @@ def _local_time(moment: datetime | None) -> str:
 
 
 def _page_state(need: Need) -> str:
-    return needs.effective_state(need.state, need.deadline, today_cn())
+    return effective_state(need.state, need.deadline, today_cn())
 
 
 # --- public list ---------------------------------------------------------------------------------
@@ -137,7 +142,7 @@ def _page_state(need: Need) -> str:
 
 async def need_list(request: Request) -> Response:
     filters = _filters(request)
-    listing = await needs.list_needs(filters, actor=actor(request))
+    listing = await reading.list_needs(filters, actor=actor(request))
     provinces = (await regions.list_regions(level="province", per_page=100)).items
     counties = []
     if filters.province:
@@ -153,8 +158,8 @@ async def need_list(request: Request) -> Response:
             "provinces": provinces,
             "counties": counties,
             "states": LISTABLE_STATES,
-            "sorts": needs.SORT_LABELS,
-            "state_label": needs.state_label,
+            "sorts": SORT_LABELS,
+            "state_label": presentation.state_label,
             "query_string": request.url.query,
             "today": today_cn(),
         },
@@ -166,9 +171,10 @@ async def need_list(request: Request) -> Response:
 
 async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
     current = actor(request)
-    events = await needs.need_events(current, need.id)
-    private = needs.may_view_private(current, need)
-    context_region = await needs.region_context(need)
+    events = await reading.need_events(current, need.id)
+    private = may_view_private(current, need)
+    event_view = NeedEventPrivate if private else NeedEvent
+    context_region = await presentation.region_context(need)
     proposal = [a for a in need.attachments if a.purpose in ("photo", "budget")]
     photos = [a for a in proposal if a.content_type.startswith("image/")]
     documents = [a for a in proposal if not a.content_type.startswith("image/")]
@@ -181,7 +187,7 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
         "need": need,
         "state": _page_state(need),
         "events": [
-            {**needs.event_dict(e, include_private=private), "at_local": _local_time(e.at)}
+            {**event_view.model_validate(e).model_dump(mode="json"), "at_local": _local_time(e.at)}
             for e in events
         ],
         "private": private,
@@ -191,23 +197,22 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
         "evidence": [
             a for a in need.attachments if a.purpose in ("evidence", "receipt_confirmation")
         ],
-        "actions": needs.available_actions(current, need),
+        "actions": lifecycle.available_actions(current, need),
         "reason_prompts": REASON_PROMPTS,
-        "may_edit": needs.may_edit(current, need),
-        "may_attach": needs.may_attach(current, need),
-        "may_review": need.state == "submitted"
-        and can(current, "need.publish", needs.need_scope(need)),
+        "may_edit": lifecycle.may_edit(current, need),
+        "may_attach": lifecycle.may_attach(current, need),
+        "may_review": need.state == "submitted" and can(current, "need.publish", need_scope(need)),
         "purposes": ATTACHMENT_PURPOSES,
-        "state_label": needs.state_label,
-        "action_label": needs.action_label,
+        "state_label": presentation.state_label,
+        "action_label": presentation.action_label,
         "may_see_likely_donors": need.state in ("published", "funded")
-        and can(current, "likely_donors.view", needs.need_scope(need)),
+        and can(current, "likely_donors.view", need_scope(need)),
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
     }
 
 
 async def need_detail(request: Request, *, error: FupinError | None = None) -> Response:
-    need = await needs.get_need(actor(request), request.path_params["need_id"])
+    need = await reading.get_need(actor(request), request.path_params["need_id"])
     context = await _detail_context(request, need)
     context["error"] = error
     return render(request, "needs/detail.html", context, status_code=error.status if error else 200)
@@ -224,7 +229,9 @@ async def _form(
     error: FupinError | None = None,
 ) -> Response:
     current = require_login(request)
-    choices = await needs.villages_for(current) if need is None or need.state != "submitted" else []
+    choices = (
+        await reading.villages_for(current) if need is None or need.state != "submitted" else []
+    )
     errors = _errors_by_field(error)
     items = list(values.get("items") or [])
     rows = max(ITEM_ROWS, len(items) + 1)
@@ -236,7 +243,7 @@ async def _form(
             "values": values,
             "need": need,
             "regions": choices,
-            "categories": needs.category_choices(),
+            "categories": presentation.category_choices(),
             "items": items,
             "errors": errors,
             "item_errors": _item_errors(errors),
@@ -260,9 +267,9 @@ async def need_create(request: Request) -> Response:
     current = require(require_login(request), "need.draft")
     values = _form_values(form)
     try:
-        need = await needs.draft_need(current, values)
+        need = await drafting.draft_need(current, validate_form(NeedForm, values))
         if form.get("then") == "submit":
-            await needs.transition_need(current, need.id, "submit")
+            await lifecycle.transition_need(current, need.id, "submit")
     except InvalidInput as exc:
         return await _form(request, values=values, error=exc)
     message = _("已提交县扶贫办审核。") if form.get("then") == "submit" else _("草稿已保存。")
@@ -271,8 +278,8 @@ async def need_create(request: Request) -> Response:
 
 async def need_edit(request: Request) -> Response:
     current = require_login(request)
-    need = await needs.get_need(current, request.path_params["need_id"])
-    needs.check_editable(current, need)
+    need = await reading.get_need(current, request.path_params["need_id"])
+    drafting.check_editable(current, need)
     return await _form(request, values=_values_of(need), need=need)
 
 
@@ -282,11 +289,12 @@ async def need_update(request: Request) -> Response:
     need_id = request.path_params["need_id"]
     values = _form_values(form)
     try:
-        need = await needs.edit_need(current, need_id, values)
+        changes = validate_form(NeedForm, values).patch()
+        need = await drafting.edit_need(current, need_id, changes)
         if form.get("then") == "submit" and need.state in ("draft", "returned"):
-            await needs.transition_need(current, need.id, "submit")
+            await lifecycle.transition_need(current, need.id, "submit")
     except InvalidInput as exc:
-        need = await needs.get_need(current, need_id)
+        need = await reading.get_need(current, need_id)
         return await _form(request, values=values, need=need, error=exc)
     return redirect(request, f"/needs/{need_id}", flash=_("已保存。"))
 
@@ -296,9 +304,9 @@ async def need_update(request: Request) -> Response:
 
 async def need_review(request: Request, *, error: FupinError | None = None) -> Response:
     current = require_login(request)
-    need = await needs.get_need(current, request.path_params["need_id"])
-    require(current, "need.review", needs.need_scope(need))
-    duplicates = await needs.possible_duplicates(need) if need.state == "submitted" else []
+    need = await reading.get_need(current, request.path_params["need_id"])
+    require(current, "need.review", need_scope(need))
+    duplicates = await reading.possible_duplicates(need) if need.state == "submitted" else []
     context = await _detail_context(request, need)
     context.update({"duplicates": duplicates, "error": error})
     return render(request, "needs/review.html", context, status_code=error.status if error else 200)
@@ -308,22 +316,24 @@ async def need_transition(request: Request) -> Response:
     form = await read_form(request)
     current = require_login(request)
     need_id = request.path_params["need_id"]
-    action = str(form.get("action", ""))
     back = "review" if form.get("back") == "review" else "detail"
     try:
-        need = await needs.transition_need(
+        step = validate_form(NeedTransition, form)
+        need = await lifecycle.transition_need(
             current,
             need_id,
-            action,
-            reason=str(form.get("reason", "")),
-            acknowledge_duplicates=form.get("acknowledge_duplicates") == "on",
+            step.action,
+            reason=step.reason,
+            acknowledge_duplicates=step.acknowledge_duplicates,
         )
     except (InvalidInput, RuleViolation, Conflict) as exc:
         if back == "review":
             return await need_review(request, error=exc)
         return await need_detail(request, error=exc)
     flash = _(
-        "已%(a)s：现在是“%(s)s”。", a=needs.action_label(action), s=needs.state_label(need.state)
+        "已%(a)s：现在是“%(s)s”。",
+        a=presentation.action_label(step.action),
+        s=presentation.state_label(need.state),
     )
     return redirect(request, f"/needs/{need_id}", flash=flash)
 
@@ -344,12 +354,13 @@ async def attachment_upload(request: Request) -> Response:
         if not isinstance(upload, UploadFile):
             raise InvalidInput(_("请选择要上传的文件。"), field="file", code="required")
         data = await upload.read(settings.max_upload_bytes + 1)
+        fields = validate_form(NeedAttachmentUpload, {"file": data, "purpose": form.get("purpose")})
         await attachments.add_attachment(
             current,
             need_id,
-            data=data,
+            data=fields.file,
             filename=upload.filename or "",
-            purpose=str(form.get("purpose", "photo")),
+            purpose=fields.purpose,
             attachments_dir=settings.attachments_dir,
             max_bytes=settings.max_upload_bytes,
         )
@@ -376,9 +387,9 @@ async def attachment_serve(request: Request) -> Response:
 
 async def workspace(request: Request) -> Response:
     current = require(require_login(request), "need.view_private")
-    filters = _filters(request, default_per_page=30)
-    counts = await needs.state_counts(current)
-    listing = await needs.list_needs(filters, actor=current, private=True)
+    filters = _filters(request, WorkspaceQuery)
+    counts = await reading.state_counts(current)
+    listing = await reading.list_needs(filters, actor=current, private=True)
     return render(
         request,
         "needs/workspace.html",
@@ -388,7 +399,7 @@ async def workspace(request: Request) -> Response:
             "counts": counts,
             "total": sum(counts.values()),
             "states": STATES,
-            "state_label": needs.state_label,
+            "state_label": presentation.state_label,
             "can_draft": can(current, "need.draft"),
             "can_import": can(current, "need.import"),
             "can_review": can(current, "need.review"),
@@ -506,9 +517,9 @@ async def _export(request: Request, fmt: str) -> Response:
     private = request.query_params.get("scope") == "mine"
     if private:
         require(require_login(request), "need.view_private")
-    filters = needs.check_filters(_filters(request), private=private)
-    columns = needs.export_columns(private=private)
-    rows = needs.export_rows(filters, actor=current, private=private)
+    filters = reading.check_filters(_filters(request), private=private)
+    columns = presentation.export_columns(private=private)
+    rows = presentation.export_rows(filters, actor=current, private=private)
     name = f"needs-{exports.today_stamp()}.{fmt}"
     if fmt == "csv":
         return StreamingResponse(

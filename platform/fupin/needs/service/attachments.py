@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from PIL import Image, UnidentifiedImageError
+
 from fupin.core import audit
 from fupin.core.policy import Actor, require
 from fupin.db import transaction
@@ -35,7 +37,8 @@ from fupin.i18n import _
 from fupin.needs.models import Attachment
 from fupin.needs.rules import ATTACH_STATES, ATTACHMENT_PURPOSES, STATE_LABELS
 from fupin.needs.service import search_outbox
-from fupin.needs.service.needs import get_need, need_scope
+from fupin.needs.service.reading import get_need
+from fupin.needs.service.visibility import need_scope
 
 #: Extension → the content type the content must have.
 EXTENSIONS: dict[str, str] = {
@@ -93,8 +96,6 @@ def sniff(data: bytes) -> str | None:
 
 
 def _check_image(data: bytes, expected: str, field: str) -> None:
-    from PIL import Image, UnidentifiedImageError
-
     refused = InvalidInput(
         _("文件内容不是有效的图片，或图片已损坏。"), field=field, code="bad_content"
     )

@@ -1,7 +1,7 @@
 """Bulk import of needs from CSV or XLSX (issue 3, scope 6): dry run, then all-or-nothing.
 
 A county with its projects in a spreadsheet imports them in one go. The dry run reads every row,
-checks it with exactly the rules of the drafting form (``needs.clean_need``) plus the place
+checks it with exactly the rules of the drafting form (the ``NeedForm`` schema) plus the place
 (the village or county must exist and lie in the importer's county) and the project number
 (unique in the county and in the file), and reports each problem as (row, column, message) with
 the spreadsheet's own row numbers (the header is row 1). Commit repeats the same checks and, only
@@ -27,11 +27,13 @@ from typing import Any
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, can, require
+from fupin.core.schemas import validate_form
 from fupin.db import transaction
 from fupin.errors import InvalidInput
 from fupin.i18n import N_, _
 from fupin.needs.models import Need
-from fupin.needs.service import needs
+from fupin.needs.schemas.drafts import NeedCreate, NeedForm
+from fupin.needs.service import drafting
 from fupin.regions.models import Region
 from fupin.regions.service import scope_of
 
@@ -140,6 +142,8 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     elif name.endswith(".xlsx"):
         if not data.startswith(b"PK"):
             raise InvalidInput(_("文件内容不是 XLSX 工作簿。"), field="file")
+        # openpyxl takes a quarter of a second to import: only an XLSX import loads it (as
+        # core.exports does for XLSX exports), not every process that imports this module.
         from openpyxl import load_workbook
 
         try:
@@ -209,9 +213,18 @@ def _items(text: Any) -> list[dict[str, Any]] | str:
     return items
 
 
+def _category_code(value: Any) -> Any:
+    """A category cell: its code, or its name in Chinese or in the reader's language."""
+    names = {label: code for code, label in CATEGORIES.items()}
+    names.update({_(label): code for code, label in CATEGORIES.items()})
+    return names.get(str(value).strip(), value)
+
+
 def _raw_value(key: str, value: Any) -> Any:
     if value is None:
         return ""
+    if key == "category":
+        return _category_code(value)
     if key == "deadline" and isinstance(value, datetime):
         return value.date()
     if key in ("region_code", "external_ref") and isinstance(value, float | int):
@@ -225,7 +238,7 @@ def _raw_value(key: str, value: Any) -> Any:
 @dataclass
 class _Parsed:
     row: int
-    data: needs.NeedInput
+    data: NeedCreate
     region: Region
 
 
@@ -250,7 +263,7 @@ async def _check(
     if not body:
         report.errors.append(RowError(2, "", _("模板中没有任何数据行。")))
         return report, []
-    candidates: list[tuple[int, needs.NeedInput]] = []
+    candidates: list[tuple[int, NeedCreate]] = []
     for number, cells in body:
         raw: dict[str, Any] = {}
         for index, key in mapping.items():
@@ -262,7 +275,7 @@ async def _check(
         else:
             raw["items"] = items
         try:
-            candidates.append((number, needs.clean_need(raw, today=today)))
+            candidates.append((number, validate_form(NeedForm, raw, context={"today": today})))
         except InvalidInput as exc:
             for error in exc.errors:
                 key = error.field.split("[", 1)[0].split(".", 1)[0]
@@ -346,7 +359,7 @@ async def commit(
     short_name = re.split(r"[\\/]", filename)[-1][:80]
     async with transaction():
         for item in parsed:
-            need = await needs.insert_need(
+            need = await drafting.insert_need(
                 actor,
                 item.data,
                 item.region,
@@ -378,6 +391,7 @@ def template_csv() -> bytes:
 def template_xlsx() -> bytes:
     """Sheet 1 "需求": the headers (fill in below). Sheet 2 "说明": each column's rule and an
     example. Sheet 3 "类别": category names and codes."""
+    # loaded only when the template is asked for (see read_rows)
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

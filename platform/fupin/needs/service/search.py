@@ -31,6 +31,7 @@ from fupin.errors import InvalidInput, ServiceUnavailable
 from fupin.i18n import _
 from fupin.needs.models import PUBLIC_STATES, Need
 from fupin.needs.rules import effective_state
+from fupin.needs.service import search_outbox as outbox_db
 from fupin.regions.models import Region
 from fupin.search.adapters import SearchBackend, create_backend
 from fupin.search.rules.base import SearchError, SearchQuery, SearchQueryError, SearchUnavailable
@@ -77,20 +78,6 @@ class NeedSearchPage:
     @property
     def pages(self) -> int:
         return -(-self.total // self.per_page) if self.per_page else 0
-
-    def as_json(self) -> dict[str, Any]:
-        items = []
-        for item in self.items:
-            out = dict(item)
-            out["highlight"] = {k: str(v) for k, v in item["highlight"].items()}
-            items.append(out)
-        return {
-            "items": items,
-            "total": self.total,
-            "page": self.page,
-            "per_page": self.per_page,
-            "facets": self.facets,
-        }
 
 
 def _int_arg(name: str, raw: str | None) -> int | None:
@@ -326,8 +313,6 @@ async def rebuild_index(
     applied (or was being applied) since the start is queued again afterwards; changes still
     waiting in the outbox reach the new index anyway. ``progress(n)`` is called after each
     batch (a coroutine function is awaited)."""
-    from fupin.needs.service import search_outbox as outbox_db
-
     if not await service.ensure_ready():
         raise unavailable()
     backend = service.backend

@@ -14,7 +14,7 @@ from tortoise.expressions import F, Q
 from fupin.core import clock
 from fupin.db import transaction
 from fupin.needs.models import PUBLIC_STATES, Need, SearchOutbox
-from fupin.needs.service import search_outbox
+from fupin.needs.service.documents import public_need_document, public_need_documents
 from fupin.needs.service.search_drain import OutboxItem, OutboxWorker
 from fupin.search.rules.base import SearchBackend
 
@@ -76,8 +76,6 @@ async def claim_due(limit: int, *, lease_seconds: float = LEASE_SECONDS) -> list
 async def need_document(need_id: int) -> dict[str, Any] | None:
     """The need's public search document, or None when it is gone or not public (the worker then
     removes it from the index: search never shows a need that is not public, BRIEF §3.4)."""
-    from fupin.needs.service.needs import public_need_document
-
     return await public_need_document(need_id)
 
 
@@ -178,8 +176,6 @@ async def purge_done(older_than: timedelta = KEEP_DONE) -> int:
 
 async def public_documents(after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
     """Documents of public needs with id > ``after_id``, by id (reindex batches)."""
-    from fupin.needs.service.needs import public_need_documents
-
     return await public_need_documents(after_id, limit)
 
 
@@ -197,7 +193,7 @@ async def requeue_changed_since(started: datetime) -> int:
     need_ids = sorted(set(rows))
     if need_ids:
         async with transaction():
-            await search_outbox.enqueue_many(need_ids)
+            await enqueue_many(need_ids)
     return len(need_ids)
 
 
@@ -212,5 +208,5 @@ async def queue_missing_public_needs() -> int:
     ]
     if ids:
         async with transaction():
-            await search_outbox.enqueue_many(ids)
+            await enqueue_many(ids)
     return len(ids)

@@ -43,14 +43,15 @@ def create_backend(
 ) -> SearchBackend:
     """Meilisearch when ``meili_url`` is set (production), else the embedded index in
     ``embedded_dir``. Call ``await backend.open()`` (or ``async with backend``) before use."""
+    # Each backend is imported only when chosen: a process loads the Meilisearch SDK (half a
+    # second to import, and httpx) or tantivy's native library, never both, and a process that
+    # does not search (the CLI's other commands) loads neither.
     if meili_url:
-        # Imported on use: a deployment loads only the engine it runs (the Meilisearch SDK and
-        # httpx2, or tantivy), and the embedded index is not imported by a Meilisearch process.
         from fupin.search.adapters.meili import MeiliBackend
 
         return MeiliBackend(meili_url, meili_api_key, settings=settings)
     if embedded_dir is None:
         raise ValueError("embedded_dir is required when no Meilisearch URL is configured")
-    from fupin.search.adapters.embedded import EmbeddedBackend  # on use, as above
+    from fupin.search.adapters.embedded import EmbeddedBackend  # (see above)
 
     return EmbeddedBackend(embedded_dir, settings=settings)

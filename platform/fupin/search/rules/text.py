@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import rjieba
+
 from fupin.search.rules.settings_data import SearchSettings, normalize
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
@@ -82,8 +84,6 @@ _registered_words: set[str] = set()
 def _segmenter(settings: SearchSettings) -> Any:
     """rjieba with the domain dictionary and every synonym registered (once per process), so
     that 住房改造项目 is cut as 住房改造 + 项目 and the synonym group is found."""
-    import rjieba  # on first use: the segmenter loads its dictionary only when a query needs it
-
     words = set(settings.dictionary) | set(settings.synonyms)
     for word in sorted(words - _registered_words):
         if is_han(word):

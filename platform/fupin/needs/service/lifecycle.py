@@ -1,0 +1,231 @@
+"""A need's lifecycle (BRIEF §3.4): the transitions people make (submit, return, publish,
+withdraw, start, deliver, confirm_receipt, close, dispute) and the derived funded state. Each is
+one transaction writing the state change, a NeedEvent, an audit row and a search-outbox row
+together (BRIEF §3.10/§3.12); expiry is ``expiry``.
+
+The lifecycle table (who may make which transition from which state, and when a reason is
+required) is ``fupin.needs.rules``; permissions go only through ``fupin.core.policy`` with the
+scope of the need's region (``regions.scope_of``).
+
+**Funded (derived).** "Funded" means the active pledges cover the target (BRIEF §3.4). The money
+services keep ``Need.pledged_fen`` equal to the sum of active pledges, in the same transaction as
+every pledge event, and then call :func:`refresh_funded_state` inside that transaction. The
+documented query is::
+
+    funded  ⇔  target_fen > 0 AND pledged_fen >= target_fen        (rules.is_funded)
+
+published → funded when it starts to hold, funded → published when a withdrawal or lapse makes it
+false; both are conditional UPDATEs (``WHERE state = … AND pledged_fen >= target_fen``), so they
+are correct under concurrent pledges on SQLite and PostgreSQL.
+
+**Ledger.** Publication appends ``need_published`` and completion ``need_completed`` with the
+public payload {need_id, title, county_code, target_fen} (BRIEF §3.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from tortoise.expressions import F, Q
+
+from fupin.core import audit, clock
+from fupin.core.clock import today_cn
+from fupin.core.policy import Actor, can, require
+from fupin.core.states import Transition
+from fupin.db import transaction
+from fupin.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied, RuleViolation
+from fupin.i18n import _
+from fupin.ledger import service as ledger
+from fupin.needs.models import Attachment, Need, NeedEvent
+from fupin.needs.rules import (
+    ATTACH_STATES,
+    EDIT_PERMISSIONS,
+    MAX_REASON,
+    NEED_MACHINE,
+    USER_ACTIONS,
+    NeedFacts,
+    actions_from,
+    clean_text,
+    effective_state,
+)
+from fupin.needs.service import search_outbox
+from fupin.needs.service.history import SNAPSHOT_FIELDS, record_event
+from fupin.needs.service.reading import get_need, load_need, possible_duplicates
+from fupin.needs.service.visibility import need_scope
+
+
+def available_actions(actor: Actor | None, need: Need) -> list[Transition[NeedFacts]]:
+    """The transitions ``actor`` may ask for on ``need`` now (the buttons to show)."""
+    if actor is None:
+        return []
+    state = effective_state(need.state, need.deadline, today_cn())
+    scope = need_scope(need)
+    return [t for t in actions_from(state) if t.permission and can(actor, t.permission, scope)]
+
+
+def may_edit(actor: Actor | None, need: Need) -> bool:
+    permission = EDIT_PERMISSIONS.get(need.state)
+    return permission is not None and can(actor, permission, need_scope(need))
+
+
+def may_attach(actor: Actor | None, need: Need) -> bool:
+    return need.state in ATTACH_STATES and can(actor, "need.attach", need_scope(need))
+
+
+def ledger_payload(need: Need) -> dict[str, Any]:
+    """The public payload of need_published / need_completed (BRIEF §3.7)."""
+    return {
+        "need_id": need.id,
+        "title": need.title,
+        "county_code": need.county_code,
+        "target_fen": need.target_fen,
+    }
+
+
+async def _facts_for(need: Need, action: str, *, today: date, acknowledged: bool) -> NeedFacts:
+    """The facts the guards of ``action`` read (queries only for the actions that need them)."""
+    facts = NeedFacts(deadline=need.deadline, today=today, pledged_fen=need.pledged_fen)
+    if action == "publish":
+        duplicates = tuple(d.id for d in await possible_duplicates(need))
+        return replace(facts, possible_duplicates=duplicates, duplicates_acknowledged=acknowledged)
+    if action in ("deliver", "close"):
+        purposes = set(await Attachment.filter(need_id=need.id).values_list("purpose", flat=True))
+        return replace(
+            facts,
+            has_evidence="evidence" in purposes,
+            has_receipt_confirmation="receipt_confirmation" in purposes,
+            county_wide=need.region.level == "county",
+        )
+    return facts
+
+
+async def transition_need(
+    actor: Actor | None,
+    need_id: int,
+    action: str,
+    *,
+    reason: str = "",
+    acknowledge_duplicates: bool = False,
+    today: date | None = None,
+) -> Need:
+    """Make a user transition of the lifecycle table. Refusals (nothing written, history
+    unchanged): unknown action → InvalidInput; not allowed for the role or outside the scope →
+    PermissionDenied (NotFound when the actor may not even see the need); not possible from the
+    current state → InvalidTransition; missing reason → InvalidInput(reason); publishing a
+    possible duplicate without acknowledging it → Conflict(possible_duplicate)."""
+    if action not in USER_ACTIONS:
+        raise InvalidInput(
+            _("未知的操作：%(a)s（可用：%(all)s）", a=action, all=", ".join(USER_ACTIONS)),
+            field="action",
+        )
+    if actor is None:
+        raise NotAuthenticated(_("请先登录。"))
+    today = today or today_cn()
+    need = await get_need(actor, need_id)
+    scope = need_scope(need)
+    if not any(can(actor, p, scope) for p in NEED_MACHINE.permissions_for(action)):
+        raise PermissionDenied(_("您没有权限执行此操作，或目标不在您的管辖范围内。"))
+    row = NEED_MACHINE.check(need.state, action)  # the state allows it at all
+    assert row.permission is not None  # user actions have no system rows
+    require(actor, row.permission, scope)
+    reason = clean_text(reason)
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(_("原因最多 %(n)d 个字。", n=MAX_REASON), field="reason")
+    facts = await _facts_for(need, action, today=today, acknowledged=acknowledge_duplicates)
+    rule = NEED_MACHINE.check(need.state, action, facts, reason=reason)
+    extra: dict[str, Any] = {}
+    conditions: dict[str, Any] = {}
+    if action == "withdraw" and need.state == "published":
+        # the no-pledges guard, again inside the update: a pledge may arrive meanwhile
+        conditions["pledged_fen"] = 0
+    if action == "publish":
+        extra = {"published_at": clock.now(), "published_by_id": actor.user_id}
+    before = audit.snapshot(need, SNAPSHOT_FIELDS)
+    async with transaction():
+        updated = await Need.filter(id=need.id, state=need.state, **conditions).update(
+            state=rule.to, updated_at=clock.now(), **extra
+        )
+        if not updated:
+            fresh = await Need.get(id=need.id)
+            if fresh.state == need.state and conditions.get("pledged_fen") == 0:
+                raise RuleViolation(
+                    _("该需求已有有效认捐，不能撤回；请先与认捐方沟通。"), code="has_pledges"
+                )
+            raise Conflict(_("需求状态刚被他人更改，请刷新后重试。"), code="stale")
+        need.state = rule.to
+        for key, value in extra.items():
+            setattr(need, key, value)
+        await record_event(need.id, action, rule.state, rule.to, actor, reason)
+        await audit.record(
+            actor=actor,
+            action=f"need.{action}",
+            object_type="need",
+            object_id=need.id,
+            before=before,
+            after={"state": rule.to, "reason": reason},
+        )
+        await search_outbox.enqueue(need.id)
+        if action == "publish":
+            await ledger.append(
+                kind="need_published", subject=f"need:{need.id}", payload=ledger_payload(need)
+            )
+            # A need might already be covered (pledges are only taken once published, but a
+            # re-publication after review keeps the rule in one place).
+            await refresh_funded_state(need)
+        elif action == "deliver":
+            await ledger.append(
+                kind="need_completed", subject=f"need:{need.id}", payload=ledger_payload(need)
+            )
+    return await load_need(need.id, details=True)
+
+
+async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> None:
+    """Derive published ↔ funded from ``pledged_fen`` (see the module docstring).
+
+    The money services call this INSIDE their transaction right after changing
+    ``Need.pledged_fen``; it opens no transaction of its own. Both moves are conditional
+    UPDATEs on the current row, so ``need`` may be stale. Writes a NeedEvent (actor
+    ``actor_label``), an audit row and a search-outbox row when the state changes."""
+    # rules.is_funded as SQL, so the move is one conditional update on the current row
+    funded = Q(target_fen__gt=0, pledged_fen__gte=F("target_fen"))
+    not_funded = Q(pledged_fen__lt=F("target_fen")) | Q(target_fen=0)
+    for action, condition in (("fund", funded), ("unfund", not_funded)):
+        (from_state,) = NEED_MACHINE.states_allowing(action)
+        to_state = NEED_MACHINE.check(from_state, action).to
+        updated = (
+            await Need.filter(condition, id=need.id, state=from_state)
+            .update(state=to_state, updated_at=clock.now())
+        )  # fmt: skip
+        if not updated:
+            continue
+        fresh = await Need.get(id=need.id)
+        need.state, need.pledged_fen = to_state, fresh.pledged_fen
+        reason = (
+            _("有效认捐 %(p)s 分已覆盖目标 %(t)s 分。", p=fresh.pledged_fen, t=fresh.target_fen)
+            if action == "fund"
+            else _("认捐撤回或失效后，有效认捐 %(p)s 分低于目标 %(t)s 分，恢复募集。",
+                   p=fresh.pledged_fen, t=fresh.target_fen)
+        )  # fmt: skip
+        await NeedEvent.create(
+            need_id=need.id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_id=None,
+            actor_label=actor_label,
+            actor_role="system",
+            reason=reason,
+        )
+        await audit.record(
+            actor=None,
+            actor_label=actor_label,
+            action=f"need.{action}",
+            object_type="need",
+            object_id=need.id,
+            before={"state": from_state},
+            after={"state": to_state, "pledged_fen": fresh.pledged_fen},
+        )
+        await search_outbox.enqueue(need.id)
+        return
