@@ -27,7 +27,7 @@ from fupin.core.policy import can, require
 from fupin.core.web import actor, client_source, read_form, redirect, render, require_login
 from fupin.errors import FieldError, FupinError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.tax.service import csv_bytes, xlsx_bytes
+from fupin.tax.service.tables import csv_bytes, xlsx_bytes
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The award lines a round may have (RULES.md §5.1; contribution/individual has no candidates).
