@@ -134,12 +134,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "dict_type": ("wrong_type", N_("字段必须是对象。")),
     "model_type": ("wrong_type", N_("字段必须是对象。")),
     "model_attributes_type": ("wrong_type", N_("字段必须是对象。")),
-    "date_type": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
+    # ``*_type``: the JSON value is not a string at all (a number, a list): a wrong type.
+    "date_type": ("wrong_type", N_("日期格式应为 YYYY-MM-DD。")),
     "date_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "date_from_datetime_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "date_from_datetime_inexact": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "datetime_type": (
-        "bad_format",
+        "wrong_type",
         N_("日期时间格式应为 ISO 8601，如 2024-05-01T08:00:00+08:00。"),
     ),
     "datetime_parsing": (
