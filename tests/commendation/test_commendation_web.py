@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from fupin.commendation import service
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
+from fupin.commendation.service.notice import OBJECTION_LIMIT, file_objection, publish_notice
 from fupin.core.clock import today_cn
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import CSRF
@@ -123,11 +123,11 @@ async def test_objection_after_the_notice_closed_is_refused_and_the_round_finish
     rid = await _create_by_form(admin)
     await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
     # A notice that ran 2026-11-02 … 2026-11-06, before "today" (2026-11-29 or later).
-    await service.publish_notice(
+    await publish_notice(
         actor=None, round_id=rid, start=date(2026, 11, 2), today=date(2026, 11, 2), system=True
     )
     anon_ok = await Nomination.get(round_id=rid, participant_id=seed.people["anon_ok"].id)
-    objection = await service.file_objection(
+    objection = await file_objection(
         round_id=rid, nomination_id=anon_ok.id, name="赵六", contact="zhao@example.cn",
         content="曾有违法记录，请核实。", today=date(2026, 11, 4),
     )  # fmt: skip
@@ -272,7 +272,7 @@ async def test_public_objection_api_refuses_a_huge_nomination_id(world, client_a
     admin = client_as("national_admin")
     rid = await _create_by_form(admin)
     await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
-    await service.publish_notice(actor=None, round_id=rid, system=True)
+    await publish_notice(actor=None, round_id=rid, system=True)
     response = await client_as(None).post(
         f"/api/v1/commendation/rounds/{rid}/objections",
         json={
@@ -307,7 +307,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
     admin = client_as("national_admin")
     rid = await _create_by_form(admin)
     await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
-    await service.publish_notice(actor=None, round_id=rid, system=True)
+    await publish_notice(actor=None, round_id=rid, system=True)
     e1 = await Nomination.get(round_id=rid, participant_id=seed.people["e1"].id)
     public = client_as(None)  # every request from 127.0.0.1
 
@@ -320,7 +320,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
             "content": "该单位捐赠款项未实际到位，请核实。",
         }
 
-    for i in range(service.OBJECTION_LIMIT):
+    for i in range(OBJECTION_LIMIT):
         sent = await public.post(f"/commendation/{rid}/objections", data=form(f"13{i:09d}"))
         assert sent.status_code == 303, sent.text
     flooded = await public.post(f"/commendation/{rid}/objections", data=form("13900000099"))
@@ -332,7 +332,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
     )  # fmt: skip
     assert by_api.status_code == 429
     assert by_api.json()["error"]["code"] == "objection_rate_limited"
-    assert await Objection.filter(round_id=rid).count() == service.OBJECTION_LIMIT
+    assert await Objection.filter(round_id=rid).count() == OBJECTION_LIMIT
 
     # Another sender is still heard; the same contact from a new address is not a way round.
     other = httpx.AsyncClient(

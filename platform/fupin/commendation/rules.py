@@ -580,6 +580,10 @@ def notice_period_end(
 #   draft → nominations (ranked, may be re-ranked) → notice (公示, objections) → final → closed
 
 ROUND_STATES = ("draft", "nominations", "notice", "final", "closed")
+#: The policy text is of end 2013 (published January 2014): no window starts earlier.
+EARLIEST_WINDOW_YEAR = 2014
+LATEST_WINDOW_YEAR = 2100
+MAX_NOTICE_WORKING_DAYS = 30
 STATE_LABELS: dict[str, str] = {
     "draft": N_("草稿"),
     "nominations": N_("已生成推荐名单"),
@@ -632,3 +636,18 @@ ROUND_MACHINE: StateMachine[RoundFacts] = StateMachine(
     state_labels=STATE_LABELS,
     refusal=N_("表彰轮次当前状态为“%(state)s”，不能执行此操作。"),
 )
+
+
+# --- what people must type ---------------------------------------------------------------------
+#
+# Said the same by the service (any caller) and by the schemas (the API and the forms, when the
+# field is missing).
+
+TITLE_REQUIRED = N_("请填写表彰轮次名称（不超过 120 字）。")
+NOMINATION_REQUIRED = N_("请选择异议针对的推荐对象。")
+#: Objections are real-name (RULES.md §5.1): a name and a way to reply are required.
+OBJECTOR_NAME_REQUIRED = N_("请填写您的真实姓名（实名提出异议，不超过 64 字）。")
+OBJECTOR_CONTACT_REQUIRED = N_("请填写联系电话或地址，便于核实回复（不超过 128 字）。")
+OBJECTION_CONTENT_REQUIRED = N_("请具体说明异议的事实和理由（10 至 5000 字）。")
+DECISION_REQUIRED = N_("请选择异议是否成立。")
+RESOLUTION_REQUIRED = N_("请填写核实情况和处理意见（不超过 5000 字）。")
