@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
-from fupin.commendation.rules import ranking_key
+from fupin.commendation.rules.ranking import ranking_key
 from fupin.commendation.service.figures import ledger_figures, places_from_ledger
 from fupin.commendation.service.final import publish_final
 from fupin.commendation.service.notice import file_objection, publish_notice, resolve_objection

@@ -2,9 +2,9 @@
 (BRIEF §3.9, RULES.md §5).
 
 A round moves draft → nominations → notice → final → closed (the transition table is
-``ROUND_MACHINE`` in ``fupin.commendation.rules``). Nothing about a round is money, but every figure of a nomination
-is a snapshot of the confirmed record at ranking time (``figures``) and can be recomputed from
-the public ledger.
+``ROUND_MACHINE`` in ``fupin.commendation.rules.rounds``). Nothing about a round is money, but
+every figure of a nomination is a snapshot of the confirmed record at ranking time (``figures``)
+and can be recomputed from the public ledger.
 
 Overlapping windows are refused twice: by the service (a clear message) and by the database —
 each round claims its five calendar years in ``CommendationRoundYear`` whose ``year`` is unique,

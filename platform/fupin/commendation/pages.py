@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fupin.accounts.service.participants import kind_label
-from fupin.commendation.rules import AWARD_TYPE_LABELS, SCOPE_LABELS, STATE_LABELS, AwardType, Scope
+from fupin.commendation.rules.ranking import AWARD_TYPE_LABELS, SCOPE_LABELS, AwardType, Scope
+from fupin.commendation.rules.rounds import STATE_LABELS
 from fupin.commendation.schemas import (
     CATEGORY_CHOICES,
     CommendationCategoryChoiceForm,

@@ -41,7 +41,8 @@ from fupin.commendation.models import (
     RESOLUTION_MAX,
     ROUND_TITLE_MAX,
 )
-from fupin.commendation.rules import (
+from fupin.commendation.rules.ranking import AwardType, Scope
+from fupin.commendation.rules.rounds import (
     DECISION_REQUIRED,
     EARLIEST_WINDOW_YEAR,
     LATEST_WINDOW_YEAR,
@@ -53,8 +54,6 @@ from fupin.commendation.rules import (
     RESOLUTION_REQUIRED,
     ROUND_STATES,
     TITLE_REQUIRED,
-    AwardType,
-    Scope,
 )
 from fupin.core.money import parse_optional_yuan
 from fupin.core.schemas import Body, Id, Out, PathParams

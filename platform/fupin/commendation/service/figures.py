@@ -41,9 +41,7 @@ from fupin.commendation.models import (
     Nomination,
     Objection,
 )
-from fupin.commendation.rules import (
-    ParticipantAggregate,
-)
+from fupin.commendation.rules.ranking import ParticipantAggregate
 from fupin.commendation.schemas import CommendationFigures
 from fupin.core.clock import today_cn
 from fupin.errors import (

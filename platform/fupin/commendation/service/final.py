@@ -17,10 +17,7 @@ from fupin.commendation.models import (
     Nomination,
     Objection,
 )
-from fupin.commendation.rules import (
-    ROUND_MACHINE,
-    RoundFacts,
-)
+from fupin.commendation.rules.rounds import ROUND_MACHINE, RoundFacts
 from fupin.commendation.service.ranking import reason_text
 from fupin.commendation.service.rounds import (
     STATUS_LABELS,

@@ -22,17 +22,19 @@ from fupin.commendation.models import (
     Nomination,
     Objection,
 )
-from fupin.commendation.rules import (
+from fupin.commendation.rules.calendar import (
+    PRC_HOLIDAYS,
+    PRC_MAKEUP_WORKDAYS,
+    notice_period_end,
+    prc_calendar_covers,
+)
+from fupin.commendation.rules.rounds import (
     NOMINATION_REQUIRED,
     OBJECTION_CONTENT_REQUIRED,
     OBJECTOR_CONTACT_REQUIRED,
     OBJECTOR_NAME_REQUIRED,
-    PRC_HOLIDAYS,
-    PRC_MAKEUP_WORKDAYS,
     RESOLUTION_REQUIRED,
     ROUND_MACHINE,
-    notice_period_end,
-    prc_calendar_covers,
 )
 from fupin.commendation.service.rounds import (
     PUBLIC_STATES,

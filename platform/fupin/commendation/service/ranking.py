@@ -19,14 +19,14 @@ from fupin.commendation.models import (
     Nomination,
     RoundCategory,
 )
-from fupin.commendation.rules import (
+from fupin.commendation.rules.ranking import (
     COMMENDATION_REASONS,
-    ROUND_MACHINE,
     CategoryRanking,
     RoundRanking,
     rank_round,
     validate_round,
 )
+from fupin.commendation.rules.rounds import ROUND_MACHINE
 from fupin.commendation.schemas import (
     CommendationEvidencePack,
     CommendationNomination,

@@ -1,7 +1,8 @@
 """Commendation rounds and their categories (BRIEF §3.9; RULES.md §5): who may run and see them,
 reading them, opening a round for a five-year window, editing its categories, quotas and
-criteria. The pure rules (window, categories, criteria, ranking, working days, the round's
-lifecycle ``ROUND_MACHINE``) are in ``commendation.rules``.
+criteria. The pure rules are in ``commendation.rules``: window, categories, criteria and
+ranking (``rules.ranking``), working days (``rules.calendar``), the round's lifecycle
+``ROUND_MACHINE`` (``rules.rounds``).
 
 A round moves draft → nominations → notice → final → closed:
 
@@ -28,20 +29,22 @@ from fupin.commendation.models import (
     CommendationRoundYear,
     RoundCategory,
 )
-from fupin.commendation.rules import (
+from fupin.commendation.rules.ranking import (
     AWARD_TYPE_LABELS,
-    EARLIEST_WINDOW_YEAR,
-    LATEST_WINDOW_YEAR,
-    MAX_NOTICE_WORKING_DAYS,
-    ROUND_MACHINE,
     SCOPE_LABELS,
-    TITLE_REQUIRED,
     AwardType,
     CategorySpec,
     CommendationRuleError,
     Criteria,
     Scope,
     validate_round,
+)
+from fupin.commendation.rules.rounds import (
+    EARLIEST_WINDOW_YEAR,
+    LATEST_WINDOW_YEAR,
+    MAX_NOTICE_WORKING_DAYS,
+    ROUND_MACHINE,
+    TITLE_REQUIRED,
 )
 from fupin.core import audit
 from fupin.core.policy import Actor, can, require
