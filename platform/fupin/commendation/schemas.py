@@ -413,6 +413,8 @@ class CommendationObjectionState(Out):
 
 # ---- the office's forms: yuan text and percentages -------------------------------------------
 
+INTEGER_REQUIRED = N_("请填写整数。")
+CATEGORY_REQUIRED = N_("请选择类别。")
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 
@@ -454,10 +456,6 @@ def _percent(value: Any) -> Any:
 FormInteger = Annotated[int, BeforeValidator(_form_integer)]
 YuanFen = Annotated[int, BeforeValidator(_yuan)]
 PercentBp = Annotated[int, BeforeValidator(_percent)]
-
-
-INTEGER_REQUIRED = N_("请填写整数。")
-CATEGORY_REQUIRED = N_("请选择类别。")
 
 
 class CommendationCategoryForm(_RequiredMessages):
