@@ -10,9 +10,13 @@ from datetime import date
 
 import pytest
 
-from fupin.commendation import service
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
-from fupin.commendation.rules import ranking_key
+from fupin.commendation.rules.ranking import ranking_key
+from fupin.commendation.service.figures import ledger_figures, places_from_ledger
+from fupin.commendation.service.final import publish_final
+from fupin.commendation.service.notice import file_objection, publish_notice, resolve_objection
+from fupin.commendation.service.ranking import nominations_of, public_statuses, rank
+from fupin.commendation.service.rounds import CategoryInput, create_round, get_round, save_category
 from fupin.core.models import AuditLog
 from fupin.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
 from fupin.ledger.models import LedgerEntry, LedgerSecret
@@ -21,39 +25,39 @@ from fupin.regions.models import Region
 from tests.tax.builders import WAN, Seed, seed_round_world
 
 CATEGORIES = [
-    service.CategoryInput(
+    CategoryInput(
         award_type="dedication",
         scope="collective",
         quota=2,
         min_confirmed_money_fen=10 * WAN,
         min_honour_rate_bp=6000,
     ),
-    service.CategoryInput(award_type="dedication", scope="individual", quota=1),
-    service.CategoryInput(award_type="contribution", scope="collective", quota=1),
+    CategoryInput(award_type="dedication", scope="individual", quota=1),
+    CategoryInput(award_type="contribution", scope="collective", quota=1),
 ]
 
 
 async def _run_prior_round() -> None:
     """2016–2020, run to the end: its winner may not be commended again."""
-    prior = await service.create_round(
+    prior = await create_round(
         actor=None,
         title="2016–2020 社会扶贫表彰",
         first_year=2016,
         last_year=2020,
-        categories=[service.CategoryInput(award_type="dedication", scope="collective", quota=3)],
+        categories=[CategoryInput(award_type="dedication", scope="collective", quota=3)],
         system=True,
     )
-    await service.rank(actor=None, round_id=prior.id, system=True, today=date(2021, 3, 1))
-    await service.publish_notice(
+    await rank(actor=None, round_id=prior.id, system=True, today=date(2021, 3, 1))
+    await publish_notice(
         actor=None, round_id=prior.id, start=date(2021, 3, 1), today=date(2021, 3, 1), system=True
     )
-    await service.publish_final(actor=None, round_id=prior.id, today=date(2021, 4, 1), system=True)
+    await publish_final(actor=None, round_id=prior.id, today=date(2021, 4, 1), system=True)
 
 
 async def _ranked_round(world) -> tuple[Seed, CommendationRound]:
     seed = await seed_round_world(world)
     await _run_prior_round()
-    current = await service.create_round(
+    current = await create_round(
         actor=None,
         title="2021–2025 社会扶贫表彰",
         first_year=2021,
@@ -61,8 +65,8 @@ async def _ranked_round(world) -> tuple[Seed, CommendationRound]:
         categories=CATEGORIES,
         system=True,
     )
-    await service.rank(actor=None, round_id=current.id, system=True, today=date(2026, 11, 29))
-    return seed, await service.get_round(current.id)
+    await rank(actor=None, round_id=current.id, system=True, today=date(2026, 11, 29))
+    return seed, await get_round(current.id)
 
 
 def _payload(entry: LedgerEntry) -> dict:
@@ -157,7 +161,7 @@ async def test_every_figure_of_the_ranked_list_is_recomputed_from_the_ledger(wor
     nominations = await Nomination.filter(round_id=found.id).prefetch_related("category")
     assert nominations, "the round ranked nobody"
     ledger = await _recompute_from_ledger(found.window_start, found.window_end, date(2026, 11, 29))
-    by_service = await service.ledger_figures(found.window_start, found.window_end)
+    by_service = await ledger_figures(found.window_start, found.window_end)
     for n in nominations:
         f = n.figures
         mine = ledger[n.participant_id]
@@ -179,7 +183,7 @@ async def test_every_figure_of_the_ranked_list_is_recomputed_from_the_ledger(wor
             f["targeted_fen"],
         )
         assert theirs.reversed_donations == f["reversed_donations"]
-        counties, villages = await service.places_from_ledger(theirs)
+        counties, villages = await places_from_ledger(theirs)
         assert (counties, villages) == (f["counties_reached"], f["villages_reached"])
 
 
@@ -235,53 +239,47 @@ async def test_ranking_follows_the_rules_on_the_seeded_record(world) -> None:
 async def test_round_flow_notice_objection_final(world) -> None:
     seed, found = await _ranked_round(world)
     monday = date(2026, 12, 7)
-    await service.publish_notice(
-        actor=None, round_id=found.id, start=monday, today=monday, system=True
-    )
-    found = await service.get_round(found.id)
+    await publish_notice(actor=None, round_id=found.id, start=monday, today=monday, system=True)
+    found = await get_round(found.id)
     assert (found.state, found.notice_end) == ("notice", date(2026, 12, 11))  # 5 working days
     e1 = await Nomination.get(round_id=found.id, participant_id=seed.people["e1"].id)
     anon_ok = await Nomination.get(round_id=found.id, participant_id=seed.people["anon_ok"].id)
-    first = await service.file_objection(
+    first = await file_objection(
         round_id=found.id, nomination_id=e1.id, name="王五", contact="138 0000 0000",
         content="该企业的捐赠金额与实际不符，请核实。", today=date(2026, 12, 11),
     )  # fmt: skip
-    second = await service.file_objection(
+    second = await file_objection(
         round_id=found.id, nomination_id=anon_ok.id, name="赵六", contact="zhao@example.cn",
         content="该企业曾有拖欠工资的违法记录，请核实。", today=date(2026, 12, 8),
     )  # fmt: skip
     # The period is over: nothing more is accepted, nothing written.
     before = await Objection.all().count()
     with pytest.raises(RuleViolation) as closed:
-        await service.file_objection(
+        await file_objection(
             round_id=found.id, nomination_id=e1.id, name="李四", contact="139",
             content="公示期后的异议，应当被拒绝。", today=date(2026, 12, 12),
         )  # fmt: skip
     assert closed.value.code == "objection_period_closed"
     assert await Objection.all().count() == before
     with pytest.raises(RuleViolation) as early:
-        await service.publish_final(
-            actor=None, round_id=found.id, today=date(2026, 12, 11), system=True
-        )
+        await publish_final(actor=None, round_id=found.id, today=date(2026, 12, 11), system=True)
     assert early.value.code == "notice_not_over"
     with pytest.raises(RuleViolation) as pending:
-        await service.publish_final(
-            actor=None, round_id=found.id, today=date(2026, 12, 14), system=True
-        )
+        await publish_final(actor=None, round_id=found.id, today=date(2026, 12, 14), system=True)
     assert pending.value.code == "objections_open"
-    await service.resolve_objection(
+    await resolve_objection(
         actor=None, objection_id=first.id, upheld=False, resolution="经核实，金额无误。",
         system=True,
     )  # fmt: skip
-    await service.resolve_objection(
+    await resolve_objection(
         actor=None, objection_id=second.id, upheld=True, resolution="经核实，情况属实。",
         system=True,
     )  # fmt: skip
-    final = await service.publish_final(
+    final = await publish_final(
         actor=None, round_id=found.id, today=date(2026, 12, 14), system=True
     )
     assert final.state == "final"
-    public = await service.nominations_of(found.id, statuses=service.public_statuses(final))
+    public = await nominations_of(found.id, statuses=public_statuses(final))
     names = [n.participant_id for n in public]
     assert seed.people["e1"].id in names and seed.people["anon_ok"].id not in names
     assert (await Nomination.get(id=anon_ok.id)).status == "removed"
@@ -299,29 +297,29 @@ async def test_objection_before_the_notice_or_against_a_reserve_is_refused(world
     seed, found = await _ranked_round(world)
     small = await Nomination.get(round_id=found.id, participant_id=seed.people["small"].id)
     with pytest.raises(Exception) as not_public:
-        await service.file_objection(
+        await file_objection(
             round_id=found.id, nomination_id=small.id, name="甲", contact="1",
             content="在公示之前提出的异议。", today=date(2026, 12, 1),
         )  # fmt: skip
     assert not_public.typename == "NotFound"
     start = date(2026, 12, 7)
-    await service.publish_notice(
+    await publish_notice(
         actor=None, round_id=found.id, start=start, today=date(2026, 12, 1), system=True
     )
     with pytest.raises(RuleViolation) as early:
-        await service.file_objection(
+        await file_objection(
             round_id=found.id, nomination_id=small.id, name="甲", contact="1",
             content="在公示开始之前提出的异议。", today=date(2026, 12, 4),
         )  # fmt: skip
     assert early.value.code == "objection_period_not_open"
     with pytest.raises(InvalidInput) as reserve:
-        await service.file_objection(
+        await file_objection(
             round_id=found.id, nomination_id=small.id, name="甲", contact="1",
             content="针对候补对象的异议不在公示名单中。", today=date(2026, 12, 7),
         )  # fmt: skip
     assert reserve.value.field == "nomination_id"
     with pytest.raises(InvalidInput) as anonymous:
-        await service.file_objection(
+        await file_objection(
             round_id=found.id, nomination_id=small.id, name=" ", contact="",
             content="短", today=date(2026, 12, 7),
         )  # fmt: skip
@@ -340,13 +338,13 @@ async def test_objection_before_the_notice_or_against_a_reserve_is_refused(world
         (
             2026,
             2030,
-            [service.CategoryInput(award_type="dedication", scope="collective", quota=0)],
+            [CategoryInput(award_type="dedication", scope="collective", quota=0)],
             "quota_not_positive",
         ),
         (
             2026,
             2030,
-            [service.CategoryInput(award_type="contribution", scope="individual", quota=3)],
+            [CategoryInput(award_type="contribution", scope="individual", quota=3)],
             "category_without_kinds",
         ),
         (2026, 2030, [], "no_categories"),
@@ -355,7 +353,7 @@ async def test_objection_before_the_notice_or_against_a_reserve_is_refused(world
 async def test_bad_round_is_refused_and_nothing_is_written(
     db, first_year, last_year, categories, code
 ) -> None:
-    await service.create_round(
+    await create_round(
         actor=None, title="2021–2025", first_year=2021, last_year=2025, categories=CATEGORIES,
         system=True,
     )  # fmt: skip
@@ -365,7 +363,7 @@ async def test_bad_round_is_refused_and_nothing_is_written(
         await AuditLog.all().count(),
     )
     with pytest.raises(InvalidInput) as caught:
-        await service.create_round(
+        await create_round(
             actor=None, title="坏的轮次", first_year=first_year, last_year=last_year,
             categories=categories, system=True,
         )  # fmt: skip
@@ -384,19 +382,19 @@ async def test_only_the_national_office_runs_rounds(world) -> None:
     for key in ("province_office", "auditor", "participant_member", "county_officer"):
         actor = await accounts.actor_for(world.users[key])
         with pytest.raises(PermissionDenied):
-            await service.create_round(
+            await create_round(
                 actor=actor, title="x", first_year=2021, last_year=2025, categories=CATEGORIES
             )
     admin = await accounts.actor_for(world.users["national_admin"])
-    created = await service.create_round(
+    created = await create_round(
         actor=admin, title="2021–2025", first_year=2021, last_year=2025, categories=CATEGORIES
     )
     auditor = await accounts.actor_for(world.users["auditor"])
     with pytest.raises(PermissionDenied):
-        await service.rank(actor=auditor, round_id=created.id)
-    await service.rank(actor=admin, round_id=created.id)
+        await rank(actor=auditor, round_id=created.id)
+    await rank(actor=admin, round_id=created.id)
     with pytest.raises(InvalidTransition):
-        await service.save_category(actor=admin, round_id=created.id, category=CATEGORIES[0])
+        await save_category(actor=admin, round_id=created.id, category=CATEGORIES[0])
 
 
 @pytest.mark.both_databases
@@ -405,7 +403,7 @@ async def test_concurrent_overlapping_rounds_cannot_both_be_created(db) -> None:
 
     async def attempt(first: int) -> object:
         try:
-            return await service.create_round(
+            return await create_round(
                 actor=None, title=f"{first}", first_year=first, last_year=first + 4,
                 categories=CATEGORIES, system=True,
             )  # fmt: skip

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from fupin.commendation import service
 from fupin.commendation.models import Objection
+from fupin.commendation.service.notice import publish_notice
+from fupin.commendation.service.ranking import rank
+from fupin.commendation.service.rounds import create_round
 from fupin.core.clock import today_cn
 from tests.commendation.test_commendation import CATEGORIES
 from tests.support.browser import (
@@ -25,12 +27,12 @@ pytestmark = pytest.mark.browser
 
 async def test_office_ranking_and_public_notice_in_chromium(db, world) -> None:
     seed = await seed_round_world(world)
-    found = await service.create_round(
+    found = await create_round(
         actor=None, title="2021–2025 年度社会扶贫表彰", first_year=2021, last_year=2025,
         categories=CATEGORIES, objection_channel="国务院扶贫办 电话 12317", system=True,
     )  # fmt: skip
-    await service.rank(actor=None, round_id=found.id, system=True)
-    await service.publish_notice(actor=None, round_id=found.id, system=True)
+    await rank(actor=None, round_id=found.id, system=True)
+    await publish_notice(actor=None, round_id=found.id, system=True)
     out = artifacts("commendation")
     async with serve(db) as base, chromium() as browser:
         office = await browser.new_page(viewport=DESKTOP_VIEWPORT)

@@ -11,25 +11,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin.commendation.rules import (
-    COMMENDATION_REASONS,
-    ERROR_MESSAGES,
-    PARTICIPANT_KINDS,
+from fupin.commendation.rules.calendar import (
     PRC_CALENDAR_YEARS,
     PRC_HOLIDAYS,
     PRC_MAKEUP_WORKDAYS,
+    add_working_days,
+    is_working_day,
+    notice_period_end,
+    prc_calendar_covers,
+)
+from fupin.commendation.rules.ranking import (
+    COMMENDATION_REASONS,
+    ERROR_MESSAGES,
+    PARTICIPANT_KINDS,
     AwardType,
     CategorySpec,
     CommendationRuleError,
     Criteria,
     ParticipantAggregate,
     Scope,
-    add_working_days,
     category_of,
     five_year_window,
-    is_working_day,
-    notice_period_end,
-    prc_calendar_covers,
     rank_category,
     rank_round,
     validate_round,

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from fupin.commendation import service
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
+from fupin.commendation.service.notice import OBJECTION_LIMIT, file_objection, publish_notice
 from fupin.core.clock import today_cn
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import CSRF
@@ -123,11 +123,11 @@ async def test_objection_after_the_notice_closed_is_refused_and_the_round_finish
     rid = await _create_by_form(admin)
     await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
     # A notice that ran 2026-11-02 … 2026-11-06, before "today" (2026-11-29 or later).
-    await service.publish_notice(
+    await publish_notice(
         actor=None, round_id=rid, start=date(2026, 11, 2), today=date(2026, 11, 2), system=True
     )
     anon_ok = await Nomination.get(round_id=rid, participant_id=seed.people["anon_ok"].id)
-    objection = await service.file_objection(
+    objection = await file_objection(
         round_id=rid, nomination_id=anon_ok.id, name="赵六", contact="zhao@example.cn",
         content="曾有违法记录，请核实。", today=date(2026, 11, 4),
     )  # fmt: skip
@@ -272,7 +272,7 @@ async def test_public_objection_api_refuses_a_huge_nomination_id(world, client_a
     admin = client_as("national_admin")
     rid = await _create_by_form(admin)
     await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
-    await service.publish_notice(actor=None, round_id=rid, system=True)
+    await publish_notice(actor=None, round_id=rid, system=True)
     response = await client_as(None).post(
         f"/api/v1/commendation/rounds/{rid}/objections",
         json={
@@ -307,7 +307,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
     admin = client_as("national_admin")
     rid = await _create_by_form(admin)
     await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
-    await service.publish_notice(actor=None, round_id=rid, system=True)
+    await publish_notice(actor=None, round_id=rid, system=True)
     e1 = await Nomination.get(round_id=rid, participant_id=seed.people["e1"].id)
     public = client_as(None)  # every request from 127.0.0.1
 
@@ -320,7 +320,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
             "content": "该单位捐赠款项未实际到位，请核实。",
         }
 
-    for i in range(service.OBJECTION_LIMIT):
+    for i in range(OBJECTION_LIMIT):
         sent = await public.post(f"/commendation/{rid}/objections", data=form(f"13{i:09d}"))
         assert sent.status_code == 303, sent.text
     flooded = await public.post(f"/commendation/{rid}/objections", data=form("13900000099"))
@@ -332,7 +332,7 @@ async def test_one_sender_cannot_flood_the_objection_form(world, client_as, app)
     )  # fmt: skip
     assert by_api.status_code == 429
     assert by_api.json()["error"]["code"] == "objection_rate_limited"
-    assert await Objection.filter(round_id=rid).count() == service.OBJECTION_LIMIT
+    assert await Objection.filter(round_id=rid).count() == OBJECTION_LIMIT
 
     # Another sender is still heard; the same contact from a new address is not a way round.
     other = httpx.AsyncClient(
@@ -399,3 +399,156 @@ async def test_refused_category_and_objection_forms_show_the_round_again(world, 
     )
     assert undecided.status_code == 422 and "请选择异议是否成立" in undecided.text
     assert (await Objection.get(id=objection.id)).state == "open"
+
+
+def _fields(response) -> dict[str, str]:
+    """Every field a 422 names, with its code."""
+    assert response.status_code == 422, response.text[:500]
+    error = response.json()["error"]
+    return {e["field"]: e["code"] for e in error.get("errors") or [error]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"title": ""}, "请填写表彰轮次名称"),
+        ({"first_year": ""}, "请填写整数"),
+        ({"notice_working_days": "五"}, "请填写整数"),
+        ({"notice_working_days": "31"}, "公示期应为 1 至 30 个工作日"),
+        ({"dedication_individual_quota": ""}, "请填写整数"),
+        ({"contribution_collective_min_villages": "1.5"}, "请填写整数"),
+        ({"dedication_collective_min_money": "十万"}, "不是数字金额"),
+    ],
+)
+async def test_round_form_names_each_bad_field(world, client_as, changes, fragment) -> None:
+    client = client_as("national_admin")
+    response = await client.post("/commendation/office/new", data={**ROUND_FORM, **changes})
+    assert response.status_code == 422 and fragment in response.text
+    assert await CommendationRound.all().count() == 0
+
+
+async def test_round_form_lists_every_bad_field_by_name(world, client_as) -> None:
+    client = client_as("national_admin")
+    bad = {"title": "", "first_year": "二〇二一", "dedication_individual_quota": "-"}
+    response = await client.post("/commendation/office/new", data={**ROUND_FORM, **bad})
+    assert response.status_code == 422
+    for field in bad:
+        assert f"<strong>{field}</strong>" in response.text
+    assert await CommendationRound.all().count() == 0
+
+
+async def test_round_form_ignores_unknown_fields(world, client_as) -> None:
+    client = client_as("national_admin")
+    response = await client.post("/commendation/office/new", data={**ROUND_FORM, "colour": "red"})
+    assert response.status_code == 303
+
+
+async def test_office_forms_refuse_bad_input_by_field(world, client_as) -> None:
+    admin = client_as("national_admin")
+    rid = await _create_by_form(admin)
+    category = {"csrf_token": CSRF, "category": "dedication:collective", "quota": "3"}
+    honour = await admin.post(
+        f"/commendation/office/{rid}/categories", data={**category, "min_honour": "100.5"}
+    )
+    assert honour.status_code == 422 and "百分比" in honour.text
+    unknown = await admin.post(
+        f"/commendation/office/{rid}/categories", data={**category, "category": "army:collective"}
+    )
+    assert unknown.status_code == 422 and "请选择类别" in unknown.text
+    no_quota = await admin.post(
+        f"/commendation/office/{rid}/categories", data={**category, "quota": ""}
+    )
+    assert no_quota.status_code == 422 and "请填写整数" in no_quota.text
+    saved = await admin.post(
+        f"/commendation/office/{rid}/categories",
+        data={**category, "min_money": "5万", "min_honour": "62.5%", "x": "1"},
+    )
+    assert saved.status_code == 303
+    row = await RoundCategory.get(round_id=rid, award_type="dedication", scope="collective")
+    assert (row.quota, row.min_confirmed_money_fen, row.min_honour_rate_bp) == (3, 5_000_000, 6250)
+    await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
+    bad_date = await admin.post(
+        f"/commendation/office/{rid}/notice", data={"csrf_token": CSRF, "notice_start": "明天"}
+    )
+    assert bad_date.status_code == 422 and "YYYY-MM-DD" in bad_date.text
+    assert (await CommendationRound.get(id=rid)).state == "nominations"
+
+
+async def test_public_objection_form_names_each_bad_field(world, client_as) -> None:
+    seed = await seed_round_world(world)
+    admin = client_as("national_admin")
+    rid = await _create_by_form(admin)
+    await admin.post(f"/commendation/office/{rid}/rank", data={"csrf_token": CSRF})
+    await publish_notice(actor=None, round_id=rid, system=True)
+    e1 = await Nomination.get(round_id=rid, participant_id=seed.people["e1"].id)
+    form = {
+        "csrf_token": CSRF,
+        "nomination_id": str(e1.id),
+        "name": "王五",
+        "contact": "13800000000",
+        "content": "捐赠金额与实际不符，请核实。",
+    }
+    public = client_as(None)
+    for changes, fragment in [
+        ({"name": ""}, "请填写您的真实姓名"),
+        ({"contact": ""}, "请填写联系电话或地址"),
+        ({"content": "太短"}, "请具体说明异议的事实和理由"),
+        ({"nomination_id": "第一名"}, "字段必须是整数"),
+        ({"nomination_id": ""}, "请选择异议针对的推荐对象"),
+    ]:
+        response = await public.post(f"/commendation/{rid}/objections", data={**form, **changes})
+        assert response.status_code == 422, changes
+        assert fragment in response.text, changes
+    assert await Objection.filter(round_id=rid).count() == 0
+    filed = await public.post(f"/commendation/{rid}/objections", data={**form, "extra": "1"})
+    assert filed.status_code == 303
+    assert await Objection.filter(round_id=rid).count() == 1
+    wrong = await admin.post(
+        f"/commendation/office/{rid}/objections/{(await Objection.get(round_id=rid)).id}/resolve",
+        data={"csrf_token": CSRF, "decision": "maybe", "resolution": "已核实。"},
+    )
+    assert wrong.status_code == 422 and "不是可选的取值" in wrong.text
+
+
+async def test_api_names_each_bad_field_in_our_words(world, client_as) -> None:
+    """Missing fields say what to fill in (the sentences of the forms); other problems keep
+    the shared codes; an excluded entry's evidence is an empty object."""
+    from fupin.accounts.service import users as accounts
+
+    seed = await seed_round_world(world)
+    token = await accounts.create_api_token(user=world.users["national_admin"], name="t")
+    auth = {"Authorization": f"Bearer {token}"}
+    client = client_as(None)
+    rid = await _create_by_form(client_as("national_admin"))
+    ranked = await client.post(f"/api/v1/commendation/rounds/{rid}/rank", headers=auth)
+    excluded = next(n for n in ranked.json()["nominations"] if n["status"] == "excluded")
+    assert excluded["reasons"] and all(r["message"] for r in excluded["reasons"])
+    evidence = await client.get(
+        f"/api/v1/commendation/rounds/{rid}/nominations/{excluded['id']}", headers=auth
+    )
+    assert evidence.status_code == 200 and evidence.json()["evidence"] == {}
+    e1 = await Nomination.get(round_id=rid, participant_id=seed.people["e1"].id)
+    pack = await client.get(f"/api/v1/commendation/rounds/{rid}/nominations/{e1.id}", headers=auth)
+    assert pack.json()["evidence"]["receipts"] and pack.json()["figures"] == e1.figures
+    notice = await client.post(
+        f"/api/v1/commendation/rounds/{rid}/notice", json={"start": 20261201}, headers=auth
+    )
+    assert _fields(notice) == {"start": "wrong_type"}
+    objection = await client.post(f"/api/v1/commendation/rounds/{rid}/objections", json={})
+    assert _fields(objection) == dict.fromkeys(
+        ("nomination_id", "name", "contact", "content"), "required"
+    )
+    assert objection.json()["error"]["message"] == "请选择异议针对的推荐对象。"
+    resolve = await client.post("/api/v1/commendation/objections/1/resolve", json={}, headers=auth)
+    assert _fields(resolve) == {"decision": "required", "resolution": "required"}
+    assert resolve.json()["error"]["message"] == "请选择异议是否成立。"
+    category = {"award_type": "dedication", "scope": "collective", "quota": 1}
+    negative = await client.post(
+        f"/api/v1/commendation/rounds/{rid}/categories",
+        json={**category, "min_villages_reached": -1, "min_honour_rate_bp": 10_001},
+        headers=auth,
+    )
+    assert _fields(negative) == {
+        "min_villages_reached": "out_of_range",
+        "min_honour_rate_bp": "out_of_range",
+    }

@@ -143,15 +143,15 @@ async def test_cli_unknown_participant_is_refused(db, world) -> None:
 
 
 async def test_cli_commendation_rank(db, world) -> None:
-    from fupin.commendation import service
+    from fupin.commendation.service.rounds import CategoryInput, create_round
 
     await build_example_e(world)
-    found = await service.create_round(
+    found = await create_round(
         actor=None,
         title="2021–2025",
         first_year=2021,
         last_year=2025,
-        categories=[service.CategoryInput(award_type="dedication", scope="collective", quota=1)],
+        categories=[CategoryInput(award_type="dedication", scope="collective", quota=1)],
         system=True,
     )
     code, out, err = await _fupin(db, "commendation", "rank", "--round", str(found.id))

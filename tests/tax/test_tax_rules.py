@@ -14,15 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin.tax.rules.deduction import (
-    TAX_REASONS,
-    DonationLine,
-    LineKind,
-    TaxRuleError,
-    WorkingPaper,
     apply_rate,
     enterprise_working_paper,
     individual_statement_helper,
 )
+from fupin.tax.rules.paper import TAX_REASONS, DonationLine, LineKind, TaxRuleError, WorkingPaper
 from fupin.tax.rules.params import TAX_PARAMS, CapRateRow, TaxParams, TaxParamsError
 
 WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen

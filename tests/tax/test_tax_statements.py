@@ -10,8 +10,8 @@ import pytest
 from fupin.accounts.service import users as accounts
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
 from fupin.money.service import donations, recipients
-from fupin.tax import service as tax_statements
-from fupin.tax.rules.deduction import LineKind
+from fupin.tax.rules.paper import LineKind
+from fupin.tax.service import papers, statements, views
 from tests.tax.builders import (
     EXAMPLE_PROFIT_WAN,
     EXAMPLE_TABLE,
@@ -28,7 +28,7 @@ PROFITS = {year: wan * WAN for year, wan in EXAMPLE_PROFIT_WAN.items()}
 async def test_worked_example_reproduces_to_the_fen_from_receipted_donations(world) -> None:
     channels = await build_example_e(world)
     member = await accounts.actor_for(world.users["participant_member"])
-    result = await tax_statements.build_working_paper(
+    result = await papers.build_working_paper(
         actor=member,
         participant_id=world.participants["enterprise"].id,
         year=2026,
@@ -38,10 +38,10 @@ async def test_worked_example_reproduces_to_the_fen_from_receipted_donations(wor
     for year, (cap, brought, current, carried, expired, total) in EXAMPLE_TABLE.items():
         paper = result.paper.year(year)
         assert paper.cap_fen == cap, year
-        assert tax_statements.brought_forward_by_origin(paper) == brought, year
+        assert views.brought_forward_by_origin(paper) == brought, year
         assert paper.current_general_deducted_fen == current, year
         assert paper.carried_forward_fen == carried, year
-        assert tax_statements.expired_by_origin(paper) == expired, year
+        assert views.expired_by_origin(paper) == expired, year
         assert paper.deducted_fen == total, year
     # Every line traces back to real donations and their platform receipts.
     known = {d.id: d for d in channels.by_label.values()}
@@ -60,7 +60,7 @@ async def test_statement_splits_targeted_and_general_with_receipt_and_official_n
 ) -> None:
     channels = await build_example_e(world)
     member = await accounts.actor_for(world.users["participant_member"])
-    statement = await tax_statements.build_statement(
+    statement = await statements.build_statement(
         actor=member, participant_id=world.participants["enterprise"].id, year=2019
     )
     assert statement.total(group="targeted", kind="cash") == 300 * WAN
@@ -102,13 +102,13 @@ async def test_receipt_without_official_numbers_is_not_a_voucher_and_stays_out_o
         targeted=False,
         receipt=False,
     )
-    statement = await tax_statements.build_statement(
+    statement = await statements.build_statement(
         actor=None, participant_id=donor.id, year=2025, system=True
     )
     assert [ln.donation_id for ln in statement.lines] == [with_numbers.id, without.id]
     assert [ln.is_tax_voucher for ln in statement.lines] == [True, False]
     assert [u.donation_id for u in statement.unreceipted] == [unreceipted.id]
-    result = await tax_statements.build_working_paper(
+    result = await papers.build_working_paper(
         actor=None,
         participant_id=donor.id,
         year=2025,
@@ -127,7 +127,7 @@ async def test_reversed_donation_leaves_the_statement(world) -> None:
     await donations.reverse_donation(
         actor=channels.county_actor, donation_id=gone.id, reason="重复登记"
     )
-    statement = await tax_statements.build_statement(
+    statement = await statements.build_statement(
         actor=None, participant_id=donor.id, year=2024, system=True
     )
     assert [ln.donation_id for ln in statement.lines] == [kept.id]
@@ -137,17 +137,13 @@ async def test_reversed_donation_leaves_the_statement(world) -> None:
 async def test_paper_asks_only_for_years_whose_carry_forward_reaches_the_year(world) -> None:
     await build_example_e(world)
     pid = world.participants["enterprise"].id
-    years_2026 = await tax_statements.paper_years(
-        actor=None, participant_id=pid, year=2026, system=True
-    )
+    years_2026 = await papers.paper_years(actor=None, participant_id=pid, year=2026, system=True)
     # The 2021 carry-forward expired in 2025: 2026 alone decides the 2026 paper.
     assert years_2026.required == (2026,)
     assert years_2026.optional == tuple(range(2019, 2026))
-    years_2023 = await tax_statements.paper_years(
-        actor=None, participant_id=pid, year=2023, system=True
-    )
+    years_2023 = await papers.paper_years(actor=None, participant_id=pid, year=2023, system=True)
     assert years_2023.required == (2019, 2020, 2021, 2022, 2023)
-    single = await tax_statements.build_working_paper(
+    single = await papers.build_working_paper(
         actor=None,
         participant_id=pid,
         year=2026,
@@ -161,7 +157,7 @@ async def test_paper_asks_only_for_years_whose_carry_forward_reaches_the_year(wo
 async def test_missing_profit_year_is_refused_naming_each_field(world) -> None:
     await build_example_e(world)
     with pytest.raises(InvalidInput) as caught:
-        await tax_statements.build_working_paper(
+        await papers.build_working_paper(
             actor=None,
             participant_id=world.participants["enterprise"].id,
             year=2022,
@@ -175,7 +171,7 @@ async def test_missing_profit_year_is_refused_naming_each_field(world) -> None:
 async def test_profit_for_a_year_after_the_paper_is_outside_the_data(world) -> None:
     await build_example_e(world)
     with pytest.raises(InvalidInput) as caught:
-        await tax_statements.build_working_paper(
+        await papers.build_working_paper(
             actor=None,
             participant_id=world.participants["enterprise"].id,
             year=2026,
@@ -189,7 +185,7 @@ async def test_profit_for_a_year_after_the_paper_is_outside_the_data(world) -> N
 @pytest.mark.parametrize("year", ["2031", "1999", "20x9", "", 2007])
 async def test_year_outside_the_data_is_refused(world, year) -> None:
     with pytest.raises(InvalidInput) as caught:
-        await tax_statements.build_statement(
+        await statements.build_statement(
             actor=None,
             participant_id=world.participants["enterprise"].id,
             year=year,
@@ -203,21 +199,21 @@ async def test_year_outside_the_data_is_refused(world, year) -> None:
 async def test_donor_cannot_see_another_donors_papers_but_an_auditor_can(world) -> None:
     other = await accounts.actor_for(world.users["other_participant_member"])
     with pytest.raises(PermissionDenied):
-        await tax_statements.build_statement(
+        await statements.build_statement(
             actor=other, participant_id=world.participants["enterprise"].id, year=2025
         )
     with pytest.raises(PermissionDenied):  # no existence oracle either
-        await tax_statements.build_statement(actor=other, participant_id=999999, year=2025)
+        await statements.build_statement(actor=other, participant_id=999999, year=2025)
     auditor = await accounts.actor_for(world.users["auditor"])
-    statement = await tax_statements.build_statement(
+    statement = await statements.build_statement(
         actor=auditor, participant_id=world.participants["enterprise"].id, year=2025
     )
     assert statement.lines == ()
     with pytest.raises(NotFound):
-        await tax_statements.build_statement(actor=auditor, participant_id=999999, year=2025)
+        await statements.build_statement(actor=auditor, participant_id=999999, year=2025)
     admin = await accounts.actor_for(world.users["national_admin"])
     with pytest.raises(PermissionDenied):
-        await tax_statements.build_statement(
+        await statements.build_statement(
             actor=admin, participant_id=world.participants["enterprise"].id, year=2025
         )
 
@@ -226,7 +222,7 @@ async def test_individual_gets_the_30_percent_helper(world) -> None:
     channels = await make_channels(world)
     person = world.participants["individual"]
     await give(channels, person, received_on=date(2025, 3, 1), amount_fen=40 * WAN, targeted=True)
-    result = await tax_statements.build_individual_helper(
+    result = await papers.build_individual_helper(
         actor=None,
         participant_id=person.id,
         year=2025,
@@ -239,12 +235,12 @@ async def test_individual_gets_the_30_percent_helper(world) -> None:
     assert helper.excess_fen == 10 * WAN  # no full deduction, no carry-forward for individuals
     assert helper.booked[0].reason.code == "individual_booked_targeted_capped"
     with pytest.raises(InvalidInput) as caught:
-        await tax_statements.build_individual_helper(
+        await papers.build_individual_helper(
             actor=None, participant_id=person.id, year=2025, taxable_income_fen=-1, system=True
         )
     assert caught.value.field == "taxable_income"
     with pytest.raises(InvalidInput):
-        await tax_statements.build_working_paper(
+        await papers.build_working_paper(
             actor=None,
             participant_id=person.id,
             year=2025,
@@ -254,7 +250,7 @@ async def test_individual_gets_the_30_percent_helper(world) -> None:
 
 
 def test_deduction_lines_have_kinds_for_every_label() -> None:
-    assert set(tax_statements.LINE_KIND_LABELS) == set(LineKind)
+    assert set(views.LINE_KIND_LABELS) == set(LineKind)
 
 
 async def test_qualification_listed_later_is_applied_to_earlier_donations(world) -> None:
@@ -283,14 +279,14 @@ async def test_qualification_listed_later_is_applied_to_earlier_donations(world)
     await receipts.issue_receipt(
         actor=channels.foundation_actor, donation_id=donation.id, today=date(2024, 5, 5)
     )
-    before = await tax_statements.build_statement(
+    before = await statements.build_statement(
         actor=None, participant_id=donor.id, year=2024, system=True
     )
     assert [line.group for line in before.lines] == ["non_qualifying"]
     await recipients.add_qualification(
         actor=None, org_id=late.id, start_year=2023, end_year=2025, list_reference="补登名单"
     )
-    after = await tax_statements.build_statement(
+    after = await statements.build_statement(
         actor=None, participant_id=donor.id, year=2024, system=True
     )
     (line,) = after.lines

@@ -13,6 +13,7 @@ from fupin.core.templating import yuan
 from tests.support.world import CSRF
 from tests.tax.builders import EXAMPLE_PROFIT_WAN, EXAMPLE_TABLE, build_example_e
 
+CSRF_HEADER = {"X-CSRF-Token": CSRF}
 PROFIT_FORM = {f"profit_{year}": f"{wan}万" for year, wan in EXAMPLE_PROFIT_WAN.items()}
 
 
@@ -220,3 +221,103 @@ async def test_individual_sees_the_30_percent_helper(world, client_as) -> None:
         data={"csrf_token": CSRF, "format": "html", "taxable_income": "-5"},
     )
     assert negative.status_code == 422 and "不能为负数" in negative.text
+
+
+def _fields(response) -> dict[str, str]:
+    """Every field a 422 names, with its code."""
+    assert response.status_code == 422, response.text[:500]
+    error = response.json()["error"]
+    return {e["field"]: e["code"] for e in error.get("errors") or [error]}
+
+
+async def test_api_paper_names_the_field_of_every_bad_input(world, client_as) -> None:
+    """Wrong types and unknown fields by the schema; the money grammar per year, named like the
+    form's fields; one of the two ways of giving profits; an individual's income."""
+    await build_example_e(world)
+    pid = world.participants["enterprise"].id
+    client = client_as("participant_member")
+    url = f"/api/v1/tax/{pid}/papers/2026"
+    post = lambda body: client.post(url, json=body, headers=CSRF_HEADER)  # noqa: E731
+    assert _fields(await post({})) == {"profits": "required"}
+    assert _fields(await post({"profits": {"2026": "1"}, "profit_fen_by_year": {"2026": 1}})) == {
+        "profits": "required"
+    }
+    assert _fields(await post({"profits": {"20x6": "1"}})) == {"profits": "not_a_year"}
+    assert _fields(await post({"profits": {"2026": "lots", "2025": "12.345"}})) == {
+        "profit_2026": "not_numeric",
+        "profit_2025": "too_many_decimals",
+    }
+    assert _fields(await post({"profits": {"2026": 5}})) == {"profits.2026": "wrong_type"}
+    assert _fields(await post({"profits": {}})) == {"profits": "too_short"}
+    assert _fields(await post({"profit_fen_by_year": {"2026": "5"}})) == {
+        "profit_fen_by_year.2026": "wrong_type"
+    }
+    assert _fields(await post({"profit": {"2026": "1"}})) == {"profit": "unknown_field"}
+    odd_year = await client.post(f"/api/v1/tax/{pid}/papers/20x6", json={}, headers=CSRF_HEADER)
+    assert _fields(odd_year) == {"year": "wrong_type"}
+    short = {"profits": {"2022": "100万"}}  # 2019's carry-forward still reaches 2022
+    missing = await client.post(f"/api/v1/tax/{pid}/papers/2022", json=short, headers=CSRF_HEADER)
+    assert _fields(missing)["profit_2019"] == "required"
+
+
+async def test_api_helper_names_the_taxable_income(world, client_as) -> None:
+    from datetime import date
+
+    from tests.support.world import make_user
+    from tests.tax.builders import give, make_channels
+
+    person = world.participants["individual"]
+    world.users["person_member"] = await make_user(
+        "participant_member", "person_member", participant=person.id
+    )
+    channels = await make_channels(world)
+    await give(channels, person, received_on=date(2025, 6, 1), amount_fen=5_000_000, targeted=True)
+    client = client_as("person_member")
+    url = f"/api/v1/tax/{person.id}/papers/2025"
+    assert _fields(await client.post(url, json={}, headers=CSRF_HEADER)) == {
+        "taxable_income": "required"
+    }
+    negative = await client.post(url, json={"taxable_income": "-5"}, headers=CSRF_HEADER)
+    assert _fields(negative) == {"taxable_income": "negative"}
+    in_fen = await client.post(url, json={"taxable_income_fen": -1}, headers=CSRF_HEADER)
+    assert _fields(in_fen) == {"taxable_income_fen": "out_of_range"}
+    typed = await client.post(url, json={"taxable_income": 100000}, headers=CSRF_HEADER)
+    assert _fields(typed) == {"taxable_income": "wrong_type"}
+    helper = await client.post(url, json={"taxable_income_fen": 10_000_000}, headers=CSRF_HEADER)
+    assert helper.status_code == 200
+    assert (helper.json()["cap_fen"], helper.json()["deductible_fen"]) == (3_000_000, 3_000_000)
+
+
+async def test_paper_forms_name_the_field_and_ignore_unknown_ones(world, client_as) -> None:
+    """The paper form goes through the API's request: unknown fields (a stray button) are
+    ignored, a year the form does not show is refused by name, an individual's empty income
+    is named."""
+    await build_example_e(world)
+    pid = world.participants["enterprise"].id
+    client = client_as("participant_member")
+    data = {"csrf_token": CSRF, "format": "html", **PROFIT_FORM}
+    extra = await client.post(f"/tax/{pid}/2026/paper", data={**data, "colour": "blue"})
+    assert extra.status_code == 200 and 'data-cell="2026-cap"' in extra.text
+    odd_format = await client.post(f"/tax/{pid}/2026/paper", data={**data, "format": "pdf"})
+    assert odd_format.status_code == 200 and 'data-cell="2026-cap"' in odd_format.text
+    stray = await client.post(f"/tax/{pid}/2026/paper", data={**data, "profit_2031": "1"})
+    assert stray.status_code == 422 and "2031 年超出本工作底稿的数据范围" in stray.text
+    two = await client.post(
+        f"/tax/{pid}/2026/paper", data={**data, "profit_2025": "x", "profit_2024": "1.234"}
+    )
+    assert two.status_code == 422 and two.text.count('aria-invalid="true"') == 2
+
+
+async def test_individual_paper_form_names_an_empty_income(world, client_as) -> None:
+    from tests.support.world import make_user
+
+    person = world.participants["individual"]
+    world.users["person_member"] = await make_user(
+        "participant_member", "person_member", participant=person.id
+    )
+    client = client_as("person_member")
+    empty = await client.post(
+        f"/tax/{person.id}/2025/paper", data={"csrf_token": CSRF, "taxable_income": " "}
+    )
+    assert empty.status_code == 422 and "请填写" in empty.text
+    assert 'aria-invalid="true"' in empty.text

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from fupin.commendation.service import ranking, rounds
 from fupin.core.cli import fail, load_settings, run_with_db
 from fupin.core.money import format_yuan
 from fupin.errors import FupinError
@@ -25,12 +26,10 @@ def commendation() -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def rank_command(round_id: int, fmt: str) -> None:
-    from fupin.commendation import service
-
     async def job() -> Any:
-        await service.rank(actor=None, round_id=round_id, system=True)
-        found = await service.get_round(round_id)
-        return found, await service.nominations_of(round_id)
+        await ranking.rank(actor=None, round_id=round_id, system=True)
+        found = await rounds.get_round(round_id)
+        return found, await ranking.nominations_of(round_id)
 
     try:
         found, nominations = run_with_db(load_settings(), job)

@@ -1,10 +1,10 @@
 """Five-year commendation rounds, their categories, nominations and public objections
 (BRIEF §3.9, RULES.md §5).
 
-A round moves draft → nominations → notice → final → closed (the transition table is in
-``fupin.commendation.service``). Nothing about a round is money, but every figure of a nomination
-is a snapshot of the confirmed record at ranking time (``figures``) and can be recomputed from
-the public ledger.
+A round moves draft → nominations → notice → final → closed (the transition table is
+``ROUND_MACHINE`` in ``fupin.commendation.rules.rounds``). Nothing about a round is money, but
+every figure of a nomination is a snapshot of the confirmed record at ranking time (``figures``)
+and can be recomputed from the public ledger.
 
 Overlapping windows are refused twice: by the service (a clear message) and by the database —
 each round claims its five calendar years in ``CommendationRoundYear`` whose ``year`` is unique,
@@ -28,10 +28,27 @@ ROUND_STATES = ("draft", "nominations", "notice", "final", "closed")
 NOMINATION_STATUSES = ("nominee", "reserve", "excluded", "removed", "awarded")
 OBJECTION_STATES = ("open", "upheld", "dismissed")
 
+#: Lengths of the texts people type (the columns, and what the API and the forms accept).
+ROUND_TITLE_MAX = 120
+OBJECTION_CHANNEL_MAX = 255
+OBJECTOR_NAME_MAX = 64
+OBJECTOR_CONTACT_MAX = 128
+OBJECTION_CONTENT_MIN = 10
+OBJECTION_CONTENT_MAX = 5000
+RESOLUTION_MAX = 5000
+#: Upper bounds of a category's numbers (the columns are 32-bit, money 64-bit fen).
+CATEGORY_LIMITS = {
+    "quota": 100_000,
+    "min_confirmed_money_fen": 10**15,
+    "min_completed_needs": 1_000_000,
+    "min_villages_reached": 1_000_000,
+    "min_honour_rate_bp": 10_000,
+}
+
 
 class CommendationRound(Model):
     id = fields.IntField(primary_key=True)
-    title = fields.CharField(max_length=120)
+    title = fields.CharField(max_length=ROUND_TITLE_MAX)
     first_year = fields.SmallIntField()
     last_year = fields.SmallIntField()
     window_start = fields.DateField()
@@ -44,7 +61,7 @@ class CommendationRound(Model):
     # Set when the built-in holiday table did not cover the notice: weekends only were used.
     notice_calendar_note = fields.TextField(default="")
     # The office named in the notice that receives objections (phone / address).
-    objection_channel = fields.CharField(max_length=255, default="")
+    objection_channel = fields.CharField(max_length=OBJECTION_CHANNEL_MAX, default="")
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="commendation_rounds", null=True, on_delete=fields.SET_NULL
     )
@@ -146,8 +163,8 @@ class Objection(Model):
     nomination: fields.ForeignKeyRelation[Nomination] = fields.ForeignKeyField(
         "models.Nomination", related_name="objections", on_delete=fields.CASCADE
     )
-    name = fields.CharField(max_length=64)
-    contact = fields.CharField(max_length=128)
+    name = fields.CharField(max_length=OBJECTOR_NAME_MAX)
+    contact = fields.CharField(max_length=OBJECTOR_CONTACT_MAX)
     content = fields.TextField()
     submitted_at = fields.DatetimeField(auto_now_add=True)
     source_hash = fields.CharField(max_length=64, default="", db_index=True)

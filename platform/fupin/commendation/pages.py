@@ -10,39 +10,40 @@ resolutions, publishing the final list, exports.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from fupin.accounts.service.participants import kind_label
-from fupin.commendation import service
-from fupin.commendation.rules import AWARD_TYPE_LABELS, SCOPE_LABELS, STATE_LABELS, AwardType, Scope
+from fupin.commendation.rules.ranking import AWARD_TYPE_LABELS, SCOPE_LABELS, AwardType, Scope
+from fupin.commendation.rules.rounds import STATE_LABELS
+from fupin.commendation.schemas import (
+    CATEGORY_CHOICES,
+    CommendationCategoryChoiceForm,
+    CommendationCategoryForm,
+    CommendationNoticeStart,
+    CommendationObjectionCreate,
+    CommendationResolution,
+    CommendationRoundForm,
+)
+from fupin.commendation.service import final, notice, ranking, rounds
+from fupin.core import exports
 from fupin.core.clock import today_cn
-from fupin.core.money import parse_optional_yuan
 from fupin.core.policy import can, require
+from fupin.core.schemas import validate_form
 from fupin.core.web import actor, client_source, read_form, redirect, render, require_login
 from fupin.errors import FieldError, FupinError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.tax.service import csv_bytes, xlsx_bytes
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The award lines a round may have (RULES.md §5.1; contribution/individual has no candidates).
-CATEGORY_CHOICES: tuple[tuple[str, str], ...] = (
-    ("dedication", "collective"),
-    ("dedication", "individual"),
-    ("contribution", "collective"),
-)
-
+from fupin.pairs.rules.alerts import INDICATOR_BY_CODE
 
 #: The fields of the forms (a blank form shows them all empty): a round, the quota and criteria
 #: of one category (prefixed "<award_type>_<scope>_" on the new-round form), an objection.
-ROUND_FIELDS = ("title", "first_year", "last_year", "notice_working_days", "objection_channel")
-CATEGORY_FIELDS = ("quota", "min_money", "min_completed", "min_villages", "min_honour")
-OBJECTION_FIELDS = ("nomination_id", "name", "contact", "content")
+ROUND_FIELDS = tuple(CommendationRoundForm.model_fields)
+CATEGORY_FIELDS = tuple(CommendationCategoryForm.model_fields)
+OBJECTION_FIELDS = tuple(CommendationObjectionCreate.model_fields)
 
 
 def _round_values(echo: dict[str, str]) -> dict[str, str]:
@@ -70,89 +71,72 @@ def _int_param(request: Request, name: str) -> int:
     return int(raw)
 
 
-def _int_field(form: Any, name: str, *, default: int | None = None) -> int:
-    raw = form.get(name)
-    text = raw.strip() if isinstance(raw, str) else ""
-    if not text and default is not None:
-        return default
-    if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())) or len(text) > 12:
-        raise InvalidInput(_("请填写整数。"), field=name, code="not_integer")
-    return int(text)
+def _texts(form: FormData) -> dict[str, str]:
+    """The posted text fields, to show the form again as it was sent."""
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
-def _percent_bp(form: Any, name: str) -> int:
-    raw = form.get(name)
-    text = raw.strip().removesuffix("%") if isinstance(raw, str) else ""
-    if not text:
-        return 0
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(_("请填写 0 到 100 之间的百分比。"), field=name) from None
-    if (
-        not value.is_finite()
-        or value < 0
-        or value > 100
-        or value != value.quantize(Decimal("0.01"))
-    ):
-        raise InvalidInput(_("请填写 0 到 100 之间、最多两位小数的百分比。"), field=name)
-    return int(value * 100)
-
-
-def _category_from_form(
-    form: Any, prefix: str, award_type: str, scope: str
-) -> service.CategoryInput:
-    money = parse_optional_yuan(form.get(f"{prefix}min_money") or "", field=f"{prefix}min_money")
-    return service.CategoryInput(
+def _category_input(
+    category: CommendationCategoryForm, award_type: str, scope: str
+) -> rounds.CategoryInput:
+    return rounds.CategoryInput(
         award_type=award_type,
         scope=scope,
-        quota=_int_field(form, f"{prefix}quota"),
-        min_confirmed_money_fen=money or 0,
-        min_completed_needs=_int_field(form, f"{prefix}min_completed", default=0),
-        min_villages_reached=_int_field(form, f"{prefix}min_villages", default=0),
-        min_honour_rate_bp=_percent_bp(form, f"{prefix}min_honour"),
+        quota=category.quota,
+        min_confirmed_money_fen=category.min_money,
+        min_completed_needs=category.min_completed,
+        min_villages_reached=category.min_villages,
+        min_honour_rate_bp=category.min_honour,
     )
 
 
-def _collect(errors: list[FieldError], exc: InvalidInput) -> None:
-    errors.extend(exc.errors or [FieldError(exc.field or "", exc.message, exc.code)])
+def _prefixed(form: FormData, prefix: str) -> CommendationCategoryForm:
+    """One category of the new-round form (its fields named ``<prefix><field>``); problems are
+    named by the form's field names."""
+    values = {k.removeprefix(prefix): v for k, v in form.items() if k.startswith(prefix)}
+    try:
+        return validate_form(CommendationCategoryForm, values)
+    except InvalidInput as exc:
+        for error in exc.errors:
+            error.field = prefix + error.field
+        raise
 
 
 # --- public -------------------------------------------------------------------------------
 
 
 async def public_index(request: Request) -> Response:
-    rounds = await service.list_rounds(public=True)
+    published = await rounds.list_rounds(public=True)
     current = actor(request)
     return render(
         request,
         "commendation/index.html",
         {
-            "rounds": rounds,
+            "rounds": published,
             "state_labels": STATE_LABELS,
-            "office": current is not None and service.can_view_private(current),
+            "office": current is not None and rounds.can_view_private(current),
         },
     )
 
 
 async def _public_context(request: Request, round_id: int) -> dict[str, Any]:
-    found = await service.get_public_round(round_id)
-    nominations = await service.nominations_of(found.id, statuses=service.public_statuses(found))
+    found = await rounds.get_public_round(round_id)
+    nominations = await ranking.nominations_of(found.id, statuses=ranking.public_statuses(found))
     today = today_cn()
-    entries = [service.public_entry(n) for n in nominations]
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    entries = [ranking.public_entry(n) for n in nominations]
+    groups: list[tuple[str, list[Any]]] = []
     for entry in entries:
-        if not groups or groups[-1][0] != entry["category"]:
-            groups.append((entry["category"], []))
+        if not groups or groups[-1][0] != entry.category:
+            groups.append((entry.category, []))
         groups[-1][1].append(entry)
     return {
         "round": found,
         "entries": entries,
         "groups": groups,
-        "notice_open": service.notice_open(found, today),
+        "notice_open": notice.notice_open(found, today),
         "today": today,
         "state_labels": STATE_LABELS,
-        "status_labels": service.STATUS_LABELS,
+        "status_labels": rounds.STATUS_LABELS,
         "kind_label": kind_label,
         "values": dict.fromkeys(OBJECTION_FIELDS, ""),
         "field_errors": {},
@@ -166,12 +150,12 @@ async def public_round(request: Request) -> Response:
 
 
 async def public_list_csv(request: Request) -> Response:
-    found = await service.get_public_round(_int_param(request, "rid"))
-    nominations = await service.nominations_of(found.id, statuses=service.public_statuses(found))
-    table = service.nomination_rows(nominations, private=False)
+    found = await rounds.get_public_round(_int_param(request, "rid"))
+    nominations = await ranking.nominations_of(found.id, statuses=ranking.public_statuses(found))
+    table = final.nomination_rows(nominations, private=False)
     return Response(
-        csv_bytes(table),
-        media_type="text/csv; charset=utf-8",
+        exports.csv_bytes(*table),
+        media_type=exports.CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="commendation-{found.id}.csv"'},
     )
 
@@ -179,25 +163,21 @@ async def public_list_csv(request: Request) -> Response:
 async def file_objection(request: Request) -> Response:
     form = await read_form(request)
     round_id = _int_param(request, "rid")
-    values = {k: form.get(k) if isinstance(form.get(k), str) else "" for k in OBJECTION_FIELDS}
-    raw_nomination = (values["nomination_id"] or "").strip()
     try:
-        nomination_id = (
-            int(raw_nomination) if raw_nomination.isdigit() and len(raw_nomination) < 10 else None
-        )
-        await service.file_objection(
+        objection = validate_form(CommendationObjectionCreate, form)
+        await notice.file_objection(
             round_id=round_id,
-            nomination_id=nomination_id,
-            name=values["name"] or "",
-            contact=values["contact"] or "",
-            content=values["content"] or "",
+            nomination_id=objection.nomination_id,
+            name=objection.name,
+            contact=objection.contact,
+            content=objection.content,
             source=client_source(request),
         )
     except FupinError as exc:
         if isinstance(exc, NotFound):
             raise
         context = await _public_context(request, round_id)
-        context["values"] = values
+        context["values"] |= _texts(form)
         context["error"] = exc
         context["field_errors"] = {e.field: e.message for e in getattr(exc, "errors", [])}
         return render(request, "commendation/public.html", context, status_code=exc.status)
@@ -212,13 +192,12 @@ async def file_objection(request: Request) -> Response:
 
 
 async def office_index(request: Request) -> Response:
-    current = service.require_view_private(require_login(request))
-    rounds = await service.list_rounds(public=False)
+    current = rounds.require_view_private(require_login(request))
     return render(
         request,
         "commendation/office_index.html",
         {
-            "rounds": rounds,
+            "rounds": await rounds.list_rounds(public=False),
             "state_labels": STATE_LABELS,
             "can_manage": can(current, "commendation.manage"),
         },
@@ -248,60 +227,53 @@ async def office_new(request: Request) -> Response:
 
 
 async def office_create(request: Request) -> Response:
+    """The new-round form: the round's fields, and each category whose box is ticked; every
+    problem of the form is shown at once."""
     current = require(require_login(request), "commendation.manage")
     form = await read_form(request)
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     errors: list[FieldError] = []
-    categories: list[service.CategoryInput] = []
-    first_year = last_year = days = 0
-    for name in ("first_year", "last_year", "notice_working_days"):
-        try:
-            value = _int_field(form, name)
-        except InvalidInput as exc:
-            _collect(errors, exc)
-            continue
-        if name == "first_year":
-            first_year = value
-        elif name == "last_year":
-            last_year = value
-        else:
-            days = value
+    fields: CommendationRoundForm | None = None
+    categories: list[rounds.CategoryInput] = []
+    try:
+        fields = validate_form(CommendationRoundForm, form)
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
     for award_type, scope in CATEGORY_CHOICES:
         prefix = f"{award_type}_{scope}_"
         if form.get(f"{prefix}include") != "1":
             continue
         try:
-            categories.append(_category_from_form(form, prefix, award_type, scope))
+            categories.append(_category_input(_prefixed(form, prefix), award_type, scope))
         except InvalidInput as exc:
-            _collect(errors, exc)
+            errors.extend(exc.errors)
     try:
-        if errors:
+        if errors or fields is None:
             raise InvalidInput(errors=errors, code=errors[0].code)
-        created = await service.create_round(
+        created = await rounds.create_round(
             actor=current,
-            title=values.get("title", ""),
-            first_year=first_year,
-            last_year=last_year,
+            title=fields.title,
+            first_year=fields.first_year,
+            last_year=fields.last_year,
             categories=categories,
-            notice_working_days=days,
-            objection_channel=values.get("objection_channel", ""),
+            notice_working_days=fields.notice_working_days,
+            objection_channel=fields.objection_channel,
         )
     except InvalidInput as exc:
         return render(
             request,
             "commendation/office_new.html",
-            _new_round_context(values, exc),
+            _new_round_context(_texts(form), exc),
             status_code=exc.status,
         )
     return redirect(request, f"/commendation/office/{created.id}", flash=_("表彰轮次已创建。"))
 
 
 async def _office_context(request: Request, round_id: int) -> dict[str, Any]:
-    current = service.require_view_private(require_login(request))
-    found = await service.get_round(round_id)
-    categories = await service.categories_of(found.id)
-    nominations = await service.nominations_of(found.id)
-    objections = await service.list_objections(found.id)
+    current = rounds.require_view_private(require_login(request))
+    found = await rounds.get_round(round_id)
+    categories = await rounds.categories_of(found.id)
+    nominations = await ranking.nominations_of(found.id)
+    objections = await notice.list_objections(found.id)
     by_category: dict[int, list[Any]] = {c.id: [] for c in categories}
     for n in nominations:
         by_category.setdefault(n.category_id, []).append(n)
@@ -314,10 +286,10 @@ async def _office_context(request: Request, round_id: int) -> dict[str, Any]:
         "open_objections": sum(1 for o in objections if o.state == "open"),
         "can_manage": can(current, "commendation.manage"),
         "state_labels": STATE_LABELS,
-        "status_labels": service.STATUS_LABELS,
-        "objection_state_labels": service.OBJECTION_STATE_LABELS,
-        "category_label": service.category_label,
-        "reason_text": service.reason_text,
+        "status_labels": rounds.STATUS_LABELS,
+        "objection_state_labels": rounds.OBJECTION_STATE_LABELS,
+        "category_label": rounds.category_label,
+        "reason_text": ranking.reason_text,
         "kind_label": kind_label,
         "choices": [(a, s, _choice_label(a, s)) for a, s in CATEGORY_CHOICES],
         "today": today,
@@ -344,22 +316,15 @@ async def _office_action(request: Request, action: str) -> Response:
     }
     try:
         if action == "rank":
-            await service.rank(actor=current, round_id=round_id)
+            await ranking.rank(actor=current, round_id=round_id)
         elif action == "notice":
-            raw = form.get("notice_start")
-            start = None
-            if isinstance(raw, str) and raw.strip():
-                try:
-                    start = date.fromisoformat(raw.strip())
-                except ValueError:
-                    raise InvalidInput(
-                        _("日期格式应为 YYYY-MM-DD。"), field="notice_start"
-                    ) from None
-            await service.publish_notice(actor=current, round_id=round_id, start=start)
+            # The form's "notice_start" is the API's "start".
+            start = validate_form(CommendationNoticeStart, {"start": form.get("notice_start")})
+            await notice.publish_notice(actor=current, round_id=round_id, start=start.start)
         elif action == "final":
-            await service.publish_final(actor=current, round_id=round_id)
+            await final.publish_final(actor=current, round_id=round_id)
         else:
-            await service.close_round(actor=current, round_id=round_id)
+            await final.close_round(actor=current, round_id=round_id)
     except FupinError as exc:
         if isinstance(exc, NotFound) or exc.status in (401, 403):
             raise
@@ -389,23 +354,19 @@ async def office_save_category(request: Request) -> Response:
     current = require(require_login(request), "commendation.manage")
     form = await read_form(request)
     round_id = _int_param(request, "rid")
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    choice = values.get("category", "")
     try:
-        award_type, scope = choice.split(":", 1) if ":" in choice else ("", "")
-        if (award_type, scope) not in CATEGORY_CHOICES:
-            raise InvalidInput(_("请选择类别。"), field="category")
-        await service.save_category(
+        category = validate_form(CommendationCategoryChoiceForm, form)
+        await rounds.save_category(
             actor=current,
             round_id=round_id,
-            category=_category_from_form(form, "", award_type, scope),
+            category=_category_input(category, *category.award_line),
         )
     except FupinError as exc:
         if isinstance(exc, NotFound) or exc.status in (401, 403):
             raise
         context = await _office_context(request, round_id)
         context["error"] = exc
-        context["values"] = _category_values(values)
+        context["values"] = _category_values(_texts(form))
         return render(request, "commendation/office_round.html", context, status_code=exc.status)
     return redirect(request, f"/commendation/office/{round_id}", flash=_("类别已保存。"))
 
@@ -415,7 +376,7 @@ async def office_remove_category(request: Request) -> Response:
     await read_form(request)
     round_id = _int_param(request, "rid")
     try:
-        await service.remove_category(
+        await rounds.remove_category(
             actor=current, round_id=round_id, category_id=_int_param(request, "cid")
         )
     except FupinError as exc:
@@ -428,11 +389,9 @@ async def office_remove_category(request: Request) -> Response:
 
 
 async def office_nomination(request: Request) -> Response:
-    current = service.require_view_private(require_login(request))
-    found = await service.get_round(_int_param(request, "rid"))
-    nomination = await service.get_nomination(found.id, _int_param(request, "nid"))
-    from fupin.pairs.rules.alerts import INDICATOR_BY_CODE
-
+    current = rounds.require_view_private(require_login(request))
+    found = await rounds.get_round(_int_param(request, "rid"))
+    nomination = await ranking.get_nomination(found.id, _int_param(request, "nid"))
     return render(
         request,
         "commendation/office_nomination.html",
@@ -441,9 +400,9 @@ async def office_nomination(request: Request) -> Response:
             "n": nomination,
             "f": nomination.figures or {},
             "e": nomination.evidence or {},
-            "status_labels": service.STATUS_LABELS,
-            "category_label": service.category_label,
-            "reason_text": service.reason_text,
+            "status_labels": rounds.STATUS_LABELS,
+            "category_label": rounds.category_label,
+            "reason_text": ranking.reason_text,
             "kind_label": kind_label,
             "indicators": INDICATOR_BY_CODE,
             "can_manage": can(current, "commendation.manage"),
@@ -461,15 +420,13 @@ async def office_resolve(request: Request) -> Response:
     form = await read_form(request)
     objection_id = _int_param(request, "oid")
     round_id = _int_param(request, "rid")
-    decision = form.get("decision")
     try:
-        if decision not in ("upheld", "dismissed"):
-            raise InvalidInput(_("请选择异议是否成立。"), field="decision")
-        objection = await service.resolve_objection(
+        finding = validate_form(CommendationResolution, form)
+        objection = await notice.resolve_objection(
             actor=current,
             objection_id=objection_id,
-            upheld=decision == "upheld",
-            resolution=form.get("resolution") if isinstance(form.get("resolution"), str) else "",  # type: ignore[arg-type]
+            upheld=finding.decision == "upheld",
+            resolution=finding.resolution,
         )
         if objection.round_id != round_id:  # pragma: no cover - links always match
             raise NotFound(_("异议不存在。"))
@@ -487,20 +444,23 @@ async def office_resolve(request: Request) -> Response:
 
 
 async def office_export(request: Request) -> Response:
-    service.require_view_private(require_login(request))
-    found = await service.get_round(_int_param(request, "rid"))
+    rounds.require_view_private(require_login(request))
+    found = await rounds.get_round(_int_param(request, "rid"))
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
         raise NotFound(_("不支持的下载格式。"))
-    table = service.nomination_rows(await service.nominations_of(found.id), private=True)
+    table = final.nomination_rows(await ranking.nominations_of(found.id), private=True)
     name = f"commendation-{found.id}-office"
     headers = {
         "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
         "Cache-Control": "no-store",
     }
     if fmt == "csv":
-        return Response(csv_bytes(table), media_type="text/csv; charset=utf-8", headers=headers)
-    return Response(xlsx_bytes([(_("推荐名单"), table)]), media_type=XLSX_TYPE, headers=headers)
+        return Response(
+            exports.csv_bytes(*table), media_type=exports.CSV_MEDIA_TYPE, headers=headers
+        )
+    content = await exports.xlsx_bytes(*table, sheet_title=_("推荐名单"))
+    return Response(content, media_type=exports.XLSX_MEDIA_TYPE, headers=headers)
 
 
 routes = [

@@ -17,16 +17,20 @@ import sys
 from typing import Any
 
 import click
+from pydantic import BaseModel
 
 from fupin.core.cli import fail, load_settings, run_with_db
 from fupin.core.money import parse_yuan
-from fupin.errors import FupinError
+from fupin.errors import FupinError, InvalidInput
+from fupin.tax.service import donors, papers, statements, tables, views
 
 
-def _echo_csv(table: Any) -> None:
-    from fupin.tax.service import csv_plain
+def _echo_csv(table: tables.Table) -> None:
+    sys.stdout.write(tables.csv_plain(table))
 
-    sys.stdout.write(csv_plain(table))
+
+def _echo_json(document: BaseModel) -> None:
+    click.echo(json.dumps(document.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
 @click.group(help="Tax statements and deduction working papers (RULES.md §1–§3).")
@@ -41,11 +45,9 @@ def tax() -> None:
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
 )
 def statement_command(participant_ref: str, year: str, fmt: str) -> None:
-    from fupin.tax import service as tax_statements
-
     async def job() -> Any:
-        participant = await tax_statements.find_participant(participant_ref)
-        return await tax_statements.build_statement(
+        participant = await donors.find_participant(participant_ref)
+        return await statements.build_statement(
             actor=None, participant_id=participant.id, year=year, system=True
         )
 
@@ -54,28 +56,23 @@ def statement_command(participant_ref: str, year: str, fmt: str) -> None:
     except FupinError as exc:
         raise fail(exc) from exc
     if fmt == "json":
-        click.echo(
-            json.dumps(tax_statements.statement_dict(statement), ensure_ascii=False, indent=2)
-        )
+        _echo_json(views.statement(statement))
     else:
-        _echo_csv(tax_statements.statement_rows(statement))
+        _echo_csv(tables.statement_rows(statement))
 
 
 def _profits(year: str, profit: tuple[str, ...], profits: str | None) -> dict[int, int]:
-    from fupin.errors import InvalidInput
-    from fupin.tax import service as tax_statements
-
     if profits and profit:
         raise InvalidInput("--profit and --profits: use one of them", field="profit")
     if profits:
-        return tax_statements.parse_profits(profits)
+        return donors.parse_profits(profits)
     if not profit:
         raise InvalidInput(
             "enter the annual total profit: --profit AMOUNT or --profits YYYY=AMOUNT,...",
             field="profit",
             code="required",
         )
-    last = tax_statements.check_year(year)
+    last = donors.check_year(year)
     first = last - len(profit) + 1
     result: dict[int, int] = {}
     for offset, text in enumerate(profit):
@@ -115,18 +112,15 @@ def paper_command(
     fmt: str,
     detail: bool,
 ) -> None:
-    from fupin.errors import InvalidInput
-    from fupin.tax import service as tax_statements
-
     async def job() -> Any:
-        participant = await tax_statements.find_participant(participant_ref)
-        if tax_statements.is_individual(participant):
+        participant = await donors.find_participant(participant_ref)
+        if donors.is_individual(participant):
             if profit or profits:
                 raise InvalidInput(
                     "individuals: enter the taxable income with --income", field="income"
                 )
             fen = parse_yuan(income, field="taxable_income")
-            return await tax_statements.build_individual_helper(
+            return await papers.build_individual_helper(
                 actor=None,
                 participant_id=participant.id,
                 year=year,
@@ -137,7 +131,7 @@ def paper_command(
             raise InvalidInput(
                 "--income is for individuals; enterprises enter --profit", field="income"
             )
-        return await tax_statements.build_working_paper(
+        return await papers.build_working_paper(
             actor=None,
             participant_id=participant.id,
             year=year,
@@ -149,20 +143,18 @@ def paper_command(
         result = run_with_db(load_settings(), job)
     except FupinError as exc:
         raise fail(exc) from exc
-    if isinstance(result, tax_statements.IndividualResult):
+    if isinstance(result, papers.IndividualResult):
         if fmt == "json":
-            click.echo(
-                json.dumps(tax_statements.individual_dict(result), ensure_ascii=False, indent=2)
-            )
+            _echo_json(views.individual(result))
         else:
-            _echo_csv(tax_statements.individual_rows(result))
+            _echo_csv(tables.individual_rows(result))
         return
     if fmt == "json":
-        click.echo(json.dumps(tax_statements.paper_dict(result), ensure_ascii=False, indent=2))
+        _echo_json(views.paper(result))
     elif detail:
-        _echo_csv(tax_statements.paper_line_rows(result))
+        _echo_csv(tables.paper_line_rows(result))
     else:
-        _echo_csv(tax_statements.paper_summary_rows(result))
+        _echo_csv(tables.paper_summary_rows(result))
 
 
 commands = [tax]

@@ -16,19 +16,22 @@ from starlette.routing import Route
 
 from fupin.core.exports import CSV_MEDIA_TYPE as CSV_TYPE
 from fupin.core.exports import XLSX_MEDIA_TYPE as XLSX_TYPE
-from fupin.core.money import parse_optional_yuan, parse_yuan
 from fupin.core.policy import require
+from fupin.core.schemas import validate, validate_form
 from fupin.core.web import read_form, render, require_login
 from fupin.errors import FieldError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.tax import service as tax_statements
+from fupin.tax.schemas import TaxDonorPath, TaxPaperRequest
+from fupin.tax.service import donors, papers, statements, tables, views
+from fupin.tax.service.papers import IndividualResult, PaperYears
+
+#: What the paper form's buttons ask for; anything else shows the page.
+PAPER_FORMATS = ("html", "csv", "xlsx", "csv_lines")
 
 
-def _int_param(request: Request, name: str, field: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput(_("编号无效。"), field=field)
-    return int(raw)
+def _donor(request: Request) -> int:
+    """The donor of the page (``pid`` of the path)."""
+    return validate(TaxDonorPath, {"pid": request.path_params["pid"]}).pid
 
 
 def _download(content: bytes, filename: str, media_type: str) -> Response:
@@ -50,12 +53,10 @@ async def tax_index(request: Request) -> Response:
     elif ref:
         if len(ref) > 32:
             raise InvalidInput(_("参与方编号或统一社会信用代码过长。"), field="participant")
-        participant_id = (await tax_statements.find_participant(ref)).id
+        participant_id = (await donors.find_participant(ref)).id
     else:
         return render(request, "tax/index.html", {"participant": None, "years": [], "ref": ""})
-    participant, years = await tax_statements.donation_years(
-        actor=current, participant_id=participant_id
-    )
+    participant, years = await donors.donation_years(actor=current, participant_id=participant_id)
     return render(
         request, "tax/index.html", {"participant": participant, "years": years, "ref": ref}
     )
@@ -63,17 +64,17 @@ async def tax_index(request: Request) -> Response:
 
 async def tax_year(request: Request) -> Response:
     """/tax/{pid}/{year}: the statement; the year picker's GET form lands here."""
-    pid = _int_param(request, "pid", "participant")
+    pid = _donor(request)
     year = request.query_params.get("year")
     if year:
-        return RedirectResponse(f"/tax/{pid}/{tax_statements.check_year(year)}", status_code=303)
+        return RedirectResponse(f"/tax/{pid}/{donors.check_year(year)}", status_code=303)
     return RedirectResponse(f"/tax?participant={pid}", status_code=303)
 
 
 async def statement_page(request: Request) -> Response:
     current = require_login(request)
-    pid = _int_param(request, "pid", "participant")
-    statement = await tax_statements.build_statement(
+    pid = _donor(request)
+    statement = await statements.build_statement(
         actor=current, participant_id=pid, year=request.path_params["year"]
     )
     return render(
@@ -81,33 +82,33 @@ async def statement_page(request: Request) -> Response:
         "tax/statement.html",
         {
             "statement": statement,
-            "groups": tax_statements.GROUPS,
-            "group_labels": tax_statements.GROUP_LABELS,
-            "kind_labels": tax_statements.KIND_LABELS,
-            "not_a_voucher": tax_statements.NOT_A_TAX_VOUCHER,
+            "groups": statements.GROUPS,
+            "group_labels": statements.GROUP_LABELS,
+            "kind_labels": statements.KIND_LABELS,
+            "not_a_voucher": statements.NOT_A_TAX_VOUCHER,
         },
     )
 
 
 async def statement_download(request: Request) -> Response:
     current = require_login(request)
-    pid = _int_param(request, "pid", "participant")
+    pid = _donor(request)
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
         raise NotFound(_("不支持的下载格式。"))
-    statement = await tax_statements.build_statement(
+    statement = await statements.build_statement(
         actor=current, participant_id=pid, year=request.path_params["year"]
     )
-    table = tax_statements.statement_rows(statement)
+    table = tables.statement_rows(statement)
     name = f"statement-{pid}-{statement.year}"
     if fmt == "csv":
-        return _download(tax_statements.csv_bytes(table), f"{name}.csv", CSV_TYPE)
-    return _download(tax_statements.xlsx_bytes([(_("捐赠明细"), table)]), f"{name}.xlsx", XLSX_TYPE)
+        return _download(tables.csv_bytes(table), f"{name}.csv", CSV_TYPE)
+    return _download(tables.xlsx_bytes([(_("捐赠明细"), table)]), f"{name}.xlsx", XLSX_TYPE)
 
 
 async def _paper_context(current: Any, pid: int, year: str) -> dict[str, Any]:
     """The blank form: every field empty, nothing computed, nothing refused."""
-    participant, _years = await tax_statements.donation_years(actor=current, participant_id=pid)
+    participant, _years = await donors.donation_years(actor=current, participant_id=pid)
     context: dict[str, Any] = {
         "participant": participant,
         "year": int(year),
@@ -115,12 +116,12 @@ async def _paper_context(current: Any, pid: int, year: str) -> dict[str, Any]:
         "error": None,
         "field_errors": {},
     }
-    if tax_statements.is_individual(participant):
+    if donors.is_individual(participant):
         context["individual"] = True
         context["values"] = {"taxable_income": ""}
     else:
         context["individual"] = False
-        years = await tax_statements.paper_years(actor=current, participant_id=pid, year=year)
+        years = await papers.paper_years(actor=current, participant_id=pid, year=year)
         context["paper_years"] = years
         context["values"] = {f"profit_{y}": "" for y in (*years.optional, *years.required)}
     return context
@@ -128,66 +129,54 @@ async def _paper_context(current: Any, pid: int, year: str) -> dict[str, Any]:
 
 async def paper_form(request: Request) -> Response:
     current = require_login(request)
-    pid = _int_param(request, "pid", "participant")
-    year = str(tax_statements.check_year(request.path_params["year"]))
+    pid = _donor(request)
+    year = str(donors.check_year(request.path_params["year"]))
     context = await _paper_context(current, pid, year)
     return render(request, "tax/paper.html", context)
 
 
-def _read_profits(form: Any, years: tax_statements.PaperYears) -> dict[int, int]:
-    """Every year field of the form; optional years may stay empty."""
-    profits: dict[int, int] = {}
-    errors: list[FieldError] = []
-    for year in (*years.optional, *years.required):
-        name = f"profit_{year}"
-        raw = form.get(name)
-        text = raw if isinstance(raw, str) else ""
-        try:
-            parse = parse_yuan if year in years.required else parse_optional_yuan
-            fen = parse(text, field=name, allow_negative=True)
-        except InvalidInput as exc:
-            errors.extend(exc.errors or [FieldError(name, exc.message, exc.code)])
-            continue
-        if fen is not None:
-            profits[year] = fen
-    extra = [
-        key
-        for key in form
-        if key.startswith("profit_")
-        and key[7:].isdigit()
-        and int(key[7:]) not in (*years.optional, *years.required)
-    ]
-    for key in extra:
-        errors.append(
-            FieldError(
-                key, _("%(year)s 年超出本工作底稿的数据范围。", year=key[7:]), "year_outside_data"
-            )
+def _paper_request(form: Any, years: PaperYears) -> TaxPaperRequest:
+    """The posted profits as the API's request (``profits``, yuan text by year): every required
+    year, so an empty one is refused as missing, and the optional years filled in. A year the
+    form does not show is refused."""
+    shown = (*years.optional, *years.required)
+    stray = [
+        FieldError(
+            key, _("%(year)s 年超出本工作底稿的数据范围。", year=key[7:]), "year_outside_data"
         )
-    if errors:
-        raise InvalidInput(errors=errors, code=errors[0].code)
-    return profits
+        for key in form
+        if key.startswith("profit_") and key[7:].isdigit() and int(key[7:]) not in shown
+    ]
+    if stray:
+        raise InvalidInput(errors=stray, code=stray[0].code)
+    profits: dict[str, Any] = {}
+    for year in shown:
+        text = form.get(f"profit_{year}")
+        if year in years.required or (isinstance(text, str) and text.strip()):
+            profits[str(year)] = text if isinstance(text, str) else ""
+    return validate_form(TaxPaperRequest, {"profits": profits})
 
 
 async def paper_submit(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    pid = _int_param(request, "pid", "participant")
-    year = str(tax_statements.check_year(request.path_params["year"]))
+    pid = _donor(request)
+    year = str(donors.check_year(request.path_params["year"]))
     context = await _paper_context(current, pid, year)
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     context["values"] |= values
     fmt = values.get("format", "html")
-    if fmt not in ("html", "csv", "xlsx", "csv_lines"):
+    if fmt not in PAPER_FORMATS:
         fmt = "html"
     try:
         if context["individual"]:
-            income = parse_yuan(values.get("taxable_income", ""), field="taxable_income")
-            result: Any = await tax_statements.build_individual_helper(
+            income = validate_form(TaxPaperRequest, form).income_fen()
+            result: Any = await papers.build_individual_helper(
                 actor=current, participant_id=pid, year=year, taxable_income_fen=income
             )
         else:
-            profits = _read_profits(form, context["paper_years"])
-            result = await tax_statements.build_working_paper(
+            profits = _paper_request(form, context["paper_years"]).fen_by_year()
+            result = await papers.build_working_paper(
                 actor=current, participant_id=pid, year=year, profit_fen_by_year=profits
             )
     except InvalidInput as exc:
@@ -195,23 +184,23 @@ async def paper_submit(request: Request) -> Response:
         context["field_errors"] = {e.field: e.message for e in exc.errors}
         return render(request, "tax/paper.html", context, status_code=422)
     name = f"paper-{pid}-{year}"
-    if isinstance(result, tax_statements.IndividualResult):
-        table = tax_statements.individual_rows(result)
+    if isinstance(result, IndividualResult):
+        table = tables.individual_rows(result)
         sheets = [(_("30%扣除辅助计算"), table)]
     else:
-        table = tax_statements.paper_summary_rows(result)
-        lines = tax_statements.paper_line_rows(result)
+        table = tables.paper_summary_rows(result)
+        lines = tables.paper_line_rows(result)
         sheets = [(_("年度汇总"), table), (_("明细"), lines)]
         if fmt == "csv_lines":
             table = lines
     if fmt in ("csv", "csv_lines"):
-        return _download(tax_statements.csv_bytes(table), f"{name}.csv", CSV_TYPE)
+        return _download(tables.csv_bytes(table), f"{name}.csv", CSV_TYPE)
     if fmt == "xlsx":
-        return _download(tax_statements.xlsx_bytes(sheets), f"{name}.xlsx", XLSX_TYPE)
+        return _download(tables.xlsx_bytes(sheets), f"{name}.xlsx", XLSX_TYPE)
     context["result"] = result
     if not context["individual"]:
-        context["summaries"] = [tax_statements.year_summary(p) for p in result.paper.years]
-    context["line_kind_labels"] = tax_statements.LINE_KIND_LABELS
+        context["summaries"] = [views.year_summary(p) for p in result.paper.years]
+    context["line_kind_labels"] = views.LINE_KIND_LABELS
     return render(request, "tax/paper.html", context)
 
 
