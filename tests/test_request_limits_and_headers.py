@@ -98,8 +98,10 @@ async def test_pages_need_no_inline_style_or_script(client_as, world) -> None:
     for path in ("/", "/needs", "/workspace", "/dashboards"):
         text = (await client_as("national_admin").get(path, follow_redirects=True)).text
         assert ' style="' not in text and "<style" not in text, path
-        # scripts only from the site's file, and no inline event handler
-        assert re.findall(r"<script[^>]*>", text) == ['<script src="/static/js/fupin.js" defer>']
+        # scripts only from the site's file (on the pages that use it), and no inline handler
+        assert set(re.findall(r"<script[^>]*>", text)) <= {
+            '<script src="/static/js/fupin.js" defer>'
+        }
         assert not re.search(r"\son[a-z]+=", text), path
 
 
