@@ -15,13 +15,11 @@ from fupin.errors import PermissionDenied
 from fupin.i18n import _
 from fupin.money.api.idempotent import answer_once
 from fupin.money.rules.honour import HonourRate
-from fupin.money.rules.schedules import InstalmentSpec
 from fupin.money.schemas.common import IdempotencyHeaders, Reason
 from fupin.money.schemas.pledges import (
     DuePledges,
     HonourQuery,
     HonourRateOf,
-    InstalmentCreate,
     NeedPledges,
     NeedPledgesPath,
     ParticipantHonourRate,
@@ -31,6 +29,7 @@ from fupin.money.schemas.pledges import (
     PledgePath,
     PledgePrivate,
     PledgeQuery,
+    instalment_specs,
 )
 from fupin.money.service import honour, pledges, queries
 from fupin.money.service.readers import View
@@ -40,12 +39,6 @@ def _participant(actor: Actor) -> int:
     if actor.participant_id is None:
         raise PermissionDenied(_("只有参与方的成员有自己的认捐。"))
     return actor.participant_id
-
-
-def _schedule(instalments: list[InstalmentCreate] | None) -> list[InstalmentSpec] | None:
-    if instalments is None:
-        return None
-    return [InstalmentSpec(i.due_date, i.amount_fen) for i in instalments]
 
 
 async def list_my_pledges(request: Request, *, actor: Actor, query: PledgeQuery) -> queries.Page:
@@ -67,7 +60,7 @@ async def create_pledge(
             need_id=body.need_id,
             amount_fen=body.amount_fen,
             due_date=body.due_date,
-            instalments=_schedule(body.instalments),
+            instalments=instalment_specs(body.instalments),
             anonymous=body.anonymous,
             pair_id=body.pair_id,
             recipient_id=body.recipient_id,
@@ -105,7 +98,7 @@ async def amend_pledge(
             pledge_id=path.pledge_id,
             amount_fen=body.amount_fen,
             due_date=body.due_date,
-            instalments=_schedule(body.instalments),
+            instalments=instalment_specs(body.instalments),
             reason=body.reason,
         )
         return await pledges.pledge_view(pledge, actor)

@@ -22,15 +22,14 @@ from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import FupinError
 from fupin.i18n import _
 from fupin.money.pages.common import form_values, new_key, participant_actor, run_once
-from fupin.money.rules.schedules import InstalmentSpec
 from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
 from fupin.money.schemas.common import ReasonForm
 from fupin.money.schemas.pledges import (
-    InstalmentCreate,
     PledgeAmendForm,
     PledgeForm,
     PledgeQuery,
     PledgeTarget,
+    instalment_specs,
 )
 from fupin.money.service import donations, honour, pledges, queries, recipients
 from fupin.money.service.readers import may_see_donor
@@ -47,12 +46,6 @@ PLEDGE_FIELDS = (
     "idempotency_key",
 )
 AMEND_FIELDS = ("amount", "due_date", "instalments", "reason", "idempotency_key")
-
-
-def _schedule(instalments: list[InstalmentCreate] | None) -> list[InstalmentSpec] | None:
-    if instalments is None:
-        return None
-    return [InstalmentSpec(i.due_date, i.amount_fen) for i in instalments]
 
 
 # --- pledging -----------------------------------------------------------------------------------
@@ -107,7 +100,7 @@ async def pledge_create(request: Request) -> Response:
                 need_id=data.need_id,
                 amount_fen=data.amount,
                 due_date=None if data.instalments else data.due_date,
-                instalments=_schedule(data.instalments),
+                instalments=instalment_specs(data.instalments),
                 anonymous=data.anonymous,
                 pair_id=data.pair_id,
                 recipient_id=data.recipient_id,
@@ -164,7 +157,7 @@ async def pledge_amend(request: Request) -> Response:
             pledge_id=pledge_id,
             amount_fen=data.amount,
             due_date=None if data.instalments else data.due_date,
-            instalments=_schedule(data.instalments),
+            instalments=instalment_specs(data.instalments),
             reason=data.reason,
         )
         return f"/pledges/{pledge_id}"

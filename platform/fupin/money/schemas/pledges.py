@@ -15,7 +15,7 @@ from fupin.core.schemas import Body, Id, Out, Page, PageQuery, PathParams, Query
 from fupin.errors import InvalidInput
 from fupin.i18n import _
 from fupin.money.models import DONATION_KINDS
-from fupin.money.rules.schedules import MAX_INSTALMENTS
+from fupin.money.rules.schedules import MAX_INSTALMENTS, InstalmentSpec
 from fupin.money.rules.states import OPEN_PLEDGE_STATES, PLEDGE_STATES
 from fupin.money.schemas.common import Donor, Fen, FenOut, FormKey, IsoDateTime, Yuan
 
@@ -153,6 +153,13 @@ class ParticipantHonourRate(HonourRateFigures):
 class InstalmentCreate(Body):
     due_date: date
     amount_fen: Fen
+
+
+def instalment_specs(instalments: list[InstalmentCreate] | None) -> list[InstalmentSpec] | None:
+    """A schedule as the pledges service takes it (None: none given)."""
+    if instalments is None:
+        return None
+    return [InstalmentSpec(i.due_date, i.amount_fen) for i in instalments]
 
 
 class PledgeCreate(Body):
