@@ -15,16 +15,23 @@ import httpx
 import pytest
 
 from fupin.accounts.service import users as accounts
+from fupin.money.api import donations as donations_api
 from fupin.money.api import ledger as ledger_api
+from fupin.money.api import pledges as pledges_api
+from fupin.money.api import receipts as receipts_api
 from fupin.money.models import Donation, IdempotencyRecord, Pledge, Receipt, RecipientOrg
 from fupin.money.schemas.common import IdempotencyHeaders
 from fupin.money.service import donations, pledges, receipts
 from tests.money.support import DUE, TODAY, WAN, Money, build_money
 from tests.support.contract import document
 from tests.support.world import CSRF
-from tests.test_api_contract import ENDPOINTS
 
-MONEY_CREATING = [e for e in ENDPOINTS if e.headers is IdempotencyHeaders]
+MONEY_CREATING = [
+    endpoint
+    for module in (pledges_api, donations_api, receipts_api)
+    for endpoint in module.endpoints
+    if endpoint.headers is IdempotencyHeaders
+]
 
 
 def _form(**values: object) -> dict[str, str]:
