@@ -25,7 +25,7 @@ from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
 from fupin.middleware.limits import BodyLimitMiddleware
-from fupin.money import pages as money_pages
+from fupin.money.pages.pledges import need_panel as money_need_panel
 from fupin.needs.service.search import open_service
 from fupin.settings import Settings
 
@@ -42,7 +42,11 @@ WEB_MODULES = [
     "fupin.pairs.pages.pairs",
     "fupin.accounts.pages.admin",
     "fupin.needs.pages.needs",
-    "fupin.money.pages",
+    "fupin.money.pages.pledges",
+    "fupin.money.pages.donations",
+    "fupin.money.pages.receipts",
+    "fupin.money.pages.recipients",
+    "fupin.money.pages.ledger",
     "fupin.needs.pages.search",
     "fupin.tax.pages",
     "fupin.commendation.pages",
@@ -55,7 +59,11 @@ API_MODULES = [
     "fupin.accounts.api",
     "fupin.pairs.api.pairs",
     "fupin.needs.api",
-    "fupin.money.api",
+    "fupin.money.api.pledges",
+    "fupin.money.api.recipients",
+    "fupin.money.api.donations",
+    "fupin.money.api.receipts",
+    "fupin.money.api.ledger",
     "fupin.tax.api",
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
@@ -133,7 +141,7 @@ def create_app(
     app.state.settings = settings
     app.state.templates = make_templates()
     # Panels that areas above needs add to the need page (needs imports none of them).
-    app.state.need_page_panels = [money_pages.need_panel]
+    app.state.need_page_panels = [money_need_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES

@@ -351,7 +351,7 @@ async def test_copies_after_the_first_are_duplicates_and_official_numbers_lift_t
     assert "副本" not in (await receipts.receipt_view(receipt, copy_number=first))["labels"]
     with pytest.raises(PermissionDenied):
         await receipts.record_print(actor=m.other_donor, receipt_id=receipt.id)
-    await donations.enter_official_numbers(
+    await receipts.enter_official_numbers(
         actor=m.officer,
         donation_id=donation.id,
         receipt_code="53010124",

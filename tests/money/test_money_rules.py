@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from fupin.core.money import format_yuan, parse_yuan
 from fupin.errors import InvalidInput, InvalidTransition, RuleViolation
+from fupin.money.rules.schedules import MAX_AMOUNT_FEN
 from fupin.money.rules.states import PLEDGE_MACHINE, PledgeFacts, state_for
 from fupin.money.service import idempotency, pledges
 from fupin.money.service import queries as money_queries
@@ -71,7 +72,7 @@ def _parse_words(text: str) -> int:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=1, max_value=pledges.MAX_AMOUNT_FEN))
+@given(st.integers(min_value=1, max_value=MAX_AMOUNT_FEN))
 def test_total_in_words_reads_back_to_the_same_amount(fen) -> None:
     words = amount_in_words(fen)
     assert _parse_words(words) == fen

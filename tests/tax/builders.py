@@ -156,7 +156,7 @@ async def give(
     if receipt:
         await receipts.issue_receipt(actor=actor, donation_id=donation.id, today=received_on)
         if official:
-            donation = await donations.enter_official_numbers(
+            donation = await receipts.enter_official_numbers(
                 actor=actor,
                 donation_id=donation.id,
                 receipt_code=f"53{received_on.year % 100:02d}0119",

@@ -9,16 +9,20 @@ cannot lack its route::
                  params=RegionPath, response=Region, errors=(404,)),
     ]
 
-The route parses and validates, in this order, the acting user (``auth``), the path parameters
-(``params``), the query string (``query``) and the JSON body (``body``), and calls
-``handler(request, actor=…, path=…, query=…, body=…)`` with the keywords it declared. A file
-upload declares its ``multipart/form-data`` body as ``form`` instead: the document describes it
-(a file field is ``bytes``), and the handler reads the form itself — it decides how much of a
-file to read — and validates the other fields with ``core.schemas.validate_form``. What the
-handler returns is validated against ``response`` — a schema, ``Page[Schema]``, a union of
-schemas or any type pydantic knows, built by attribute from ORM rows or dataclasses — and
-written as JSON with ``status``; a handler that must answer otherwise (a file, another status)
-returns a Starlette ``Response`` itself, and the response-validation test still checks it.
+The route parses and validates, in this order, the acting user (``auth``), the request headers
+it reads (``headers``: a malformed ``Idempotency-Key`` is refused before anything else is
+looked at), the path parameters (``params``), the query string (``query``) and the JSON body
+(``body``), and calls ``handler(request, actor=…, headers=…, path=…, query=…, body=…)`` with
+the keywords it declared. A file upload declares its ``multipart/form-data`` body as ``form``
+instead: the document describes it (a file field is ``bytes``), and the handler reads the form
+itself — it decides how much of a file to read — and validates the other fields with
+``core.schemas.validate_form``. What the handler returns is validated against ``response`` — a
+schema, ``Page[Schema]``, a union of schemas or any type pydantic knows, built by attribute from
+ORM rows or dataclasses — and written as JSON with ``status``; a handler that must answer
+otherwise (a file, a stream, another status, extra headers) returns a Starlette ``Response``
+itself, and the response-validation test still checks it. An endpoint whose answer is not JSON
+names its ``media_types`` (a ledger export: ``("application/x-ndjson", "text/csv")`` with
+``response=str``); its handler always returns the ``Response``.
 
 Error statuses documented for each operation: ``errors``, plus 401 everywhere (the middleware
 refuses a presented token that is invalid or revoked, on every route), 422 when the endpoint
@@ -39,8 +43,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fupin.core.jsonapi import api_actor, parse_body, parse_path, parse_query
-from fupin.core.schemas import Body, PathParams, Query
+from fupin.core.jsonapi import api_actor, parse_body, parse_headers, parse_path, parse_query
+from fupin.core.schemas import Body, Headers, PathParams, Query
 
 #: ``public``: no user needed, none passed; ``optional``: ``actor`` is the user or None;
 #: ``required``: 401 without a user, and ``actor`` is passed.
@@ -66,8 +70,11 @@ class Endpoint:
     query: type[Query] | None = None
     body: type[Body] | None = None
     form: type[BaseModel] | None = None  # a multipart body, read by the handler (see above)
+    headers: type[Headers] | None = None
     auth: Auth = "public"
     errors: tuple[int, ...] = ()
+    #: The media types of the successful answer, each with ``response`` as its schema.
+    media_types: tuple[str, ...] = ("application/json",)
 
     def __post_init__(self) -> None:
         in_path = set(re.findall(r"\{(\w+)", self.path))
@@ -93,7 +100,7 @@ class Endpoint:
     @property
     def error_statuses(self) -> list[int]:
         statuses = {*self.errors, 401}
-        if self.params or self.query or self.body or self.form:
+        if self.params or self.query or self.body or self.form or self.headers:
             statuses.add(422)
         if self.auth == "required" and self.method in WRITES:
             statuses.add(403)
@@ -106,6 +113,8 @@ class Endpoint:
         kwargs: dict[str, Any] = {}
         if self.auth != "public":
             kwargs["actor"] = api_actor(request, required=self.auth == "required")
+        if self.headers:
+            kwargs["headers"] = parse_headers(request, self.headers)
         if self.params:
             kwargs["path"] = parse_path(request, self.params)
         if self.query:
@@ -115,6 +124,8 @@ class Endpoint:
         result = await self.handler(request, **kwargs)
         if isinstance(result, Response):
             return result
+        if self.media_types != ("application/json",):
+            raise TypeError(f"{self.operation_id} answers {self.media_types}: return a Response")
         if self.response is None:
             return Response(status_code=self.status)
         # A result that does not fit the declared response is our bug: a ValidationError here

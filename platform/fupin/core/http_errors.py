@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from fupin.core.json_errors import error_response, plain_error
 from fupin.core.web import render
-from fupin.errors import FupinError, NotAuthenticated
+from fupin.errors import FieldError, FupinError, InvalidInput, NotAuthenticated
 from fupin.i18n import _
 
 log = logging.getLogger("fupin")
@@ -35,11 +35,18 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _page(request: Request, status: int, message: str) -> Response:
+def _page(
+    request: Request, status: int, message: str, problems: list[FieldError] | None = None
+) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "title": _(_TITLES.get(status, "出错了")), "message": message},
+        {
+            "status": status,
+            "title": _(_TITLES.get(status, "出错了")),
+            "message": message,
+            "problems": problems or [],
+        },
         status_code=status,
     )
 
@@ -50,7 +57,10 @@ async def fupin_error(request: Request, exc: Exception) -> Response:
         return error_response(exc)
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return _page(request, exc.status, exc.message)
+    # A refused form that is not shown again: each problem with the field it concerns (a
+    # schema's message, "缺少必填字段。", says nothing without it).
+    problems = exc.errors if isinstance(exc, InvalidInput) else []
+    return _page(request, exc.status, exc.message, [p for p in problems if p.field])
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

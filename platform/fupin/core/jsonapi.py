@@ -1,8 +1,8 @@
 """Helpers for JSON handlers: the acting user, and parsing input into the schemas.
 
-``parse_body``, ``parse_query`` and ``parse_path`` validate a request against a schema of
-``core/schemas.py`` and raise ``InvalidInput`` (422, the field named) when it does not fit;
-``core/endpoints.py`` calls them for every declared endpoint. The hand-parsing helpers further
+``parse_body``, ``parse_query``, ``parse_path`` and ``parse_headers`` validate a request against
+a schema of ``core/schemas.py`` and raise ``InvalidInput`` (422, the field named) when it does
+not fit; ``core/endpoints.py`` calls them for every declared endpoint. The hand-parsing helpers further
 down (``json_body``, ``page_params``, ``paginated``) and the OpenAPI fragments serve the areas
 not yet converted to declared endpoints; delete them with the last one.
 """
@@ -89,6 +89,18 @@ def parse_query(request: Request, schema: type[S]) -> S:
 def parse_path(request: Request, schema: type[S]) -> S:
     """The path parameters as ``schema``."""
     return validate(schema, request.path_params)
+
+
+def parse_headers(request: Request, schema: type[S]) -> S:
+    """The request headers ``schema`` names (by alias, whatever their case) as ``schema``; a
+    header sent empty is given as sent (it is not absent)."""
+    data: dict[str, Any] = {}
+    for name, field in schema.model_fields.items():
+        key = field.alias or name
+        value = request.headers.get(key)
+        if value is not None:
+            data[key] = value
+    return validate(schema, data)
 
 
 # ---- Hand parsing, for the areas not yet converted to declared endpoints ---------------------

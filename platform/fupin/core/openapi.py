@@ -5,8 +5,9 @@ from them: one operation per endpoint, and ``components.schemas`` from the pydan
 names, generated in one pass (``TypeAdapter.json_schemas``) so a schema used by several
 endpoints is one component and nested schemas become components of their own. Request bodies
 and parameters are generated in validation mode, responses in serialization mode (a schema
-that differs between the two gets ``-Input``/``-Output`` components). Query and path schemas
-are spread into the operation's ``parameters``.
+that differs between the two gets ``-Input``/``-Output`` components). Path, query and header
+schemas are spread into the operation's ``parameters``; the successful answer is described
+under each of the endpoint's ``media_types``.
 
 Why a small assembler rather than ``spectree``: spectree validates with its own decorator and
 answers validation failures in its own shape (we need the one error shape, with Chinese
@@ -139,6 +140,7 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
             ("form", "validation", e.form),
             ("query", "validation", e.query),
             ("path", "validation", e.params),
+            ("header", "validation", e.headers),
         ):
             if schema is not None:
                 inputs.append(((i, part), mode, adapter(schema)))
@@ -179,7 +181,7 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
             "summary": e.summary,
             "security": SECURITY[e.auth],
         }
-        if found := [*parameters(i, "path"), *parameters(i, "query")]:
+        if found := [*parameters(i, "path"), *parameters(i, "query"), *parameters(i, "header")]:
             op["parameters"] = found
         for part, media_type in (("body", "application/json"), ("form", "multipart/form-data")):
             if getattr(e, part) is not None:
@@ -190,7 +192,7 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
         ok: dict[str, Any] = {"description": HTTPStatus(e.status).phrase}
         if e.response is not None:
             schema = keys[((i, "response"), "serialization")]
-            ok["content"] = {"application/json": {"schema": schema}}
+            ok["content"] = {media_type: {"schema": schema} for media_type in e.media_types}
         op["responses"] = {str(e.status): ok} | {
             str(status): {
                 "description": HTTPStatus(status).phrase,
@@ -199,8 +201,8 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
             for status in e.error_statuses
         }
         paths.setdefault(e.path, {})[e.method.lower()] = op
-    # Query and path schemas were spread into parameters; keep them only if something refers
-    # to them.
+    # Path, query and header schemas were spread into parameters; keep them only if something
+    # refers to them.
     for name in parameter_models:
         rest = {k: v for k, v in components.items() if k != name}
         if f'"{REF.format(model=name)}"' not in json.dumps([paths, rest]):

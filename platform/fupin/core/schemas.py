@@ -8,6 +8,7 @@ response (``core/endpoints.py``) and to generate the OpenAPI document (``core/op
   closed (an unknown field is an error), as the hand validators were.
 - ``Query`` / ``PathParams``: query and path parameters. They arrive as text, so they are parsed
   leniently ("20" is 20); unknown query parameters are ignored (``lang``, cache busters).
+- ``Headers``: request headers an endpoint reads (``Idempotency-Key``), by their names as aliases.
 - ``Out``: a response. Built from ORM objects or dataclasses by attribute
   (``from_attributes``), so a handler may return the row itself; a field whose attribute has
   another name says so with ``validation_alias`` (``parent_code`` ← ``parent_id``).
@@ -59,6 +60,14 @@ class PageQuery(Query):
 
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(20, ge=1, le=100)
+
+
+class Headers(BaseModel):
+    """Request headers an endpoint reads: text, parsed leniently; every other header is ignored.
+    Each field's alias is the header's name as documented (``Idempotency-Key``); headers are
+    matched without regard to case."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class PathParams(BaseModel):
@@ -134,7 +143,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "dict_type": ("wrong_type", N_("字段必须是对象。")),
     "model_type": ("wrong_type", N_("字段必须是对象。")),
     "model_attributes_type": ("wrong_type", N_("字段必须是对象。")),
-    # a value of another type (a number where a date is due) is a wrong type, its text a format
+    # ``*_type``: not a string at all (a JSON number), so a wrong type; ``*_parsing``: a string
+    # that is no date, so a bad format. The message says what is expected either way.
     "date_type": ("wrong_type", N_("日期格式应为 YYYY-MM-DD。")),
     "date_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),
     "date_from_datetime_parsing": ("bad_format", N_("日期格式应为 YYYY-MM-DD。")),

@@ -14,6 +14,11 @@ from pathlib import Path
 import click
 
 from fupin.core.cli import load_settings, run_with_db
+from fupin.ledger import rules as ledger_chain
+from fupin.ledger import service as ledger_domain
+from fupin.money.service import ledger_check
+from fupin.money.service import pledges as pledges_domain
+from fupin.money.service import rollups as money_rollups
 
 
 @click.group(help="The public ledger: verify (database or exported file) and export.")
@@ -22,8 +27,6 @@ def ledger() -> None:
 
 
 def _verify_file(path: Path, fmt: str | None, head: str | None) -> int:
-    from fupin.ledger import rules as ledger_chain
-
     fmt = fmt or (
         "csv"
         if path.suffix.lower() == ".csv"
@@ -51,11 +54,7 @@ def _verify_file(path: Path, fmt: str | None, head: str | None) -> int:
 
 
 def _verify_database() -> int:
-    from fupin.ledger import rules as ledger_chain
-
     settings = load_settings()
-    from fupin.money.service import ledger_check
-
     result = run_with_db(settings, ledger_check.verify_database)
     counts = result.counts
     if result.ok:
@@ -113,8 +112,6 @@ def verify(file: Path | None, fmt: str | None, head: str | None) -> None:
     help="File to write; default: standard output.",
 )
 def export(fmt: str, output: Path | None) -> None:
-    from fupin.ledger import service as ledger_domain
-
     settings = load_settings()
 
     async def job() -> int:
@@ -143,8 +140,6 @@ def pledges() -> None:
 
 @pledges.command("lapse", help="Lapse every open pledge whose due date has passed unpaid.")
 def lapse() -> None:
-    from fupin.money.service import pledges as pledges_domain
-
     settings = load_settings()
     count = run_with_db(settings, pledges_domain.lapse_overdue)
     click.echo(f"lapsed {count} pledge(s)")
@@ -162,8 +157,6 @@ def rollups() -> None:
 )
 @click.option("--limit", default=20, show_default=True, help="Differences to print.")
 def rollups_verify(limit: int) -> None:
-    from fupin.money.service import rollups as money_rollups
-
     differences = run_with_db(load_settings(), money_rollups.verify)
     if not differences:
         click.echo("OK 汇总表与原始记录一致 (rollups agree with the records)")
@@ -176,8 +169,6 @@ def rollups_verify(limit: int) -> None:
 
 @rollups.command("rebuild", help="Replace every rollup row from the records (one transaction).")
 def rollups_rebuild() -> None:
-    from fupin.money.service import rollups as money_rollups
-
     counts = run_with_db(load_settings(), money_rollups.rebuild)
     for table, count in counts.items():
         click.echo(f"{table}: {count} rows")

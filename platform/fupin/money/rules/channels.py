@@ -143,6 +143,12 @@ def _reason(code: str, citation: str = "", **params: str | int) -> Reason:
     return reason_from(CHANNEL_REASONS, code, citation, **params)
 
 
+#: The years a qualification listing may name: the 2008 enterprise income tax law introduced the
+#: pre-tax deduction qualification; later than 2100 is a typing error.
+FIRST_QUALIFICATION_YEAR = 2008
+LAST_QUALIFICATION_YEAR = 2100
+
+
 @dataclass(frozen=True)
 class QualificationPeriod:
     """One listing of an organisation's pre-tax deduction qualification (2020 No. 27), inclusive."""

@@ -1,4 +1,5 @@
-"""Platform receipt numbers ``<issuer code>-<year>-<serial>`` and their labels (BRIEF §3.6).
+"""Platform receipt numbers ``<issuer code>-<year>-<serial>``, their labels and the amount in
+words they print (BRIEF §3.6).
 
 Each recipient organisation numbers its receipts per calendar year, gapless and unique. This is
 Fupin's own acknowledgement and audit trail, not the fiscal voucher: the legally valid receipt is
@@ -142,6 +143,12 @@ def check_gapless(serials: Iterable[int], *, expected_last: int | None = None) -
     return issues
 
 
+def has_official_numbers(receipt_code: str, receipt_number: str, check_code: str) -> bool:
+    """Whether the official 票据代码 / 票据号码 / 校验码 have all been entered: only then is the
+    receipt backed by the fiscal voucher (RULES §3)."""
+    return bool(receipt_code and receipt_number and check_code)
+
+
 def receipt_status_label(
     has_official_numbers: bool, voided: bool, duplicate_copy: bool
 ) -> list[str]:
@@ -160,3 +167,68 @@ def receipt_status_label(
     if duplicate_copy:
         labels.append(_(DUPLICATE_COPY))
     return labels
+
+
+# --- the total in words ---------------------------------------------------------------------
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_GROUP_UNITS = ("", "万", "亿", "万亿")
+
+
+def _group_words(number: int) -> str:
+    """0 < number < 10000 in financial capitals, zeros collapsed (壹仟零伍)."""
+    text = ""
+    pending_zero = False
+    for divisor, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
+        digit = number // divisor % 10
+        if digit == 0:
+            pending_zero = pending_zero or bool(text)
+            continue
+        if pending_zero:
+            text += "零"
+            pending_zero = False
+        text += _DIGITS[digit] + unit
+    return text
+
+
+def amount_in_words(fen: int) -> str:
+    """人民币大写 for the receipt's "total in words" (RULES §3 art. 6): 壹佰贰拾万元整,
+    壹佰万零壹元整, 壹拾元伍角, 伍分. Exact from integer fen."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise TypeError("amount_in_words takes integer fen")
+    if fen < 0:
+        return "负" + amount_in_words(-fen)
+    yuan, rest = divmod(fen, 100)
+    jiao, cents = divmod(rest, 10)
+    groups: list[int] = []
+    remaining = yuan
+    while remaining:
+        groups.append(remaining % 10000)
+        remaining //= 10000
+    if len(groups) > len(_GROUP_UNITS):
+        raise ValueError("amount too large for words")
+    words = ""
+    zero_between = False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            zero_between = zero_between or bool(words)
+            continue
+        if words and (zero_between or group < 1000):
+            words += "零"
+        zero_between = False
+        words += _group_words(group) + _GROUP_UNITS[index]
+    if yuan == 0 and rest == 0:
+        return "零元整"
+    text = words + "元" if yuan else ""
+    if rest == 0:
+        return text + "整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif yuan:
+        text += "零"
+    if cents:
+        text += _DIGITS[cents] + "分"
+    else:
+        text += "整"
+    return text

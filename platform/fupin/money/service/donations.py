@@ -1,4 +1,5 @@
-"""Recipient organisations and donations: record, confirm, reverse (BRIEF §3.6).
+"""Donations: record, correct, cancel, confirm, reverse (BRIEF §3.6). Recipient organisations are
+``money.service.recipients``; receipts and the official voucher numbers ``money.service.receipts``.
 
 A donation is what a recipient organisation actually received, recorded and then confirmed by
 that recipient's officer. Confirming is the money event: in one transaction it locks the
@@ -17,7 +18,6 @@ rules are ``channels.qualifies_for_deduction`` and ``channels.is_targeted``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,11 +35,14 @@ from fupin.money.models import (
     Donation,
     DonationItem,
     Pledge,
+    Receipt,
     RecipientOrg,
 )
 from fupin.money.rules import channels
+from fupin.money.rules.schedules import check_amount
 from fupin.money.rules.states import DONATION_MACHINE, PLEDGE_MACHINE, DonationFacts, PledgeFacts
 from fupin.money.service import pledges, receipts
+from fupin.money.service.readers import View, may_see_donor, seen
 from fupin.money.service.recipients import (
     get_recipient,
     is_recipient_officer,
@@ -53,7 +56,6 @@ from fupin.regions.models import Region
 #: Needs that may still receive money: a pledge is often paid after the project has started.
 DONATABLE_NEED_STATES = ("published", "funded", "in_progress", "completed")
 EARLIEST_RECEIVED_ON = date(2000, 1, 1)
-_OFFICIAL = re.compile(r"[0-9A-Za-z]{1,32}")
 
 DONATION_STATE_LABELS = {
     "recorded": N_("待确认"),
@@ -136,7 +138,7 @@ def _check_items(items: Sequence[ItemSpec], amount_fen: int) -> list[ItemSpec]:
             or item.quantity <= 0
         ):
             raise InvalidInput(_("数量必须是正整数。"), field=f"items[{index}].quantity")
-        pledges.check_amount(item.unit_value_fen, field=f"items[{index}].unit_value_fen")
+        check_amount(item.unit_value_fen, field=f"items[{index}].unit_value_fen")
         checked.append(ItemSpec(name, item.quantity, unit, item.unit_value_fen))
     if checked and sum(i.quantity * i.unit_value_fen for i in checked) != amount_fen:
         raise InvalidInput(
@@ -190,7 +192,7 @@ async def _check_donation_input(
     items: Sequence[ItemSpec],
     today: date,
 ) -> _Checked:
-    pledges.check_amount(amount_fen)
+    check_amount(amount_fen)
     if kind not in DONATION_KINDS:
         raise InvalidInput(_("捐赠方式应为现金或实物。"), field="kind")
     if received_on > today:
@@ -583,130 +585,23 @@ def reversal_payload(reversal: Donation) -> dict[str, Any]:
     }
 
 
-async def enter_official_numbers(
-    *,
-    actor: Actor | None,
-    donation_id: int,
-    receipt_code: str,
-    receipt_number: str,
-    check_code: str,
-) -> Donation:
-    """Attach the official 公益事业捐赠票据 code, number and check code once the recipient's
-    finance system has issued it (RULES §3); from then on the receipt is no longer labelled
-    "not a tax voucher". A correction overwrites them and is audited with before/after."""
-    values = {
-        "receipt_code": (receipt_code or "").strip(),
-        "receipt_number": (receipt_number or "").strip(),
-        "check_code": (check_code or "").strip(),
-    }
-    for field, value in values.items():
-        if _OFFICIAL.fullmatch(value) is None:
-            raise InvalidInput(_("请填写票据上的编码（字母或数字，不超过 32 位）。"), field=field)
-    if len(values["receipt_code"]) > 20 or len(values["receipt_number"]) > 20:
-        raise InvalidInput(_("票据代码和号码不超过 20 位。"), field="receipt_number")
-    async with money_change(actor, writes_ledger=False) as change:
-        donation = await change.lock_donation(donation_id)
-        org = await RecipientOrg.get(id=donation.recipient_id)
-        await require_recipient(actor, DONATION_MACHINE.permission("enter_official"), org)
-        facts = DonationFacts(is_reversal=donation.reverses_id is not None)
-        DONATION_MACHINE.check(donation.state, "enter_official", facts)
-        before = {
-            "official_receipt_code": donation.official_receipt_code,
-            "official_receipt_number": donation.official_receipt_number,
-            "official_check_code": donation.official_check_code,
-        }
-        donation.official_receipt_code = values["receipt_code"]
-        donation.official_receipt_number = values["receipt_number"]
-        donation.official_check_code = values["check_code"]
-        donation.official_entered_at = clock.now()
-        await donation.save(
-            update_fields=[
-                "official_receipt_code",
-                "official_receipt_number",
-                "official_check_code",
-                "official_entered_at",
-            ]
-        )
-        await change.audit(
-            action="donation.official_numbers",
-            object_type="donation",
-            object_id=donation.id,
-            before=before,
-            after={
-                "official_receipt_code": donation.official_receipt_code,
-                "official_receipt_number": donation.official_receipt_number,
-                "official_check_code": donation.official_check_code,
-            },
-        )
-    return donation
-
-
 # --- presentation -------------------------------------------------------------------------------
 
 
-def donation_dict(
-    donation: Donation,
-    *,
-    donor: Participant | None,
-    reveal_donor: bool,
-    private: bool,
-) -> dict[str, Any]:
-    """A donation as the API shows it; the donor only if not anonymous or the reader may know."""
-    show = donor is not None and (reveal_donor or not donation.anonymous)
-    data: dict[str, Any] = {
-        "id": donation.id,
-        "need_id": donation.need_id,
-        "pledge_id": donation.pledge_id,
-        "recipient_id": donation.recipient_id,
-        "amount_fen": donation.amount_fen,
-        "kind": donation.kind,
-        "state": donation.state,
-        "received_on": donation.received_on.isoformat(),
-        "anonymous": donation.anonymous,
-        "donor": (
-            {"id": donor.id, "name": donor.name, "kind": donor.kind}
-            if show and donor is not None
-            else {"id": None, "name": _(pledges.ANONYMOUS_LABEL), "kind": None}
-        ),
-        "reverses": donation.reverses_id,
-        "targeted": donation.targeted,
-        "targeted_basis": donation.targeted_basis,
-        "channel_qualifies": donation.channel_qualifies,
-    }
-    if private:
-        data.update(
-            payment_reference=donation.payment_reference,
-            valuation_basis=donation.valuation_basis,
-            fair_value_evidence=donation.fair_value_evidence,
-            target_area_text=donation.target_area_text,
-            note=donation.note,
-            official_receipt_code=donation.official_receipt_code,
-            official_receipt_number=donation.official_receipt_number,
-            official_check_code=donation.official_check_code,
-            confirmed_at=donation.confirmed_at.isoformat() if donation.confirmed_at else None,
-            ledger_seq=donation.ledger_seq,
-        )
-    return data
-
-
-async def donation_detail(donation: Donation, actor: Actor | None) -> dict[str, Any]:
-    """The full API view of a donation for a reader allowed to see it."""
-    from fupin.money.models import Receipt
-
+async def donation_view(donation: Donation, actor: Actor | None) -> View:
+    """A donation as a reader allowed to see it sees it: its items, its receipts, the entry that
+    reversed it, and the donor unless anonymous to this reader (its recipient's officers know)."""
     donor = await Participant.get(id=donation.donor_id)
     need = await Need.get(id=donation.need_id)
-    reveal = pledges.may_see_donor(actor, donation.donor_id, need) or await is_recipient_officer(
+    reveal = may_see_donor(actor, donation.donor_id, need) or await is_recipient_officer(
         actor, donation
     )
-    data = donation_dict(donation, donor=donor, reveal_donor=reveal, private=True)
-    data["items"] = [
-        {"name": i.name, "quantity": i.quantity, "unit": i.unit, "unit_value_fen": i.unit_value_fen}
-        for i in await DonationItem.filter(donation_id=donation.id)
-    ]
-    data["receipts"] = [
-        {"id": r.id, "number": r.number, "state": r.state}
-        for r in await Receipt.filter(donation_id=donation.id).order_by("id")
-    ]
     reversal = await Donation.get_or_none(reverses_id=donation.id)
-    data["reversed_by"] = reversal.id if reversal else None
-    return data
+    return seen(
+        donation,
+        donor,
+        reveal=reveal,
+        items=await DonationItem.filter(donation_id=donation.id),
+        receipts=await Receipt.filter(donation_id=donation.id).order_by("id"),
+        reversed_by=reversal.id if reversal else None,
+    )

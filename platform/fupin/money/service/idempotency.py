@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,11 +30,8 @@ from fupin.db import transaction
 from fupin.errors import Conflict, InvalidInput
 from fupin.i18n import _
 from fupin.money.models import IdempotencyRecord
+from fupin.money.rules.idempotency import CODE, HEADER, key_problem
 
-HEADER = "Idempotency-Key"
-FORM_FIELD = "idempotency_key"
-#: 8–128 visible ASCII characters (no spaces): long enough to be unique, safe in logs.
-KEY_PATTERN = re.compile(r"[\x21-\x7e]{8,128}")
 #: Records older than this are purged; a retry a week later is treated as a new request.
 RETENTION = timedelta(days=7)
 
@@ -51,12 +47,8 @@ def validate_key(raw: str | None, *, field: str = HEADER) -> str | None:
     """The key, or None when none was sent. A malformed key is refused (HTTP 422 naming it)."""
     if raw is None:
         return None
-    if not isinstance(raw, str) or KEY_PATTERN.fullmatch(raw) is None:
-        raise InvalidInput(
-            _("%(field)s 须为 8 至 128 个可见 ASCII 字符（不含空格）。", field=field),
-            field=field,
-            code="bad_idempotency_key",
-        )
+    if (problem := key_problem(raw, field=field)) is not None:
+        raise InvalidInput(problem, field=field, code=CODE)
     return raw
 
 

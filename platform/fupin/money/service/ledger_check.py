@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise import connections
+
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger.models import LedgerHead
 from fupin.ledger.service import HEAD_ID, iter_entries, secrets_for
@@ -310,8 +312,6 @@ async def verify_database(batch: int = 2000) -> DatabaseVerifyResult:
 async def _need_total_findings() -> list[Finding]:
     """Need.pledged_fen = Σ committed pledges + Σ confirmed stand-alone donations, and
     Need.received_fen = Σ confirmed donations (reversals are negative): recomputed in SQL."""
-    from tortoise import connections
-
     conn = connections.get("default")
     rows = await conn.execute_query_dict(
         """

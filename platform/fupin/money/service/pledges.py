@@ -19,32 +19,27 @@ donation → pledge → need → receipt counter → ledger head.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from fupin.accounts.models import Pair, Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
-from fupin.core.money import format_yuan
-from fupin.core.policy import Actor, Scope, can, require
+from fupin.core.policy import Actor, Scope, require
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import Instalment, Pledge, PledgeEvent, RecipientOrg
-from fupin.money.rules.states import (
-    ACTIVE_PLEDGE_STATES,
-    OPEN_PLEDGE_STATES,
-    PLEDGE_MACHINE,
-    PledgeFacts,
+from fupin.money.rules.schedules import (
+    InstalmentSpec,
+    check_amount,
+    check_schedule,
+    schedule_json,
 )
+from fupin.money.rules.states import ACTIVE_PLEDGE_STATES, PLEDGE_MACHINE, PledgeFacts
+from fupin.money.service.readers import View, may_see_donor, seen
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
 
-#: China has one time zone and no daylight saving: due dates and receipt years are local dates.
-#: ¥10 billion: far above any village need, far below the JSON-safe integer limit of the ledger.
-MAX_AMOUNT_FEN = 10**12
-MAX_INSTALMENTS = 24
-MAX_DUE_YEARS = 5
 #: Needs that accept new or larger pledges (BRIEF §3.4: only published needs are public;
 #: a funded need can still take a pledge once a withdrawal has freed an amount).
 PLEDGEABLE_NEED_STATES = ("published", "funded")
@@ -57,108 +52,8 @@ PLEDGE_EVENT_LABELS = {
     "paid": N_("到账"),
     "payment_reversed": N_("到账冲正"),
 }
-# --- amounts and dates ------------------------------------------------------------------------
-
-
-def check_amount(amount_fen: Any, *, field: str = "amount_fen") -> int:
-    """A money amount must be a positive whole number of fen, at most ¥10 billion."""
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        raise InvalidInput(_("金额必须是以分为单位的整数。"), field=field)
-    if amount_fen <= 0:
-        raise InvalidInput(_("金额必须大于零。"), field=field, code="not_positive")
-    if amount_fen > MAX_AMOUNT_FEN:
-        raise InvalidInput(
-            _("金额不能超过 %(max)s。", max=format_yuan(MAX_AMOUNT_FEN)),
-            field=field,
-            code="too_large",
-        )
-    return amount_fen
-
-
-def parse_date(value: Any, *, field: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InvalidInput(_("日期格式应为 YYYY-MM-DD。"), field=field, code="bad_date")
-
 
 # --- schedules --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InstalmentSpec:
-    due_date: date
-    amount_fen: int
-
-
-def check_schedule(
-    amount_fen: int,
-    due_date: date | None,
-    instalments: Sequence[InstalmentSpec] | None,
-    *,
-    today: date,
-    allow_past_instalments: bool = False,
-) -> tuple[date, list[InstalmentSpec]]:
-    """The due date and schedule of a pledge. Without instalments the whole amount is due on
-    ``due_date``; with them, the amounts must add up to the pledge and the dates must increase;
-    the pledge is due on the last one. An amendment may keep instalments already past
-    (``allow_past_instalments``), but the last one must still lie ahead."""
-    latest = today + timedelta(days=366 * MAX_DUE_YEARS)
-    if not instalments:
-        if due_date is None:
-            raise InvalidInput(_("请填写兑现日期。"), field="due_date", code="required")
-        if due_date < today:
-            raise InvalidInput(_("兑现日期不能早于今天。"), field="due_date")
-        if due_date > latest:
-            raise InvalidInput(
-                _("兑现日期不能晚于 %(years)s 年以后。", years=MAX_DUE_YEARS), field="due_date"
-            )
-        return due_date, []
-    if len(instalments) > MAX_INSTALMENTS:
-        raise InvalidInput(
-            _("分期最多 %(n)s 期。", n=MAX_INSTALMENTS), field="instalments", code="too_many"
-        )
-    previous: date | None = None
-    total = 0
-    for index, part in enumerate(instalments, start=1):
-        check_amount(part.amount_fen, field=f"instalments[{index}].amount_fen")
-        too_early = part.due_date < today and (
-            not allow_past_instalments or index == len(instalments)
-        )
-        if too_early or part.due_date > latest:
-            raise InvalidInput(
-                _("第 %(n)s 期的日期须在今天至 %(years)s 年以内。", n=index, years=MAX_DUE_YEARS),
-                field=f"instalments[{index}].due_date",
-            )
-        if previous is not None and part.due_date <= previous:
-            raise InvalidInput(
-                _("分期日期须逐期递增（第 %(n)s 期）。", n=index),
-                field=f"instalments[{index}].due_date",
-            )
-        previous = part.due_date
-        total += part.amount_fen
-    if total != amount_fen:
-        raise InvalidInput(
-            _(
-                "各期金额合计 %(total)s 与认捐金额 %(amount)s 不一致。",
-                total=format_yuan(total),
-                amount=format_yuan(amount_fen),
-            ),
-            field="instalments",
-            code="schedule_mismatch",
-        )
-    return instalments[-1].due_date, list(instalments)
-
-
-def schedule_json(schedule: Sequence[InstalmentSpec]) -> list[dict[str, Any]]:
-    return [
-        {"number": i, "due_date": s.due_date.isoformat(), "amount_fen": s.amount_fen}
-        for i, s in enumerate(schedule, start=1)
-    ]
 
 
 async def _replace_schedule(pledge: Pledge, schedule: Sequence[InstalmentSpec]) -> None:
@@ -172,9 +67,6 @@ async def _replace_schedule(pledge: Pledge, schedule: Sequence[InstalmentSpec]) 
                 for i, s in enumerate(schedule, start=1)
             ]
         )
-
-
-# --- the need's pledged amount ------------------------------------------------------------------
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -651,84 +543,17 @@ async def apply_payment(
 # --- presentation -------------------------------------------------------------------------------
 
 
-def may_see_donor(actor: Actor | None, pledge_participant_id: int, need: Need) -> bool:
-    """Whether the actor may see who is behind an anonymous pledge or donation: the donor's own
-    members, and the offices responsible for the need (never the public, never other donors)."""
-    if actor is None:
-        return False
-    if actor.participant_id is not None and actor.participant_id == pledge_participant_id:
-        return True
-    return actor.role != "participant_member" and can(
-        actor,
-        "pledge.view",
-        Scope(
-            region_code=need.region_id,
-            county_code=need.county_code,
-            province_code=need.province_code,
-        ),
-    )
-
-
-ANONYMOUS_LABEL = N_("匿名捐赠人")
-
-
-def pledge_dict(pledge: Pledge, *, reveal_donor: bool, private: bool = False) -> dict[str, Any]:
-    """A pledge as the API shows it. The donor is named only if the pledge is not anonymous or
-    the reader may see through the anonymity; ``private`` adds paid amounts and the schedule."""
-    show = reveal_donor or not pledge.anonymous
-    participant = pledge.participant if show else None
-    data: dict[str, Any] = {
-        "id": pledge.id,
-        "need_id": pledge.need_id,
-        "amount_fen": pledge.amount_fen,
-        "state": pledge.state,
-        "anonymous": pledge.anonymous,
-        "donor": (
-            {"id": participant.id, "name": participant.name, "kind": participant.kind}
-            if participant is not None
-            else {"id": None, "name": _(ANONYMOUS_LABEL), "kind": None}
-        ),
-        "pair_id": pledge.pair_id,
-        "recipient_id": pledge.recipient_id,
-        "due_date": pledge.due_date.isoformat(),
-        "created_at": pledge.created_at.isoformat() if pledge.created_at else None,
-    }
-    if private:
-        data.update(
-            paid_fen=pledge.paid_fen,
-            committed_fen=pledge.committed_fen,
-            unpaid_fen=max(pledge.amount_fen - pledge.paid_fen, 0)
-            if pledge.state in OPEN_PLEDGE_STATES
-            else 0,
-            kind=pledge.kind,
-        )
-    return data
-
-
-async def pledge_detail(pledge: Pledge, actor: Actor | None) -> dict[str, Any]:
-    """The full API view of a pledge for a reader allowed to see it: schedule and history."""
+async def pledge_view(pledge: Pledge, actor: Actor | None) -> View:
+    """A pledge as a reader allowed to see it in full sees it: its schedule and history, and the
+    donor unless anonymous to this reader."""
     await pledge.fetch_related("need", "participant")
-    reveal = may_see_donor(actor, pledge.participant_id, pledge.need)
-    data = pledge_dict(pledge, reveal_donor=reveal, private=True)
-    data["instalments"] = [
-        {"number": i.number, "due_date": i.due_date.isoformat(), "amount_fen": i.amount_fen}
-        for i in await Instalment.filter(pledge_id=pledge.id).order_by("number")
-    ]
-    data["events"] = [
-        {
-            "action": e.action,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "amount_before_fen": e.amount_before_fen,
-            "amount_after_fen": e.amount_after_fen,
-            "paid_after_fen": e.paid_after_fen,
-            "reason": e.reason,
-            "ledger_seq": e.ledger_seq,
-            "at": e.at.isoformat() if e.at else None,
-        }
-        for e in await PledgeEvent.filter(pledge_id=pledge.id).order_by("id")
-    ]
-    return data
+    return seen(
+        pledge,
+        pledge.participant,
+        reveal=may_see_donor(actor, pledge.participant_id, pledge.need),
+        instalments=await Instalment.filter(pledge_id=pledge.id).order_by("number"),
+        events=await PledgeEvent.filter(pledge_id=pledge.id).order_by("id"),
+    )
 
 
 async def eligible_pairs(need: Need, *, today: date | None = None) -> list[Pair]:

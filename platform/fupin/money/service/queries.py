@@ -19,15 +19,21 @@ from tortoise.functions import Count, Sum
 
 from fupin.accounts.models import Participant
 from fupin.core.clock import today_cn
+from fupin.core.policy import Actor
+from fupin.errors import NotFound
+from fupin.i18n import _
 from fupin.money.models import (
     Donation,
+    DonationItem,
     Instalment,
     Pledge,
+    PledgeEvent,
     Receipt,
     RecipientOrg,
 )
 from fupin.money.rules.states import OPEN_PLEDGE_STATES
-from fupin.needs.models import Need
+from fupin.money.service.readers import may_see_donor, seen
+from fupin.needs.models import PUBLIC_STATES, Need
 
 
 @dataclass
@@ -48,13 +54,14 @@ async def my_pledges(
     if state:
         query = query.filter(state=state)
     total = await query.count()
-    items = (
+    rows = (
         await query.order_by("-id")
         .offset((page - 1) * per_page)
         .limit(per_page)
         .prefetch_related("need", "participant")
     )
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+    items = [seen(p, p.participant, reveal=True) for p in rows]  # the donor's own pledges
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 async def my_donations(participant_id: int, *, page: int = 1, per_page: int = 20) -> Page:
@@ -64,7 +71,7 @@ async def my_donations(participant_id: int, *, page: int = 1, per_page: int = 20
         await query.order_by("-id")
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .prefetch_related("need", "recipient")
+        .prefetch_related("need", "recipient", "donor")
     )
     await _attach_receipts(items)
     return Page(items=items, total=total, page=page, per_page=per_page)
@@ -167,7 +174,7 @@ async def what_is_due(
 @dataclass
 class Inbox:
     org: RecipientOrg
-    expected: list[Pledge]
+    expected: list[Any]  # pledges as its officers see them (``readers.seen``)
     expected_total_fen: int
     awaiting: list[Donation]
     received: Page
@@ -191,11 +198,12 @@ async def recipient_inbox(org: RecipientOrg, *, page: int = 1, per_page: int = 2
     """Expected funds (open pledges routed to this organisation), recorded donations awaiting
     confirmation, and what has been received."""
     expected_query = _expected_query(org)
-    expected = list(
+    rows = (
         await expected_query.order_by("due_date", "id")
         .limit(200)
         .prefetch_related("need", "participant")
     )
+    expected = [seen(p, p.participant, reveal=True) for p in rows]  # its officers know donors
     sums = (
         await expected_query.annotate(a=Sum("amount_fen"), p=Sum("paid_fen"))
         .group_by()
@@ -321,22 +329,27 @@ async def recipients_for_need(need: Need) -> list[RecipientOrg]:
 
 async def public_need(need_id: int) -> Need:
     """A need the public may see (published or later), else NotFound."""
-    from fupin.errors import NotFound
-    from fupin.i18n import _
-    from fupin.needs.models import PUBLIC_STATES
-
     need = await Need.get_or_none(id=need_id)
     if need is None or need.state not in PUBLIC_STATES:
         raise NotFound(_("需求不存在或尚未公开。"), field="need_id")
     return need
 
 
-async def need_pledges_page(
-    need: Need, actor: Any, *, page: int = 1, per_page: int = 20
-) -> tuple[list[dict[str, Any]], int]:
-    """The pledges of a public need as anyone may see them (anonymous donors not named)."""
-    from fupin.money.service.pledges import may_see_donor, pledge_dict
+@dataclass
+class NeedPledgePage(Page):
+    """One page of a public need's pledges, with the need's money."""
 
+    target_fen: int
+    pledged_fen: int
+    received_fen: int
+    open_fen: int
+
+
+async def need_pledges_page(
+    need: Need, actor: Actor | None, *, page: int = 1, per_page: int = 20
+) -> NeedPledgePage:
+    """The pledges of a public need as this reader may see them (anonymous donors named only to
+    who may know)."""
     query = Pledge.filter(need_id=need.id)
     total = await query.count()
     rows = (
@@ -346,26 +359,18 @@ async def need_pledges_page(
         .prefetch_related("participant")
     )
     items = [
-        pledge_dict(p, reveal_donor=may_see_donor(actor, p.participant_id, need), private=False)
-        for p in rows
+        seen(p, p.participant, reveal=may_see_donor(actor, p.participant_id, need)) for p in rows
     ]
-    return items, total
-
-
-async def my_donation_items(
-    participant_id: int, *, page: int, per_page: int
-) -> tuple[list[dict[str, Any]], int]:
-    from fupin.money.service.donations import donation_dict
-
-    listing = await my_donations(participant_id, page=page, per_page=per_page)
-    me = await Participant.get(id=participant_id)
-    items = []
-    for d in listing.items:
-        data = donation_dict(d, donor=me, reveal_donor=True, private=True)
-        receipt = getattr(d, "live_receipt_row", None)
-        data["receipt"] = {"id": receipt.id, "number": receipt.number} if receipt else None
-        items.append(data)
-    return items, listing.total
+    return NeedPledgePage(
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        target_fen=need.target_fen,
+        pledged_fen=need.pledged_fen,
+        received_fen=need.received_fen,
+        open_fen=max(need.target_fen - need.pledged_fen, 0),
+    )
 
 
 @dataclass
@@ -376,8 +381,6 @@ class PledgeHistory:
 
 
 async def pledge_history(pledge: Pledge) -> PledgeHistory:
-    from fupin.money.models import PledgeEvent
-
     return PledgeHistory(
         instalments=list(await Instalment.filter(pledge_id=pledge.id).order_by("number")),
         events=list(await PledgeEvent.filter(pledge_id=pledge.id).order_by("id")),
@@ -401,8 +404,6 @@ class DonationPage:
 
 
 async def donation_page(donation: Donation) -> DonationPage:
-    from fupin.money.models import DonationItem
-
     receipts = list(await Receipt.filter(donation_id=donation.id).order_by("id"))
     return DonationPage(
         donation=donation,

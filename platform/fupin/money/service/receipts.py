@@ -1,4 +1,5 @@
-"""The receipt register: issue, void, re-issue, print (BRIEF §3.6, RULES.md §3).
+"""The receipt register: issue, void, re-issue, print, and the official voucher's numbers
+(BRIEF §3.6, RULES.md §3).
 
 Each recipient organisation numbers its receipts per calendar year, ``<issuer code>-<year>-
 <serial>``, gapless and unique under concurrency: the serial comes from a per-issuer-year counter
@@ -9,11 +10,13 @@ donation has at most one live receipt (unique ``live_for``). Receipts are only f
 donations, and an in-kind gift without proof of its fair value gets none (2020 No. 27 art. 13).
 
 This register is the platform's acknowledgement, not the fiscal voucher: until the official
-票据代码 / 票据号码 / 校验码 are entered, every view labels it "not a tax voucher".
+票据代码 / 票据号码 / 校验码 are entered (``enter_official_numbers``, on the donation, once the
+recipient's finance system has issued the voucher), every view labels it "not a tax voucher".
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -22,82 +25,21 @@ from tortoise.expressions import F
 from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
-from fupin.core.policy import Actor
+from fupin.core.policy import Actor, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import Donation, DonationItem, Receipt, RecipientOrg
 from fupin.money.rules import receipt_numbers
-from fupin.money.rules.states import RECEIPT_MACHINE
+from fupin.money.rules.receipt_numbers import amount_in_words
+from fupin.money.rules.states import DONATION_MACHINE, RECEIPT_MACHINE, DonationFacts
 from fupin.money.service import recipients
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
 
 RECEIPT_TITLE = N_("公益事业捐赠收据（平台登记）")
 RECEIPT_STATE_LABELS = {"issued": N_("有效"), "voided": N_("已作废")}
-
-_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_GROUP_UNITS = ("", "万", "亿", "万亿")
-
-
-def _group_words(number: int) -> str:
-    """0 < number < 10000 in financial capitals, zeros collapsed (壹仟零伍)."""
-    text = ""
-    pending_zero = False
-    for divisor, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
-        digit = number // divisor % 10
-        if digit == 0:
-            pending_zero = pending_zero or bool(text)
-            continue
-        if pending_zero:
-            text += "零"
-            pending_zero = False
-        text += _DIGITS[digit] + unit
-    return text
-
-
-def amount_in_words(fen: int) -> str:
-    """人民币大写 for the receipt's "total in words" (RULES §3 art. 6): 壹佰贰拾万元整,
-    壹佰万零壹元整, 壹拾元伍角, 伍分. Exact from integer fen."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError("amount_in_words takes integer fen")
-    if fen < 0:
-        return "负" + amount_in_words(-fen)
-    yuan, rest = divmod(fen, 100)
-    jiao, cents = divmod(rest, 10)
-    groups: list[int] = []
-    remaining = yuan
-    while remaining:
-        groups.append(remaining % 10000)
-        remaining //= 10000
-    if len(groups) > len(_GROUP_UNITS):
-        raise ValueError("amount too large for words")
-    words = ""
-    zero_between = False
-    for index in range(len(groups) - 1, -1, -1):
-        group = groups[index]
-        if group == 0:
-            zero_between = zero_between or bool(words)
-            continue
-        if words and (zero_between or group < 1000):
-            words += "零"
-        zero_between = False
-        words += _group_words(group) + _GROUP_UNITS[index]
-    if yuan == 0 and rest == 0:
-        return "零元整"
-    text = words + "元" if yuan else ""
-    if rest == 0:
-        return text + "整"
-    if jiao:
-        text += _DIGITS[jiao] + "角"
-    elif yuan:
-        text += "零"
-    if cents:
-        text += _DIGITS[cents] + "分"
-    else:
-        text += "整"
-    return text
-
+_OFFICIAL = re.compile(r"[0-9A-Za-z]{1,32}")
 
 # --- numbering --------------------------------------------------------------------------------
 
@@ -305,8 +247,6 @@ async def get_receipt_for(actor: Actor | None, receipt_id: int) -> Receipt:
     if receipt is None:
         raise NotFound(_("收据不存在。"), field="receipt_id")
     if actor is None:
-        from fupin.core.policy import require
-
         require(actor, "donation.view")
     if not await can_view_receipt(actor, receipt):
         raise PermissionDenied(_("您没有权限查看这张收据。"))
@@ -360,40 +300,70 @@ async def receipt_view(receipt: Receipt, *, copy_number: int | None = None) -> d
     }
 
 
-def receipt_dict(receipt: Receipt, donation: Donation) -> dict[str, Any]:
-    return {
-        "id": receipt.id,
-        "number": receipt.number,
-        "issuer_id": receipt.issuer_id,
-        "year": receipt.year,
-        "serial": receipt.serial,
-        "donation_id": receipt.donation_id,
-        "state": receipt.state,
-        "amount_fen": receipt.amount_fen,
-        "amount_in_words": amount_in_words(receipt.amount_fen),
-        "payer_name": receipt.payer_name,
-        "payer_identifier": receipt.payer_identifier,
-        "project_code": receipt.project_code,
-        "project_name": receipt.project_name,
-        "area_text": receipt.area_text,
-        "items": receipt.items,
-        "remarks": receipt.remarks,
-        "issued_on": receipt.issued_on.isoformat(),
-        "void_reason": receipt.void_reason,
-        "reissue_of": receipt.reissue_of_id,
-        "print_count": receipt.print_count,
-        "official_receipt_code": donation.official_receipt_code,
-        "official_receipt_number": donation.official_receipt_number,
-        "official_check_code": donation.official_check_code,
-        "is_tax_voucher": recipients.has_official_numbers(donation),
-        "labels": receipt_numbers.receipt_status_label(
-            has_official_numbers=recipients.has_official_numbers(donation),
-            voided=receipt.state == "voided",
-            duplicate_copy=False,
-        ),
+async def with_donation(receipt: Receipt) -> Receipt:
+    """The receipt with the donation it acknowledges fetched (its official numbers are there)."""
+    await receipt.fetch_related("donation")
+    return receipt
+
+
+# --- the official voucher's numbers -------------------------------------------------------------
+
+
+async def enter_official_numbers(
+    *,
+    actor: Actor | None,
+    donation_id: int,
+    receipt_code: str,
+    receipt_number: str,
+    check_code: str,
+) -> Donation:
+    """Attach the official 公益事业捐赠票据 code, number and check code once the recipient's
+    finance system has issued it (RULES §3); from then on the receipt is no longer labelled
+    "not a tax voucher". A correction overwrites them and is audited with before/after."""
+    values = {
+        "receipt_code": (receipt_code or "").strip(),
+        "receipt_number": (receipt_number or "").strip(),
+        "check_code": (check_code or "").strip(),
     }
-
-
-async def receipt_detail(receipt: Receipt) -> dict[str, Any]:
-    donation = await Donation.get(id=receipt.donation_id)
-    return receipt_dict(receipt, donation)
+    for field, value in values.items():
+        if _OFFICIAL.fullmatch(value) is None:
+            raise InvalidInput(_("请填写票据上的编码（字母或数字，不超过 32 位）。"), field=field)
+    if len(values["receipt_code"]) > 20 or len(values["receipt_number"]) > 20:
+        raise InvalidInput(_("票据代码和号码不超过 20 位。"), field="receipt_number")
+    async with money_change(actor, writes_ledger=False) as change:
+        donation = await change.lock_donation(donation_id)
+        org = await RecipientOrg.get(id=donation.recipient_id)
+        await recipients.require_recipient(
+            actor, DONATION_MACHINE.permission("enter_official"), org
+        )
+        facts = DonationFacts(is_reversal=donation.reverses_id is not None)
+        DONATION_MACHINE.check(donation.state, "enter_official", facts)
+        before = {
+            "official_receipt_code": donation.official_receipt_code,
+            "official_receipt_number": donation.official_receipt_number,
+            "official_check_code": donation.official_check_code,
+        }
+        donation.official_receipt_code = values["receipt_code"]
+        donation.official_receipt_number = values["receipt_number"]
+        donation.official_check_code = values["check_code"]
+        donation.official_entered_at = clock.now()
+        await donation.save(
+            update_fields=[
+                "official_receipt_code",
+                "official_receipt_number",
+                "official_check_code",
+                "official_entered_at",
+            ]
+        )
+        await change.audit(
+            action="donation.official_numbers",
+            object_type="donation",
+            object_id=donation.id,
+            before=before,
+            after={
+                "official_receipt_code": donation.official_receipt_code,
+                "official_receipt_number": donation.official_receipt_number,
+                "official_check_code": donation.official_check_code,
+            },
+        )
+    return donation

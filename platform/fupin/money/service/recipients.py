@@ -5,10 +5,12 @@ who may read their records. The money services below (donations, receipts) ask h
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from tortoise.query_utils import Prefetch
 
 from fupin.accounts.models import Participant
 from fupin.core import audit
+from fupin.core.identifiers import validate_uscc
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
@@ -19,7 +21,7 @@ from fupin.money.models import (
     RecipientOrg,
     RecipientQualification,
 )
-from fupin.money.rules import channels
+from fupin.money.rules import channels, receipt_numbers
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 
@@ -92,8 +94,6 @@ async def create_recipient_org(
 ) -> RecipientOrg:
     """Register a recipient organisation. A government body must govern a county, prefecture
     or province (RULES.md §1.1: only county level and above is a qualifying channel)."""
-    from fupin.core.identifiers import validate_uscc  # imported here: identifiers is pure
-
     name = (name or "").strip()
     if kind not in RECIPIENT_KINDS:
         raise InvalidInput(_("受赠单位类型无效。"), field="kind")
@@ -172,9 +172,12 @@ async def add_qualification(
         require(actor, "recipient.manage", await org_scope(org))
     if org.kind != "qualified_org":
         raise InvalidInput(_("只有公益性社会组织需要登记税前扣除资格。"), field="kind")
+    first, last = channels.FIRST_QUALIFICATION_YEAR, channels.LAST_QUALIFICATION_YEAR
     for value, field in ((start_year, "start_year"), (end_year, "end_year")):
-        if isinstance(value, bool) or not isinstance(value, int) or not 2008 <= value <= 2100:
-            raise InvalidInput(_("年份应在 2008 至 2100 之间。"), field=field)
+        if isinstance(value, bool) or not isinstance(value, int) or not first <= value <= last:
+            raise InvalidInput(
+                _("年份应在 %(first)s 至 %(last)s 之间。", first=first, last=last), field=field
+            )
     if end_year < start_year:
         raise InvalidInput(_("结束年份不能早于开始年份。"), field="end_year")
     reference = (list_reference or "").strip()
@@ -244,10 +247,10 @@ async def get_donation_for(actor: Actor | None, donation_id: int) -> Donation:
 
 
 def has_official_numbers(donation: Donation) -> bool:
-    return bool(
-        donation.official_receipt_code
-        and donation.official_receipt_number
-        and donation.official_check_code
+    return receipt_numbers.has_official_numbers(
+        donation.official_receipt_code,
+        donation.official_receipt_number,
+        donation.official_check_code,
     )
 
 
@@ -256,21 +259,11 @@ async def is_recipient_officer(actor: Actor | None, donation: Donation) -> bool:
     return can(actor, "donation.record", await org_scope(org))
 
 
-async def recipient_detail(org: RecipientOrg) -> dict[str, Any]:
-    quals = await RecipientQualification.filter(org_id=org.id).order_by("start_year")
-    return {
-        "id": org.id,
-        "kind": org.kind,
-        "name": org.name,
-        "code": org.code,
-        "uscc": org.uscc,
-        "region_code": org.region_id,
-        "participant_id": org.participant_id,
-        "qualifications": [
-            {"start_year": q.start_year, "end_year": q.end_year, "list_reference": q.list_reference}
-            for q in quals
-        ],
-    }
+def _qualifications() -> Prefetch:
+    """An organisation's qualifications, fetched with it in the order of their years."""
+    return Prefetch(
+        "qualifications", queryset=RecipientQualification.all().order_by("start_year", "id")
+    )
 
 
 async def list_recipients(
@@ -286,6 +279,11 @@ async def list_recipients(
         await query.order_by("id")
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .prefetch_related("qualifications", "region")
+        .prefetch_related(_qualifications(), "region")
     )
     return list(orgs), total
+
+
+async def with_qualifications(org: RecipientOrg) -> RecipientOrg:
+    """The organisation with its qualifications fetched, in the order of their years."""
+    return await RecipientOrg.get(id=org.id).prefetch_related(_qualifications())

@@ -1,0 +1,248 @@
+"""The recipient's money pages: its inbox, recording a donation (the form), the donation page
+with its confirm, cancel and reverse forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.core.clock import today_cn
+from fupin.core.policy import Actor
+from fupin.core.schemas import validate_form
+from fupin.core.web import read_form, redirect, render, require_login
+from fupin.errors import FupinError, PermissionDenied
+from fupin.i18n import _
+from fupin.money.models import DONATION_KINDS, VALUATION_BASES, RecipientOrg
+from fupin.money.pages.common import form_values, new_key, run_once
+from fupin.money.rules.states import PLEDGE_STATE_LABELS
+from fupin.money.schemas.common import KeyForm, Reason, ReasonForm
+from fupin.money.schemas.donations import DonationForm, DonationTarget
+from fupin.money.schemas.recipients import InboxQuery
+from fupin.money.service import donations, pledges, queries, receipts, recipients
+from fupin.money.service.readers import may_see_donor
+
+DONATION_FIELDS = (
+    "org",
+    "pledge_id",
+    "need_id",
+    "donor_id",
+    "amount",
+    "received_on",
+    "kind",
+    "valuation_basis",
+    "fair_value_evidence",
+    "payment_reference",
+    "anonymous",
+    "note",
+    "confirm",
+    "idempotency_key",
+)
+
+
+async def _my_org(actor: Actor, org_id: int | None) -> tuple[RecipientOrg, list[RecipientOrg]]:
+    """The organisation whose inbox the actor works (the first of theirs unless one is chosen),
+    and all of theirs."""
+    orgs = await recipients.recipient_orgs_for(actor)
+    if org_id is not None:
+        org = await recipients.get_recipient(org_id)
+        await recipients.require_recipient(actor, "donation.record", org)
+        return org, orgs
+    if not orgs:
+        raise PermissionDenied(_("您所在的单位尚未登记为受赠单位。"))
+    return orgs[0], orgs
+
+
+async def inbox(request: Request) -> Response:
+    actor = require_login(request)
+    query = validate_form(InboxQuery, request.query_params)
+    org, orgs = await _my_org(actor, query.org)
+    data = await queries.recipient_inbox(org, page=query.page, per_page=query.per_page)
+    return render(
+        request,
+        "money/inbox.html",
+        {
+            "inbox": data,
+            "listing": data.received,
+            "org": org,
+            "orgs": orgs,
+            "state_labels": PLEDGE_STATE_LABELS,
+            "donation_state_labels": donations.DONATION_STATE_LABELS,
+        },
+    )
+
+
+async def _donation_form(
+    request: Request,
+    actor: Actor,
+    values: dict[str, Any],
+    target: DonationTarget,
+    *,
+    error: FupinError | None = None,
+) -> Response:
+    org, orgs = await _my_org(actor, target.org)
+    pledge = None
+    if target.pledge_id is not None:
+        pledge = await pledges.get_pledge_for(actor, target.pledge_id)
+    return render(
+        request,
+        "money/donation_form.html",
+        {
+            "org": org,
+            "orgs": orgs,
+            "pledge": pledge,
+            "values": values,
+            "error": error,
+            "kinds": DONATION_KINDS,
+            "bases": VALUATION_BASES,
+            "basis_labels": donations.VALUATION_BASIS_LABELS,
+            "donation_key": values.get("idempotency_key") or new_key(),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def donation_new(request: Request) -> Response:
+    actor = require_login(request)
+    values = dict.fromkeys(DONATION_FIELDS, "")
+    values.update(form_values(request.query_params, ("org", "pledge_id", "need_id")))
+    values["received_on"] = today_cn().isoformat()
+    values["kind"] = "cash"
+    return await _donation_form(request, actor, values, validate_form(DonationTarget, values))
+
+
+async def donation_create(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    values = form_values(form, DONATION_FIELDS)
+    # Whose form it is comes first: refused as it is, with no form to show again.
+    target = validate_form(DonationTarget, values)
+    org, _orgs = await _my_org(actor, target.org)
+    try:
+        data = validate_form(DonationForm, values)
+        in_kind = data.kind == "in_kind"
+
+        async def action() -> str:
+            donation = await donations.record_donation(
+                actor=actor,
+                recipient_id=org.id,
+                amount_fen=data.amount,
+                received_on=data.received_on,
+                need_id=data.need_id,
+                pledge_id=data.pledge_id,
+                donor_id=data.donor_id,
+                # a pledge's donation is as anonymous as the pledge
+                anonymous=data.anonymous if data.pledge_id is None else None,
+                kind=data.kind,
+                valuation_basis=data.valuation_basis if in_kind else "",
+                fair_value_evidence=data.fair_value_evidence if in_kind else "",
+                payment_reference=data.payment_reference,
+                note=data.note,
+                confirm=data.confirm,
+            )
+            return f"/donations/{donation.id}"
+
+        target_url = await run_once(
+            actor, data.idempotency_key, "web.donation.record", values, action
+        )
+    except FupinError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        return await _donation_form(request, actor, values, target, error=exc)
+    return redirect(request, target_url, flash=_("到账已登记。"))
+
+
+async def donation_detail(request: Request) -> Response:
+    actor = require_login(request)
+    donation = await recipients.get_donation_for(actor, request.path_params["donation_id"])
+    data = await queries.donation_page(donation)
+    officer = await recipients.is_recipient_officer(actor, donation)
+    reveal = officer or may_see_donor(actor, donation.donor_id, data.need)
+    return render(
+        request,
+        "money/donation_detail.html",
+        {
+            "d": data,
+            "donation": donation,
+            "officer": officer,
+            "reveal": reveal,
+            "state_labels": donations.DONATION_STATE_LABELS,
+            "basis_labels": donations.VALUATION_BASIS_LABELS,
+            "target_labels": donations.TARGET_BASIS_LABELS,
+            "receipt_state_labels": receipts.RECEIPT_STATE_LABELS,
+            "key": new_key(),
+            "official": recipients.has_official_numbers(donation),
+        },
+    )
+
+
+async def donation_confirm(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    donation_id = request.path_params["donation_id"]
+    data = validate_form(KeyForm, form_values(form, ("idempotency_key",)))
+
+    async def action() -> str:
+        await donations.confirm_donation(actor=actor, donation_id=donation_id)
+        return f"/donations/{donation_id}"
+
+    target = await run_once(
+        actor, data.idempotency_key, f"web.donation.confirm:{donation_id}", {}, action
+    )
+    return redirect(request, target, flash=_("到账已确认，已记入公开账本。"))
+
+
+async def donation_cancel(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    donation_id = request.path_params["donation_id"]
+    data = validate_form(Reason, form_values(form, ("reason",)))
+    await donations.cancel_donation(actor=actor, donation_id=donation_id, reason=data.reason)
+    return redirect(request, f"/donations/{donation_id}", flash=_("登记已取消。"))
+
+
+async def donation_reverse(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    donation_id = request.path_params["donation_id"]
+    values = form_values(form, ("reason", "idempotency_key"))
+    data = validate_form(ReasonForm, values)
+
+    async def action() -> str:
+        reversal = await donations.reverse_donation(
+            actor=actor, donation_id=donation_id, reason=data.reason
+        )
+        return f"/donations/{reversal.id}"
+
+    target = await run_once(
+        actor, data.idempotency_key, f"web.donation.reverse:{donation_id}", values, action
+    )
+    return redirect(request, target, flash=_("已登记冲正。"))
+
+
+routes = [
+    Route("/inbox", inbox, methods=["GET"], name="recipient_inbox"),
+    Route("/donations/new", donation_new, methods=["GET"], name="donation_new"),
+    Route("/donations", donation_create, methods=["POST"], name="donation_create"),
+    Route("/donations/{donation_id:int}", donation_detail, methods=["GET"], name="donation_detail"),
+    Route(
+        "/donations/{donation_id:int}/confirm",
+        donation_confirm,
+        methods=["POST"],
+        name="donation_confirm",
+    ),
+    Route(
+        "/donations/{donation_id:int}/cancel",
+        donation_cancel,
+        methods=["POST"],
+        name="donation_cancel",
+    ),
+    Route(
+        "/donations/{donation_id:int}/reverse",
+        donation_reverse,
+        methods=["POST"],
+        name="donation_reverse",
+    ),
+]

@@ -1,0 +1,84 @@
+"""The public ledger's pages — the entries with the daily head hashes, the exports and the
+standalone verifier with its how-to — and the public honour-rate table."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from fupin import REPO_ROOT
+from fupin.core.schemas import PageQuery, validate_form
+from fupin.core.web import render
+from fupin.ledger import rules as ledger_chain
+from fupin.ledger import service as ledger
+from fupin.money.schemas.ledger import LedgerPageQuery
+from fupin.money.service import honour, queries
+
+VERIFY_SCRIPT = REPO_ROOT / "tools" / "verify_ledger.py"
+
+
+async def honour_rates(request: Request) -> Response:
+    query = validate_form(PageQuery, request.query_params)
+    return render(
+        request,
+        "money/honour_rates.html",
+        {
+            "overall": await honour.honour_rate(),
+            "listing": await honour.honour_rates_by_participant(
+                page=query.page, per_page=query.per_page
+            ),
+        },
+    )
+
+
+async def ledger_page(request: Request) -> Response:
+    query = validate_form(LedgerPageQuery, request.query_params)
+    entries, total = await ledger.page_of_entries(
+        page=query.page, per_page=query.per_page, kind=query.kind
+    )
+    return render(
+        request,
+        "money/ledger.html",
+        {
+            "entries": entries,
+            "listing": queries.Page(
+                items=entries, total=total, page=query.page, per_page=query.per_page
+            ),
+            "heads": await ledger.daily_head_hashes(limit=30),
+            "kinds": sorted(ledger_chain.KINDS),
+            "kind": query.kind,
+            "count": await ledger.count_entries(),
+        },
+    )
+
+
+async def ledger_jsonl(request: Request) -> Response:
+    return _export("jsonl")
+
+
+async def ledger_csv(request: Request) -> Response:
+    return _export("csv")
+
+
+def _export(fmt: str) -> Response:
+    return StreamingResponse(
+        ledger.iter_export_bytes(fmt),
+        media_type=ledger.EXPORT_MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="ledger.{fmt}"'},
+    )
+
+
+async def ledger_script(request: Request) -> Response:
+    return FileResponse(
+        VERIFY_SCRIPT, media_type="text/x-python; charset=utf-8", filename="verify_ledger.py"
+    )
+
+
+routes = [
+    Route("/honour-rates", honour_rates, methods=["GET"], name="honour_rates"),
+    Route("/ledger", ledger_page, methods=["GET"], name="ledger"),
+    Route("/ledger/export.jsonl", ledger_jsonl, methods=["GET"], name="ledger_jsonl"),
+    Route("/ledger/export.csv", ledger_csv, methods=["GET"], name="ledger_csv"),
+    Route("/ledger/verify_ledger.py", ledger_script, methods=["GET"], name="ledger_script"),
+]

@@ -1,0 +1,260 @@
+"""The donor's money pages: pledging (the form, the pledge page with its amend and withdraw
+forms), "my money" (/me, my pledges, my donations) and the money box of the public need page.
+
+Handlers read the form into its schema (``money/schemas``), call one service function, render.
+Every money-creating form carries a hidden ``idempotency_key``; the need page includes
+``money/_pledge_box.html``, which makes its own key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.core.clock import today_cn
+from fupin.core.money import input_yuan
+from fupin.core.policy import Actor
+from fupin.core.schemas import PageQuery, validate_form
+from fupin.core.web import read_form, redirect, render, require_login
+from fupin.errors import FupinError
+from fupin.i18n import _
+from fupin.money.pages.common import form_values, new_key, participant_actor, run_once
+from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
+from fupin.money.schemas.common import ReasonForm
+from fupin.money.schemas.pledges import (
+    PledgeAmendForm,
+    PledgeForm,
+    PledgeQuery,
+    PledgeTarget,
+    instalment_specs,
+)
+from fupin.money.service import donations, honour, pledges, queries, recipients
+from fupin.money.service.readers import may_see_donor
+from fupin.needs.models import Need
+
+PLEDGE_FIELDS = (
+    "need_id",
+    "amount",
+    "due_date",
+    "instalments",
+    "anonymous",
+    "pair_id",
+    "recipient_id",
+    "idempotency_key",
+)
+AMEND_FIELDS = ("amount", "due_date", "instalments", "reason", "idempotency_key")
+
+
+# --- pledging -----------------------------------------------------------------------------------
+
+
+async def _pledge_form(
+    request: Request,
+    need_id: int,
+    values: dict[str, Any],
+    *,
+    error: FupinError | None = None,
+) -> Response:
+    need = await queries.public_need(need_id)
+    return render(
+        request,
+        "money/pledge_form.html",
+        {
+            "need": need,
+            "values": values,
+            "error": error,
+            "pairs": await pledges.eligible_pairs(need),
+            "recipients": await queries.recipients_for_need(need),
+            "recipient_kind_labels": recipients.RECIPIENT_KIND_LABELS,
+            "pledge_key": values.get("idempotency_key") or new_key(),
+            "open_fen": max(need.target_fen - need.pledged_fen, 0),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def pledge_new(request: Request) -> Response:
+    participant_actor(request)
+    need_id = validate_form(PledgeTarget, request.query_params).need_id
+    need = await queries.public_need(need_id)
+    values = dict.fromkeys(PLEDGE_FIELDS, "")
+    values["due_date"] = max(need.deadline, today_cn()).isoformat()
+    return await _pledge_form(request, need_id, values)
+
+
+async def pledge_create(request: Request) -> Response:
+    form = await read_form(request)
+    actor = participant_actor(request)
+    values = form_values(form, PLEDGE_FIELDS)
+    # Without the need there is no form to show again: refused as it is.
+    need_id = validate_form(PledgeTarget, values).need_id
+    try:
+        data = validate_form(PledgeForm, values)
+
+        async def action() -> str:
+            pledge = await pledges.make_pledge(
+                actor=actor,
+                need_id=data.need_id,
+                amount_fen=data.amount,
+                due_date=None if data.instalments else data.due_date,
+                instalments=instalment_specs(data.instalments),
+                anonymous=data.anonymous,
+                pair_id=data.pair_id,
+                recipient_id=data.recipient_id,
+            )
+            return f"/pledges/{pledge.id}"
+
+        target = await run_once(actor, data.idempotency_key, "web.pledge.create", values, action)
+    except FupinError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        return await _pledge_form(request, need_id, values, error=exc)
+    return redirect(request, target, flash=_("认捐已登记，感谢您的支持！"))
+
+
+async def pledge_detail(request: Request) -> Response:
+    actor = require_login(request)
+    pledge = await pledges.get_pledge_for(actor, request.path_params["pledge_id"])
+    history = await queries.pledge_history(pledge)
+    owner = actor.participant_id == pledge.participant_id
+    return render(
+        request,
+        "money/pledge_detail.html",
+        {
+            "pledge": pledge,
+            "need": pledge.need,
+            "history": history,
+            "owner": owner,
+            "reveal": may_see_donor(actor, pledge.participant_id, pledge.need),
+            "state_labels": PLEDGE_STATE_LABELS,
+            "event_labels": pledges.PLEDGE_EVENT_LABELS,
+            "donation_state_labels": donations.DONATION_STATE_LABELS,
+            "can_amend": owner and PLEDGE_MACHINE.get(pledge.state, "amend") is not None,
+            "can_withdraw": owner and PLEDGE_MACHINE.get(pledge.state, "withdraw") is not None,
+            "amend_key": new_key(),
+            "withdraw_key": new_key(),
+            "schedule_text": "\n".join(
+                f"{i.due_date.isoformat()} {input_yuan(i.amount_fen)}" for i in history.instalments
+            ),
+            "error": None,
+        },
+    )
+
+
+async def pledge_amend(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    pledge_id = request.path_params["pledge_id"]
+    values = form_values(form, AMEND_FIELDS)
+    data = validate_form(PledgeAmendForm, values)
+
+    async def action() -> str:
+        await pledges.amend_pledge(
+            actor=actor,
+            pledge_id=pledge_id,
+            amount_fen=data.amount,
+            due_date=None if data.instalments else data.due_date,
+            instalments=instalment_specs(data.instalments),
+            reason=data.reason,
+        )
+        return f"/pledges/{pledge_id}"
+
+    target = await run_once(
+        actor, data.idempotency_key, f"web.pledge.amend:{pledge_id}", values, action
+    )
+    return redirect(request, target, flash=_("认捐已修改，修改记录已保留。"))
+
+
+async def pledge_withdraw(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    pledge_id = request.path_params["pledge_id"]
+    values = form_values(form, ("reason", "idempotency_key"))
+    data = validate_form(ReasonForm, values)
+
+    async def action() -> str:
+        await pledges.withdraw_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
+        return f"/pledges/{pledge_id}"
+
+    target = await run_once(
+        actor, data.idempotency_key, f"web.pledge.withdraw:{pledge_id}", values, action
+    )
+    return redirect(request, target, flash=_("认捐已撤回，相应金额已释放。"))
+
+
+# --- my money (/me) -----------------------------------------------------------------------------
+
+
+async def me(request: Request) -> Response:
+    actor = participant_actor(request)
+    pid = actor.participant_id
+    assert pid is not None
+    return render(
+        request,
+        "money/me.html",
+        {
+            "totals": await queries.participant_totals(pid),
+            "due": await queries.what_is_due(pid, limit=50),
+            "rate": await honour.honour_rate(participant_id=pid),
+            "pledges": await queries.my_pledges(pid, per_page=5),
+            "donations": await queries.my_donations(pid, per_page=5),
+            "state_labels": PLEDGE_STATE_LABELS,
+            "donation_state_labels": donations.DONATION_STATE_LABELS,
+            "recipient_orgs": await recipients.recipient_orgs_for(actor),
+        },
+    )
+
+
+async def my_pledges(request: Request) -> Response:
+    actor = participant_actor(request)
+    query = validate_form(PledgeQuery, request.query_params)
+    assert actor.participant_id is not None
+    listing = await queries.my_pledges(
+        actor.participant_id, state=query.state, page=query.page, per_page=query.per_page
+    )
+    return render(
+        request,
+        "money/my_pledges.html",
+        {"listing": listing, "state": query.state, "state_labels": PLEDGE_STATE_LABELS},
+    )
+
+
+async def my_donations(request: Request) -> Response:
+    actor = participant_actor(request)
+    query = validate_form(PageQuery, request.query_params)
+    assert actor.participant_id is not None
+    listing = await queries.my_donations(
+        actor.participant_id, page=query.page, per_page=query.per_page
+    )
+    return render(
+        request,
+        "money/my_donations.html",
+        {"listing": listing, "donation_state_labels": donations.DONATION_STATE_LABELS},
+    )
+
+
+async def need_panel(actor: Actor | None, need: Need) -> dict[str, Any]:
+    """The money box of the public need page (who pledged and gave), once the need is public."""
+    if need.state not in ("published", "funded", "in_progress", "completed", "closed"):
+        return {}
+    return {"need_money": await queries.need_money(need)}
+
+
+routes = [
+    Route("/pledges/new", pledge_new, methods=["GET"], name="pledge_new"),
+    Route("/pledges", pledge_create, methods=["POST"], name="pledge_create"),
+    Route("/pledges/{pledge_id:int}", pledge_detail, methods=["GET"], name="pledge_detail"),
+    Route("/pledges/{pledge_id:int}/amend", pledge_amend, methods=["POST"], name="pledge_amend"),
+    Route(
+        "/pledges/{pledge_id:int}/withdraw",
+        pledge_withdraw,
+        methods=["POST"],
+        name="pledge_withdraw",
+    ),
+    Route("/me", me, methods=["GET"], name="me"),
+    Route("/me/pledges", my_pledges, methods=["GET"], name="my_pledges"),
+    Route("/me/donations", my_donations, methods=["GET"], name="my_donations"),
+]

@@ -1,0 +1,136 @@
+"""Recipient organisation pages: the public list, registering one (offices) and its deduction
+qualifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fupin.core.policy import can, require
+from fupin.core.schemas import validate_form
+from fupin.core.web import read_form, redirect, render, require_login
+from fupin.errors import InvalidInput
+from fupin.i18n import _
+from fupin.money.models import RECIPIENT_KINDS
+from fupin.money.pages.common import form_values
+from fupin.money.schemas.recipients import (
+    QualificationCreate,
+    Recipient,
+    RecipientCreate,
+    RecipientQuery,
+)
+from fupin.money.service import queries, recipients
+
+#: The recipient form's fields (a blank form shows them all empty).
+RECIPIENT_FIELDS = ("kind", "name", "code", "uscc", "region_code", "participant_id", "note")
+
+
+async def recipient_list(request: Request) -> Response:
+    query = validate_form(RecipientQuery, request.query_params)
+    orgs, total = await recipients.list_recipients(
+        kind=query.kind, page=query.page, per_page=query.per_page
+    )
+    current = getattr(request.state, "actor", None)
+    return render(
+        request,
+        "money/recipients.html",
+        {
+            "listing": queries.Page(
+                items=orgs, total=total, page=query.page, per_page=query.per_page
+            ),
+            "kind_labels": recipients.RECIPIENT_KIND_LABELS,
+            "kind": query.kind,
+            "can_manage": current is not None and can(current, "recipient.manage"),
+        },
+    )
+
+
+def _recipient_form(
+    request: Request, values: dict[str, Any], *, error: InvalidInput | None = None
+) -> Response:
+    return render(
+        request,
+        "money/recipient_form.html",
+        {
+            "values": values,
+            "kinds": RECIPIENT_KINDS,
+            "kind_labels": recipients.RECIPIENT_KIND_LABELS,
+            "error": error,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def recipient_new(request: Request) -> Response:
+    require(require_login(request), "recipient.manage")
+    return _recipient_form(request, dict.fromkeys(RECIPIENT_FIELDS, ""))
+
+
+async def recipient_create(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require(require_login(request), "recipient.manage")
+    values = form_values(form, RECIPIENT_FIELDS)
+    try:
+        data = validate_form(RecipientCreate, values)
+        org = await recipients.create_recipient_org(
+            actor=actor,
+            kind=data.kind,
+            name=data.name,
+            code=data.code,
+            uscc=data.uscc,
+            region_code=data.region_code,
+            participant_id=data.participant_id,
+            note=data.note,
+        )
+    except InvalidInput as exc:
+        return _recipient_form(request, values, error=exc)
+    return redirect(request, f"/recipients/{org.id}", flash=_("受赠单位已登记。"))
+
+
+async def recipient_detail(request: Request) -> Response:
+    org = await recipients.get_recipient(request.path_params["org_id"])
+    org = await recipients.with_qualifications(org)
+    current = getattr(request.state, "actor", None)
+    return render(
+        request,
+        "money/recipient_detail.html",
+        {
+            "org": org,
+            "data": Recipient.model_validate(org).model_dump(),
+            "kind_labels": recipients.RECIPIENT_KIND_LABELS,
+            "can_manage": current is not None
+            and can(current, "recipient.manage", await recipients.org_scope(org)),
+        },
+    )
+
+
+async def recipient_qualify(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    org_id = request.path_params["org_id"]
+    data = validate_form(QualificationCreate, form_values(form))
+    await recipients.add_qualification(
+        actor=actor,
+        org_id=org_id,
+        start_year=data.start_year,
+        end_year=data.end_year,
+        list_reference=data.list_reference,
+    )
+    return redirect(request, f"/recipients/{org_id}", flash=_("资格期间已登记。"))
+
+
+routes = [
+    Route("/recipients", recipient_list, methods=["GET"], name="recipients"),
+    Route("/recipients/new", recipient_new, methods=["GET"], name="recipient_new"),
+    Route("/recipients", recipient_create, methods=["POST"], name="recipient_create"),
+    Route("/recipients/{org_id:int}", recipient_detail, methods=["GET"], name="recipient"),
+    Route(
+        "/recipients/{org_id:int}/qualifications",
+        recipient_qualify,
+        methods=["POST"],
+        name="recipient_qualify",
+    ),
+]
