@@ -1,7 +1,8 @@
 """Dashboards (national, province, county, pair), pair management, targets and reported
 figures, the printable self-assessment report, and CSV/XLSX export of every table.
 
-Handlers parse, call one domain function, and render; every chart is drawn on the server
+Handlers parse (through the schemas of ``fupin.pairs.schemas``, the API's own where there is
+one), call one domain function, and render; every chart is drawn on the server
 (``fupin.pairs.rules.charts``) and shown next to the table with the same numbers.
 """
 
@@ -19,41 +20,29 @@ from fupin.accounts.models import PAIR_KINDS
 from fupin.core import exports
 from fupin.core.clock import today_cn
 from fupin.core.policy import can, require
+from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import InvalidInput, PermissionDenied
 from fupin.i18n import _
 from fupin.needs.rules import PUBLIC_STATES, STATE_LABELS
 from fupin.pairs.models import GRADES
 from fupin.pairs.rules import charts
-from fupin.pairs.rules.alerts import INDICATORS, MONEY, STATUS_LABELS, UNFUNDED_DAYS_DEFAULT
-from fupin.pairs.service import dashboards
-from fupin.pairs.service import management as pair_management
-from fupin.pairs.service.dashboards import Table, pct_text
+from fupin.pairs.rules.alerts import INDICATORS, MONEY, STATUS_LABELS
+from fupin.pairs.rules.figures import format_figure_input
+from fupin.pairs.schemas import (
+    ExportQuery,
+    PairCreate,
+    PairDashboardQuery,
+    PairEnd,
+    PairRedraw,
+    PairYearFiguresForm,
+    RegionDashboardQuery,
+    YearQuery,
+)
+from fupin.pairs.service import access, alerts, dashboards, figures, management
+from fupin.pairs.service.pair_dashboard import PairDashboard, pair_dashboard
 from fupin.pairs.service.registry import kind_label
-
-
-def _year_arg(request: Request, *, allow_all: bool = True) -> int | None:
-    return dashboards.check_year(request.query_params.get("year"), allow_all=allow_all)
-
-
-def _days_arg(request: Request) -> int:
-    raw = request.query_params.get("days", "")
-    if not raw:
-        return UNFUNDED_DAYS_DEFAULT
-    try:
-        days = int(raw)
-    except ValueError:
-        raise InvalidInput(_("天数必须是整数。"), field="days") from None
-    if not 1 <= days <= 3650:
-        raise InvalidInput(_("天数须在 1–3650 之间。"), field="days")
-    return days
-
-
-def _pair_id(request: Request) -> int:
-    try:
-        return int(request.path_params["pair_id"])
-    except ValueError:
-        raise InvalidInput(_("结对编号无效。"), field="pair") from None
+from fupin.pairs.service.tables import Table, export_columns, pct_text
 
 
 def year_choices() -> list[int]:
@@ -65,7 +54,7 @@ def year_choices() -> list[int]:
 
 
 async def export_table(table: Table, fmt: str, stem: str) -> Response:
-    columns, rows = dashboards.export_columns(table)
+    columns, rows = export_columns(table)
     if fmt == "csv":
         return Response(
             exports.csv_bytes(columns, rows),
@@ -82,13 +71,13 @@ async def export_table(table: Table, fmt: str, stem: str) -> Response:
 
 
 async def maybe_export(request: Request, tables: dict[str, Table], stem: str) -> Response | None:
-    name = request.query_params.get("export")
-    if not name:
+    wanted = validate_form(ExportQuery, request.query_params)
+    if wanted.export is None:
         return None
-    table = tables.get(name)
+    table = tables.get(wanted.export)
     if table is None:
-        raise InvalidInput(_("没有这个表格：%(name)s", name=name[:40]), field="export")
-    return await export_table(table, request.query_params.get("format", "csv"), stem)
+        raise InvalidInput(_("没有这个表格：%(name)s", name=wanted.export), field="export")
+    return await export_table(table, wanted.format, stem)
 
 
 def export_base(request: Request) -> str:
@@ -192,7 +181,7 @@ def _progress_chart(chart_id: str, title: str, rows: list[dict[str, Any]], expec
     )
 
 
-def pair_charts(d: dashboards.PairDashboard) -> dict[str, Markup]:
+def pair_charts(d: PairDashboard) -> dict[str, Markup]:
     expected = next((i.progress.expected_pct for i in d.indicators), 0)
     years = d.tables["years"].rows
     monthly = d.tables["monthly"].rows
@@ -284,9 +273,10 @@ async def dashboards_home(request: Request) -> Response:
 
 async def _region_page(request: Request, level: str, code: str | None) -> Response:
     current = require_login(request)
-    year = _year_arg(request)
+    query = validate_form(RegionDashboardQuery, request.query_params)
+    year = query.year
     d = await dashboards.region_dashboard(
-        actor=current, level=level, code=code, year=year, unfunded_days=_days_arg(request)
+        actor=current, level=level, code=code, year=year, unfunded_days=query.days
     )
     stem = f"dashboard-{level}{'-' + code if code else ''}-{year or 'all'}"
     exported = await maybe_export(request, d.tables, stem)
@@ -299,7 +289,7 @@ async def _region_page(request: Request, level: str, code: str | None) -> Respon
             "d": d,
             "charts": region_charts(d),
             "may_national": can(current, "dashboard.national"),
-            "may_parent": [dashboards.require_dashboard_ok(current, r) for r in d.breadcrumbs],
+            "may_parent": [access.require_dashboard_ok(current, r) for r in d.breadcrumbs],
             **_common(request),
         },
     )
@@ -322,9 +312,8 @@ async def county(request: Request) -> Response:
 
 async def pair_list(request: Request) -> Response:
     current = require_login(request)
-    year = _year_arg(request, allow_all=False)
-    assert year is not None
-    overview = await dashboards.pair_overview(actor=current, year=year)
+    year = validate_form(YearQuery, request.query_params).year
+    overview = await alerts.pair_overview(actor=current, year=year)
     tables = {"pairs": overview.table, "lagging": overview.lagging}
     exported = await maybe_export(request, tables, f"pairs-{year}")
     if exported is not None:
@@ -334,15 +323,18 @@ async def pair_list(request: Request) -> Response:
 
 async def pair_page(request: Request) -> Response:
     current = require_login(request)
-    year = _year_arg(request, allow_all=False) if request.query_params.get("year") else None
-    d = await dashboards.pair_dashboard(
-        actor=current, pair_id=_pair_id(request), year=year, unfunded_days=_days_arg(request)
+    query = validate_form(PairDashboardQuery, request.query_params)
+    d = await pair_dashboard(
+        actor=current,
+        pair_id=request.path_params["pair_id"],
+        year=query.year,
+        unfunded_days=query.days,
     )
     exported = await maybe_export(request, d.tables, f"pair-{d.pair.id}-{d.year}")
     if exported is not None:
         return exported
-    history = await pair_management.pair_history(d.pair.id)
-    scope = pair_management.pair_scope(d.pair)
+    history = await management.pair_history(d.pair.id)
+    scope = management.pair_scope(d.pair)
     return render(
         request,
         "pairs/office_pair.html",
@@ -350,7 +342,7 @@ async def pair_page(request: Request) -> Response:
             "d": d,
             "charts": pair_charts(d),
             "history": history,
-            "grade_labels": pair_management.GRADE_LABELS,
+            "grade_labels": figures.GRADE_LABELS,
             "may_edit": can(current, "pair.targets.edit", scope),
             "may_manage": can(current, "pair.manage", scope),
             "may_report": can(current, "pair.report", scope)
@@ -364,15 +356,15 @@ async def pair_report(request: Request) -> Response:
     """The annual self-assessment report of one pair-year, for printing (RULES §6.1: due by
     year end, consulted with the partner)."""
     current = require_login(request)
-    year = _year_arg(request, allow_all=False) if request.query_params.get("year") else None
-    d = await dashboards.pair_dashboard(actor=current, pair_id=_pair_id(request), year=year)
+    year = validate_form(PairDashboardQuery, request.query_params).year
+    d = await pair_dashboard(actor=current, pair_id=request.path_params["pair_id"], year=year)
     return render(
         request,
         "pairs/report.html",
         {
             "d": d,
             "charts": pair_charts(d),
-            "grade_labels": pair_management.GRADE_LABELS,
+            "grade_labels": figures.GRADE_LABELS,
             "generated": today_cn(),
             **_common(request),
         },
@@ -380,10 +372,6 @@ async def pair_report(request: Request) -> Response:
 
 
 # ---- targets and reported figures ---------------------------------------------------------------
-
-
-def _figure_fields(kind: str) -> list[tuple[str, list[Any]]]:
-    return pair_management.indicator_groups(kind)
 
 
 async def _figures_form(
@@ -394,24 +382,20 @@ async def _figures_form(
     error: InvalidInput | None,
 ) -> Response:
     current = require_login(request)
-    pair = await dashboards.load_pair(pair_id)
-    require(current, "pair.targets.edit", pair_management.pair_scope(pair))
+    pair = await access.load_pair(pair_id)
+    require(current, "pair.targets.edit", management.pair_scope(pair))
     if values is None:
-        figures = await pair_management.year_figures(pair.id, year)
+        stored = await figures.year_figures(pair.id, year)
         values = {}
         for indicator in INDICATORS:
-            values[f"target.{indicator.code}"] = pair_management.format_figure_input(
-                figures.targets.get(indicator.code), indicator
+            values[f"target.{indicator.code}"] = format_figure_input(
+                stored.targets.get(indicator.code), indicator
             )
-            values[f"reported.{indicator.code}"] = pair_management.format_figure_input(
-                figures.reported.get(indicator.code), indicator
+            values[f"reported.{indicator.code}"] = format_figure_input(
+                stored.reported.get(indicator.code), indicator
             )
-        if figures.pair_year is not None:
-            values.update(
-                grade=figures.pair_year.grade,
-                summary=figures.pair_year.summary,
-                note=figures.pair_year.note,
-            )
+        if stored.pair_year is not None:
+            values.update(grade=stored.grade, summary=stored.summary, note=stored.note)
     return render(
         request,
         "pairs/figures_form.html",
@@ -419,10 +403,10 @@ async def _figures_form(
             "pair": pair,
             "year": year,
             "values": values,
-            "groups": _figure_fields(pair.kind),
+            "groups": figures.indicator_groups(pair.kind),
             "money_unit": MONEY,
             "grades": GRADES,
-            "grade_labels": pair_management.GRADE_LABELS,
+            "grade_labels": figures.GRADE_LABELS,
             "error": error,
             "error_fields": {e.field for e in (error.errors if error else [])},
             "kind_label": kind_label,
@@ -432,55 +416,47 @@ async def _figures_form(
 
 
 async def figures_form(request: Request) -> Response:
-    year = _year_arg(request, allow_all=False)
-    assert year is not None
-    return await _figures_form(request, _pair_id(request), year, None, None)
+    year = validate_form(YearQuery, request.query_params).year
+    return await _figures_form(request, request.path_params["pair_id"], year, None, None)
 
 
 async def figures_save(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    pair_id = _pair_id(request)
-    raw_year = str(form.get("year", ""))
-    targets = {i.code: str(form.get(f"target.{i.code}", "")) for i in INDICATORS}
-    reported = {i.code: str(form.get(f"reported.{i.code}", "")) for i in INDICATORS}
-    values = {f"target.{k}": v for k, v in targets.items()} | {
-        f"reported.{k}": v for k, v in reported.items()
-    }
-    values.update(
-        grade=str(form.get("grade", "")),
-        summary=str(form.get("summary", "")),
-        note=str(form.get("note", "")),
-    )
+    pair_id = request.path_params["pair_id"]
+    names = [f"{side}.{i.code}" for side in ("target", "reported") for i in INDICATORS]
+    values = {name: str(form.get(name, "")) for name in (*names, "grade", "summary", "note")}
     try:
-        await pair_management.save_figures(
+        posted = validate_form(PairYearFiguresForm, form)
+        # The form shows every figure and note: a blank one is cleared, not left as it was.
+        await figures.save_figures(
             actor=current,
             pair_id=pair_id,
-            year=raw_year,
-            targets=targets,
-            reported=reported,
-            grade=values["grade"],
-            summary=values["summary"],
-            note=values["note"],
+            year=posted.year,
+            targets=posted.figures("target"),
+            reported=posted.figures("reported"),
+            grade=posted.grade or "",
+            summary=posted.summary or "",
+            note=posted.note or "",
         )
     except InvalidInput as exc:
         try:
-            year = int(raw_year)
+            year = int(str(form.get("year", "")))
         except ValueError:
             year = today_cn().year
         return await _figures_form(request, pair_id, year, values, exc)
     return redirect(
-        request, f"/dashboards/pairs/{pair_id}?year={raw_year}", flash=_("目标和报告数已保存。")
+        request, f"/dashboards/pairs/{pair_id}?year={posted.year}", flash=_("目标和报告数已保存。")
     )
 
 
 # ---- pair management -----------------------------------------------------------------------------
 
 
-#: The fields of the pair forms (a blank form shows them all empty).
-NEW_FIELDS = ("kind", "helper_id", "helped_region_code", "start_year", "end_year", "period", "note")
-END_FIELDS = ("end_year", "reason")
-REDRAW_FIELDS = ("start_year", "end_year", "helper_id", "helped_region_code", "period", "reason")
+#: The fields of the pair forms (a blank form shows them all empty): those of the API's bodies.
+NEW_FIELDS = tuple(PairCreate.model_fields)
+END_FIELDS = tuple(PairEnd.model_fields)
+REDRAW_FIELDS = tuple(PairRedraw.model_fields)
 
 
 def _pair_form(
@@ -513,15 +489,16 @@ async def pair_create(request: Request) -> Response:
     require(current, "pair.manage")
     values = {k: str(form.get(k, "")) for k in NEW_FIELDS}
     try:
-        pair = await pair_management.add_pair(
+        body = validate_form(PairCreate, form)
+        pair = await management.add_pair(
             actor=current,
-            kind=values["kind"],
-            helper_id=values["helper_id"],
-            helped_region_code=values["helped_region_code"],
-            start_year=values["start_year"],
-            end_year=values["end_year"] or None,
-            period=values["period"],
-            note=values["note"],
+            kind=body.kind,
+            helper_id=body.helper_id,
+            helped_region_code=body.helped_region_code,
+            start_year=body.start_year,
+            end_year=body.end_year,
+            period=body.period,
+            note=body.note,
         )
     except InvalidInput as exc:
         return _pair_form(request, "pairs/pair_new.html", {"values": values}, exc)
@@ -530,8 +507,8 @@ async def pair_create(request: Request) -> Response:
 
 async def _managed_pair(request: Request) -> Any:
     current = require_login(request)
-    pair = await dashboards.load_pair(_pair_id(request))
-    require(current, "pair.manage", pair_management.pair_scope(pair))
+    pair = await access.load_pair(request.path_params["pair_id"])
+    require(current, "pair.manage", management.pair_scope(pair))
     return current, pair
 
 
@@ -547,8 +524,9 @@ async def pair_end(request: Request) -> Response:
     _current, pair = await _managed_pair(request)
     values = {k: str(form.get(k, "")) for k in END_FIELDS}
     try:
-        await pair_management.end_pair(
-            actor=current, pair_id=pair.id, end_year=values["end_year"], reason=values["reason"]
+        body = validate_form(PairEnd, form)
+        await management.end_pair(
+            actor=current, pair_id=pair.id, end_year=body.end_year, reason=body.reason
         )
     except InvalidInput as exc:
         return _pair_form(request, "pairs/pair_end.html", {"pair": pair, "values": values}, exc)
@@ -567,15 +545,16 @@ async def pair_redraw(request: Request) -> Response:
     _current, pair = await _managed_pair(request)
     values = {k: str(form.get(k, "")) for k in REDRAW_FIELDS}
     try:
-        new = await pair_management.redraw_pair(
+        body = validate_form(PairRedraw, form)
+        new = await management.redraw_pair(
             actor=current,
             pair_id=pair.id,
-            start_year=values["start_year"],
-            end_year=values["end_year"] or None,
-            helper_id=values["helper_id"] or None,
-            helped_region_code=values["helped_region_code"] or None,
-            period=values["period"],
-            reason=values["reason"],
+            start_year=body.start_year,
+            end_year=body.end_year,
+            helper_id=body.helper_id,
+            helped_region_code=body.helped_region_code,
+            period=body.period,
+            reason=body.reason,
         )
     except InvalidInput as exc:
         return _pair_form(request, "pairs/pair_redraw.html", {"pair": pair, "values": values}, exc)
