@@ -129,9 +129,6 @@ async def save_figures(
         )
     changes: dict[str, dict[str, int | None]] = {}
     for kind_name, given in (("target", targets or {}), ("reported", reported or {})):
-        if not isinstance(given, dict):
-            errors.append(FieldError(kind_name, _("必须是以指标代码为键的对象。")))
-            continue
         for code, raw in given.items():
             indicator = INDICATOR_BY_CODE.get(str(code))
             field = f"{kind_name}.{code}"
