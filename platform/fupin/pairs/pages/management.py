@@ -24,6 +24,7 @@ from fupin.i18n import _
 from fupin.pairs.models import GRADES
 from fupin.pairs.rules.alerts import INDICATORS, MONEY
 from fupin.pairs.rules.figures import format_figure_input
+from fupin.pairs.rules.terms import FIRST_PAIR_YEAR, LAST_YEAR
 from fupin.pairs.schemas import PairCreate, PairEnd, PairRedraw, PairYearFiguresForm, YearQuery
 from fupin.pairs.service import access, figures, management
 from fupin.pairs.service.registry import kind_label
@@ -100,6 +101,8 @@ async def figures_save(request: Request) -> Response:
         try:
             year = int(str(form.get("year", "")))
         except ValueError:
+            year = 0
+        if not FIRST_PAIR_YEAR <= year <= LAST_YEAR:  # the form again, for a year it can show
             year = today_cn().year
         return await _figures_form(request, pair_id, year, values, exc)
     return redirect(
