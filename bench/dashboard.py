@@ -52,7 +52,7 @@ from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.db import close_database, open_database
 from fupin.money.service import rollups as money_rollups
-from fupin.pairs.service import dashboards
+from fupin.pairs.service import aggregates, dashboards
 from fupin.settings import Settings
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
@@ -648,12 +648,12 @@ async def timed(label: str, repeat: int, func: Any) -> float:
 
 
 async def ensure_indexes(settings: Settings, create: bool) -> None:
-    """The covering indexes of ``dashboards.DASHBOARD_INDEXES``: reported, and created when
+    """The covering indexes of ``aggregates.DASHBOARD_INDEXES``: reported, and created when
     the schema lacks them (they belong in the money models; see the README)."""
     w = Writer(settings.database_url)
     await w.open()
     try:
-        for table, columns in dashboards.DASHBOARD_INDEXES.items():
+        for table, columns in aggregates.DASHBOARD_INDEXES.items():
             name = f"bench_dashboard_{table}"
             if w.sqlite:
                 indexes = [r[1] for r in await w.fetch(f"PRAGMA index_list({table})")]

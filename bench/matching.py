@@ -38,6 +38,7 @@ from fupin.accounts.models import Participant  # noqa: E402
 from fupin.accounts.service.reference import load_all  # noqa: E402
 from fupin.core.categories import CATEGORY_CODES  # noqa: E402
 from fupin.db import close_database, open_database  # noqa: E402
+from fupin.matching.service import recommendations, snapshot  # noqa: E402
 from fupin.money.models import Donation, Pledge, RecipientOrg  # noqa: E402
 from fupin.needs.models import Need  # noqa: E402
 from fupin.core.clock import today_cn  # noqa: E402
@@ -293,8 +294,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(sample: int, seed: int, repeat: int, recall: int = 0) -> None:
-    from fupin.matching.service import recommendations
-
     rng = random.Random(seed)
     # The donors to time: every kind, pair helpers included (their candidates are the largest).
     helpers = [
@@ -313,13 +312,13 @@ async def measure(sample: int, seed: int, repeat: int, recall: int = 0) -> None:
     # SNAPSHOT_MAX_AGE seconds (the old one serves meanwhile). Timed here, not in the calls.
     builds = []
     for _ in range(2):
-        recommendations.forget_snapshot()
+        snapshot.forget_snapshot()
         t0 = time.perf_counter()
-        snap = await recommendations.snapshot(today)
+        snap = await snapshot.snapshot(today)
         builds.append((time.perf_counter() - t0) * 1000)
     print(
         f"snapshot of {len(snap.needs)} open needs built in {min(builds):.0f} ms "
-        f"(best of {len(builds)}; once per {recommendations.SNAPSHOT_MAX_AGE:.0f} s per process)"
+        f"(best of {len(builds)}; once per {snapshot.SNAPSHOT_MAX_AGE:.0f} s per process)"
     )
     # Warm-up (imports, prepared statements): not counted.
     await recommendations.recommendations_for(chosen[0], today=today)

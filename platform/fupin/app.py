@@ -51,6 +51,7 @@ WEB_MODULES = [
     "fupin.tax.pages",
     "fupin.commendation.pages",
     "fupin.pairs.pages.dashboards",
+    "fupin.pairs.pages.management",
     "fupin.matching.pages",
 ]
 API_MODULES = [

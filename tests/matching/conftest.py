@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from fupin.matching.service import recommendations
+from fupin.matching.service import snapshot
 
 
 @pytest.fixture(autouse=True)
 def no_snapshot() -> Iterator[None]:
-    recommendations.forget_snapshot()
+    snapshot.forget_snapshot()
     yield
-    recommendations.forget_snapshot()
+    snapshot.forget_snapshot()

@@ -11,8 +11,8 @@ import pytest
 
 from fupin.core.models import AuditLog
 from fupin.errors import NotFound, PermissionDenied, RuleViolation
-from fupin.matching.models import Invitation, NotForUs
-from fupin.matching.service import invitations, recommendations
+from fupin.matching.models import Invitation, NotForUs, office_label
+from fupin.matching.service import invitations, marks
 from tests.matching.support import WAN, actor, days, need, pledge
 from tests.support.world import CSRF
 
@@ -67,7 +67,7 @@ async def test_the_offices_over_the_need_may_invite(world, key) -> None:
         participant_id=world.participants["individual"].id,
     )
     label = {"province_office": "云南省扶贫办", "national_admin": "国家扶贫办"}[key]
-    assert invitations.office_label(sent.sender_role, sent.sender_office) == label
+    assert office_label(sent.sender_role, sent.sender_office) == label
 
 
 @pytest.mark.parametrize(
@@ -162,15 +162,15 @@ async def test_refusals_name_the_problem_and_write_nothing(world, client_as) -> 
         ({"need_id": funded.id, "participant_id": other_donor.id}, 409, "need_not_open"),
         ({"need_id": past.id, "participant_id": other_donor.id}, 409, "need_not_open"),
         ({"need_id": target.id, "participant_id": 999_999}, 422, "not_found"),
-        ({"need_id": target.id, "participant_id": "12"}, 422, "invalid"),
-        ({"need_id": target.id}, 422, "invalid"),
-        ({"need_id": "x", "participant_id": other_donor.id}, 422, "invalid"),
+        ({"need_id": target.id, "participant_id": "12"}, 422, "wrong_type"),
+        ({"need_id": target.id}, 422, "required"),
+        ({"need_id": "x", "participant_id": other_donor.id}, 422, "wrong_type"),
         (
             {"need_id": target.id, "participant_id": other_donor.id, "message": "长" * 501},
             422,
             "too_long",
         ),
-        ({"need_id": target.id, "participant_id": other_donor.id, "message": 5}, 422, "invalid"),
+        ({"need_id": target.id, "participant_id": other_donor.id, "message": 5}, 422, "wrong_type"),
         ({"need_id": draft.id, "participant_id": other_donor.id}, 409, "need_not_open"),
         ({"need_id": 999_999, "participant_id": other_donor.id}, 404, "not_found"),
     ]
@@ -194,7 +194,7 @@ async def test_a_participant_who_pledged_or_declined_is_not_invited(world) -> No
         )
     assert caught.value.code == "already_pledged"
     other = await actor(world, "other_participant_member")
-    await recommendations.mark_not_for_us(other, target.id)
+    await marks.mark_not_for_us(other, target.id)
     with pytest.raises(RuleViolation) as caught:
         await invitations.send_invitation(
             officer,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from fupin.accounts.models import Pair, Participant
-from fupin.matching.service import recommendations
+from fupin.matching.service import likely_donors, marks, recommendations
 from tests.matching.support import TODAY, WAN, actor, member_of, need, pair, pledge
 from tests.support.world import OTHER_COUNTY
 
 
 async def _listing(world, target) -> dict[int, dict[str, str]]:  # type: ignore[no-untyped-def]
-    result = await recommendations.likely_donors(await actor(world, "county_officer"), target.id)
+    result = await likely_donors.likely_donors(await actor(world, "county_officer"), target.id)
     return {i.participant.id: {r.code: r.text for r in i.reasons} for i in result.items}
 
 
@@ -54,7 +54,7 @@ async def test_the_pair_the_province_donors_and_stated_interests_are_listed_with
     assert {pid for pid, r in listed.items() if "pair_helps_county" in r} == covering
     # Elsewhere (四川): the 云南 history and the 广南 pair do not count.
     officer_there = await actor(world, "other_county_officer")
-    there = await recommendations.likely_donors(officer_there, elsewhere.id)
+    there = await likely_donors.likely_donors(officer_there, elsewhere.id)
     codes = {i.participant.id: {r.code for r in i.reasons} for i in there.items}
     assert unit.id not in codes and enterprise not in codes
     assert codes[fund.id] == {"interested_in_category"}
@@ -83,7 +83,7 @@ async def test_donors_who_pledged_or_waved_the_need_off_are_not_listed(world) ->
     partner_member = await member_of(partner, "partner_member")
     assert {unit.id, partner.id} <= set(await _listing(world, target))
     await pledge(unit_member, target, 1 * WAN)
-    await recommendations.mark_not_for_us(partner_member, target.id)
+    await marks.mark_not_for_us(partner_member, target.id)
     listed = await _listing(world, target)
     assert unit.id not in listed and partner.id not in listed
 
@@ -109,7 +109,7 @@ async def test_stated_region_interest(world) -> None:
     person.stated_region_codes = [OTHER_COUNTY]
     await person.save()
     target = await need(world.other_village)
-    result = await recommendations.likely_donors(
+    result = await likely_donors.likely_donors(
         await actor(world, "other_county_officer"), target.id
     )
     reasons = {i.participant.id: [r.text for r in i.reasons] for i in result.items}

@@ -19,21 +19,19 @@ from hypothesis import strategies as st
 
 from fupin.core.categories import CATEGORY_CODES
 from fupin.i18n import current_locale
+from fupin.matching.rules.likely_donors import rank_likely_donors
 from fupin.matching.rules.ranking import (
     DIVERSITY_WINDOW,
     CandidateNeed,
     CandidatePool,
     DonorProfile,
     PastGift,
-    Reason,
     dislikes_from_marks,
     equity_gap,
-    format_yuan,
-    rank_likely_donors,
     rank_needs,
-    render_reason,
     score_need,
 )
+from fupin.matching.rules.reasons import Reason, format_yuan, render_reason
 from fupin.matching.rules.weights import (
     DEFAULT_LIKELY_DONOR_WEIGHTS,
     DEFAULT_WEIGHTS,

@@ -13,7 +13,7 @@ from fupin.accounts.models import Pair, Participant
 from fupin.core.categories import CATEGORIES
 from fupin.matching.models import NotForUs
 from fupin.matching.rules.weights import DEFAULT_WEIGHTS
-from fupin.matching.service import recommendations
+from fupin.matching.service import marks, recommendations, snapshot
 from fupin.money.models import Donation, Pledge
 from fupin.needs.models import Need
 from fupin.regions.models import Region
@@ -113,15 +113,15 @@ async def test_not_for_us_removes_the_need_and_demotes_the_same_category_in_that
     similar = await need(village2, title="新寨村道路", category="roads")
     other_category = await need(village2, title="新寨村饮水", category="drinking_water")
     before = {i.need.id: i.score for i in (await recommendations.recommendations_for(pid)).items}
-    mark = await recommendations.mark_not_for_us(donor, marked.id, reason="不在资助范围")
+    mark = await marks.mark_not_for_us(donor, marked.id, reason="不在资助范围")
     assert mark.reason == "不在资助范围"
-    again = await recommendations.mark_not_for_us(donor, marked.id)  # idempotent
+    again = await marks.mark_not_for_us(donor, marked.id)  # idempotent
     assert again.id == mark.id and await NotForUs.filter(participant_id=pid).count() == 1
     after = {i.need.id: i.score for i in (await recommendations.recommendations_for(pid)).items}
     assert marked.id not in after
     assert after[similar.id] == pytest.approx(before[similar.id] - DEFAULT_WEIGHTS.dislike_penalty)
     assert after[other_category.id] == pytest.approx(before[other_category.id])
-    assert await recommendations.undo_not_for_us(donor, marked.id)
+    assert await marks.undo_not_for_us(donor, marked.id)
     assert marked.id in await _ids(pid)
 
 
@@ -133,9 +133,9 @@ async def test_not_for_us_on_a_need_that_is_not_public_is_not_found_and_writes_n
     from fupin.errors import NotFound
 
     with pytest.raises(NotFound):
-        await recommendations.mark_not_for_us(donor, draft.id)
+        await marks.mark_not_for_us(donor, draft.id)
     with pytest.raises(NotFound):
-        await recommendations.mark_not_for_us(donor, 999_999)
+        await marks.mark_not_for_us(donor, 999_999)
     assert await NotForUs.all().count() == 0
 
 
@@ -450,7 +450,7 @@ async def test_api_weights_out_of_range_are_refused_naming_the_weight(world, cli
         response = await client.get(f"/api/v1/recommendations?{query}")
         assert response.status_code == 422, query
         error = response.json()["error"]
-        assert error["code"] == "weight_out_of_range" and error["field"] == field
+        assert error["code"] == "weight_out_of_range" and error["field"] == f"weight.{field}"
     ok = await client.get("/api/v1/recommendations?weight.urgency=2&weight.closes_soon_days=30")
     assert ok.status_code == 200 and len(ok.json()["items"]) == 1
 
@@ -463,13 +463,13 @@ async def test_closes_today_reason(world) -> None:
 
 
 async def test_a_stale_snapshot_keeps_serving_while_it_is_rebuilt_in_the_background(world) -> None:
-    first = await recommendations.snapshot(TODAY)
+    first = await snapshot.snapshot(TODAY)
     added = await need(world.village, title="后来的需求", published_days_ago=5)
     assert added.id not in first.needs
-    served = await recommendations.snapshot(TODAY, max_age=0)  # stale: served, rebuild starts
+    served = await snapshot.snapshot(TODAY, max_age=0)  # stale: served, rebuild starts
     assert served is first
     for _ in range(200):  # bounded: 10 s
-        current = await recommendations.snapshot(TODAY)
+        current = await snapshot.snapshot(TODAY)
         if current is not first:
             break
         await asyncio.sleep(0.05)

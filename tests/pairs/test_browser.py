@@ -16,7 +16,7 @@ import pytest
 from fupin.accounts.service.users import actor_for
 from fupin.demo.service.accounts import DemoResult
 from fupin.demo.service.pairs import load_demo_pairs
-from fupin.pairs.service import management as pair_management
+from fupin.pairs.service import figures as pair_figures
 from tests.pairs.data import build
 from tests.support.browser import (
     DESKTOP_VIEWPORT,
@@ -36,7 +36,7 @@ async def served(db, world) -> AsyncIterator[tuple[str, int]]:
     data = await build(world)
     await load_demo_pairs(db, DemoResult(), 0)
     actor = await actor_for(world.users["national_admin"])
-    await pair_management.save_figures(
+    await pair_figures.save_figures(
         actor=actor,
         pair_id=data.east_west.id,
         year=2025,

@@ -9,6 +9,7 @@ from fupin.accounts.service.users import actor_for, create_api_token
 from fupin.core.models import AuditLog
 from fupin.pairs.models import PairFigure
 from fupin.pairs.service import dashboards
+from fupin.pairs.service import figures as pair_figures
 from tests.pairs.data import TODAY, build
 from tests.support.world import CSRF
 
@@ -152,10 +153,8 @@ async def test_pairs_are_added_and_redrawn_through_the_api_with_clear_errors(
 @pytest.mark.both_databases
 async def test_alerts_list_lagging_pairs_and_unfunded_needs(world, client) -> None:
     data = await build(world)
-    from fupin.pairs.service import management as pair_management
-
     actor = await actor_for(world.users["national_admin"])
-    await pair_management.save_figures(
+    await pair_figures.save_figures(
         actor=actor,
         pair_id=data.east_west.id,
         year=2025,

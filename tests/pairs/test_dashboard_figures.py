@@ -12,7 +12,8 @@ from fupin.core.policy import Actor
 from fupin.needs.rules import PUBLIC_STATES
 from fupin.pairs.rules.alerts import assess
 from fupin.pairs.service import dashboards
-from fupin.pairs.service import management as pair_management
+from fupin.pairs.service import figures as pair_figures
+from fupin.pairs.service.pair_dashboard import pair_dashboard
 from fupin.regions.models import Region
 from tests.pairs import recompute
 from tests.pairs.data import TODAY, build
@@ -167,7 +168,7 @@ async def test_new_year_in_china_time_decides_the_year_of_a_pledge_and_a_need(wo
 @pytest.mark.both_databases
 async def test_every_pair_dashboard_figure_matches_an_independent_recomputation(world) -> None:
     data = await build(world)
-    await pair_management.save_figures(
+    await pair_figures.save_figures(
         actor=ADMIN,
         pair_id=data.east_west.id,
         year=2025,
@@ -179,9 +180,7 @@ async def test_every_pair_dashboard_figure_matches_an_independent_recomputation(
     for pair in (data.east_west, data.sichuan, data.designated):
         region = await Region.get(code=pair.helped_region_id)
         for year in (2024, 2025):
-            d = await dashboards.pair_dashboard(
-                actor=ADMIN, pair_id=pair.id, year=year, today=TODAY
-            )
+            d = await pair_dashboard(actor=ADMIN, pair_id=pair.id, year=year, today=TODAY)
             want = recompute.pair_figures(rows, pair, region, year, TODAY)
             where = f"pair {pair.id} {year}"
             for got, sums in (
@@ -239,9 +238,7 @@ async def test_every_pair_dashboard_figure_matches_an_independent_recomputation(
         }
         assert data.sichuan.id not in {r["pair_id"] for r in yunnan.tables["pairs"].rows}
     # targets against actuals: what was stored, and the schedule's verdict on it
-    d = await dashboards.pair_dashboard(
-        actor=ADMIN, pair_id=data.east_west.id, year=2025, today=TODAY
-    )
+    d = await pair_dashboard(actor=ADMIN, pair_id=data.east_west.id, year=2025, today=TODAY)
     money = {r["code"]: r for r in d.tables["money_indicators"].rows}
     other = {r["code"]: r for r in d.tables["other_indicators"].rows}
     assert money["social_funds"]["target"] == 500_000_000_00
@@ -267,7 +264,7 @@ async def test_every_pair_dashboard_figure_matches_an_independent_recomputation(
 @pytest.mark.both_databases
 async def test_unfunded_needs_in_helped_regions_are_the_open_ones_older_than_n_days(world) -> None:
     data = await build(world)
-    d = await dashboards.pair_dashboard(
+    d = await pair_dashboard(
         actor=ADMIN, pair_id=data.east_west.id, year=2025, today=TODAY, unfunded_days=60
     )
     listed = {r["id"] for r in d.tables["unfunded"].rows}

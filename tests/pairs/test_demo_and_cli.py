@@ -17,7 +17,8 @@ from fupin.demo.service.accounts import DEMO_STEPS, DemoResult
 from fupin.demo.service.pairs import load_demo_pairs
 from fupin.pairs.models import PairFigure, PairYear
 from fupin.pairs.rules.alerts import INDICATOR_BY_CODE
-from fupin.pairs.service import dashboards
+from fupin.pairs.service import access, dashboards
+from fupin.pairs.service.pair_dashboard import pair_dashboard
 from tests.pairs.data import TODAY, build
 
 ADMIN = Actor(user_id=1, username="national_admin", role="national_admin")
@@ -62,7 +63,7 @@ async def test_demo_figures_show_on_the_dashboards_as_stored(world) -> None:
     await build(world)
     await load_demo_pairs(None, DemoResult(), 0, today=TODAY)  # type: ignore[arg-type]
     for pair in await Pair.filter(end_year__isnull=True, start_year__lte=2025):
-        d = await dashboards.pair_dashboard(actor=ADMIN, pair_id=pair.id, year=2025, today=TODAY)
+        d = await pair_dashboard(actor=ADMIN, pair_id=pair.id, year=2025, today=TODAY)
         stored = {
             f.indicator: f
             for f in await PairFigure.filter(pair_year__pair_id=pair.id, pair_year__year=2025)
@@ -83,7 +84,7 @@ async def test_demo_figures_show_on_the_dashboards_as_stored(world) -> None:
         national.lagging_pairs > 0
     )  # the demo leaves some pairs behind, so there is something to flag
     listed = {r["pair_id"] for r in national.tables["pairs"].rows}
-    assert listed == {p.id for p in await Pair.all() if dashboards.in_force(p, 2025)}
+    assert listed == {p.id for p in await Pair.all() if access.in_force(p, 2025)}
 
 
 def _env(settings) -> dict[str, str]:
@@ -112,7 +113,7 @@ async def test_cli_prints_a_pair_report_alerts_and_exports_a_dashboard_table(
 
     report = run("pairs", "report", "--pair", str(pair.id), "--year", "2025")
     assert "2025 年度帮扶工作自评报告" in report and "平台记录" in report
-    d = await dashboards.pair_dashboard(actor=ADMIN, pair_id=pair.id, year=2025)
+    d = await pair_dashboard(actor=ADMIN, pair_id=pair.id, year=2025)
     assert (
         f"¥{d.money.total.received_fen // 100:,}.{d.money.total.received_fen % 100:02d}" in report
     )

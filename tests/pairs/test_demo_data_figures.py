@@ -12,6 +12,7 @@ from fupin.demo.service.accounts import load_demo
 from fupin.money.models import Donation, Pledge
 from fupin.pairs.models import PairYear
 from fupin.pairs.service import dashboards
+from fupin.pairs.service.pair_dashboard import pair_dashboard
 from fupin.regions.models import Region
 from tests.pairs import recompute
 
@@ -65,7 +66,7 @@ async def test_demo_data_dashboards_match_an_independent_recomputation(db, subse
     assert national.money.received_fen == sum(n.received_fen for n in rows.needs.values())
     for pair_year in await PairYear.filter(year=today.year).prefetch_related("pair"):
         region = await Region.get(code=pair_year.pair.helped_region_id)
-        d = await dashboards.pair_dashboard(
+        d = await pair_dashboard(
             actor=ADMIN, pair_id=pair_year.pair_id, year=today.year, today=today
         )
         want = recompute.pair_figures(rows, pair_year.pair, region, today.year, today)

@@ -13,6 +13,8 @@ from fupin.accounts.service.users import actor_for
 from fupin.core.models import AuditLog
 from fupin.errors import Conflict, InvalidInput, PermissionDenied
 from fupin.pairs.models import PairEvent, PairFigure, PairYear
+from fupin.pairs.rules.figures import format_figure_input
+from fupin.pairs.service import figures as pf
 from fupin.pairs.service import management as pm
 
 TODAY = date(2025, 11, 20)
@@ -137,7 +139,7 @@ async def test_province_office_cannot_manage_another_provinces_pairs(world) -> N
             start_year=2022,
         )
     with pytest.raises(PermissionDenied):
-        await pm.save_figures(
+        await pf.save_figures(
             actor=sichuan_office, pair_id=yunnan_pair.id, year=2025, targets={"social_funds": 1}
         )
     with pytest.raises(PermissionDenied):
@@ -168,7 +170,7 @@ async def test_ending_a_pair_records_its_last_year_once(world) -> None:
 async def test_ending_a_pair_before_a_year_with_figures_is_refused(world) -> None:
     actor = await _actor(world)
     pair = await Pair.get(kind="east_west", helped_region_id="530000", start_year=2021)
-    await pm.save_figures(
+    await pf.save_figures(
         actor=actor, pair_id=pair.id, year=2025, targets={"social_funds": 100}, today=TODAY
     )
     before = await _counts()
@@ -237,7 +239,7 @@ async def test_redrawing_onto_a_pair_that_already_exists_is_refused(world) -> No
 async def test_figures_are_recorded_per_pair_year_with_before_and_after_in_the_audit(world) -> None:
     actor = await _actor(world, "province_office")
     pair = await Pair.get(kind="east_west", helped_region_id="530000", start_year=2021)
-    saved = await pm.save_figures(
+    saved = await pf.save_figures(
         actor=actor,
         pair_id=pair.id,
         year=2025,
@@ -250,7 +252,7 @@ async def test_figures_are_recorded_per_pair_year_with_before_and_after_in_the_a
     assert saved.targets["fiscal_aid"] == 4_000_500_000  # 4000.5 万元 in fen
     assert saved.reported["fiscal_aid"] == 1_000_000_001  # exact to the fen
     assert saved.targets["cadres_exchanged"] == 12 and saved.targets["labour_placed"] is None
-    again = await pm.save_figures(
+    again = await pf.save_figures(
         actor=actor, pair_id=pair.id, year=2025, reported={"cadres_exchanged": 7}, today=TODAY
     )
     assert again.targets["cadres_exchanged"] == 12 and again.reported["cadres_exchanged"] == 7
@@ -286,30 +288,30 @@ async def test_bad_figures_are_refused_with_the_field_and_nothing_written(
 ) -> None:
     actor = await _actor(world)
     pair = await Pair.get(kind="east_west", helped_region_id="530000", start_year=2021)
-    await pm.save_figures(
+    await pf.save_figures(
         actor=actor, pair_id=pair.id, year=2025, targets={"social_funds": 100}, today=TODAY
     )
     before = await _counts()
-    figures_before = await pm.year_figures(pair.id, 2025)
+    figures_before = await pf.year_figures(pair.id, 2025)
     args = {"year": 2025, "targets": {"social_funds": 200, "cadres_exchanged": 3}}
     args.update(kwargs)
     if "targets" in kwargs:
         args["targets"] = {"social_funds": 200, **kwargs["targets"]}
     with pytest.raises(InvalidInput) as error:
-        await pm.save_figures(actor=actor, pair_id=pair.id, today=TODAY, **args)
+        await pf.save_figures(actor=actor, pair_id=pair.id, today=TODAY, **args)
     assert field in {e.field for e in error.value.errors}
     assert await _counts() == before
-    assert (await pm.year_figures(pair.id, 2025)).targets == figures_before.targets
+    assert (await pf.year_figures(pair.id, 2025)).targets == figures_before.targets
 
 
 async def test_figures_for_an_ended_pair_stay_inside_its_term(world) -> None:
     actor = await _actor(world)
     pair = await Pair.get(kind="east_west", helped_region_id="530000", start_year=2016)
-    await pm.save_figures(
+    await pf.save_figures(
         actor=actor, pair_id=pair.id, year=2020, targets={"fiscal_aid": 1}, today=TODAY
     )
     with pytest.raises(InvalidInput) as error:
-        await pm.save_figures(
+        await pf.save_figures(
             actor=actor, pair_id=pair.id, year=2021, targets={"fiscal_aid": 1}, today=TODAY
         )
     assert "2016–2020" in error.value.message
@@ -323,11 +325,11 @@ def test_figure_form_text_round_trips_for_money_and_counts() -> None:
     for fen in (0, 1, 99, 1_000_000, 4_000_500_000, 123_456_789_012):
         errors: list = []
         assert (
-            pm.parse_figure(pm.format_figure_input(fen, money), money, "x", errors) == fen
+            pf.parse_figure(format_figure_input(fen, money), money, "x", errors) == fen
             and not errors
         )
     errors = []
-    assert pm.parse_figure(pm.format_figure_input(1234, people), people, "x", errors) == 1234
+    assert pf.parse_figure(format_figure_input(1234, people), people, "x", errors) == 1234
 
 
 @pytest.mark.both_databases
@@ -373,7 +375,7 @@ async def test_concurrent_figure_edits_of_a_new_pair_year_keep_one_row_per_indic
     pair = await Pair.get(kind="east_west", helped_region_id="530000", start_year=2021)
     results = await asyncio.gather(
         *[
-            pm.save_figures(
+            pf.save_figures(
                 actor=actor,
                 pair_id=pair.id,
                 year=2024,
@@ -384,8 +386,8 @@ async def test_concurrent_figure_edits_of_a_new_pair_year_keep_one_row_per_indic
         ],
         return_exceptions=True,
     )
-    assert all(isinstance(r, pm.YearFigures | Conflict) for r in results), results
-    saved = sum(isinstance(r, pm.YearFigures) for r in results)
+    assert all(isinstance(r, pf.YearFigures | Conflict) for r in results), results
+    saved = sum(isinstance(r, pf.YearFigures) for r in results)
     assert saved >= 1
     assert await PairYear.filter(pair_id=pair.id, year=2024).count() == 1
     assert (

@@ -12,10 +12,20 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from fupin.i18n import _
+from fupin.needs.models import Need
+
 #: What a participant answered to an invitation ("" while unanswered).
 INVITATION_RESPONSES = ("interested", "declined")
 #: Roles that may send an invitation (policy action ``invitation.send``).
 SENDER_ROLES = ("county_officer", "province_office", "national_admin")
+
+
+def office_label(role: str, region_name: str) -> str:
+    """The sending office as the participant reads it: 广南县扶贫办, 云南省扶贫办, 国家扶贫办."""
+    if role == "national_admin" or not region_name:
+        return _("国家扶贫办")
+    return _("%(region)s扶贫办", region=region_name)
 
 
 class NotForUs(Model):
@@ -50,7 +60,7 @@ class Invitation(Model):
 
     ``sender_office`` is the name of the region the sending office acts for ("广南县"; "" for
     the national office), fixed when sent, so the inbox still says who asked ("广南县扶贫办",
-    rendered by ``fupin.matching.service.invitations.office_label``) after the account changes. At most a
+    rendered by ``office_label``) after the account changes. At most a
     few invitations per participant per rolling week (``fupin.matching.service.invitations.WEEKLY_LIMIT``)
     so nobody is spammed.
     """
@@ -82,3 +92,18 @@ class Invitation(Model):
         # One invitation per participant and need: asking twice is not a reminder, it is spam.
         unique_together = (("participant", "need"),)
         indexes = (("participant_id", "created_at"), ("participant_id", "read_at"))
+
+    @property
+    def sender_label(self) -> str:
+        """Who asked, as the inbox says it ("广南县扶贫办")."""
+        return office_label(self.sender_role, self.sender_office)
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def need_title(self) -> str | None:
+        """The need's title when the need was fetched with the invitation."""
+        need = self.need
+        return need.title if isinstance(need, Need) else None

@@ -2,7 +2,8 @@
 words, "not for us", the donor's invitation inbox, and a need's likely donors with invite
 buttons for its county officers and the offices.
 
-Handlers parse, call one domain function, render. Every POST has passed the CSRF check
+Handlers parse (the forms through the API's schemas, ``fupin.matching.schemas``), call one
+domain function, render. Every POST has passed the CSRF check
 (fupin/middleware/csrf.py) before its handler runs.
 The donor's pages have no parameter naming a participant: they always show the logged-in
 member's own participant.
@@ -18,10 +19,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fupin.accounts.service.participants import kind_label
+from fupin.core.schemas import validate_form
 from fupin.core.web import actor, page_args, read_form, redirect, render, require_login
-from fupin.errors import FupinError, InvalidInput
+from fupin.errors import FupinError
 from fupin.i18n import _
-from fupin.matching.service import invitations, recommendations
+from fupin.matching.models import office_label
+from fupin.matching.schemas import (
+    MESSAGE_MAX,
+    InvitationAnswer,
+    InvitationForm,
+    NotForUsCreate,
+    RecommendationFilterQuery,
+)
+from fupin.matching.service import invitations, marks, recommendations
+from fupin.matching.service import likely_donors as likely
 
 
 def _text(form: FormData, name: str) -> str:
@@ -36,20 +47,13 @@ def _safe_next(raw: str, default: str) -> str:
     return default
 
 
-def _int_field(form: FormData, name: str) -> int:
-    try:
-        return int(_text(form, name))
-    except ValueError:
-        raise InvalidInput(_("请选择要邀请的参与方。"), field=name) from None
-
-
 # --- needs for you -----------------------------------------------------------------------------
 
 
 async def needs_for_you(request: Request) -> Response:
     current = require_login(request)
-    category = request.query_params.get("category") or None
-    province = request.query_params.get("province") or None
+    query = validate_form(RecommendationFilterQuery, request.query_params)
+    category, province = query.category, query.province
     result = await recommendations.my_recommendations(current, category=category, province=province)
     query = urlencode({k: v for k, v in (("category", category), ("province", province)) if v})
     return render(
@@ -60,7 +64,7 @@ async def needs_for_you(request: Request) -> Response:
             "category": category or "",
             "province": province or "",
             "provinces": await recommendations.province_choices(),
-            "marks": await recommendations.my_marks(current, limit=20),
+            "marks": await marks.my_marks(current, limit=20),
             "unread": await invitations.unread_count(current),
             "here": "/me/recommendations" + (f"?{query}" if query else ""),
         },
@@ -70,8 +74,9 @@ async def needs_for_you(request: Request) -> Response:
 async def not_for_us(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    need_id = int(request.path_params["need_id"])
-    await recommendations.mark_not_for_us(current, need_id, reason=_text(form, "reason"))
+    need_id = request.path_params["need_id"]
+    posted = validate_form(NotForUsCreate, form)
+    await marks.mark_not_for_us(current, need_id, reason=posted.reason)
     return redirect(
         request,
         _safe_next(_text(form, "next"), "/me/recommendations"),
@@ -82,8 +87,8 @@ async def not_for_us(request: Request) -> Response:
 async def undo_not_for_us(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    need_id = int(request.path_params["need_id"])
-    await recommendations.undo_not_for_us(current, need_id)
+    need_id = request.path_params["need_id"]
+    await marks.undo_not_for_us(current, need_id)
     return redirect(
         request,
         _safe_next(_text(form, "next"), "/me/recommendations"),
@@ -107,7 +112,7 @@ async def inbox(request: Request) -> Response:
         {
             "listing": listing,
             "unread_only": unread_only,
-            "office_label": invitations.office_label,
+            "office_label": office_label,
             "response_labels": invitations.RESPONSE_LABELS,
         },
     )
@@ -116,15 +121,15 @@ async def inbox(request: Request) -> Response:
 async def inbox_read(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    await invitations.mark_read(current, int(request.path_params["invitation_id"]))
+    await invitations.mark_read(current, request.path_params["invitation_id"])
     return redirect(request, _safe_next(_text(form, "next"), "/me/inbox"))
 
 
 async def inbox_respond(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    response = _text(form, "response")
-    await invitations.respond(current, int(request.path_params["invitation_id"]), response)
+    response = validate_form(InvitationAnswer, form).response
+    await invitations.respond(current, request.path_params["invitation_id"], response)
     flash = (
         _("已回复：不适合我们。该需求不会再推荐给您。")
         if response == "declined"
@@ -136,7 +141,7 @@ async def inbox_respond(request: Request) -> Response:
 # --- a need's likely donors --------------------------------------------------------------------
 
 #: The invite form's fields (a blank form shows them empty).
-INVITE_FIELDS = ("participant_id", "message")
+INVITE_FIELDS = tuple(InvitationForm.model_fields)
 
 
 async def _likely_page(
@@ -147,7 +152,7 @@ async def _likely_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     current = actor(request)
-    result = await recommendations.likely_donors(current, need_id)
+    result = await likely.likely_donors(current, need_id)
     sent = await invitations.invitations_for_need(current, need_id)
     return render(
         request,
@@ -160,8 +165,8 @@ async def _likely_page(
             "kind_label": kind_label,
             "weekly_limit": invitations.WEEKLY_LIMIT,
             "window_days": invitations.WINDOW_DAYS,
-            "message_max": invitations.MESSAGE_MAX,
-            "office_label": invitations.office_label,
+            "message_max": MESSAGE_MAX,
+            "office_label": office_label,
             "response_labels": invitations.RESPONSE_LABELS,
         },
         status_code=error.status if error else 200,
@@ -170,20 +175,18 @@ async def _likely_page(
 
 async def likely_donors(request: Request) -> Response:
     require_login(request)
-    return await _likely_page(request, int(request.path_params["need_id"]))
+    return await _likely_page(request, request.path_params["need_id"])
 
 
 async def invite(request: Request) -> Response:
     current = require_login(request)
     form = await read_form(request)
-    need_id = int(request.path_params["need_id"])
+    need_id = request.path_params["need_id"]
     values = {k: _text(form, k) for k in INVITE_FIELDS}
     try:
+        posted = validate_form(InvitationForm, form)
         invitation = await invitations.send_invitation(
-            current,
-            need_id=need_id,
-            participant_id=_int_field(form, "participant_id"),
-            message=_text(form, "message"),
+            current, need_id=need_id, participant_id=posted.participant_id, message=posted.message
         )
     except FupinError as exc:
         if exc.status in (401, 403, 404):

@@ -15,30 +15,35 @@ national office (a read-only actor; these commands write nothing).
 from __future__ import annotations
 
 import asyncio
-import json
+import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import click
 
+from fupin.core import exports
 from fupin.core.cli import load_settings, run_with_db
 from fupin.core.clock import today_cn
 from fupin.core.money import format_yuan
+from fupin.core.policy import Actor
+from fupin.core.schemas import validate
+from fupin.errors import FupinError
+from fupin.pairs.schemas import PairDashboard, RegionDashboardQuery
+from fupin.pairs.service import alerts, dashboards
+from fupin.pairs.service.pair_dashboard import pair_dashboard
+from fupin.pairs.service.tables import export_columns, pct_text
+from fupin.regions.models import Region
 
 #: Read-only operator identity for the command line (never written to the audit log).
 CLI_ACTOR_ROLE = "national_admin"
 
 
-def _actor() -> Any:
-    from fupin.core.policy import Actor
-
+def _actor() -> Actor:
     return Actor(user_id=0, username="cli", role=CLI_ACTOR_ROLE)
 
 
 def _cell(value: Any, kind: str) -> str:
-
-    from fupin.pairs.service.dashboards import pct_text
-
     if value is None:
         return "—"
     if kind == "yuan":
@@ -52,7 +57,6 @@ def _cell(value: Any, kind: str) -> str:
 
 def table_text(table: Any) -> str:
     """A dashboard table as aligned plain text (CJK characters count double)."""
-    import unicodedata
 
     def width(text: str) -> int:
         return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -88,18 +92,15 @@ def pairs() -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def pairs_report(pair_id: int, year: int | None, fmt: str) -> None:
-    from fupin.errors import FupinError
-    from fupin.pairs.service import dashboards
-
     settings = load_settings()
     try:
         d = run_with_db(
-            settings, lambda: dashboards.pair_dashboard(actor=_actor(), pair_id=pair_id, year=year)
+            settings, lambda: pair_dashboard(actor=_actor(), pair_id=pair_id, year=year)
         )
     except FupinError as exc:
         raise click.ClickException(exc.message) from exc
-    if fmt == "json":
-        click.echo(json.dumps(d.as_dict(), ensure_ascii=False, indent=2))
+    if fmt == "json":  # as GET /api/v1/dashboards/pairs/{id} answers
+        click.echo(PairDashboard.model_validate(d).model_dump_json(indent=2))
         return
     pair = d.pair
     click.echo(f"{pair.helper.name} → {pair.helped_region.full_name or pair.helped_region.name}")
@@ -128,40 +129,35 @@ def pairs_report(pair_id: int, year: int | None, fmt: str) -> None:
     "--days", type=int, default=90, show_default=True, help="Unfunded after this many days."
 )
 def pairs_alerts(year: int | None, region: str | None, days: int) -> None:
-    from fupin.errors import FupinError
-    from fupin.pairs.service import dashboards
-
     settings = load_settings()
     try:
         data = run_with_db(
             settings,
-            lambda: dashboards.alerts(
+            lambda: alerts.alerts(
                 actor=_actor(), region_code=region, year=year, unfunded_days=days
             ),
         )
     except FupinError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{data['year']} · 进度表 {data['schedule']}")
-    click.echo(f"进度滞后 {len(data['lagging'])} 项:")
-    for row in data["lagging"]:
+    click.echo(f"{data.year} · 进度表 {data.schedule}")
+    click.echo(f"进度滞后 {len(data.lagging)} 项:")
+    for row in data.lagging:
         click.echo(
             f"  #{row['pair_id']} {row['pair']} · {row['indicator']} {row['actual']:,}/{row['target']:,}{row['unit']}"
             f" · 应完成 {row['expected_pct'] // 100}% 已完成 {row['actual_pct'] // 100}% · {row['status']}"
         )
-    click.echo(f"发布超过 {days} 天仍未认捐满额的需求 {data['unfunded_total']} 条:")
-    for row in data["unfunded"][:20]:
+    click.echo(f"发布超过 {days} 天仍未认捐满额的需求 {data.unfunded_total} 条:")
+    for row in data.unfunded[:20]:
         click.echo(f"  #{row['id']} {row['title']} · {row['place']} · {row['days_open']} 天")
 
 
 @pairs.command("list", help="Pairs in force in a year with target against actual.")
 @click.option("--year", type=int, default=None)
 def pairs_list(year: int | None) -> None:
-    from fupin.pairs.service import dashboards
-
     settings = load_settings()
 
     async def job() -> Any:
-        return await dashboards.pair_overview(actor=_actor(), year=year or today_cn().year)
+        return await alerts.pair_overview(actor=_actor(), year=year or today_cn().year)
 
     overview = run_with_db(settings, job)
     click.echo(table_text(overview.table))
@@ -177,13 +173,6 @@ def pairs_list(year: int | None) -> None:
     "--output", type=click.Path(path_type=Path), default=None, help="Write .csv or .xlsx."
 )
 def dashboard(year: str | None, region: str | None, table_name: str, output: Path | None) -> None:
-    import time
-
-    from fupin.core import exports
-    from fupin.errors import FupinError
-    from fupin.pairs.service import dashboards
-    from fupin.regions.models import Region
-
     settings = load_settings()
 
     async def job() -> Any:
@@ -193,9 +182,10 @@ def dashboard(year: str | None, region: str | None, table_name: str, output: Pat
             if found is None or found.level not in ("province", "county"):
                 raise click.ClickException(f"no province or county {region!r}")
             level, code = found.level, found.code
+        query = validate(RegionDashboardQuery, {"year": year} if year else {})
         started = time.perf_counter()
         d = await dashboards.region_dashboard(
-            actor=_actor(), level=level, code=code, year=dashboards.check_year(year)
+            actor=_actor(), level=level, code=code, year=query.year
         )
         return d, time.perf_counter() - started
 
@@ -210,7 +200,7 @@ def dashboard(year: str | None, region: str | None, table_name: str, output: Pat
         click.echo(table_text(table))
         click.echo(f"(computed in {seconds:.3f} s)")
         return
-    columns, rows = dashboards.export_columns(table)
+    columns, rows = export_columns(table)
     if output.suffix.lower() == ".xlsx":
         output.write_bytes(asyncio.run(exports.xlsx_bytes(columns, rows, sheet_title=table.name)))
     else:

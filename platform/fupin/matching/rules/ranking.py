@@ -1,8 +1,10 @@
-"""Matching: "needs for you" for a donor and "likely donors" for a need (issue 8, BRIEF §3.11).
+"""Matching: "needs for you", the ranking of open needs for a donor (issue 8, BRIEF §3.11).
 
 Pure: no database, no HTTP. Callers build :class:`DonorProfile` and :class:`CandidateNeed` values
 from the database (and the search backend's filters), pass them in, and get ranked results back,
-each with the reasons that put it there. The formula is documented term by term in
+each with the reasons that put it there. The reverse ranking, the likely donors of a need, is
+:mod:`fupin.matching.rules.likely_donors`; the reasons and their sentences are
+:mod:`fupin.matching.rules.reasons`. The formula is documented term by term in
 ``docs/matching.md``; the weights are data in :mod:`fupin.matching.rules.weights`.
 
 Three promises, each covered by property tests (``tests/domain/test_matching.py``):
@@ -23,20 +25,14 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from typing import Protocol, TypeVar
 
-from fupin.core import money
-from fupin.core.categories import CATEGORIES, category_label
-from fupin.i18n import N_, _, ngettext
-from fupin.matching.rules.weights import (
-    DEFAULT_LIKELY_DONOR_WEIGHTS,
-    DEFAULT_WEIGHTS,
-    LikelyDonorWeights,
-    Weights,
-)
+from fupin.core.categories import CATEGORIES
+from fupin.matching.rules.reasons import Reason
+from fupin.matching.rules.weights import DEFAULT_WEIGHTS, Weights
 
 #: The diversity cap applies to this many leading positions ("top ten", issue 8 scope 3).
 DIVERSITY_WINDOW = 10
@@ -46,17 +42,6 @@ MANY_BENEFICIARIES_PERCENTILE = 0.75
 NEARLY_FUNDED_PERCENT = 50
 #: Participant kinds whose pairs are designated assistance or east–west cooperation (BRIEF §3.3).
 _PAIR_WORDING = {"central_unit": "designated", "east_partner": "east_west"}
-
-ReasonParam = str | int | float
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One reason, as a stable ``code`` plus the facts it states (rendered by
-    :func:`render_reason`; the API returns code and params so clients can render their own)."""
-
-    code: str
-    params: Mapping[str, ReasonParam] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -259,14 +244,7 @@ class Recommendation:
     reasons: tuple[Reason, ...]
 
 
-@dataclass(frozen=True)
-class DonorMatch:
-    participant_id: int
-    score: float
-    reasons: tuple[Reason, ...]
-
-
-def _lies_in(need: CandidateNeed, codes: frozenset[str]) -> bool:
+def lies_in(need: CandidateNeed, codes: frozenset[str]) -> bool:
     """Whether any of the need's own codes (village … province) is in ``codes``."""
     if not codes:
         return False
@@ -280,7 +258,7 @@ def _lies_in(need: CandidateNeed, codes: frozenset[str]) -> bool:
 
 
 @dataclass(frozen=True)
-class _DonorView:
+class DonorView:
     """The donor folded into the lookups the terms need (built once per ranking call)."""
 
     profile: DonorProfile
@@ -290,7 +268,7 @@ class _DonorView:
     category_provinces: frozenset[tuple[str, str]]
 
     @classmethod
-    def of(cls, profile: DonorProfile) -> _DonorView:
+    def of(cls, profile: DonorProfile) -> DonorView:
         by_category: dict[str, int] = {}
         total = 0
         for g in profile.history:
@@ -306,8 +284,8 @@ class _DonorView:
         )
 
 
-def _evaluate(
-    donor: _DonorView,
+def evaluate(
+    donor: DonorView,
     need: CandidateNeed,
     *,
     today: date,
@@ -325,7 +303,7 @@ def _evaluate(
     score = 0.0
     out: list[tuple[float, Reason]] = []
 
-    if _lies_in(need, p.paired_region_codes):
+    if lies_in(need, p.paired_region_codes):
         score += w.paired_region
         if explain:
             pair = _PAIR_WORDING.get(p.kind, "pair")
@@ -335,7 +313,7 @@ def _evaluate(
         score += w.stated_category
         if explain:
             out.append((w.stated_category, Reason("stated_category", {"category": need.category})))
-    if _lies_in(need, p.stated_region_codes):
+    if lies_in(need, p.stated_region_codes):
         score += w.stated_region
         if explain:
             out.append((w.stated_region, Reason("stated_region", {"county": need.county_name})))
@@ -433,8 +411,8 @@ def score_need(
     pool: CandidatePool,
 ) -> Recommendation:
     """Score and explain one need for one donor (the formula: docs/matching.md)."""
-    score, terms = _evaluate(
-        _DonorView.of(profile), need, today=today, w=weights, pool=pool, explain=True
+    score, terms = evaluate(
+        DonorView.of(profile), need, today=today, w=weights, pool=pool, explain=True
     )
     return Recommendation(need.need_id, score, _ordered_reasons(terms, need))
 
@@ -471,9 +449,9 @@ def rank_needs(
     eligible = [n for n in candidates if is_candidate(profile, n, today=today)]
     if pool is None:
         pool = CandidatePool.from_needs(eligible)
-    donor = _DonorView.of(profile)
+    donor = DonorView.of(profile)
     keyed = [
-        (-_evaluate(donor, n, today=today, w=weights, pool=pool, explain=False)[0], n.need_id, n)
+        (-evaluate(donor, n, today=today, w=weights, pool=pool, explain=False)[0], n.need_id, n)
         for n in eligible
     ]
     keyed.sort(key=lambda t: (t[0], t[1]))
@@ -482,7 +460,7 @@ def rank_needs(
     )
     result = []
     for need in order:
-        score, terms = _evaluate(donor, need, today=today, w=weights, pool=pool, explain=True)
+        score, terms = evaluate(donor, need, today=today, w=weights, pool=pool, explain=True)
         result.append(Recommendation(need.need_id, score, _ordered_reasons(terms, need)))
     return result
 
@@ -522,152 +500,3 @@ def apply_diversity_cap(
     tail = deferred[:wanted]
     tail.extend(item for _key, item in islice(it, max(0, wanted - len(tail))))
     return head + tail
-
-
-def rank_likely_donors(
-    need: CandidateNeed,
-    donors: Sequence[DonorProfile],
-    *,
-    weights: LikelyDonorWeights = DEFAULT_LIKELY_DONOR_WEIGHTS,
-    limit: int = 20,
-) -> list[DonorMatch]:
-    """Participants most likely to fund ``need``, best first, for its county officers.
-
-    A donor is listed only with at least one reason tying it to this need (a pair, past giving
-    here, a stated interest, or a typical pledge near the gap): an honour rate alone says how
-    reliable a donor is, not that it would care about this need. Donors who marked this need
-    "not for us" are left out; those who marked a similar one are demoted.
-    """
-    if limit < 0:
-        raise ValueError("limit must not be negative")
-    w = weights
-    matches: list[DonorMatch] = []
-    for donor in donors:
-        if need.need_id in donor.not_for_us:
-            continue
-        hist = _DonorView.of(donor)
-        terms: list[tuple[float, Reason]] = []
-        if _lies_in(need, donor.paired_region_codes):
-            terms.append(
-                (w.pair_helps_county, Reason("pair_helps_county", {"county": need.county_name}))
-            )
-        if (need.category, need.province_code) in hist.category_provinces:
-            terms.append(
-                (
-                    w.funded_category_in_province,
-                    Reason("funded_category_in_province", {"category": need.category}),
-                )
-            )
-        if need.county_code in hist.counties:
-            terms.append(
-                (w.funded_in_county, Reason("funded_in_county", {"county": need.county_name}))
-            )
-        if need.category in donor.stated_categories:
-            terms.append(
-                (
-                    0.5 * w.stated_interest,
-                    Reason("interested_in_category", {"category": need.category}),
-                )
-            )
-        if _lies_in(need, donor.stated_region_codes):
-            terms.append(
-                (
-                    0.5 * w.stated_interest,
-                    Reason("interested_in_region", {"county": need.county_name}),
-                )
-            )
-        typical = donor.typical_pledge_fen
-        if typical is not None and need.open_fen > 0:
-            ratio = typical / need.open_fen
-            if 1.0 / w.similar_pledge_band <= ratio <= w.similar_pledge_band:
-                terms.append(
-                    (
-                        w.similar_pledge_size * min(ratio, 1.0 / ratio),
-                        Reason("similar_pledge_size", {"amount_fen": typical}),
-                    )
-                )
-        if not terms:
-            continue
-        if donor.honour_rate is not None:
-            percent = int(donor.honour_rate * 100)
-            terms.append(
-                (w.honour_rate * donor.honour_rate, Reason("honour_rate", {"percent": percent}))
-            )
-        score = 0.0
-        for value, _r in terms:
-            score += value
-        if (need.category, need.county_code) in donor.disliked:
-            score -= w.dislike_penalty
-        ordered = sorted(enumerate(terms), key=lambda t: (-t[1][0], t[0]))
-        matches.append(
-            DonorMatch(
-                participant_id=donor.participant_id,
-                score=score,
-                reasons=tuple(r for _i, (_v, r) in ordered),
-            )
-        )
-    matches.sort(key=lambda m: (-m.score, m.participant_id))
-    return matches[:limit]
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-_TEMPLATES: dict[str, str] = {
-    "in_paired_region:designated": N_("在您定点帮扶的%(county)s"),
-    "in_paired_region:east_west": N_("在您东西部协作帮扶的%(county)s"),
-    "in_paired_region:pair": N_("在您结对帮扶的%(county)s"),
-    "stated_category": N_("符合您关注的类别：%(category)s"),
-    "stated_region": N_("在您关注的地区：%(county)s"),
-    "funded_before_category": N_("符合您资助过的类别：%(category)s"),
-    "funded_before_region:county": N_("您曾在%(county)s捐赠"),
-    "funded_before_region:province": N_("您曾在同一省份捐赠"),
-    "closes_today": N_("今天截止"),
-    "fits_typical_pledge": N_("您一笔常规捐赠（约 ¥%(amount)s）即可补足缺口"),
-    "nearly_funded": N_("已获认捐 %(percent)d%%"),
-    "many_beneficiaries_per_yuan": N_("每万元惠及 %(people)s 人"),
-    "underserved_village": N_("该村至今获得的捐款低于平均水平"),
-    "no_donor_yet_in_village": N_("该村尚无捐赠方"),
-    "underserved_county": N_("%(county)s至今获得的捐款低于平均水平"),
-    "poverty_county": N_("%(county)s是原国家级贫困县"),
-    "sanqu_sanzhou": N_("位于深度贫困的“三区三州”"),
-    "open_amount": N_("还差 ¥%(amount)s"),
-    "pair_helps_county": N_("其结对帮扶覆盖%(county)s"),
-    "funded_category_in_province": N_("曾在本省资助%(category)s项目"),
-    "funded_in_county": N_("曾在%(county)s捐赠"),
-    "interested_in_category": N_("关注%(category)s"),
-    "interested_in_region": N_("关注%(county)s所在地区"),
-    "honour_rate": N_("认捐兑现率 %(percent)d%%"),
-    "similar_pledge_size": N_("通常每笔认捐约 ¥%(amount)s，与缺口相近"),
-}
-
-
-def format_yuan(amount_fen: int) -> str:
-    """Yuan in a reason sentence: thousands separators, fen only when present (12,000 / 0.05)."""
-    return money.format_yuan(amount_fen, symbol=False, cents=False)
-
-
-def render_reason(reason: Reason) -> str:
-    """The reason as a short sentence in the current locale (gettext, Chinese source text)."""
-    p = reason.params
-    code = reason.code
-    if code == "closes_soon":
-        days = int(p["days"])
-        if days == 0:
-            return _(_TEMPLATES["closes_today"])
-        return ngettext("%(n)d 天后截止", "%(n)d 天后截止", days)
-    if code == "in_paired_region":
-        return _(_TEMPLATES[f"in_paired_region:{p['pair']}"], county=p["county"])
-    if code == "funded_before_region":
-        return _(_TEMPLATES[f"funded_before_region:{p['level']}"], county=p["county"])
-    template = _TEMPLATES[code]
-    values: dict[str, object] = {}
-    for key, value in p.items():
-        if key == "amount_fen":
-            values["amount"] = format_yuan(int(value))
-        elif key == "category":
-            values["category"] = category_label(str(value))
-        elif key == "people":
-            values["people"] = f"{float(value):.1f}"
-        else:
-            values[key] = value
-    return _(template, **values)

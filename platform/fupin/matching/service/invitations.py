@@ -13,6 +13,10 @@ participant's row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's write trans
 exclusive already), so concurrent invitations cannot overshoot it. Over the limit → a 409 with
 the date the next invitation becomes possible, and nothing is written.
 
+The API and the invite form hand these functions values their schemas have checked
+(``fupin.matching.schemas``: ids are ids, the message is text of bounded length); the rules
+here are the domain's own.
+
 Every invitation is audit-logged in the same transaction (BRIEF §3.10), and so are the
 participant's answers.
 """
@@ -32,8 +36,8 @@ from fupin.db import transaction
 from fupin.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.matching.models import INVITATION_RESPONSES, Invitation, NotForUs
+from fupin.matching.schemas import MESSAGE_MAX
 from fupin.money.models import Pledge
-from fupin.needs.models import Need
 from fupin.needs.rules import effective_state
 from fupin.needs.service.reading import get_need
 from fupin.needs.service.visibility import need_scope
@@ -42,7 +46,6 @@ from fupin.regions.models import Region
 #: Invitations one participant may receive in any rolling window of WINDOW_DAYS days.
 WEEKLY_LIMIT = 3
 WINDOW_DAYS = 7
-MESSAGE_MAX = 500
 
 RESPONSE_LABELS = {"interested": N_("有意向"), "declined": N_("不适合我们")}
 _ACTIVE_PLEDGES = ("pledged", "partially_paid", "honoured")
@@ -50,13 +53,6 @@ _ACTIVE_PLEDGES = ("pledged", "partially_paid", "honoured")
 
 def window_start(now: datetime | None = None) -> datetime:
     return (now or clock.now()) - timedelta(days=WINDOW_DAYS)
-
-
-def office_label(role: str, region_name: str) -> str:
-    """The sending office as the participant reads it: 广南县扶贫办, 云南省扶贫办, 国家扶贫办."""
-    if role == "national_admin" or not region_name:
-        return _("国家扶贫办")
-    return _("%(region)s扶贫办", region=region_name)
 
 
 async def weekly_counts(
@@ -87,11 +83,7 @@ async def invitations_for_need(actor: Actor | None, need_id: int) -> list[Invita
     )
 
 
-def _clean_message(message: Any) -> str:
-    if message is None:
-        return ""
-    if not isinstance(message, str):
-        raise InvalidInput(_("留言必须是文字。"), field="message")
+def _message_text(message: str) -> str:
     text = message.strip()
     if len(text) > MESSAGE_MAX:
         raise InvalidInput(
@@ -107,7 +99,7 @@ async def send_invitation(
     *,
     need_id: int,
     participant_id: int,
-    message: Any = "",
+    message: str = "",
     now: datetime | None = None,
 ) -> Invitation:
     """Invite ``participant_id`` to consider the public, open need ``need_id``.
@@ -120,14 +112,12 @@ async def send_invitation(
     assert actor is not None
     need = await get_need(actor, need_id, details=False)
     require(actor, "invitation.send", need_scope(need))
-    text = _clean_message(message)
+    text = _message_text(message)
     today = today_cn()
     if effective_state(need.state, need.deadline, today) != "published" or need.open_fen <= 0:
         raise RuleViolation(
             _("只能邀请参与方关注已发布且仍有缺口的需求。"), code="need_not_open", field="need_id"
         )
-    if not isinstance(participant_id, int) or isinstance(participant_id, bool):
-        raise InvalidInput(_("请选择要邀请的参与方。"), field="participant_id")
     now = now or clock.now()
     region = await Region.get_or_none(code=actor.region_code) if actor.region_code else None
     async with transaction():
@@ -300,23 +290,6 @@ async def respond(actor: Actor | None, invitation_id: int, response: Any) -> Inv
             after={"response": response},
         )
     return invitation
-
-
-def invitation_dict(invitation: Invitation) -> dict[str, Any]:
-    need = invitation.need
-    return {
-        "id": invitation.id,
-        "need_id": invitation.need_id,
-        "need_title": need.title if isinstance(need, Need) else None,
-        "from": office_label(invitation.sender_role, invitation.sender_office),
-        "sender_role": invitation.sender_role,
-        "message": invitation.message,
-        "created_at": invitation.created_at.isoformat() if invitation.created_at else None,
-        "read": invitation.read_at is not None,
-        "read_at": invitation.read_at.isoformat() if invitation.read_at else None,
-        "response": invitation.response or None,
-        "responded_at": invitation.responded_at.isoformat() if invitation.responded_at else None,
-    }
 
 
 async def participant_name(participant_id: int) -> str:

@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fupin.core.schemas import validate
 from fupin.core.web import page_args, render
-from fupin.errors import InvalidInput
-from fupin.i18n import _
+from fupin.pairs.schemas import PairPath
 from fupin.pairs.service import registry as pairs
 
 
@@ -24,11 +24,8 @@ async def pair_list(request: Request) -> Response:
 
 
 async def pair_detail(request: Request) -> Response:
-    try:
-        pair_id = int(request.path_params["pair_id"])
-    except ValueError:
-        raise InvalidInput(_("结对编号无效。"), field="id") from None
-    pair = await pairs.get_pair(pair_id)
+    path = validate(PairPath, request.path_params)
+    pair = await pairs.get_pair(path.pair_id)
     return render(request, "pairs/detail.html", {"pair": pair, "kind_label": pairs.kind_label})
 
 

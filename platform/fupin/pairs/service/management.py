@@ -1,22 +1,24 @@
-"""Managing cooperation pairs: add, end, re-draw, and the yearly targets and reported figures.
+"""Managing cooperation pairs: add, end, re-draw, and the history of every pair.
 
 Pairs were re-drawn nationally in 2016 and 2021 (BRIEF §3.3): a re-drawn pair is a new row that
 ``replaces`` the old one, which ends the year before, so history stays readable year by year.
 Every change writes its audit row and a ``PairEvent`` in the same transaction; every check runs
-before the first write, so refused input leaves nothing behind (issue 7, "bad input").
+before the first write, so refused input leaves nothing behind (issue 7, "bad input"). The
+yearly targets and reported figures are ``fupin.pairs.service.figures``.
 
-Who: ``pair.manage`` and ``pair.targets.edit`` — the national office anywhere, a provincial
-office for pairs whose helped region lies in its province (scope by province code).
+The API and the HTML forms hand these functions values their schemas have checked
+(``fupin.pairs.schemas``); the checks here are the domain's own, and they also take the text the
+command line and the tests pass.
+
+Who: ``pair.manage`` — the national office anywhere, a provincial office for pairs whose helped
+region lies in its province (scope by province code).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from fupin.accounts.models import HELPER_KINDS, PAIR_KINDS, Pair, Participant
@@ -25,31 +27,11 @@ from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, Scope, require
 from fupin.db import transaction
 from fupin.errors import Conflict, FieldError, InvalidInput, NotFound
-from fupin.i18n import N_, _
-from fupin.pairs.models import GRADES, PairEvent, PairFigure, PairYear
-from fupin.pairs.rules.alerts import (
-    GROUP_LABELS,
-    INDICATOR_BY_CODE,
-    INDICATORS,
-    MAX_FIGURE,
-    MONEY,
-    Indicator,
-)
+from fupin.i18n import _
+from fupin.pairs.models import PairEvent, PairYear
+from fupin.pairs.rules.terms import FIRST_PAIR_YEAR, HELPED_LEVELS, LAST_YEAR, NOTE_MAX
 from fupin.regions.models import Region
 
-#: Earliest year a pair may start: designated assistance began in 1986 (BRIEF §1 history).
-MIN_YEAR = 1986
-MAX_YEAR = 2100
-#: Helper kinds per pair kind (BRIEF §3.3: a central unit or an east partner; the reference
-#: lists also name democratic parties and ACFIC among designated helpers).
-HELPED_LEVELS = ("province", "prefecture", "county")
-GRADE_LABELS = {
-    "": "—",
-    "good": N_("好"),
-    "fairly_good": N_("较好"),
-    "average": N_("一般"),
-    "poor": N_("差"),
-}
 _PAIR_FIELDS = (
     "kind",
     "helper_id",
@@ -89,7 +71,11 @@ def years_of(pair: Pair, today: date | None = None) -> list[int]:
     return list(range(end, pair.start_year - 1, -1))
 
 
-def _year(raw: Any, field: str, errors: list[FieldError], *, required: bool = True) -> int | None:
+def parse_year(
+    raw: Any, field: str, errors: list[FieldError], *, required: bool = True
+) -> int | None:
+    """A year given as an int or text, inside [FIRST_PAIR_YEAR, LAST_YEAR]; a problem is added
+    to ``errors`` naming ``field``."""
     if raw in (None, ""):
         if required:
             errors.append(FieldError(field, _("请填写年份。"), "required"))
@@ -99,22 +85,21 @@ def _year(raw: Any, field: str, errors: list[FieldError], *, required: bool = Tr
     except ValueError:
         errors.append(FieldError(field, _("年份必须是整数。")))
         return None
-    if not MIN_YEAR <= value <= MAX_YEAR:
+    if not FIRST_PAIR_YEAR <= value <= LAST_YEAR:
         errors.append(
             FieldError(
-                field, _("年份须在 %(a)d–%(b)d 之间。", a=MIN_YEAR, b=MAX_YEAR), "out_of_range"
+                field,
+                _("年份须在 %(a)d–%(b)d 之间。", a=FIRST_PAIR_YEAR, b=LAST_YEAR),
+                "out_of_range",
             )
         )
         return None
     return value
 
 
-MAX_TEXT = 2000
-
-
 def _check_text(value: Any, field: str, errors: list[FieldError]) -> None:
-    if value is not None and len(str(value)) > MAX_TEXT:
-        errors.append(FieldError(field, _("内容过长（最多 %(n)d 字）。", n=MAX_TEXT), "too_long"))
+    if value is not None and len(str(value)) > NOTE_MAX:
+        errors.append(FieldError(field, _("内容过长（最多 %(n)d 字）。", n=NOTE_MAX), "too_long"))
 
 
 async def get_pair_for_update(pair_id: int) -> Pair:
@@ -161,7 +146,7 @@ async def _locked_pair(pair_id: int) -> Pair:
     return pair
 
 
-async def _record_event(
+async def record_event(
     *,
     pair: Pair,
     action: str,
@@ -226,8 +211,8 @@ async def _check_new_pair(
             )
         elif region.level not in HELPED_LEVELS:
             errors.append(FieldError("helped_region_code", _("被帮扶地区须为省、市（州）或县。")))
-    start = _year(start_raw, "start_year", errors)
-    end = _year(end_raw, "end_year", errors, required=False)
+    start = parse_year(start_raw, "start_year", errors)
+    end = parse_year(end_raw, "end_year", errors, required=False)
     if start is not None and end is not None and end < start:
         errors.append(FieldError("end_year", _("结束年份不能早于开始年份。"), "out_of_range"))
     return helper, region, start, end
@@ -291,7 +276,7 @@ async def add_pair(
         await audit.record(
             actor=actor, action="pair.add", object_type="pair", object_id=pair.id, after=after
         )
-        await _record_event(pair=pair, action="add", actor=actor, year=start, detail=after)
+        await record_event(pair=pair, action="add", actor=actor, year=start, detail=after)
     return pair
 
 
@@ -310,7 +295,7 @@ async def end_pair(*, actor: Actor, pair_id: int, end_year: Any, reason: str = "
     pair = await get_pair_for_update(pair_id)
     require(actor, "pair.manage", pair_scope(pair))
     errors: list[FieldError] = []
-    end = _year(end_year, "end_year", errors)
+    end = parse_year(end_year, "end_year", errors)
     _check_text(reason, "reason", errors)
     if errors:
         raise InvalidInput(errors=errors)
@@ -347,7 +332,7 @@ async def end_pair(*, actor: Actor, pair_id: int, end_year: Any, reason: str = "
             before=before,
             after=after,
         )
-        await _record_event(
+        await record_event(
             pair=fresh, action="end", actor=actor, year=end, reason=(reason or "").strip()
         )
     pair.end_year = end
@@ -464,7 +449,7 @@ async def redraw_pair(
         await audit.record(
             actor=actor, action="pair.add", object_type="pair", object_id=new.id, after=after_new
         )
-        await _record_event(
+        await record_event(
             pair=fresh,
             action="replaced",
             actor=actor,
@@ -472,7 +457,7 @@ async def redraw_pair(
             other=new,
             reason=(reason or "").strip(),
         )
-        await _record_event(
+        await record_event(
             pair=new,
             action="redraw",
             actor=actor,
@@ -482,197 +467,6 @@ async def redraw_pair(
             reason=(reason or "").strip(),
         )
     return new
-
-
-# ---- targets and reported figures --------------------------------------------------------------
-
-
-def parse_figure(
-    raw: Any, indicator: Indicator, field: str, errors: list[FieldError]
-) -> int | None:
-    """Parse one figure: money in 万元 (up to 6 decimals, exact to the fen: 1 万元 = 1,000,000
-    fen), people and counts as whole numbers. Empty means "not agreed / not reported"."""
-    what = _(
-        "%(name)s（%(kind)s）",
-        name=_(indicator.label),
-        kind=_("目标") if field.startswith("target") else _("报告数"),
-    )
-    if raw is None:
-        return None
-    if isinstance(raw, bool):
-        errors.append(FieldError(field, _("%(what)s必须是数字。", what=what)))
-        return None
-    if isinstance(raw, int):
-        value = raw
-    else:
-        text = str(raw).strip().replace(",", "").replace("，", "")
-        if text == "":
-            return None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            errors.append(FieldError(field, _("%(what)s必须是数字。", what=what)))
-            return None
-        if not number.is_finite():
-            errors.append(FieldError(field, _("%(what)s必须是数字。", what=what)))
-            return None
-        if indicator.unit == MONEY:
-            scaled = number * 1_000_000
-            if scaled != scaled.to_integral_value():
-                errors.append(
-                    FieldError(field, _("%(what)s最多精确到分（万元小数点后 6 位）。", what=what))
-                )
-                return None
-            value = int(scaled)
-        else:
-            if number != number.to_integral_value():
-                errors.append(FieldError(field, _("%(what)s必须是整数。", what=what)))
-                return None
-            value = int(number)
-    if value < 0:
-        errors.append(FieldError(field, _("%(what)s不能为负数。", what=what), "negative"))
-        return None
-    if value > MAX_FIGURE:
-        errors.append(FieldError(field, _("%(what)s数值过大。", what=what), "out_of_range"))
-        return None
-    return value
-
-
-def format_figure_input(value: int | None, indicator: Indicator) -> str:
-    """The form value for a stored figure (inverse of ``parse_figure`` for form text)."""
-    if value is None:
-        return ""
-    if indicator.unit != MONEY:
-        return str(value)
-    wan, rest = divmod(value, 1_000_000)
-    return f"{wan}.{rest:06d}".rstrip("0").rstrip(".") if rest else str(wan)
-
-
-@dataclass
-class YearFigures:
-    pair_year: PairYear | None
-    targets: dict[str, int | None]
-    reported: dict[str, int | None]
-
-
-async def year_figures(pair_id: int, year: int) -> YearFigures:
-    pair_year = await PairYear.get_or_none(pair_id=pair_id, year=year)
-    targets: dict[str, int | None] = {}
-    reported: dict[str, int | None] = {}
-    if pair_year is not None:
-        for figure in await PairFigure.filter(pair_year_id=pair_year.id):
-            targets[figure.indicator] = figure.target
-            reported[figure.indicator] = figure.reported
-    return YearFigures(pair_year, targets, reported)
-
-
-async def save_figures(
-    *,
-    actor: Actor,
-    pair_id: int,
-    year: Any,
-    targets: dict[str, Any] | None = None,
-    reported: dict[str, Any] | None = None,
-    grade: str | None = None,
-    summary: str | None = None,
-    note: str | None = None,
-    today: date | None = None,
-) -> YearFigures:
-    """Record the agreed targets and/or the reported figures of one pair-year.
-
-    ``targets`` / ``reported`` map indicator codes to a value: an int (fen for money) from the
-    API, or form text (money in 万元); ``None`` or "" clears the figure. Indicators not
-    mentioned stay as they are. The year must lie inside the pair's term; nothing is negative.
-    """
-    pair = await get_pair_for_update(pair_id)
-    require(actor, "pair.targets.edit", pair_scope(pair))
-    errors: list[FieldError] = []
-    the_year = _year(year, "year", errors)
-    if the_year is not None and not pair.start_year <= the_year <= last_year(pair, today):
-        errors.append(
-            FieldError(
-                "year",
-                _(
-                    "%(y)d 年不在该结对的执行期（%(a)d–%(b)s）内。",
-                    y=the_year,
-                    a=pair.start_year,
-                    b=str(pair.end_year) if pair.end_year else _("至今"),
-                ),
-                "out_of_range",
-            )
-        )
-    changes: dict[str, dict[str, int | None]] = {}
-    for kind_name, given in (("target", targets or {}), ("reported", reported or {})):
-        if not isinstance(given, dict):
-            errors.append(FieldError(kind_name, _("必须是以指标代码为键的对象。")))
-            continue
-        for code, raw in given.items():
-            indicator = INDICATOR_BY_CODE.get(str(code))
-            field = f"{kind_name}.{code}"
-            if indicator is None:
-                errors.append(FieldError(field, _("未知的指标：%(code)s", code=str(code)[:40])))
-                continue
-            value = parse_figure(raw, indicator, field, errors)
-            changes.setdefault(indicator.code, {})[kind_name] = value
-    if grade is not None and grade not in GRADES:
-        errors.append(FieldError("grade", _("未知的考核等次。")))
-    for name, text in (("summary", summary), ("note", note)):
-        if text is not None and len(text) > 20000:
-            errors.append(FieldError(name, _("内容过长。"), "too_long"))
-    if errors:
-        raise InvalidInput(errors=errors)
-    assert the_year is not None
-    try:
-        async with transaction():
-            await PairYear.get_or_create(pair_id=pair.id, year=the_year)
-            # Lock the pair-year so concurrent edits apply one after the other and each audit
-            # row's "before" is what that edit really replaced.
-            pair_year = (
-                await PairYear.filter(pair_id=pair.id, year=the_year).select_for_update().get()
-            )
-            existing = {f.indicator: f for f in await PairFigure.filter(pair_year_id=pair_year.id)}
-            before: dict[str, Any] = {
-                code: {"target": f.target, "reported": f.reported} for code, f in existing.items()
-            }
-            before_meta = audit.snapshot(pair_year, ("grade", "summary", "note"))
-            for code, values in changes.items():
-                figure = existing.get(code)
-                if figure is None:
-                    figure = PairFigure(pair_year_id=pair_year.id, indicator=code)
-                    existing[code] = figure
-                for attr, value in values.items():
-                    setattr(figure, attr, value)
-                await figure.save()
-            if grade is not None:
-                pair_year.grade = grade
-            if summary is not None:
-                pair_year.summary = summary.strip()
-            if note is not None:
-                pair_year.note = note.strip()
-            pair_year.updated_by_id = actor.user_id
-            await pair_year.save()
-            after: dict[str, Any] = {
-                code: {"target": f.target, "reported": f.reported} for code, f in existing.items()
-            }
-            after_meta = audit.snapshot(pair_year, ("grade", "summary", "note"))
-            await audit.record(
-                actor=actor,
-                action="pair.figures",
-                object_type="pair_year",
-                object_id=f"{pair.id}:{the_year}",
-                before={"figures": before, **before_meta},
-                after={"figures": after, **after_meta},
-            )
-            await _record_event(
-                pair=pair,
-                action="figures",
-                actor=actor,
-                year=the_year,
-                detail={"changed": sorted(changes), "grade": grade},
-            )
-    except IntegrityError:
-        raise Conflict(_("该年度数据刚被他人修改，请刷新后重试。"), field="year") from None
-    return await year_figures(pair.id, the_year)
 
 
 async def pair_history(pair_id: int) -> list[PairEvent]:
@@ -690,16 +484,3 @@ async def pair_history(pair_id: int) -> list[PairEvent]:
         seen.add(current.replaces_id)
         current = await Pair.get_or_none(id=current.replaces_id)
     return await PairEvent.filter(pair_id__in=ids).order_by("at", "id").prefetch_related("pair")
-
-
-def indicator_groups(kind: str | None = None) -> list[tuple[str, list[Indicator]]]:
-    """Indicators grouped by assessment area; the pair kind's usual ones first within a group."""
-    groups: dict[str, list[Indicator]] = {}
-    for indicator in INDICATORS:
-        groups.setdefault(indicator.group, []).append(indicator)
-    ordered = []
-    for group, items in groups.items():
-        if kind:
-            items = sorted(items, key=lambda i: kind not in i.kinds)
-        ordered.append((_(GROUP_LABELS.get(group, group)), items))
-    return ordered

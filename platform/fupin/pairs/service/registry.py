@@ -1,4 +1,5 @@
-"""Reading cooperation pairs (management and dashboards come with the pairs work)."""
+"""Reading cooperation pairs: the list and one pair (management: ``management``; dashboards:
+``dashboards`` and the modules it names)."""
 
 from __future__ import annotations
 
@@ -69,23 +70,3 @@ async def get_pair(pair_id: int) -> Pair:
     if pair is None:
         raise NotFound(_("结对关系不存在。"))
     return pair
-
-
-def pair_dict(pair: Pair) -> dict[str, object]:
-    return {
-        "id": pair.id,
-        "kind": pair.kind,
-        "helper": {"id": pair.helper.id, "name": pair.helper.name, "kind": pair.helper.kind},
-        "helped_region": {
-            "code": pair.helped_region.code,
-            "name": pair.helped_region.name,
-            "level": pair.helped_region.level,
-            "full_name": pair.helped_region.full_name,
-        },
-        "start_year": pair.start_year,
-        "end_year": pair.end_year,
-        "period": pair.period,
-        "source": pair.source,
-        "verification": pair.verification,
-        "replaces_id": pair.replaces_id,
-    }
