@@ -37,11 +37,11 @@ from tortoise import Tortoise  # noqa: E402
 from fupin.accounts.models import Participant  # noqa: E402
 from fupin.accounts.service.reference import load_all  # noqa: E402
 from fupin.core.categories import CATEGORY_CODES  # noqa: E402
+from fupin.core.clock import today_cn  # noqa: E402
 from fupin.db import close_database, open_database  # noqa: E402
 from fupin.matching.service import recommendations, snapshot  # noqa: E402
 from fupin.money.models import Donation, Pledge, RecipientOrg  # noqa: E402
 from fupin.needs.models import Need  # noqa: E402
-from fupin.core.clock import today_cn  # noqa: E402
 from fupin.regions.models import Region  # noqa: E402
 from fupin.settings import Settings  # noqa: E402
 

@@ -31,8 +31,8 @@ from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
 
-#: Modules exposing ``routes: list[BaseRoute]`` (API modules: ``endpoints``, or hand-written
-#: ``routes`` until converted; core/endpoints.py). API modules are mounted under /api/v1.
+#: Page modules expose ``routes: list[BaseRoute]``; API modules their ``endpoints``
+#: (core/endpoints.py), mounted under /api/v1 and documented from the same declarations.
 WEB_MODULES = [
     "fupin.site",
     "fupin.accounts.pages.auth",
@@ -76,7 +76,7 @@ def collect_routes(modules: list[str]) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for name in modules:
         module = importlib.import_module(name)
-        if hasattr(module, "endpoints"):
+        if hasattr(module, "endpoints"):  # an API module: its routes come from its endpoints
             routes.extend(endpoint.route() for endpoint in module.endpoints)
         else:
             routes.extend(module.routes)

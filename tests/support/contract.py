@@ -10,7 +10,7 @@ operation gives for that status and media type. A response that does not fit fai
 that made the request, naming the operation, the status and each schema error.
 
 Not checked: responses of the router itself (a path or method that no operation documents: its
-404/405), HEAD requests, and the operations of ``NOT_YET_CONFORMING``.
+404/405) and HEAD requests.
 """
 
 from __future__ import annotations
@@ -31,12 +31,6 @@ from fupin.core.openapi import build_document
 
 API_PREFIX = "/api/v1"
 DOCUMENT_URI = "urn:fupin-api"
-
-#: Operations whose hand-written documentation does not match what they answer, as
-#: (method, path template): the reason. They are not checked until their area is converted to
-#: declared endpoints (docs/architecture.md, "One contract per resource"); whoever converts an
-#: area deletes its lines, and this dictionary ends empty.
-NOT_YET_CONFORMING: dict[tuple[str, str], str] = {}
 
 
 @cache
@@ -127,7 +121,7 @@ def contract_problem(
 ) -> str | None:
     """What is wrong with this response according to the document, or None."""
     template = operation_of(method, url.path.removeprefix(API_PREFIX))
-    if template is None or (method.upper(), template) in NOT_YET_CONFORMING:
+    if template is None:
         return None
     problems = _problems(template, method.lower(), status, content_type, content)
     if not problems:

@@ -26,10 +26,12 @@ class User(Model):
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Region", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    region_id: int | None
     # Scope of participant members: the organisation or individual they act for.
     participant: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Participant", related_name="members", null=True, on_delete=fields.RESTRICT
     )
+    participant_id: int | None
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -49,6 +51,7 @@ class ApiToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="tokens", on_delete=fields.CASCADE
     )
+    user_id: int
     name = fields.CharField(max_length=64, default="")
     token_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12, default="")
@@ -96,6 +99,7 @@ class Participant(Model):
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Region", related_name="participants", null=True, on_delete=fields.RESTRICT
     )
+    region_id: int | None
     description = fields.TextField(default="")
     contact_email = fields.CharField(max_length=128, default="")
     # Matching preferences (BRIEF §3.11): category codes and region codes the donor supports.
@@ -125,9 +129,11 @@ class Pair(Model):
     helper: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Participant", related_name="pairs", on_delete=fields.RESTRICT
     )
+    helper_id: int
     helped_region: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Region", related_name="helping_pairs", on_delete=fields.RESTRICT
     )
+    helped_region_id: int
     start_year = fields.SmallIntField()
     # Last year in force; None while in force.
     end_year = fields.SmallIntField(null=True)
@@ -140,6 +146,7 @@ class Pair(Model):
     replaces: fields.ForeignKeyNullableRelation[Pair] = fields.ForeignKeyField(
         "models.Pair", related_name="replaced_by", null=True, on_delete=fields.SET_NULL
     )
+    replaces_id: int | None
     note = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -65,6 +65,7 @@ class CommendationRound(Model):
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="commendation_rounds", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     ranked_at = fields.DatetimeField(null=True)
     notice_published_at = fields.DatetimeField(null=True)
@@ -87,6 +88,7 @@ class CommendationRoundYear(Model):
     round: fields.ForeignKeyRelation[CommendationRound] = fields.ForeignKeyField(
         "models.CommendationRound", related_name="years", on_delete=fields.CASCADE
     )
+    round_id: int
     year = fields.SmallIntField(unique=True)
 
     class Meta:
@@ -100,6 +102,7 @@ class RoundCategory(Model):
     round: fields.ForeignKeyRelation[CommendationRound] = fields.ForeignKeyField(
         "models.CommendationRound", related_name="categories", on_delete=fields.CASCADE
     )
+    round_id: int
     award_type = fields.CharField(max_length=16)
     scope = fields.CharField(max_length=12)
     quota = fields.IntField()
@@ -126,12 +129,15 @@ class Nomination(Model):
     round: fields.ForeignKeyRelation[CommendationRound] = fields.ForeignKeyField(
         "models.CommendationRound", related_name="nominations", on_delete=fields.CASCADE
     )
+    round_id: int
     category: fields.ForeignKeyRelation[RoundCategory] = fields.ForeignKeyField(
         "models.RoundCategory", related_name="nominations", on_delete=fields.CASCADE
     )
+    category_id: int
     participant: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Participant", related_name="nominations", on_delete=fields.RESTRICT
     )
+    participant_id: int
     status = fields.CharField(max_length=10, db_index=True)
     rank = fields.IntField(null=True)
     # The participant's name as it stood when ranked: the name on the public lists.
@@ -160,9 +166,11 @@ class Objection(Model):
     round: fields.ForeignKeyRelation[CommendationRound] = fields.ForeignKeyField(
         "models.CommendationRound", related_name="objections", on_delete=fields.CASCADE
     )
+    round_id: int
     nomination: fields.ForeignKeyRelation[Nomination] = fields.ForeignKeyField(
         "models.Nomination", related_name="objections", on_delete=fields.CASCADE
     )
+    nomination_id: int
     name = fields.CharField(max_length=OBJECTOR_NAME_MAX)
     contact = fields.CharField(max_length=OBJECTOR_CONTACT_MAX)
     content = fields.TextField()
@@ -173,6 +181,7 @@ class Objection(Model):
     resolved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="objections_resolved", null=True, on_delete=fields.SET_NULL
     )
+    resolved_by_id: int | None
     resolved_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -9,18 +9,15 @@ not yet converted to declared endpoints; delete them with the last one.
 
 from __future__ import annotations
 
-import json
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from fupin.core.policy import Actor
 from fupin.core.schemas import invalid_input, validate
 from fupin.core.web import client_source as web_client_source
-from fupin.core.web import page_args
 from fupin.errors import InvalidInput, NotAuthenticated
 from fupin.i18n import _
 
@@ -101,72 +98,3 @@ def parse_headers(request: Request, schema: type[S]) -> S:
         if value is not None:
             data[key] = value
     return validate(schema, data)
-
-
-# ---- Hand parsing, for the areas not yet converted to declared endpoints ---------------------
-
-
-async def json_body(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    raw = await _read_body(request, max_bytes)
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep is bad JSON as well
-        raise InvalidInput(_("请求体不是合法的 JSON。"), field="body", code="bad_json") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(_("请求体必须是 JSON 对象。"), field="body", code="bad_json")
-    return data
-
-
-def page_params(request: Request, *, max_per_page: int = 100) -> tuple[int, int]:
-    return page_args(request, max_per_page=max_per_page)
-
-
-def paginated(
-    items: list[Any], *, total: int, page: int, per_page: int, **extra: Any
-) -> JSONResponse:
-    return JSONResponse(
-        {"items": items, "total": total, "page": page, "per_page": per_page, **extra}
-    )
-
-
-# ---- OpenAPI fragments for the hand-written ``openapi`` dictionaries (same transition) -------
-
-PAGE_PARAMS = [
-    {
-        "name": "page",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
-    },
-    {
-        "name": "per_page",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-    },
-]
-
-
-def error_responses(*codes: int) -> dict[str, Any]:
-    return {
-        str(code): {
-            "description": "error",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for code in codes
-    }
-
-
-def json_response(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def page_of(item_ref: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["items", "total", "page", "per_page"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item_ref}"}},
-            "total": {"type": "integer"},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-        },
-    }

@@ -14,6 +14,7 @@ class AuditLog(Model):
     actor: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.User", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     # Username at the time (kept even if the account is later removed), or "system"/"cli".
     actor_label = fields.CharField(max_length=64, default="")
     action = fields.CharField(max_length=64, db_index=True)

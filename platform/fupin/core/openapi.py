@@ -17,8 +17,8 @@ across Starlette majors. What we need from it — pydantic's JSON schemas, place
 ``components`` with the operations around them — is pydantic's own ``json_schemas`` plus the
 few lines below.
 
-During the transition the modules not yet converted still contribute their hand-written
-``openapi`` and ``schemas`` dictionaries; a module with ``endpoints`` may not keep any.
+A module of ``API_MODULES`` without ``endpoints``, or one that still carries a hand-written
+``routes``, ``openapi`` or ``schemas``, is refused: there is one contract per resource.
 """
 
 from __future__ import annotations
@@ -74,27 +74,13 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def build_document(modules: Sequence[str]) -> dict[str, Any]:
     endpoints: list[Endpoint] = []
-    paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {}
     for name in modules:
         module = importlib.import_module(name)
-        if hasattr(module, "endpoints"):
-            kept = [a for a in ("routes", "openapi", "schemas") if _handwritten(module, a)]
-            if kept:
-                raise TypeError(f"{name} declares endpoints and still has {', '.join(kept)}")
-            endpoints.extend(module.endpoints)
-        else:  # not converted yet: its hand-written dictionaries
-            for path, ops in getattr(module, "openapi", {}).items():
-                paths.setdefault(path, {}).update(ops)
-            schemas.update(getattr(module, "schemas", {}))
-    generated, components = _generate(endpoints)
-    for path, ops in generated.items():
-        for method, op in ops.items():
-            if method in paths.get(path, {}):
-                raise ValueError(f"{method.upper()} {path} is documented twice")
-            paths.setdefault(path, {})[method] = op
-    if clash := sorted(set(schemas) & set(components)):
-        raise ValueError(f"hand-written schemas clash with generated ones: {clash}")
+        kept = [a for a in ("routes", "openapi", "schemas") if _handwritten(module, a)]
+        if kept or not hasattr(module, "endpoints"):
+            raise TypeError(f"{name}: declare its operations as endpoints, nothing hand-written")
+        endpoints.extend(module.endpoints)
+    paths, components = _generate(endpoints)
     # Any request that carries a body may be refused for its size before a handler runs
     # (fupin/middleware/limits.py), so every write documents 413.
     for ops in paths.values():
@@ -112,7 +98,7 @@ def build_document(modules: Sequence[str]) -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": dict(sorted({**schemas, **components}.items())),
+            "schemas": dict(sorted(components.items())),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}, {}],

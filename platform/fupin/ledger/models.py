@@ -30,6 +30,7 @@ class LedgerSecret(Model):
     entry: fields.ForeignKeyRelation[LedgerEntry] = fields.ForeignKeyField(
         "models.LedgerEntry", related_name="secrets", on_delete=fields.RESTRICT
     )
+    entry_id: int
     field = fields.CharField(max_length=64)
     value_json = fields.TextField()
     salt = fields.CharField(max_length=32)

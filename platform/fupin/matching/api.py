@@ -28,13 +28,14 @@ from fupin.matching.schemas import (
     NotForUsMark,
     RecommendationList,
     RecommendationQuery,
+    WeightedQuery,
     unknown_weights,
 )
 from fupin.matching.service import invitations, likely_donors, marks, recommendations
 
 
 async def get_recommendations(
-    request: Request, *, actor: Actor, query: RecommendationQuery
+    request: Request, *, actor: Actor, query: WeightedQuery
 ) -> recommendations.NeedsForYou:
     # The schema checks the weights it names; a weight.<name> naming no weight is refused
     # rather than ignored, so a typo never silently keeps a default.

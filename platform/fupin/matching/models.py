@@ -38,14 +38,17 @@ class NotForUs(Model):
     participant: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Participant", related_name="not_for_us_marks", on_delete=fields.CASCADE
     )
+    participant_id: int
     need: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Need", related_name="not_for_us_marks", on_delete=fields.CASCADE
     )
+    need_id: int
     # Optional free text ("不在我们的资助范围"); private to the participant and the offices.
     reason = fields.CharField(max_length=200, default="", db_default="")
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="not_for_us_marks", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +72,7 @@ class Invitation(Model):
     sender: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
     )
+    sender_id: int | None
     sender_role = fields.CharField(max_length=24)
     # The region the sending office acts for ("" for the national office).
     sender_region_code = fields.CharField(max_length=12, default="", db_default="")
@@ -76,9 +80,11 @@ class Invitation(Model):
     participant: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Participant", related_name="invitations", on_delete=fields.CASCADE
     )
+    participant_id: int
     need: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Need", related_name="invitations", on_delete=fields.CASCADE
     )
+    need_id: int
     message = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     read_at = fields.DatetimeField(null=True)

@@ -92,7 +92,7 @@ class RecommendationFilterQuery(Query):
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
 
 
-class _WeightedQuery(RecommendationFilterQuery):
+class WeightedQuery(RecommendationFilterQuery):
     def weights(self) -> Weights:
         """The default weights with the ones given replaced (each already checked)."""
         given = {
@@ -104,9 +104,11 @@ class _WeightedQuery(RecommendationFilterQuery):
 
 
 #: ``GET /recommendations``: the filters, and ``weight.<name>`` for every ranking weight.
-RecommendationQuery = create_model(
+#: The query with one ``weight.<name>`` parameter per weight (generated from the weight table, so
+#: a new weight is a data change); typed as its base for the handlers.
+RecommendationQuery: type[WeightedQuery] = create_model(
     "RecommendationQuery",
-    __base__=_WeightedQuery,
+    __base__=WeightedQuery,
     **{f"weight_{name}": _weight(name) for name in WEIGHT_RANGES},
 )
 

@@ -38,10 +38,12 @@ class RecipientOrg(Model):
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Region", related_name="recipient_orgs", null=True, on_delete=fields.RESTRICT
     )
+    region_id: int | None
     # An organisation that is also a participant (its members record what it receives).
     participant: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Participant", related_name="recipient_orgs", null=True, on_delete=fields.RESTRICT
     )
+    participant_id: int | None
     note = fields.TextField(default="")
     is_demo = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -62,6 +64,7 @@ class RecipientQualification(Model):
     org: fields.ForeignKeyRelation[RecipientOrg] = fields.ForeignKeyField(
         "models.RecipientOrg", related_name="qualifications", on_delete=fields.RESTRICT
     )
+    org_id: int
     start_year = fields.SmallIntField()
     end_year = fields.SmallIntField()
     list_reference = fields.CharField(max_length=255)
@@ -83,17 +86,21 @@ class Pledge(Model):
     need: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Need", related_name="pledges", on_delete=fields.RESTRICT
     )
+    need_id: int
     participant: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Participant", related_name="pledges", on_delete=fields.RESTRICT
     )
+    participant_id: int
     # The channel the money will go through (None: decided when it arrives).
     recipient: fields.ForeignKeyNullableRelation[RecipientOrg] = fields.ForeignKeyField(
         "models.RecipientOrg", related_name="pledges", null=True, on_delete=fields.RESTRICT
     )
+    recipient_id: int | None
     # The cooperation pair that mobilised this pledge (attribution, BRIEF §3.3).
     pair: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Pair", related_name="pledges", null=True, on_delete=fields.RESTRICT
     )
+    pair_id: int | None
     kind = fields.CharField(max_length=8, default="cash")
     amount_fen = fields.BigIntField()
     paid_fen = fields.BigIntField(default=0)
@@ -104,6 +111,7 @@ class Pledge(Model):
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="pledges_made", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     closed_at = fields.DatetimeField(null=True)
@@ -157,6 +165,7 @@ class PledgeEvent(Model):
     pledge: fields.ForeignKeyRelation[Pledge] = fields.ForeignKeyField(
         "models.Pledge", related_name="events", on_delete=fields.RESTRICT
     )
+    pledge_id: int
     action = fields.CharField(max_length=20)
     from_state = fields.CharField(max_length=16, default="")
     to_state = fields.CharField(max_length=16)
@@ -169,6 +178,7 @@ class PledgeEvent(Model):
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="pledge_events", null=True, on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     actor_label = fields.CharField(max_length=64, default="")
     reason = fields.TextField(default="")
     ledger_seq = fields.BigIntField(null=True)
@@ -187,6 +197,7 @@ class Instalment(Model):
     pledge: fields.ForeignKeyRelation[Pledge] = fields.ForeignKeyField(
         "models.Pledge", related_name="instalments", on_delete=fields.RESTRICT
     )
+    pledge_id: int
     number = fields.SmallIntField()
     due_date = fields.DateField(db_index=True)
     amount_fen = fields.BigIntField()
@@ -209,15 +220,19 @@ class Donation(Model):
     need: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Need", related_name="donations", on_delete=fields.RESTRICT
     )
+    need_id: int
     pledge: fields.ForeignKeyNullableRelation[Pledge] = fields.ForeignKeyField(
         "models.Pledge", related_name="donations", null=True, on_delete=fields.RESTRICT
     )
+    pledge_id: int | None
     recipient: fields.ForeignKeyRelation[RecipientOrg] = fields.ForeignKeyField(
         "models.RecipientOrg", related_name="donations", on_delete=fields.RESTRICT
     )
+    recipient_id: int
     donor: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Participant", related_name="donations", on_delete=fields.RESTRICT
     )
+    donor_id: int
     anonymous = fields.BooleanField(default=False)
     kind = fields.CharField(max_length=8, default="cash")
     amount_fen = fields.BigIntField()
@@ -232,6 +247,7 @@ class Donation(Model):
     reverses: fields.OneToOneNullableRelation[Donation] = fields.OneToOneField(
         "models.Donation", related_name="reversal", null=True, on_delete=fields.RESTRICT
     )
+    reverses_id: int | None
     # Targeted poverty-alleviation donation (2019 No. 49), derived when recorded (RULES §1.2).
     targeted = fields.BooleanField(default=False, db_index=True)
     targeted_basis = fields.CharField(max_length=24, default="")
@@ -246,10 +262,12 @@ class Donation(Model):
     recorded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="donations_recorded", null=True, on_delete=fields.SET_NULL
     )
+    recorded_by_id: int | None
     recorded_at = fields.DatetimeField(auto_now_add=True)
     confirmed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="donations_confirmed", null=True, on_delete=fields.SET_NULL
     )
+    confirmed_by_id: int | None
     confirmed_at = fields.DatetimeField(null=True)
     ledger_seq = fields.BigIntField(null=True)
     is_demo = fields.BooleanField(default=False)
@@ -274,6 +292,7 @@ class DonationItem(Model):
     donation: fields.ForeignKeyRelation[Donation] = fields.ForeignKeyField(
         "models.Donation", related_name="items", on_delete=fields.RESTRICT
     )
+    donation_id: int
     name = fields.CharField(max_length=64)
     quantity = fields.IntField()
     unit = fields.CharField(max_length=16)
@@ -293,6 +312,7 @@ class ReceiptCounter(Model):
     issuer: fields.ForeignKeyRelation[RecipientOrg] = fields.ForeignKeyField(
         "models.RecipientOrg", related_name="receipt_counters", on_delete=fields.RESTRICT
     )
+    issuer_id: int
     year = fields.SmallIntField()
     last_serial = fields.BigIntField(default=0)
 
@@ -311,20 +331,24 @@ class Receipt(Model):
     issuer: fields.ForeignKeyRelation[RecipientOrg] = fields.ForeignKeyField(
         "models.RecipientOrg", related_name="receipts", on_delete=fields.RESTRICT
     )
+    issuer_id: int
     year = fields.SmallIntField()
     serial = fields.BigIntField()
     number = fields.CharField(max_length=40, unique=True)
     donation: fields.ForeignKeyRelation[Donation] = fields.ForeignKeyField(
         "models.Donation", related_name="receipts", on_delete=fields.RESTRICT
     )
+    donation_id: int
     # Set while the receipt is live: at most one live receipt per donation (NULLs don't clash).
     live_for: fields.OneToOneNullableRelation[Donation] = fields.OneToOneField(
         "models.Donation", related_name="live_receipt", null=True, on_delete=fields.RESTRICT
     )
+    live_for_id: int | None
     state = fields.CharField(max_length=8, default="issued", db_index=True)
     reissue_of: fields.OneToOneNullableRelation[Receipt] = fields.OneToOneField(
         "models.Receipt", related_name="reissued_as", null=True, on_delete=fields.RESTRICT
     )
+    reissue_of_id: int | None
     # What is printed, fixed at issue (RULES §3 art. 6 fields).
     amount_fen = fields.BigIntField()
     payer_name = fields.CharField(max_length=128)
@@ -338,6 +362,7 @@ class Receipt(Model):
     issued_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="receipts_issued", null=True, on_delete=fields.SET_NULL
     )
+    issued_by_id: int | None
     issued_by_label = fields.CharField(max_length=64, default="")
     issued_at = fields.DatetimeField(auto_now_add=True)
     void_reason = fields.TextField(default="")
@@ -345,6 +370,7 @@ class Receipt(Model):
     voided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="receipts_voided", null=True, on_delete=fields.SET_NULL
     )
+    voided_by_id: int | None
     print_count = fields.IntField(default=0)
     last_printed_at = fields.DatetimeField(null=True)
     ledger_seq = fields.BigIntField(null=True)

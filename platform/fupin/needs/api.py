@@ -65,8 +65,8 @@ async def list_needs(request: Request, *, actor: Actor | None, query: NeedQuery)
         per_page=query.per_page,
     )
     listing = await reading.list_needs(filters, actor=actor, private=private)
-    item = NeedSummaryPrivate if private else NeedSummary
-    return Page[item](
+    item: type[NeedSummary] = NeedSummaryPrivate if private else NeedSummary
+    return Page[item](  # type: ignore[valid-type]  # the item schema is chosen per request
         items=[item.model_validate(n) for n in listing.items],
         total=listing.total,
         page=listing.page,
@@ -139,9 +139,10 @@ async def list_need_events(
 ) -> NeedEvents | NeedEventsPrivate:
     events = await reading.need_events(actor, path.need_id)
     need = await reading.get_need(actor, path.need_id, details=False)
+    # the rows are read into the schema by attribute (from_attributes)
     if may_view_private(actor, need):
-        return NeedEventsPrivate(items=events)
-    return NeedEvents(items=events)
+        return NeedEventsPrivate.model_validate({"items": events})
+    return NeedEvents.model_validate({"items": events})
 
 
 endpoints = [

@@ -27,6 +27,7 @@ class Need(Model):
     region: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Region", related_name="needs", on_delete=fields.RESTRICT
     )
+    region_id: int
     # Denormalised county and province codes: scope checks and filters without joins.
     county_code = fields.CharField(max_length=12, db_index=True)
     province_code = fields.CharField(max_length=12, db_index=True)
@@ -42,9 +43,11 @@ class Need(Model):
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="drafted_needs", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     published_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="published_needs", null=True, on_delete=fields.SET_NULL
     )
+    published_by_id: int | None
     published_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -98,6 +101,7 @@ class NeedItem(Model):
     need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
         "models.Need", related_name="items", on_delete=fields.CASCADE
     )
+    need_id: int
     name = fields.CharField(max_length=64)
     quantity = fields.IntField()
     unit = fields.CharField(max_length=16)
@@ -115,6 +119,7 @@ class Attachment(Model):
     need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
         "models.Need", related_name="attachments", on_delete=fields.CASCADE
     )
+    need_id: int
     # photo | budget | evidence | receipt_confirmation
     purpose = fields.CharField(max_length=24, default="photo")
     sha256 = fields.CharField(max_length=64, db_index=True)
@@ -124,6 +129,7 @@ class Attachment(Model):
     uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="attachments", null=True, on_delete=fields.SET_NULL
     )
+    uploaded_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -138,12 +144,14 @@ class NeedEvent(Model):
     need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
         "models.Need", related_name="events", on_delete=fields.CASCADE
     )
+    need_id: int
     action = fields.CharField(max_length=24)
     from_state = fields.CharField(max_length=12, default="")
     to_state = fields.CharField(max_length=12)
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="need_events", null=True, on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     actor_label = fields.CharField(max_length=64, default="")
     # The actor's role when acting ("system" for derived and timed transitions), so the public
     # history can say who acted (村级信息员, 县扶贫办) without naming the person.

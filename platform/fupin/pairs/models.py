@@ -23,6 +23,7 @@ class PairYear(Model):
     pair: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Pair", related_name="years", on_delete=fields.CASCADE
     )
+    pair_id: int
     year = fields.SmallIntField()
     # The assessment grade the office gave (2021+ scheme), empty until graded.
     grade = fields.CharField(max_length=12, default="")
@@ -33,6 +34,7 @@ class PairYear(Model):
     updated_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="pair_years", null=True, on_delete=fields.SET_NULL
     )
+    updated_by_id: int | None
 
     class Meta:
         table = "pair_year"
@@ -45,6 +47,7 @@ class PairFigure(Model):
     pair_year: fields.ForeignKeyRelation[PairYear] = fields.ForeignKeyField(
         "models.PairYear", related_name="figures", on_delete=fields.CASCADE
     )
+    pair_year_id: int
     # An indicator code of fupin.pairs.rules.alerts.INDICATORS.
     indicator = fields.CharField(max_length=32)
     # None: not agreed / not reported. Never negative (validated here and in the domain).
@@ -65,17 +68,20 @@ class PairEvent(Model):
     pair: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Pair", related_name="events", on_delete=fields.CASCADE
     )
+    pair_id: int
     action = fields.CharField(max_length=12)
     # The other pair of a re-drawing (the successor on "replaced", the predecessor on "redraw").
     other_pair: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Pair", related_name="related_events", null=True, on_delete=fields.SET_NULL
     )
+    other_pair_id: int | None
     year = fields.SmallIntField(null=True)
     detail = fields.JSONField(default=dict)
     reason = fields.TextField(default="")
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="pair_events", null=True, on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     actor_label = fields.CharField(max_length=64, default="")
     at = fields.DatetimeField(auto_now_add=True)
 

@@ -19,6 +19,7 @@ class Region(Model):
     parent: fields.ForeignKeyNullableRelation[Region] = fields.ForeignKeyField(
         "models.Region", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: int | None
     province_code = fields.CharField(max_length=12, default="", db_index=True)
     prefecture_code = fields.CharField(max_length=12, default="", db_index=True)
     county_code = fields.CharField(max_length=12, default="", db_index=True)
