@@ -39,6 +39,20 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "FUPIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+#: Where tmp_path goes when the machine has a roomy RAM disk (see pytest_configure).
+MEMORY_TEMPROOT = Path("/dev/shm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """tmp_path — the tests' SQLite files, search indexes and uploads — on a RAM disk where
+    there is one with room to spare: every SQLite commit fsyncs, about 1 ms on this disk and
+    nothing in memory (the SQLite half of the suite ran about a fifth faster). Nothing is
+    tested about the disk itself. PYTEST_DEBUG_TEMPROOT set by hand still wins."""
+    if "PYTEST_DEBUG_TEMPROOT" in os.environ or not MEMORY_TEMPROOT.is_dir():
+        return
+    stat = os.statvfs(MEMORY_TEMPROOT)
+    if os.access(MEMORY_TEMPROOT, os.W_OK) and stat.f_bavail * stat.f_frsize >= 4 << 30:
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMPROOT)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -70,6 +84,11 @@ def postgres_url() -> Iterator[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"fupin_test_{worker}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    # A throw-away database need not wait for the WAL to reach the disk at every commit (the
+    # PostgreSQL half of the suite ran about a fifth faster). Every connection to it — the
+    # app's pool, CLI subprocesses, `fupin serve` — starts with this setting; what is committed
+    # stays committed and visible exactly as before, only a crash of the server could lose it.
+    asyncio.run(_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://")
     try:
         yield f"{base}/{name}"
