@@ -34,7 +34,8 @@ from fupin.settings import Settings
 from tests.support.subset import build_subset
 from tests.support.world import CSRF, World, build_world, session_cookie
 
-#: Admin connection used to create the throw-away test database (CI: trust auth on loopback).
+#: Admin connection used to create the throw-away test databases (CI: trust auth on loopback).
+#: A superuser: resetting a database between tests turns triggers off (session_replication_role).
 POSTGRES_ADMIN_URL = os.environ.get(
     "FUPIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -43,6 +44,7 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 MEMORY_TEMPROOT = Path("/dev/shm")
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (pyproject addopts): one worker more than the CPU cores, since much of a
     test's time is spent waiting on PostgreSQL, on subprocesses and on Chromium. On 2 cores the
