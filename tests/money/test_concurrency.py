@@ -2,7 +2,7 @@
 per idempotency key — with real concurrent writers: many connections on PostgreSQL, several
 processes on one SQLite file, and asyncio tasks in one process on both.
 
-Each test prints how long its writers took (run with ``-s`` to see the figures).
+Each test prints how long its writers took (run with ``-s -n 0`` to see the figures).
 """
 
 from __future__ import annotations
