@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin.core.categories import CATEGORY_CODES
+from fupin.core.money import format_yuan
 from fupin.i18n import current_locale
 from fupin.matching.rules.likely_donors import rank_likely_donors
 from fupin.matching.rules.ranking import (
@@ -31,7 +32,7 @@ from fupin.matching.rules.ranking import (
     rank_needs,
     score_need,
 )
-from fupin.matching.rules.reasons import Reason, format_yuan, render_reason
+from fupin.matching.rules.reasons import Reason, render_reason
 from fupin.matching.rules.weights import (
     DEFAULT_LIKELY_DONOR_WEIGHTS,
     DEFAULT_WEIGHTS,
@@ -543,7 +544,8 @@ def test_reasons_render_as_chinese_source_text(code, params, text) -> None:
     [(0, "0"), (5, "0.05"), (100, "1"), (1_200_000, "12,000"), (10**11, "1,000,000,000")],
 )
 def test_format_yuan_shows_fen_only_when_present(fen, text) -> None:
-    assert format_yuan(fen) == text
+    # the amount a reason sentence shows (core.money's format without ¥ and .00)
+    assert format_yuan(fen, symbol=False, cents=False) == text
 
 
 def test_designated_county_need_comes_first_with_the_reasons_a_donor_sees() -> None:

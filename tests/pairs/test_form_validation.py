@@ -119,3 +119,15 @@ async def test_figures_form_names_each_bad_field_and_ignores_unknown_ones(world,
     assert [(f.indicator, f.target) for f in await PairFigure.filter(target__not_isnull=True)] == [
         ("fiscal_aid", 1_500_000)
     ]
+
+
+async def test_money_figures_are_read_by_the_one_money_grammar(world, client_as) -> None:
+    client = client_as("national_admin")
+    pair = await _pair(world)
+    url = f"/dashboards/pairs/{pair.id}/figures"
+    for typed in ("1e3", "1,2,3", "1.0000001"):
+        bad = await client.post(
+            url, data={"csrf_token": CSRF, "year": "2025", "target.fiscal_aid": typed}
+        )
+        assert bad.status_code == 422, typed
+        assert 'name="target.fiscal_aid"' in bad.text and 'aria-invalid="true"' in bad.text

@@ -55,9 +55,7 @@ from fupin.commendation.rules.rounds import (
     ROUND_STATES,
     TITLE_REQUIRED,
 )
-from fupin.core.money import parse_optional_yuan
-from fupin.core.schemas import Body, Id, Out, PathParams
-from fupin.errors import InvalidInput
+from fupin.core.schemas import Body, Id, Out, PathParams, typed_yuan
 from fupin.i18n import N_, _
 
 AwardTypeName = Literal[tuple(a.value for a in AwardType)]
@@ -426,16 +424,6 @@ def _form_integer(value: Any) -> Any:
     return value
 
 
-def _yuan(value: Any) -> Any:
-    """Yuan text ("10万", "5,000.00") → fen, through the one grammar of typed amounts."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return parse_optional_yuan(value, field="") or 0
-    except InvalidInput as exc:
-        raise PydanticCustomError(exc.code, exc.message) from None
-
-
 def _percent(value: Any) -> Any:
     """ "60" or "62.5%" → basis points."""
     if not isinstance(value, str):
@@ -454,7 +442,7 @@ def _percent(value: Any) -> Any:
 
 
 FormInteger = Annotated[int, BeforeValidator(_form_integer)]
-YuanFen = Annotated[int, BeforeValidator(_yuan)]
+YuanFen = Annotated[int, BeforeValidator(typed_yuan())]
 PercentBp = Annotated[int, BeforeValidator(_percent)]
 
 

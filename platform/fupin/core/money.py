@@ -133,6 +133,12 @@ def input_yuan(fen: int) -> str:
     return format_yuan(fen, symbol=False, grouping=False, cents=False)
 
 
+def input_wan(fen: int) -> str:
+    """The 万元 a form field in 万 shows for an amount edited again: ``1.5`` / ``12.000001``."""
+    wan, rest = divmod(int(fen), FEN_PER_WAN)
+    return f"{wan}.{rest:06d}".rstrip("0").rstrip(".") if rest else str(wan)
+
+
 def decimal_yuan(fen: int) -> Decimal:
     """Yuan as a Decimal with two places (spreadsheet cells)."""
     return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(Decimal("0.01"))

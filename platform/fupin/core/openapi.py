@@ -77,8 +77,10 @@ def build_document(modules: Sequence[str]) -> dict[str, Any]:
     for name in modules:
         module = importlib.import_module(name)
         kept = [a for a in ("routes", "openapi", "schemas") if _handwritten(module, a)]
-        if kept or not hasattr(module, "endpoints"):
-            raise TypeError(f"{name}: declare its operations as endpoints, nothing hand-written")
+        if kept:
+            raise TypeError(f"{name} still has {', '.join(kept)}: declare endpoints only")
+        if not hasattr(module, "endpoints"):
+            raise TypeError(f"{name}: declare its operations as endpoints")
         endpoints.extend(module.endpoints)
     paths, components = _generate(endpoints)
     # Any request that carries a body may be refused for its size before a handler runs

@@ -24,13 +24,15 @@ message are passed through as they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
+from fupin.core.money import number_text, parse_optional_yuan, parse_yuan
 from fupin.errors import FieldError, InvalidInput
 from fupin.i18n import N_, _
 
@@ -255,3 +257,29 @@ def validate_form(
         return schema.model_validate(values, strict=False, context=context)
     except ValidationError as exc:
         raise invalid_input(exc, root="form") from None
+
+
+def typed_yuan(
+    *, allow_negative: bool = False, numbers: bool = False, required: bool = False
+) -> Callable[[Any], Any]:
+    """A pydantic before-validator for an amount a person types in yuan: the one money grammar
+    (``core.money.parse_yuan``) to integer fen, its refusal keeping its code and message. Empty
+    text is 0 (a blank field), or refused when ``required``. ``numbers``: also a spreadsheet's
+    number cell (the digits it shows). Use as ``Annotated[int, BeforeValidator(typed_yuan())]``."""
+
+    def read(value: Any) -> Any:
+        if numbers and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            value = number_text(value)
+        if not isinstance(value, str):
+            if numbers:
+                raise PydanticCustomError("wrong_type", _("金额必须是数字。"))
+            return value
+        try:
+            if required:
+                return parse_yuan(value, field="", allow_negative=allow_negative)
+            amount = parse_optional_yuan(value, field="", allow_negative=allow_negative)
+        except InvalidInput as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+        return amount or 0
+
+    return read

@@ -56,11 +56,6 @@ _TEMPLATES: dict[str, str] = {
 }
 
 
-def format_yuan(amount_fen: int) -> str:
-    """Yuan in a reason sentence: thousands separators, fen only when present (12,000 / 0.05)."""
-    return money.format_yuan(amount_fen, symbol=False, cents=False)
-
-
 def render_reason(reason: Reason) -> str:
     """The reason as a short sentence in the current locale (gettext, Chinese source text)."""
     p = reason.params
@@ -78,7 +73,7 @@ def render_reason(reason: Reason) -> str:
     values: dict[str, object] = {}
     for key, value in p.items():
         if key == "amount_fen":
-            values["amount"] = format_yuan(int(value))
+            values["amount"] = money.format_yuan(int(value), symbol=False, cents=False)
         elif key == "category":
             values["category"] = category_label(str(value))
         elif key == "people":

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from fupin.core.money import parse_yuan
-from fupin.core.schemas import Body, Headers, Out
+from fupin.core.schemas import Body, Headers, Out, typed_yuan
 from fupin.errors import InvalidInput
 from fupin.money.rules import idempotency
 from fupin.money.rules.schedules import MAX_AMOUNT_FEN, check_amount
@@ -36,19 +35,10 @@ Fen = Annotated[
 FenOut = Annotated[int, Field(description=FEN)]
 
 
-def _fen_from_yuan(value: Any) -> Any:
-    """Yuan as a person types it ("1,000.50", "100万") → fen: ``core.money.parse_yuan``, the one
-    grammar for typed amounts; its refusal keeps its code and message."""
-    try:
-        return parse_yuan(value, field="amount")
-    except InvalidInput as exc:
-        raise PydanticCustomError(exc.code, exc.message) from None
-
-
 #: An amount typed in yuan in a form field, as fen (the bounds of ``Fen``).
 Yuan = Annotated[
     int,
-    BeforeValidator(_fen_from_yuan),
+    BeforeValidator(typed_yuan(required=True)),
     AfterValidator(_checked_amount),
     WithJsonSchema({"type": "string", "description": "Yuan as typed: 1000000.00, ¥12.5, 100万"}),
 ]

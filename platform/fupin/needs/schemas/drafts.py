@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -30,9 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from fupin.core.clock import today_cn
-from fupin.core.money import number_text, parse_yuan
-from fupin.core.schemas import Body
-from fupin.errors import InvalidInput
+from fupin.core.schemas import Body, typed_yuan
 from fupin.i18n import N_, _
 from fupin.needs.rules import (
     MAX_DEADLINE_DAYS,
@@ -98,20 +95,6 @@ def _whole(label: str, low: int, high: int) -> Any:
     return Annotated[
         int, Field(ge=low, le=high), WrapValidator(check), BeforeValidator(_grouped_digits)
     ]
-
-
-def _yuan(value: Any) -> Any:
-    """An amount in yuan: text in the one grammar (``core.money``), or a spreadsheet's number
-    cell; integer fen afterwards. Negative amounts pass here: the range check that follows names
-    the allowed range."""
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        value = number_text(value)
-    if not isinstance(value, str):
-        raise PydanticCustomError("wrong_type", _("金额必须是数字。"))
-    try:
-        return parse_yuan(value, field="", allow_negative=True)
-    except InvalidInput as exc:
-        raise PydanticCustomError(exc.code, exc.message) from None
 
 
 def _item_value(fen: int) -> int:
@@ -181,13 +164,17 @@ ExternalRef = _text(0, MAX_EXTERNAL_REF, N_("项目编号最多 64 个字符。"
 TargetFen = _whole(N_("目标金额（分）"), 0, MAX_TARGET_FEN)
 Households = _whole(N_("受益户数"), 0, MAX_HOUSEHOLDS)
 People = _whole(N_("受益人数"), 0, MAX_PEOPLE)
-Yuan = Annotated[int, BeforeValidator(_yuan)]
+Yuan = Annotated[int, BeforeValidator(typed_yuan(allow_negative=True, numbers=True, required=True))]
 FormDate = Annotated[date, BeforeValidator(_form_date)]
 ItemName = _text(1, MAX_ITEM_NAME, N_("物资名称须为 1–64 个字。"))
 ItemUnit = _text(1, MAX_ITEM_UNIT, N_("单位须为 1–16 个字。"))
 Quantity = _whole(N_("数量"), 1, MAX_ITEM_QUANTITY)
 UnitValueFen = _whole(N_("单价（分）"), 1, MAX_ITEM_VALUE_FEN)
-UnitValueYuan = Annotated[int, AfterValidator(_item_value), BeforeValidator(_yuan)]
+UnitValueYuan = Annotated[
+    int,
+    AfterValidator(_item_value),
+    BeforeValidator(typed_yuan(allow_negative=True, numbers=True, required=True)),
+]
 
 
 class NeedItemInput(Body):

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, can, require
@@ -142,10 +146,6 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     elif name.endswith(".xlsx"):
         if not data.startswith(b"PK"):
             raise InvalidInput(_("文件内容不是 XLSX 工作簿。"), field="file")
-        # openpyxl takes a quarter of a second to import: only an XLSX import loads it (as
-        # core.exports does for XLSX exports), not every process that imports this module.
-        from openpyxl import load_workbook
-
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many types for a damaged or foreign file
@@ -391,10 +391,6 @@ def template_csv() -> bytes:
 def template_xlsx() -> bytes:
     """Sheet 1 "需求": the headers (fill in below). Sheet 2 "说明": each column's rule and an
     example. Sheet 3 "类别": category names and codes."""
-    # loaded only when the template is asked for (see read_rows)
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active

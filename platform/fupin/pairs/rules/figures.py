@@ -1,21 +1,21 @@
 """One pair-year figure as people type it, and back (pure).
 
 The office enters money in 万元 with up to six decimals, exact to the fen (1 万元 = 1,000,000
-fen), and people and counts as whole numbers; empty means "not agreed / not reported". The API
-takes the stored value itself (integer fen, people or count). Both end as an integer between 0
-and ``MAX_FIGURE``; this module is the one grammar of the typed text, used by the HTML form's
-schema (``fupin.pairs.schemas``) and by the service for text it is handed.
+fen) — read by the one money grammar (``core.money.parse_yuan``) with the 万 implied — and
+people and counts as whole numbers; empty means "not agreed / not reported". The API takes the
+stored value itself (integer fen, people or count). Both end as an integer between 0 and
+``MAX_FIGURE``; used by the HTML form's schema (``fupin.pairs.schemas``) and by the service for
+text it is handed.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from fupin.core.money import input_wan, parse_yuan
+from fupin.errors import InvalidInput
 from fupin.i18n import _
 from fupin.pairs.rules.alerts import MAX_FIGURE, MONEY, Indicator
-
-#: fen in one 万元
-FEN_PER_WAN = 1_000_000
 
 
 class FigureError(ValueError):
@@ -47,24 +47,17 @@ def parse_figure(raw: object, indicator: Indicator, *, target: bool) -> int | No
     if isinstance(raw, int):
         value = raw
     else:
-        text = str(raw).strip().replace(",", "").replace("，", "")
+        text = str(raw).strip()
         if text == "":
             return None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise FigureError("invalid", _("%(what)s必须是数字。", what=what)) from None
-        if not number.is_finite():
-            raise FigureError("invalid", _("%(what)s必须是数字。", what=what))
         if indicator.unit == MONEY:
-            scaled = number * FEN_PER_WAN
-            if scaled != scaled.to_integral_value():
-                raise FigureError(
-                    "invalid", _("%(what)s最多精确到分（万元小数点后 6 位）。", what=what)
-                )
-            value = int(scaled)
+            value = _wan_text(text, what)
         else:
-            if number != number.to_integral_value():
+            try:
+                number = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                raise FigureError("invalid", _("%(what)s必须是数字。", what=what)) from None
+            if not number.is_finite() or number != number.to_integral_value():
                 raise FigureError("invalid", _("%(what)s必须是整数。", what=what))
             value = int(number)
     if value < 0:
@@ -80,5 +73,23 @@ def format_figure_input(value: int | None, indicator: Indicator) -> str:
         return ""
     if indicator.unit != MONEY:
         return str(value)
-    wan, rest = divmod(value, FEN_PER_WAN)
-    return f"{wan}.{rest:06d}".rstrip("0").rstrip(".") if rest else str(wan)
+    return input_wan(value)
+
+
+#: The one money grammar's refusals (core.money), in words that name the figure.
+_MONEY_REFUSALS = {
+    "too_many_decimals": ("invalid", "%(what)s最多精确到分（万元小数点后 6 位）。"),
+    "negative": ("negative", "%(what)s不能为负数。"),
+    "too_large": ("out_of_range", "%(what)s数值过大。"),
+}
+
+
+def _wan_text(text: str, what: str) -> int:
+    """Money typed in 万元 (the form's unit): the one money grammar (core.money.parse_yuan) with
+    the 万 suffix implied, so 1e3 or 1,2,3 are refused here as in every other form."""
+    amount = text if text.endswith(("万", "万元")) else text + "万"
+    try:
+        return parse_yuan(amount, field="figure")
+    except InvalidInput as exc:
+        code, message = _MONEY_REFUSALS.get(exc.code, ("invalid", "%(what)s必须是数字。"))
+        raise FigureError(code, _(message, what=what)) from None
