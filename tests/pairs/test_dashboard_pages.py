@@ -159,7 +159,7 @@ async def test_the_pairs_helper_generates_its_own_self_assessment_report_only(
     try:
         report = await helper_client.get(f"/dashboards/pairs/{pair.id}/report?year=2025")
         assert report.status_code == 200
-        assert "2025 年度帮扶工作自评报告" in report.text and "window.print()" in report.text
+        assert "2025 年度帮扶工作自评报告" in report.text and "data-print" in report.text
         listing = await helper_client.get("/dashboards/pairs?year=2025")
         assert (
             listing.status_code == 200 and f"/dashboards/pairs/{pair.id}?year=2025" in listing.text

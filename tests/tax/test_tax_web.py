@@ -82,7 +82,7 @@ async def test_statement_page_and_downloads(world, client_as) -> None:
     assert re.search(r'data-cell="total">¥4,500,000.00<', page.text)
     t2019 = channels.by_label["T2019"]
     assert t2019.official_receipt_number in page.text
-    assert "window.print()" in page.text
+    assert "data-print" in page.text
     csv_file = await client.get(f"/tax/{pid}/2019/statement.csv")
     assert csv_file.status_code == 200 and t2019.official_receipt_number in csv_file.text
     xlsx = await client.get(f"/tax/{pid}/2019/statement.xlsx")
