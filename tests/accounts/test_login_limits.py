@@ -183,3 +183,18 @@ async def test_logins_are_audited_with_the_asgi_client_address(app, world) -> No
     assert success.actor_id == officer.id and success.after["user_agent"] == "pytest-browser/1.0"
     assert failure.after["username"] == "county_officer"
     assert await LoginAttempt.filter(ip="198.51.100.23").count() == 2
+
+
+def test_fupin_serve_believes_forwarded_addresses_only_from_trusted_proxies(monkeypatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from fupin.cli import main
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    runner = CliRunner()
+    assert runner.invoke(main, ["serve"], env={"FUPIN_TRUSTED_PROXIES": ""}).exit_code == 0
+    assert runner.invoke(main, ["serve"], env={"FUPIN_TRUSTED_PROXIES": "10.0.0.2"}).exit_code == 0
+    assert calls[0]["proxy_headers"] is False and calls[0]["forwarded_allow_ips"] is None
+    assert calls[1]["proxy_headers"] is True and calls[1]["forwarded_allow_ips"] == "10.0.0.2"
