@@ -20,6 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -33,7 +34,7 @@ from fupin.regions.models import Region
 from fupin.settings import Settings
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.subset import build_subset
-from tests.support.world import CSRF, World, build_world, session_cookie
+from tests.support.world import CSRF, LoggedInClient, World, build_world, session_cookie
 
 #: Admin connection used to create the throw-away test databases (CI: trust auth on loopback).
 #: A superuser: resetting a database between tests turns triggers off (session_replication_role).
@@ -314,23 +315,25 @@ ClientFactory = Callable[[str | None], Awaitable[httpx.AsyncClient]]
 async def client_as(
     app: object, world: World
 ) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
-    """``client_as("county_officer")`` → a client with that user's session (CSRF token CSRF);
+    """``client_as("county_officer")`` → a client with its own server-side session for that user
+    (created on its first request; CSRF token CSRF);
     ``client_as(None)`` → an anonymous client. Every /api/v1 response it receives is checked
     against the OpenAPI document (tests/support/contract.py)."""
     clients: list[httpx.AsyncClient] = []
 
     def make(key: str | None) -> httpx.AsyncClient:
-        cookies = {}
-        session: dict[str, object] = {"csrf": CSRF}
-        if key is not None:
-            session["user_id"] = world.users[key].id
-        cookies["fupin_session"] = session_cookie(TEST_SECRET, session)
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-            base_url="http://testserver",
-            cookies=cookies,
-            follow_redirects=False,
-            event_hooks=CONTRACT_HOOKS,
+        options: dict[str, Any] = {
+            "transport": httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+            "base_url": "http://testserver",
+            "cookies": {"fupin_session": session_cookie(TEST_SECRET, {"csrf": CSRF})},
+            "follow_redirects": False,
+            "event_hooks": CONTRACT_HOOKS,
+        }
+        # A logged-in client gets its own server-side session on its first request.
+        client = (
+            httpx.AsyncClient(**options)
+            if key is None
+            else LoggedInClient(secret=TEST_SECRET, user=world.users[key], **options)
         )
         clients.append(client)
         return client

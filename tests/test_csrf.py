@@ -35,7 +35,7 @@ from fupin.middleware.csrf import BODY_MARGIN_BYTES
 from fupin.money.service import donations, pledges, receipts
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money
-from tests.support.world import CSRF, World, session_cookie
+from tests.support.world import CSRF, SESSION_KEY, World, session_cookie, start_session
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 NOT_HTML = ("/api/v1", "/static")
@@ -207,9 +207,10 @@ def _sessions_of(client: httpx.AsyncClient) -> list[dict[str, object]]:
 @pytest.fixture
 async def logged_in(app, world) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
     clients: list[httpx.AsyncClient] = []
+    sids = {key: await start_session(user) for key, user in world.users.items()}
 
     def make(key: str = "national_admin") -> httpx.AsyncClient:
-        clients.append(_client(app, {"user_id": world.users[key].id, "csrf": CSRF}))
+        clients.append(_client(app, {SESSION_KEY: sids[key], "csrf": CSRF}))
         return clients[-1]
 
     yield make
@@ -260,11 +261,11 @@ async def test_every_unsafe_html_route_refuses_a_missing_or_wrong_token(
         assert expected in paths
     assert len(routes) >= 40
     calls = _record_calls(monkeypatch, routes, stub=False)
-    user_id = world.users["national_admin"].id
+    sid = await start_session(world.users["national_admin"])
     before = await _snapshot()
     async with _client(app, {}) as client:
         for label, kwargs, session_has_token in BAD_REQUESTS:
-            session = {"user_id": user_id, **({"csrf": CSRF} if session_has_token else {})}
+            session = {SESSION_KEY: sid, **({"csrf": CSRF} if session_has_token else {})}
             for method, path, route in routes:
                 url = _concrete(path, route, ids)
                 client.cookies = httpx.Cookies(
@@ -277,7 +278,7 @@ async def test_every_unsafe_html_route_refuses_a_missing_or_wrong_token(
                 assert "没有权限" in response.text and "CSRF" in response.text, where
                 # The session is untouched (no logout, no login): still this user.
                 sessions = _sessions_of(client)
-                assert sessions and all(s.get("user_id") == user_id for s in sessions), where
+                assert sessions and all(s.get(SESSION_KEY) == sid for s in sessions), where
     assert calls == []
     assert await _snapshot() == before
 
@@ -370,7 +371,10 @@ async def test_a_form_larger_than_the_upload_limit_is_refused_with_413(db, world
     limit = small.max_upload_bytes + BODY_MARGIN_BYTES
     async with (
         LifespanManager(application),
-        _client(application, {"csrf": CSRF, "user_id": world.users["village_worker"].id}) as c,
+        _client(
+            application,
+            {"csrf": CSRF, SESSION_KEY: await start_session(world.users["village_worker"])},
+        ) as c,
     ):
         declared = await c.post(
             "/needs/1/attachments",

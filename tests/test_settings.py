@@ -77,3 +77,24 @@ def test_settings_module_is_the_only_reader_of_the_environment() -> None:
         )
     ]
     assert offenders == []
+
+
+def test_session_and_login_limits_come_from_the_environment_and_are_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "FUPIN_SESSION_MAX_AGE_SECONDS": "3600",
+            "FUPIN_SESSION_IDLE_SECONDS": "600",
+            "FUPIN_PASSWORD_LINK_SECONDS": "7200",
+            "FUPIN_LOGIN_ADDRESS_FAILURES": "50",
+        }
+    )
+    assert (settings.session_max_age_seconds, settings.session_idle_seconds) == (3600, 600)
+    assert (settings.password_link_seconds, settings.login_address_failures) == (7200, 50)
+    defaults = Settings.from_env({})
+    assert (defaults.session_max_age_seconds, defaults.session_idle_seconds) == (43200, 7200)
+    with pytest.raises(SettingsError, match="FUPIN_SESSION_IDLE_SECONDS"):
+        Settings.from_env(
+            {"FUPIN_SESSION_MAX_AGE_SECONDS": "600", "FUPIN_SESSION_IDLE_SECONDS": "601"}
+        )
+    with pytest.raises(SettingsError, match="FUPIN_PASSWORD_LINK_SECONDS"):
+        Settings.from_env({"FUPIN_PASSWORD_LINK_SECONDS": "0"})

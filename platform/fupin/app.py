@@ -123,11 +123,16 @@ def create_app(
                 SessionMiddleware,
                 secret_key=str(settings.secret_key),
                 session_cookie="fupin_session",
-                max_age=14 * 24 * 3600,
+                # The cookie carries the session id, the CSRF token and flash messages; the
+                # session itself is a database row (accounts/service/sessions.py) that ends on
+                # logout and expires after this long or when idle (docs/security.md).
+                max_age=settings.session_max_age_seconds,
                 same_site="lax",
                 https_only=settings.is_production,
             ),
-            Middleware(RequestContextMiddleware),
+            Middleware(
+                RequestContextMiddleware, session_idle_seconds=settings.session_idle_seconds
+            ),
             Middleware(
                 BodyLimitMiddleware,
                 max_body_bytes=settings.max_body_bytes,

@@ -47,6 +47,12 @@ SWEEPS: list[Sweep] = [
     Sweep(
         "fupin.money.service.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"
     ),
+    # login attempts, ended sessions and used links long past any use (docs/security.md)
+    Sweep(
+        "fupin.accounts.service.users:purge_old_records",
+        24 * 3600,
+        "purged %d old login attempts, sessions and set-password links",
+    ),
 ]
 
 

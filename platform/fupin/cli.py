@@ -22,6 +22,7 @@ from fupin.settings import Settings
 T = TypeVar("T")
 
 COMMAND_MODULES = [
+    "fupin.accounts.cli",
     "fupin.needs.cli",
     "fupin.money.cli",
     "fupin.pairs.cli",
@@ -180,81 +181,6 @@ def quickstart(ctx: click.Context, needs: int) -> None:
     settings = load_settings()
     click.echo(f"\nFupin is starting at http://{settings.host}:{settings.port}/")
     ctx.invoke(serve)
-
-
-@main.group(help="User accounts.")
-def users() -> None:
-    pass
-
-
-@users.command("create", help="Create a user account (the password is asked for).")
-@click.option("--username", required=True)
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(
-        [
-            "national_admin",
-            "province_office",
-            "county_officer",
-            "village_worker",
-            "participant_member",
-            "auditor",
-        ]
-    ),
-)
-@click.option("--region", "region_code", default=None, help="Region code for office roles.")
-@click.option(
-    "--participant", "participant_id", type=int, default=None, help="Participant id for members."
-)
-@click.option("--display-name", default="")
-@click.password_option()
-def users_create(
-    username: str,
-    role: str,
-    region_code: str | None,
-    participant_id: int | None,
-    display_name: str,
-    password: str,
-) -> None:
-    from fupin.accounts.service import users as accounts
-    from fupin.errors import FupinError
-
-    settings = load_settings()
-    try:
-        user = run_with_db(
-            settings,
-            lambda: accounts.create_user(
-                actor=None,
-                username=username,
-                password=password,
-                role=role,
-                display_name=display_name,
-                region_code=region_code,
-                participant_id=participant_id,
-            ),
-        )
-    except FupinError as exc:
-        raise click.ClickException(f"{exc.field or ''}: {exc.message}") from exc
-    click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
-
-
-@users.command("token", help="Create an API token for a user (shown once).")
-@click.option("--username", required=True)
-@click.option("--name", default="cli")
-def users_token(username: str, name: str) -> None:
-    from fupin.accounts.models import User
-    from fupin.accounts.service import users as accounts
-
-    settings = load_settings()
-
-    async def job() -> str:
-        user = await User.get_or_none(username=username)
-        if user is None:
-            raise click.ClickException(f"no user {username!r}")
-        return await accounts.create_api_token(user=user, name=name)
-
-    click.echo(run_with_db(settings, job))
 
 
 @main.group(help="Translation catalogues (Chinese source, English catalogue).")

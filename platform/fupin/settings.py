@@ -68,9 +68,19 @@ class Settings:
     port: int = 8000
     #: FUPIN_BASE_URL: public address, used in feeds and printed receipts.
     base_url: str = "http://127.0.0.1:8000"
-    #: FUPIN_LOGIN_MAX_FAILURES / FUPIN_LOGIN_WINDOW_SECONDS: login rate limit per account and IP.
+    #: FUPIN_LOGIN_MAX_FAILURES / FUPIN_LOGIN_WINDOW_SECONDS: failed logins per account within
+    #: the window before the account's lock-out (docs/security.md "Login").
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    #: FUPIN_LOGIN_ADDRESS_FAILURES: failed logins from one address within the window after which
+    #: every further attempt from it is slowed down (never refused: a NAT hides many people).
+    login_address_failures: int = 30
+    #: FUPIN_SESSION_MAX_AGE_SECONDS: absolute lifetime of a login session (and its cookie).
+    session_max_age_seconds: int = 12 * 3600
+    #: FUPIN_SESSION_IDLE_SECONDS: a session unused this long has ended.
+    session_idle_seconds: int = 2 * 3600
+    #: FUPIN_PASSWORD_LINK_SECONDS: lifetime of a one-time set-password link.
+    password_link_seconds: int = 48 * 3600
     #: FUPIN_SEARCH_WORKER: run the search outbox worker inside the web process (embedded mode).
     search_worker: bool = True
     #: FUPIN_MAX_UPLOAD_BYTES: largest accepted attachment (and multipart request).
@@ -111,6 +121,20 @@ class Settings:
             )
         ):
             raise SettingsError("FUPIN_DATABASE_URL must start with sqlite:// or postgres://")
+        for name, value in (
+            ("FUPIN_LOGIN_MAX_FAILURES", self.login_max_failures),
+            ("FUPIN_LOGIN_WINDOW_SECONDS", self.login_window_seconds),
+            ("FUPIN_LOGIN_ADDRESS_FAILURES", self.login_address_failures),
+            ("FUPIN_SESSION_MAX_AGE_SECONDS", self.session_max_age_seconds),
+            ("FUPIN_SESSION_IDLE_SECONDS", self.session_idle_seconds),
+            ("FUPIN_PASSWORD_LINK_SECONDS", self.password_link_seconds),
+        ):
+            if value < 1:
+                raise SettingsError(f"{name} must be at least 1, got {value}")
+        if self.session_idle_seconds > self.session_max_age_seconds:
+            raise SettingsError(
+                "FUPIN_SESSION_IDLE_SECONDS must not exceed FUPIN_SESSION_MAX_AGE_SECONDS"
+            )
         if self.is_production and weak_secret(self.secret_key):
             raise SettingsError(
                 f"FUPIN_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
@@ -166,6 +190,18 @@ class Settings:
             login_window_seconds=integer(
                 "FUPIN_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds
             ),
+            login_address_failures=integer(
+                "FUPIN_LOGIN_ADDRESS_FAILURES", defaults.login_address_failures
+            ),
+            session_max_age_seconds=integer(
+                "FUPIN_SESSION_MAX_AGE_SECONDS", defaults.session_max_age_seconds
+            ),
+            session_idle_seconds=integer(
+                "FUPIN_SESSION_IDLE_SECONDS", defaults.session_idle_seconds
+            ),
+            password_link_seconds=integer(
+                "FUPIN_PASSWORD_LINK_SECONDS", defaults.password_link_seconds
+            ),
             search_worker=boolean("FUPIN_SEARCH_WORKER", defaults.search_worker),
             max_upload_bytes=integer("FUPIN_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             max_body_bytes=integer("FUPIN_MAX_BODY_BYTES", defaults.max_body_bytes),
@@ -189,6 +225,10 @@ ENV_VARS = {
     "FUPIN_BASE_URL": "base_url",
     "FUPIN_LOGIN_MAX_FAILURES": "login_max_failures",
     "FUPIN_LOGIN_WINDOW_SECONDS": "login_window_seconds",
+    "FUPIN_LOGIN_ADDRESS_FAILURES": "login_address_failures",
+    "FUPIN_SESSION_MAX_AGE_SECONDS": "session_max_age_seconds",
+    "FUPIN_SESSION_IDLE_SECONDS": "session_idle_seconds",
+    "FUPIN_PASSWORD_LINK_SECONDS": "password_link_seconds",
     "FUPIN_SEARCH_WORKER": "search_worker",
     "FUPIN_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "FUPIN_MAX_BODY_BYTES": "max_body_bytes",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -14,9 +15,8 @@ from tests.support.world import CSRF
 async def test_token_created_on_the_account_page_works_until_revoked(client_as, world) -> None:
     client = client_as("national_admin")
     created = await client.post("/account/tokens", data={"csrf_token": CSRF, "name": "erp"})
-    assert created.status_code == 303
-    page = await client.get("/account")
-    token = re.search(r"<code>(fp_[^<]+)</code>", page.text).group(1)
+    assert created.status_code == 200  # shown in the answer that created it (issue: point 5)
+    token = re.search(r"<code>(fp_[^<]+)</code>", created.text).group(1)
     api = client_as(None)
     ok = await api.get("/api/v1/participants", headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 200
@@ -29,8 +29,7 @@ async def test_token_created_on_the_account_page_works_until_revoked(client_as, 
 
 async def test_token_is_shown_only_once(client_as, world) -> None:
     client = client_as("auditor")
-    await client.post("/account/tokens", data={"csrf_token": CSRF, "name": "x"})
-    first = await client.get("/account")
+    first = await client.post("/account/tokens", data={"csrf_token": CSRF, "name": "x"})
     token = re.search(r"<code>(fp_[^<…]+)</code>", first.text).group(1)
     assert len(token) > 20
     second = await client.get("/account")
@@ -47,3 +46,26 @@ async def test_cannot_revoke_another_users_token(client_as, world) -> None:
     )
     assert response.status_code == 404
     assert (await ApiToken.get(id=row.id)).revoked_at is None
+
+
+def _cookie_text(response) -> str:  # type: ignore[no-untyped-def]
+    """Every Set-Cookie of a response, the signed session's payload decoded."""
+    texts = []
+    for header in response.headers.get_list("set-cookie"):
+        value = header.split(";", 1)[0].split("=", 1)[1]
+        payload = value.split(".", 1)[0]
+        texts.append(header)
+        if payload:
+            texts.append(base64.b64decode(payload + "=" * (-len(payload) % 4)).decode("latin-1"))
+    return "\n".join(texts)
+
+
+async def test_a_new_token_travels_only_in_the_answer_never_in_the_cookie(client_as, world) -> None:
+    """Replaying the session cookie must never show a token again (the issue's point 5)."""
+    client = client_as("county_officer")
+    await client.get("/account")
+    created = await client.post("/account/tokens", data={"csrf_token": CSRF, "name": "once"})
+    token = re.search(r"<code>(fp_[^<…]+)</code>", created.text).group(1)
+    assert token not in _cookie_text(created)
+    assert all(token not in c.value for c in client.cookies.jar)
+    assert token not in (await client.get("/account")).text

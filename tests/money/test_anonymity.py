@@ -23,7 +23,14 @@ from fupin.money.service import donations, pledges, receipts
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money, make_need
 from tests.support.contract import CONTRACT_HOOKS
-from tests.support.world import CSRF, make_user, session_cookie, valid_uscc
+from tests.support.world import (
+    CSRF,
+    SESSION_KEY,
+    make_user,
+    session_cookie,
+    start_session,
+    valid_uscc,
+)
 
 ANON_ID = 987654321
 ANON_NAME = "隐名测试捐赠企业"
@@ -101,7 +108,7 @@ async def _read_all(app, world, urls: list[str]) -> dict[tuple[str | None, str],
     for viewer in VIEWERS:
         session: dict[str, object] = {"csrf": CSRF}
         if viewer is not None:
-            session["user_id"] = world.users[viewer].id
+            session[SESSION_KEY] = await start_session(world.users[viewer])
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url="http://testserver",

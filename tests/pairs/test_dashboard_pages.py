@@ -147,13 +147,13 @@ async def test_the_pairs_helper_generates_its_own_self_assessment_report_only(
 
     from fupin.accounts.models import User
     from tests.conftest import TEST_SECRET
-    from tests.support.world import session_cookie
+    from tests.support.world import login_cookie
 
     user = await User.get(username=username)
     helper_client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver",
-        cookies={"fupin_session": session_cookie(TEST_SECRET, {"csrf": CSRF, "user_id": user.id})},
+        cookies={"fupin_session": await login_cookie(TEST_SECRET, user)},
         event_hooks=CONTRACT_HOOKS,
     )
     try:

@@ -1,7 +1,9 @@
 """A small, real-shaped world for tests: regions, a participant of each kind, a user per role.
 
 Users get a password hash computed once per process (Argon2 is deliberately slow), and clients
-log in by carrying a session cookie signed with the app's own secret, as the browser would.
+log in by carrying a session cookie signed with the app's own secret, as the browser would. The
+cookie names a real server-side session (``login_cookie``, ``LoggedInClient``): the app takes the
+acting user only from a live session row.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import httpx
 from itsdangerous import TimestampSigner
 from stdnum.cn import uscc as stdnum_uscc
 
 from fupin.accounts.models import Participant, User
+from fupin.accounts.service import sessions
 from fupin.accounts.service import users as accounts
 from fupin.accounts.service.reference import load_all
 from fupin.regions.models import Region
+from fupin.settings import Settings
 
 TEST_PASSWORD = "test-password-123"
 CSRF = "test-csrf-token"
@@ -134,3 +140,45 @@ def session_cookie(secret: str, data: dict[str, object]) -> str:
     """The value Starlette's SessionMiddleware would set for this session."""
     payload = base64.b64encode(json.dumps(data).encode())
     return TimestampSigner(secret).sign(payload).decode()
+
+
+#: The key of the server-side session's id in the cookie.
+SESSION_KEY = sessions.COOKIE_KEY
+
+
+async def start_session(user: User, *, user_agent: str = "pytest") -> str:
+    """A live server-side session for ``user``, as a login creates it; returns the cookie's id."""
+    return await sessions.start(
+        user=user,
+        ip="127.0.0.1",
+        user_agent=user_agent,
+        max_age_seconds=Settings().session_max_age_seconds,
+    )
+
+
+async def login_cookie(secret: str, user: User, *, csrf: str | None = CSRF) -> str:
+    """The cookie of a browser logged in as ``user``: a new server-side session and the CSRF
+    token ``csrf`` (none when None)."""
+    data: dict[str, object] = {SESSION_KEY: await start_session(user)}
+    if csrf is not None:
+        data["csrf"] = csrf
+    return session_cookie(secret, data)
+
+
+class LoggedInClient(httpx.AsyncClient):
+    """A client that logs in as ``user`` on its first request (sessions are database rows, and
+    the fixtures that hand out clients are synchronous): until then it carries the anonymous
+    cookie it was given, from then on a cookie naming its own new session."""
+
+    def __init__(self, *args: Any, secret: str, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._login: tuple[str, User] | None = (secret, user)
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        if self._login is not None:
+            secret, user = self._login
+            self._login = None
+            self.cookies.set("fupin_session", await login_cookie(secret, user))
+            request.headers.pop("Cookie", None)
+            self.cookies.set_cookie_header(request)
+        return await super().send(request, **kwargs)

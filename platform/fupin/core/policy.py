@@ -30,6 +30,9 @@ RULES: dict[str, dict[str, str]] = {
     "participant.create": {"national_admin": ANY, "province_office": ANY},
     "participant.edit": {"national_admin": ANY, "participant_member": PARTICIPANT},
     "user.create": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
+    # Reset (issue a set-password link), deactivate, reactivate, sign out everywhere; only roles
+    # below the office's own (accounts.rules.CREATABLE_ROLES), never itself.
+    "user.manage": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "audit.read": dict(_OFFICE_READ),
     "pair.manage": {"national_admin": ANY, "province_office": PROVINCE},
     # --- needs (issue 3): the lifecycle table in need_states names which of these each

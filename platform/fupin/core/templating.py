@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from fupin import REPO_ROOT, i18n
 from fupin.core.categories import CATEGORIES
+from fupin.core.clock import in_china
 from fupin.core.money import format_wan, format_yuan
 
 
@@ -31,6 +32,11 @@ def fmt_date(value: date | datetime | None) -> str:
         return ""
     locale = "zh_CN" if i18n.current_locale.get() == "zh" else "en"
     return babel_format_date(value, format="medium", locale=locale)
+
+
+def fmt_minute(value: datetime | None) -> str:
+    """The ``|minute`` filter: an instant as China's time to the minute (2026-03-01 08:05)."""
+    return "" if value is None else in_china(value).strftime("%Y-%m-%d %H:%M")
 
 
 def percent(numerator: int, denominator: int) -> int:
@@ -61,7 +67,7 @@ def make_templates(directory: Path | None = None) -> Jinja2Templates:
         category_label=category_label,
         current_locale=i18n.current_locale.get,
     )
-    env.filters.update(yuan=yuan, wan=wan, date=fmt_date)
+    env.filters.update(yuan=yuan, wan=wan, date=fmt_date, minute=fmt_minute)
     env.globals["percent"] = percent
     return Jinja2Templates(env=env)
 

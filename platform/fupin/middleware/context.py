@@ -1,4 +1,5 @@
-"""The request context: the locale and the acting user (session cookie or bearer token)."""
+"""The request context: the locale and the acting user (a bearer token, or the live server-side
+session whose id the signed session cookie carries: accounts/service/sessions.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fupin import i18n
 from fupin.accounts.models import User
+from fupin.accounts.service import sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.json_errors import plain_error
 
@@ -46,8 +48,9 @@ def _bearer(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, session_idle_seconds: int) -> None:
         self.app = app
+        self.session_idle_seconds = session_idle_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,11 +74,19 @@ class RequestContextMiddleware:
                     return
                 state["auth"] = "token"
             else:
-                session = scope.get("session") or {}
-                user_id = session.get("user_id")
-                if user_id:
-                    user = await User.get_or_none(id=user_id, is_active=True)
-                    state["auth"] = "session" if user else None
+                # The cookie only names a session; the user comes from its live row. A session
+                # that ended (logout, password change, deactivation, sign-out), expired or went
+                # idle leaves the cookie's holder anonymous, and its id is dropped from the cookie.
+                cookie = scope.get("session")
+                key = cookie.get(sessions.COOKIE_KEY) if cookie is not None else None
+                if key:
+                    live = await sessions.resolve(key, idle_seconds=self.session_idle_seconds)
+                    if live is not None:
+                        user = live.user
+                        state["auth"] = "session"
+                        state["session_id"] = live.id
+                    elif cookie is not None:
+                        cookie.pop(sessions.COOKIE_KEY, None)
             state["user"] = user
             state["actor"] = await accounts.actor_for(user) if user else None
             await self.app(scope, receive, send)

@@ -38,7 +38,7 @@ class RecipientOrg(Model):
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Region", related_name="recipient_orgs", null=True, on_delete=fields.RESTRICT
     )
-    region_id: int | None
+    region_id: str | None
     # An organisation that is also a participant (its members record what it receives).
     participant: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Participant", related_name="recipient_orgs", null=True, on_delete=fields.RESTRICT

@@ -27,7 +27,7 @@ class Need(Model):
     region: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Region", related_name="needs", on_delete=fields.RESTRICT
     )
-    region_id: int
+    region_id: str
     # Denormalised county and province codes: scope checks and filters without joins.
     county_code = fields.CharField(max_length=12, db_index=True)
     province_code = fields.CharField(max_length=12, db_index=True)

@@ -1,4 +1,5 @@
-"""Admin pages: create participants and users, read the audit log."""
+"""Admin pages: create participants and accounts; list, reset, deactivate, reactivate and sign
+out the accounts an office manages; read the audit log."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fupin.accounts.models import KINDS, ROLES
-from fupin.accounts.service import participants
+from fupin.accounts.models import KINDS, User
+from fupin.accounts.rules import CREATABLE_ROLES, browser_label
+from fupin.accounts.service import links, participants, sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.models import AuditLog
-from fupin.core.policy import can, require
+from fupin.core.policy import Actor, can, require
 from fupin.core.web import client_ip, page_args, read_form, redirect, render, require_login
 from fupin.errors import InvalidInput
 from fupin.i18n import _
@@ -33,6 +35,7 @@ async def admin_home(request: Request) -> Response:
         {
             "can_participants": can(current, "participant.create"),
             "can_audit": can(current, "audit.read"),
+            "can_users": can(current, "user.manage"),
         },
     )
 
@@ -81,19 +84,46 @@ async def participant_create(request: Request) -> Response:
 
 
 def _user_form(
-    request: Request, values: dict, error: InvalidInput | None = None, status: int = 200
+    request: Request,
+    current: Actor,
+    values: dict,
+    error: InvalidInput | None = None,
+    status: int = 200,
 ) -> Response:
     return render(
         request,
         "accounts/user_form.html",
-        {"values": values, "roles": ROLES, "role_labels": ROLE_LABELS, "error": error},
+        {
+            "values": values,
+            # Only the roles below the office's own (accounts.rules.CREATABLE_ROLES).
+            "roles": CREATABLE_ROLES.get(current.role, ()),
+            "role_labels": ROLE_LABELS,
+            "error": error,
+        },
         status_code=status,
     )
 
 
+def _link_page(request: Request, issued: links.IssuedLink, *, created: bool) -> Response:
+    """The set-password link, shown once, in this answer only (never stored, never in the
+    session cookie): the office passes it on to the person, who sets their own password."""
+    settings = request.app.state.settings
+    return render(
+        request,
+        "accounts/user_link.html",
+        {
+            "account": issued.user,
+            "link": links.url_for(settings.base_url, issued.token),
+            "purpose": issued.purpose,
+            "created": created,
+            "hours": settings.password_link_seconds // 3600,
+        },
+    )
+
+
 async def user_new(request: Request) -> Response:
-    require(require_login(request), "user.create")
-    return _user_form(request, dict.fromkeys(USER_FIELDS, ""))
+    current = require(require_login(request), "user.create")
+    return _user_form(request, current, dict.fromkeys(USER_FIELDS, ""))
 
 
 async def user_create(request: Request) -> Response:
@@ -104,22 +134,109 @@ async def user_create(request: Request) -> Response:
         pid = int(values["participant_id"]) if values["participant_id"].strip() else None
     except ValueError:
         return _user_form(
-            request, values, InvalidInput(_("参与方编号必须是整数。"), field="participant_id"), 422
+            request,
+            current,
+            values,
+            InvalidInput(_("参与方编号必须是整数。"), field="participant_id"),
+            422,
         )
     try:
-        await accounts.create_user(
+        issued = await links.create_account(
             actor=current,
             username=values["username"],
-            password=str(form.get("password", "")),
             role=values["role"],
             display_name=values["display_name"],
             region_code=values["region_code"] or None,
             participant_id=pid,
+            lifetime_seconds=request.app.state.settings.password_link_seconds,
             ip=client_ip(request),
         )
     except InvalidInput as exc:
-        return _user_form(request, values, exc, exc.status)
-    return redirect(request, "/admin", flash=_("账号已创建。"))
+        return _user_form(request, current, values, exc, exc.status)
+    return _link_page(request, issued, created=True)
+
+
+async def user_list(request: Request) -> Response:
+    current = require(require_login(request), "user.manage")
+    page, per_page = page_args(request, default_per_page=50)
+    q = request.query_params.get("q", "")[:64]
+    rows, total = await accounts.manageable_users(current, q=q, page=page, per_page=per_page)
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "users": rows,
+            "total": total,
+            "listing": {"page": page, "per_page": per_page, "total": total},
+            "q": q,
+            "role_labels": ROLE_LABELS,
+        },
+    )
+
+
+async def user_detail(request: Request) -> Response:
+    current = require(require_login(request), "user.manage")
+    user = await accounts.get_manageable(current, int(request.path_params["user_id"]))
+    settings = request.app.state.settings
+    creator = await User.get_or_none(id=user.created_by_id) if user.created_by_id else None
+    return render(
+        request,
+        "accounts/user.html",
+        {
+            "account": user,
+            "creator": creator,
+            "sessions": await sessions.active_for(
+                user.id, idle_seconds=settings.session_idle_seconds
+            ),
+            "browser_label": browser_label,
+            "role_labels": ROLE_LABELS,
+        },
+    )
+
+
+async def user_password_link(request: Request) -> Response:
+    current = require(require_login(request), "user.manage")
+    await read_form(request)
+    issued = await links.issue(
+        actor=current,
+        user_id=int(request.path_params["user_id"]),
+        lifetime_seconds=request.app.state.settings.password_link_seconds,
+        ip=client_ip(request),
+    )
+    return _link_page(request, issued, created=False)
+
+
+async def _set_active(request: Request, active: bool) -> Response:
+    current = require(require_login(request), "user.manage")
+    await read_form(request)
+    user = await accounts.set_active(
+        actor=current,
+        user_id=int(request.path_params["user_id"]),
+        active=active,
+        ip=client_ip(request),
+    )
+    flash = _("账号已启用。") if active else _("账号已停用，其登录会话已全部结束。")
+    return redirect(request, f"/admin/users/{user.id}", flash=flash)
+
+
+async def user_deactivate(request: Request) -> Response:
+    return await _set_active(request, False)
+
+
+async def user_activate(request: Request) -> Response:
+    return await _set_active(request, True)
+
+
+async def user_sign_out(request: Request) -> Response:
+    current = require(require_login(request), "user.manage")
+    await read_form(request)
+    user_id = int(request.path_params["user_id"])
+    count = await accounts.sign_out_everywhere(
+        actor=current, user_id=user_id, ip=client_ip(request)
+    )
+    return redirect(
+        request, f"/admin/users/{user_id}", flash=_("已结束该账号的 %(n)d 个会话。", n=count)
+    )
 
 
 async def audit_log(request: Request) -> Response:
@@ -148,5 +265,31 @@ routes = [
     ),
     Route("/admin/users/new", user_new, methods=["GET"], name="admin_user_new"),
     Route("/admin/users", user_create, methods=["POST"], name="admin_user_create"),
+    Route("/admin/users", user_list, methods=["GET"], name="admin_users"),
+    Route("/admin/users/{user_id:int}", user_detail, methods=["GET"], name="admin_user"),
+    Route(
+        "/admin/users/{user_id:int}/password-link",
+        user_password_link,
+        methods=["POST"],
+        name="admin_user_password_link",
+    ),
+    Route(
+        "/admin/users/{user_id:int}/deactivate",
+        user_deactivate,
+        methods=["POST"],
+        name="admin_user_deactivate",
+    ),
+    Route(
+        "/admin/users/{user_id:int}/activate",
+        user_activate,
+        methods=["POST"],
+        name="admin_user_activate",
+    ),
+    Route(
+        "/admin/users/{user_id:int}/sign-out",
+        user_sign_out,
+        methods=["POST"],
+        name="admin_user_sign_out",
+    ),
     Route("/admin/audit", audit_log, name="admin_audit"),
 ]
