@@ -3,7 +3,7 @@
 #
 # The whole repository is copied to /app and installed editable (`pip install -e .`): the app finds
 # templates/, static/, search/ and data/ relative to the repository root (fupin.REPO_ROOT), which a
-# non-editable install would not ship (TECH.md §6).
+# non-editable install would not ship (docs/stack.md §6).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -1,4 +1,4 @@
-"""Dashboard benchmark (issue 7): the national dashboard over a million donations.
+"""Dashboard benchmark: the national dashboard over a million donations.
 
 Builds a database at national scale — the real regions and pairs from data/, ~20,000 generated
 villages under real townships of the 831 poverty counties, 100,000 needs, 500,000 pledges
@@ -422,7 +422,7 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
         paid = {"pledged": 0, "partially_paid": amount // 2, "honoured": amount}.get(state, 0)
         due = created.date() + timedelta(days=rng.choice((30, 90, 180)))
         if state in ("pledged", "partially_paid") and due < today and not args.unswept:
-            # The hourly lapse sweep (BRIEF §3.5) closes an open pledge once its due date has
+            # The hourly lapse sweep (docs/domain.md §3.5) closes an open pledge once its due date has
             # passed: a running platform holds no such pledge for long.
             state = "lapsed"
         committed = amount if state in ("pledged", "partially_paid", "honoured") else paid

@@ -1,4 +1,4 @@
-"""Benchmark: "needs for you" for one donor at 100,000 needs (issue 8, target < 100 ms).
+"""Benchmark: "needs for you" for one donor at 100,000 needs (target < 100 ms).
 
 Builds a throw-away database (SQLite in a temporary directory by default, or a PostgreSQL
 database created and dropped through ``--postgres-admin-url``), loads the real reference data (regions and

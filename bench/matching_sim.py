@@ -1,4 +1,4 @@
-"""Simulation: does the matching ranking spread money fairly and get needs funded? (issue 8 §4)
+"""Simulation: does the matching ranking spread money fairly and get needs funded?
 
 Simulated donors with preferences and budgets pledge over simulated needs placed in the REAL
 832 former poverty counties and other rural counties, for T daily rounds. Each active donor
@@ -124,12 +124,12 @@ NEWS_FOLLOWER_SHARE = 0.2
 
 
 def default_data_dir() -> Path:
-    """The repo's ``data/`` if it holds the reference CSVs, else the shared staging copy."""
-    for candidate in (REPO_ROOT / "data", REPO_ROOT.parent / "shared" / "data"):
-        if (candidate / "poverty_counties.csv").is_file() and (
-            candidate / "admin_divisions.csv"
-        ).is_file():
-            return candidate
+    """The repo's own ``data/`` (the reference CSVs ship with the repository)."""
+    candidate = REPO_ROOT / "data"
+    if (candidate / "poverty_counties.csv").is_file() and (
+        candidate / "admin_divisions.csv"
+    ).is_file():
+        return candidate
     raise SystemExit(
         "reference data not found: pass --data-dir (folder with poverty_counties.csv and "
         "admin_divisions.csv)"

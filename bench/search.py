@@ -1,4 +1,4 @@
-"""Search benchmark (issue 5): index N generated needs, then measure query latency.
+"""Search benchmark: index N generated needs, then measure query latency.
 
 Reports index time, index size and p50/p95/p99 latency of a query mix (2- and 4-character words,
 county and prefecture names, multi-word queries, facet filters, sorts; every query also counts

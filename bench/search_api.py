@@ -1,4 +1,4 @@
-"""Search through the REAL app's HTTP API at national scale (issue 5: p95 ≤ 50 ms at 100k needs).
+"""Search through the REAL app's HTTP API at national scale.
 
 Unlike bench/search.py (engine, and a minimal route), this measures what a client gets:
 

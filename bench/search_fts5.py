@@ -2,7 +2,7 @@
 
 Same analysis as the embedded backend (fupin.search.rules.text): bigram tokens joined by spaces under
 FTS5's ``unicode61`` tokenizer, a query word = an FTS5 phrase (a substring), synonyms ORed,
-words ANDed, one-character words on a unigram column. TECH.md §3.2 measured the straightforward
+words ANDed, one-character words on a unigram column. docs/stack.md §3.2 measured the straightforward
 SQL (ORDER BY bm25 LIMIT + COUNT + GROUP BY per facet: p95 104 ms at 100k with ONE facet).
 This is the faster shape: ONE pass over the matches (FTS first, CROSS JOIN docs, TECH §3.3)
 returning rank and facet columns, then top-k, total and the six facet counts in Python.

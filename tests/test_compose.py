@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA_FILE = ROOT / "tests" / "contracts" / "compose-spec.json"
 
-#: Variables the app service must receive (BRIEF §4.2: configuration only through the environment).
+#: Variables the app service must receive (docs/domain.md §4.2: configuration only through the environment).
 APP_ENV = {
     "FUPIN_ENV",
     "FUPIN_DATABASE_URL",
@@ -33,7 +33,7 @@ APP_ENV = {
     "FUPIN_SECRET_KEY",
 }
 
-#: Minor version of the vendored Meilisearch OpenAPI contract (v1.53.0, TECH.md §1.2); the image
+#: Minor version of the vendored Meilisearch OpenAPI contract (v1.53.0, docs/stack.md §1.2); the image
 #: must be pinned to the same minor, and both are bumped together.
 MEILI_CONTRACT_MINOR = "v1.53"
 

@@ -15,7 +15,7 @@ import base64
 import inspect
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -30,6 +30,7 @@ from fupin.accounts.models import ApiToken, Pair
 from fupin.accounts.service import users as accounts
 from fupin.app import create_app
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
+from fupin.core.clock import today_cn
 from fupin.matching.models import Invitation
 from fupin.middleware.csrf import BODY_MARGIN_BYTES
 from fupin.money.service import donations, pledges, receipts
@@ -102,7 +103,7 @@ async def _real_ids(world: World) -> dict[str, str]:
         participant_id=world.participants["enterprise"].id,
         need_id=m.need.id,
     )
-    today = date.today()
+    today = today_cn()
     round_ = await CommendationRound.create(
         title="测试表彰",
         first_year=2021,

@@ -1,5 +1,5 @@
 """Schema changes go through migrations: migrating an empty database gives exactly the schema
-the models describe, and the models have no change that lacks a migration (TECH.md §4.6)."""
+the models describe, and the models have no change that lacks a migration (docs/stack.md §4.6)."""
 
 from __future__ import annotations
 

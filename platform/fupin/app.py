@@ -1,4 +1,4 @@
-"""The application factory: settings in, Starlette app out (STYLE: Datasette's app object).
+"""The application factory: settings in, Starlette app out (docs/architecture.md: Datasette's app object).
 
 The lifespan opens the database (and, once configured, the search backend and its outbox
 worker) and closes them on shutdown. Routes are collected from one module per area.
@@ -93,7 +93,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await open_database(settings, generate_schemas=generate_schemas)
-        # Search (BRIEF §3.12): opened in every mode, tests included (an embedded index in the
+        # Search (docs/domain.md §3.12): opened in every mode, tests included (an embedded index in the
         # var dir), before the background loops that write to it.
         search = await open_service(settings)
         app.state.search = api.state.search = search

@@ -25,7 +25,7 @@ Worker = Callable[[Starlette, Settings], Awaitable[None]]
 
 #: "module:function" of each background loop.
 WORKERS: list[str] = [
-    "fupin.needs.service.search_worker:outbox_worker",  # search outbox → index (BRIEF §3.12)
+    "fupin.needs.service.search_worker:outbox_worker",  # search outbox → index (docs/domain.md §3.12)
 ]
 
 
@@ -39,9 +39,9 @@ class Sweep:
 
 
 SWEEPS: list[Sweep] = [
-    # unfunded needs past their deadline → expired (BRIEF §3.4); also `fupin needs expire`
+    # unfunded needs past their deadline → expired (docs/domain.md §3.4); also `fupin needs expire`
     Sweep("fupin.needs.service.expiry:expire_all_overdue", 300, "expired %d overdue needs"),
-    # open pledges past their due date → lapsed (BRIEF §3.5)
+    # open pledges past their due date → lapsed (docs/domain.md §3.5)
     Sweep("fupin.money.service.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
     # Idempotency-Key records past their retention (domain.idempotency.RETENTION)
     Sweep(

@@ -2,7 +2,7 @@
 
 SQLite write transactions start with ``BEGIN IMMEDIATE``: with Tortoise's default deferred
 ``BEGIN`` a read-then-write transaction in a second process fails with "database is locked"
-instead of waiting (TECH.md §4: 66–76 % failures with 4 processes; 0 % with IMMEDIATE).
+instead of waiting (docs/stack.md §4: 66–76 % failures with 4 processes; 0 % with IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def open_database(settings: Settings, *, generate_schemas: bool = False) -
     # with the wrong placeholders, so start every opening with an empty cache.
     EXECUTOR_CACHE.clear()
     # Requests run in other tasks than the lifespan that opened the ORM, so they need the
-    # global context fallback (Tortoise 1.x; TECH.md §5).
+    # global context fallback (Tortoise 1.x; docs/stack.md §5).
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     if generate_schemas:
         await Tortoise.generate_schemas(safe=True)

@@ -1,4 +1,4 @@
-"""All configuration, read from environment variables only (BRIEF §4.2).
+"""All configuration, read from environment variables only (docs/domain.md §4.2).
 
 No other module reads ``os.environ``. ``Settings.from_env`` is called once by the CLI or the ASGI
 entry point and the frozen object is passed to whatever needs it, so a test can build a second

@@ -1,4 +1,4 @@
-"""Commendation rounds over a demo-like record (BRIEF §3.9; RULES.md §5): aggregates from
+"""Commendation rounds over a demo-like record (docs/domain.md §3.9; docs/rules.md §5): aggregates from
 confirmed records only, ranking, every figure recomputed from the public ledger, the notice and
 objection flow, and the refusals that write nothing."""
 

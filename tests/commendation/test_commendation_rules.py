@@ -1,4 +1,4 @@
-"""Five-year commendation rules (RULES.md §5; BRIEF §3.9): categories, round validation,
+"""Five-year commendation rules (docs/rules.md §5; docs/domain.md §3.9): categories, round validation,
 deterministic ranking with exclusions and quotas, working days for the public notice."""
 
 from __future__ import annotations

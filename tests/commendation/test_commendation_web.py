@@ -1,4 +1,4 @@
-"""Commendation pages and API (BRIEF §3.9): the office runs a round from the browser, the public
+"""Commendation pages and API (docs/domain.md §3.9): the office runs a round from the browser, the public
 sees published lists and objects during the notice, refusals write nothing, roles are kept."""
 
 from __future__ import annotations

@@ -50,5 +50,5 @@ def spec_dict() -> dict[str, Any]:
 @cache
 def openapi() -> OpenAPI:
     # Strict spec validation stays off: the document has more oddities than the overlay fixes
-    # (TECH.md §1.3); request/response validation is what we rely on.
+    # (docs/stack.md §1.3); request/response validation is what we rely on.
     return OpenAPI.from_dict(spec_dict(), config=Config(spec_validator_cls=None))

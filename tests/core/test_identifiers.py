@@ -1,4 +1,4 @@
-"""Identifier validation, masking and hashing (RULES.md §4)."""
+"""Identifier validation, masking and hashing (docs/rules.md §4)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from fupin.core.identifiers import (
 )
 
 TODAY = datetime.date(2026, 6, 1)
-SAMPLE_USCC = "91110108551385082Q"  # RULES.md §4.1, checked by hand there
-SAMPLE_ID = "11010519491231002X"  # RULES.md §4.2, the sample quoted from GB 11643
+SAMPLE_USCC = "91110108551385082Q"  # docs/rules.md §4.1, checked by hand there
+SAMPLE_ID = "11010519491231002X"  # docs/rules.md §4.2, the sample quoted from GB 11643
 
 
 def with_uscc_check(body: str) -> str:
@@ -108,7 +108,7 @@ def test_every_one_character_change_of_the_sample_uscc_is_refused(position: int)
 
 
 def test_check_character_zero_when_the_sum_is_a_multiple_of_31() -> None:
-    # Porting pitfall of RULES.md §4.1: r = 0 must give "0", not index past the alphabet.
+    # Porting pitfall of docs/rules.md §4.1: r = 0 must give "0", not index past the alphabet.
     body = next(
         b for b in (f"91110108{n:09d}" for n in range(2000)) if uscc.calc_check_digit(b) == "0"
     )

@@ -1,4 +1,4 @@
-"""Generated demo need text (issue 3, scope 7)."""
+"""Generated demo need text (scope 7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The hash-chained public ledger (BRIEF §3.7): chain rules, tamper detection, commitments, export,
+"""The hash-chained public ledger (docs/domain.md §3.7): chain rules, tamper detection, commitments, export,
 and the standalone verifier a third party runs on an export (tools/verify_ledger.py)."""
 
 from __future__ import annotations

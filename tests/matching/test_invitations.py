@@ -1,4 +1,4 @@
-"""Invitations (issue 8): only the need's county officers and the offices may invite, at most
+"""Invitations: only the need's county officers and the offices may invite, at most
 WEEKLY_LIMIT per participant in any rolling week, one per need; every refusal writes nothing;
 every invitation is audit-logged; the participant's inbox with read/unread and answers."""
 

@@ -1,4 +1,4 @@
-"""Likely donors for a need (the reverse ranking, issue 8): who is listed, the reasons shown
+"""Likely donors for a need (the reverse ranking): who is listed, the reasons shown
 are true, and anonymous giving never shows up in what the offices see."""
 
 from __future__ import annotations

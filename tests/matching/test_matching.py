@@ -1,4 +1,4 @@
-"""The matching ranking (issue 8): property tests of its promises, and table tests of the parts.
+"""The matching ranking: property tests of its promises, and table tests of the parts.
 
 The properties the issue names: a need in the donor's paired county outranks an otherwise equal
 one; reasons are always present and true; the equity boost only ever raises under-served places;

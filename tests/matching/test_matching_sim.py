@@ -1,4 +1,4 @@
-"""Regression test of the matching simulation (issue 8 §4): on its fixed seed, our ranking stays
+"""Regression test of the matching simulation: on its fixed seed, our ranking stays
 ahead of newest-first on the share of needs funded and on the Gini of money across counties.
 
 A small world (600 needs, 150 donors, 45 days) keeps this under a few seconds; the full-size

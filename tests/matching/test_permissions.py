@@ -1,4 +1,4 @@
-"""Who may see what (issue 8): a donor sees only its own recommendations and inbox; a need's
+"""Who may see what: a donor sees only its own recommendations and inbox; a need's
 likely donors only its county officers and the offices; a need that is not public is not
 found for whoever may not see it."""
 

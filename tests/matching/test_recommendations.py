@@ -1,5 +1,5 @@
 """ "Needs for you" from the database: what is recommended, and every reason shown on the page
-and in the API is true of that need (issue 8; BRIEF §3.11)."""
+and in the API is true of that need."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ async def test_designated_county_reason_appears_only_for_needs_in_the_pairs_coun
     assert "in_paired_region" in reasons[here.id]
     assert reasons[here.id]["in_paired_region"].text == "在您定点帮扶的广南县"
     assert "in_paired_region" not in reasons[there.id]
-    # The pair comes first (BRIEF §3.11): the paired need outranks the otherwise equal one.
+    # The pair comes first (docs/domain.md §3.11): the paired need outranks the otherwise equal one.
     assert [i.need.id for i in result.items][0] == here.id
 
 

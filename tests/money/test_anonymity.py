@@ -1,4 +1,4 @@
-"""An anonymous donor leaks on no public page, feed, export or API response (BRIEF §1: "anonymity
+"""An anonymous donor leaks on no public page, feed, export or API response (docs/domain.md §1: "anonymity
 fails when one surface still leaks the name"; §3.7: the public ledger carries commitments).
 
 The walk takes every GET route of the app (pages and API, collected from the app itself, so a

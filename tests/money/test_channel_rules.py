@@ -1,4 +1,4 @@
-"""Qualifying channel and targeted donation (RULES.md §1.1, §1.2): decided when a donation is
+"""Qualifying channel and targeted donation (docs/rules.md §1.1, §1.2): decided when a donation is
 recorded, printed on its receipt, read by the tax papers."""
 
 from __future__ import annotations

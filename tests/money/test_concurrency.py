@@ -1,4 +1,4 @@
-"""Correctness under concurrency (BRIEF §5): no over-pledge, gapless receipt serials, one record
+"""Correctness under concurrency (docs/domain.md §5): no over-pledge, gapless receipt serials, one record
 per idempotency key — with real concurrent writers: many connections on PostgreSQL, several
 processes on one SQLite file, and asyncio tasks in one process on both.
 

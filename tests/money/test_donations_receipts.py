@@ -1,5 +1,5 @@
 """Donations (record, confirm, lock, reverse, targeted flag) and the receipt register (numbers,
-void, re-issue, duplicates, official numbers, in-kind rule) — BRIEF §3.6, RULES.md §1.2, §3."""
+void, re-issue, duplicates, official numbers, in-kind rule) — docs/domain.md §3.6, docs/rules.md §1.2, §3."""
 
 from __future__ import annotations
 

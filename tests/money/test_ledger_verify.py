@@ -1,5 +1,5 @@
 """`fupin ledger verify` on the database and on exports: the chain, the records against it, and
-durability when the writing process is killed (BRIEF §3.7, §5)."""
+durability when the writing process is killed (docs/domain.md §3.7, §5)."""
 
 from __future__ import annotations
 

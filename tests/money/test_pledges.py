@@ -1,5 +1,5 @@
 """Pledges: the state machine, no over-pledging, amendments and withdrawals as history, instalment
-schedules, lapsing, honour rates (BRIEF §3.5)."""
+schedules, lapsing, honour rates (docs/domain.md §3.5)."""
 
 from __future__ import annotations
 

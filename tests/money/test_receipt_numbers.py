@@ -1,4 +1,4 @@
-"""Platform receipt numbers, gapless serial checks and receipt labels (BRIEF §3.6, RULES §3)."""
+"""Platform receipt numbers, gapless serial checks and receipt labels (docs/domain.md §3.6, docs/rules.md §3)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ PostgreSQL: allowed transitions land in the expected state with one new event; e
 leaves the need's state and history exactly as they were.
 
 The expectation is written out here independently of the production table (need_states), from
-BRIEF §3.4 and the issue: a wrong table there fails here.
+docs/domain.md §3.4 and the issue: a wrong table there fails here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Search never shows a need that is not public (BRIEF §3.4, issue 5), whatever the index holds,
+"""Search never shows a need that is not public (docs/domain.md §3.4), whatever the index holds,
 and changes reach the index through the outbox — also after the engine was down."""
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ async def test_demo_targets_cover_recent_years_of_every_pair_in_its_term_and_are
         f.target >= 0 and (f.reported is None or f.reported >= 0) for f in figures
     )
     assert all(f.indicator in INDICATOR_BY_CODE for f in figures)
-    # plausible magnitudes (RULES §6): a province-wide east–west pair's fiscal aid is in the 亿 range
+    # plausible magnitudes (docs/rules.md §6): a province-wide east–west pair's fiscal aid is in the 亿 range
     yunnan = next(
         p for p in pairs.values() if p.helped_region_id == "530000" and p.start_year == 2021
     )

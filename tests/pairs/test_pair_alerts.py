@@ -131,7 +131,7 @@ def test_every_indicator_has_a_unit_a_group_and_a_pair_kind() -> None:
         assert indicator.unit in (pa.MONEY, pa.PEOPLE, pa.COUNT)
         assert indicator.group in pa.GROUP_LABELS
         assert set(indicator.kinds) <= {pa.EAST_WEST, pa.DESIGNATED}
-    # RULES §6: the areas every east–west agreement covers
+    # docs/rules.md §6: the areas every east–west agreement covers
     assert {
         "fiscal_aid",
         "social_funds",

@@ -2,7 +2,7 @@
 
 The embedded backend always runs. Meilisearch runs only when ``FUPIN_TEST_MEILI_URL`` points at
 a running server (``FUPIN_TEST_MEILI_KEY`` for its key): no package can install a Meilisearch
-server on dev/CI machines (TECH.md §1.1), so there the adapter is covered by the contract tests
+server on dev/CI machines (docs/stack.md §1.1), so there the adapter is covered by the contract tests
 (test_meili_contract.py) instead.
 """
 

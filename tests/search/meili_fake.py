@@ -1,4 +1,4 @@
-"""An in-repo fake Meilisearch for contract tests (TECH.md §1.3).
+"""An in-repo fake Meilisearch for contract tests (docs/stack.md §1.3).
 
 The subset of the HTTP API the adapter uses, with just enough state (indexes, documents,
 settings, tasks) to answer like the server; every request and response is validated with

@@ -164,7 +164,7 @@ async def test_notify_wakes_the_idle_worker(backend: FlakyBackend) -> None:
     loop.notify()
     while outbox.pending and time.monotonic() - started < 5:
         await asyncio.sleep(0.01)
-    assert outbox.pending == [] and time.monotonic() - started < 2  # issue 5: within 2 seconds
+    assert outbox.pending == [] and time.monotonic() - started < 2  # findable within 2 seconds
     stop.set()
     await asyncio.wait_for(task, 5)
 

@@ -1,6 +1,6 @@
 """The behaviour suite: the same tests for every backend (conftest.BACKENDS).
 
-Assertions are about what users see (issue 5), phrased so that they hold for any engine that
+Assertions are about what users see, phrased so that they hold for any engine that
 honours the contract: e.g. "every need with 饮水 in its title is found", not an engine's exact
 scoring.
 """
@@ -382,7 +382,7 @@ def test_behaviour_suite_also_runs_on_meilisearch_when_a_server_is_given() -> No
 
     if not MEILI_URL:
         pytest.skip(
-            "no Meilisearch server can be installed on this machine (TECH.md §1.1); set "
+            "no Meilisearch server can be installed on this machine (docs/stack.md §1.1); set "
             "FUPIN_TEST_MEILI_URL to run this whole suite against one (contract tests cover the "
             "adapter meanwhile)"
         )

@@ -1,4 +1,4 @@
-"""Relevance set (issue 5): Chinese queries over the fixed corpus, each with the needs that must
+"""Relevance set: Chinese queries over the fixed corpus, each with the needs that must
 come first. The first ``len(must)`` hits must be exactly those needs (in any order among
 themselves); everything else may follow in any order.
 

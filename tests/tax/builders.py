@@ -21,7 +21,7 @@ from tests.support.world import World
 WAN = 1_000_000  # 1 万元 in fen
 GENERAL_COUNTY = "513401"  # 西昌市: not one of the 832 counties, so its needs are not targeted
 
-#: RULES.md §1.4 enterprise E: (label, date received, amount in 万元, targeted)
+#: docs/rules.md §1.4 enterprise E: (label, date received, amount in 万元, targeted)
 EXAMPLE_DONATIONS: list[tuple[str, date, int, bool]] = [
     ("G2019a", date(2019, 3, 1), 100, False),
     ("G2019b", date(2019, 11, 20), 50, False),
@@ -41,7 +41,7 @@ EXAMPLE_PROFIT_WAN = {
     2025: 80,
     2026: 1000,
 }
-#: The RULES.md §1.4 table: year → (cap, brought forward {origin: amount}, current G deducted,
+#: The docs/rules.md §1.4 table: year → (cap, brought forward {origin: amount}, current G deducted,
 #: new carry-forward, expired {origin: amount}, total deducted), all in fen.
 EXAMPLE_TABLE: dict[int, tuple[int, dict[int, int], int, int, dict[int, int], int]] = {
     2019: (120 * WAN, {}, 120 * WAN, 30 * WAN, {}, 420 * WAN),
@@ -167,7 +167,7 @@ async def give(
 
 
 async def build_example_e(world: World) -> Channels:
-    """Enterprise E of RULES.md §1.4: the seven receipted, qualifying donations of 2019–2026."""
+    """Enterprise E of docs/rules.md §1.4: the seven receipted, qualifying donations of 2019–2026."""
     channels = await make_channels(world)
     donor = world.participants["enterprise"]
     for label, day, amount_wan, targeted in EXAMPLE_DONATIONS:
@@ -221,7 +221,7 @@ async def complete_need(need: Need, world: World) -> None:
 
 
 async def seed_round_world(world: World) -> Seed:
-    """Confirmed money of several participants in 2016–2026 (RULES.md §5.3 situations):
+    """Confirmed money of several participants in 2016–2026 (docs/rules.md §5.3 situations):
     cash and in-kind, targeted and general, a reversal, anonymous giving with and without
     opt-in, a completed need, pledges honoured and lapsed, a pledge mobilised by a pair."""
     from fupin.accounts.models import Pair

@@ -1,5 +1,5 @@
 """The statement and working-paper pages in headless Chromium (Debian's /usr/bin/chromium via
-Playwright), served by `fupin serve` over a fresh SQLite file holding enterprise E of RULES.md
+Playwright), served by `fupin serve` over a fresh SQLite file holding enterprise E of docs/rules.md
 §1.4. Screenshots go to test-artifacts/tax/ (desktop, phone width, print media)."""
 
 from __future__ import annotations

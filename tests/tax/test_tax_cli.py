@@ -1,4 +1,4 @@
-"""`fupin tax statement|paper` as a finance officer runs it: the RULES.md §1.4 example to the fen
+"""`fupin tax statement|paper` as a finance officer runs it: the docs/rules.md §1.4 example to the fen
 in JSON and CSV, and clear refusals of bad input (exit status 1, the field named)."""
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ async def test_cli_commendation_rank(db, world) -> None:
     )
     code, out, err = await _fupin(db, "commendation", "rank", "--round", str(found.id))
     assert code == 0, err
-    # E's 2021 gifts: 20 + 50 万元 (RULES.md §1.4) rank it first in 奉献奖（集体）.
+    # E's 2021 gifts: 20 + 50 万元 (docs/rules.md §1.4) rank it first in 奉献奖（集体）.
     assert "#1" in out and world.participants["enterprise"].name in out and "700000.00" in out
     code, out, err = await _fupin(
         db, "commendation", "rank", "--round", str(found.id), "--format", "json"

@@ -1,4 +1,4 @@
-"""Tax deduction rules (RULES.md §1, §2; BRIEF §3.8): the worked example to the fen, properties
+"""Tax deduction rules (docs/rules.md §1, §2; docs/domain.md §3.8): the worked example to the fen, properties
 of the working paper, the individual helper (the qualifying-channel and targeted rules are
 tested in tests/money/test_channel_rules.py)."""
 
@@ -52,7 +52,7 @@ def by_origin(lines: object) -> dict[int | None, int]:
     return dict(totals)
 
 
-# --- the worked example of RULES.md §1.4, to the fen ------------------------------------------
+# --- the worked example of docs/rules.md §1.4, to the fen ------------------------------------------
 
 EXAMPLE_PROFIT_WAN = {
     2019: 1000,
@@ -76,7 +76,7 @@ EXAMPLE_DONATIONS = [
 ]
 
 # year, cap, carry-forward used {origin: amount}, current G deducted, new carry-forward,
-# expired {origin: amount}, total deducted — all in fen, straight from the RULES.md table.
+# expired {origin: amount}, total deducted — all in fen, straight from the docs/rules.md table.
 EXAMPLE_TABLE = [
     (2019, 120 * WAN, {}, 120 * WAN, 30 * WAN, {}, 420 * WAN),
     (2020, 60 * WAN, {2019: 30 * WAN}, 30 * WAN, 10 * WAN, {}, 60 * WAN),

@@ -1,5 +1,5 @@
-"""Statements and working papers from the database (BRIEF §3.8): the worked example of
-RULES.md §1.4 from real, receipted donations, traceability, input validation, permissions."""
+"""Statements and working papers from the database (docs/domain.md §3.8): the worked example of
+docs/rules.md §1.4 from real, receipted donations, traceability, input validation, permissions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tax pages and API (BRIEF §3.8): the worked example on the paper page to the fen, the
+"""Tax pages and API (docs/domain.md §3.8): the worked example on the paper page to the fen, the
 statement page and its downloads, bad input, and who may see which donor's papers."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Users, roles, API tokens, login attempts, server-side sessions and set-password links
-(BRIEF §5 security bar; docs/security.md)."""
+(docs/domain.md §5 security bar; docs/security.md)."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ class Participant(Model):
     # Unified social credit code for organisations (validated with its check character).
     uscc = fields.CharField(max_length=18, null=True, unique=True)
     # Individuals: HMAC of the resident ID number (for duplicate detection) and its mask.
-    # The full number is never stored, so it can never be shown again (BRIEF §3.2).
+    # The full number is never stored, so it can never be shown again (docs/domain.md §3.2).
     id_number_hash = fields.CharField(max_length=64, null=True, unique=True)
     id_number_masked = fields.CharField(max_length=18, default="")
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
@@ -174,10 +174,10 @@ class Participant(Model):
     region_id: str | None
     description = fields.TextField(default="")
     contact_email = fields.CharField(max_length=128, default="")
-    # Matching preferences (BRIEF §3.11): category codes and region codes the donor supports.
+    # Matching preferences (docs/domain.md §3.11): category codes and region codes the donor supports.
     stated_categories = fields.JSONField(default=list)
     stated_region_codes = fields.JSONField(default=list)
-    # Public opt-in to be named in commendation notices (RULES §5.3).
+    # Public opt-in to be named in commendation notices (docs/rules.md §5.3).
     commendation_opt_in = fields.BooleanField(default=False)
     is_demo = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -1,4 +1,4 @@
-"""Commendation API (BRIEF §3.9): rounds, categories, ranking, public notice, objections, final
+"""Commendation API (docs/domain.md §3.9): rounds, categories, ranking, public notice, objections, final
 list. The public reads published lists and files objections during the notice; the national
 office runs rounds; auditors read everything."""
 

@@ -1,4 +1,4 @@
-"""`fupin commendation rank`: compute and store a round's ranked nomination list (BRIEF §3.9).
+"""`fupin commendation rank`: compute and store a round's ranked nomination list (docs/domain.md §3.9).
 
 Thin: parse, call the commendation service as the system, print."""
 
@@ -15,7 +15,7 @@ from fupin.core.money import format_yuan
 from fupin.errors import FupinError
 
 
-@click.group(help="Five-year commendation rounds (RULES.md §5).")
+@click.group(help="Five-year commendation rounds (docs/rules.md §5).")
 def commendation() -> None:
     pass
 

@@ -1,5 +1,5 @@
 """Five-year commendation rounds, their categories, nominations and public objections
-(BRIEF §3.9, RULES.md §5).
+(docs/domain.md §3.9, docs/rules.md §5).
 
 A round moves draft → nominations → notice → final → closed (the transition table is
 ``ROUND_MACHINE`` in ``fupin.commendation.rules.rounds``). Nothing about a round is money, but
@@ -11,7 +11,7 @@ each round claims its five calendar years in ``CommendationRoundYear`` whose ``y
 so two concurrent creations of overlapping rounds cannot both commit.
 
 Objections (异议) are real-name: the practice of the national award was that objections are
-made "by phone or in writing, with real names, to the office named in the notice" (RULES.md
+made "by phone or in writing, with real names, to the office named in the notice" (docs/rules.md
 §5.1). Name and contact are therefore required, kept private (office only, never on a public
 page, never in an export) and used only to reply.
 """
@@ -54,7 +54,7 @@ class CommendationRound(Model):
     window_start = fields.DateField()
     window_end = fields.DateField()
     state = fields.CharField(max_length=12, default="draft", db_default="draft", db_index=True)
-    # Length of the public notice (公示) in working days, about 5 in practice (RULES.md §5.1).
+    # Length of the public notice (公示) in working days, about 5 in practice (docs/rules.md §5.1).
     notice_working_days = fields.SmallIntField(default=5)
     notice_start = fields.DateField(null=True)
     notice_end = fields.DateField(null=True)  # last day (inclusive) objections are accepted
@@ -120,7 +120,7 @@ class RoundCategory(Model):
 class Nomination(Model):
     """One participant's place in one round: ranked (nominee/reserve) or excluded with reasons.
 
-    ``figures`` is the aggregate of RULES.md §5.3 at ranking time (integer fen and counts),
+    ``figures`` is the aggregate of docs/rules.md §5.3 at ranking time (integer fen and counts),
     ``evidence`` the evidence pack (receipts, completed needs, pair contributions), ``reasons``
     the exclusion reasons as ``[{"code", "params"}]``.
     """
@@ -158,7 +158,7 @@ class Nomination(Model):
 class Objection(Model):
     """A public objection (异议) to a nominee, filed during the notice period, and its resolution.
 
-    ``name`` and ``contact`` are required (real-name practice, RULES.md §5.1) and private.
+    ``name`` and ``contact`` are required (real-name practice, docs/rules.md §5.1) and private.
     ``source_hash`` is a keyed hash of the sender's network address, never the address itself:
     it lets the form refuse a flood from one sender without keeping who sent it."""
 

@@ -1,4 +1,4 @@
-"""Commendation pages (BRIEF §3.9).
+"""Commendation pages (docs/domain.md §3.9).
 
 Public: the rounds whose list is published, the nomination list during the public notice with
 the objection form, the final list, CSV of the published list.

@@ -63,7 +63,7 @@ ScopeName = Literal[tuple(s.value for s in Scope)]
 RoundState = Literal[ROUND_STATES]
 NominationStatus = Literal[NOMINATION_STATUSES]
 ObjectionState = Literal[OBJECTION_STATES]
-#: The award lines a round may have (RULES.md §5.1; contribution/individual has no candidates).
+#: The award lines a round may have (docs/rules.md §5.1; contribution/individual has no candidates).
 CATEGORY_CHOICES: tuple[tuple[str, str], ...] = (
     ("dedication", "collective"),
     ("dedication", "individual"),
@@ -177,7 +177,7 @@ class CommendationNoticeStart(Body):
 
 
 class CommendationObjectionCreate(_RequiredMessages):
-    """A real-name objection (RULES.md §5.1); name and contact are never published."""
+    """A real-name objection (docs/rules.md §5.1); name and contact are never published."""
 
     required_messages = {
         "nomination_id": NOMINATION_REQUIRED,
@@ -241,7 +241,7 @@ class CommendationRoundList(Out):
 
 
 class CommendationFigures(Out):
-    """What the participant did in the window (RULES.md §5.3), at ranking time."""
+    """What the participant did in the window (docs/rules.md §5.3), at ranking time."""
 
     confirmed_cash_fen: int
     in_kind_fen: int

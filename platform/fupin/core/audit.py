@@ -1,4 +1,4 @@
-"""Writing the audit log (BRIEF §3.10: every write — who, when, what, before/after).
+"""Writing the audit log (docs/domain.md §3.10: every write — who, when, what, before/after).
 
 Call ``record`` inside the same transaction as the write it describes, so a rolled-back write
 leaves no audit row and a committed one always has its row.

@@ -1,7 +1,7 @@
 """Need categories: the ten key tasks of part 二 of 中办发〔2013〕25号, plus ``other``.
 
 Source: 《关于创新机制扎实推进农村扶贫开发工作的意见》 part 二 "注重实效，扎实解决突出问题",
-items (一)–(十) (shared/policy/000_25595625b1714381.txt). Codes are stable identifiers stored in
+items (一)–(十) (docs/policy/zhongbanfa-2013-25.txt). Codes are stable identifiers stored in
 the database and the search index; labels go through gettext.
 """
 

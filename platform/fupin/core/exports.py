@@ -1,4 +1,4 @@
-"""Export any list of rows to CSV or XLSX (BRIEF §1: "export everything"). Reused by every area.
+"""Export any list of rows to CSV or XLSX (docs/domain.md §1: "export everything"). Reused by every area.
 
 A column is (key, label, kind); a row is a mapping from keys to values. Kinds:
 

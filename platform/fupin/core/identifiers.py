@@ -1,11 +1,11 @@
-"""Identifier validation, masking and hashing (RULES.md §4, BRIEF §3.2).
+"""Identifier validation, masking and hashing (docs/rules.md §4, docs/domain.md §3.2).
 
 Two identifiers reach Fupin: the Unified Social Credit Code of an organisation (USCC, GB 32100-2015)
 and the resident ID number of an individual (GB 11643-1999). Both are checked here as pure
 functions; callers (forms, API, importers) turn :class:`IdentifierError` into a message naming the
 field.
 
-Why we do not call python-stdnum's ``validate`` (RULES.md §4.3):
+Why we do not call python-stdnum's ``validate`` (docs/rules.md §4.3):
 
 * ``stdnum.cn.uscc.validate`` requires the first eight characters to be digits, so it rejects
   correctly check-summed codes of army units (``A1…``), rural collective economic organisations
@@ -16,7 +16,7 @@ Why we do not call python-stdnum's ``validate`` (RULES.md §4.3):
   late registrations carry newer counties; that must not refuse a genuine number. We only warn.
 
 A resident ID number is personal data that is never shown in full again once stored
-(BRIEF §3.2): every surface shows :func:`mask_resident_id`, and the database keeps a keyed hash
+(docs/domain.md §3.2): every surface shows :func:`mask_resident_id`, and the database keeps a keyed hash
 (:func:`hash_resident_id`) for duplicate matching next to whatever encrypted copy the receipt needs.
 """
 
@@ -35,7 +35,7 @@ from stdnum.exceptions import ValidationError
 from fupin.core.clock import today_cn
 from fupin.i18n import _
 
-#: The 31 characters of GB 32100-2015: 0-9 and A-Z without I, O, S, V, Z (RULES.md §4.1).
+#: The 31 characters of GB 32100-2015: 0-9 and A-Z without I, O, S, V, Z (docs/rules.md §4.1).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 #: Position 1, the registration authority: 1-9, A (军委改革和编制办公室), N (农业), Y (other).
@@ -50,7 +50,7 @@ _RESIDENT_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 #: GB 11714 organisation code: weights of its 8 body characters; check = 11 - (sum mod 11).
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
-#: Earliest birth year we accept: no living person (nor a plausible typo) is older (RULES.md §4.2).
+#: Earliest birth year we accept: no living person (nor a plausible typo) is older (docs/rules.md §4.2).
 EARLIEST_BIRTH_YEAR = 1900
 
 #: Chinese input methods often produce full-width digits and letters (１１０…Ｘ); map them to ASCII
@@ -106,12 +106,12 @@ def _normalise(value: str) -> str:
 def validate_uscc(value: str, *, field: str = "uscc") -> str:
     """Return the normalised USCC (stripped, upper case) or raise :class:`IdentifierError`.
 
-    Format (RULES.md §4.1): position 1 ∈ {1-9, A, N, Y}; position 2 a digit (A1 army public
+    Format (docs/rules.md §4.1): position 1 ∈ {1-9, A, N, Y}; position 2 a digit (A1 army public
     institutions, N1/N2/N3 rural collectives and Y1 are all "letter + digit"); positions 3-8 the
     GB/T 2260 division code; positions 9-18 from the 31-character set; position 18 the check
     character C18 = (31 - Σ vᵢwᵢ mod 31) mod 31, computed by python-stdnum.
 
-    Position 2 is only required to be a digit, not one of the entity types RULES.md lists: each
+    Position 2 is only required to be a digit, not one of the entity types docs/rules.md lists: each
     registration authority assigns its own types, we have no complete current list, and refusing a
     genuine code is worse than accepting an unlisted type whose check character is right.
     """
@@ -159,7 +159,7 @@ def uscc_warnings(code: str) -> list[IdentifierWarning]:
     """Soft checks on an already validated USCC; never a reason to refuse it.
 
     Positions 9-17 are meant to be the old GB 11714 organisation code with its own check character.
-    Whether that holds for every code issued since 2015 is unverified (RULES.md §4.1), so a mismatch
+    Whether that holds for every code issued since 2015 is unverified (docs/rules.md §4.1), so a mismatch
     is only shown to the reviewer.
     """
     code = _normalise(code)
@@ -181,7 +181,7 @@ def uscc_warnings(code: str) -> list[IdentifierWarning]:
 
 
 def _resident_id_check_char(body: str) -> str:
-    # ISO 7064 MOD 11-2 (RULES.md §4.2). stdnum's function ignores the last character it is given,
+    # ISO 7064 MOD 11-2 (docs/rules.md §4.2). stdnum's function ignores the last character it is given,
     # so the 17-character body gets a placeholder check character.
     return ric.calc_check_digit(body + "?")
 
@@ -196,7 +196,7 @@ def validate_resident_id(
 
     Hard checks: 17 digits + a check character (lower-case x accepted), ISO 7064 MOD 11-2 check,
     a birth date that exists, is not after ``today`` and not before 1900. An address code python-
-    stdnum does not know, or one created after the birth year, is a warning only (RULES.md §4.3):
+    stdnum does not know, or one created after the birth year, is a warning only (docs/rules.md §4.3):
     late registrations are assigned in counties newer than the holder. 15-digit first-generation
     numbers are out of scope and refused by length.
     """
@@ -328,7 +328,7 @@ def mask_name(name: str) -> str:
     compound surname next to a village name narrows a donor down far more than a common
     one-character surname, and the rule needs no surname list that would always be incomplete.
     The same rule covers names with a middle dot (阿卜杜拉·买买提 → 阿***) and Latin letters.
-    A one-character name shows only ``*``. Organisations are not masked (BRIEF §3.2 is about
+    A one-character name shows only ``*``. Organisations are not masked (docs/domain.md §3.2 is about
     personal data).
     """
     cleaned = "".join(name.split())

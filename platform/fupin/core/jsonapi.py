@@ -30,7 +30,7 @@ S = TypeVar("S", bound=BaseModel)
 def api_actor(request: Request, *, required: bool = True) -> Actor | None:
     """The acting user (bearer token or browser session). Writes by a browser session carry the
     session's CSRF token in the X-CSRF-Token header, so a third-party page cannot make a
-    logged-in browser call the API (BRIEF §5: CSRF); the middleware checks that before any
+    logged-in browser call the API (docs/domain.md §5: CSRF); the middleware checks that before any
     handler runs (fupin/middleware/csrf.py), for every API route alike."""
     state = request.scope.get("state", {})
     if state.get("auth") == "bad_token":

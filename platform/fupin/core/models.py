@@ -1,4 +1,4 @@
-"""The audit log: every write by a user, with before/after (BRIEF §3.10)."""
+"""The audit log: every write by a user, with before/after (docs/domain.md §3.10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may do what, where: the one place every permission decision is made (BRIEF §5).
+"""Who may do what, where: the one place every permission decision is made (docs/domain.md §5).
 
 A rule is role × action × scope. Handlers and services never compare roles themselves; they
 build an ``Actor`` from the logged-in user and a ``Scope`` from the target and call ``require``.
@@ -25,7 +25,7 @@ _OFFICE_READ = {"national_admin": ANY, "auditor": ANY, "province_office": PROVIN
 
 #: action -> {role: scope kind}. A role that is not listed may not do the action at all.
 RULES: dict[str, dict[str, str]] = {
-    # --- administration (issue 2)
+    # --- administration
     "admin.access": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "participant.create": {"national_admin": ANY, "province_office": ANY},
     "participant.edit": {"national_admin": ANY, "participant_member": PARTICIPANT},
@@ -35,13 +35,13 @@ RULES: dict[str, dict[str, str]] = {
     "user.manage": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "audit.read": dict(_OFFICE_READ),
     "pair.manage": {"national_admin": ANY, "province_office": PROVINCE},
-    # --- needs (issue 3): the lifecycle table in need_states names which of these each
+    # --- needs: the lifecycle table in need_states names which of these each
     # transition needs. Village workers act in their village, county officers in their county.
     "need.draft": {"village_worker": VILLAGE, "county_officer": COUNTY},
     "need.edit": {"village_worker": VILLAGE, "county_officer": COUNTY},
     "need.submit": {"village_worker": VILLAGE, "county_officer": COUNTY},
     # Reviewing (return with a reason, edit while reviewing) and publishing: the county office
-    # only (BRIEF §3.4: "public only once a county officer has published it").
+    # only (docs/domain.md §3.4: "public only once a county officer has published it").
     "need.review": {"county_officer": COUNTY},
     "need.publish": {"county_officer": COUNTY},
     "need.import": {"county_officer": COUNTY},
@@ -64,7 +64,7 @@ RULES: dict[str, dict[str, str]] = {
     # national office, e.g. taking down an improper need).
     "need.withdraw": {"village_worker": VILLAGE, "county_officer": COUNTY, "national_admin": ANY},
     "need.withdraw_published": {"county_officer": COUNTY, "national_admin": ANY},
-    # --- money (issue 4). Pledges: the donor's members (scope = the pledging participant);
+    # --- money. Pledges: the donor's members (scope = the pledging participant);
     # the offices over the need's place read them. Donations and receipts are written by the
     # RECIPIENT's officers: the county officers of the county a government body governs
     # (scope = its county), or the members of a public-welfare organisation that is itself a
@@ -80,21 +80,21 @@ RULES: dict[str, dict[str, str]] = {
     "receipt.issue": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "receipt.void": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "recipient.manage": {"national_admin": ANY, "province_office": PROVINCE},
-    # --- tax and commendation (issue 6): a donor sees only its own papers
+    # --- tax and commendation: a donor sees only its own papers
     "tax.view": {"participant_member": PARTICIPANT, "auditor": ANY},
     # The national office runs rounds; it and auditors see rankings, evidence packs and the
     # objectors' names. The public needs no role: published lists (notice, final) and
     # objections during the notice are gated by the round's state (commendation/service.py).
     "commendation.manage": {"national_admin": ANY},
     "commendation.view_private": {"national_admin": ANY, "auditor": ANY},
-    # --- pairs and dashboards (issue 7)
+    # --- pairs and dashboards
     # A provincial office sees its province, a county office its county; only the national
     # office (and auditors) see the national dashboard and every province.
     "dashboard.view": {**_OFFICE_READ, "county_officer": COUNTY},
     "dashboard.national": {"national_admin": ANY, "auditor": ANY},
     "pair.targets.edit": {"national_admin": ANY, "province_office": PROVINCE},
     "pair.report": {**_OFFICE_READ, "participant_member": PARTICIPANT},
-    # --- matching (issue 8)
+    # --- matching
     "recommendations.view": {"participant_member": PARTICIPANT},
     "likely_donors.view": {
         "national_admin": ANY,

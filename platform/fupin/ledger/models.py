@@ -1,4 +1,4 @@
-"""The append-only, hash-chained public ledger (BRIEF §3.7) and its private commitments."""
+"""The append-only, hash-chained public ledger (docs/domain.md §3.7) and its private commitments."""
 
 from __future__ import annotations
 

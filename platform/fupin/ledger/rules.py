@@ -1,4 +1,4 @@
-"""The pure core of the public, append-only, hash-chained ledger (BRIEF §3.7).
+"""The pure core of the public, append-only, hash-chained ledger (docs/domain.md §3.7).
 
 Every money-relevant event is one entry::
 
@@ -11,8 +11,8 @@ at that entry, and anyone holding only the public export can check it (``tools/v
 is a standard-library-only copy of the verification below; the two are tested to agree, so a
 change to the hashing rules here must be made there too, and in ``docs/ledger.md``).
 
-Personal data never enters the public entry (BRIEF §3.7: "redacts personal data … without
-breaking verification"; RULES §4: ID numbers are never shown in full). A private field is stored
+Personal data never enters the public entry (docs/domain.md §3.7: "redacts personal data … without
+breaking verification"; docs/rules.md §4: ID numbers are never shown in full). A private field is stored
 as a salted commitment ``{"commit": SHA-256(salt + canonical_json(value))}``; the raw value and
 its random salt are returned separately as secrets for private storage. The chain is computed over
 the public form, so the public export verifies fully without any secret, while whoever holds a
@@ -59,7 +59,7 @@ KINDS = frozenset(
         "need_completed",
     }
 )
-"""Event kinds :func:`make_entry` accepts (BRIEF §3.7 lists the money-relevant events).
+"""Event kinds :func:`make_entry` accepts (docs/domain.md §3.7 lists the money-relevant events).
 
 The verifier accepts any well-formed kind, so adding a kind later never invalidates old exports.
 """
@@ -519,7 +519,7 @@ def describe(result: VerifyResult) -> str:
 def daily_heads(entries: Iterable[Mapping[str, Any] | PublicEntry]) -> dict[date, str]:
     """The head hash at the end of each UTC day that has entries, in date order.
 
-    Published on the disclosure page (BRIEF §3.7) so that a later copy of the ledger can be
+    Published on the disclosure page (docs/domain.md §3.7) so that a later copy of the ledger can be
     checked to still contain it. A day without entries keeps the previous day's head. Call it on
     a verified ledger: it trusts the order and the ``at`` fields.
     """

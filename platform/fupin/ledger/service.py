@@ -1,4 +1,4 @@
-"""Appending to and reading the public ledger (BRIEF §3.7). Pure hashing is in ledger_chain.
+"""Appending to and reading the public ledger (docs/domain.md §3.7). Pure hashing is in ledger_chain.
 
 ``append`` must run inside the caller's transaction, so an event and its ledger entry commit
 together or not at all (a process killed mid-write leaves neither).
@@ -152,7 +152,7 @@ async def verify() -> ledger_chain.VerifyResult:
     return ledger_chain.verify_chain(entries)
 
 
-# --- reading for the public page and the exports (issue 4) -------------------------------------
+# --- reading for the public page and the exports -------------------------------------
 
 
 async def count_entries() -> int:
@@ -173,7 +173,7 @@ async def page_of_entries(
 
 async def daily_head_hashes(limit: int = 90) -> list[tuple[str, int, str]]:
     """(UTC day, seq, hash) of the last entry of each of the latest ``limit`` days with entries
-    (BRIEF §3.7: a daily head hash is shown publicly, so a later copy can be checked with it)."""
+    (docs/domain.md §3.7: a daily head hash is shown publicly, so a later copy can be checked with it)."""
     conn = connections.get("default")
     rows = await conn.execute_query_dict(
         "SELECT substr(at, 1, 10) AS day, MAX(seq) AS seq FROM ledger_entry "

@@ -1,4 +1,4 @@
-"""Matching API (issue 8, BRIEF §3.11): the caller's recommendations with reasons, "not for
+"""Matching API (docs/domain.md §3.11): the caller's recommendations with reasons, "not for
 us", a need's likely donors, invitations and the participant's inbox.
 
 There is no parameter naming a participant anywhere here: recommendations and the inbox are

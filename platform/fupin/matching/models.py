@@ -1,5 +1,5 @@
 """Matching: a donor's "not for us" marks and invitations from county and provincial offices
-(issue 8, BRIEF §3.11).
+(docs/domain.md §3.11).
 
 Neither table holds money. A mark is the donor's own preference (it removes the need from its
 recommendations and demotes similar ones); an invitation is an office asking a participant to
@@ -58,7 +58,7 @@ class NotForUs(Model):
 
 
 class Invitation(Model):
-    """An office invites a participant to consider one need (BRIEF §3.11: county officers see
+    """An office invites a participant to consider one need (docs/domain.md §3.11: county officers see
     the participants most likely to fund an unfunded need and can invite them).
 
     ``sender_office`` is the name of the region the sending office acts for ("广南县"; "" for

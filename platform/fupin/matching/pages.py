@@ -1,4 +1,4 @@
-"""Matching pages (issue 8, BRIEF §3.11): the donor's "needs for you" with reasons in plain
+"""Matching pages (docs/domain.md §3.11): the donor's "needs for you" with reasons in plain
 words, "not for us", the donor's invitation inbox, and a need's likely donors with invite
 buttons for its county officers and the offices.
 

@@ -1,4 +1,4 @@
-"""The matching API contract (issue 8, BRIEF §3.11): the caller's recommendations with their
+"""The matching API contract (docs/domain.md §3.11): the caller's recommendations with their
 reasons, "not for us" marks, a need's likely donors, invitations and the participant's inbox.
 
 No request names a participant: recommendations, marks and the inbox are always those of the

@@ -337,7 +337,7 @@ class Migration(migrations.Migration):
                 ('response', fields.CharField(default='', db_default='', max_length=12)),
                 ('responded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'matching_invitation', 'app': 'models', 'unique_together': (('participant', 'need'),), 'indexes': [Index(fields=['participant_id', 'created_at']), Index(fields=['participant_id', 'read_at'])], 'pk_attr': 'id', 'table_description': 'An office invites a participant to consider one need (BRIEF §3.11: county officers see'},
+            options={'table': 'matching_invitation', 'app': 'models', 'unique_together': (('participant', 'need'),), 'indexes': [Index(fields=['participant_id', 'created_at']), Index(fields=['participant_id', 'read_at'])], 'pk_attr': 'id', 'table_description': 'An office invites a participant to consider one need (docs/domain.md §3.11: county officers see'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -449,7 +449,7 @@ class Migration(migrations.Migration):
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('is_demo', fields.BooleanField(default=False)),
             ],
-            options={'table': 'pledge', 'app': 'models', 'indexes': [Index(fields=['participant_id', 'state']), Index(fields=['need_id', 'state']), Index(fields=['recipient_id', 'state']), Index(fields=['pair_id', 'state']), Index(fields=['created_at', 'need_id', 'participant_id', 'pair_id', 'state', 'due_date', 'amount_fen', 'paid_fen', 'committed_fen'])], 'pk_attr': 'id', 'table_description': "A participant's promise of an amount to one need (BRIEF §3.5). ``amount_fen`` is the"},
+            options={'table': 'pledge', 'app': 'models', 'indexes': [Index(fields=['participant_id', 'state']), Index(fields=['need_id', 'state']), Index(fields=['recipient_id', 'state']), Index(fields=['pair_id', 'state']), Index(fields=['created_at', 'need_id', 'participant_id', 'pair_id', 'state', 'due_date', 'amount_fen', 'paid_fen', 'committed_fen'])], 'pk_attr': 'id', 'table_description': "A participant's promise of an amount to one need (docs/domain.md §3.5). ``amount_fen`` is the"},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -485,7 +485,7 @@ class Migration(migrations.Migration):
                 ('ledger_seq', fields.BigIntField(null=True)),
                 ('is_demo', fields.BooleanField(default=False)),
             ],
-            options={'table': 'donation', 'app': 'models', 'indexes': [Index(fields=['donor_id', 'state']), Index(fields=['recipient_id', 'state']), Index(fields=['need_id', 'state']), Index(fields=['pledge_id']), Index(fields=['state', 'received_on', 'need_id', 'amount_fen', 'donor_id', 'pledge_id'])], 'pk_attr': 'id', 'table_description': 'Money (or valued goods) actually received by a recipient organisation (BRIEF §3.6).'},
+            options={'table': 'donation', 'app': 'models', 'indexes': [Index(fields=['donor_id', 'state']), Index(fields=['recipient_id', 'state']), Index(fields=['need_id', 'state']), Index(fields=['pledge_id']), Index(fields=['state', 'received_on', 'need_id', 'amount_fen', 'donor_id', 'pledge_id'])], 'pk_attr': 'id', 'table_description': 'Money (or valued goods) actually received by a recipient organisation (docs/domain.md §3.6).'},
             bases=['Model'],
         ),
         ops.CreateModel(

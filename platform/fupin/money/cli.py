@@ -1,7 +1,7 @@
 """`fupin ledger verify|export` and `fupin pledges lapse`: thin shells over the money services.
 
 ``fupin ledger verify`` checks the database: the hash chain, and every confirmed donation,
-receipt and pledge against its ledger entry (BRIEF §3.7). ``--file`` verifies an exported file
+receipt and pledge against its ledger entry (docs/domain.md §3.7). ``--file`` verifies an exported file
 instead, exactly as the standalone ``tools/verify_ledger.py`` does (no database needed). Exit
 status 0 when everything holds, 1 when something does not (the first bad entry is named).
 """

@@ -1,6 +1,6 @@
-"""Money: recipient organisations, pledges, donations, receipts, idempotency (BRIEF §3.5–§3.6).
+"""Money: recipient organisations, pledges, donations, receipts, idempotency (docs/domain.md §3.5–§3.6).
 
-Money is integer fen in ``BigIntField`` columns ending ``_fen`` (TECH.md §4: DecimalField sums
+Money is integer fen in ``BigIntField`` columns ending ``_fen`` (docs/stack.md §4: DecimalField sums
 are floats on SQLite). Money rows are never deleted: a pledge changes through events, a confirmed
 donation is corrected by a reversing donation that references it, a receipt is voided (keeping its
 number) and re-issued under a new number. The database constraints are the last line behind the
@@ -13,7 +13,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-#: Who received the money, for the qualifying-channel test (RULES.md §1.1); the values are
+#: Who received the money, for the qualifying-channel test (docs/rules.md §1.1); the values are
 #: those of ``fupin.money.rules.channels.RecipientKind``.
 RECIPIENT_KINDS = ("government", "qualified_org", "other")
 
@@ -25,7 +25,7 @@ VALUATION_BASES = ("invoice", "market_price", "appraisal", "contract")
 
 class RecipientOrg(Model):
     """A county-level-or-higher government body or a public-welfare organisation that receives
-    money and issues receipts (BRIEF §3.6)."""
+    money and issues receipts (docs/domain.md §3.6)."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=16, db_index=True)
@@ -77,7 +77,7 @@ class RecipientQualification(Model):
 
 
 class Pledge(Model):
-    """A participant's promise of an amount to one need (BRIEF §3.5). ``amount_fen`` is the
+    """A participant's promise of an amount to one need (docs/domain.md §3.5). ``amount_fen`` is the
     current promise (amendments are PledgeEvents), ``paid_fen`` the confirmed donations against
     it, ``committed_fen`` what it contributes to ``Need.pledged_fen`` (the promise while active;
     what was actually paid once withdrawn or lapsed)."""
@@ -96,7 +96,7 @@ class Pledge(Model):
         "models.RecipientOrg", related_name="pledges", null=True, on_delete=fields.RESTRICT
     )
     recipient_id: int | None
-    # The cooperation pair that mobilised this pledge (attribution, BRIEF §3.3).
+    # The cooperation pair that mobilised this pledge (attribution, docs/domain.md §3.3).
     pair: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Pair", related_name="pledges", null=True, on_delete=fields.RESTRICT
     )
@@ -209,7 +209,7 @@ class Instalment(Model):
 
 
 class Donation(Model):
-    """Money (or valued goods) actually received by a recipient organisation (BRIEF §3.6).
+    """Money (or valued goods) actually received by a recipient organisation (docs/domain.md §3.6).
 
     Recorded, then confirmed by the recipient; a confirmed donation is locked. A correction is a
     reversing donation: ``amount_fen`` negated, ``reverses`` pointing at the original (one per
@@ -248,13 +248,13 @@ class Donation(Model):
         "models.Donation", related_name="reversal", null=True, on_delete=fields.RESTRICT
     )
     reverses_id: int | None
-    # Targeted poverty-alleviation donation (2019 No. 49), derived when recorded (RULES §1.2).
+    # Targeted poverty-alleviation donation (2019 No. 49), derived when recorded (docs/rules.md §1.2).
     targeted = fields.BooleanField(default=False, db_index=True)
     targeted_basis = fields.CharField(max_length=24, default="")
     channel_qualifies = fields.BooleanField(default=False)
     # The area named on the receipt (the need's place), required for full deduction.
     target_area_text = fields.CharField(max_length=255, default="")
-    # The official 公益事业捐赠票据 once the recipient's finance system has issued it (RULES §3).
+    # The official 公益事业捐赠票据 once the recipient's finance system has issued it (docs/rules.md §3).
     official_receipt_code = fields.CharField(max_length=20, default="")
     official_receipt_number = fields.CharField(max_length=20, default="")
     official_check_code = fields.CharField(max_length=32, default="")
@@ -323,7 +323,7 @@ class ReceiptCounter(Model):
 
 class Receipt(Model):
     """One entry of a recipient's receipt register ``<issuer code>-<year>-<serial>``: the
-    platform's acknowledgement, not the fiscal voucher (RULES §3). What it says is fixed when it
+    platform's acknowledgement, not the fiscal voucher (docs/rules.md §3). What it says is fixed when it
     is issued; voiding keeps the number and records why; a re-issue is a new receipt pointing to
     the voided one."""
 
@@ -349,7 +349,7 @@ class Receipt(Model):
         "models.Receipt", related_name="reissued_as", null=True, on_delete=fields.RESTRICT
     )
     reissue_of_id: int | None
-    # What is printed, fixed at issue (RULES §3 art. 6 fields).
+    # What is printed, fixed at issue (docs/rules.md §3 art. 6 fields).
     amount_fen = fields.BigIntField()
     payer_name = fields.CharField(max_length=128)
     payer_identifier = fields.CharField(max_length=20, default="")  # USCC or masked ID number
@@ -386,7 +386,7 @@ class IdempotencyRecord(Model):
     """The first successful result of a request sent with an Idempotency-Key, per actor.
 
     The unique (key, actor_key) constraint decides which of several racing requests runs; the
-    others wait for it and replay its stored status and body (BRIEF §3.5)."""
+    others wait for it and replay its stored status and body (docs/domain.md §3.5)."""
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=128)

@@ -1,4 +1,4 @@
-"""/needs: list and search, draft, read, edit, transitions, attachments, history (BRIEF §3.4,
+"""/needs: list and search, draft, read, edit, transitions, attachments, history (docs/domain.md §3.4,
 §3.12).
 
 ``GET /needs`` is one operation with two answers: the database list (filters by code, one value

@@ -1,4 +1,4 @@
-"""Village needs, their in-kind items, attachments and history (BRIEF §3.4)."""
+"""Village needs, their in-kind items, attachments and history (docs/domain.md §3.4)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Need(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     # Sum of active pledges and of confirmed donations, in fen. Maintained by the money
     # services in the same transaction as every pledge/donation event (the conditional
-    # UPDATE on pledged_fen is what prevents over-pledging, TECH.md §4); a reconciliation
+    # UPDATE on pledged_fen is what prevents over-pledging, docs/stack.md §4); a reconciliation
     # check recomputes both from the money records.
     pledged_fen = fields.BigIntField(default=0, db_default=0)
     received_fen = fields.BigIntField(default=0, db_default=0)

@@ -1,4 +1,4 @@
-"""The need lifecycle as one explicit table (BRIEF §3.4). Pure: no database, no HTTP.
+"""The need lifecycle as one explicit table (docs/domain.md §3.4). Pure: no database, no HTTP.
 
     draft → submitted → published → funded → in_progress → completed → closed
               ↓ return      ↓ expire                ↑ dispute ←──────┘ (and from closed)
@@ -16,7 +16,7 @@ Three rows have no permission (``None``): the system makes them, never a person.
     funded → published      ``unfund``   a pledge was withdrawn or lapsed and they no longer do
     published → expired     ``expire``   the deadline passed before the need was funded
 
-"Funded" is derived (BRIEF §3.4: "active pledges cover the target"): :func:`is_funded` is the
+"Funded" is derived (docs/domain.md §3.4: "active pledges cover the target"): :func:`is_funded` is the
 documented query ``target_fen > 0 AND pledged_fen >= target_fen`` over ``Need.pledged_fen``,
 which the money services keep equal to the sum of active pledges.
 """
@@ -249,7 +249,7 @@ def actions_from(state: str) -> list[Transition[NeedFacts]]:
 
 
 def is_funded(target_fen: int, pledged_fen: int) -> bool:
-    """The derived "funded" test (BRIEF §3.4): active pledges cover a positive target."""
+    """The derived "funded" test (docs/domain.md §3.4): active pledges cover a positive target."""
     return target_fen > 0 and pledged_fen >= target_fen
 
 

@@ -1,7 +1,7 @@
-"""Per pair-year targets and reported figures, and the history of every pair (BRIEF §3.3).
+"""Per pair-year targets and reported figures, and the history of every pair (docs/domain.md §3.3).
 
 The annual cooperation agreement (east–west) or responsibility letter (designated assistance)
-fixes a target per indicator of RULES.md §6; at year end the office records what the pair
+fixes a target per indicator of docs/rules.md §6; at year end the office records what the pair
 reports. One ``PairYear`` per pair and year holds the assessment notes; one ``PairFigure`` per
 indicator holds target and reported figure (integer fen for money, people or count otherwise).
 ``PairEvent`` keeps the history of a pair: added, ended, re-drawn, figures changed.
@@ -13,7 +13,7 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.validators import MinValueValidator
 
-#: Grades of the 2021+ east–west assessment (RULES §6.1): 好 / 较好 / 一般 / 差.
+#: Grades of the 2021+ east–west assessment (docs/rules.md §6.1): 好 / 较好 / 一般 / 差.
 GRADES = ("", "good", "fairly_good", "average", "poor")
 PAIR_EVENT_ACTIONS = ("add", "end", "redraw", "replaced", "figures")
 
@@ -27,7 +27,7 @@ class PairYear(Model):
     year = fields.SmallIntField()
     # The assessment grade the office gave (2021+ scheme), empty until graded.
     grade = fields.CharField(max_length=12, default="")
-    # The pair's own summary for its annual self-assessment report (RULES §6.1 timetable).
+    # The pair's own summary for its annual self-assessment report (docs/rules.md §6.1 timetable).
     summary = fields.TextField(default="")
     note = fields.TextField(default="")
     updated_at = fields.DatetimeField(auto_now=True)

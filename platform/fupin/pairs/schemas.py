@@ -1,5 +1,5 @@
 """The pairs API contract: cooperation pairs and their management, the targets and reported
-figures of a pair-year, and the dashboards built on them (issue 7).
+figures of a pair-year, and the dashboards built on them.
 
 Money is integer fen everywhere here (the HTML figures form takes 万元, through its own schema
 below; the API never guesses a unit): a figure is an integer or null. Percentages are hundredths
@@ -565,7 +565,7 @@ class IndicatorInfo(Out):
 
 
 class IndicatorCatalogue(Out):
-    """The indicators assessed per pair and year (RULES §6), and the lagging schedule."""
+    """The indicators assessed per pair and year (docs/rules.md §6), and the lagging schedule."""
 
     indicators: list[IndicatorInfo]
     schedule_pct_by_completed_quarters: dict[str, int]

@@ -1,4 +1,4 @@
-"""Administrative divisions (GB/T 2260 codes; NBS codes below county level) — BRIEF §3.1."""
+"""Administrative divisions (GB/T 2260 codes; NBS codes below county level) — docs/domain.md §3.1."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class Region(Model):
     county_code = fields.CharField(max_length=12, default="", db_index=True)
     # "province prefecture county township village" names, for display and search documents.
     full_name = fields.CharField(max_length=255, default="")
-    # One of the 832 national poverty counties (2014 list; shared/data/poverty_counties.csv).
+    # One of the 832 national poverty counties (2014 list; data/poverty_counties.csv).
     is_poverty_county = fields.BooleanField(default=False, db_index=True)
     # 国家扶贫开发工作重点县 (592 list). Unknown (None): no complete list was found (data README).
     is_key_county = fields.BooleanField(null=True)

@@ -1,4 +1,4 @@
-"""Tax API (BRIEF §3.8): a donor's tax years, annual statement and working paper.
+"""Tax API (docs/domain.md §3.8): a donor's tax years, annual statement and working paper.
 
 A donor's member sees only its own participant; auditors any (policy ``tax.view``). The paper is
 computed from the profits in the request body and never stored (a POST so that profit figures do

@@ -1,4 +1,4 @@
-"""`fupin tax statement|paper` (BRIEF §3.8).
+"""`fupin tax statement|paper` (docs/domain.md §3.8).
 
 Thin: parse, call the domain services (as the system: whoever runs the CLI has the database),
 print. Amounts are printed in fen in JSON and as exact yuan text in CSV.
@@ -6,7 +6,7 @@ print. Amounts are printed in fen in JSON and as exact yuan text in CSV.
 Profits for the working paper:
   --profits "2019=1000万,2020=500万,2021=-200万"   one value per year (万 = 10,000 yuan), or
   --profit 1000万 --profit 500万                      values for the years ending at --year
-A negative profit is a loss (RULES.md §1.1: the cap is then 0); write it as --profit=-200万 or
+A negative profit is a loss (docs/rules.md §1.1: the cap is then 0); write it as --profit=-200万 or
 inside --profits. Individuals enter their taxable income with --income.
 """
 
@@ -33,7 +33,7 @@ def _echo_json(document: BaseModel) -> None:
     click.echo(json.dumps(document.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
-@click.group(help="Tax statements and deduction working papers (RULES.md §1–§3).")
+@click.group(help="Tax statements and deduction working papers (docs/rules.md §1–§3).")
 def tax() -> None:
     pass
 

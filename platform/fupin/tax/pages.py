@@ -1,4 +1,4 @@
-"""Tax pages (BRIEF §3.8): the year picker, the printable annual statement with CSV/XLSX, the
+"""Tax pages (docs/domain.md §3.8): the year picker, the printable annual statement with CSV/XLSX, the
 deduction working paper (enterprises) or the 30 % helper (individuals).
 
 A donor's member sees only its own participant; an auditor may open any donor's (policy

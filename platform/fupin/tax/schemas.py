@@ -156,7 +156,7 @@ class TaxRecipient(Out):
 
 
 class TaxStatementLine(Out):
-    """One receipted donation (RULES.md §3): the platform receipt, the official 票据代码 / 号码 /
+    """One receipted donation (docs/rules.md §3): the platform receipt, the official 票据代码 / 号码 /
     校验码 (without them the receipt is not a tax voucher), the recipient's qualification."""
 
     donation_id: int
@@ -242,7 +242,7 @@ class TaxPaperLine(Out):
 
 
 class TaxPaperYearSummary(Out):
-    """One row of the RULES.md §1.4 table, in fen."""
+    """One row of the docs/rules.md §1.4 table, in fen."""
 
     year: int
     profit_fen: int
@@ -278,7 +278,7 @@ class TaxPaperTotals(Out):
 
 
 class TaxPaper(Out):
-    """The enterprise deduction working paper (RULES.md §1.4), computed, never stored."""
+    """The enterprise deduction working paper (docs/rules.md §1.4), computed, never stored."""
 
     participant: TaxDonor
     year: int
@@ -292,7 +292,7 @@ class TaxPaper(Out):
 
 
 class TaxIndividualHelper(Out):
-    """The 30 % helper of an individual (RULES.md §2): no carry-forward, no full deduction."""
+    """The 30 % helper of an individual (docs/rules.md §2): no carry-forward, no full deduction."""
 
     participant: TaxDonor
     year: int

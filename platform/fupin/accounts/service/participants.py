@@ -1,4 +1,4 @@
-"""Participants: registration with identifier checks, directory and profiles (BRIEF §3.2)."""
+"""Participants: registration with identifier checks, directory and profiles (docs/domain.md §3.2)."""
 
 from __future__ import annotations
 

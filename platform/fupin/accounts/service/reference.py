@@ -21,7 +21,7 @@ Progress = Callable[[str, int], None]  # (stage, rows done in this step)
 #: 大柴旦行政委员会: listed among the 832 under an NBS code with no GB/T 2260 entry (data README).
 EXTRA_COUNTIES = {"632857": ("大柴旦行政委员会", "632800", "630000", "行政委员会")}
 #: 阿克苏地区: "6 counties and 1 city" treated as contiguous-area counties by 2019 No. 49
-#: (RULES.md §1.2 — interpretation: the whole prefecture). Exposed for the targeted-donation rule.
+#: (docs/rules.md §1.2 — interpretation: the whole prefecture). Exposed for the targeted-donation rule.
 AKSU_PREFECTURE = "652900"
 
 

@@ -1,4 +1,4 @@
-"""Working days for the public notice (公示) of a commendation round (RULES.md §5.1).
+"""Working days for the public notice (公示) of a commendation round (docs/rules.md §5.1).
 
 The public notice (公示) runs for a number of working days. Weekends and holidays are data: the
 table below has the State Council holiday arrangements for **2024, 2025 and 2026** (public

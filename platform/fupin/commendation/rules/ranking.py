@@ -1,8 +1,8 @@
-"""Pure rules of the five-year social poverty-alleviation commendation (RULES.md §5; BRIEF §3.9).
+"""Pure rules of the five-year social poverty-alleviation commendation (docs/rules.md §5; docs/domain.md §3.9).
 
 A round covers exactly five calendar years (中办发〔2013〕25号: a commendation every five years;
 national practice caps recurring commendations at "generally once every 5 years"). Its categories
-follow the national award lines of 2016–2020 (RULES.md §5.1), mapped onto Fupin's participant kinds:
+follow the national award lines of 2016–2020 (docs/rules.md §5.1), mapped onto Fupin's participant kinds:
 
 * 奉献奖-type (``dedication``) — "social assistance bodies: social organisations, non-public
   enterprises and individual citizens": ``social_org``, ``enterprise``, ``individual``.
@@ -23,7 +23,7 @@ total; ``CategoryRanking.tie_at_quota_cut`` says when the quota cut falls inside
 substantive keys, so officers can look at it rather than trust the id.
 
 Exclusions, all reasons listed (not just the first): previous award (prior winners are not
-re-nominated, RULES.md §5.1), upheld complaint, anonymous giving without opt-in (RULES.md §5.3:
+re-nominated, docs/rules.md §5.1), upheld complaint, anonymous giving without opt-in (docs/rules.md §5.3:
 an anonymous donor counts privately but must opt in before being nominated or named), and each
 criterion not met. Reversed donations are shown as an integrity figure but do not exclude by
 themselves: confirmed totals are already net of reversals.
@@ -45,7 +45,7 @@ from fupin.i18n import N_, _
 
 BASIS_POINTS = 10_000
 
-#: The seven participant kinds of BRIEF §3.2 (the policy text's list).
+#: The seven participant kinds of docs/domain.md §3.2 (the policy text's list).
 PARTICIPANT_KINDS: tuple[str, ...] = (
     "enterprise",
     "social_org",
@@ -76,7 +76,7 @@ SCOPE_LABELS: dict[Scope, str] = {
     Scope.INDIVIDUAL: N_("个人"),
 }
 
-#: Participant kind → award line (RULES.md §5.1 categories; see the module docstring).
+#: Participant kind → award line (docs/rules.md §5.1 categories; see the module docstring).
 AWARD_TYPE_BY_KIND: dict[str, AwardType] = {
     "social_org": AwardType.DEDICATION,
     "enterprise": AwardType.DEDICATION,
@@ -102,9 +102,9 @@ def category_of(kind: str) -> tuple[AwardType, Scope]:
 # --- reasons and errors -----------------------------------------------------------------------
 
 SRC_NO_REPEAT = N_("全国脱贫攻坚奖评选：已获奖者不再推荐")
-SRC_ANONYMOUS = N_("匿名捐赠计入捐赠人本人统计，须本人同意后方可推荐或公示（RULES.md §5.3）")
+SRC_ANONYMOUS = N_("匿名捐赠计入捐赠人本人统计，须本人同意后方可推荐或公示（docs/rules.md §5.3）")
 SRC_ROUND_CRITERIA = N_("本轮表彰公告规定的评选条件")
-SRC_INTEGRITY = N_("表彰对象须无经查实的投诉（RULES.md §5.3 诚信情况）")
+SRC_INTEGRITY = N_("表彰对象须无经查实的投诉（docs/rules.md §5.3 诚信情况）")
 
 COMMENDATION_REASONS: dict[str, str] = {
     "excluded_previous_award": N_("曾获表彰，不再推荐"),
@@ -250,7 +250,7 @@ def validate_round(
 
 @dataclass(frozen=True, kw_only=True)
 class ParticipantAggregate:
-    """One participant's confirmed record over the round's window (RULES.md §5.3), computed by
+    """One participant's confirmed record over the round's window (docs/rules.md §5.3), computed by
     the caller from confirmed donations and completed needs only."""
 
     participant_id: int

@@ -1,5 +1,5 @@
 """The lifecycle of a commendation round as a table (``core.states``), and what people must type
-to run one (RULES.md §5.1; BRIEF §3.9).
+to run one (docs/rules.md §5.1; docs/domain.md §3.9).
 
 A round moves draft → nominations (ranked, may be re-ranked) → notice (公示, objections) → final
 → closed; ``ROUND_MACHINE`` says which action is allowed in which state, by whom, and the guards
@@ -80,7 +80,7 @@ ROUND_MACHINE: StateMachine[RoundFacts] = StateMachine(
 
 TITLE_REQUIRED = N_("请填写表彰轮次名称（不超过 120 字）。")
 NOMINATION_REQUIRED = N_("请选择异议针对的推荐对象。")
-#: Objections are real-name (RULES.md §5.1): a name and a way to reply are required.
+#: Objections are real-name (docs/rules.md §5.1): a name and a way to reply are required.
 OBJECTOR_NAME_REQUIRED = N_("请填写您的真实姓名（实名提出异议，不超过 64 字）。")
 OBJECTOR_CONTACT_REQUIRED = N_("请填写联系电话或地址，便于核实回复（不超过 128 字）。")
 OBJECTION_CONTENT_REQUIRED = N_("请具体说明异议的事实和理由（10 至 5000 字）。")

@@ -1,4 +1,4 @@
-"""The evidence pack of a nominee (RULES.md §5.3): the receipts, completed needs and pair
+"""The evidence pack of a nominee (docs/rules.md §5.3): the receipts, completed needs and pair
 contributions behind its figures, stored with the nomination when the round is ranked.
 """
 

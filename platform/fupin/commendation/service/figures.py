@@ -1,4 +1,4 @@
-"""What a participant did over a round's window, from the confirmed record (RULES.md §5.3), and
+"""What a participant did over a round's window, from the confirmed record (docs/rules.md §5.3), and
 the same money figures recomputed from the public ledger alone.
 
 Aggregates, per participant, over donations *received* in the window:
@@ -14,7 +14,7 @@ Aggregates, per participant, over donations *received* in the window:
 * integrity: reversed donations, upheld objections in earlier rounds (the platform's record of
   upheld complaints about a participant), previous awards (no repeat award);
 * anonymity: anonymous donations count in the donor's totals, but a donor who gave anonymously
-  is nominated only with ``Participant.commendation_opt_in`` (RULES.md §5.3).
+  is nominated only with ``Participant.commendation_opt_in`` (docs/rules.md §5.3).
 
 Only participants with a positive confirmed total in the window are candidates.
 
@@ -53,14 +53,14 @@ from fupin.money.service.honour import honour_rates_of
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 
-#: "Needs completed (with evidence and village confirmation)", RULES.md §5.3: delivered with
+#: "Needs completed (with evidence and village confirmation)", docs/rules.md §5.3: delivered with
 #: evidence (state completed) AND confirmed by the village (→ closed); a dispute reopens it.
 COMPLETED_NEED_STATES = ("closed",)
 
 
 @dataclass
 class Figures:
-    """RULES.md §5.3 per participant over a window (all integers: fen or counts)."""
+    """docs/rules.md §5.3 per participant over a window (all integers: fen or counts)."""
 
     participant_id: int
     confirmed_cash_fen: int = 0
@@ -117,7 +117,7 @@ async def window_figures(
     today: date | None = None,
     round_id: int | None = None,
 ) -> dict[int, Figures]:
-    """The aggregates of RULES.md §5.3 for every participant with confirmed money in the
+    """The aggregates of docs/rules.md §5.3 for every participant with confirmed money in the
     window (or for ``participant_ids``). Sums and counts are done in SQL."""
     today = today or today_cn()
     figures: dict[int, Figures] = {}

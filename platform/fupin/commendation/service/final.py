@@ -1,4 +1,4 @@
-"""The end of a round and its lists as tables (RULES.md §5.1).
+"""The end of a round and its lists as tables (docs/rules.md §5.1).
 
 * **publish final** (notice → final): only after the notice period has ended and every objection
   is resolved; the remaining nominees are awarded;

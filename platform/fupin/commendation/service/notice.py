@@ -1,4 +1,4 @@
-"""The public notice (公示) and the objections to it (RULES.md §5.1).
+"""The public notice (公示) and the objections to it (docs/rules.md §5.1).
 
 * **publish notice** (nominations → notice): the nominee list is public for N working days
   (``notice_end`` is the last day, counted with the PRC holiday table); during those days anyone

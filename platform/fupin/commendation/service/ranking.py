@@ -1,4 +1,4 @@
-"""Ranking a round from the confirmed record, and its stored list (RULES.md §5).
+"""Ranking a round from the confirmed record, and its stored list (docs/rules.md §5).
 
 **rank** (draft or nominations → nominations): per-participant aggregates over the window are
 computed from confirmed records only (``service.figures``) and ranked (``rules.rank_round``);

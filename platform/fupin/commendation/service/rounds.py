@@ -1,4 +1,4 @@
-"""Commendation rounds and their categories (BRIEF §3.9; RULES.md §5): who may run and see them,
+"""Commendation rounds and their categories (docs/domain.md §3.9; docs/rules.md §5): who may run and see them,
 reading them, opening a round for a five-year window, editing its categories, quotas and
 criteria. The pure rules are in ``commendation.rules``: window, categories, criteria and
 ranking (``rules.ranking``), working days (``rules.calendar``), the round's lifecycle

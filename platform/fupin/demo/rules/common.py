@@ -6,7 +6,7 @@ Demo needs must read like the project proposals a county poverty office really f
 the usual "village + works + size" shape, a description that gives the village's situation, what
 will be built, how the budget was reckoned and who benefits, and budgets in the ranges such
 projects cost. Real-looking text also exercises search (饮水/饮用水/自来水, 道路/公路/通村路, 危房,
-小学/食堂, 卫生室, 光伏, 养殖, 电商…), which is the point of good demo data (BRIEF §1: the 2017
+小学/食堂, 卫生室, 光伏, 养殖, 电商…), which is the point of good demo data (docs/domain.md §1: the 2017
 platform was hurt by needs that looked frivolous and by weak search).
 
 Everything here is a pure function of its arguments and the ``random.Random`` it is given, so a
@@ -31,7 +31,7 @@ WAN = 10_000 * YUAN  # 万元 in fen
 
 
 class NeedItemText(NamedTuple):
-    """An in-kind item of a need (BRIEF §3.4: name, quantity, unit, unit value)."""
+    """An in-kind item of a need (docs/domain.md §3.4: name, quantity, unit, unit value)."""
 
     name: str
     quantity: int

@@ -1,4 +1,4 @@
-"""Demo needs (issue 3, scope 7): realistic village needs over the real poverty counties.
+"""Demo needs (scope 7): realistic village needs over the real poverty counties.
 
 ``fupin demo`` (default 2,000 needs; ``--needs N`` for scale) spreads needs over every one of
 the 832 listed poverty counties loaded by ``fupin data load`` (831 distinct codes), in villages
@@ -7,7 +7,7 @@ code = township code + 3 digits (201, 202, …, as NBS numbers village committee
 建档立卡贫困村. Titles, descriptions, budgets, items and beneficiaries come from
 ``importers.demo_text`` (per-category templates that read like county project proposals).
 
-States are spread over the lifecycle of BRIEF §3.4 with the history each state implies (drafted
+States are spread over the lifecycle of docs/domain.md §3.4 with the history each state implies (drafted
 → submitted → published → funded → started → delivered → confirmed; returned, withdrawn and
 expired with their reasons), money consistent with the state (funded and later: pledged covers
 the target; completed: received in full), delivery evidence for completed needs, and the
@@ -15,7 +15,7 @@ the target; completed: received in full), delivery evidence for completed needs,
 
 Money note: ``pledged_fen``/``received_fen`` are set from the state so pages and the derived
 "funded" rule agree; the money area's demo step may back them with pledge and donation records
-(find the needs by ``is_demo``; see the report of issue 3).
+(find the needs by ``is_demo``).
 
 Idempotent and resumable: need number i is generated from ``Random(f"{seed}:{i}")``; a run adds
 needs ``existing … N-1`` only, in batches of ``BATCH`` committed one at a time (a second run with

@@ -1,6 +1,6 @@
 """Demo targets and reported figures for the real cooperation pairs (idempotent).
 
-Magnitudes follow the national figures of RULES.md §6 divided per helped poverty county
+Magnitudes follow the national figures of docs/rules.md §6 divided per helped poverty county
 (e.g. 2023 fiscal aid 231.9 亿 ≈ 5,187 万 per county; labour placed 73.1 万 people; products
 bought and helped to sell 943.8 亿), scaled by the number of poverty counties in the helped
 region. Past years are reported around their targets (a few missed); the current year is

@@ -1,5 +1,5 @@
 """Matching in reverse: the participants most likely to fund one need, for its county officers
-and the offices (issue 8, BRIEF §3.11: "county officers see, for an unfunded need, the
+and the offices (docs/domain.md §3.11: "county officers see, for an unfunded need, the
 participants most likely to fund it"). Pure, like :mod:`fupin.matching.rules.ranking`, whose
 donor view and region test it shares; the weights are
 :class:`fupin.matching.rules.weights.LikelyDonorWeights`.

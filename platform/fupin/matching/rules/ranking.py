@@ -1,4 +1,4 @@
-"""Matching: "needs for you", the ranking of open needs for a donor (issue 8, BRIEF §3.11).
+"""Matching: "needs for you", the ranking of open needs for a donor (docs/domain.md §3.11).
 
 Pure: no database, no HTTP. Callers build :class:`DonorProfile` and :class:`CandidateNeed` values
 from the database (and the search backend's filters), pass them in, and get ranked results back,
@@ -14,7 +14,7 @@ Three promises, each covered by property tests (``tests/domain/test_matching.py`
   recommendation carries at least one (the open amount, which is always true of an open need).
 * **The equity boost only ever raises under-served places.** Villages and counties that received
   less than the mean of the candidate pool get a non-negative bonus; nobody is ever pushed down
-  by it. This is the lesson of BRIEF §1: money otherwise piles up on a few famous places.
+  by it. This is the lesson of docs/domain.md §1: money otherwise piles up on a few famous places.
 * **Same inputs, same order.** Ties are broken by ``need_id`` (``participant_id`` for donors),
   and pool statistics are computed from integers, so the candidates' order never matters.
 
@@ -34,13 +34,13 @@ from fupin.core.categories import CATEGORIES
 from fupin.matching.rules.reasons import Reason
 from fupin.matching.rules.weights import DEFAULT_WEIGHTS, Weights
 
-#: The diversity cap applies to this many leading positions ("top ten", issue 8 scope 3).
+#: The diversity cap applies to this many leading positions ("top ten" of a donor's list).
 DIVERSITY_WINDOW = 10
 #: A need is "many beneficiaries per yuan" when at least this share of candidates help fewer.
 MANY_BENEFICIARIES_PERCENTILE = 0.75
 #: ``nearly_funded`` is shown from this share of the target pledged (percent).
 NEARLY_FUNDED_PERCENT = 50
-#: Participant kinds whose pairs are designated assistance or east–west cooperation (BRIEF §3.3).
+#: Participant kinds whose pairs are designated assistance or east–west cooperation (docs/domain.md §3.3).
 _PAIR_WORDING = {"central_unit": "designated", "east_partner": "east_west"}
 
 
@@ -63,7 +63,7 @@ class DonorProfile:
     """What the platform knows about one participant, for matching.
 
     ``paired_region_codes`` holds the helped-region codes of the participant's cooperation pairs
-    in force (a pair may help a province, prefecture or county, BRIEF §3.3); a need matches when
+    in force (a pair may help a province, prefecture or county, docs/domain.md §3.3); a need matches when
     any of its own codes (village … province) is in the set, so no code-prefix guessing is done.
     ``disliked`` holds (category, county_code) of the needs marked "not for us" (see
     :func:`dislikes_from_marks`); similar needs are demoted, the marked ones excluded.
@@ -77,7 +77,7 @@ class DonorProfile:
     history: tuple[PastGift, ...] = ()
     #: median pledge in fen; ``None`` for a participant that has not pledged yet
     typical_pledge_fen: int | None = None
-    #: honoured / due (BRIEF §3.5); ``None`` when nothing has fallen due yet
+    #: honoured / due (docs/domain.md §3.5); ``None`` when nothing has fallen due yet
     honour_rate: float | None = None
     not_for_us: frozenset[int] = frozenset()
     disliked: frozenset[tuple[str, str]] = frozenset()
@@ -112,9 +112,9 @@ def dislikes_from_marks(marked: Iterable[_MarkedNeed]) -> frozenset[tuple[str, s
 class CandidateNeed:
     """A published, open need with the figures the ranking looks at.
 
-    ``village_code`` and ``township_code`` are ``None`` for county-wide needs (BRIEF §3.4);
+    ``village_code`` and ``township_code`` are ``None`` for county-wide needs (docs/domain.md §3.4);
     ``prefecture_code`` is ``None`` for counties directly under a province. ``*_received_fen``
-    is money already received (BRIEF §3.6) by the whole village / county on the platform;
+    is money already received (docs/domain.md §3.6) by the whole village / county on the platform;
     ``village_donor_count`` is how many distinct participants pledged to or gave for any need in
     the village (it makes "no donor yet in this village" checkable).
     """

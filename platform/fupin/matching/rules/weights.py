@@ -1,8 +1,8 @@
-"""The weights of the matching ranking, kept as data in one place (issue 8, BRIEF §3.11).
+"""The weights of the matching ranking, kept as data in one place (docs/domain.md §3.11).
 
 Every number the ranking multiplies by lives here, next to the range an office may move it in.
 ``fupin.matching.rules.ranking`` holds no figures of its own, so tuning the ranking is a data change and
-``docs/matching.md`` can quote one table. The defaults follow the order BRIEF §3.11 gives:
+``docs/matching.md`` can quote one table. The defaults follow the order docs/domain.md §3.11 gives:
 "their pairs first, then their stated categories and regions, urgency, the open gap,
 beneficiaries per yuan, and an equity boost for villages and counties that have received little".
 
@@ -14,8 +14,7 @@ Ranges are closed ``[low, high]``. Two lower bounds are deliberately above zero:
 
 Every term is a number in ``[0, 1]`` times its weight, so a weight of 2 means "this reason counts
 twice as much as a weight-1 reason". A weight out of range, a weight of the wrong type, or an
-unknown weight name is refused with :class:`WeightOutOfRange` naming the field (issue 8,
-"Bad input": weights out of range get a clear error, nothing written).
+unknown weight name is refused with :class:`WeightOutOfRange` naming the field.
 """
 
 from __future__ import annotations
@@ -120,7 +119,7 @@ def check_weight(name: str, value: object, ranges: Mapping[str, WeightRange]) ->
 class Weights:
     """Weights of "needs for you" (see docs/matching.md for each term)."""
 
-    #: need lies in a region helped by one of the donor's cooperation pairs (BRIEF §3.11: first)
+    #: need lies in a region helped by one of the donor's cooperation pairs (docs/domain.md §3.11: first)
     paired_region: float = 4.0
     #: need's category is one the donor says it funds
     stated_category: float = 2.0
@@ -144,7 +143,7 @@ class Weights:
     equity_county: float = 1.5
     #: no participant has pledged to or given in this village yet
     no_donor_yet: float = 0.5
-    #: former national poverty county (the 832; BRIEF §3.1)
+    #: former national poverty county (the 832; docs/domain.md §3.1)
     poverty_county: float = 1.0
     #: 三区三州 deep-poverty area (on top of ``poverty_county``)
     deep_poverty_area: float = 1.0
@@ -171,7 +170,7 @@ class LikelyDonorWeights:
     funded_in_county: float = 1.5
     #: donor states this category (0.5) and/or this region (0.5)
     stated_interest: float = 1.0
-    #: honoured / due pledges (BRIEF §3.5), 0–1
+    #: honoured / due pledges (docs/domain.md §3.5), 0–1
     honour_rate: float = 1.5
     #: closeness of the donor's typical pledge to the open gap, min(r, 1/r)
     similar_pledge_size: float = 1.0

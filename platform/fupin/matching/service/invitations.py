@@ -1,5 +1,5 @@
 """Invitations: an office asks a participant to look at one need; the participant's inbox
-(issue 8, BRIEF §3.11: "county officers see, for an unfunded need, the participants most
+(docs/domain.md §3.11: "county officers see, for an unfunded need, the participants most
 likely to fund it" — and can invite them).
 
 Who may invite: the need's county officers, the provincial office of its province and the
@@ -17,7 +17,7 @@ The API and the invite form hand these functions values their schemas have check
 (``fupin.matching.schemas``: ids are ids, the message is text of bounded length); the rules
 here are the domain's own.
 
-Every invitation is audit-logged in the same transaction (BRIEF §3.10), and so are the
+Every invitation is audit-logged in the same transaction (docs/domain.md §3.10), and so are the
 participant's answers.
 """
 

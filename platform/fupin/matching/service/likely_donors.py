@@ -1,4 +1,4 @@
-"""The likely donors of a need, for its county officers and the offices (issue 8, BRIEF §3.11:
+"""The likely donors of a need, for its county officers and the offices (docs/domain.md §3.11:
 "county officers see, for an unfunded need, the participants most likely to fund it").
 
 Candidates are the helpers of pairs over the need's region, the participants with named (not
@@ -136,7 +136,7 @@ async def likely_donors(
     limit: int = 20,
     weights: LikelyDonorWeights = DEFAULT_LIKELY_DONOR_WEIGHTS,
 ) -> LikelyDonors:
-    """The participants most likely to fund a public need, with reasons (BRIEF §3.11), for the
+    """The participants most likely to fund a public need, with reasons (docs/domain.md §3.11), for the
     need's county officers and the provincial and national offices (policy:
     likely_donors.view). A need that is not public is "not found" for whoever may not see it;
     participants who already pledged to it, or marked it "not for us", are not listed."""

@@ -1,4 +1,4 @@
-"""A donor's "not for us" marks (issue 8, BRIEF §3.11): a public need waved off leaves the
+"""A donor's "not for us" marks (docs/domain.md §3.11): a public need waved off leaves the
 donor's recommendations for good, and the needs like it (same category, same county) are
 demoted (``fupin.matching.rules.ranking.dislikes_from_marks``). Marking is the donor's own
 preference, written only for the participant the actor acts for, and audit-logged.

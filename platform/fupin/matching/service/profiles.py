@@ -63,7 +63,7 @@ async def load_profiles(
 
     ``include_anonymous``: the donor's own recommendations use all of its giving; what offices
     see (likely donors) is built from non-anonymous pledges and gifts only, so a reason such as
-    "gave in this county before" never reveals an anonymous donor (BRIEF §1: anonymity must
+    "gave in this county before" never reveals an anonymous donor (docs/domain.md §1: anonymity must
     hold on every surface)."""
     ids = sorted(set(participant_ids))
     if not ids:

@@ -1,4 +1,4 @@
-"""Recommendations from the database: a donor's "needs for you" (issue 8, BRIEF §3.11).
+"""Recommendations from the database: a donor's "needs for you" (docs/domain.md §3.11).
 
 The ranking itself is the pure :mod:`fupin.matching.rules.ranking`; this module feeds it, with
 the donor's profile (``profiles``) and the open needs of the snapshot (``snapshot``). The

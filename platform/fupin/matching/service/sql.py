@@ -84,7 +84,7 @@ def as_date(value: Any, *, exact: bool = True) -> date:
 
 
 def open_condition(*, indexed: bool = False) -> str:
-    """Public and still open: published, money open, deadline today or later (BRIEF §3.4).
+    """Public and still open: published, money open, deadline today or later (docs/domain.md §3.4).
     Parameters ``:published`` and ``:today``. ``indexed`` lets SQLite use (state, deadline)."""
     state = "n.state" if indexed else plain("n.state")
     deadline = "n.deadline" if indexed else plain("n.deadline")

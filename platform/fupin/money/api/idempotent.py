@@ -1,4 +1,4 @@
-"""Money-creating calls answered once per ``Idempotency-Key`` (BRIEF §3.5).
+"""Money-creating calls answered once per ``Idempotency-Key`` (docs/domain.md §3.5).
 
 A retry with the same key returns the first answer — the same status and body, plus the header
 ``Idempotent-Replayed: true`` — and records nothing again, even when the retries race; the same

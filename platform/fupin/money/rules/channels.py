@@ -20,7 +20,7 @@ from fupin.i18n import N_
 
 
 class RecipientKind(StrEnum):
-    """Who received the donation, for the qualifying-channel test (RULES.md §1.1)."""
+    """Who received the donation, for the qualifying-channel test (docs/rules.md §1.1)."""
 
     #: 县级（含县级）以上人民政府及其组成部门和直属机构
     GOVERNMENT = "government"
@@ -108,14 +108,14 @@ CHANNEL_PARAMS = ChannelParams(
     ),
     target_prefectures=(
         # Aksu "6 counties and 1 city": the 832 list has only 乌什 and 柯坪 of 652900, the other
-        # seven make the whole prefecture [interpretation — confirm, RULES.md §1.2].
+        # seven make the whole prefecture [interpretation — confirm, docs/rules.md §1.2].
         TargetPrefectureRow(code="652900", name="阿克苏地区", source=SRC_AKSU),
     ),
 )
 
 #: Every reason code of these rules, with its message id (Chinese source text).
 CHANNEL_REASONS: dict[str, str] = {
-    # qualifying channel (RULES.md §1.1)
+    # qualifying channel (docs/rules.md §1.1)
     "recipient_government": N_(
         "受赠方为县级（含县级）以上人民政府及其组成部门和直属机构，属合格捐赠渠道"
     ),
@@ -126,7 +126,7 @@ CHANNEL_REASONS: dict[str, str] = {
     "recipient_not_qualifying": N_(
         "受赠方不是合格的公益性捐赠渠道（直接捐给村、农户或项目组等不得税前扣除）"
     ),
-    # targeted donation (RULES.md §1.2)
+    # targeted donation (docs/rules.md §1.2)
     "targeted_county_832": N_("受益县%(county_code)s属832个国家扶贫开发工作重点县和连片特困地区县"),
     "targeted_aksu_prefecture": N_("受益县%(county_code)s属%(prefecture)s，比照连片特困地区县"),
     "targeted_poor_village": N_("受益村为建档立卡贫困村"),
@@ -187,7 +187,7 @@ def qualifies_for_deduction(
     donated_on: date,
     params: ChannelParams = CHANNEL_PARAMS,
 ) -> Decision:
-    """Is the donation made through a qualifying channel (RULES.md §1.1)?
+    """Is the donation made through a qualifying channel (docs/rules.md §1.1)?
 
     A government body at county level or above always qualifies; a public-welfare organisation
     only when the donation date lies inside one of its qualification periods; anything else
@@ -217,7 +217,7 @@ def is_targeted(
     target_area_names: Collection[str] = (),
     params: ChannelParams = CHANNEL_PARAMS,
 ) -> Decision:
-    """Is this a targeted poverty-alleviation donation under 2019 No. 49 (RULES.md §1.2)?
+    """Is this a targeted poverty-alleviation donation under 2019 No. 49 (docs/rules.md §1.2)?
 
     All three must hold: a qualifying channel; a target area (one of the 832 counties given in
     ``poverty_county_codes``, a county of a prefecture in ``params.target_prefectures`` — Aksu —,

@@ -1,4 +1,4 @@
-"""The Idempotency-Key of money-creating calls (BRIEF §3.5): what a key looks like. One definition
+"""The Idempotency-Key of money-creating calls (docs/domain.md §3.5): what a key looks like. One definition
 for the API header (``money/schemas``), the hidden field of the money forms and the service that
 stores the first result (``money/service/idempotency.py``)."""
 

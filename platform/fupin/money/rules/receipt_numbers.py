@@ -1,11 +1,11 @@
 """Platform receipt numbers ``<issuer code>-<year>-<serial>``, their labels and the amount in
-words they print (BRIEF §3.6).
+words they print (docs/domain.md §3.6).
 
 Each recipient organisation numbers its receipts per calendar year, gapless and unique. This is
 Fupin's own acknowledgement and audit trail, not the fiscal voucher: the legally valid receipt is
 the 公益事业捐赠票据 issued through the recipient's finance department (财综〔2024〕1号 art. 3, 9),
 so a Fupin receipt without the official 票据代码 / 票据号码 / 校验码 is labelled "not a tax
-voucher" (RULES §3). Voided receipts keep their number, so they still count for gaplessness.
+voucher" (docs/rules.md §3). Voided receipts keep their number, so they still count for gaplessness.
 
 Pure: the register (which serial comes next, under concurrency) lives in the receipts service.
 """
@@ -112,7 +112,7 @@ class SerialIssue:
 
 
 def check_gapless(serials: Iterable[int], *, expected_last: int | None = None) -> list[SerialIssue]:
-    """Everything that keeps one issuer-year's serials from being exactly ``1..N`` (BRIEF §3.6).
+    """Everything that keeps one issuer-year's serials from being exactly ``1..N`` (docs/domain.md §3.6).
 
     Missing serials are reported as ranges, so the result is never larger than the input even if
     a huge serial slipped in. Without ``expected_last``, N is the largest serial present, so a
@@ -145,7 +145,7 @@ def check_gapless(serials: Iterable[int], *, expected_last: int | None = None) -
 
 def has_official_numbers(receipt_code: str, receipt_number: str, check_code: str) -> bool:
     """Whether the official 票据代码 / 票据号码 / 校验码 have all been entered: only then is the
-    receipt backed by the fiscal voucher (RULES §3)."""
+    receipt backed by the fiscal voucher (docs/rules.md §3)."""
     return bool(receipt_code and receipt_number and check_code)
 
 
@@ -155,9 +155,9 @@ def receipt_status_label(
     """The marks printed on a receipt and shown beside it, most important first.
 
     "Not a tax voucher" until the recipient's finance system has issued the official
-    票据代码 / 票据号码 / 校验码 (RULES §3: only that voucher supports pre-tax deduction);
+    票据代码 / 票据号码 / 校验码 (docs/rules.md §3: only that voucher supports pre-tax deduction);
     "void" for a voided receipt (it keeps its number); "duplicate" on every copy after the first
-    (BRIEF §3.6). Each condition adds its own mark.
+    (docs/domain.md §3.6). Each condition adds its own mark.
     """
     labels: list[str] = []
     if voided:
@@ -192,7 +192,7 @@ def _group_words(number: int) -> str:
 
 
 def amount_in_words(fen: int) -> str:
-    """人民币大写 for the receipt's "total in words" (RULES §3 art. 6): 壹佰贰拾万元整,
+    """人民币大写 for the receipt's "total in words" (docs/rules.md §3 art. 6): 壹佰贰拾万元整,
     壹佰万零壹元整, 壹拾元伍角, 伍分. Exact from integer fen."""
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise TypeError("amount_in_words takes integer fen")

@@ -109,7 +109,7 @@ class LiveReceipt(Out):
 
 
 class OfficialNumbers(Body):
-    """The official 公益事业捐赠票据 the recipient's finance system issued (RULES §3)."""
+    """The official 公益事业捐赠票据 the recipient's finance system issued (docs/rules.md §3)."""
 
     receipt_code: str = Field(max_length=20, description="票据代码")
     receipt_number: str = Field(max_length=20, description="票据号码")

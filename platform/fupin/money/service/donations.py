@@ -1,4 +1,4 @@
-"""Donations: record, correct, cancel, confirm, reverse (BRIEF §3.6). Recipient organisations are
+"""Donations: record, correct, cancel, confirm, reverse (docs/domain.md §3.6). Recipient organisations are
 ``money.service.recipients``; receipts and the official voucher numbers ``money.service.receipts``.
 
 A donation is what a recipient organisation actually received, recorded and then confirmed by
@@ -9,7 +9,7 @@ with the same conditional UPDATE as a pledge), raises the need's received amount
 locked: a correction is a reversing donation (negated amount, ``reverses`` → the original) with
 its own ledger entry, and the original's live receipt is voided with it.
 
-The targeted-poverty flag is derived, never typed in (RULES.md §1.2): the need's place is a
+The targeted-poverty flag is derived, never typed in (docs/rules.md §1.2): the need's place is a
 target area (one of the 832 counties, a county of Aksu prefecture, or a registered poor village)
 AND the recipient is a qualifying channel on the day the money arrived (a county-level-or-higher
 government body, or an organisation whose deduction qualification covers that day); the pure
@@ -87,7 +87,7 @@ class TargetedFacts:
 
 
 async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> TargetedFacts:
-    """The targeted flag of RULES.md §1.2 from the need's place and the channel on that day."""
+    """The targeted flag of docs/rules.md §1.2 from the need's place and the channel on that day."""
     channel = channels.qualifies_for_deduction(
         recipient_kind=org.kind,
         qualification_periods=await qualification_periods(org.id),

@@ -1,10 +1,10 @@
 """Idempotency-Key: a retried money request returns its first result and never records twice
-(BRIEF §3.5), even when the retries race each other.
+(docs/domain.md §3.5), even when the retries race each other.
 
 How it holds under concurrency: the whole request runs in one transaction that first inserts an
 ``IdempotencyRecord`` for (key, actor) inside a savepoint. The unique constraint lets exactly one
 request insert it; on PostgreSQL a racing insert of the same key waits for the first transaction
-and then fails (TECH.md §4: the savepoint keeps the transaction usable after the caught
+and then fails (docs/stack.md §4: the savepoint keeps the transaction usable after the caught
 IntegrityError), on SQLite the write transactions are serialised (BEGIN IMMEDIATE). The loser
 then reads the committed record and replays its status and body. The record is stored in the
 same transaction as the money change, so a crash leaves either both or neither.

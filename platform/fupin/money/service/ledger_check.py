@@ -1,5 +1,5 @@
 """``fupin ledger verify`` on the database: the hash chain, and every money record against the
-ledger entry that recorded it (BRIEF §3.7). It lives in money, not in ledger, because it reads the
+ledger entry that recorded it (docs/domain.md §3.7). It lives in money, not in ledger, because it reads the
 money records; the chain itself is checked by ``fupin.ledger``."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _opened(
 
 
 async def verify_database(batch: int = 2000) -> DatabaseVerifyResult:
-    """What ``fupin ledger verify`` checks on the database (BRIEF §3.7, §5 durability):
+    """What ``fupin ledger verify`` checks on the database (docs/domain.md §3.7, §5 durability):
 
     1. the hash chain (``ledger_chain.verify_chain``) and that the head row matches its end;
     2. every ``donation_confirmed`` / ``donation_reversed`` entry against its donation row

@@ -1,11 +1,11 @@
-"""Pledges: promise, amend, withdraw, lapse, instalments (BRIEF §3.5).
+"""Pledges: promise, amend, withdraw, lapse, instalments (docs/domain.md §3.5).
 
 No over-pledging: the need's ``pledged_fen`` is raised only by one conditional UPDATE
 
     UPDATE need SET pledged_fen = pledged_fen + :amount
      WHERE id = :id AND state IN ('published', 'funded') AND pledged_fen <= target_fen - :amount
 
-which the database evaluates atomically per row (TECH.md §4: exact on SQLite and PostgreSQL under
+which the database evaluates atomically per row (docs/stack.md §4: exact on SQLite and PostgreSQL under
 200 concurrent pledgers, where read-check-write lost updates on PostgreSQL). Zero rows updated
 means the pledge would overshoot: it is refused with the amount still open, and nothing is
 written. Every event writes, in the same transaction, the pledge row, a PledgeEvent (history), a
@@ -40,7 +40,7 @@ from fupin.money.service.readers import View, may_see_donor, seen
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
 
-#: Needs that accept new or larger pledges (BRIEF §3.4: only published needs are public;
+#: Needs that accept new or larger pledges (docs/domain.md §3.4: only published needs are public;
 #: a funded need can still take a pledge once a withdrawal has freed an amount).
 PLEDGEABLE_NEED_STATES = ("published", "funded")
 
@@ -103,7 +103,7 @@ def _split_donor(
     anonymous: bool, participant: Participant
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Public and private ledger fields for the donor: an anonymous donor's identity becomes a
-    commitment (BRIEF §3.7), so the public ledger carries no name and no participant id."""
+    commitment (docs/domain.md §3.7), so the public ledger carries no name and no participant id."""
     donor = _donor_fields(participant)
     return ({}, donor) if anonymous else (donor, {})
 
@@ -112,7 +112,7 @@ def _split_donor(
 
 
 async def _default_recipient(need: Need) -> RecipientOrg | None:
-    """The county government body of the need's county, the usual channel (RULES §1.1)."""
+    """The county government body of the need's county, the usual channel (docs/rules.md §1.1)."""
     return (
         await RecipientOrg.filter(kind="government", region_id=need.county_code)
         .order_by("id")
@@ -445,7 +445,7 @@ async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = 
 
 
 async def lapse_pledge(pledge_id: int, *, today: date) -> bool:
-    """Lapse one pledge whose due date has passed unpaid (BRIEF §3.5); the unpaid part is freed.
+    """Lapse one pledge whose due date has passed unpaid (docs/domain.md §3.5); the unpaid part is freed.
     Returns False when it no longer qualifies (paid or changed meanwhile)."""
     async with money_change(None) as change:
         pledge = await change.lock_pledge(pledge_id)

@@ -1,7 +1,7 @@
 """Reading money: my pledges and donations, what is due, the recipient's inbox, the public money
 of a need (honour rates: ``money.service.honour``).
 
-Every sum and count is done by the database (BRIEF §3.6: "sums are done in SQL"); only the small
+Every sum and count is done by the database (docs/domain.md §3.6: "sums are done in SQL"); only the small
 per-pledge instalment arithmetic of "what is due" runs here.
 
 Anonymity: public figures never single out an anonymous donor: public listings name only

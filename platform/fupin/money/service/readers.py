@@ -1,4 +1,4 @@
-"""What one reader may see of a pledge or a donation (BRIEF §3.7: anonymity).
+"""What one reader may see of a pledge or a donation (docs/domain.md §3.7: anonymity).
 
 An anonymous donor is named only to the donor's own members and to the offices responsible for
 the need — never to the public, never to other donors. ``seen`` gives a row as one reader sees

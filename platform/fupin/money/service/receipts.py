@@ -1,5 +1,5 @@
 """The receipt register: issue, void, re-issue, print, and the official voucher's numbers
-(BRIEF §3.6, RULES.md §3).
+(docs/domain.md §3.6, docs/rules.md §3).
 
 Each recipient organisation numbers its receipts per calendar year, ``<issuer code>-<year>-
 <serial>``, gapless and unique under concurrency: the serial comes from a per-issuer-year counter
@@ -254,7 +254,7 @@ async def get_receipt_for(actor: Actor | None, receipt_id: int) -> Receipt:
 
 
 async def record_print(*, actor: Actor | None, receipt_id: int) -> tuple[Receipt, int]:
-    """Count a printed copy; every copy after the first is marked as a duplicate (BRIEF §3.6)."""
+    """Count a printed copy; every copy after the first is marked as a duplicate (docs/domain.md §3.6)."""
     receipt = await get_receipt_for(actor, receipt_id)
     async with transaction():
         await Receipt.filter(id=receipt.id).update(
@@ -272,7 +272,7 @@ async def record_print(*, actor: Actor | None, receipt_id: int) -> tuple[Receipt
 
 
 async def receipt_view(receipt: Receipt, *, copy_number: int | None = None) -> dict[str, Any]:
-    """Everything the printable receipt shows (RULES §3 art. 6 fields) and its marks."""
+    """Everything the printable receipt shows (docs/rules.md §3 art. 6 fields) and its marks."""
     donation = await Donation.get(id=receipt.donation_id)
     issuer = await RecipientOrg.get(id=receipt.issuer_id)
     official = recipients.has_official_numbers(donation)
@@ -318,7 +318,7 @@ async def enter_official_numbers(
     check_code: str,
 ) -> Donation:
     """Attach the official 公益事业捐赠票据 code, number and check code once the recipient's
-    finance system has issued it (RULES §3); from then on the receipt is no longer labelled
+    finance system has issued it (docs/rules.md §3); from then on the receipt is no longer labelled
     "not a tax voucher". A correction overwrites them and is audited with before/after."""
     values = {
         "receipt_code": (receipt_code or "").strip(),

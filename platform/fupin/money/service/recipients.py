@@ -93,7 +93,7 @@ async def create_recipient_org(
     is_demo: bool = False,
 ) -> RecipientOrg:
     """Register a recipient organisation. A government body must govern a county, prefecture
-    or province (RULES.md §1.1: only county level and above is a qualifying channel)."""
+    or province (docs/rules.md §1.1: only county level and above is a qualifying channel)."""
     name = (name or "").strip()
     if kind not in RECIPIENT_KINDS:
         raise InvalidInput(_("受赠单位类型无效。"), field="kind")
@@ -165,7 +165,7 @@ async def add_qualification(
     end_year: int,
     list_reference: str,
 ) -> RecipientQualification:
-    """Record one published listing of the organisation's deduction qualification (RULES §1.1:
+    """Record one published listing of the organisation's deduction qualification (docs/rules.md §1.1:
     valid nationwide for 3 years; a donation counts only if its date falls inside a period)."""
     org = await get_recipient(org_id)
     if actor is not None:

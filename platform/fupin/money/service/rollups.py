@@ -1,6 +1,6 @@
 """Money pre-aggregated for the dashboards, kept exact inside every money transaction.
 
-Why: the national dashboard must render in under a second over a million donations (issue 7).
+Why: the national dashboard must render in under a second over a million donations.
 Summing the raw pledges and donations of a year costs seconds however they are indexed, so
 the dashboards read the tables of ``fupin.money.models`` instead — a few thousand rows.
 
@@ -24,7 +24,7 @@ Honour figures (``money.rules.honour``) sit in the month a pledge was settled: h
 its due date. What is *not* pre-aggregated: whether an open pledge has come due depends on
 today, so honour rates add the open pledges past their due date live
 (``dashboards._open_overdue``). The lapse sweep closes
-such pledges within the hour (BRIEF §3.5), so there are few.
+such pledges within the hour (docs/domain.md §3.5), so there are few.
 """
 
 from __future__ import annotations

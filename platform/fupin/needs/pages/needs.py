@@ -1,6 +1,6 @@
 """Needs pages: the public list and need page, the county/village workspace, the drafting form
 (phones first), the review page with duplicate warnings, transitions, attachments, bulk import
-and exports (BRIEF §3.4, issue 3). Handlers parse, call the needs services, render.
+and exports (docs/domain.md §3.4). Handlers parse, call the needs services, render.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The search page ``/search`` (BRIEF §3.12, issue 5): one box, facet counts that narrow,
+"""The search page ``/search`` (docs/domain.md §3.12): one box, facet counts that narrow,
 highlighted matches, sorts and pages — plain links and one GET form, so it works without
 JavaScript and on a phone.
 

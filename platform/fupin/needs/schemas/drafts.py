@@ -197,7 +197,7 @@ class NeedItemForm(NeedItemInput):
 
 
 class NeedCreate(Body):
-    """A need's content. A target of 0 with in-kind items takes the items' total value (BRIEF
+    """A need's content. A target of 0 with in-kind items takes the items' total value (docs/domain.md
     §3.4: "a money target and/or in-kind items"; the donor may give money or the goods)."""
 
     region_code: RegionCode

@@ -4,7 +4,7 @@ Why on content: a file name is whatever the uploader typed. An image is accepted
 decodes it completely as JPEG, PNG or WebP; a PDF only if it has the PDF header, a cross-reference
 trailer and an end-of-file marker, and no active content (JavaScript, launch actions, embedded
 files, XFA forms). The name's extension must agree with what the content is, so a script renamed
-``photo.jpg`` or an image renamed ``budget.pdf`` is refused (issue 3, "Bad input").
+``photo.jpg`` or an image renamed ``budget.pdf`` is refused ("Bad input").
 
 Stored under ``settings.attachments_dir/<sha256[:2]>/<sha256>`` (written to a temporary file and
 renamed, so a crash never leaves half a file under a real name); identical uploads share one file.

@@ -1,5 +1,5 @@
-"""Drafting and editing a need (BRIEF §3.4). Each use case is one transaction writing the need,
-its items, a NeedEvent, an audit row and a search-outbox row together (BRIEF §3.10/§3.12).
+"""Drafting and editing a need (docs/domain.md §3.4). Each use case is one transaction writing the need,
+its items, a NeedEvent, an audit row and a search-outbox row together (docs/domain.md §3.10/§3.12).
 
 The content is checked by the schemas of ``fupin.needs.schemas.drafts`` (``NeedCreate`` from
 the API, ``NeedForm`` from the drafting form and the importer, ``NeedPatch`` for edits): one set
@@ -60,7 +60,7 @@ def as_draft(raw: NeedCreate | Mapping[str, Any], *, today: date | None = None) 
 
 
 async def need_region(code: str, *, field: str = "region_code") -> Region:
-    """A need belongs to a village, or to a county for county-wide projects (BRIEF §3.4)."""
+    """A need belongs to a village, or to a county for county-wide projects (docs/domain.md §3.4)."""
     region = await Region.get_or_none(code=code)
     if region is None or region.level not in ("village", "county"):
         raise InvalidInput(_("村或县代码不存在：%(code)s", code=code), field=field)

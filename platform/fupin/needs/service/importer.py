@@ -1,4 +1,4 @@
-"""Bulk import of needs from CSV or XLSX (issue 3, scope 6): dry run, then all-or-nothing.
+"""Bulk import of needs from CSV or XLSX (scope 6): dry run, then all-or-nothing.
 
 A county with its projects in a spreadsheet imports them in one go. The dry run reads every row,
 checks it with exactly the rules of the drafting form (the ``NeedForm`` schema) plus the place

@@ -1,13 +1,13 @@
-"""A need's lifecycle (BRIEF §3.4): the transitions people make (submit, return, publish,
+"""A need's lifecycle (docs/domain.md §3.4): the transitions people make (submit, return, publish,
 withdraw, start, deliver, confirm_receipt, close, dispute) and the derived funded state. Each is
 one transaction writing the state change, a NeedEvent, an audit row and a search-outbox row
-together (BRIEF §3.10/§3.12); expiry is ``expiry``.
+together (docs/domain.md §3.10/§3.12); expiry is ``expiry``.
 
 The lifecycle table (who may make which transition from which state, and when a reason is
 required) is ``fupin.needs.rules``; permissions go only through ``fupin.core.policy`` with the
 scope of the need's region (``regions.scope_of``).
 
-**Funded (derived).** "Funded" means the active pledges cover the target (BRIEF §3.4). The money
+**Funded (derived).** "Funded" means the active pledges cover the target (docs/domain.md §3.4). The money
 services keep ``Need.pledged_fen`` equal to the sum of active pledges, in the same transaction as
 every pledge event, and then call :func:`refresh_funded_state` inside that transaction. The
 documented query is::
@@ -19,7 +19,7 @@ false; both are conditional UPDATEs (``WHERE state = … AND pledged_fen >= targ
 are correct under concurrent pledges on SQLite and PostgreSQL.
 
 **Ledger.** Publication appends ``need_published`` and completion ``need_completed`` with the
-public payload {need_id, title, county_code, target_fen} (BRIEF §3.7).
+public payload {need_id, title, county_code, target_fen} (docs/domain.md §3.7).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def may_attach(actor: Actor | None, need: Need) -> bool:
 
 
 def ledger_payload(need: Need) -> dict[str, Any]:
-    """The public payload of need_published / need_completed (BRIEF §3.7)."""
+    """The public payload of need_published / need_completed (docs/domain.md §3.7)."""
     return {
         "need_id": need.id,
         "title": need.title,

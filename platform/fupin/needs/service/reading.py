@@ -1,6 +1,6 @@
 """Reading needs: one need as the actor may see it, its history, the public and private lists
 (filtered, sorted, paged; exports read them in batches), the workspace's counts, and the
-duplicate guard (BRIEF §3.4).
+duplicate guard (docs/domain.md §3.4).
 
 A need that is not public is "not found" for anyone without ``need.view_private`` in its scope:
 its existence is not revealed. Reading also expires what it finds overdue (check on read,
@@ -258,7 +258,7 @@ def title_similarity(a: str, b: str, *, names: Iterable[str] = ()) -> float:
 
 
 async def possible_duplicates(need: Need) -> list[Need]:
-    """BRIEF §3.4 duplicate guard: other needs of the same village and category with a similar
+    """docs/domain.md §3.4 duplicate guard: other needs of the same village and category with a similar
     title created within ``DUPLICATE_WINDOW_DAYS`` (withdrawn ones excluded)."""
     around = need.created_at or clock.now()
     window = timedelta(days=DUPLICATE_WINDOW_DAYS)

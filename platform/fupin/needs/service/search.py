@@ -1,4 +1,4 @@
-"""What the app holds for search (BRIEF §3.12): the backend chosen by the settings, and
+"""What the app holds for search (docs/domain.md §3.12): the backend chosen by the settings, and
 :meth:`SearchService.search_needs`, the one call behind the search page, the JSON API and the CLI.
 
 Guarantees on top of the backend:
@@ -154,7 +154,7 @@ class SearchService:
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
         """Meilisearch when ``FUPIN_MEILI_URL`` is set, else the embedded index in
-        ``settings.search_dir`` (BRIEF §4.2). Not opened yet."""
+        ``settings.search_dir`` (docs/domain.md §4.2). Not opened yet."""
         backend = create_backend(
             meili_url=settings.meili_url or None,
             meili_api_key=str(settings.meili_key) or None,

@@ -1,4 +1,4 @@
-"""Drains the search outbox into the search backend (BRIEF §3.12).
+"""Drains the search outbox into the search backend (docs/domain.md §3.12).
 
 Every change to a need writes an outbox row in the same transaction as the change; this loop
 applies those rows to the index, so a change is never lost when the engine is down: a row is

@@ -1,5 +1,5 @@
 """Queue a need for (re)indexing: call inside the transaction that changed the need (or anything
-its search document shows), so the change and its outbox row commit together (BRIEF §3.12)."""
+its search document shows), so the change and its outbox row commit together (docs/domain.md §3.12)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ async def claim_due(limit: int, *, lease_seconds: float = LEASE_SECONDS) -> list
 
 async def need_document(need_id: int) -> dict[str, Any] | None:
     """The need's public search document, or None when it is gone or not public (the worker then
-    removes it from the index: search never shows a need that is not public, BRIEF §3.4)."""
+    removes it from the index: search never shows a need that is not public, docs/domain.md §3.4)."""
     return await public_need_document(need_id)
 
 

@@ -3,7 +3,7 @@
 Runs in the web process (``FUPIN_SEARCH_WORKER``, the embedded default: the worker is then the
 index's single writer) or in ``fupin worker``. It polls the outbox every ``IDLE_SECONDS`` when
 there is nothing to do, so a need published by any process is searchable within about a second
-(issue 5: "findable within seconds"); the poll is one indexed query.
+("findable within seconds"); the poll is one indexed query.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboards as JSON (issue 7): national, a province, a county, one pair; the pairs the
+"""The dashboards as JSON: national, a province, a county, one pair; the pairs the
 caller follows; alerts across a scope; and the indicator catalogue.
 
 Money is integer fen; percentages are hundredths of a percent (``*_pct_x100``). Each dashboard's
@@ -94,7 +94,7 @@ endpoints = [
         "GET",
         "/dashboards/indicators",
         dashboard_indicators,
-        "Indicators assessed per pair and year (RULES §6), and the lagging schedule",
+        "Indicators assessed per pair and year (docs/rules.md §6), and the lagging schedule",
         response=IndicatorCatalogue,
     ),
     Endpoint(

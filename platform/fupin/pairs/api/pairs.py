@@ -1,5 +1,5 @@
 """Cooperation pairs as JSON: the list and one pair (public), managing them (add, end, re-draw,
-their history), and the targets and reported figures of a pair-year with its report (issue 7).
+their history), and the targets and reported figures of a pair-year with its report.
 
 Money is integer fen (the HTML form takes 万元; the API never guesses a unit).
 """

@@ -346,7 +346,7 @@ async def pair_page(request: Request) -> Response:
 
 
 async def pair_report(request: Request) -> Response:
-    """The annual self-assessment report of one pair-year, for printing (RULES §6.1: due by
+    """The annual self-assessment report of one pair-year, for printing (docs/rules.md §6.1: due by
     year end, consulted with the partner)."""
     current = require_login(request)
     year = validate_form(PairDashboardQuery, request.query_params).year

@@ -1,18 +1,18 @@
 """What a cooperation pair is assessed on, and when it counts as falling behind (pure).
 
-The indicator catalogue follows RULES.md §6: the annual cooperation agreement (年度帮扶协议, east–
+The indicator catalogue follows docs/rules.md §6: the annual cooperation agreement (年度帮扶协议, east–
 west) or responsibility letter (定点扶贫责任书, designated assistance) sets a target per indicator,
 and the office records the figure the pair reports at year end. The platform can see only the
-money pledged and received through it; everything else is entered (RULES §6.2, last paragraph).
+money pledged and received through it; everything else is entered (docs/rules.md §6.2, last paragraph).
 
 The lagging schedule is ours, documented here because no national text fixes one (the 2017
-assessment rules only fix the year-end timetable, RULES §6.1). A target is spread over the year
+assessment rules only fix the year-end timetable, docs/rules.md §6.1). A target is spread over the year
 with a back-loaded curve, because agreements are signed in spring and money moves late:
 
     end of Q1: 10 %   end of Q2: 25 %   end of Q3: 50 %   end of year: 100 %
 
 A pair whose figure is below the expected share at the last completed quarter is *behind*
-("under half of a money target by the end of Q3", issue 7); after the year has ended a figure
+("under half of a money target by the end of Q3"); after the year has ended a figure
 below its target is *missed*. A need in a helped region that is still open (published, not fully
 pledged) N days after publication (default 90) is *unfunded*.
 
@@ -37,10 +37,10 @@ class Indicator:
     label: str  # gettext source (Chinese), marked with N_
     unit: str  # MONEY (integer fen) | PEOPLE | COUNT
     kinds: tuple[str, ...]  # pair kinds whose agreements usually carry it
-    group: str  # assessment area (RULES §6.1: the six areas of the 2017 rules)
+    group: str  # assessment area (docs/rules.md §6.1: the six areas of the 2017 rules)
 
 
-#: The indicators of RULES.md §6, in the order of the assessment areas. Money is integer fen.
+#: The indicators of docs/rules.md §6, in the order of the assessment areas. Money is integer fen.
 INDICATORS: tuple[Indicator, ...] = (
     # 资金使用 (funds)
     Indicator("fiscal_aid", N_("财政援助资金"), MONEY, (EAST_WEST,), "funds"),
@@ -90,7 +90,7 @@ GROUP_LABELS: dict[str, str] = {
 }
 
 #: The platform's own money figure is compared with the target for social funds mobilised:
-#: it is the part of that indicator the platform can see (RULES §6.2, last paragraph).
+#: it is the part of that indicator the platform can see (docs/rules.md §6.2, last paragraph).
 PLATFORM_MONEY_INDICATOR = "social_funds"
 
 #: Largest figure accepted for any indicator: 10^15 fen is ¥10 trillion, far above any pair

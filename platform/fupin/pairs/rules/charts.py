@@ -1,6 +1,6 @@
 """Server-side SVG charts: bar, stacked bar and line (pure; no JavaScript, no internet).
 
-County and provincial officers open dashboards on phones over slow links (BRIEF §1), so a chart
+County and provincial officers open dashboards on phones over slow links (docs/domain.md §1), so a chart
 is a small inline SVG drawn here: a 400-unit wide viewBox that scales to the screen, labels on
 their own line above horizontal bars so long Chinese names never squeeze the bars, and every
 label escaped. A chart never stands alone: the page shows the same numbers as a table beside

@@ -1,4 +1,4 @@
-"""The dashboards' money and counts from the platform's records, summed in SQL (BRIEF §3.6).
+"""The dashboards' money and counts from the platform's records, summed in SQL (docs/domain.md §3.6).
 
 Money figures are summed from the rollups of ``money_rollups`` — kept equal to the pledges and
 donations inside every money transaction — so a national dashboard reads a few thousand rows,
@@ -307,7 +307,7 @@ def published_period(year: int | None) -> tuple[str, list[Any]]:
 MONEY_MOVED = "(n.pledges <> 0 OR n.donations <> 0)"
 
 
-# ---- a pair's money (RULES §6.2, last paragraph) ------------------------------------------------
+# ---- a pair's money (docs/rules.md §6.2, last paragraph) ------------------------------------------------
 
 
 @dataclass

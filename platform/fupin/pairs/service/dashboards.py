@@ -1,6 +1,6 @@
 """The poverty office's dashboards: national → province → county → need.
 
-Every figure is an SQL aggregate over the platform's own records (BRIEF §3.6: sums in SQL). The
+Every figure is an SQL aggregate over the platform's own records (docs/domain.md §3.6: sums in SQL). The
 money figures of the region and pair dashboards are summed from the rollups of
 ``money_rollups`` (``fupin.pairs.service.aggregates``); only open pledges past their due date
 are read live. The other modules of the dashboards: ``pair_dashboard`` (one pair and its
@@ -21,7 +21,7 @@ Definitions (the tests recompute each one independently, in Python, from the raw
 * **villages reached**: villages whose needs received money in the year.
 * **concentration**: the share of the year's money received by the top 10 % of asking villages
   (villages with at least one public need up to the end of the year), ranked by money received.
-* a **pair's** money (RULES §6.2, last paragraph): for needs in the helped region, what the
+* a **pair's** money (docs/rules.md §6.2, last paragraph): for needs in the helped region, what the
   helper itself pledged / gave, and what participants pledged / gave under the pair's
   attribution (``Pledge.pair``) — the participants it mobilised.
 

@@ -1,4 +1,4 @@
-"""The yearly targets and reported figures of a pair (BRIEF §3.3, RULES §6).
+"""The yearly targets and reported figures of a pair (docs/domain.md §3.3, docs/rules.md §6).
 
 The annual agreement fixes a target per indicator; at year end the office records what the pair
 reports, and grades the year. ``save_figures`` takes the stored values (integer fen for money,
@@ -36,7 +36,7 @@ from fupin.pairs.service.management import (
     record_event,
 )
 
-#: Grades of the 2021+ east–west assessment (RULES §6.1): 好 / 较好 / 一般 / 差.
+#: Grades of the 2021+ east–west assessment (docs/rules.md §6.1): 好 / 较好 / 一般 / 差.
 GRADE_LABELS = {
     "": "—",
     "good": N_("好"),

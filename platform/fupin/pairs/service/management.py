@@ -1,9 +1,9 @@
 """Managing cooperation pairs: add, end, re-draw, and the history of every pair.
 
-Pairs were re-drawn nationally in 2016 and 2021 (BRIEF §3.3): a re-drawn pair is a new row that
+Pairs were re-drawn nationally in 2016 and 2021 (docs/domain.md §3.3): a re-drawn pair is a new row that
 ``replaces`` the old one, which ends the year before, so history stays readable year by year.
 Every change writes its audit row and a ``PairEvent`` in the same transaction; every check runs
-before the first write, so refused input leaves nothing behind (issue 7, "bad input"). The
+before the first write, so refused input leaves nothing behind ("bad input"). The
 yearly targets and reported figures are ``fupin.pairs.service.figures``.
 
 The API and the HTML forms hand these functions values their schemas have checked

@@ -1,7 +1,7 @@
-"""One pair's dashboard and its annual self-assessment report (BRIEF §3.3, RULES §6).
+"""One pair's dashboard and its annual self-assessment report (docs/domain.md §3.3, docs/rules.md §6).
 
 For a pair-year: the targets and reported figures of every indicator against the lagging
-schedule, the platform's own record of the pair's money (RULES §6.2, last paragraph: what the
+schedule, the platform's own record of the pair's money (docs/rules.md §6.2, last paragraph: what the
 helper itself pledged and gave for needs in its helped region, and what the participants it
 mobilised did under its attribution), the needs and villages it reached, its years and months,
 and the needs left unfunded in its helped region. Read from one snapshot, from the rollups, like
@@ -270,7 +270,7 @@ def _platform_table(money: PairMoney) -> Table:
 
 
 def _pair_rows(pair: Pair, period: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
-    """Rollup rows of a pair's money (RULES §6.2) in ``period``, for needs in its helped region:
+    """Rollup rows of a pair's money (docs/rules.md §6.2) in ``period``, for needs in its helped region:
     the helper's own (``who``), and what others gave under the pair's attribution."""
     when, when_params = period
     scope, scope_params = region_condition(pair.helped_region)

@@ -1,4 +1,4 @@
-"""Search over public needs (BRIEF §3.12) behind one small interface (base.SearchBackend).
+"""Search over public needs (docs/domain.md §3.12) behind one small interface (base.SearchBackend).
 
 Two backends: ``EmbeddedBackend`` (default, tantivy index in a directory, no server) and
 ``MeiliBackend`` (production, when a Meilisearch URL is configured). Use :func:`create_backend`.

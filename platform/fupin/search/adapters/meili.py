@@ -1,5 +1,5 @@
 """The Meilisearch backend (production, ``FUPIN_MEILI_URL``), through meilisearch-python-sdk's
-``AsyncClient`` (TECH.md §2).
+``AsyncClient`` (docs/stack.md §2).
 
 What it sends is pinned by contract tests against Meilisearch's own OpenAPI document
 (tests/contracts/). Notes:
@@ -128,7 +128,7 @@ class MeiliBackend(SearchBackend):
             await client.aclose()
 
     def _map_error(self, exc: Exception, action: str) -> SearchError:
-        """Log the engine's words, return ours (issue 5: never leak engine errors)."""
+        """Log the engine's words, return ours."""
         if isinstance(exc, MeilisearchApiError):
             log.warning("meilisearch %s failed: %s %s", action, exc.status_code, exc)
             code = exc.code

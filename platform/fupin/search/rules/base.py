@@ -1,9 +1,9 @@
-"""The one small search interface the rest of Fupin uses (BRIEF §4.1: "Search backends sit behind
+"""The one small search interface the rest of Fupin uses (docs/domain.md §4.1: "Search backends sit behind
 one small interface"): query and result types, the error hierarchy, and :class:`SearchBackend`.
 
 Everything here is engine-neutral. Validation of a query happens once, here, so both backends
 refuse the same bad input with the same :class:`SearchQueryError` naming the field, and no engine
-error ever reaches a user (issue 5, "Bad input").
+error ever reaches a user ("Bad input").
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def sort_facet_counts(counts: Mapping[str, int], order: str) -> dict[str, int]:
 
 def empty_result(query: ValidQuery) -> SearchResult:
     """The answer to a query with text but no searchable word (only punctuation, emoji or stop
-    words): nothing matches. Not an error (issue 5), and not "everything" either."""
+    words): nothing matches. Not an error, and not "everything" either."""
     return SearchResult(
         hits=[],
         total=0,
@@ -188,7 +188,7 @@ def empty_result(query: ValidQuery) -> SearchResult:
 class SearchBackend(abc.ABC):
     """A search engine holding the public needs.
 
-    Writers: in production the outbox worker is the only writer (BRIEF §3.12); in embedded mode the
+    Writers: in production the outbox worker is the only writer (docs/domain.md §3.12); in embedded mode the
     index directory also allows only one writing process (see EmbeddedBackend). Any number of
     processes may search.
 

@@ -2,7 +2,7 @@
 
 The need code builds one document per need (``FIELDS`` below, all required). The backends call
 :func:`prepare` before writing, so a malformed document fails loudly (SearchDocumentError) and a
-need that is not public is deleted from the index instead of indexed (BRIEF §3.4: a need is
+need that is not public is deleted from the index instead of indexed (docs/domain.md §3.4: a need is
 public only once a county officer has published it).
 """
 

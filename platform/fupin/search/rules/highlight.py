@@ -1,7 +1,7 @@
 """Highlighting that is safe to render: the text is HTML-escaped, then ``<mark>`` is put around
 the matched spans. Both backends compute *spans* (embedded: where the query words occur;
 Meilisearch: its ``_matchesPosition`` byte offsets) and render them here, so a need whose title
-contains ``<script>`` shows it as text on every backend (BRIEF §5: output escaped).
+contains ``<script>`` shows it as text on every backend (docs/domain.md §5: output escaped).
 """
 
 from __future__ import annotations

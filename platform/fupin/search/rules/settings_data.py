@@ -1,6 +1,6 @@
 """Index settings as data: loads and checks the top-level ``search/`` folder.
 
-BRIEF §3.12: searchable / filterable / sortable attributes, ranking rules, synonyms and stop words
+docs/domain.md §3.12: searchable / filterable / sortable attributes, ranking rules, synonyms and stop words
 are data in ``search/``, read by both backends. This module is the only reader; it validates the
 files once (a typo in a facet name fails at start-up with the file and key named, not at the
 first query) and hands out one frozen :class:`SearchSettings`.

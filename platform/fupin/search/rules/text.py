@@ -3,7 +3,7 @@
 Index side (embedded engine): text becomes overlapping character bigrams (饮水安全 -> 饮水 水安
 安全) plus whole ascii words; a query word is then found as a *phrase of its bigrams*, i.e. as a
 substring, so every 2-character word (饮水, 道路) matches exactly, whatever the segmentation of
-the document (TECH.md §3.2: jieba-only indexes missed 15% of 4-character queries).
+the document (docs/stack.md §3.2: jieba-only indexes missed 15% of 4-character queries).
 
 Query side (both backends): the query is cut into runs of Han characters and ascii words;
 punctuation and emoji are separators and nothing else. A Han run longer than two characters is

@@ -1,6 +1,6 @@
 """Pure tax-deduction rules: the algorithm of the enterprise working paper and of the individual
 30 % helper; whether a donation went through a qualifying channel and is targeted is decided by
-``fupin.money.rules.channels`` when it is recorded (RULES.md §1, §2, §3; BRIEF §3.8). What goes
+``fupin.money.rules.channels`` when it is recorded (docs/rules.md §1, §2, §3; docs/domain.md §3.8). What goes
 in and comes out — donation lines, paper lines, years, reasons — is ``tax.rules.paper``.
 
 No database, no HTTP: callers pass plain values in and get immutable results back. Every figure
@@ -115,7 +115,7 @@ def enterprise_working_paper(
     donations: Sequence[DonationLine],
     params: TaxParams = TAX_PARAMS,
 ) -> WorkingPaper:
-    """The EIT donation working paper, year by year (RULES.md §1.4).
+    """The EIT donation working paper, year by year (docs/rules.md §1.4).
 
     ``profit_fen_by_year`` holds the annual total (accounting) profit for a contiguous run of
     years; every donation must be dated in one of them (the carry-forward pool starts empty).

@@ -1,7 +1,7 @@
 """What a deduction working paper is made of: the reasons its lines give, the donations that go
 in (``DonationLine``), the lines that come out (``PaperLine`` with its ``SourceShare`` of each
 donation), one year of the enterprise paper (``YearPaper``), the paper (``WorkingPaper``) and the
-individual 30 % helper (``IndividualHelper``) (RULES.md §1–§2).
+individual 30 % helper (``IndividualHelper``) (docs/rules.md §1–§2).
 
 The algorithm that fills them is ``tax.rules.deduction``; these are its inputs and results, also
 read by the service and the pages. Immutable, integer fen, no database.
@@ -63,7 +63,7 @@ TAX_REASONS: dict[str, str] = {
         "%(origin_year)s年扶贫捐赠未扣除余额，留待%(applied_year)s年据实扣除"
     ),
     "non_deductible": N_("非合格渠道捐赠，不得税前扣除"),
-    # individuals (RULES.md §2)
+    # individuals (docs/rules.md §2)
     "individual_cap": N_("扣除限额 = 您填写的应纳税所得额 × %(rate)s，四舍五入到分"),
     "individual_booked_qualifying": N_("通过合格渠道的公益性捐赠：在应纳税所得额的限额内扣除"),
     "individual_booked_targeted_capped": N_(
@@ -155,7 +155,7 @@ class PaperLine:
 
 @dataclass(frozen=True, kw_only=True)
 class YearPaper:
-    """One tax year of the enterprise working paper (RULES.md §1.4 procedure)."""
+    """One tax year of the enterprise working paper (docs/rules.md §1.4 procedure)."""
 
     year: int
     profit_fen: int
@@ -266,7 +266,7 @@ class WorkingPaper:
 
 @dataclass(frozen=True, kw_only=True)
 class IndividualHelper:
-    """ "30 % of the taxable income you enter" (RULES.md §2). Not a tax computation: the
+    """ "30 % of the taxable income you enter" (docs/rules.md §2). Not a tax computation: the
     platform does not know the individual's income, it only applies the cap to what is entered."""
 
     tax_year: int

@@ -1,6 +1,6 @@
 """Tax-deduction rule parameters, as data keyed by tax year or donation-date range.
 
-This is the table of RULES.md §1.3 (and §1.1, §1.2, §2). The functions in ``tax_rules`` hold no
+This is the table of docs/rules.md §1.3 (and §1.1, §1.2, §2). The functions in ``tax_rules`` hold no
 figures of their own: they look every rate, window and look-back up here, so a policy change is
 a data change. Extending the targeted full-deduction window, for example, means editing the
 ``donated_until`` of one ``TargetedWindowRow`` (or appending a row for a new announcement).
@@ -208,7 +208,7 @@ class TaxParams:
         return None
 
 
-# Citations (RULES.md §1–§2). Kept as named constants so rows and reasons cite the same text.
+# Citations (docs/rules.md §1–§2). Kept as named constants so rows and reasons cite the same text.
 SRC_EIT_ART9 = N_("《企业所得税法》第九条；《企业所得税法实施条例》第五十三条")
 SRC_EIT_ART9_ORIGINAL = N_("《企业所得税法》第九条（2017年修正前）：超过12%的部分不得结转")
 SRC_CAISHUI_2018_15 = N_("财税〔2018〕15号 第一至三条；《慈善法》第八十条（2016-09-01施行）")
@@ -218,7 +218,7 @@ SRC_CAISHUI_2018_15_ORDER = N_(
 SRC_TARGETED = N_(
     "财政部 税务总局 国务院扶贫办公告2019年第49号；公告2021年第18号（延长至2025-12-31）"
 )
-#: Targeted donations outside every window (RULES.md §1.2 "After 2025-12-31"): ordinary donations.
+#: Targeted donations outside every window (docs/rules.md §1.2 "After 2025-12-31"): ordinary donations.
 SRC_TARGETED_AS_GENERAL = N_(
     "公告2019年第49号、2021年第18号的执行期限外：按《企业所得税法》第九条处理"
 )
@@ -228,7 +228,7 @@ SRC_TARGETED_LOOKBACK = N_(
 SRC_IIT = N_("《个人所得税法》第六条；财政部 税务总局公告2019年第99号")
 SRC_IIT_NO_FULL = N_("公告2019年第49号仅适用于企业；个人扶贫捐赠适用30%限额（公告2019年第99号）")
 
-#: The parameters in force. Each row cites its source (RULES.md §1.3 table).
+#: The parameters in force. Each row cites its source (docs/rules.md §1.3 table).
 TAX_PARAMS = TaxParams(
     general_cap=(
         # 12% of positive annual total profit: EIT Law art. 9 (in force 2008-01-01).
@@ -265,7 +265,7 @@ TAX_PARAMS = TaxParams(
     ),
     targeted_legacy_lookback=(
         # 2019 No. 49 §3: undeducted targeted donations of 2015–2018, applied in 2019
-        # [interpretation: one-off uncapped pool in the first policy year, RULES.md §1.2].
+        # [interpretation: one-off uncapped pool in the first policy year, docs/rules.md §1.2].
         LegacyLookbackRow(
             donated_from=date(2015, 1, 1),
             donated_until=date(2018, 12, 31),

@@ -1,11 +1,11 @@
-"""Whose tax papers, and which years (BRIEF §3.8): a donor sees only its own papers, auditors
+"""Whose tax papers, and which years (docs/domain.md §3.8): a donor sees only its own papers, auditors
 every donor's; tax years run from the first year the parameter table covers to this year.
 
 A *year outside the data*: tax years run from the first year the parameter table covers (2008,
 EIT Law) to the current year; anything else is refused. A year inside that range with no
 donation gives an empty statement, which is a true statement.
 
-Profit input for the CLI (``parse_profits``): a negative profit is a loss (RULES.md §1.1: a loss
+Profit input for the CLI (``parse_profits``): a negative profit is a loss (docs/rules.md §1.1: a loss
 year must be enterable — its cap is 0 while targeted donations are still deducted in full);
 non-numeric text, more than two decimals of a yuan and absurd magnitudes are refused by
 ``core.money.parse_yuan`` with a message naming the field.

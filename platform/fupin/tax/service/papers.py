@@ -1,5 +1,5 @@
-"""The deduction working paper of an enterprise (RULES.md §1.4) and the 30 % helper of an
-individual (RULES.md §2), from the donor's receipted donations; computed, never stored.
+"""The deduction working paper of an enterprise (docs/rules.md §1.4) and the 30 % helper of an
+individual (docs/rules.md §2), from the donor's receipted donations; computed, never stored.
 
 *Working paper*: only donations backed by the deductible voucher — a platform receipt **with**
 the official numbers — enter the paper; the others are listed as "pending official receipt, not
@@ -10,7 +10,7 @@ entered too (the paper then shows them). Every line carries its donation ids and
 and the reason and citation of the rule that applied.
 
 Profits (decision, documented): the issue lists "a negative or non-numeric profit" as bad input,
-but RULES.md §1.1 and the worked example (2021: −200 万元) require a **loss year** to be
+but docs/rules.md §1.1 and the worked example (2021: −200 万元) require a **loss year** to be
 enterable — a loss gives a cap of 0 while targeted donations are still deducted in full. So a
 negative *profit* is accepted (and shown as a loss). An individual's *taxable income*
 (应纳税所得额, before the donation) cannot be negative and is refused.
@@ -44,7 +44,7 @@ from fupin.tax.service.statements import StatementLine, statement_lines
 
 def last_affected_year(line: DonationLine, params: TaxParams = TAX_PARAMS) -> int:
     """The last tax year a donation can change: its own year, or the end of its carry-forward,
-    or the year its legacy look-back is applied (RULES.md §1.1–§1.2)."""
+    or the year its legacy look-back is applied (docs/rules.md §1.1–§1.2)."""
     year = line.donated_on.year
     if not line.qualifying:
         return year
@@ -186,7 +186,7 @@ async def build_working_paper(
     system: bool = False,
     params: TaxParams = TAX_PARAMS,
 ) -> PaperResult:
-    """The enterprise deduction working paper up to ``year`` (RULES.md §1.4)."""
+    """The enterprise deduction working paper up to ``year`` (docs/rules.md §1.4)."""
     participant = await participant_for_tax(actor, participant_id, system=system)
     if is_individual(participant):
         raise InvalidInput(
@@ -238,7 +238,7 @@ async def build_individual_helper(
     taxable_income_fen: int,
     system: bool = False,
 ) -> IndividualResult:
-    """The 30 % helper for an individual donor (RULES.md §2): only the year's donations."""
+    """The 30 % helper for an individual donor (docs/rules.md §2): only the year's donations."""
     participant = await participant_for_tax(actor, participant_id, system=system)
     if not is_individual(participant):
         raise InvalidInput(

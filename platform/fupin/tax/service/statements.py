@@ -1,8 +1,8 @@
-"""The annual donation statement of a donor (BRIEF §3.8; RULES.md §3), read from the database.
+"""The annual donation statement of a donor (docs/domain.md §3.8; docs/rules.md §3), read from the database.
 
 Per donor and tax year: every confirmed donation received in the year that has a live platform
 receipt, with the platform receipt number and the official 票据代码 / 号码 / 校验码 (a receipt
-without official numbers is labelled "not a tax voucher", RULES.md §3), the date received, the
+without official numbers is labelled "not a tax voucher", docs/rules.md §3), the date received, the
 recipient and its deduction qualification on that date, targeted or general, cash or in-kind.
 Reversed donations are left out (their receipt is voided with the reversal); confirmed donations
 without a live receipt are listed apart, as not yet receipted.
@@ -33,7 +33,7 @@ NOT_A_TAX_VOUCHER = N_("非税前扣除凭证（尚未登记正式票据号码�
 
 @dataclass(frozen=True, kw_only=True)
 class StatementLine:
-    """One receipted donation as the statement lists it (RULES.md §3 table of fields)."""
+    """One receipted donation as the statement lists it (docs/rules.md §3 table of fields)."""
 
     donation_id: int
     received_on: date
@@ -213,7 +213,7 @@ async def statement_lines(
             qualification_periods=periods_cache[org.id],
             donated_on=donation.received_on,
         )
-        # Targeted (RULES.md §1.2): the flag the money service derived when the donation was
+        # Targeted (docs/rules.md §1.2): the flag the money service derived when the donation was
         # recorded, unless the channel decision has changed since (a qualification listing
         # entered later): then re-derived by the same function with today's data.
         if qualification.ok == donation.channel_qualifies:
@@ -261,7 +261,7 @@ async def build_statement(
     system: bool = False,
     today: date | None = None,
 ) -> Statement:
-    """The annual statement of one donor (BRIEF §3.8)."""
+    """The annual statement of one donor (docs/domain.md §3.8)."""
     participant = await participant_for_tax(actor, participant_id, system=system)
     tax_year = check_year(year, today=today)
     lines, unreceipted = await statement_lines(

@@ -1,6 +1,6 @@
 """Statements and papers as tables — CSV and XLSX downloads and the CLI's CSV — through
 ``fupin.core.exports`` (typed cells, exact yuan, CSV-injection guard). The working paper's XLSX
-has two sheets (the RULES.md §1.4 table and every line with its receipts).
+has two sheets (the docs/rules.md §1.4 table and every line with its receipts).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def statement_rows(statement: Statement) -> Table:
     return columns, rows
 
 
-#: The columns of the RULES.md §1.4 table (yuan, exact).
+#: The columns of the docs/rules.md §1.4 table (yuan, exact).
 SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("year", N_("年度"), "int"),
     ("profit_fen", N_("利润总额"), "yuan"),

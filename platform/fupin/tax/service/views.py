@@ -1,5 +1,5 @@
 """Statements and papers as the tax schemas show them (``tax/schemas.py``): the JSON of the API
-and of ``fupin tax … --format json``, and the RULES.md §1.4 table the paper page and the exports
+and of ``fupin tax … --format json``, and the docs/rules.md §1.4 table the paper page and the exports
 read. The figures are the rules' (``tax.rules``); here they are only arranged.
 """
 
@@ -42,7 +42,7 @@ LINE_KIND_LABELS = {
 }
 
 
-# --- the RULES.md §1.4 table ------------------------------------------------------------------
+# --- the docs/rules.md §1.4 table ------------------------------------------------------------------
 
 
 def brought_forward_by_origin(paper: YearPaper) -> dict[int, int]:
@@ -97,7 +97,7 @@ def _summary_fields(paper: YearPaper) -> dict[str, object]:
 
 
 def year_summary(paper: YearPaper) -> TaxPaperYearSummary:
-    """One row of the RULES.md §1.4 table, in fen."""
+    """One row of the docs/rules.md §1.4 table, in fen."""
     return TaxPaperYearSummary.model_validate(_summary_fields(paper))
 
 
