@@ -45,12 +45,14 @@ from asgi_lifespan import LifespanManager
 from itsdangerous import TimestampSigner
 
 from fupin import REPO_ROOT
+from fupin.accounts.models import User
+from fupin.accounts.service import sessions
 from fupin.accounts.service.reference import load_all
 from fupin.app import create_app
 from fupin.core.categories import CATEGORY_CODES
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
-from fupin.db import close_database, open_database
+from fupin.db import close_database, open_database, run_migrations
 from fupin.money.service import rollups as money_rollups
 from fupin.pairs.service import aggregates, dashboards
 from fupin.settings import Settings
@@ -149,6 +151,15 @@ COPIED_TABLES = (
 )
 
 
+async def migrated_schema(settings: Settings) -> None:
+    """The schema as production gets it (``fupin migrate``): the app measured refuses a
+    database whose migrations are not applied."""
+    try:
+        await run_migrations(settings)
+    finally:
+        await close_database()
+
+
 async def copy_from_sqlite(settings: Settings, source: Path) -> dict[str, float]:
     """PostgreSQL: the same rows as the SQLite benchmark database, by COPY (identical data on
     both engines, and no dependence on the reference importer's batch sizes)."""
@@ -156,8 +167,7 @@ async def copy_from_sqlite(settings: Settings, source: Path) -> dict[str, float]
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    await open_database(settings, generate_schemas=True)
-    await close_database()
+    await migrated_schema(settings)
     timings["schema"] = time.perf_counter() - started
     lite = sqlite3.connect(source)
     pg = await asyncpg.connect(settings.database_url.replace("postgres://", "postgresql://", 1))
@@ -206,7 +216,8 @@ async def copy_from_sqlite(settings: Settings, source: Path) -> dict[str, float]
 async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float]:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    await open_database(settings, generate_schemas=True)
+    await migrated_schema(settings)
+    await open_database(settings)
     await load_all(REPO_ROOT / "data")
     await close_database()
     timings["reference data"] = time.perf_counter() - started
@@ -628,8 +639,12 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
     return timings
 
 
-def session_cookie(user_id: int) -> str:
-    payload = base64.b64encode(json.dumps({"csrf": "x", "user_id": user_id}).encode())
+async def session_cookie(user_id: int) -> str:
+    """A browser logged in as the benchmark's national admin: a server-side session row (as a
+    login creates it) named by the signed cookie."""
+    user = await User.get(id=user_id)
+    key = await sessions.start(user=user, ip="127.0.0.1", user_agent="bench", max_age_seconds=3600)
+    payload = base64.b64encode(json.dumps({"csrf": "x", sessions.COOKIE_KEY: key}).encode())
     return TimestampSigner(SECRET).sign(payload).decode()
 
 
@@ -720,7 +735,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://bench",
-            cookies={"fupin_session": session_cookie(1)},
+            cookies={"fupin_session": await session_cookie(ADMIN.user_id)},
         )
 
         async def page(path: str) -> None:

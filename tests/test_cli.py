@@ -62,7 +62,11 @@ def test_first_run_loads_the_real_data_with_the_documented_counts(fresh_install)
     assert "new regions 0, new helper participants 0" in again
 
 
-def test_demo_prints_one_login_per_role(fresh_install) -> None:
+def test_demo_prints_one_login_per_role_and_a_demo_user_logs_in(fresh_install) -> None:
+    # Self-contained (the suite runs tests on several workers, each with its own var dir):
+    # every step is idempotent, so repeating the ones another test ran costs little.
+    _run(["migrate"], fresh_install)
+    _run(["data", "load"], fresh_install)
     out = _run(["demo", "--needs", "60"], fresh_install).stdout
     for role in (
         "national_admin",
@@ -76,8 +80,6 @@ def test_demo_prints_one_login_per_role(fresh_install) -> None:
     assert "fupin-demo-2026" in out
     assert "users created 0" in _run(["demo", "--needs", "60"], fresh_install).stdout  # idempotent
 
-
-def test_served_app_answers_and_a_demo_user_logs_in(fresh_install) -> None:
     port = _free_port()
     env = {**fresh_install, "FUPIN_PORT": str(port)}
     server = subprocess.Popen(
@@ -116,3 +118,18 @@ def test_served_app_answers_and_a_demo_user_logs_in(fresh_install) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_an_unmigrated_database_is_refused_with_the_command_that_fixes_it(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUPIN_")}
+    env.update({"FUPIN_VAR_DIR": str(tmp_path), "FUPIN_PORT": str(_free_port())})
+    load = subprocess.run(
+        [FUPIN, "data", "load"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert load.returncode != 0 and "run `fupin migrate` first" in load.stderr
+    # the server does not start (a health check saying ok over failing pages would be worse)
+    serve = subprocess.run(
+        [FUPIN, "serve"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert serve.returncode != 0
+    assert "run `fupin migrate` first" in serve.stdout + serve.stderr

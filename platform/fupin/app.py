@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from fupin import REPO_ROOT, background
 from fupin.core.http_errors import exception_handlers
 from fupin.core.templating import make_templates
-from fupin.db import close_database, open_database
+from fupin.db import check_migrated, close_database, open_database
 from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
@@ -93,6 +93,12 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await open_database(settings, generate_schemas=generate_schemas)
+            if not generate_schemas:
+                try:
+                    await check_migrated(settings)
+                except Exception:
+                    await close_database()
+                    raise
         # Search (docs/domain.md §3.12): opened in every mode, tests included (an embedded index in the
         # var dir), before the background loops that write to it.
         search = await open_service(settings)

@@ -18,6 +18,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.backends.sqlite import client as sqlite_client
 from tortoise.exceptions import TransactionManagementError
 from tortoise.migrations.api.migrate import migrate
+from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
 
 from fupin.settings import Settings
@@ -89,6 +90,24 @@ async def open_database(settings: Settings, *, generate_schemas: bool = False) -
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     if generate_schemas:
         await Tortoise.generate_schemas(safe=True)
+
+
+class SchemaBehind(RuntimeError):
+    """The database lacks migrations this code needs: serving it would answer 500 on every page."""
+
+
+async def check_migrated(settings: Settings) -> None:
+    """Refuse to serve a database whose schema is behind the code (a fresh file, or an upgrade
+    without ``fupin migrate``): the operator gets one clear message at start instead of a health
+    check that says ok and pages that fail."""
+    apps = tortoise_config(settings)["apps"]
+    steps = await MigrationExecutor(connections.get("default"), apps).plan()
+    pending = [f"{step.migration.app_label}.{step.migration.name}" for step in steps]
+    if pending:
+        raise SchemaBehind(
+            f"the database has {len(pending)} migration(s) to apply ({', '.join(pending)}): "
+            "run `fupin migrate` first"
+        )
 
 
 async def close_database() -> None:

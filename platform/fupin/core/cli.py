@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import click
 
-from fupin.db import database
+from fupin.db import SchemaBehind, check_migrated, database
 from fupin.errors import FupinError
 from fupin.settings import Settings, SettingsError
 
@@ -24,10 +24,15 @@ def load_settings() -> Settings:
 
 
 def run_with_db(settings: Settings, func: Callable[[], Awaitable[T]]) -> T:
-    """Open the database, run one async job, close it again."""
+    """Open the database, run one async job, close it again. A database whose schema is behind
+    the code is refused with the command that fixes it, not a "no such table" trace."""
 
     async def main() -> T:
         async with database(settings):
+            try:
+                await check_migrated(settings)
+            except SchemaBehind as exc:
+                raise click.ClickException(str(exc)) from exc
             return await func()
 
     return asyncio.run(main())
