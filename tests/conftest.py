@@ -29,7 +29,7 @@ from asgi_lifespan import LifespanManager
 
 from fupin.accounts.models import Participant, User
 from fupin.app import create_app
-from fupin.db import close_database, open_database
+from fupin.db import close_database, open_database, run_migrations
 from fupin.regions.models import Region
 from fupin.settings import Settings
 from tests.support.contract import CONTRACT_HOOKS
@@ -160,12 +160,12 @@ class _Templates:
     async def sqlite(self, template: str) -> Path:
         if template not in self.sqlite_files:
             path = self.directory / f"{template}.sqlite3"
+            settings = Settings(env="test", database_url=f"sqlite://{path}")
             if template == "world":
                 shutil.copyfile(await self.sqlite("schema"), path)
-            await open_database(
-                Settings(env="test", database_url=f"sqlite://{path}"),
-                generate_schemas=template == "schema",
-            )
+            else:
+                await _migrated(settings)
+            await open_database(settings)
             try:
                 if template == "world":
                     await self._build_world("sqlite")
@@ -178,14 +178,19 @@ class _Templates:
 
     async def _postgres_snapshot(self, url: str) -> _PostgresSnapshot:
         """Schema and world into the (new, empty) session database, and what to restore."""
-        await open_database(Settings(env="test", database_url=url), generate_schemas=True)
+        settings = Settings(env="test", database_url=url)
+        await _migrated(settings)
+        await open_database(settings)
         try:
             conn = await asyncpg.connect(_dsn(url))
             try:
+                # The migration log stays: it is part of the schema (the app refuses to serve
+                # a database whose migrations are not all applied).
                 tables = [
                     r[0]
                     for r in await conn.fetch(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                        f" AND tablename != '{MIGRATION_LOG}' ORDER BY 1"
                     )
                 ]
                 sequences = {"schema": await _sequence_sql(conn)}
@@ -221,6 +226,20 @@ class _Templates:
                         await conn.copy_to_table(table, source=io.BytesIO(data), format="binary")
         finally:
             await conn.close()
+
+
+#: Tortoise's record of applied migrations.
+MIGRATION_LOG = "tortoise_migrations"
+
+
+async def _migrated(settings: Settings) -> None:
+    """The schema as production gets it: `fupin migrate` on an empty database, so that the
+    migration log says the schema is current (``check_migrated``) for servers and commands a
+    test starts on a copy."""
+    try:
+        await run_migrations(settings)
+    finally:
+        await close_database()
 
 
 def _dsn(url: str) -> str:
