@@ -38,7 +38,7 @@ from fupin.accounts.models import Participant  # noqa: E402
 from fupin.accounts.service.reference import load_all  # noqa: E402
 from fupin.core.categories import CATEGORY_CODES  # noqa: E402
 from fupin.core.clock import today_cn  # noqa: E402
-from fupin.db import close_database, open_database  # noqa: E402
+from fupin.db import close_database, open_database, run_migrations  # noqa: E402
 from fupin.matching.service import recommendations, snapshot  # noqa: E402
 from fupin.money.models import Donation, Pledge, RecipientOrg  # noqa: E402
 from fupin.needs.models import Need  # noqa: E402
@@ -392,7 +392,9 @@ async def main(args: argparse.Namespace) -> int:
             url = f"sqlite://{path}"
         settings = Settings(env="test", database_url=url, var_dir=Path(tmp) / "var")
         try:
-            await open_database(settings, generate_schemas=True)
+            await run_migrations(settings)  # the schema as `fupin migrate` makes it
+            await close_database()
+            await open_database(settings)
             try:
                 if await Need.exists():
                     if not args.reuse:

@@ -68,11 +68,14 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
     cases would take far longer at this scale; the rows are the same shape)."""
     from fupin.accounts.service.reference import load_all
     from fupin.core.clock import today_cn
-    from fupin.db import close_database, open_database
+    from fupin.db import close_database, open_database, run_migrations
     from fupin.needs.models import Need
     from fupin.regions.models import Region
 
-    await open_database(settings, generate_schemas=True)
+    # Migrated as `fupin migrate` does: the app served below refuses an unmigrated database.
+    await run_migrations(settings)
+    await close_database()
+    await open_database(settings)
     try:
         started = time.perf_counter()
         await load_all(settings.data_dir)
