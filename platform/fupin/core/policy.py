@@ -29,6 +29,13 @@ RULES: dict[str, dict[str, str]] = {
     "admin.access": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "participant.create": {"national_admin": ANY, "province_office": ANY},
     "participant.edit": {"national_admin": ANY, "participant_member": PARTICIPANT},
+    # An individual's masked ID number (given only for receipts): the participant itself, the
+    # national office, and the office of the province it is registered in — never another's.
+    "participant.view_identity": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "participant_member": PARTICIPANT,
+    },
     "user.create": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     # Reset (issue a set-password link), deactivate, reactivate, sign out everywhere; only roles
     # below the office's own (accounts.rules.CREATABLE_ROLES), never itself.
@@ -79,6 +86,10 @@ RULES: dict[str, dict[str, str]] = {
     "donation.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
     "receipt.issue": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "receipt.void": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    # Printing counts copies (the second is a 副本), so it is an act, not a read: the
+    # recipient's officers (scope = the recipient) and the donor's members (scope = the donor)
+    # only; offices and auditors read a receipt without printing it.
+    "receipt.print": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "recipient.manage": {"national_admin": ANY, "province_office": PROVINCE},
     # --- tax and commendation: a donor sees only its own papers
     "tax.view": {"participant_member": PARTICIPANT, "auditor": ANY},

@@ -37,7 +37,12 @@ async def receipt_page(request: Request) -> Response:
     receipt = await receipts.get_receipt_for(actor, request.path_params["receipt_id"])
     view = await receipts.receipt_view(receipt)
     officer = await recipients.is_recipient_officer(actor, view["donation"])
-    return render(request, "money/receipt.html", {**view, "officer": officer, "key": new_key()})
+    may_print = await receipts.may_print(actor, receipt)
+    return render(
+        request,
+        "money/receipt.html",
+        {**view, "officer": officer, "may_print": may_print, "key": new_key()},
+    )
 
 
 async def receipt_print(request: Request) -> Response:
