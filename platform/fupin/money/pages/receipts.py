@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.i18n import _
@@ -99,27 +99,46 @@ async def receipt_official(request: Request) -> Response:
 
 
 routes = [
-    Route(
+    page(
         "/donations/{donation_id:int}/receipt",
         receipt_issue,
         methods=["POST"],
         name="receipt_issue",
+        action="receipt.issue",
     ),
-    Route("/receipts/{receipt_id:int}", receipt_page, methods=["GET"], name="receipt"),
-    Route(
-        "/receipts/{receipt_id:int}/print", receipt_print, methods=["POST"], name="receipt_print"
+    page(
+        "/receipts/{receipt_id:int}",
+        receipt_page,
+        methods=["GET"],
+        name="receipt",
+        action="donation.view",
     ),
-    Route("/receipts/{receipt_id:int}/void", receipt_void, methods=["POST"], name="receipt_void"),
-    Route(
+    page(
+        "/receipts/{receipt_id:int}/print",
+        receipt_print,
+        methods=["POST"],
+        name="receipt_print",
+        action="receipt.print",
+    ),
+    page(
+        "/receipts/{receipt_id:int}/void",
+        receipt_void,
+        methods=["POST"],
+        name="receipt_void",
+        action="receipt.void",
+    ),
+    page(
         "/receipts/{receipt_id:int}/reissue",
         receipt_reissue,
         methods=["POST"],
         name="receipt_reissue",
+        action="receipt.issue",
     ),
-    Route(
+    page(
         "/receipts/{receipt_id:int}/official",
         receipt_official,
         methods=["POST"],
         name="receipt_official",
+        action="receipt.issue",
     ),
 ]
