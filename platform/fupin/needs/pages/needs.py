@@ -574,14 +574,14 @@ routes = [
         export_csv,
         methods=["GET"],
         name="need_export_csv",
-        action="need.view_private",
+        action=PUBLIC,
     ),
     page(
         "/needs/export.xlsx",
         export_xlsx,
         methods=["GET"],
         name="need_export_xlsx",
-        action="need.view_private",
+        action=PUBLIC,
     ),
     page("/needs/{need_id:int}", need_detail, methods=["GET"], name="need", action=PUBLIC),
     page(
