@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from fupin import REPO_ROOT, background
 from fupin.core.http_errors import exception_handlers
+from fupin.core.routing import DeclaredRoute
 from fupin.core.templating import make_templates
 from fupin.db import check_migrated, close_database, open_database
 from fupin.middleware.context import RequestContextMiddleware
@@ -73,6 +74,8 @@ API_MODULES = [
 
 
 def collect_routes(modules: list[str]) -> list[BaseRoute]:
+    """Every route of the modules; one that does not declare its policy action (a plain
+    Starlette ``Route`` instead of ``core.routing.page`` or an ``Endpoint``) stops the app."""
     routes: list[BaseRoute] = []
     for name in modules:
         module = importlib.import_module(name)
@@ -80,6 +83,9 @@ def collect_routes(modules: list[str]) -> list[BaseRoute]:
             routes.extend(endpoint.route() for endpoint in module.endpoints)
         else:
             routes.extend(module.routes)
+    for route in routes:
+        if not isinstance(route, DeclaredRoute):
+            raise TypeError(f"{getattr(route, 'path', route)}: declare its policy action")
     return routes
 
 

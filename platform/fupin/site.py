@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
 from fupin import i18n
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.web import render
 from fupin.needs.service import stats
 
@@ -33,7 +34,7 @@ async def healthz(request: Request) -> Response:
 
 
 routes = [
-    Route("/", home, name="home"),
-    Route("/lang/{lang}", set_language, name="set_language"),
-    Route("/healthz", healthz, name="healthz"),
+    page("/", home, name="home", action=PUBLIC),
+    page("/lang/{lang}", set_language, name="set_language", action=PUBLIC),
+    page("/healthz", healthz, name="healthz", action=PUBLIC),
 ]

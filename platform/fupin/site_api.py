@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
 from fupin.core.openapi import build_document
+from fupin.core.policy import PUBLIC
 from fupin.core.schemas import Out
 from fupin.regions.models import Region
 
@@ -29,6 +30,15 @@ async def health(request: Request) -> Health:
 
 
 endpoints = [
-    Endpoint("GET", "/openapi.json", openapi_document, "This document", response=dict[str, Any]),
-    Endpoint("GET", "/health", health, "Liveness and database check", response=Health),
+    Endpoint(
+        "GET",
+        "/openapi.json",
+        openapi_document,
+        "This document",
+        response=dict[str, Any],
+        action=PUBLIC,
+    ),
+    Endpoint(
+        "GET", "/health", health, "Liveness and database check", response=Health, action=PUBLIC
+    ),
 ]

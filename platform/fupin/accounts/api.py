@@ -13,7 +13,7 @@ from fupin.accounts.schemas import (
 )
 from fupin.accounts.service import participants
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 from fupin.core.schemas import Page
 
 
@@ -58,6 +58,7 @@ endpoints = [
         "Participant directory",
         query=ParticipantQuery,
         response=Page[Participant],
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -69,6 +70,7 @@ endpoints = [
         response=ParticipantPrivate,
         status=201,
         errors=(403,),
+        action="participant.create",
     ),
     Endpoint(
         "GET",
@@ -79,5 +81,6 @@ endpoints = [
         auth="optional",
         response=ParticipantPrivate | Participant,
         errors=(404,),
+        action=PUBLIC,
     ),
 ]

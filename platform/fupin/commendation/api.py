@@ -29,7 +29,7 @@ from fupin.commendation.schemas import (
 from fupin.commendation.service import final, notice, ranking, rounds
 from fupin.core.endpoints import Endpoint
 from fupin.core.jsonapi import client_source
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 
 
 async def _detail(found: RoundRow) -> CommendationRoundDetail:
@@ -186,6 +186,7 @@ endpoints = [
         "Rounds: published ones for the public, all for the office and auditors",
         auth="optional",
         response=CommendationRoundList,
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -197,6 +198,7 @@ endpoints = [
         response=CommendationRoundDetail,
         status=201,
         errors=(403,),
+        action="commendation.manage",
     ),
     Endpoint(
         "GET",
@@ -207,6 +209,7 @@ endpoints = [
         auth="optional",
         response=CommendationRoundDetail,
         errors=(404,),
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -218,6 +221,7 @@ endpoints = [
         auth="required",
         response=CommendationRoundDetail,
         errors=_WRITE_ERRORS,
+        action="commendation.manage",
     ),
     Endpoint(
         "POST",
@@ -228,6 +232,7 @@ endpoints = [
         auth="required",
         response=CommendationRanking,
         errors=_WRITE_ERRORS,
+        action="commendation.manage",
     ),
     Endpoint(
         "POST",
@@ -239,6 +244,7 @@ endpoints = [
         auth="required",
         response=CommendationRound,
         errors=_WRITE_ERRORS,
+        action="commendation.manage",
     ),
     Endpoint(
         "POST",
@@ -249,6 +255,7 @@ endpoints = [
         auth="required",
         response=CommendationRound,
         errors=_WRITE_ERRORS,
+        action="commendation.manage",
     ),
     Endpoint(
         "POST",
@@ -259,6 +266,7 @@ endpoints = [
         auth="required",
         response=CommendationRound,
         errors=_WRITE_ERRORS,
+        action="commendation.manage",
     ),
     Endpoint(
         "GET",
@@ -269,6 +277,7 @@ endpoints = [
         auth="optional",
         response=CommendationNominationList | CommendationPublicList,
         errors=(404,),
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -279,6 +288,7 @@ endpoints = [
         auth="required",
         response=CommendationEvidence,
         errors=(403, 404),
+        action="commendation.view_private",
     ),
     Endpoint(
         "GET",
@@ -289,6 +299,7 @@ endpoints = [
         auth="required",
         response=CommendationObjectionList,
         errors=(403, 404),
+        action="commendation.view_private",
     ),
     Endpoint(
         "POST",
@@ -301,6 +312,7 @@ endpoints = [
         response=CommendationObjectionState,
         status=201,
         errors=(404, 409, 429),
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -312,5 +324,6 @@ endpoints = [
         auth="required",
         response=CommendationObjectionState,
         errors=_WRITE_ERRORS,
+        action="commendation.manage",
     ),
 ]

@@ -15,7 +15,6 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.service.participants import kind_label
 from fupin.commendation.rules.ranking import AWARD_TYPE_LABELS, SCOPE_LABELS, AwardType, Scope
@@ -32,7 +31,8 @@ from fupin.commendation.schemas import (
 from fupin.commendation.service import final, notice, ranking, rounds
 from fupin.core import exports
 from fupin.core.clock import today_cn
-from fupin.core.policy import can, require
+from fupin.core.policy import PUBLIC, can, require
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import actor, client_source, read_form, redirect, render, require_login
 from fupin.errors import FieldError, FupinError, InvalidInput, NotFound
@@ -464,27 +464,90 @@ async def office_export(request: Request) -> Response:
 
 
 routes = [
-    Route("/commendation", public_index, name="commendation"),
+    page("/commendation", public_index, name="commendation", action=PUBLIC),
     # Office routes first: "/commendation/office" must not be read as a round id.
-    Route("/commendation/office", office_index, name="commendation_office"),
-    Route("/commendation/office/new", office_new, methods=["GET"], name="commendation_new"),
-    Route("/commendation/office/new", office_create, methods=["POST"], name="commendation_create"),
-    Route("/commendation/office/{rid}", office_round, name="commendation_office_round"),
-    Route("/commendation/office/{rid}/categories", office_save_category, methods=["POST"]),
-    Route(
+    page(
+        "/commendation/office",
+        office_index,
+        name="commendation_office",
+        action="commendation.view_private",
+    ),
+    page(
+        "/commendation/office/new",
+        office_new,
+        methods=["GET"],
+        name="commendation_new",
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/new",
+        office_create,
+        methods=["POST"],
+        name="commendation_create",
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}",
+        office_round,
+        name="commendation_office_round",
+        action="commendation.view_private",
+    ),
+    page(
+        "/commendation/office/{rid}/categories",
+        office_save_category,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
         "/commendation/office/{rid}/categories/{cid}/delete",
         office_remove_category,
         methods=["POST"],
+        action="commendation.manage",
     ),
-    Route("/commendation/office/{rid}/rank", office_rank, methods=["POST"]),
-    Route("/commendation/office/{rid}/notice", office_notice, methods=["POST"]),
-    Route("/commendation/office/{rid}/final", office_final, methods=["POST"]),
-    Route("/commendation/office/{rid}/close", office_close, methods=["POST"]),
-    Route("/commendation/office/{rid}/nominations/{nid}", office_nomination),
-    Route("/commendation/office/{rid}/objections", office_objections),
-    Route("/commendation/office/{rid}/objections/{oid}/resolve", office_resolve, methods=["POST"]),
-    Route("/commendation/office/{rid}/export.{fmt}", office_export),
-    Route("/commendation/{rid}", public_round, name="commendation_round"),
-    Route("/commendation/{rid}/list.csv", public_list_csv),
-    Route("/commendation/{rid}/objections", file_objection, methods=["POST"]),
+    page(
+        "/commendation/office/{rid}/rank",
+        office_rank,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/notice",
+        office_notice,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/final",
+        office_final,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/close",
+        office_close,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/nominations/{nid}",
+        office_nomination,
+        action="commendation.view_private",
+    ),
+    page(
+        "/commendation/office/{rid}/objections",
+        office_objections,
+        action="commendation.view_private",
+    ),
+    page(
+        "/commendation/office/{rid}/objections/{oid}/resolve",
+        office_resolve,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/export.{fmt}", office_export, action="commendation.view_private"
+    ),
+    page("/commendation/{rid}", public_round, name="commendation_round", action=PUBLIC),
+    page("/commendation/{rid}/list.csv", public_list_csv, action=PUBLIC),
+    page("/commendation/{rid}/objections", file_objection, methods=["POST"], action=PUBLIC),
 ]

@@ -41,9 +41,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.core.jsonapi import api_actor, parse_body, parse_headers, parse_path, parse_query
+from fupin.core.policy import PUBLIC, ROUTE_KINDS, RouteAction, require_route, route_actions
+from fupin.core.routing import DeclaredRoute
 from fupin.core.schemas import Body, Headers, PathParams, Query
 
 #: ``public``: no user needed, none passed; ``optional``: ``actor`` is the user or None;
@@ -72,6 +73,10 @@ class Endpoint:
     form: type[BaseModel] | None = None  # a multipart body, read by the handler (see above)
     headers: type[Headers] | None = None
     auth: Auth = "public"
+    #: The policy action(s) the operation is for, or ``policy.PUBLIC`` / ``policy.SIGNED_IN``
+    #: (core/policy.py "routes"): a role the declaration does not name gets 403 before
+    #: anything else is looked at. Required: an endpoint without one is refused at import.
+    action: RouteAction = ""
     errors: tuple[int, ...] = ()
     #: The media types of the successful answer, each with ``response`` as its schema.
     media_types: tuple[str, ...] = ("application/json",)
@@ -92,6 +97,14 @@ class Endpoint:
             raise TypeError(f"{self.method} {self.path}: a JSON body or a form, not both")
         if self.method != self.method.upper():
             raise TypeError(f"{self.method} {self.path}: the method is written in capitals")
+        if not self.action:
+            raise TypeError(f"{self.method} {self.path}: declare its policy action (action=…)")
+        route_actions(self.action)
+        if (self.auth == "required") == (self.action == PUBLIC):
+            raise TypeError(
+                f"{self.method} {self.path}: auth={self.auth!r} with action={self.action!r} "
+                "(an operation without a required user is public, one with it is not)"
+            )
 
     @property
     def operation_id(self) -> str:
@@ -104,15 +117,25 @@ class Endpoint:
             statuses.add(422)
         if self.auth == "required" and self.method in WRITES:
             statuses.add(403)
+        if self.action not in ROUTE_KINDS:  # a role the declaration does not name
+            statuses.add(403)
         return sorted(statuses)
 
-    def route(self) -> Route:
-        return Route(self.path, self.serve, methods=[self.method], name=self.operation_id)
+    def route(self) -> DeclaredRoute:
+        return DeclaredRoute(
+            self.path,
+            self.serve,
+            action=self.action,
+            methods=[self.method],
+            name=self.operation_id,
+        )
 
     async def serve(self, request: Request) -> Response:
         kwargs: dict[str, Any] = {}
         if self.auth != "public":
             kwargs["actor"] = api_actor(request, required=self.auth == "required")
+        if self.auth == "required":
+            require_route(kwargs["actor"], self.action)
         if self.headers:
             kwargs["headers"] = parse_headers(request, self.headers)
         if self.params:

@@ -29,6 +29,13 @@ RULES: dict[str, dict[str, str]] = {
     "admin.access": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "participant.create": {"national_admin": ANY, "province_office": ANY},
     "participant.edit": {"national_admin": ANY, "participant_member": PARTICIPANT},
+    # An individual's masked ID number (given only for receipts): the participant itself, the
+    # national office, and the office of the province it is registered in — never another's.
+    "participant.view_identity": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "participant_member": PARTICIPANT,
+    },
     "user.create": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     # Reset (issue a set-password link), deactivate, reactivate, sign out everywhere; only roles
     # below the office's own (accounts.rules.CREATABLE_ROLES), never itself.
@@ -79,6 +86,10 @@ RULES: dict[str, dict[str, str]] = {
     "donation.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
     "receipt.issue": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "receipt.void": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    # Printing counts copies (the second is a 副本), so it is an act, not a read: the
+    # recipient's officers (scope = the recipient) and the donor's members (scope = the donor)
+    # only; offices and auditors read a receipt without printing it.
+    "receipt.print": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "recipient.manage": {"national_admin": ANY, "province_office": PROVINCE},
     # --- tax and commendation: a donor sees only its own papers
     "tax.view": {"participant_member": PARTICIPANT, "auditor": ANY},
@@ -174,3 +185,53 @@ def require(actor: Actor | None, action: str, scope: Scope | None = None) -> Act
 
 def scope_kind(role: str, action: str) -> str | None:
     return RULES[action].get(role)
+
+
+# --- routes ----------------------------------------------------------------------------------
+#
+# Every HTML route and API endpoint declares what it is for: one action of RULES, several (any
+# of them lets a role in — a page serving several steps of a lifecycle), or one of the two
+# kinds below. The route refuses a role the declaration does not name before its handler runs
+# (401 / a redirect to the login page without a user, 403 with one); the handler and its
+# service then check the scope against the target. docs/security.md "Permissions".
+
+#: Open to everyone, signed in or not (published needs, the ledger, the login form).
+PUBLIC = "public"
+#: Any signed-in user, each seeing only what is their own (their account, their sessions).
+SIGNED_IN = "signed_in"
+ROUTE_KINDS = (PUBLIC, SIGNED_IN)
+
+RouteAction = str | tuple[str, ...]
+
+
+def route_actions(action: RouteAction) -> tuple[str, ...]:
+    """The declaration as a tuple, checked against the table: an unknown action, an empty
+    declaration or PUBLIC / SIGNED_IN mixed with actions is a programming error."""
+    actions = (action,) if isinstance(action, str) else tuple(action)
+    if not actions:
+        raise TypeError("a route declares at least one policy action")
+    for name in actions:
+        if name not in RULES and name not in ROUTE_KINDS:
+            raise KeyError(f"unknown action {name!r}")
+    if len(actions) > 1 and set(actions) & set(ROUTE_KINDS):
+        raise TypeError(f"{PUBLIC!r} and {SIGNED_IN!r} stand alone, not among actions")
+    return actions
+
+
+def route_allows(action: RouteAction, role: str | None) -> bool:
+    """Whether a user of ``role`` (None: nobody signed in) gets past a route's declaration."""
+    actions = route_actions(action)
+    if actions == (PUBLIC,):
+        return True
+    if role is None:
+        return False
+    return actions == (SIGNED_IN,) or any(role in RULES[name] for name in actions)
+
+
+def require_route(actor: Actor | None, action: RouteAction) -> None:
+    """Refuse a request the route's declaration does not let in."""
+    if route_allows(action, actor.role if actor else None):
+        return
+    if actor is None:
+        raise NotAuthenticated(_("请先登录。"))
+    raise PermissionDenied(_("您没有权限执行此操作，或目标不在您的管辖范围内。"))

@@ -107,6 +107,7 @@ endpoints = [
         auth="required",
         response=RecommendationList,
         errors=(403,),
+        action="recommendations.view",
     ),
     Endpoint(
         "POST",
@@ -119,6 +120,7 @@ endpoints = [
         response=NotForUsMark,
         status=201,
         errors=(404,),
+        action="recommendations.view",
     ),
     Endpoint(
         "DELETE",
@@ -128,6 +130,7 @@ endpoints = [
         params=NeedPath,
         auth="required",
         status=204,
+        action="recommendations.view",
     ),
     Endpoint(
         "GET",
@@ -140,6 +143,7 @@ endpoints = [
         auth="required",
         response=LikelyDonorList,
         errors=(403, 404, 409),
+        action="likely_donors.view",
     ),
     Endpoint(
         "POST",
@@ -153,6 +157,7 @@ endpoints = [
         response=Invitation,
         status=201,
         errors=(404, 409),
+        action="invitation.send",
     ),
     Endpoint(
         "GET",
@@ -163,6 +168,7 @@ endpoints = [
         auth="required",
         response=InvitationInbox,
         errors=(403,),
+        action="inbox.view",
     ),
     Endpoint(
         "POST",
@@ -173,6 +179,7 @@ endpoints = [
         auth="required",
         response=Invitation,
         errors=(404,),
+        action="inbox.view",
     ),
     Endpoint(
         "POST",
@@ -184,5 +191,6 @@ endpoints = [
         auth="required",
         response=Invitation,
         errors=(404,),
+        action="inbox.view",
     ),
 ]

@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.service.participants import kind_label
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import actor, page_args, read_form, redirect, render, require_login
 from fupin.errors import FupinError
@@ -201,34 +201,54 @@ async def invite(request: Request) -> Response:
 
 
 routes = [
-    Route("/me/recommendations", needs_for_you, methods=["GET"], name="recommendations"),
-    Route(
+    page(
+        "/me/recommendations",
+        needs_for_you,
+        methods=["GET"],
+        name="recommendations",
+        action="recommendations.view",
+    ),
+    page(
         "/me/recommendations/{need_id:int}/not-for-us",
         not_for_us,
         methods=["POST"],
         name="recommendation_not_for_us",
+        action="recommendations.view",
     ),
-    Route(
+    page(
         "/me/recommendations/{need_id:int}/undo",
         undo_not_for_us,
         methods=["POST"],
         name="recommendation_undo",
+        action="recommendations.view",
     ),
-    Route("/me/inbox", inbox, methods=["GET"], name="invitation_inbox"),
-    Route(
-        "/me/inbox/{invitation_id:int}/read", inbox_read, methods=["POST"], name="invitation_read"
+    page("/me/inbox", inbox, methods=["GET"], name="invitation_inbox", action="inbox.view"),
+    page(
+        "/me/inbox/{invitation_id:int}/read",
+        inbox_read,
+        methods=["POST"],
+        name="invitation_read",
+        action="inbox.view",
     ),
-    Route(
+    page(
         "/me/inbox/{invitation_id:int}/respond",
         inbox_respond,
         methods=["POST"],
         name="invitation_respond",
+        action="inbox.view",
     ),
-    Route(
+    page(
         "/needs/{need_id:int}/likely-donors",
         likely_donors,
         methods=["GET"],
         name="likely_donors",
+        action="likely_donors.view",
     ),
-    Route("/needs/{need_id:int}/invitations", invite, methods=["POST"], name="invitation_send"),
+    page(
+        "/needs/{need_id:int}/invitations",
+        invite,
+        methods=["POST"],
+        name="invitation_send",
+        action="invitation.send",
+    ),
 ]

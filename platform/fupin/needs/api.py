@@ -15,11 +15,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 from fupin.core.schemas import Page, validate_form
 from fupin.errors import InvalidInput
 from fupin.i18n import _
 from fupin.needs.models import Need as NeedRow
+from fupin.needs.rules import NEED_EDIT, NEED_STEPS
 from fupin.needs.schemas.drafts import NeedCreate, NeedPatch
 from fupin.needs.schemas.lists import NeedQuery, NeedSearchPage
 from fupin.needs.schemas.views import (
@@ -156,6 +157,7 @@ endpoints = [
         auth="optional",
         response=NeedList,
         errors=(403, 503),
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -166,6 +168,7 @@ endpoints = [
         auth="required",
         response=NeedCreated,
         status=201,
+        action="need.draft",
     ),
     Endpoint(
         "GET",
@@ -176,6 +179,7 @@ endpoints = [
         auth="optional",
         response=NeedPrivate | Need,
         errors=(404,),
+        action=PUBLIC,
     ),
     Endpoint(
         "PATCH",
@@ -187,6 +191,7 @@ endpoints = [
         auth="required",
         response=NeedPrivate | Need,
         errors=(404, 409),
+        action=NEED_EDIT,
     ),
     Endpoint(
         "POST",
@@ -199,6 +204,7 @@ endpoints = [
         auth="required",
         response=NeedPrivate | Need,
         errors=(404, 409),
+        action=NEED_STEPS,
     ),
     Endpoint(
         "POST",
@@ -211,6 +217,7 @@ endpoints = [
         response=NeedAttachmentStored,
         status=201,
         errors=(400, 404, 409),
+        action="need.attach",
     ),
     Endpoint(
         "GET",
@@ -221,5 +228,6 @@ endpoints = [
         auth="optional",
         response=NeedEventsPrivate | NeedEvents,
         errors=(404,),
+        action=PUBLIC,
     ),
 ]

@@ -343,3 +343,11 @@ def is_overdue(state: str, deadline: date, today: date) -> bool:
 def effective_state(state: str, deadline: date, today: date) -> str:
     """The state a reader must be shown, before the expiry is persisted (check on read)."""
     return "expired" if is_overdue(state, deadline, today) else state
+
+
+#: What the routes that edit a need or move it along declare (core/policy.py "routes"): every
+#: action some state or transition requires, so the table above stays the one definition.
+NEED_EDIT: tuple[str, ...] = tuple(sorted(set(EDIT_PERMISSIONS.values())))
+NEED_STEPS: tuple[str, ...] = tuple(
+    sorted({p for action in NEED_MACHINE.actions for p in NEED_MACHINE.permissions_for(action)})
+)

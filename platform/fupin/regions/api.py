@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
+from fupin.core.policy import PUBLIC
 from fupin.core.schemas import Page
 from fupin.regions import models
 from fupin.regions import service as regions
@@ -35,6 +36,7 @@ endpoints = [
         "Administrative divisions (GB/T 2260), filterable",
         query=RegionQuery,
         response=Page[Region],
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -44,5 +46,6 @@ endpoints = [
         params=RegionPath,
         response=Region,
         errors=(404,),
+        action=PUBLIC,
     ),
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.web import page_args, render
 from fupin.regions import service as regions
 
@@ -42,7 +43,7 @@ async def poverty_counties(request: Request) -> Response:
 
 
 routes = [
-    Route("/regions", region_index, name="regions"),
-    Route("/regions/poverty-counties", poverty_counties, name="poverty_counties"),
-    Route("/regions/{code:str}", region_detail, name="region"),
+    page("/regions", region_index, name="regions", action=PUBLIC),
+    page("/regions/poverty-counties", poverty_counties, name="poverty_counties", action=PUBLIC),
+    page("/regions/{code:str}", region_detail, name="region", action=PUBLIC),
 ]

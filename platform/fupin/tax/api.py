@@ -61,6 +61,7 @@ endpoints = [
         auth="required",
         response=TaxYears,
         errors=(403, 404),
+        action="tax.view",
     ),
     Endpoint(
         "GET",
@@ -71,6 +72,7 @@ endpoints = [
         auth="required",
         response=TaxStatement,
         errors=(403, 404),
+        action="tax.view",
     ),
     Endpoint(
         "POST",
@@ -82,5 +84,6 @@ endpoints = [
         auth="required",
         response=TaxPaper | TaxIndividualHelper,
         errors=(403, 404),
+        action="tax.view",
     ),
 ]

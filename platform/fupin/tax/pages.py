@@ -12,11 +12,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from fupin.core.exports import CSV_MEDIA_TYPE as CSV_TYPE
 from fupin.core.exports import XLSX_MEDIA_TYPE as XLSX_TYPE
 from fupin.core.policy import require
+from fupin.core.routing import page
 from fupin.core.schemas import validate, validate_form
 from fupin.core.web import read_form, render, require_login
 from fupin.errors import FieldError, InvalidInput, NotFound
@@ -205,10 +205,23 @@ async def paper_submit(request: Request) -> Response:
 
 
 routes = [
-    Route("/tax", tax_index, name="tax"),
-    Route("/tax/{pid}", tax_year, name="tax_year"),
-    Route("/tax/{pid}/{year}", statement_page, name="tax_statement"),
-    Route("/tax/{pid}/{year}/statement.{fmt:str}", statement_download, name="tax_statement_file"),
-    Route("/tax/{pid}/{year}/paper", paper_form, methods=["GET"], name="tax_paper"),
-    Route("/tax/{pid}/{year}/paper", paper_submit, methods=["POST"], name="tax_paper_submit"),
+    page("/tax", tax_index, name="tax", action="tax.view"),
+    page("/tax/{pid}", tax_year, name="tax_year", action="tax.view"),
+    page("/tax/{pid}/{year}", statement_page, name="tax_statement", action="tax.view"),
+    page(
+        "/tax/{pid}/{year}/statement.{fmt:str}",
+        statement_download,
+        name="tax_statement_file",
+        action="tax.view",
+    ),
+    page(
+        "/tax/{pid}/{year}/paper", paper_form, methods=["GET"], name="tax_paper", action="tax.view"
+    ),
+    page(
+        "/tax/{pid}/{year}/paper",
+        paper_submit,
+        methods=["POST"],
+        name="tax_paper_submit",
+        action="tax.view",
+    ),
 ]

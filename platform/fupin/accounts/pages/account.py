@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.models import ApiToken, User
 from fupin.accounts.rules import (
@@ -18,7 +17,8 @@ from fupin.accounts.rules import (
 )
 from fupin.accounts.service import sessions
 from fupin.accounts.service import users as accounts
-from fupin.core.policy import Actor
+from fupin.core.policy import SIGNED_IN, Actor
+from fupin.core.routing import page
 from fupin.core.web import client_ip, read_form, redirect, render, require_login
 from fupin.errors import InvalidInput, NotFound
 from fupin.i18n import N_, _
@@ -152,32 +152,54 @@ async def change_password(request: Request) -> Response:
 
 
 routes = [
-    Route("/account", account, name="account"),
-    Route("/account/tokens", create_token, methods=["POST"], name="account_token_create"),
-    Route(
+    page("/account", account, name="account", action=SIGNED_IN),
+    page(
+        "/account/tokens",
+        create_token,
+        methods=["POST"],
+        name="account_token_create",
+        action=SIGNED_IN,
+    ),
+    page(
         "/account/tokens/{token_id:int}/revoke",
         revoke_token,
         methods=["POST"],
         name="account_token_revoke",
+        action=SIGNED_IN,
     ),
-    Route(
+    page(
         "/account/sessions/{session_id:int}/end",
         end_session,
         methods=["POST"],
         name="account_session_end",
+        action=SIGNED_IN,
     ),
-    Route(
+    page(
         "/account/sessions/end-others",
         end_other_sessions,
         methods=["POST"],
         name="account_sessions_end_others",
+        action=SIGNED_IN,
     ),
-    Route(
+    page(
         "/account/sessions/end-all",
         end_all_sessions,
         methods=["POST"],
         name="account_sessions_end_all",
+        action=SIGNED_IN,
     ),
-    Route("/account/password", password_page, methods=["GET"], name="account_password"),
-    Route("/account/password", change_password, methods=["POST"], name="account_password_post"),
+    page(
+        "/account/password",
+        password_page,
+        methods=["GET"],
+        name="account_password",
+        action=SIGNED_IN,
+    ),
+    page(
+        "/account/password",
+        change_password,
+        methods=["POST"],
+        name="account_password_post",
+        action=SIGNED_IN,
+    ),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.models import KINDS, User
 from fupin.accounts.rules import CREATABLE_ROLES, browser_label
@@ -13,6 +12,7 @@ from fupin.accounts.service import links, participants, sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.models import AuditLog
 from fupin.core.policy import Actor, can, require
+from fupin.core.routing import page
 from fupin.core.web import client_ip, page_args, read_form, redirect, render, require_login
 from fupin.errors import InvalidInput
 from fupin.i18n import _
@@ -256,40 +256,66 @@ async def audit_log(request: Request) -> Response:
 
 
 routes = [
-    Route("/admin", admin_home, name="admin"),
-    Route(
-        "/admin/participants/new", participant_new, methods=["GET"], name="admin_participant_new"
+    page("/admin", admin_home, name="admin", action="admin.access"),
+    page(
+        "/admin/participants/new",
+        participant_new,
+        methods=["GET"],
+        name="admin_participant_new",
+        action="participant.create",
     ),
-    Route(
-        "/admin/participants", participant_create, methods=["POST"], name="admin_participant_create"
+    page(
+        "/admin/participants",
+        participant_create,
+        methods=["POST"],
+        name="admin_participant_create",
+        action="participant.create",
     ),
-    Route("/admin/users/new", user_new, methods=["GET"], name="admin_user_new"),
-    Route("/admin/users", user_create, methods=["POST"], name="admin_user_create"),
-    Route("/admin/users", user_list, methods=["GET"], name="admin_users"),
-    Route("/admin/users/{user_id:int}", user_detail, methods=["GET"], name="admin_user"),
-    Route(
+    page(
+        "/admin/users/new", user_new, methods=["GET"], name="admin_user_new", action="user.create"
+    ),
+    page(
+        "/admin/users",
+        user_create,
+        methods=["POST"],
+        name="admin_user_create",
+        action="user.create",
+    ),
+    page("/admin/users", user_list, methods=["GET"], name="admin_users", action="user.manage"),
+    page(
+        "/admin/users/{user_id:int}",
+        user_detail,
+        methods=["GET"],
+        name="admin_user",
+        action="user.manage",
+    ),
+    page(
         "/admin/users/{user_id:int}/password-link",
         user_password_link,
         methods=["POST"],
         name="admin_user_password_link",
+        action="user.manage",
     ),
-    Route(
+    page(
         "/admin/users/{user_id:int}/deactivate",
         user_deactivate,
         methods=["POST"],
         name="admin_user_deactivate",
+        action="user.manage",
     ),
-    Route(
+    page(
         "/admin/users/{user_id:int}/activate",
         user_activate,
         methods=["POST"],
         name="admin_user_activate",
+        action="user.manage",
     ),
-    Route(
+    page(
         "/admin/users/{user_id:int}/sign-out",
         user_sign_out,
         methods=["POST"],
         name="admin_user_sign_out",
+        action="user.manage",
     ),
-    Route("/admin/audit", audit_log, name="admin_audit"),
+    page("/admin/audit", audit_log, name="admin_audit", action="audit.read"),
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.service import links, sessions
 from fupin.accounts.service import users as accounts
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.web import client_ip, read_form, redirect, render
 from fupin.errors import InvalidInput, NotAuthenticated, NotFound, RateLimited
 from fupin.i18n import _
@@ -118,9 +119,21 @@ async def set_password(request: Request) -> Response:
 
 
 routes = [
-    Route("/login", login_page, methods=["GET"], name="login"),
-    Route("/login", login, methods=["POST"], name="login_post"),
-    Route("/logout", logout, methods=["POST"], name="logout"),
-    Route("/set-password/{token}", set_password_page, methods=["GET"], name="set_password"),
-    Route("/set-password/{token}", set_password, methods=["POST"], name="set_password_post"),
+    page("/login", login_page, methods=["GET"], name="login", action=PUBLIC),
+    page("/login", login, methods=["POST"], name="login_post", action=PUBLIC),
+    page("/logout", logout, methods=["POST"], name="logout", action=PUBLIC),
+    page(
+        "/set-password/{token}",
+        set_password_page,
+        methods=["GET"],
+        name="set_password",
+        action=PUBLIC,
+    ),
+    page(
+        "/set-password/{token}",
+        set_password,
+        methods=["POST"],
+        name="set_password_post",
+        action=PUBLIC,
+    ),
 ]

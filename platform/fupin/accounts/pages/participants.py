@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.models import KINDS
 from fupin.accounts.service import participants
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.web import actor, page_args, render
 from fupin.errors import InvalidInput
 from fupin.i18n import _
@@ -52,6 +53,6 @@ async def profile(request: Request) -> Response:
 
 
 routes = [
-    Route("/participants", directory, name="participants"),
-    Route("/participants/{pid}", profile, name="participant"),
+    page("/participants", directory, name="participants", action=PUBLIC),
+    page("/participants/{pid}", profile, name="participant", action=PUBLIC),
 ]

@@ -13,7 +13,7 @@ from fupin.core.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
-from fupin.core.policy import Actor, can, require
+from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import FieldError, InvalidInput, NotFound
 from fupin.i18n import N_, _
@@ -165,8 +165,13 @@ async def pairs_of(participant: Participant) -> list[Pair]:
 
 
 def may_see_identity(actor: Actor | None, participant: Participant) -> bool:
-    """The masked ID number is shown to the participant itself and to the offices only; the
-    public directory never carries ID numbers."""
-    return actor is not None and (
-        actor.participant_id == participant.id or can(actor, "participant.create")
+    """The masked ID number is shown to the participant itself, the national office and the
+    office of the province it is registered in; the public directory, other participants and
+    other provinces' offices never see it (registering participants anywhere is no reason to
+    read every individual's identity)."""
+    region = participant.region_id or ""
+    scope = Scope(
+        participant_id=participant.id,
+        province_code=region[:2] + "0000" if len(region) >= 6 else "",
     )
+    return can(actor, "participant.view_identity", scope)

@@ -144,6 +144,7 @@ endpoints = [
         auth="required",
         response=Page[MyDonation],
         errors=(403,),
+        action="pledge.create",
     ),
     Endpoint(
         "POST",
@@ -156,6 +157,7 @@ endpoints = [
         response=DonationDetail,
         status=201,
         errors=(404, 409),
+        action="donation.record",
     ),
     Endpoint(
         "GET",
@@ -166,6 +168,7 @@ endpoints = [
         auth="required",
         response=DonationDetail,
         errors=(403, 404),
+        action="donation.view",
     ),
     Endpoint(
         "PATCH",
@@ -177,6 +180,7 @@ endpoints = [
         auth="required",
         response=DonationDetail,
         errors=(404, 409),
+        action="donation.record",
     ),
     Endpoint(
         "POST",
@@ -188,6 +192,7 @@ endpoints = [
         auth="required",
         response=DonationDetail,
         errors=(404, 409),
+        action="donation.confirm",
     ),
     Endpoint(
         "POST",
@@ -201,6 +206,7 @@ endpoints = [
         response=DonationDetail,
         status=201,
         errors=(404, 409),
+        action="donation.reverse",
     ),
     Endpoint(
         "POST",
@@ -212,5 +218,6 @@ endpoints = [
         auth="required",
         response=DonationDetail,
         errors=(404, 409),
+        action="donation.record",
     ),
 ]

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from fupin.core.endpoints import Endpoint
+from fupin.core.policy import PUBLIC
 from fupin.core.schemas import Page
 from fupin.ledger import service as ledger
 from fupin.money.schemas.ledger import (
@@ -52,6 +53,7 @@ endpoints = [
         "Public ledger entries, newest first (personal data as commitments)",
         query=LedgerQuery,
         response=Page[LedgerEntry],
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -61,6 +63,7 @@ endpoints = [
         query=LedgerExportQuery,
         response=str,
         media_types=EXPORT_MEDIA_TYPES,
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -68,5 +71,6 @@ endpoints = [
         ledger_heads,
         "The head hash at the end of each UTC day",
         response=LedgerHeads,
+        action=PUBLIC,
     ),
 ]

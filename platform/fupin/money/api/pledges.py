@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 from fupin.core.schemas import Page, PageQuery
 from fupin.errors import PermissionDenied
 from fupin.i18n import _
@@ -176,6 +176,7 @@ endpoints = [
         auth="required",
         response=Page[PledgePrivate],
         errors=(403,),
+        action="pledge.create",
     ),
     Endpoint(
         "POST",
@@ -188,6 +189,7 @@ endpoints = [
         response=PledgeDetail,
         status=201,
         errors=(404, 409),
+        action="pledge.create",
     ),
     # Before /pledges/{pledge_id}: "due" is not an id.
     Endpoint(
@@ -198,6 +200,7 @@ endpoints = [
         auth="required",
         response=DuePledges,
         errors=(403,),
+        action="pledge.create",
     ),
     Endpoint(
         "GET",
@@ -208,6 +211,7 @@ endpoints = [
         auth="required",
         response=PledgeDetail,
         errors=(403, 404),
+        action="pledge.view",
     ),
     Endpoint(
         "POST",
@@ -220,6 +224,7 @@ endpoints = [
         auth="required",
         response=PledgeDetail,
         errors=(404, 409),
+        action="pledge.change",
     ),
     Endpoint(
         "POST",
@@ -232,6 +237,7 @@ endpoints = [
         auth="required",
         response=PledgeDetail,
         errors=(404, 409),
+        action="pledge.change",
     ),
     Endpoint(
         "GET",
@@ -243,6 +249,7 @@ endpoints = [
         auth="optional",
         response=NeedPledges,
         errors=(404,),
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -252,6 +259,7 @@ endpoints = [
         query=HonourQuery,
         auth="optional",
         response=HonourRateOf,
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -260,5 +268,6 @@ endpoints = [
         "Honour rate of each participant (named pledges only)",
         query=PageQuery,
         response=Page[ParticipantHonourRate],
+        action=PUBLIC,
     ),
 ]

@@ -104,6 +104,7 @@ endpoints = [
         response=Receipt,
         status=201,
         errors=(404, 409),
+        action="receipt.issue",
     ),
     Endpoint(
         "GET",
@@ -114,6 +115,7 @@ endpoints = [
         auth="required",
         response=Receipt,
         errors=(403, 404),
+        action="donation.view",
     ),
     Endpoint(
         "POST",
@@ -125,6 +127,7 @@ endpoints = [
         auth="required",
         response=Receipt,
         errors=(404, 409),
+        action="receipt.void",
     ),
     Endpoint(
         "POST",
@@ -138,6 +141,7 @@ endpoints = [
         response=Receipt,
         status=201,
         errors=(404, 409),
+        action="receipt.issue",
     ),
     Endpoint(
         "PUT",
@@ -149,6 +153,7 @@ endpoints = [
         auth="required",
         response=Receipt,
         errors=(404, 409),
+        action="receipt.issue",
     ),
     Endpoint(
         "POST",
@@ -159,5 +164,6 @@ endpoints = [
         auth="required",
         response=ReceiptPrint,
         errors=(404,),
+        action="receipt.print",
     ),
 ]

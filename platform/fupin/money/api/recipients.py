@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 from fupin.core.schemas import Page, PageQuery
 from fupin.money.models import RecipientOrg
 from fupin.money.schemas.recipients import (
@@ -76,6 +76,7 @@ endpoints = [
         "Recipient organisations and their deduction qualifications",
         query=RecipientQuery,
         response=Page[Recipient],
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -86,6 +87,7 @@ endpoints = [
         auth="required",
         response=Recipient,
         status=201,
+        action="recipient.manage",
     ),
     Endpoint(
         "GET",
@@ -95,6 +97,7 @@ endpoints = [
         params=RecipientPath,
         response=Recipient,
         errors=(404,),
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -107,6 +110,7 @@ endpoints = [
         response=Recipient,
         status=201,
         errors=(404,),
+        action="recipient.manage",
     ),
     Endpoint(
         "GET",
@@ -118,5 +122,6 @@ endpoints = [
         auth="required",
         response=Inbox,
         errors=(403, 404),
+        action="donation.record",
     ),
 ]

@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import FupinError, PermissionDenied
@@ -223,26 +223,47 @@ async def donation_reverse(request: Request) -> Response:
 
 
 routes = [
-    Route("/inbox", inbox, methods=["GET"], name="recipient_inbox"),
-    Route("/donations/new", donation_new, methods=["GET"], name="donation_new"),
-    Route("/donations", donation_create, methods=["POST"], name="donation_create"),
-    Route("/donations/{donation_id:int}", donation_detail, methods=["GET"], name="donation_detail"),
-    Route(
+    page("/inbox", inbox, methods=["GET"], name="recipient_inbox", action="donation.record"),
+    page(
+        "/donations/new",
+        donation_new,
+        methods=["GET"],
+        name="donation_new",
+        action="donation.record",
+    ),
+    page(
+        "/donations",
+        donation_create,
+        methods=["POST"],
+        name="donation_create",
+        action="donation.record",
+    ),
+    page(
+        "/donations/{donation_id:int}",
+        donation_detail,
+        methods=["GET"],
+        name="donation_detail",
+        action="donation.view",
+    ),
+    page(
         "/donations/{donation_id:int}/confirm",
         donation_confirm,
         methods=["POST"],
         name="donation_confirm",
+        action="donation.confirm",
     ),
-    Route(
+    page(
         "/donations/{donation_id:int}/cancel",
         donation_cancel,
         methods=["POST"],
         name="donation_cancel",
+        action="donation.record",
     ),
-    Route(
+    page(
         "/donations/{donation_id:int}/reverse",
         donation_reverse,
         methods=["POST"],
         name="donation_reverse",
+        action="donation.reverse",
     ),
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from fupin import REPO_ROOT
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.schemas import PageQuery, validate_form
 from fupin.core.web import render
 from fupin.ledger import rules as ledger_chain
@@ -76,9 +77,15 @@ async def ledger_script(request: Request) -> Response:
 
 
 routes = [
-    Route("/honour-rates", honour_rates, methods=["GET"], name="honour_rates"),
-    Route("/ledger", ledger_page, methods=["GET"], name="ledger"),
-    Route("/ledger/export.jsonl", ledger_jsonl, methods=["GET"], name="ledger_jsonl"),
-    Route("/ledger/export.csv", ledger_csv, methods=["GET"], name="ledger_csv"),
-    Route("/ledger/verify_ledger.py", ledger_script, methods=["GET"], name="ledger_script"),
+    page("/honour-rates", honour_rates, methods=["GET"], name="honour_rates", action=PUBLIC),
+    page("/ledger", ledger_page, methods=["GET"], name="ledger", action=PUBLIC),
+    page("/ledger/export.jsonl", ledger_jsonl, methods=["GET"], name="ledger_jsonl", action=PUBLIC),
+    page("/ledger/export.csv", ledger_csv, methods=["GET"], name="ledger_csv", action=PUBLIC),
+    page(
+        "/ledger/verify_ledger.py",
+        ledger_script,
+        methods=["GET"],
+        name="ledger_script",
+        action=PUBLIC,
+    ),
 ]

@@ -12,11 +12,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.core.clock import today_cn
 from fupin.core.money import input_yuan
 from fupin.core.policy import Actor
+from fupin.core.routing import page
 from fupin.core.schemas import PageQuery, validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import FupinError
@@ -244,17 +244,32 @@ async def need_panel(actor: Actor | None, need: Need) -> dict[str, Any]:
 
 
 routes = [
-    Route("/pledges/new", pledge_new, methods=["GET"], name="pledge_new"),
-    Route("/pledges", pledge_create, methods=["POST"], name="pledge_create"),
-    Route("/pledges/{pledge_id:int}", pledge_detail, methods=["GET"], name="pledge_detail"),
-    Route("/pledges/{pledge_id:int}/amend", pledge_amend, methods=["POST"], name="pledge_amend"),
-    Route(
+    page("/pledges/new", pledge_new, methods=["GET"], name="pledge_new", action="pledge.create"),
+    page("/pledges", pledge_create, methods=["POST"], name="pledge_create", action="pledge.create"),
+    page(
+        "/pledges/{pledge_id:int}",
+        pledge_detail,
+        methods=["GET"],
+        name="pledge_detail",
+        action="pledge.view",
+    ),
+    page(
+        "/pledges/{pledge_id:int}/amend",
+        pledge_amend,
+        methods=["POST"],
+        name="pledge_amend",
+        action="pledge.change",
+    ),
+    page(
         "/pledges/{pledge_id:int}/withdraw",
         pledge_withdraw,
         methods=["POST"],
         name="pledge_withdraw",
+        action="pledge.change",
     ),
-    Route("/me", me, methods=["GET"], name="me"),
-    Route("/me/pledges", my_pledges, methods=["GET"], name="my_pledges"),
-    Route("/me/donations", my_donations, methods=["GET"], name="my_donations"),
+    page("/me", me, methods=["GET"], name="me", action="pledge.create"),
+    page("/me/pledges", my_pledges, methods=["GET"], name="my_pledges", action="pledge.create"),
+    page(
+        "/me/donations", my_donations, methods=["GET"], name="my_donations", action="pledge.create"
+    ),
 ]

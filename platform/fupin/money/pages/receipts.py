@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.i18n import _
@@ -37,7 +37,12 @@ async def receipt_page(request: Request) -> Response:
     receipt = await receipts.get_receipt_for(actor, request.path_params["receipt_id"])
     view = await receipts.receipt_view(receipt)
     officer = await recipients.is_recipient_officer(actor, view["donation"])
-    return render(request, "money/receipt.html", {**view, "officer": officer, "key": new_key()})
+    may_print = await receipts.may_print(actor, receipt)
+    return render(
+        request,
+        "money/receipt.html",
+        {**view, "officer": officer, "may_print": may_print, "key": new_key()},
+    )
 
 
 async def receipt_print(request: Request) -> Response:
@@ -94,27 +99,46 @@ async def receipt_official(request: Request) -> Response:
 
 
 routes = [
-    Route(
+    page(
         "/donations/{donation_id:int}/receipt",
         receipt_issue,
         methods=["POST"],
         name="receipt_issue",
+        action="receipt.issue",
     ),
-    Route("/receipts/{receipt_id:int}", receipt_page, methods=["GET"], name="receipt"),
-    Route(
-        "/receipts/{receipt_id:int}/print", receipt_print, methods=["POST"], name="receipt_print"
+    page(
+        "/receipts/{receipt_id:int}",
+        receipt_page,
+        methods=["GET"],
+        name="receipt",
+        action="donation.view",
     ),
-    Route("/receipts/{receipt_id:int}/void", receipt_void, methods=["POST"], name="receipt_void"),
-    Route(
+    page(
+        "/receipts/{receipt_id:int}/print",
+        receipt_print,
+        methods=["POST"],
+        name="receipt_print",
+        action="receipt.print",
+    ),
+    page(
+        "/receipts/{receipt_id:int}/void",
+        receipt_void,
+        methods=["POST"],
+        name="receipt_void",
+        action="receipt.void",
+    ),
+    page(
         "/receipts/{receipt_id:int}/reissue",
         receipt_reissue,
         methods=["POST"],
         name="receipt_reissue",
+        action="receipt.issue",
     ),
-    Route(
+    page(
         "/receipts/{receipt_id:int}/official",
         receipt_official,
         methods=["POST"],
         name="receipt_official",
+        action="receipt.issue",
     ),
 ]

@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from fupin.core.policy import can, require
+from fupin.core.policy import PUBLIC, can, require
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import InvalidInput
@@ -123,14 +123,33 @@ async def recipient_qualify(request: Request) -> Response:
 
 
 routes = [
-    Route("/recipients", recipient_list, methods=["GET"], name="recipients"),
-    Route("/recipients/new", recipient_new, methods=["GET"], name="recipient_new"),
-    Route("/recipients", recipient_create, methods=["POST"], name="recipient_create"),
-    Route("/recipients/{org_id:int}", recipient_detail, methods=["GET"], name="recipient"),
-    Route(
+    page("/recipients", recipient_list, methods=["GET"], name="recipients", action=PUBLIC),
+    page(
+        "/recipients/new",
+        recipient_new,
+        methods=["GET"],
+        name="recipient_new",
+        action="recipient.manage",
+    ),
+    page(
+        "/recipients",
+        recipient_create,
+        methods=["POST"],
+        name="recipient_create",
+        action="recipient.manage",
+    ),
+    page(
+        "/recipients/{org_id:int}",
+        recipient_detail,
+        methods=["GET"],
+        name="recipient",
+        action=PUBLIC,
+    ),
+    page(
         "/recipients/{org_id:int}/qualifications",
         recipient_qualify,
         methods=["POST"],
         name="recipient_qualify",
+        action="recipient.manage",
     ),
 ]

@@ -25,7 +25,7 @@ from tortoise.expressions import F
 from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
-from fupin.core.policy import Actor, require
+from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
@@ -253,9 +253,22 @@ async def get_receipt_for(actor: Actor | None, receipt_id: int) -> Receipt:
     return receipt
 
 
+async def may_print(actor: Actor | None, receipt: Receipt) -> bool:
+    """Whether the actor prints copies of this receipt: the donor's members or the recipient's
+    officers. Every print is counted and the second is a 副本, so a reader who merely may see
+    the receipt (an office, an auditor) must not spend the donor's original."""
+    donation = await Donation.get(id=receipt.donation_id)
+    if can(actor, "receipt.print", Scope(participant_id=donation.donor_id)):
+        return True
+    org = await RecipientOrg.get(id=receipt.issuer_id)
+    return can(actor, "receipt.print", await recipients.org_scope(org))
+
+
 async def record_print(*, actor: Actor | None, receipt_id: int) -> tuple[Receipt, int]:
     """Count a printed copy; every copy after the first is marked as a duplicate (docs/domain.md §3.6)."""
     receipt = await get_receipt_for(actor, receipt_id)
+    if not await may_print(actor, receipt):
+        raise PermissionDenied(_("只有受赠单位和捐赠人可以打印收据。"))
     async with transaction():
         await Receipt.filter(id=receipt.id).update(
             print_count=F("print_count") + 1, last_printed_at=clock.now()

@@ -215,13 +215,18 @@ async def require_recipient(actor: Actor | None, action: str, org: RecipientOrg)
 
 
 async def can_view_donation(actor: Actor | None, donation: Donation) -> bool:
-    """The donor's members, the recipient's officers, and the offices over the need."""
+    """The donor's members, the recipient's officers, and the offices over the need.
+
+    The recipient's place grants nothing to an office: a province office reads the money of
+    needs in its province, not of every organisation registered there (a Yunnan foundation
+    receives money for needs anywhere). Only those who record the recipient's donations read
+    them by the recipient."""
     if actor is None:
         return False
     if actor.participant_id is not None and actor.participant_id == donation.donor_id:
         return True
     org = await RecipientOrg.get(id=donation.recipient_id)
-    if can(actor, "donation.view", await org_scope(org)):
+    if can(actor, "donation.record", await org_scope(org)):
         return True
     need = await Need.get(id=donation.need_id)
     return actor.role != "participant_member" and can(

@@ -15,13 +15,13 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from fupin.core import exports
 from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.core.jsonapi import parse_query
 from fupin.core.money import input_yuan
-from fupin.core.policy import can, require
+from fupin.core.policy import PUBLIC, can, require
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import actor, read_form, redirect, render, require_login
 from fupin.errors import Conflict, FupinError, InvalidInput, RuleViolation
@@ -30,6 +30,8 @@ from fupin.needs.models import Need
 from fupin.needs.rules import (
     ATTACHMENT_PURPOSES,
     LISTABLE_STATES,
+    NEED_EDIT,
+    NEED_STEPS,
     REASON_PROMPTS,
     SORT_LABELS,
     STATES,
@@ -542,37 +544,83 @@ async def export_xlsx(request: Request) -> Response:
 
 
 routes = [
-    Route("/needs", need_list, methods=["GET"], name="needs"),
-    Route("/needs/new", need_new, methods=["GET"], name="need_new"),
-    Route("/needs/new", need_create, methods=["POST"], name="need_create"),
-    Route("/needs/import", import_page, methods=["GET"], name="need_import"),
-    Route("/needs/import", import_upload, methods=["POST"], name="need_import_post"),
-    Route(
-        "/needs/import/template.csv", import_template_csv, methods=["GET"], name="need_template_csv"
+    page("/needs", need_list, methods=["GET"], name="needs", action=PUBLIC),
+    page("/needs/new", need_new, methods=["GET"], name="need_new", action="need.draft"),
+    page("/needs/new", need_create, methods=["POST"], name="need_create", action="need.draft"),
+    page("/needs/import", import_page, methods=["GET"], name="need_import", action="need.import"),
+    page(
+        "/needs/import",
+        import_upload,
+        methods=["POST"],
+        name="need_import_post",
+        action="need.import",
     ),
-    Route(
+    page(
+        "/needs/import/template.csv",
+        import_template_csv,
+        methods=["GET"],
+        name="need_template_csv",
+        action="need.import",
+    ),
+    page(
         "/needs/import/template.xlsx",
         import_template_xlsx,
         methods=["GET"],
         name="need_template_xlsx",
+        action="need.import",
     ),
-    Route("/needs/export.csv", export_csv, methods=["GET"], name="need_export_csv"),
-    Route("/needs/export.xlsx", export_xlsx, methods=["GET"], name="need_export_xlsx"),
-    Route("/needs/{need_id:int}", need_detail, methods=["GET"], name="need"),
-    Route("/needs/{need_id:int}/edit", need_edit, methods=["GET"], name="need_edit"),
-    Route("/needs/{need_id:int}/edit", need_update, methods=["POST"], name="need_update"),
-    Route("/needs/{need_id:int}/review", need_review, methods=["GET"], name="need_review"),
-    Route(
-        "/needs/{need_id:int}/transition", need_transition, methods=["POST"], name="need_transition"
+    page(
+        "/needs/export.csv",
+        export_csv,
+        methods=["GET"],
+        name="need_export_csv",
+        action=PUBLIC,
     ),
-    Route(
-        "/needs/{need_id:int}/attachments", attachment_upload, methods=["POST"], name="need_attach"
+    page(
+        "/needs/export.xlsx",
+        export_xlsx,
+        methods=["GET"],
+        name="need_export_xlsx",
+        action=PUBLIC,
     ),
-    Route(
+    page("/needs/{need_id:int}", need_detail, methods=["GET"], name="need", action=PUBLIC),
+    page(
+        "/needs/{need_id:int}/edit", need_edit, methods=["GET"], name="need_edit", action=NEED_EDIT
+    ),
+    page(
+        "/needs/{need_id:int}/edit",
+        need_update,
+        methods=["POST"],
+        name="need_update",
+        action=NEED_EDIT,
+    ),
+    page(
+        "/needs/{need_id:int}/review",
+        need_review,
+        methods=["GET"],
+        name="need_review",
+        action="need.review",
+    ),
+    page(
+        "/needs/{need_id:int}/transition",
+        need_transition,
+        methods=["POST"],
+        name="need_transition",
+        action=NEED_STEPS,
+    ),
+    page(
+        "/needs/{need_id:int}/attachments",
+        attachment_upload,
+        methods=["POST"],
+        name="need_attach",
+        action="need.attach",
+    ),
+    page(
         "/needs/{need_id:int}/attachments/{attachment_id:int}",
         attachment_serve,
         methods=["GET"],
         name="need_attachment",
+        action=PUBLIC,
     ),
-    Route("/workspace", workspace, methods=["GET"], name="workspace"),
+    page("/workspace", workspace, methods=["GET"], name="workspace", action="need.view_private"),
 ]

@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.templating import category_label
 from fupin.core.web import render
 from fupin.errors import InvalidInput, ServiceUnavailable
@@ -192,4 +193,4 @@ async def search_page(request: Request) -> Response:
     return render(request, "needs/search.html", context, status_code=status)
 
 
-routes = [Route("/search", search_page, name="search")]
+routes = [page("/search", search_page, name="search", action=PUBLIC)]

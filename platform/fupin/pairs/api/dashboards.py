@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 from fupin.i18n import _
 from fupin.pairs.rules.alerts import INDICATORS, QUARTER_SCHEDULE, UNFUNDED_DAYS_DEFAULT
 from fupin.pairs.schemas import (
@@ -96,6 +96,7 @@ endpoints = [
         dashboard_indicators,
         "Indicators assessed per pair and year (docs/rules.md §6), and the lagging schedule",
         response=IndicatorCatalogue,
+        action=PUBLIC,
     ),
     Endpoint(
         "GET",
@@ -106,6 +107,7 @@ endpoints = [
         auth="required",
         response=RegionDashboard,
         errors=(403,),
+        action="dashboard.national",
     ),
     Endpoint(
         "GET",
@@ -117,6 +119,7 @@ endpoints = [
         auth="required",
         response=RegionDashboard,
         errors=(403, 404),
+        action="dashboard.view",
     ),
     Endpoint(
         "GET",
@@ -128,6 +131,7 @@ endpoints = [
         auth="required",
         response=RegionDashboard,
         errors=(403, 404),
+        action="dashboard.view",
     ),
     Endpoint(
         "GET",
@@ -138,6 +142,7 @@ endpoints = [
         auth="required",
         response=DashboardAlerts,
         errors=(403, 404),
+        action=("dashboard.view", "pair.report"),
     ),
     Endpoint(
         "GET",
@@ -148,6 +153,7 @@ endpoints = [
         auth="required",
         response=PairOverview,
         errors=(403,),
+        action=("dashboard.view", "pair.report"),
     ),
     Endpoint(
         "GET",
@@ -159,5 +165,6 @@ endpoints = [
         auth="required",
         response=PairDashboard,
         errors=(403, 404),
+        action=("dashboard.view", "pair.report"),
     ),
 ]

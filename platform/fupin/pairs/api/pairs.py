@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from fupin.accounts.models import Pair as PairRow
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import Actor
+from fupin.core.policy import PUBLIC, Actor
 from fupin.core.schemas import Page
 from fupin.pairs.schemas import (
     Pair,
@@ -121,6 +121,7 @@ endpoints = [
         "Cooperation pairs (east–west, designated assistance)",
         query=PairQuery,
         response=Page[Pair],
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -132,6 +133,7 @@ endpoints = [
         response=PairManaged,
         status=201,
         errors=(409,),
+        action="pair.manage",
     ),
     Endpoint(
         "GET",
@@ -141,6 +143,7 @@ endpoints = [
         params=PairPath,
         response=Pair,
         errors=(404,),
+        action=PUBLIC,
     ),
     Endpoint(
         "POST",
@@ -152,6 +155,7 @@ endpoints = [
         auth="required",
         response=PairManaged,
         errors=(404, 409),
+        action="pair.manage",
     ),
     Endpoint(
         "POST",
@@ -164,6 +168,7 @@ endpoints = [
         response=PairManaged,
         status=201,
         errors=(404, 409),
+        action="pair.manage",
     ),
     Endpoint(
         "GET",
@@ -174,6 +179,7 @@ endpoints = [
         auth="required",
         response=PairHistory,
         errors=(403, 404),
+        action=("dashboard.view", "pair.report"),
     ),
     Endpoint(
         "GET",
@@ -184,6 +190,7 @@ endpoints = [
         auth="required",
         response=PairYearFigures,
         errors=(403, 404),
+        action=("dashboard.view", "pair.report"),
     ),
     Endpoint(
         "PUT",
@@ -195,6 +202,7 @@ endpoints = [
         auth="required",
         response=PairYearFigures,
         errors=(404, 409),
+        action="pair.targets.edit",
     ),
     Endpoint(
         "GET",
@@ -205,5 +213,6 @@ endpoints = [
         auth="required",
         response=PairReport,
         errors=(403, 404),
+        action=("dashboard.view", "pair.report"),
     ),
 ]

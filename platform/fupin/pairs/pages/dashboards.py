@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from fupin.core import exports
 from fupin.core.clock import today_cn
 from fupin.core.policy import can
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import render, require_login
 from fupin.errors import InvalidInput, PermissionDenied
@@ -365,11 +365,30 @@ async def pair_report(request: Request) -> Response:
 
 
 routes = [
-    Route("/dashboards", dashboards_home, name="dashboards"),
-    Route("/dashboards/national", national, name="dashboard_national"),
-    Route("/dashboards/province/{code}", province, name="dashboard_province"),
-    Route("/dashboards/county/{code}", county, name="dashboard_county"),
-    Route("/dashboards/pairs", pair_list, name="dashboard_pairs"),
-    Route("/dashboards/pairs/{pair_id:int}", pair_page, name="dashboard_pair"),
-    Route("/dashboards/pairs/{pair_id:int}/report", pair_report, name="dashboard_pair_report"),
+    page(
+        "/dashboards", dashboards_home, name="dashboards", action=("dashboard.view", "pair.report")
+    ),
+    page("/dashboards/national", national, name="dashboard_national", action="dashboard.national"),
+    page(
+        "/dashboards/province/{code}", province, name="dashboard_province", action="dashboard.view"
+    ),
+    page("/dashboards/county/{code}", county, name="dashboard_county", action="dashboard.view"),
+    page(
+        "/dashboards/pairs",
+        pair_list,
+        name="dashboard_pairs",
+        action=("dashboard.view", "pair.report"),
+    ),
+    page(
+        "/dashboards/pairs/{pair_id:int}",
+        pair_page,
+        name="dashboard_pair",
+        action=("dashboard.view", "pair.report"),
+    ),
+    page(
+        "/dashboards/pairs/{pair_id:int}/report",
+        pair_report,
+        name="dashboard_pair_report",
+        action=("dashboard.view", "pair.report"),
+    ),
 ]

@@ -12,11 +12,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from fupin.accounts.models import PAIR_KINDS
 from fupin.core.clock import today_cn
 from fupin.core.policy import require
+from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import InvalidInput
@@ -224,39 +224,60 @@ async def pair_redraw(request: Request) -> Response:
 
 
 routes = [
-    Route("/dashboards/pairs/new", pair_new, methods=["GET"], name="dashboard_pair_new"),
-    Route("/dashboards/pairs/new", pair_create, methods=["POST"], name="dashboard_pair_create"),
-    Route(
+    page(
+        "/dashboards/pairs/new",
+        pair_new,
+        methods=["GET"],
+        name="dashboard_pair_new",
+        action="pair.manage",
+    ),
+    page(
+        "/dashboards/pairs/new",
+        pair_create,
+        methods=["POST"],
+        name="dashboard_pair_create",
+        action="pair.manage",
+    ),
+    page(
         "/dashboards/pairs/{pair_id:int}/figures",
         figures_form,
         methods=["GET"],
         name="dashboard_figures",
+        action="pair.targets.edit",
     ),
-    Route(
+    page(
         "/dashboards/pairs/{pair_id:int}/figures",
         figures_save,
         methods=["POST"],
         name="dashboard_figures_save",
+        action="pair.targets.edit",
     ),
-    Route(
+    page(
         "/dashboards/pairs/{pair_id:int}/end",
         pair_end_form,
         methods=["GET"],
         name="dashboard_pair_end_form",
+        action="pair.manage",
     ),
-    Route(
-        "/dashboards/pairs/{pair_id:int}/end", pair_end, methods=["POST"], name="dashboard_pair_end"
+    page(
+        "/dashboards/pairs/{pair_id:int}/end",
+        pair_end,
+        methods=["POST"],
+        name="dashboard_pair_end",
+        action="pair.manage",
     ),
-    Route(
+    page(
         "/dashboards/pairs/{pair_id:int}/redraw",
         pair_redraw_form,
         methods=["GET"],
         name="dashboard_pair_redraw_form",
+        action="pair.manage",
     ),
-    Route(
+    page(
         "/dashboards/pairs/{pair_id:int}/redraw",
         pair_redraw,
         methods=["POST"],
         name="dashboard_pair_redraw",
+        action="pair.manage",
     ),
 ]

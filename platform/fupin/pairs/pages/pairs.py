@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from fupin.core.policy import PUBLIC
+from fupin.core.routing import page
 from fupin.core.schemas import validate
 from fupin.core.web import page_args, render
 from fupin.pairs.schemas import PairPath
@@ -30,6 +31,6 @@ async def pair_detail(request: Request) -> Response:
 
 
 routes = [
-    Route("/pairs", pair_list, name="pairs"),
-    Route("/pairs/{pair_id}", pair_detail, name="pair"),
+    page("/pairs", pair_list, name="pairs", action=PUBLIC),
+    page("/pairs/{pair_id}", pair_detail, name="pair", action=PUBLIC),
 ]
