@@ -15,8 +15,8 @@ from fupin.accounts.schemas import (
 from fupin.accounts.service import participants
 from fupin.core.endpoints import Endpoint
 from fupin.core.policy import Actor
-from fupin.core.web import client_ip
 from fupin.core.schemas import Page
+from fupin.core.web import client_ip
 
 
 async def list_participants(
