@@ -61,7 +61,7 @@ async def test_paper_downloads_csv_and_xlsx(world, client_as) -> None:
     assert csv_response.status_code == 200
     assert csv_response.headers["content-type"].startswith("text/csv")
     text = csv_response.content.decode("utf-8-sig")
-    assert "2019,10000000.00,1500000.00,3000000.00,1200000.00" in text
+    assert "2019,10000000.00,1500000.00,3000000.00,0.00,1200000.00" in text
     lines = await client.post(f"/tax/{pid}/2026/paper", data={**data, "format": "csv_lines"})
     assert "GN532627-2019-" in lines.content.decode("utf-8-sig")
     xlsx = await client.post(f"/tax/{pid}/2026/paper", data={**data, "format": "xlsx"})
