@@ -68,7 +68,7 @@ async def test_paper_downloads_csv_and_xlsx(world, client_as) -> None:
     book = load_workbook(io.BytesIO(xlsx.content))
     assert len(book.sheetnames) == 2
     summary = list(book.worksheets[0].iter_rows(values_only=True))
-    assert summary[1][0] == 2019 and summary[1][4] == 1200000  # yuan, a number cell
+    assert summary[1][0] == 2019 and summary[1][5] == 1200000  # yuan, a number cell
 
 
 async def test_statement_page_and_downloads(world, client_as) -> None:
