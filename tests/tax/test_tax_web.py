@@ -61,14 +61,14 @@ async def test_paper_downloads_csv_and_xlsx(world, client_as) -> None:
     assert csv_response.status_code == 200
     assert csv_response.headers["content-type"].startswith("text/csv")
     text = csv_response.content.decode("utf-8-sig")
-    assert "2019,10000000.00,1500000.00,3000000.00,1200000.00" in text
+    assert "2019,10000000.00,1500000.00,3000000.00,0.00,1200000.00" in text
     lines = await client.post(f"/tax/{pid}/2026/paper", data={**data, "format": "csv_lines"})
     assert "GN532627-2019-" in lines.content.decode("utf-8-sig")
     xlsx = await client.post(f"/tax/{pid}/2026/paper", data={**data, "format": "xlsx"})
     book = load_workbook(io.BytesIO(xlsx.content))
     assert len(book.sheetnames) == 2
     summary = list(book.worksheets[0].iter_rows(values_only=True))
-    assert summary[1][0] == 2019 and summary[1][4] == 1200000  # yuan, a number cell
+    assert summary[1][0] == 2019 and summary[1][5] == 1200000  # yuan, a number cell
 
 
 async def test_statement_page_and_downloads(world, client_as) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fupin.accounts.schemas import (
+    CommendationConsent,
     Participant,
     ParticipantCreate,
     ParticipantPath,
@@ -15,6 +16,7 @@ from fupin.accounts.service import participants
 from fupin.core.endpoints import Endpoint
 from fupin.core.policy import PUBLIC, Actor
 from fupin.core.schemas import Page
+from fupin.core.web import client_ip
 
 
 async def list_participants(
@@ -50,6 +52,19 @@ async def create_participant(
     return ParticipantPrivate.model_validate(created)
 
 
+async def set_commendation_consent(
+    request: Request, *, actor: Actor, path: ParticipantPath, body: CommendationConsent
+) -> ParticipantPrivate:
+    changed = await participants.set_commendation_consent(
+        actor=actor,
+        participant_id=path.pid,
+        consent=body.consent,
+        ip=client_ip(request),
+        via="api",
+    )
+    return ParticipantPrivate.model_validate(changed)
+
+
 endpoints = [
     Endpoint(
         "GET",
@@ -82,5 +97,18 @@ endpoints = [
         response=ParticipantPrivate | Participant,
         errors=(404,),
         action=PUBLIC,
+    ),
+    Endpoint(
+        "PUT",
+        "/participants/{pid}/commendation-consent",
+        set_commendation_consent,
+        "Give or withdraw consent to be recommended and named in a commendation notice "
+        "(the participant's own members only)",
+        params=ParticipantPath,
+        body=CommendationConsent,
+        auth="required",
+        response=ParticipantPrivate,
+        errors=(403, 404),
+        action="participant.consent",
     ),
 ]

@@ -177,8 +177,11 @@ class Participant(Model):
     # Matching preferences (docs/domain.md §3.11): category codes and region codes the donor supports.
     stated_categories = fields.JSONField(default=list)
     stated_region_codes = fields.JSONField(default=list)
-    # Public opt-in to be named in commendation notices (docs/rules.md §5.3).
+    # Consent to be recommended for a commendation and named in its public notice, given or
+    # withdrawn by the participant itself (docs/rules.md §5.4), and when it last changed; an
+    # anonymous donor without it is never nominated.
     commendation_opt_in = fields.BooleanField(default=False)
+    commendation_consent_at = fields.DatetimeField(null=True)
     is_demo = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 

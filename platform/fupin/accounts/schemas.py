@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -27,6 +28,19 @@ class ParticipantPrivate(Participant):
     """What the participant itself and the offices see: also the masked ID number."""
 
     id_number_masked: str = Field(description="Individuals only; empty for organisations")
+    commendation_opt_in: bool = Field(
+        description="Consents to be recommended for a commendation and named in its notice"
+    )
+    commendation_consent_at: datetime | None = Field(
+        description="When the consent was last given or withdrawn; null: never asked"
+    )
+
+
+class CommendationConsent(Body):
+    """The participant's own answer: may it be recommended and named in a public notice, also
+    where it gave anonymously (docs/rules.md §5.4)."""
+
+    consent: bool
 
 
 class ParticipantCreate(Body):

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from fupin.commendation.models import CommendationRound as RoundRow
 from fupin.commendation.schemas import (
+    CommendationCancel,
     CommendationCategoryCreate,
     CommendationEvidence,
     CommendationNominationList,
@@ -113,6 +114,18 @@ async def close_commendation_round(
     request: Request, *, actor: Actor, path: CommendationRoundPath
 ) -> RoundRow:
     return await final.close_round(actor=actor, round_id=path.rid)
+
+
+async def reopen_commendation_round(
+    request: Request, *, actor: Actor, path: CommendationRoundPath
+) -> RoundRow:
+    return await rounds.reopen_round(actor=actor, round_id=path.rid)
+
+
+async def cancel_commendation_round(
+    request: Request, *, actor: Actor, path: CommendationRoundPath, body: CommendationCancel
+) -> RoundRow:
+    return await rounds.cancel_round(actor=actor, round_id=path.rid, reason=body.reason)
 
 
 async def list_commendation_nominations(
@@ -263,6 +276,29 @@ endpoints = [
         close_commendation_round,
         "Close a round whose final list is published",
         params=CommendationRoundPath,
+        auth="required",
+        response=CommendationRound,
+        errors=_WRITE_ERRORS,
+        action="commendation.manage",
+    ),
+    Endpoint(
+        "POST",
+        "/commendation/rounds/{rid}/reopen",
+        reopen_commendation_round,
+        "Re-open a ranked round for editing before its notice (drops the ranking)",
+        params=CommendationRoundPath,
+        auth="required",
+        response=CommendationRound,
+        errors=_WRITE_ERRORS,
+        action="commendation.manage",
+    ),
+    Endpoint(
+        "POST",
+        "/commendation/rounds/{rid}/cancel",
+        cancel_commendation_round,
+        "Cancel a round before its final list, with a reason; frees its window",
+        params=CommendationRoundPath,
+        body=CommendationCancel,
         auth="required",
         response=CommendationRound,
         errors=_WRITE_ERRORS,

@@ -1,7 +1,7 @@
 """Five-year commendation rounds, their categories, nominations and public objections
 (docs/domain.md §3.9, docs/rules.md §5).
 
-A round moves draft → nominations → notice → final → closed (the transition table is
+A round moves draft → nominations → notice → final → closed, or ends cancelled (the transition table is
 ``ROUND_MACHINE`` in ``fupin.commendation.rules.rounds``). Nothing about a round is money, but
 every figure of a nomination is a snapshot of the confirmed record at ranking time (``figures``)
 and can be recomputed from the public ledger.
@@ -21,7 +21,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ROUND_STATES = ("draft", "nominations", "notice", "final", "closed")
+ROUND_STATES = ("draft", "nominations", "notice", "final", "closed", "cancelled")
 #: Nomination statuses. ``nominee``: ranked within the quota (on the notice list). ``reserve``:
 #: ranked below the quota. ``excluded``: not eligible (reasons kept). ``removed``: taken off the
 #: list by an upheld objection. ``awarded``: on the published final list.
@@ -71,6 +71,9 @@ class CommendationRound(Model):
     notice_published_at = fields.DatetimeField(null=True)
     final_published_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
+    # A cancelled round keeps its record and says why; its years are free for another round.
+    cancelled_at = fields.DatetimeField(null=True)
+    cancel_reason = fields.TextField(default="")
     is_demo = fields.BooleanField(default=False)
 
     class Meta:

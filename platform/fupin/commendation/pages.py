@@ -21,6 +21,7 @@ from fupin.commendation.rules.ranking import AWARD_TYPE_LABELS, SCOPE_LABELS, Aw
 from fupin.commendation.rules.rounds import STATE_LABELS
 from fupin.commendation.schemas import (
     CATEGORY_CHOICES,
+    CommendationCancel,
     CommendationCategoryChoiceForm,
     CommendationCategoryForm,
     CommendationNoticeStart,
@@ -313,6 +314,8 @@ async def _office_action(request: Request, action: str) -> Response:
         "notice": _("推荐名单已公示。"),
         "final": _("表彰名单已公布。"),
         "close": _("表彰轮次已结束。"),
+        "reopen": _("已退回草稿，可修改类别和条件后重新计算排名。"),
+        "cancel": _("本轮表彰已取消，其年度可用于新的表彰轮次。"),
     }
     try:
         if action == "rank":
@@ -323,6 +326,11 @@ async def _office_action(request: Request, action: str) -> Response:
             await notice.publish_notice(actor=current, round_id=round_id, start=start.start)
         elif action == "final":
             await final.publish_final(actor=current, round_id=round_id)
+        elif action == "reopen":
+            await rounds.reopen_round(actor=current, round_id=round_id)
+        elif action == "cancel":
+            data = validate_form(CommendationCancel, form)
+            await rounds.cancel_round(actor=current, round_id=round_id, reason=data.reason)
         else:
             await final.close_round(actor=current, round_id=round_id)
     except FupinError as exc:
@@ -348,6 +356,14 @@ async def office_final(request: Request) -> Response:
 
 async def office_close(request: Request) -> Response:
     return await _office_action(request, "close")
+
+
+async def office_reopen(request: Request) -> Response:
+    return await _office_action(request, "reopen")
+
+
+async def office_cancel(request: Request) -> Response:
+    return await _office_action(request, "cancel")
 
 
 async def office_save_category(request: Request) -> Response:
@@ -525,6 +541,18 @@ routes = [
     page(
         "/commendation/office/{rid}/close",
         office_close,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/reopen",
+        office_reopen,
+        methods=["POST"],
+        action="commendation.manage",
+    ),
+    page(
+        "/commendation/office/{rid}/cancel",
+        office_cancel,
         methods=["POST"],
         action="commendation.manage",
     ),

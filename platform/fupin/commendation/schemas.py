@@ -43,6 +43,8 @@ from fupin.commendation.models import (
 )
 from fupin.commendation.rules.ranking import AwardType, Scope
 from fupin.commendation.rules.rounds import (
+    CANCEL_REASON_MAX,
+    CANCEL_REASON_REQUIRED,
     DECISION_REQUIRED,
     EARLIEST_WINDOW_YEAR,
     LATEST_WINDOW_YEAR,
@@ -204,6 +206,14 @@ class CommendationResolution(_RequiredMessages):
     resolution: str = Field(max_length=RESOLUTION_MAX)
 
 
+class CommendationCancel(_RequiredMessages):
+    """Why a round ends without a final list (kept, audited, and shown with the round)."""
+
+    required_messages = {"reason": CANCEL_REASON_REQUIRED}
+
+    reason: str = Field(min_length=1, max_length=CANCEL_REASON_MAX)
+
+
 # ---- responses -------------------------------------------------------------------------------
 
 
@@ -228,6 +238,7 @@ class CommendationRound(Out):
     notice_start: date | None
     notice_end: date | None = Field(description="Last day objections are accepted")
     objection_channel: str
+    cancel_reason: str = Field(description="Why the round was cancelled; empty unless cancelled")
 
 
 class CommendationRoundDetail(CommendationRound):

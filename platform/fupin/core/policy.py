@@ -36,6 +36,9 @@ RULES: dict[str, dict[str, str]] = {
         "province_office": PROVINCE,
         "participant_member": PARTICIPANT,
     },
+    # Consent to be recommended and named in a commendation notice is the participant's own:
+    # no office gives or withdraws it for them (docs/rules.md §5.4).
+    "participant.consent": {"participant_member": PARTICIPANT},
     "user.create": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     # Reset (issue a set-password link), deactivate, reactivate, sign out everywhere; only roles
     # below the office's own (accounts.rules.CREATABLE_ROLES), never itself.

@@ -86,6 +86,7 @@ async def statement_page(request: Request) -> Response:
             "group_labels": statements.GROUP_LABELS,
             "kind_labels": statements.KIND_LABELS,
             "not_a_voucher": statements.NOT_A_TAX_VOUCHER,
+            "not_a_voucher_unqualified": statements.NOT_A_VOUCHER_UNQUALIFIED,
         },
     )
 

@@ -15,7 +15,7 @@ from fupin.accounts.rules import (
     LoginLimits,
     browser_label,
 )
-from fupin.accounts.service import sessions
+from fupin.accounts.service import participants, sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.policy import SIGNED_IN, Actor
 from fupin.core.routing import page
@@ -53,6 +53,25 @@ async def _account_page(
 
 async def account(request: Request) -> Response:
     return await _account_page(request, require_login(request))
+
+
+async def commendation_consent(request: Request) -> Response:
+    """The participant's own consent to commendation (docs/rules.md §5.4), on the account page
+    of each of its members."""
+    current = require_login(request)
+    form = await read_form(request)
+    if current.participant_id is None:
+        raise InvalidInput(_("只有参与方的成员可以设置此项。"), field="consent")
+    consent = str(form.get("consent", "")) == "yes"
+    await participants.set_commendation_consent(
+        actor=current,
+        participant_id=current.participant_id,
+        consent=consent,
+        ip=client_ip(request),
+        via="settings",
+    )
+    flash = _("已同意被推荐和公示。") if consent else _("已撤回被推荐和公示的同意。")
+    return redirect(request, "/account", flash=flash)
 
 
 async def create_token(request: Request) -> Response:
@@ -153,6 +172,13 @@ async def change_password(request: Request) -> Response:
 
 routes = [
     page("/account", account, name="account", action=SIGNED_IN),
+    page(
+        "/account/commendation-consent",
+        commendation_consent,
+        methods=["POST"],
+        name="account_commendation_consent",
+        action="participant.consent",
+    ),
     page(
         "/account/tokens",
         create_token,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fupin.accounts.models import KINDS, Pair, Participant
-from fupin.core import audit
+from fupin.core import audit, clock
 from fupin.core.identifiers import (
     IdentifierError,
     hash_resident_id,
@@ -175,3 +175,42 @@ def may_see_identity(actor: Actor | None, participant: Participant) -> bool:
         province_code=region[:2] + "0000" if len(region) >= 6 else "",
     )
     return can(actor, "participant.view_identity", scope)
+
+
+async def set_commendation_consent(
+    *, actor: Actor, participant_id: int, consent: bool, ip: str = "", via: str = "settings"
+) -> Participant:
+    """Give or withdraw the participant's consent to be recommended for a commendation and
+    named in its public notice (docs/rules.md §5.4). Only the participant's own members decide
+    it; the change and its date are kept on the participant and in the audit log, so an office
+    can show when consent was given. Setting the value it already has changes nothing."""
+    require(actor, "participant.consent", Scope(participant_id=participant_id))
+    async with transaction():
+        participant = await Participant.filter(id=participant_id).select_for_update().first()
+        if participant is None:
+            raise NotFound(_("参与方不存在。"))
+        if participant.commendation_opt_in == consent and participant.commendation_consent_at:
+            return participant
+        before = {
+            "commendation_opt_in": participant.commendation_opt_in,
+            "commendation_consent_at": participant.commendation_consent_at.isoformat()
+            if participant.commendation_consent_at
+            else None,
+        }
+        participant.commendation_opt_in = consent
+        participant.commendation_consent_at = clock.now()
+        await participant.save(update_fields=["commendation_opt_in", "commendation_consent_at"])
+        await audit.record(
+            actor=actor,
+            action="participant.commendation_consent",
+            object_type="participant",
+            object_id=participant.id,
+            before=before,
+            after={
+                "commendation_opt_in": consent,
+                "commendation_consent_at": participant.commendation_consent_at.isoformat(),
+                "via": via,
+            },
+            ip=ip,
+        )
+    return participant

@@ -4,6 +4,10 @@ to run one (docs/rules.md §5.1; docs/domain.md §3.9).
 A round moves draft → nominations (ranked, may be re-ranked) → notice (公示, objections) → final
 → closed; ``ROUND_MACHINE`` says which action is allowed in which state, by whom, and the guards
 of publishing the final list (the notice is over, every objection resolved).
+
+No round can be stuck: its categories are frozen once ranked, but before the notice it can be
+re-opened for editing (nominations → draft) and ranked again, and until the final list it can be
+cancelled with a written reason (→ cancelled), which frees its years for another round.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import date
 from fupin.core.states import Guard, StateMachine, Transition
 from fupin.i18n import N_
 
-ROUND_STATES = ("draft", "nominations", "notice", "final", "closed")
+ROUND_STATES = ("draft", "nominations", "notice", "final", "closed", "cancelled")
 #: The policy text is of end 2013 (published January 2014): no window starts earlier.
 EARLIEST_WINDOW_YEAR = 2014
 LATEST_WINDOW_YEAR = 2100
@@ -25,7 +29,10 @@ STATE_LABELS: dict[str, str] = {
     "notice": N_("公示中"),
     "final": N_("已公布表彰名单"),
     "closed": N_("已结束"),
+    "cancelled": N_("已取消"),
 }
+#: Most characters of a cancellation reason.
+CANCEL_REASON_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,12 @@ ROUND_MACHINE: StateMachine[RoundFacts] = StateMachine(
         Transition("draft", "rank", "nominations", "commendation.manage"),
         Transition("nominations", "rank", "nominations", "commendation.manage"),
         Transition("nominations", "publish_notice", "notice", "commendation.manage"),
+        # back to editing before anything is public: the ranking is dropped
+        Transition("nominations", "reopen", "draft", "commendation.manage"),
+        # a round that cannot or should not go on ends, with a reason, and frees its window
+        Transition("draft", "cancel", "cancelled", "commendation.manage"),
+        Transition("nominations", "cancel", "cancelled", "commendation.manage"),
+        Transition("notice", "cancel", "cancelled", "commendation.manage"),
         # the public objects during the notice; the office resolves each objection
         Transition("notice", "object", "notice"),
         Transition("notice", "resolve_objection", "notice", "commendation.manage"),
@@ -86,3 +99,4 @@ OBJECTOR_CONTACT_REQUIRED = N_("请填写联系电话或地址，便于核实回
 OBJECTION_CONTENT_REQUIRED = N_("请具体说明异议的事实和理由（10 至 5000 字）。")
 DECISION_REQUIRED = N_("请选择异议是否成立。")
 RESOLUTION_REQUIRED = N_("请填写核实情况和处理意见（不超过 5000 字）。")
+CANCEL_REASON_REQUIRED = N_("请填写取消本轮表彰的原因（不超过 2000 字）。")

@@ -183,7 +183,7 @@ async def get_nomination(round_id: int, nomination_id: int) -> Nomination:
 #: What the public list shows: on notice the nominees (and those removed after an upheld
 #: objection, marked as such); once final, the awarded.
 def public_statuses(found: CommendationRound) -> tuple[str, ...]:
-    if found.state == "notice":
+    if found.state in ("notice", "cancelled"):
         return ("nominee", "removed")
     return ("awarded",)
 

@@ -4,12 +4,14 @@ criteria. The pure rules are in ``commendation.rules``: window, categories, crit
 ranking (``rules.ranking``), working days (``rules.calendar``), the round's lifecycle
 ``ROUND_MACHINE`` (``rules.rounds``).
 
-A round moves draft → nominations → notice → final → closed:
+A round moves draft → nominations → notice → final → closed, or ends cancelled:
 
 * **draft**: categories (award line × scope), quotas and criteria are edited (this module);
 * **rank** (draft or nominations → nominations): ``service.ranking``;
 * **publish notice** (nominations → notice) and **resolve** objections: ``service.notice``;
-* **publish final** (notice → final) and **close** (final → closed): ``service.final``.
+* **publish final** (notice → final) and **close** (final → closed): ``service.final``;
+* **re-open** (nominations → draft) and **cancel** (draft, nominations or notice → cancelled,
+  freeing the window): this module.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from fupin.commendation.models import (
     CATEGORY_LIMITS,
@@ -27,6 +30,8 @@ from fupin.commendation.models import (
     ROUND_TITLE_MAX,
     CommendationRound,
     CommendationRoundYear,
+    Nomination,
+    Objection,
     RoundCategory,
 )
 from fupin.commendation.rules.ranking import (
@@ -40,13 +45,15 @@ from fupin.commendation.rules.ranking import (
     validate_round,
 )
 from fupin.commendation.rules.rounds import (
+    CANCEL_REASON_MAX,
+    CANCEL_REASON_REQUIRED,
     EARLIEST_WINDOW_YEAR,
     LATEST_WINDOW_YEAR,
     MAX_NOTICE_WORKING_DAYS,
     ROUND_MACHINE,
     TITLE_REQUIRED,
 )
-from fupin.core import audit
+from fupin.core import audit, clock
 from fupin.core.policy import Actor, can, require
 from fupin.db import transaction
 from fupin.errors import (
@@ -98,9 +105,15 @@ async def get_round(round_id: int) -> CommendationRound:
     return found
 
 
+def _public_filter() -> Q:
+    """Rounds the public sees: on notice or later, and a cancelled round whose list had been on
+    notice (it stays visible, saying it was cancelled and why)."""
+    return Q(state__in=PUBLIC_STATES) | Q(state="cancelled", notice_published_at__isnull=False)
+
+
 async def get_public_round(round_id: int) -> CommendationRound:
     """A round the public may see: only once its list is on notice (or later)."""
-    found = await CommendationRound.get_or_none(id=round_id, state__in=PUBLIC_STATES)
+    found = await CommendationRound.filter(_public_filter(), id=round_id).first()
     if found is None:
         raise NotFound(_("表彰轮次不存在或尚未公示。"), field="round_id")
     return found
@@ -109,7 +122,7 @@ async def get_public_round(round_id: int) -> CommendationRound:
 async def list_rounds(*, public: bool) -> list[CommendationRound]:
     query = CommendationRound.all()
     if public:
-        query = query.filter(state__in=PUBLIC_STATES)
+        query = query.filter(_public_filter())
     return list(await query.order_by("-first_year", "-id"))
 
 
@@ -414,3 +427,66 @@ async def remove_category(
             object_id=found.id,
             before=before,
         )
+
+
+# --- getting out of a round that cannot go on -------------------------------------------------
+
+
+async def reopen_round(
+    *, actor: Actor | None, round_id: int, system: bool = False
+) -> CommendationRound:
+    """Back to editing before the notice (nominations → draft): the ranking is dropped — it
+    was never public — so categories, quotas and criteria can change and the round be ranked
+    again. A round whose ranking found no qualifying candidate is not a dead end."""
+    require_manage(actor, system=system)
+    async with transaction():
+        found = await locked_round(round_id)
+        found.state = ROUND_MACHINE.check(found.state, "reopen").to
+        dropped = await Nomination.filter(round_id=found.id).count()
+        await Nomination.filter(round_id=found.id).delete()
+        found.ranked_at = None
+        await found.save(update_fields=["state", "ranked_at"])
+        await audit.record(
+            actor=actor,
+            action="commendation.round.reopen",
+            object_type="commendation_round",
+            object_id=found.id,
+            before={"state": "nominations", "nominations": dropped},
+            after={"state": found.state},
+        )
+    return found
+
+
+async def cancel_round(
+    *, actor: Actor | None, round_id: int, reason: str, system: bool = False
+) -> CommendationRound:
+    """End a round before its final list, with a written reason (audited). Its years are freed
+    for another round; the round itself, its ranking and any objections stay on record, shown
+    as cancelled (publicly too if its list had been on notice)."""
+    require_manage(actor, system=system)
+    text = clean_text(reason, field="reason", max_length=CANCEL_REASON_MAX)
+    if not text:
+        raise InvalidInput(_(CANCEL_REASON_REQUIRED), field="reason", code="required")
+    async with transaction():
+        found = await locked_round(round_id)
+        before = found.state
+        found.state = ROUND_MACHINE.check(found.state, "cancel").to
+        found.cancelled_at = clock.now()
+        found.cancel_reason = text
+        await found.save(update_fields=["state", "cancelled_at", "cancel_reason"])
+        await CommendationRoundYear.filter(round_id=found.id).delete()
+        open_objections = await Objection.filter(round_id=found.id, state="open").count()
+        await audit.record(
+            actor=actor,
+            action="commendation.round.cancel",
+            object_type="commendation_round",
+            object_id=found.id,
+            before={"state": before},
+            after={
+                "state": found.state,
+                "reason": text,
+                "freed_years": list(range(found.first_year, found.last_year + 1)),
+                "open_objections": open_objections,
+            },
+        )
+    return found

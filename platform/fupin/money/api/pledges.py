@@ -62,6 +62,7 @@ async def create_pledge(
             due_date=body.due_date,
             instalments=instalment_specs(body.instalments),
             anonymous=body.anonymous,
+            commendation_consent=body.commendation_consent,
             pair_id=body.pair_id,
             recipient_id=body.recipient_id,
             kind=body.kind,

@@ -41,6 +41,7 @@ PLEDGE_FIELDS = (
     "due_date",
     "instalments",
     "anonymous",
+    "commendation_consent",
     "pair_id",
     "recipient_id",
     "idempotency_key",
@@ -102,6 +103,7 @@ async def pledge_create(request: Request) -> Response:
                 due_date=None if data.instalments else data.due_date,
                 instalments=instalment_specs(data.instalments),
                 anonymous=data.anonymous,
+                commendation_consent=data.commendation_consent,
                 pair_id=data.pair_id,
                 recipient_id=data.recipient_id,
             )

@@ -170,6 +170,12 @@ class PledgeCreate(Body):
         None, max_length=MAX_INSTALMENTS, description="Amounts adding up to the pledge"
     )
     anonymous: bool = False
+    commendation_consent: bool | None = Field(
+        None,
+        description="Asked of an anonymous donor: true, it may still be recommended and named "
+        "in a commendation notice; false, anonymity applies to commendation too; absent: its "
+        "earlier answer stands. Ignored for a named pledge",
+    )
     pair_id: Id | None = Field(None, description="The cooperation pair that mobilised it")
     recipient_id: Id | None = Field(None, description="The channel; default: the county government")
     kind: PledgeKind = "cash"
@@ -249,6 +255,7 @@ class PledgeForm(PledgeTarget):
     due_date: date | None = None
     instalments: ScheduleText = None
     anonymous: bool = False
+    commendation_consent: bool | None = None
     pair_id: Id | None = None
     recipient_id: Id | None = None
     idempotency_key: FormKey | None = None

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from fupin.accounts.models import Pair, Participant
+from fupin.accounts.service.participants import set_commendation_consent
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, Scope, require
@@ -155,13 +156,18 @@ async def make_pledge(
     due_date: date | None = None,
     instalments: Sequence[InstalmentSpec] | None = None,
     anonymous: bool = False,
+    commendation_consent: bool | None = None,
     pair_id: int | None = None,
     recipient_id: int | None = None,
     kind: str = "cash",
     today: date | None = None,
     is_demo: bool = False,
 ) -> Pledge:
-    """Promise ``amount_fen`` to a published need for the participant the actor acts for."""
+    """Promise ``amount_fen`` to a published need for the participant the actor acts for.
+
+    An anonymous donor is asked whether anonymity also covers the commendation
+    (``commendation_consent``): its answer is the participant's consent, recorded and audited
+    as on the settings page (docs/rules.md §5.4), so anonymity does not silently exclude it."""
     require(actor, "pledge.create")
     assert actor is not None
     if actor.participant_id is None:
@@ -246,6 +252,10 @@ async def make_pledge(
             object_type="pledge",
             object_id=pledge.id,
             after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
+        )
+    if anonymous and commendation_consent is not None:
+        await set_commendation_consent(
+            actor=actor, participant_id=participant.id, consent=commendation_consent, via="pledge"
         )
     return pledge
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from tortoise.expressions import F
 
-from fupin.accounts.models import Participant
+from fupin.accounts.models import Participant, User
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, Scope, can, require
@@ -84,6 +84,15 @@ async def _issue(
             _("这笔捐赠已有有效收据 %(number)s；如需重开，请先作废。", number=live.number),
             code="receipt_exists",
         )
+    if reissue_of is None:
+        # A new receipt for a donation whose receipt was voided replaces it, however it was
+        # asked for: the register says which number the new one stands for.
+        reissue_of = (
+            await Receipt.filter(donation_id=donation.id, state="voided")
+            .exclude(id__in=await replaced_ids(donation.id))
+            .order_by("-id")
+            .first()
+        )
     year = receipt_year(today)
     serial = await change.next_serial(org.id, year)
     number = receipt_numbers.format_receipt_number(org.code, year, serial)
@@ -124,7 +133,7 @@ async def _issue(
         remarks="；".join(remarks),
         issued_on=today,
         issued_by_id=actor.user_id if actor else None,
-        issued_by_label=actor.username if actor else "system",
+        issued_by_label=await officer_name(actor.user_id if actor else None, org),
     )
     entry = await change.ledger(
         kind="receipt_issued",
@@ -140,6 +149,23 @@ async def _issue(
         after={"number": number, "donation_id": donation.id, "amount_fen": receipt.amount_fen},
     )
     return receipt
+
+
+async def replaced_ids(donation_id: int) -> list[int]:
+    """The ids of this donation's receipts that a later receipt already replaces."""
+    rows = await Receipt.filter(donation_id=donation_id, reissue_of_id__isnull=False).values(
+        "reissue_of_id"
+    )
+    return [int(row["reissue_of_id"]) for row in rows]
+
+
+async def officer_name(user_id: int | None, org: RecipientOrg) -> str:
+    """Who issued a receipt, as printed on it: the officer's display name, never a login name
+    (a login name is a credential's half); the issuing organisation when no name is known."""
+    user = await User.get_or_none(id=user_id) if user_id else None
+    if user is not None and user.display_name.strip():
+        return user.display_name.strip()[:64]
+    return org.name[:64]
 
 
 def issued_payload(receipt: Receipt) -> dict[str, Any]:
@@ -294,10 +320,25 @@ async def receipt_view(receipt: Receipt, *, copy_number: int | None = None) -> d
     reissue_of = (
         await Receipt.get_or_none(id=receipt.reissue_of_id) if receipt.reissue_of_id else None
     )
+    live = await Receipt.get_or_none(live_for_id=donation.id) if receipt.state == "voided" else None
+    reversed_ = await Donation.exists(reverses_id=donation.id)
     return {
         "receipt": receipt,
         "donation": donation,
         "issuer": issuer,
+        # receipts written before names were printed hold the login name: show the person
+        "issued_by_name": await officer_name(receipt.issued_by_id, issuer)
+        if receipt.issued_by_id
+        else receipt.issued_by_label,
+        # what a voided receipt's page may offer: its successor, or a re-issue that can succeed
+        "live_receipt": live if live is not None and live.id != receipt.id else None,
+        "donation_reversed": reversed_,
+        "can_reissue": receipt.state == "voided"
+        and replaced_by is None
+        and live is None
+        and not reversed_
+        and donation.state == "confirmed"
+        and donation.reverses_id is None,
         "title": _(RECEIPT_TITLE),
         "amount_words": amount_in_words(receipt.amount_fen),
         "labels": receipt_numbers.receipt_status_label(

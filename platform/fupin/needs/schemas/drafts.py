@@ -198,7 +198,25 @@ class NeedItemForm(NeedItemInput):
 
 class NeedCreate(Body):
     """A need's content. A target of 0 with in-kind items takes the items' total value (docs/domain.md
-    §3.4: "a money target and/or in-kind items"; the donor may give money or the goods)."""
+    §3.4: "a money target and/or in-kind items"; the donor may give money or the goods).
+
+    One of the beneficiary figures is required (the validator refuses neither); the document
+    says so as ``anyOf`` (a client generator or validator sees the rule, not only the prose)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["beneficiary_households"],
+                    "properties": {"beneficiary_households": {"minimum": 1}},
+                },
+                {
+                    "required": ["beneficiary_people"],
+                    "properties": {"beneficiary_people": {"minimum": 1}},
+                },
+            ]
+        }
+    )
 
     region_code: RegionCode
     category: Category

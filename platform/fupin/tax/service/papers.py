@@ -109,8 +109,10 @@ async def _voucher_lines(
     lines, _unreceipted = await statement_lines(
         participant, first=date(MIN_TAX_YEAR, 1, 1), last=date(year, 12, 31)
     )
-    vouchers = [line for line in lines if line.is_tax_voucher]
-    pending = [line for line in lines if not line.is_tax_voucher]
+    # booked with official numbers: the qualifying ones are deducted, the others explain the
+    # adjustment (booked_non_qualifying)
+    vouchers = [line for line in lines if line.has_official_numbers]
+    pending = [line for line in lines if not line.has_official_numbers]
     return vouchers, pending
 
 
@@ -250,7 +252,7 @@ async def build_individual_helper(
     lines, _unreceipted = await statement_lines(
         participant, first=date(tax_year, 1, 1), last=date(tax_year, 12, 31)
     )
-    vouchers = [line for line in lines if line.is_tax_voucher]
+    vouchers = [line for line in lines if line.has_official_numbers]
     helper = individual_statement_helper(
         tax_year=tax_year,
         taxable_income_fen=taxable_income_fen,
@@ -263,5 +265,5 @@ async def build_individual_helper(
         year=tax_year,
         helper=helper,
         receipts={line.donation_id: line for line in vouchers},
-        pending=tuple(line for line in lines if not line.is_tax_voucher),
+        pending=tuple(line for line in lines if not line.has_official_numbers),
     )

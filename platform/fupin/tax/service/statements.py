@@ -29,6 +29,7 @@ from fupin.tax.rules.paper import DonationLine
 from fupin.tax.service.donors import check_year, donor_identifier, participant_for_tax
 
 NOT_A_TAX_VOUCHER = N_("非税前扣除凭证（尚未登记正式票据号码）")
+NOT_A_VOUCHER_UNQUALIFIED = N_("否（受赠单位当年不具备公益性捐赠税前扣除资格）")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,8 +63,16 @@ class StatementLine:
     ledger_hash: str
 
     @property
-    def is_tax_voucher(self) -> bool:
+    def has_official_numbers(self) -> bool:
+        """The county finance office's 票据代码/号码/校验码 are entered."""
         return bool(self.official_code and self.official_number and self.official_check_code)
+
+    @property
+    def is_tax_voucher(self) -> bool:
+        """A pre-tax deduction voucher: official numbers AND a recipient qualified for that year
+        (of a kind that can qualify at all). A gift to an unqualified recipient is booked but
+        never deducted, so its receipt is no voucher whatever numbers it carries."""
+        return self.has_official_numbers and self.qualifies
 
     @property
     def qualifies(self) -> bool:
@@ -136,7 +145,8 @@ class Statement:
 
     @property
     def pending_voucher_fen(self) -> int:
-        return self.total_fen - self.voucher_fen
+        """Waiting for the official numbers (a voucher once they are entered, if qualifying)."""
+        return sum(line.amount_fen for line in self.lines if not line.has_official_numbers)
 
     @property
     def unreceipted_fen(self) -> int:

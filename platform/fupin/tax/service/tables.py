@@ -21,6 +21,7 @@ from fupin.tax.service.statements import (
     GROUP_LABELS,
     KIND_LABELS,
     NOT_A_TAX_VOUCHER,
+    NOT_A_VOUCHER_UNQUALIFIED,
     Statement,
     StatementLine,
 )
@@ -68,7 +69,11 @@ def statement_rows(statement: Statement) -> Table:
             "official_code": line.official_code,
             "official_number": line.official_number,
             "official_check_code": line.official_check_code,
-            "voucher": _("是") if line.is_tax_voucher else _(NOT_A_TAX_VOUCHER),
+            "voucher": _("是")
+            if line.is_tax_voucher
+            else _(NOT_A_VOUCHER_UNQUALIFIED)
+            if line.has_official_numbers
+            else _(NOT_A_TAX_VOUCHER),
             "recipient": line.recipient_name,
             "recipient_uscc": line.recipient_uscc,
             "qualification": line.qualification.reason.message,
@@ -92,6 +97,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("profit_fen", N_("利润总额"), "yuan"),
     ("general_fen", N_("一般捐赠G"), "yuan"),
     ("targeted_fen", N_("扶贫捐赠T"), "yuan"),
+    ("non_qualifying_fen", N_("非合格渠道捐赠（不得扣除，计入纳税调整）"), "yuan"),
     ("cap_fen", N_("扣除限额"), "yuan"),
     ("brought_forward_used", N_("使用结转（来源年:金额）"), "text"),
     ("current_general_deducted_fen", N_("当年一般捐赠扣除"), "yuan"),

@@ -106,7 +106,7 @@ def year_summary(paper: YearPaper) -> TaxPaperYearSummary:
 
 def official_receipt(line: StatementLine | None) -> str:
     """票据代码/号码/校验码 of a voucher, or empty."""
-    if line is None or not line.is_tax_voucher:
+    if line is None or not line.has_official_numbers:
         return ""
     return f"{line.official_code}/{line.official_number}/{line.official_check_code}"
 
