@@ -74,10 +74,10 @@ async def list_needs(request: Request, *, actor: Actor | None, query: NeedQuery)
     )
 
 
-def _view(actor: Actor | None, need: NeedRow) -> Need | NeedPrivate:
+async def _view(actor: Actor | None, need: NeedRow) -> Need | NeedPrivate:
     """The need as ``actor`` reads it, with the transitions it may make now."""
     schema = NeedPrivate if may_view_private(actor, need) else Need
-    actions = [t.action for t in lifecycle.available_actions(actor, need)]
+    actions = [t.action for t in await lifecycle.available_actions(actor, need)]
     return schema.model_validate(need).model_copy(update={"available_actions": actions})
 
 
@@ -87,13 +87,13 @@ async def create_need(request: Request, *, actor: Actor, body: NeedCreate) -> Ne
 
 
 async def get_need(request: Request, *, actor: Actor | None, path: NeedPath) -> Need | NeedPrivate:
-    return _view(actor, await reading.get_need(actor, path.need_id))
+    return await _view(actor, await reading.get_need(actor, path.need_id))
 
 
 async def patch_need(
     request: Request, *, actor: Actor, path: NeedPath, body: NeedPatch
 ) -> Need | NeedPrivate:
-    return _view(actor, await drafting.edit_need(actor, path.need_id, body))
+    return await _view(actor, await drafting.edit_need(actor, path.need_id, body))
 
 
 async def transition_need(
@@ -106,7 +106,7 @@ async def transition_need(
         reason=body.reason,
         acknowledge_duplicates=body.acknowledge_duplicates,
     )
-    return _view(actor, need)
+    return await _view(actor, need)
 
 
 async def attach_to_need(request: Request, *, actor: Actor, path: NeedPath) -> NeedAttachmentStored:

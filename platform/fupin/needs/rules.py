@@ -106,6 +106,18 @@ REASON_PROMPTS: dict[str, str] = {
 }
 
 
+#: Two-person rules (``fupin.core.duties``): action → the earlier actions whose latest performer
+#: the actor must be independent of (not the same account, neither created the other). The
+#: village side's confirmation of receipt is the check on the county's record of delivery.
+#: ``close`` is not listed: it needs the village's signed receipt scan (or a county-wide need),
+#: whose paper signature is the second person.
+TWO_PERSON: dict[str, tuple[str, ...]] = {"confirm_receipt": ("deliver",)}
+TWO_PERSON_MESSAGE = N_(
+    "交付须由另一人确认：此需求的交付不能由登记交付的人或其创建的账号确认收到，"
+    "请由独立的村级信息员确认，或由县扶贫办上传村方签收单后结项。"
+)
+
+
 @dataclass(frozen=True)
 class NeedFacts:
     """What the guards of the table read. The service fills what the action needs (a duplicate

@@ -197,7 +197,7 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
         "evidence": [
             a for a in need.attachments if a.purpose in ("evidence", "receipt_confirmation")
         ],
-        "actions": lifecycle.available_actions(current, need),
+        "actions": await lifecycle.available_actions(current, need),
         "reason_prompts": REASON_PROMPTS,
         "may_edit": lifecycle.may_edit(current, need),
         "may_attach": lifecycle.may_attach(current, need),
