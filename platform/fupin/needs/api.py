@@ -27,6 +27,7 @@ from fupin.needs.schemas.views import (
     NeedAttachmentStored,
     NeedAttachmentUpload,
     NeedCreated,
+    NeedDeadlineExtension,
     NeedEvents,
     NeedEventsPrivate,
     NeedPath,
@@ -106,6 +107,13 @@ async def transition_need(
         reason=body.reason,
         acknowledge_duplicates=body.acknowledge_duplicates,
     )
+    return await _view(actor, need)
+
+
+async def extend_need_deadline(
+    request: Request, *, actor: Actor, path: NeedPath, body: NeedDeadlineExtension
+) -> Need | NeedPrivate:
+    need = await lifecycle.extend_deadline(actor, path.need_id, body.deadline, reason=body.reason)
     return await _view(actor, need)
 
 
@@ -196,6 +204,18 @@ endpoints = [
         "confirm_receipt, close, dispute, withdraw)",
         params=NeedPath,
         body=NeedTransition,
+        auth="required",
+        response=NeedPrivate | Need,
+        errors=(404, 409),
+    ),
+    Endpoint(
+        "POST",
+        "/needs/{need_id}/deadline",
+        extend_need_deadline,
+        "Extend the deadline of a need that takes pledges (county; reason required); pledges "
+        "may then be due up to the new day",
+        params=NeedPath,
+        body=NeedDeadlineExtension,
         auth="required",
         response=NeedPrivate | Need,
         errors=(404, 409),

@@ -94,6 +94,7 @@ ACTION_LABELS: dict[str, str] = {
     "fund": N_("认捐足额"),
     "unfund": N_("认捐不足，恢复募集"),
     "expire": N_("到期未筹满"),
+    "extend_deadline": N_("延长截止日期"),
 }
 
 #: What the reason field asks for, per action that needs one.
@@ -103,6 +104,7 @@ REASON_PROMPTS: dict[str, str] = {
     "dispute": N_("异议内容（哪里与申报不符）"),
     "close": N_("结项说明（村方确认方式）"),
     "deliver": N_("交付说明（交付了什么、何时、验收情况）"),
+    "extend_deadline": N_("延长原因"),
 }
 
 
@@ -131,6 +133,8 @@ class NeedFacts:
     has_evidence: bool = False
     county_wide: bool = False
     has_receipt_confirmation: bool = False
+    #: the deadline asked for by ``extend_deadline``
+    new_deadline: date | None = None
 
 
 _DEADLINE_AHEAD = Guard[NeedFacts](
@@ -165,6 +169,21 @@ _VILLAGE_CONFIRMED = Guard[NeedFacts](
     N_("村级需求应由村方确认收到；如村方已书面签收，请先上传签收单再结项。"),
     lambda f: f.county_wide or f.has_receipt_confirmation,
     field="attachments",
+)
+
+
+_LATER_DEADLINE = Guard[NeedFacts](
+    "not_later",
+    N_("新的截止日期须晚于原截止日期和今天，且不超过今天起三年。"),
+    lambda f: (
+        f.new_deadline is not None
+        and f.deadline is not None
+        and f.today is not None
+        and f.new_deadline > max(f.deadline, f.today)
+        and (f.new_deadline - f.today).days <= MAX_DEADLINE_DAYS
+    ),
+    field="deadline",
+    error=InvalidInput,
 )
 
 
@@ -208,6 +227,24 @@ NEED_MACHINE: StateMachine[NeedFacts] = StateMachine(
             "need.withdraw_published",
             reason=True,
             guards=(_NO_PLEDGES,),
+        ),
+        # the county extends the deadline while the need takes pledges (a pledge may not be
+        # due after it: money.rules.caps), with a reason; the state stays
+        _t(
+            "published",
+            "extend_deadline",
+            "published",
+            "need.extend_deadline",
+            reason=True,
+            guards=(_LATER_DEADLINE,),
+        ),
+        _t(
+            "funded",
+            "extend_deadline",
+            "funded",
+            "need.extend_deadline",
+            reason=True,
+            guards=(_LATER_DEADLINE,),
         ),
         # money (derived) and time (deadline), made by the system
         _t("published", "fund", "funded", None),
