@@ -78,6 +78,8 @@ USER_ACTIONS: tuple[str, ...] = (
     "withdraw",
 )
 SYSTEM_ACTIONS: tuple[str, ...] = ("fund", "unfund", "expire")
+#: Actions a person asks for on a form of their own (they carry more than a reason), not a button.
+FORM_ACTIONS: tuple[str, ...] = ("extend_deadline",)
 
 ACTION_LABELS: dict[str, str] = {
     "draft": N_("起草"),
