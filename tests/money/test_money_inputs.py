@@ -22,6 +22,7 @@ from fupin.money.api import receipts as receipts_api
 from fupin.money.models import Donation, IdempotencyRecord, Pledge, Receipt, RecipientOrg
 from fupin.money.schemas.common import IdempotencyHeaders
 from fupin.money.service import donations, pledges, receipts
+from fupin.needs.models import Need
 from tests.money.support import DUE, TODAY, WAN, Money, build_money
 from tests.support.contract import document
 from tests.support.world import CSRF
@@ -181,6 +182,8 @@ async def test_the_amend_form_takes_back_the_schedule_the_pledge_page_shows(
         pledges.InstalmentSpec(DUE, 20 * WAN),
         pledges.InstalmentSpec(DUE.replace(year=DUE.year + 1), 30 * WAN),
     ]
+    # a project paid over two years: its deadline lies beyond the last instalment
+    await Need.filter(id=m.need.id).update(deadline=parts[-1].due_date)
     pledge = await pledges.make_pledge(
         actor=m.donor, need_id=m.need.id, amount_fen=50 * WAN, instalments=parts
     )
