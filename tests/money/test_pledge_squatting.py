@@ -52,6 +52,9 @@ def test_the_caps_rule_individuals_and_newcomers() -> None:
     assert pledge_cap("individual", has_history=False, caps=caps) == 5_000_000
     assert pledge_cap("enterprise", has_history=False, caps=caps) == 100_000_000
     assert pledge_cap("enterprise", has_history=True, caps=caps) is None
+    # the helpers of cooperation pairs are not newcomers (docs/domain.md §3.3)
+    assert pledge_cap("central_unit", has_history=False, caps=caps) is None
+    assert pledge_cap("east_partner", has_history=False, caps=caps) is None
     assert pledge_cap("individual", has_history=False, caps=PledgeCaps(0, 0)) is None
 
 

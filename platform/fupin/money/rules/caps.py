@@ -7,7 +7,10 @@ withdrawn, lapsed or released. So an unproven promise is bounded:
   the county can extend the deadline (``needs`` ``extend_deadline``), never the pledger;
 * one participant's unpaid promise on one need is capped — for individuals always
   (``FUPIN_PLEDGE_CAP_INDIVIDUAL_FEN``, default ¥50,000), and for any participant without a
-  confirmed donation yet (``FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN``, default ¥1,000,000). The cap
+  confirmed donation yet (``FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN``, default ¥1,000,000) except
+  the helpers of cooperation pairs (central units, east partners, democratic parties: assigned
+  by the State Council, their giving is the subject of yearly agreements, docs/domain.md §3.3).
+  The cap
   counts every open pledge of the participant on the need, so splitting a promise into several
   pledges does not get round it; 0 turns a cap off.
 
@@ -29,6 +32,10 @@ DEFAULT_INDIVIDUAL_CAP_FEN = 50_000_00
 DEFAULT_NEW_PARTICIPANT_CAP_FEN = 1_000_000_00
 
 
+#: Participant kinds that help through cooperation pairs: not "new" in the sense of the cap.
+PAIR_HELPER_KINDS: tuple[str, ...] = ("central_unit", "east_partner", "democratic_party")
+
+
 @dataclass(frozen=True)
 class PledgeCaps:
     """The two caps in fen (0: no cap), from the settings."""
@@ -43,7 +50,7 @@ def pledge_cap(kind: str, *, has_history: bool, caps: PledgeCaps) -> int | None:
     limits = []
     if kind == "individual" and caps.individual_fen > 0:
         limits.append(caps.individual_fen)
-    if not has_history and caps.new_participant_fen > 0:
+    if not has_history and kind not in PAIR_HELPER_KINDS and caps.new_participant_fen > 0:
         limits.append(caps.new_participant_fen)
     return min(limits) if limits else None
 

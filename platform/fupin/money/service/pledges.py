@@ -29,7 +29,13 @@ from fupin.core.policy import Actor, Scope, can, require
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import Donation, Instalment, Pledge, PledgeEvent, RecipientOrg
-from fupin.money.rules.caps import PledgeCaps, check_cap, check_due_by_deadline, pledge_cap
+from fupin.money.rules.caps import (
+    PAIR_HELPER_KINDS,
+    PledgeCaps,
+    check_cap,
+    check_due_by_deadline,
+    pledge_cap,
+)
 from fupin.money.rules.schedules import (
     InstalmentSpec,
     check_amount,
@@ -181,7 +187,7 @@ async def _check_cap(participant: Participant, need_id: int, caps: PledgeCaps) -
     Called after the need's amount was reserved in the same transaction: the reservation's row
     lock orders two pledges of one participant, so the later one sees the earlier."""
     kind = participant.kind
-    if kind != "individual" and caps.new_participant_fen <= 0:
+    if kind != "individual" and (caps.new_participant_fen <= 0 or kind in PAIR_HELPER_KINDS):
         return
     history = await has_confirmed_donation(participant.id)
     cap = pledge_cap(kind, has_history=history, caps=caps)
