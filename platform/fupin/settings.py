@@ -90,6 +90,12 @@ class Settings:
     #: FUPIN_TRUSTED_PROXIES: addresses of the reverse proxies whose X-Forwarded-For is believed
     #: (comma-separated); empty: the peer address is the client's, whatever the headers say.
     trusted_proxies: tuple[str, ...] = ()
+    #: FUPIN_PLEDGE_CAP_INDIVIDUAL_FEN: the most an individual may have promised and unpaid on
+    #: one need, in fen (0: no cap; docs/security.md "Pledges that block others").
+    pledge_cap_individual_fen: int = 50_000_00
+    #: FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN: the same for a participant without a confirmed
+    #: donation yet (0: no cap).
+    pledge_cap_new_participant_fen: int = 1_000_000_00
 
     @property
     def is_production(self) -> bool:
@@ -131,6 +137,12 @@ class Settings:
         ):
             if value < 1:
                 raise SettingsError(f"{name} must be at least 1, got {value}")
+        for name, value in (
+            ("FUPIN_PLEDGE_CAP_INDIVIDUAL_FEN", self.pledge_cap_individual_fen),
+            ("FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN", self.pledge_cap_new_participant_fen),
+        ):
+            if value < 0:
+                raise SettingsError(f"{name} must be 0 (no cap) or more, got {value}")
         if self.session_idle_seconds > self.session_max_age_seconds:
             raise SettingsError(
                 "FUPIN_SESSION_IDLE_SECONDS must not exceed FUPIN_SESSION_MAX_AGE_SECONDS"
@@ -208,6 +220,12 @@ class Settings:
             trusted_proxies=tuple(
                 p.strip() for p in env.get("FUPIN_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            pledge_cap_individual_fen=integer(
+                "FUPIN_PLEDGE_CAP_INDIVIDUAL_FEN", defaults.pledge_cap_individual_fen
+            ),
+            pledge_cap_new_participant_fen=integer(
+                "FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN", defaults.pledge_cap_new_participant_fen
+            ),
         ).validate()
 
 
@@ -233,4 +251,6 @@ ENV_VARS = {
     "FUPIN_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "FUPIN_MAX_BODY_BYTES": "max_body_bytes",
     "FUPIN_TRUSTED_PROXIES": "trusted_proxies",
+    "FUPIN_PLEDGE_CAP_INDIVIDUAL_FEN": "pledge_cap_individual_fen",
+    "FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN": "pledge_cap_new_participant_fen",
 }

@@ -26,6 +26,7 @@ from fupin.accounts.service import users as accounts
 from fupin.core.clock import today_cn
 from fupin.db import close_database, open_database
 from fupin.errors import FupinError
+from fupin.money.rules.caps import PledgeCaps
 from fupin.money.service import donations, idempotency, pledges, receipts
 from fupin.settings import Settings
 
@@ -39,10 +40,13 @@ def _wait_for_go() -> None:
     sys.stdin.readline()
 
 
+NO_CAPS = PledgeCaps(individual_fen=0, new_participant_fen=0)
+
+
 async def pledge_job(need_id: int, user_ids: list[int], amounts: list[int]) -> dict[str, object]:
     actors = [await _actor(u) for u in user_ids]
     _wait_for_go()
-    due = today_cn() + timedelta(days=300)
+    due = today_cn() + timedelta(days=60)  # by the need's deadline (90 days)
 
     async def one(index: int) -> tuple[str, int, int | None]:
         try:
@@ -51,6 +55,7 @@ async def pledge_job(need_id: int, user_ids: list[int], amounts: list[int]) -> d
                 need_id=need_id,
                 amount_fen=amounts[index],
                 due_date=due,
+                caps=NO_CAPS,  # the race is the subject; caps: test_pledge_squatting.py
             )
             return "accepted", amounts[index], pledge.id
         except FupinError as exc:
@@ -65,12 +70,12 @@ async def idem_job(
 ) -> dict[str, object]:
     actor = await _actor(user_id)
     _wait_for_go()
-    due = today_cn() + timedelta(days=300)
+    due = today_cn() + timedelta(days=60)  # by the need's deadline (90 days)
 
     async def one() -> tuple[int, object, bool]:
         async def action() -> tuple[int, object]:
             pledge = await pledges.make_pledge(
-                actor=actor, need_id=need_id, amount_fen=amount, due_date=due
+                actor=actor, need_id=need_id, amount_fen=amount, due_date=due, caps=NO_CAPS
             )
             return 201, {"id": pledge.id}
 

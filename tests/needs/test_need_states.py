@@ -41,7 +41,7 @@ def test_every_permission_in_the_table_is_a_policy_action_and_reasons_where_peop
         assert transition.state in ns.STATES and transition.to in ns.STATES
         if transition.permission is not None:
             assert transition.permission in RULES
-            assert transition.action in ns.USER_ACTIONS
+            assert transition.action in ns.USER_ACTIONS + ns.FORM_ACTIONS
         else:
             assert transition.action in ns.SYSTEM_ACTIONS
     needs_reason = {
@@ -49,7 +49,7 @@ def test_every_permission_in_the_table_is_a_policy_action_and_reasons_where_peop
         for t in [t for rows in ns.NEED_MACHINE.rows.values() for t in rows]
         if t.reason_required
     }
-    assert needs_reason == {"return", "withdraw", "dispute", "close", "deliver"}
+    assert needs_reason == {"return", "withdraw", "dispute", "close", "deliver", "extend_deadline"}
     assert set(ns.REASON_PROMPTS) == needs_reason
     assert ns.CREATE_PERMISSION in RULES and set(ns.EDIT_PERMISSIONS.values()) <= set(RULES)
     assert not any(

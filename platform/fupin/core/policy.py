@@ -74,6 +74,8 @@ RULES: dict[str, dict[str, str]] = {
     # national office, e.g. taking down an improper need).
     "need.withdraw": {"village_worker": VILLAGE, "county_officer": COUNTY, "national_admin": ANY},
     "need.withdraw_published": {"county_officer": COUNTY, "national_admin": ANY},
+    # A later deadline (with a reason): pledges may then be due later (money.rules.caps).
+    "need.extend_deadline": {"county_officer": COUNTY},
     # --- money. Pledges: the donor's members (scope = the pledging participant);
     # the offices over the need's place read them. Donations and receipts are written by the
     # RECIPIENT's officers: the county officers of the county a government body governs
@@ -82,6 +84,8 @@ RULES: dict[str, dict[str, str]] = {
     # the participant, so the donor's members read their own donations and receipts.
     "pledge.create": {"participant_member": PARTICIPANT},
     "pledge.change": {"participant_member": PARTICIPANT},
+    # The county of the need frees a pledge that blocks it (money.rules.caps; a reason, audited).
+    "pledge.release": {"county_officer": COUNTY},
     "pledge.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
     "donation.record": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "donation.confirm": {"county_officer": COUNTY, "participant_member": PARTICIPANT},

@@ -51,6 +51,7 @@ KINDS = frozenset(
         "pledge_amended",
         "pledge_withdrawn",
         "pledge_lapsed",
+        "pledge_released",
         "donation_confirmed",
         "donation_reversed",
         "receipt_issued",

@@ -28,6 +28,7 @@ from fupin.needs.schemas.views import (
     NeedAttachmentStored,
     NeedAttachmentUpload,
     NeedCreated,
+    NeedDeadlineExtension,
     NeedEvents,
     NeedEventsPrivate,
     NeedPath,
@@ -75,10 +76,10 @@ async def list_needs(request: Request, *, actor: Actor | None, query: NeedQuery)
     )
 
 
-def _view(actor: Actor | None, need: NeedRow) -> Need | NeedPrivate:
+async def _view(actor: Actor | None, need: NeedRow) -> Need | NeedPrivate:
     """The need as ``actor`` reads it, with the transitions it may make now."""
     schema = NeedPrivate if may_view_private(actor, need) else Need
-    actions = [t.action for t in lifecycle.available_actions(actor, need)]
+    actions = [t.action for t in await lifecycle.available_actions(actor, need)]
     return schema.model_validate(need).model_copy(update={"available_actions": actions})
 
 
@@ -88,13 +89,13 @@ async def create_need(request: Request, *, actor: Actor, body: NeedCreate) -> Ne
 
 
 async def get_need(request: Request, *, actor: Actor | None, path: NeedPath) -> Need | NeedPrivate:
-    return _view(actor, await reading.get_need(actor, path.need_id))
+    return await _view(actor, await reading.get_need(actor, path.need_id))
 
 
 async def patch_need(
     request: Request, *, actor: Actor, path: NeedPath, body: NeedPatch
 ) -> Need | NeedPrivate:
-    return _view(actor, await drafting.edit_need(actor, path.need_id, body))
+    return await _view(actor, await drafting.edit_need(actor, path.need_id, body))
 
 
 async def transition_need(
@@ -107,7 +108,14 @@ async def transition_need(
         reason=body.reason,
         acknowledge_duplicates=body.acknowledge_duplicates,
     )
-    return _view(actor, need)
+    return await _view(actor, need)
+
+
+async def extend_need_deadline(
+    request: Request, *, actor: Actor, path: NeedPath, body: NeedDeadlineExtension
+) -> Need | NeedPrivate:
+    need = await lifecycle.extend_deadline(actor, path.need_id, body.deadline, reason=body.reason)
+    return await _view(actor, need)
 
 
 async def attach_to_need(request: Request, *, actor: Actor, path: NeedPath) -> NeedAttachmentStored:
@@ -205,6 +213,19 @@ endpoints = [
         response=NeedPrivate | Need,
         errors=(404, 409),
         action=NEED_STEPS,
+    ),
+    Endpoint(
+        "POST",
+        "/needs/{need_id}/deadline",
+        extend_need_deadline,
+        "Extend the deadline of a need that takes pledges (county; reason required); pledges "
+        "may then be due up to the new day",
+        params=NeedPath,
+        body=NeedDeadlineExtension,
+        auth="required",
+        response=NeedPrivate | Need,
+        errors=(404, 409),
+        action="need.extend_deadline",
     ),
     Endpoint(
         "POST",

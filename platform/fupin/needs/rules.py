@@ -78,6 +78,8 @@ USER_ACTIONS: tuple[str, ...] = (
     "withdraw",
 )
 SYSTEM_ACTIONS: tuple[str, ...] = ("fund", "unfund", "expire")
+#: Actions a person asks for on a form of their own (they carry more than a reason), not a button.
+FORM_ACTIONS: tuple[str, ...] = ("extend_deadline",)
 
 ACTION_LABELS: dict[str, str] = {
     "draft": N_("起草"),
@@ -94,6 +96,7 @@ ACTION_LABELS: dict[str, str] = {
     "fund": N_("认捐足额"),
     "unfund": N_("认捐不足，恢复募集"),
     "expire": N_("到期未筹满"),
+    "extend_deadline": N_("延长截止日期"),
 }
 
 #: What the reason field asks for, per action that needs one.
@@ -103,7 +106,20 @@ REASON_PROMPTS: dict[str, str] = {
     "dispute": N_("异议内容（哪里与申报不符）"),
     "close": N_("结项说明（村方确认方式）"),
     "deliver": N_("交付说明（交付了什么、何时、验收情况）"),
+    "extend_deadline": N_("延长原因"),
 }
+
+
+#: Two-person rules (``fupin.core.duties``): action → the earlier actions whose latest performer
+#: the actor must be independent of (not the same account, neither created the other). The
+#: village side's confirmation of receipt is the check on the county's record of delivery.
+#: ``close`` is not listed: it needs the village's signed receipt scan (or a county-wide need),
+#: whose paper signature is the second person.
+TWO_PERSON: dict[str, tuple[str, ...]] = {"confirm_receipt": ("deliver",)}
+TWO_PERSON_MESSAGE = N_(
+    "交付须由另一人确认：此需求的交付不能由登记交付的人或其创建的账号确认收到，"
+    "请由独立的村级信息员确认，或由县扶贫办上传村方签收单后结项。"
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,8 @@ class NeedFacts:
     has_evidence: bool = False
     county_wide: bool = False
     has_receipt_confirmation: bool = False
+    #: the deadline asked for by ``extend_deadline``
+    new_deadline: date | None = None
 
 
 _DEADLINE_AHEAD = Guard[NeedFacts](
@@ -153,6 +171,21 @@ _VILLAGE_CONFIRMED = Guard[NeedFacts](
     N_("村级需求应由村方确认收到；如村方已书面签收，请先上传签收单再结项。"),
     lambda f: f.county_wide or f.has_receipt_confirmation,
     field="attachments",
+)
+
+
+_LATER_DEADLINE = Guard[NeedFacts](
+    "not_later",
+    N_("新的截止日期须晚于原截止日期和今天，且不超过今天起三年。"),
+    lambda f: (
+        f.new_deadline is not None
+        and f.deadline is not None
+        and f.today is not None
+        and f.new_deadline > max(f.deadline, f.today)
+        and (f.new_deadline - f.today).days <= MAX_DEADLINE_DAYS
+    ),
+    field="deadline",
+    error=InvalidInput,
 )
 
 
@@ -196,6 +229,24 @@ NEED_MACHINE: StateMachine[NeedFacts] = StateMachine(
             "need.withdraw_published",
             reason=True,
             guards=(_NO_PLEDGES,),
+        ),
+        # the county extends the deadline while the need takes pledges (a pledge may not be
+        # due after it: money.rules.caps), with a reason; the state stays
+        _t(
+            "published",
+            "extend_deadline",
+            "published",
+            "need.extend_deadline",
+            reason=True,
+            guards=(_LATER_DEADLINE,),
+        ),
+        _t(
+            "funded",
+            "extend_deadline",
+            "funded",
+            "need.extend_deadline",
+            reason=True,
+            guards=(_LATER_DEADLINE,),
         ),
         # money (derived) and time (deadline), made by the system
         _t("published", "fund", "funded", None),

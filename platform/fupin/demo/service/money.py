@@ -29,6 +29,7 @@ from fupin.core.policy import Actor
 from fupin.db import transaction
 from fupin.demo.service.accounts import DEMO_PASSWORD, DemoLogin, DemoResult
 from fupin.money.models import Donation, Pledge, RecipientOrg
+from fupin.money.rules.caps import PledgeCaps
 from fupin.money.service import donations, pledges, receipts, recipients
 from fupin.needs.models import Need
 from fupin.regions.models import Region
@@ -144,6 +145,9 @@ class _Context:
     counts: dict[str, int]
 
 
+NO_CAPS = PledgeCaps(individual_fen=0, new_participant_fen=0)
+
+
 async def _back_need(need: Need, ctx: _Context) -> None:
     """Replace the totals the needs demo set on a need by the money records that produce them,
     written through the services (pledges, donations confirmed, receipts, ledger entries).
@@ -155,7 +159,14 @@ async def _back_need(need: Need, ctx: _Context) -> None:
     original = need.state
     pledged, received = need.pledged_fen, need.received_fen
     open_state = "published" if original == "published" else "funded"
-    await Need.filter(id=need.id).update(state=open_state, pledged_fen=0, received_fen=0)
+    # Pledges are due by the deadline (money.rules.caps): the replayed history's due dates lie
+    # up to six months ahead, so the deadline is moved out of their way meanwhile, too.
+    await Need.filter(id=need.id).update(
+        state=open_state,
+        pledged_fen=0,
+        received_fen=0,
+        deadline=max(need.deadline, ctx.today + timedelta(days=366)),
+    )
     recipient = ctx.orgs.get(need.county_code)
     recorder = ctx.officers.get(need.county_code)
     if ctx.foundation is not None and (recorder is None or rng.random() < 0.25):
@@ -183,6 +194,8 @@ async def _back_need(need: Need, ctx: _Context) -> None:
             pair_id=rng.choice(pairs).id if pairs and rng.random() < 0.3 else None,
             recipient_id=recipient.id if recipient else None,
             is_demo=True,
+            # the demo donors' history is replayed before any donation exists: uncapped
+            caps=NO_CAPS,
         )
         ctx.counts["pledges"] += 1
         paid = min(amount, left_to_receive)
@@ -205,8 +218,7 @@ async def _back_need(need: Need, ctx: _Context) -> None:
             ctx.counts["receipts"] += 1
     if left_to_receive > 0 and recipient is not None and recorder is not None:
         ctx.counts["unbacked_received_fen"] += left_to_receive
-    if original != open_state:
-        await Need.filter(id=need.id).update(state=original)
+    await Need.filter(id=need.id).update(state=original, deadline=need.deadline)
 
 
 async def load_demo_money(settings: Settings, result: DemoResult, needs_count: int) -> None:

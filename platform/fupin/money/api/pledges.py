@@ -66,6 +66,7 @@ async def create_pledge(
             pair_id=body.pair_id,
             recipient_id=body.recipient_id,
             kind=body.kind,
+            caps=pledges.caps_from(request.app.state.settings),
         )
         return await pledges.pledge_view(pledge, actor)
 
@@ -101,6 +102,7 @@ async def amend_pledge(
             due_date=body.due_date,
             instalments=instalment_specs(body.instalments),
             reason=body.reason,
+            caps=pledges.caps_from(request.app.state.settings),
         )
         return await pledges.pledge_view(pledge, actor)
 
@@ -133,6 +135,11 @@ async def withdraw_pledge(
         response=PledgeDetail,
         action=action,
     )
+
+
+async def release_pledge(request: Request, *, actor: Actor, path: PledgePath, body: Reason) -> View:
+    pledge = await pledges.release_pledge(actor=actor, pledge_id=path.pledge_id, reason=body.reason)
+    return await pledges.pledge_view(pledge, actor)
 
 
 async def need_pledges(
@@ -239,6 +246,19 @@ endpoints = [
         response=PledgeDetail,
         errors=(404, 409),
         action="pledge.change",
+    ),
+    Endpoint(
+        "POST",
+        "/pledges/{pledge_id}/release",
+        release_pledge,
+        "The county of the need releases a pledge that blocks it (reason required; the unpaid "
+        "part is freed for others)",
+        params=PledgePath,
+        body=Reason,
+        auth="required",
+        response=PledgeDetail,
+        errors=(404, 409),
+        action="pledge.release",
     ),
     Endpoint(
         "GET",

@@ -19,11 +19,11 @@ from fupin.core.policy import Actor
 from fupin.core.routing import page
 from fupin.core.schemas import PageQuery, validate_form
 from fupin.core.web import read_form, redirect, render, require_login
-from fupin.errors import FupinError
+from fupin.errors import FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
 from fupin.money.pages.common import form_values, new_key, participant_actor, run_once
 from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
-from fupin.money.schemas.common import ReasonForm
+from fupin.money.schemas.common import Reason, ReasonForm
 from fupin.money.schemas.pledges import (
     PledgeAmendForm,
     PledgeForm,
@@ -106,6 +106,7 @@ async def pledge_create(request: Request) -> Response:
                 commendation_consent=data.commendation_consent,
                 pair_id=data.pair_id,
                 recipient_id=data.recipient_id,
+                caps=pledges.caps_from(request.app.state.settings),
             )
             return f"/pledges/{pledge.id}"
 
@@ -136,6 +137,7 @@ async def pledge_detail(request: Request) -> Response:
             "donation_state_labels": donations.DONATION_STATE_LABELS,
             "can_amend": owner and PLEDGE_MACHINE.get(pledge.state, "amend") is not None,
             "can_withdraw": owner and PLEDGE_MACHINE.get(pledge.state, "withdraw") is not None,
+            "can_release": pledges.may_release(actor, pledge, pledge.need),
             "amend_key": new_key(),
             "withdraw_key": new_key(),
             "schedule_text": "\n".join(
@@ -161,6 +163,7 @@ async def pledge_amend(request: Request) -> Response:
             due_date=None if data.instalments else data.due_date,
             instalments=instalment_specs(data.instalments),
             reason=data.reason,
+            caps=pledges.caps_from(request.app.state.settings),
         )
         return f"/pledges/{pledge_id}"
 
@@ -185,6 +188,21 @@ async def pledge_withdraw(request: Request) -> Response:
         actor, data.idempotency_key, f"web.pledge.withdraw:{pledge_id}", values, action
     )
     return redirect(request, target, flash=_("认捐已撤回，相应金额已释放。"))
+
+
+async def pledge_release(request: Request) -> Response:
+    """The county releases a pledge that blocks its need (a reason; the pledger sees it)."""
+    form = await read_form(request)
+    actor = require_login(request)
+    pledge_id = request.path_params["pledge_id"]
+    data = validate_form(Reason, form_values(form, ("reason",)))
+    try:
+        await pledges.release_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
+    except (InvalidInput, RuleViolation) as exc:
+        return redirect(request, f"/pledges/{pledge_id}", flash=exc.message)
+    return redirect(
+        request, f"/pledges/{pledge_id}", flash=_("认捐已释放，未兑现的金额可由他人认捐。")
+    )
 
 
 # --- my money (/me) -----------------------------------------------------------------------------
@@ -273,5 +291,12 @@ routes = [
     page("/me/pledges", my_pledges, methods=["GET"], name="my_pledges", action="pledge.create"),
     page(
         "/me/donations", my_donations, methods=["GET"], name="my_donations", action="pledge.create"
+    ),
+    page(
+        "/pledges/{pledge_id:int}/release",
+        pledge_release,
+        methods=["POST"],
+        name="pledge_release",
+        action="pledge.release",
     ),
 ]

@@ -35,6 +35,7 @@ PLEDGE_ACTION_LABELS = {
     "lapse": N_("逾期失效"),
     "pay": N_("登记到账"),
     "reverse_payment": N_("冲正到账"),
+    "release": N_("释放认捐"),
 }
 
 
@@ -49,6 +50,8 @@ class PledgeFacts:
     paid_before_fen: int = 0
     due_date: date | None = None
     today: date | None = None
+    #: the need still takes pledges (published or funded): only then does a pledge block it
+    need_collecting: bool = True
 
 
 def state_for(amount_fen: int, paid_fen: int) -> str:
@@ -87,6 +90,13 @@ _PAST_DUE = Guard[PledgeFacts](
 )
 
 
+_BLOCKS_NEED = Guard[PledgeFacts](
+    "need_not_collecting",
+    N_("该需求已不再募集认捐，认捐不占用他人的认捐额度，不能释放。"),
+    lambda f: f.need_collecting,
+)
+
+
 def _active_rows(
     action: str, froms: tuple[str, ...], guards: tuple[Guard[PledgeFacts], ...]
 ) -> list[Transition[PledgeFacts]]:
@@ -116,6 +126,24 @@ PLEDGE_MACHINE: StateMachine[PledgeFacts] = StateMachine(
         Transition("partially_paid", "withdraw", "withdrawn"),
         Transition("pledged", "lapse", "lapsed", guards=(_PAST_DUE,)),
         Transition("partially_paid", "lapse", "lapsed", guards=(_PAST_DUE,)),
+        # the county of the need frees the unpaid part of a pledge that blocks it (a promise
+        # nobody expects to be kept), with a reason; the pledger sees it in the history
+        Transition(
+            "pledged",
+            "release",
+            "withdrawn",
+            "pledge.release",
+            reason_required=True,
+            guards=(_BLOCKS_NEED,),
+        ),
+        Transition(
+            "partially_paid",
+            "release",
+            "withdrawn",
+            "pledge.release",
+            reason_required=True,
+            guards=(_BLOCKS_NEED,),
+        ),
     ],
     state_labels=PLEDGE_STATE_LABELS,
     action_labels=PLEDGE_ACTION_LABELS,

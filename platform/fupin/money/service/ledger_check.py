@@ -276,7 +276,11 @@ async def verify_database(batch: int = 2000) -> DatabaseVerifyResult:
             findings.append(Finding(None, f"pledge {pledge_id} has no pledge_made entry"))
             continue
         seq, kind, payload = latest
-        expected_state = {"pledge_withdrawn": "withdrawn", "pledge_lapsed": "lapsed"}.get(kind)
+        expected_state = {
+            "pledge_withdrawn": "withdrawn",
+            "pledge_released": "withdrawn",
+            "pledge_lapsed": "lapsed",
+        }.get(kind)
         if payload.get("amount_fen") != amount_fen:
             findings.append(
                 Finding(

@@ -26,20 +26,33 @@ from fupin.accounts.models import Pair, Participant
 from fupin.accounts.service.participants import set_commendation_consent
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
-from fupin.core.policy import Actor, Scope, require
+from fupin.core.policy import Actor, Scope, can, require
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
-from fupin.money.models import Instalment, Pledge, PledgeEvent, RecipientOrg
+from fupin.money.models import Donation, Instalment, Pledge, PledgeEvent, RecipientOrg
+from fupin.money.rules.caps import (
+    PAIR_HELPER_KINDS,
+    PledgeCaps,
+    check_cap,
+    check_due_by_deadline,
+    pledge_cap,
+)
 from fupin.money.rules.schedules import (
     InstalmentSpec,
     check_amount,
     check_schedule,
     schedule_json,
 )
-from fupin.money.rules.states import ACTIVE_PLEDGE_STATES, PLEDGE_MACHINE, PledgeFacts
+from fupin.money.rules.states import (
+    ACTIVE_PLEDGE_STATES,
+    OPEN_PLEDGE_STATES,
+    PLEDGE_MACHINE,
+    PledgeFacts,
+)
 from fupin.money.service.readers import View, may_see_donor, seen
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
+from fupin.settings import Settings
 
 #: Needs that accept new or larger pledges (docs/domain.md §3.4: only published needs are public;
 #: a funded need can still take a pledge once a withdrawal has freed an amount).
@@ -52,6 +65,7 @@ PLEDGE_EVENT_LABELS = {
     "lapsed": N_("逾期失效"),
     "paid": N_("到账"),
     "payment_reversed": N_("到账冲正"),
+    "released": N_("县扶贫办释放"),
 }
 
 # --- schedules --------------------------------------------------------------------------------
@@ -148,6 +162,44 @@ async def _check_pair(pair_id: int | None, need: Need, today: date) -> Pair | No
     return pair
 
 
+def caps_from(settings: Settings) -> PledgeCaps:
+    """The pledge caps the deployment configured (``FUPIN_PLEDGE_CAP_*``)."""
+    return PledgeCaps(
+        individual_fen=settings.pledge_cap_individual_fen,
+        new_participant_fen=settings.pledge_cap_new_participant_fen,
+    )
+
+
+async def has_confirmed_donation(participant_id: int) -> bool:
+    """Whether the participant has given money the recipient confirmed and did not reverse."""
+    reversed_ids = set(
+        await Donation.filter(donor_id=participant_id, reverses_id__not_isnull=True).values_list(
+            "reverses_id", flat=True
+        )
+    )
+    confirmed = await Donation.filter(
+        donor_id=participant_id, state="confirmed", reverses_id=None, amount_fen__gt=0
+    ).values_list("id", flat=True)
+    return any(d not in reversed_ids for d in confirmed)
+
+
+async def _check_cap(participant: Participant, need_id: int, caps: PledgeCaps) -> None:
+    """The participant's unpaid promise on the need within its cap (``money.rules.caps``).
+    Called after the need's amount was reserved in the same transaction: the reservation's row
+    lock orders two pledges of one participant, so the later one sees the earlier."""
+    kind = participant.kind
+    if kind != "individual" and (caps.new_participant_fen <= 0 or kind in PAIR_HELPER_KINDS):
+        return
+    history = await has_confirmed_donation(participant.id)
+    cap = pledge_cap(kind, has_history=history, caps=caps)
+    if cap is None:
+        return
+    rows = await Pledge.filter(
+        participant_id=participant.id, need_id=need_id, state__in=list(OPEN_PLEDGE_STATES)
+    ).values_list("amount_fen", "paid_fen")
+    check_cap(sum(a - p for a, p in rows), cap, individual=kind == "individual")
+
+
 async def make_pledge(
     *,
     actor: Actor | None,
@@ -162,8 +214,11 @@ async def make_pledge(
     kind: str = "cash",
     today: date | None = None,
     is_demo: bool = False,
+    caps: PledgeCaps | None = None,
 ) -> Pledge:
-    """Promise ``amount_fen`` to a published need for the participant the actor acts for.
+    """Promise ``amount_fen`` to a published need for the participant the actor acts for: due
+    by the need's deadline, within the participant's cap (``money.rules.caps``; ``caps``
+    default to the documented defaults).
 
     An anonymous donor is asked whether anonymity also covers the commendation
     (``commendation_consent``): its answer is the participant's consent, recorded and audited
@@ -183,6 +238,7 @@ async def make_pledge(
         raise NotFound(_("需求不存在。"), field="need_id")
     if need.state not in PLEDGEABLE_NEED_STATES:
         raise RuleViolation(_("只有已发布的需求可以认捐。"), code="need_not_open", field="need_id")
+    check_due_by_deadline(due, need.deadline)
     participant = await Participant.get(id=actor.participant_id)
     pair = await _check_pair(pair_id, need, today)
     recipient: RecipientOrg | None
@@ -212,6 +268,7 @@ async def make_pledge(
             created_by_id=actor.user_id,
             is_demo=is_demo,
         )
+        await _check_cap(participant, need.id, caps or PledgeCaps())
         await _replace_schedule(pledge, schedule)
         public, private = _split_donor(anonymous, participant)
         entry = await change.ledger(
@@ -289,9 +346,11 @@ async def amend_pledge(
     instalments: Sequence[InstalmentSpec] | None = None,
     reason: str = "",
     today: date | None = None,
+    caps: PledgeCaps | None = None,
 ) -> Pledge:
     """Change the promised amount (and/or the schedule). History is kept as a PledgeEvent and a
-    ledger entry; raising the amount is subject to the open amount like a new pledge."""
+    ledger entry; raising the amount is subject to the open amount, the deadline and the cap
+    like a new pledge."""
     check_amount(amount_fen)
     today = today or today_cn()
     reason = (reason or "").strip()[:500]
@@ -323,6 +382,7 @@ async def amend_pledge(
             due, schedule = check_schedule(
                 amount_fen, due_date, instalments, today=today, allow_past_instalments=True
             )
+        check_due_by_deadline(due, need.deadline, previous_due=pledge.due_date)
         if amount_fen == pledge.amount_fen and due == pledge.due_date and schedule == old_schedule:
             raise InvalidInput(_("没有任何修改。"), field="amount_fen", code="unchanged")
         delta = amount_fen - pledge.amount_fen
@@ -344,6 +404,9 @@ async def amend_pledge(
             pledge.honoured_on = today if honoured else None
         pledge.state = row.to
         await pledge.save()
+        if delta > 0:
+            participant = await Participant.get(id=pledge.participant_id)
+            await _check_cap(participant, need.id, caps or PledgeCaps())
         await _replace_schedule(pledge, schedule)
         entry = await change.ledger(
             kind="pledge_amended",
@@ -392,9 +455,11 @@ async def _close_unpaid(
     state: str,
     reason: str,
     extra: dict[str, Any] | None = None,
+    event: str = "",
 ) -> None:
-    """Withdraw or lapse a locked pledge: the unpaid part is freed on the need at once, what was
-    paid stays committed; event, ledger entry and audit in the change's transaction."""
+    """Withdraw, lapse or release a locked pledge: the unpaid part is freed on the need at once,
+    what was paid stays committed; event, ledger entry and audit in the change's transaction.
+    ``event``: the history's action (default: the state's, ``withdrawn`` or ``lapsed``)."""
     actor = change.actor
     before = audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS)
     unpaid = pledge.committed_fen - pledge.paid_fen
@@ -404,9 +469,8 @@ async def _close_unpaid(
     pledge.committed_fen = pledge.paid_fen
     pledge.closed_at = clock.now()
     await pledge.save()
-    kind, action = (
-        ("pledge_withdrawn", "withdrawn") if state == "withdrawn" else ("pledge_lapsed", "lapsed")
-    )
+    action = event or state
+    kind, audit_action, freed = _CLOSINGS[action]
     entry = await change.ledger(
         kind=kind,
         subject=f"pledge:{pledge.id}",
@@ -415,8 +479,8 @@ async def _close_unpaid(
             "paid_fen": pledge.paid_fen,
             "amount_fen": pledge.amount_fen,
             "state": state,
-            # the part freed: withdrawn by the donor, or left unpaid at the due date
-            "withdrawn_fen" if state == "withdrawn" else "unpaid_fen": unpaid,
+            # the part freed: withdrawn by the donor, left unpaid at the due date, or released
+            freed: unpaid,
             **(extra or {}),
         },
     )
@@ -435,12 +499,21 @@ async def _close_unpaid(
         ledger_seq=entry.seq,
     )
     await change.audit(
-        action="pledge.withdraw" if state == "withdrawn" else "pledge.lapse",
+        action=audit_action,
         object_type="pledge",
         object_id=pledge.id,
         before=before,
-        after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
+        after={**audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS), "reason": reason},
     )
+
+
+#: How a pledge closes unpaid: history action → (ledger kind, audit action, payload field of the
+#: amount freed).
+_CLOSINGS: dict[str, tuple[str, str, str]] = {
+    "withdrawn": ("pledge_withdrawn", "pledge.withdraw", "withdrawn_fen"),
+    "lapsed": ("pledge_lapsed", "pledge.lapse", "unpaid_fen"),
+    "released": ("pledge_released", "pledge.release", "released_fen"),
+}
 
 
 async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = "") -> Pledge:
@@ -452,6 +525,40 @@ async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = 
         row = PLEDGE_MACHINE.check(pledge.state, "withdraw")
         await _close_unpaid(change, pledge, state=row.to, reason=reason)
     return pledge
+
+
+async def release_pledge(*, actor: Actor | None, pledge_id: int, reason: str) -> Pledge:
+    """The county of the need frees a pledge that blocks it: the unpaid part is released at
+    once so others can pledge, what was paid stays. A reason is required; the pledger sees the
+    release and its reason in the pledge's history; audited and in the public ledger
+    (``pledge_released``)."""
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise InvalidInput(_("原因最多 500 字。"), field="reason")
+    async with money_change(actor) as change:
+        pledge = await change.lock_pledge(pledge_id)
+        need = await Need.get(id=pledge.need_id)
+        require(actor, PLEDGE_MACHINE.permission("release"), pledge_scope(pledge, need))
+        facts = PledgeFacts(
+            pledge.amount_fen,
+            pledge.paid_fen,
+            pledge.paid_fen,
+            need_collecting=need.state in PLEDGEABLE_NEED_STATES,
+        )
+        row = PLEDGE_MACHINE.check(pledge.state, "release", facts, reason=reason)
+        await _close_unpaid(change, pledge, state=row.to, reason=reason, event="released")
+    return pledge
+
+
+def may_release(actor: Actor | None, pledge: Pledge, need: Need) -> bool:
+    """Whether to offer ``actor`` the release form on the pledge page."""
+    row = PLEDGE_MACHINE.get(pledge.state, "release")
+    return (
+        row is not None
+        and row.permission is not None
+        and need.state in PLEDGEABLE_NEED_STATES
+        and can(actor, row.permission, pledge_scope(pledge, need))
+    )
 
 
 async def lapse_pledge(pledge_id: int, *, today: date) -> bool:

@@ -41,6 +41,7 @@ from fupin.needs.schemas.drafts import NeedForm
 from fupin.needs.schemas.lists import NeedListQuery, WorkspaceQuery
 from fupin.needs.schemas.views import (
     NeedAttachmentUpload,
+    NeedDeadlineExtension,
     NeedEvent,
     NeedEventPrivate,
     NeedTransition,
@@ -199,9 +200,10 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
         "evidence": [
             a for a in need.attachments if a.purpose in ("evidence", "receipt_confirmation")
         ],
-        "actions": lifecycle.available_actions(current, need),
+        "actions": await lifecycle.available_actions(current, need),
         "reason_prompts": REASON_PROMPTS,
         "may_edit": lifecycle.may_edit(current, need),
+        "may_extend_deadline": lifecycle.may_extend_deadline(current, need),
         "may_attach": lifecycle.may_attach(current, need),
         "may_review": need.state == "submitted" and can(current, "need.publish", need_scope(need)),
         "purposes": ATTACHMENT_PURPOSES,
@@ -338,6 +340,23 @@ async def need_transition(request: Request) -> Response:
         s=presentation.state_label(need.state),
     )
     return redirect(request, f"/needs/{need_id}", flash=flash)
+
+
+async def need_deadline(request: Request) -> Response:
+    """The county extends the deadline (form on the need page); refusals are shown there."""
+    form = await read_form(request)
+    current = require_login(request)
+    need_id = request.path_params["need_id"]
+    try:
+        data = validate_form(NeedDeadlineExtension, form)
+        need = await lifecycle.extend_deadline(current, need_id, data.deadline, reason=data.reason)
+    except (InvalidInput, RuleViolation, Conflict) as exc:
+        return await need_detail(request, error=exc)
+    return redirect(
+        request,
+        f"/needs/{need_id}",
+        flash=_("截止日期已延长至 %(d)s。", d=need.deadline.isoformat()),
+    )
 
 
 # --- attachments ----------------------------------------------------------------------------------
@@ -582,6 +601,13 @@ routes = [
         methods=["GET"],
         name="need_export_xlsx",
         action=PUBLIC,
+    ),
+    page(
+        "/needs/{need_id:int}/deadline",
+        need_deadline,
+        methods=["POST"],
+        name="need_deadline",
+        action="need.extend_deadline",
     ),
     page("/needs/{need_id:int}", need_detail, methods=["GET"], name="need", action=PUBLIC),
     page(

@@ -26,6 +26,13 @@ class NeedPath(PathParams):
     need_id: Id
 
 
+class NeedDeadlineExtension(Body):
+    """A later deadline for a need that takes pledges (the county; a reason is required)."""
+
+    deadline: date = Field(description="After the current deadline and today, within 3 years")
+    reason: str = Field(max_length=MAX_REASON, description="Why the deadline moves")
+
+
 class NeedTransition(Body):
     """A step of the lifecycle (submit, publish, return, start, deliver, confirm_receipt, close,
     dispute, withdraw); the form's buttons post the same fields."""

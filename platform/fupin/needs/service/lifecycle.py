@@ -30,6 +30,7 @@ from typing import Any
 
 from tortoise.expressions import F, Q
 
+from fupin.accounts.service import duties
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor, can, require
@@ -44,6 +45,8 @@ from fupin.needs.rules import (
     EDIT_PERMISSIONS,
     MAX_REASON,
     NEED_MACHINE,
+    TWO_PERSON,
+    TWO_PERSON_MESSAGE,
     USER_ACTIONS,
     NeedFacts,
     actions_from,
@@ -56,18 +59,58 @@ from fupin.needs.service.reading import get_need, load_need, possible_duplicates
 from fupin.needs.service.visibility import need_scope
 
 
-def available_actions(actor: Actor | None, need: Need) -> list[Transition[NeedFacts]]:
-    """The transitions ``actor`` may ask for on ``need`` now (the buttons to show)."""
+async def available_actions(actor: Actor | None, need: Need) -> list[Transition[NeedFacts]]:
+    """The transitions ``actor`` may ask for on ``need`` now (the buttons to show): allowed by
+    the policy in the need's scope and not refused by a two-person rule."""
     if actor is None:
         return []
     state = effective_state(need.state, need.deadline, today_cn())
     scope = need_scope(need)
-    return [t for t in actions_from(state) if t.permission and can(actor, t.permission, scope)]
+    allowed = [t for t in actions_from(state) if t.permission and can(actor, t.permission, scope)]
+    return [t for t in allowed if await _performer_in_conflict(actor, need, t.action) is None]
+
+
+async def _performer_in_conflict(actor: Actor, need: Need, action: str) -> int | None:
+    """The account that performed the earlier act ``action`` must be checked against
+    (``TWO_PERSON``) when ``actor`` is not independent of it, else None."""
+    earlier = TWO_PERSON.get(action)
+    if not earlier:
+        return None
+    event = await NeedEvent.filter(need_id=need.id, action__in=earlier).order_by("-id").first()
+    if event is None or await duties.independent_of(actor, event.actor_id):
+        return None
+    return event.actor_id
+
+
+async def _require_two_people(actor: Actor, need: Need, action: str) -> None:
+    """Refuse (409 ``two_person_rule``) an action whose two-person rule ``actor`` would break;
+    the attempt is audited in its own transaction, since the refusal writes nothing else."""
+    performer = await _performer_in_conflict(actor, need, action)
+    if performer is None:
+        return
+    async with transaction():
+        await audit.record(
+            actor=actor,
+            action="need.two_person_refused",
+            object_type="need",
+            object_id=need.id,
+            after={"action": action, "performed_by": performer, "rule": TWO_PERSON[action]},
+        )
+    raise RuleViolation(_(TWO_PERSON_MESSAGE), code="two_person_rule")
 
 
 def may_edit(actor: Actor | None, need: Need) -> bool:
     permission = EDIT_PERMISSIONS.get(need.state)
     return permission is not None and can(actor, permission, need_scope(need))
+
+
+def may_extend_deadline(actor: Actor | None, need: Need) -> bool:
+    """Whether to offer ``actor`` the deadline form (the county, while the need takes pledges)."""
+    state = effective_state(need.state, need.deadline, today_cn())
+    row = NEED_MACHINE.get(state, "extend_deadline")
+    return row is not None and can(
+        actor, NEED_MACHINE.permission("extend_deadline"), need_scope(need)
+    )
 
 
 def may_attach(actor: Actor | None, need: Need) -> bool:
@@ -130,6 +173,7 @@ async def transition_need(
     row = NEED_MACHINE.check(need.state, action)  # the state allows it at all
     assert row.permission is not None  # user actions have no system rows
     require(actor, row.permission, scope)
+    await _require_two_people(actor, need, action)
     reason = clean_text(reason)
     if len(reason) > MAX_REASON:
         raise InvalidInput(_("原因最多 %(n)d 个字。", n=MAX_REASON), field="reason")
@@ -229,3 +273,53 @@ async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> No
         )
         await search_outbox.enqueue(need.id)
         return
+
+
+async def extend_deadline(
+    actor: Actor | None,
+    need_id: int,
+    deadline: date,
+    *,
+    reason: str,
+    today: date | None = None,
+) -> Need:
+    """The county moves a collecting need's deadline later, with a reason (the rule is the
+    ``extend_deadline`` row of the lifecycle table). Pledges may then be due up to the new day
+    (``money.rules.caps``). One transaction: the need, a NeedEvent with old and new day, an
+    audit row and a search-outbox row (the deadline is a sort and a filter of search)."""
+    if actor is None:
+        raise NotAuthenticated(_("请先登录。"))
+    today = today or today_cn()
+    need = await get_need(actor, need_id)
+    scope = need_scope(need)
+    require(actor, NEED_MACHINE.permission("extend_deadline"), scope)
+    state = effective_state(need.state, need.deadline, today)
+    reason = clean_text(reason)
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(_("原因最多 %(n)d 个字。", n=MAX_REASON), field="reason")
+    facts = NeedFacts(deadline=need.deadline, today=today, new_deadline=deadline)
+    NEED_MACHINE.check(state, "extend_deadline", facts, reason=reason)
+    old = need.deadline
+    async with transaction():
+        updated = await Need.filter(id=need.id, state=need.state, deadline=old).update(
+            deadline=deadline, updated_at=clock.now()
+        )
+        if not updated:
+            raise Conflict(_("需求状态刚被他人更改，请刷新后重试。"), code="stale")
+        text = _(
+            "截止日期 %(old)s → %(new)s：%(reason)s",
+            old=old.isoformat(),
+            new=deadline.isoformat(),
+            reason=reason,
+        )
+        await record_event(need.id, "extend_deadline", need.state, need.state, actor, text)
+        await audit.record(
+            actor=actor,
+            action="need.extend_deadline",
+            object_type="need",
+            object_id=need.id,
+            before={"deadline": old},
+            after={"deadline": deadline, "reason": reason},
+        )
+        await search_outbox.enqueue(need.id)
+    return await load_need(need.id, details=True)
