@@ -65,10 +65,9 @@ def _choice_label(award_type: str, scope: str) -> str:
 
 
 def _int_param(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 9:
-        raise NotFound(_("页面不存在。"))
-    return int(raw)
+    """An id of the path: the ``id`` convertor matched only 1..2^31-1 (``core/routing.py``)."""
+    value: int = request.path_params[name]
+    return value
 
 
 def _texts(form: FormData) -> dict[str, str]:
@@ -469,22 +468,26 @@ routes = [
     Route("/commendation/office", office_index, name="commendation_office"),
     Route("/commendation/office/new", office_new, methods=["GET"], name="commendation_new"),
     Route("/commendation/office/new", office_create, methods=["POST"], name="commendation_create"),
-    Route("/commendation/office/{rid}", office_round, name="commendation_office_round"),
-    Route("/commendation/office/{rid}/categories", office_save_category, methods=["POST"]),
+    Route("/commendation/office/{rid:id}", office_round, name="commendation_office_round"),
+    Route("/commendation/office/{rid:id}/categories", office_save_category, methods=["POST"]),
     Route(
-        "/commendation/office/{rid}/categories/{cid}/delete",
+        "/commendation/office/{rid:id}/categories/{cid}/delete",
         office_remove_category,
         methods=["POST"],
     ),
-    Route("/commendation/office/{rid}/rank", office_rank, methods=["POST"]),
-    Route("/commendation/office/{rid}/notice", office_notice, methods=["POST"]),
-    Route("/commendation/office/{rid}/final", office_final, methods=["POST"]),
-    Route("/commendation/office/{rid}/close", office_close, methods=["POST"]),
-    Route("/commendation/office/{rid}/nominations/{nid}", office_nomination),
-    Route("/commendation/office/{rid}/objections", office_objections),
-    Route("/commendation/office/{rid}/objections/{oid}/resolve", office_resolve, methods=["POST"]),
-    Route("/commendation/office/{rid}/export.{fmt}", office_export),
-    Route("/commendation/{rid}", public_round, name="commendation_round"),
-    Route("/commendation/{rid}/list.csv", public_list_csv),
-    Route("/commendation/{rid}/objections", file_objection, methods=["POST"]),
+    Route("/commendation/office/{rid:id}/rank", office_rank, methods=["POST"]),
+    Route("/commendation/office/{rid:id}/notice", office_notice, methods=["POST"]),
+    Route("/commendation/office/{rid:id}/final", office_final, methods=["POST"]),
+    Route("/commendation/office/{rid:id}/close", office_close, methods=["POST"]),
+    Route("/commendation/office/{rid:id}/nominations/{nid:id}", office_nomination),
+    Route("/commendation/office/{rid:id}/objections", office_objections),
+    Route(
+        "/commendation/office/{rid:id}/objections/{oid:id}/resolve",
+        office_resolve,
+        methods=["POST"],
+    ),
+    Route("/commendation/office/{rid:id}/export.{fmt}", office_export),
+    Route("/commendation/{rid:id}", public_round, name="commendation_round"),
+    Route("/commendation/{rid:id}/list.csv", public_list_csv),
+    Route("/commendation/{rid:id}/objections", file_objection, methods=["POST"]),
 ]

@@ -203,32 +203,32 @@ async def invite(request: Request) -> Response:
 routes = [
     Route("/me/recommendations", needs_for_you, methods=["GET"], name="recommendations"),
     Route(
-        "/me/recommendations/{need_id:int}/not-for-us",
+        "/me/recommendations/{need_id:id}/not-for-us",
         not_for_us,
         methods=["POST"],
         name="recommendation_not_for_us",
     ),
     Route(
-        "/me/recommendations/{need_id:int}/undo",
+        "/me/recommendations/{need_id:id}/undo",
         undo_not_for_us,
         methods=["POST"],
         name="recommendation_undo",
     ),
     Route("/me/inbox", inbox, methods=["GET"], name="invitation_inbox"),
     Route(
-        "/me/inbox/{invitation_id:int}/read", inbox_read, methods=["POST"], name="invitation_read"
+        "/me/inbox/{invitation_id:id}/read", inbox_read, methods=["POST"], name="invitation_read"
     ),
     Route(
-        "/me/inbox/{invitation_id:int}/respond",
+        "/me/inbox/{invitation_id:id}/respond",
         inbox_respond,
         methods=["POST"],
         name="invitation_respond",
     ),
     Route(
-        "/needs/{need_id:int}/likely-donors",
+        "/needs/{need_id:id}/likely-donors",
         likely_donors,
         methods=["GET"],
         name="likely_donors",
     ),
-    Route("/needs/{need_id:int}/invitations", invite, methods=["POST"], name="invitation_send"),
+    Route("/needs/{need_id:id}/invitations", invite, methods=["POST"], name="invitation_send"),
 ]

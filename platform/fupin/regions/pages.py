@@ -44,5 +44,5 @@ async def poverty_counties(request: Request) -> Response:
 routes = [
     Route("/regions", region_index, name="regions"),
     Route("/regions/poverty-counties", poverty_counties, name="poverty_counties"),
-    Route("/regions/{code:str}", region_detail, name="region"),
+    Route("/regions/{code:region}", region_detail, name="region"),
 ]

@@ -206,9 +206,11 @@ async def paper_submit(request: Request) -> Response:
 
 routes = [
     Route("/tax", tax_index, name="tax"),
-    Route("/tax/{pid}", tax_year, name="tax_year"),
-    Route("/tax/{pid}/{year}", statement_page, name="tax_statement"),
-    Route("/tax/{pid}/{year}/statement.{fmt:str}", statement_download, name="tax_statement_file"),
-    Route("/tax/{pid}/{year}/paper", paper_form, methods=["GET"], name="tax_paper"),
-    Route("/tax/{pid}/{year}/paper", paper_submit, methods=["POST"], name="tax_paper_submit"),
+    Route("/tax/{pid:id}", tax_year, name="tax_year"),
+    Route("/tax/{pid:id}/{year}", statement_page, name="tax_statement"),
+    Route(
+        "/tax/{pid:id}/{year}/statement.{fmt:str}", statement_download, name="tax_statement_file"
+    ),
+    Route("/tax/{pid:id}/{year}/paper", paper_form, methods=["GET"], name="tax_paper"),
+    Route("/tax/{pid:id}/{year}/paper", paper_submit, methods=["POST"], name="tax_paper_submit"),
 ]

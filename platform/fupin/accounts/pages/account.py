@@ -155,13 +155,13 @@ routes = [
     Route("/account", account, name="account"),
     Route("/account/tokens", create_token, methods=["POST"], name="account_token_create"),
     Route(
-        "/account/tokens/{token_id:int}/revoke",
+        "/account/tokens/{token_id:id}/revoke",
         revoke_token,
         methods=["POST"],
         name="account_token_revoke",
     ),
     Route(
-        "/account/sessions/{session_id:int}/end",
+        "/account/sessions/{session_id:id}/end",
         end_session,
         methods=["POST"],
         name="account_session_end",

@@ -9,8 +9,6 @@ from starlette.routing import Route
 from fupin.accounts.models import KINDS
 from fupin.accounts.service import participants
 from fupin.core.web import actor, page_args, render
-from fupin.errors import InvalidInput
-from fupin.i18n import _
 
 
 async def directory(request: Request) -> Response:
@@ -32,11 +30,7 @@ async def directory(request: Request) -> Response:
 
 
 async def profile(request: Request) -> Response:
-    try:
-        pid = int(request.path_params["pid"])
-    except ValueError:
-        raise InvalidInput(_("参与方编号无效。"), field="id") from None
-    participant = await participants.get_participant(pid)
+    participant = await participants.get_participant(request.path_params["pid"])
     current = actor(request)
     private = participants.may_see_identity(current, participant)
     return render(
@@ -53,5 +47,5 @@ async def profile(request: Request) -> Response:
 
 routes = [
     Route("/participants", directory, name="participants"),
-    Route("/participants/{pid}", profile, name="participant"),
+    Route("/participants/{pid:id}", profile, name="participant"),
 ]

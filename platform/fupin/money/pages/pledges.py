@@ -246,10 +246,10 @@ async def need_panel(actor: Actor | None, need: Need) -> dict[str, Any]:
 routes = [
     Route("/pledges/new", pledge_new, methods=["GET"], name="pledge_new"),
     Route("/pledges", pledge_create, methods=["POST"], name="pledge_create"),
-    Route("/pledges/{pledge_id:int}", pledge_detail, methods=["GET"], name="pledge_detail"),
-    Route("/pledges/{pledge_id:int}/amend", pledge_amend, methods=["POST"], name="pledge_amend"),
+    Route("/pledges/{pledge_id:id}", pledge_detail, methods=["GET"], name="pledge_detail"),
+    Route("/pledges/{pledge_id:id}/amend", pledge_amend, methods=["POST"], name="pledge_amend"),
     Route(
-        "/pledges/{pledge_id:int}/withdraw",
+        "/pledges/{pledge_id:id}/withdraw",
         pledge_withdraw,
         methods=["POST"],
         name="pledge_withdraw",

@@ -95,24 +95,22 @@ async def receipt_official(request: Request) -> Response:
 
 routes = [
     Route(
-        "/donations/{donation_id:int}/receipt",
+        "/donations/{donation_id:id}/receipt",
         receipt_issue,
         methods=["POST"],
         name="receipt_issue",
     ),
-    Route("/receipts/{receipt_id:int}", receipt_page, methods=["GET"], name="receipt"),
+    Route("/receipts/{receipt_id:id}", receipt_page, methods=["GET"], name="receipt"),
+    Route("/receipts/{receipt_id:id}/print", receipt_print, methods=["POST"], name="receipt_print"),
+    Route("/receipts/{receipt_id:id}/void", receipt_void, methods=["POST"], name="receipt_void"),
     Route(
-        "/receipts/{receipt_id:int}/print", receipt_print, methods=["POST"], name="receipt_print"
-    ),
-    Route("/receipts/{receipt_id:int}/void", receipt_void, methods=["POST"], name="receipt_void"),
-    Route(
-        "/receipts/{receipt_id:int}/reissue",
+        "/receipts/{receipt_id:id}/reissue",
         receipt_reissue,
         methods=["POST"],
         name="receipt_reissue",
     ),
     Route(
-        "/receipts/{receipt_id:int}/official",
+        "/receipts/{receipt_id:id}/official",
         receipt_official,
         methods=["POST"],
         name="receipt_official",

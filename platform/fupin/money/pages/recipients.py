@@ -126,9 +126,9 @@ routes = [
     Route("/recipients", recipient_list, methods=["GET"], name="recipients"),
     Route("/recipients/new", recipient_new, methods=["GET"], name="recipient_new"),
     Route("/recipients", recipient_create, methods=["POST"], name="recipient_create"),
-    Route("/recipients/{org_id:int}", recipient_detail, methods=["GET"], name="recipient"),
+    Route("/recipients/{org_id:id}", recipient_detail, methods=["GET"], name="recipient"),
     Route(
-        "/recipients/{org_id:int}/qualifications",
+        "/recipients/{org_id:id}/qualifications",
         recipient_qualify,
         methods=["POST"],
         name="recipient_qualify",

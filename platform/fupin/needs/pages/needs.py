@@ -558,18 +558,18 @@ routes = [
     ),
     Route("/needs/export.csv", export_csv, methods=["GET"], name="need_export_csv"),
     Route("/needs/export.xlsx", export_xlsx, methods=["GET"], name="need_export_xlsx"),
-    Route("/needs/{need_id:int}", need_detail, methods=["GET"], name="need"),
-    Route("/needs/{need_id:int}/edit", need_edit, methods=["GET"], name="need_edit"),
-    Route("/needs/{need_id:int}/edit", need_update, methods=["POST"], name="need_update"),
-    Route("/needs/{need_id:int}/review", need_review, methods=["GET"], name="need_review"),
+    Route("/needs/{need_id:id}", need_detail, methods=["GET"], name="need"),
+    Route("/needs/{need_id:id}/edit", need_edit, methods=["GET"], name="need_edit"),
+    Route("/needs/{need_id:id}/edit", need_update, methods=["POST"], name="need_update"),
+    Route("/needs/{need_id:id}/review", need_review, methods=["GET"], name="need_review"),
     Route(
-        "/needs/{need_id:int}/transition", need_transition, methods=["POST"], name="need_transition"
+        "/needs/{need_id:id}/transition", need_transition, methods=["POST"], name="need_transition"
     ),
     Route(
-        "/needs/{need_id:int}/attachments", attachment_upload, methods=["POST"], name="need_attach"
+        "/needs/{need_id:id}/attachments", attachment_upload, methods=["POST"], name="need_attach"
     ),
     Route(
-        "/needs/{need_id:int}/attachments/{attachment_id:int}",
+        "/needs/{need_id:id}/attachments/{attachment_id:id}",
         attachment_serve,
         methods=["GET"],
         name="need_attachment",

@@ -367,9 +367,9 @@ async def pair_report(request: Request) -> Response:
 routes = [
     Route("/dashboards", dashboards_home, name="dashboards"),
     Route("/dashboards/national", national, name="dashboard_national"),
-    Route("/dashboards/province/{code}", province, name="dashboard_province"),
-    Route("/dashboards/county/{code}", county, name="dashboard_county"),
+    Route("/dashboards/province/{code:region}", province, name="dashboard_province"),
+    Route("/dashboards/county/{code:region}", county, name="dashboard_county"),
     Route("/dashboards/pairs", pair_list, name="dashboard_pairs"),
-    Route("/dashboards/pairs/{pair_id:int}", pair_page, name="dashboard_pair"),
-    Route("/dashboards/pairs/{pair_id:int}/report", pair_report, name="dashboard_pair_report"),
+    Route("/dashboards/pairs/{pair_id:id}", pair_page, name="dashboard_pair"),
+    Route("/dashboards/pairs/{pair_id:id}/report", pair_report, name="dashboard_pair_report"),
 ]

@@ -227,34 +227,34 @@ routes = [
     Route("/dashboards/pairs/new", pair_new, methods=["GET"], name="dashboard_pair_new"),
     Route("/dashboards/pairs/new", pair_create, methods=["POST"], name="dashboard_pair_create"),
     Route(
-        "/dashboards/pairs/{pair_id:int}/figures",
+        "/dashboards/pairs/{pair_id:id}/figures",
         figures_form,
         methods=["GET"],
         name="dashboard_figures",
     ),
     Route(
-        "/dashboards/pairs/{pair_id:int}/figures",
+        "/dashboards/pairs/{pair_id:id}/figures",
         figures_save,
         methods=["POST"],
         name="dashboard_figures_save",
     ),
     Route(
-        "/dashboards/pairs/{pair_id:int}/end",
+        "/dashboards/pairs/{pair_id:id}/end",
         pair_end_form,
         methods=["GET"],
         name="dashboard_pair_end_form",
     ),
     Route(
-        "/dashboards/pairs/{pair_id:int}/end", pair_end, methods=["POST"], name="dashboard_pair_end"
+        "/dashboards/pairs/{pair_id:id}/end", pair_end, methods=["POST"], name="dashboard_pair_end"
     ),
     Route(
-        "/dashboards/pairs/{pair_id:int}/redraw",
+        "/dashboards/pairs/{pair_id:id}/redraw",
         pair_redraw_form,
         methods=["GET"],
         name="dashboard_pair_redraw_form",
     ),
     Route(
-        "/dashboards/pairs/{pair_id:int}/redraw",
+        "/dashboards/pairs/{pair_id:id}/redraw",
         pair_redraw,
         methods=["POST"],
         name="dashboard_pair_redraw",

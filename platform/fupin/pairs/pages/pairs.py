@@ -31,5 +31,5 @@ async def pair_detail(request: Request) -> Response:
 
 routes = [
     Route("/pairs", pair_list, name="pairs"),
-    Route("/pairs/{pair_id}", pair_detail, name="pair"),
+    Route("/pairs/{pair_id:id}", pair_detail, name="pair"),
 ]
