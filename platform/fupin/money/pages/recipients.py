@@ -81,7 +81,7 @@ async def recipient_create(request: Request) -> Response:
             name=data.name,
             code=data.code,
             uscc=data.uscc,
-            region_code=data.region_code,
+            region_code=data.region_code or "",
             participant_id=data.participant_id,
             note=data.note,
         )

@@ -51,8 +51,8 @@ class RecipientCreate(Body):
     name: str = Field(max_length=128)
     code: str = Field("", max_length=18, description="Default: the USCC")
     uscc: Uscc = ""
-    region_code: RegionCode = Field(
-        "", description="What a government body governs (county or above)"
+    region_code: RegionCode | None = Field(
+        None, description="What a government body governs (county or above)"
     )
     participant_id: Id | None = None
     note: str = Field("", max_length=2000)
