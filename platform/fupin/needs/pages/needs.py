@@ -47,7 +47,6 @@ from fupin.needs.service import attachments, drafting, lifecycle, presentation, 
 from fupin.needs.service import importer as need_import
 from fupin.needs.service.visibility import may_view_private, need_scope
 from fupin.regions import service as regions
-from fupin.settings import Settings
 
 ITEM_ROWS = 5
 
@@ -426,10 +425,6 @@ def _import_context() -> dict[str, Any]:
     }
 
 
-def _import_limits(settings: Settings) -> dict[str, int]:
-    return {"max_rows": settings.import_max_rows, "max_bytes": settings.import_max_bytes}
-
-
 async def import_page(request: Request) -> Response:
     require(require_login(request), "need.import")
     return render(request, "needs/import.html", _import_context())
@@ -453,7 +448,11 @@ async def import_upload(request: Request) -> Response:
             if not filename.lower().endswith(token[token.index(".") :]):
                 filename = token
             report = await need_import.commit(
-                current, path.read_bytes(), filename, **_import_limits(settings)
+                current,
+                path.read_bytes(),
+                filename,
+                max_rows=settings.import_max_rows,
+                max_bytes=settings.import_max_bytes,
             )
             if report.committed:
                 path.unlink(missing_ok=True)
@@ -471,7 +470,13 @@ async def import_upload(request: Request) -> Response:
         if len(data) > settings.max_upload_bytes:
             raise InvalidInput(_("文件过大。"), field="file", code="too_large")
         filename = attachments.clean_filename(upload.filename)
-        report = await need_import.dry_run(current, data, filename, **_import_limits(settings))
+        report = await need_import.dry_run(
+            current,
+            data,
+            filename,
+            max_rows=settings.import_max_rows,
+            max_bytes=settings.import_max_bytes,
+        )
         token = ""
         if report.ok:
             extension = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
