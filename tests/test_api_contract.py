@@ -81,7 +81,13 @@ def _url(endpoint: Endpoint, **values: str) -> str:
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
-        default = "1" if params[name]["schema"].get("type") == "integer" else "x"
+        schema = params[name]["schema"]
+        if schema.get("type") == "integer":
+            default = "1"
+        elif "[0-9]" in schema.get("pattern", ""):  # a code of digits: a province's
+            default = "530000"
+        else:
+            default = "x"
         return values.get(name, default)
 
     return "/api/v1" + re.sub(r"\{(\w+)\}", value, endpoint.path)

@@ -6,12 +6,15 @@ the limit (chunked), JSON nested too deep is a 422, and every page carries the s
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from fupin.app import API_MODULES
+from fupin.core import policy
 from fupin.middleware.headers import CONTENT_SECURITY_POLICY
 from tests.support.world import CSRF
 
@@ -68,6 +71,45 @@ async def test_json_nested_too_deep_is_bad_input_not_a_server_error(client_as, w
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "bad_json"
+
+
+#: 1,000 nested brackets, at the root, in an object and in a field (the issue's reproduction).
+DEEP_BODIES = {
+    "array": b"[" * 1000 + b"]" * 1000,
+    "objects": b'{"a":' * 1000 + b"1" + b"}" * 1000,
+    "field": b'{"title": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+}
+JSON_WRITES = [
+    endpoint
+    for name in API_MODULES
+    for endpoint in getattr(importlib.import_module(name), "endpoints", [])
+    if endpoint.body is not None
+]
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP_BODIES))
+async def test_deep_json_is_bad_input_on_every_json_endpoint(client_as, world, shape) -> None:
+    # every JSON body of the API is parsed in one place (core/jsonapi.py parse_body), so every
+    # endpoint that takes one answers the same 422 in the one error shape
+    for endpoint in JSON_WRITES:
+        # as a user the route lets in: others are refused before the body is read
+        who = next(
+            k for k in world.users if policy.route_allows(endpoint.action, world.users[k].role)
+        )
+        path = "/api/v1" + re.sub(r"\{\w+\}", "1", endpoint.path)
+        response = await client_as(who).request(
+            endpoint.method,
+            path,
+            content=DEEP_BODIES[shape],
+            headers={
+                "content-type": "application/json",
+                "X-CSRF-Token": CSRF,
+                "Idempotency-Key": "deep-json-probe-0001",
+            },
+        )
+        assert response.status_code == 422, (endpoint.method, path, response.text[:200])
+        error = response.json()["error"]
+        assert (error["code"], error["field"]) == ("bad_json", "body"), (path, error)
 
 
 PAGES = ["/", "/needs", "/search", "/login", "/ledger", "/regions", "/participants"]

@@ -6,8 +6,12 @@ A fresh database in a temporary directory (migrate, the reference data, a small 
 `fupin serve` on a free loopback port, then one bounded `schemathesis run` per caller with a
 fixed seed, so a run is repeatable and fits the CI gate. Longer runs find more:
 
-    python tools/fuzz_api.py                          # the gate: 8 examples per operation
-    python tools/fuzz_api.py --max-examples 200 --seed 7
+    python tools/fuzz_api.py                        # the gate's size: fuzzing, 3 per operation
+    python tools/fuzz_api.py --examples 500         # longer: 500 per operation
+    python tools/fuzz_api.py --examples 50 --phases examples,coverage,fuzzing --seed 7
+
+The checks are schemathesis's ``not_a_server_error`` and ``status_code_conformance``.
+tests/test_api_fuzz.py runs the gate's size under pytest (so `.ci/run` runs it).
 
 Exit status 0 when all three runs pass, 1 otherwise (schemathesis prints each failure with the
 request that reproduces it).
@@ -52,9 +56,17 @@ def fupin(env: dict[str, str], *args: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=8)
+    parser.add_argument(
+        "--examples", "--max-examples", type=int, default=3, help="test cases per operation"
+    )
     parser.add_argument("--seed", type=int, default=20261206)
-    parser.add_argument("--needs", type=int, default=40, help="demo needs to fuzz over")
+    parser.add_argument(
+        "--phases",
+        default="fuzzing",
+        help="schemathesis phases (examples, coverage, fuzzing, stateful); coverage sends "
+        "every boundary value and takes minutes",
+    )
+    parser.add_argument("--needs", type=int, default=20, help="demo needs to fuzz over")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fupin-fuzz-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FUPIN_")}
@@ -102,12 +114,14 @@ def main() -> int:
                         "--checks",
                         "not_a_server_error,status_code_conformance",
                         "--max-examples",
-                        str(args.max_examples),
+                        str(args.examples),
                         "--seed",
                         str(args.seed),
-                        "--generation-deterministic",
+                        "--phases",
+                        args.phases,
                         "--workers",
                         "1",
+                        "--no-color",
                         *headers,
                     ],
                     cwd=ROOT,

@@ -87,6 +87,10 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     #: FUPIN_MAX_BODY_BYTES: largest body of any other request (JSON, forms), read or not.
     max_body_bytes: int = 1024 * 1024
+    #: FUPIN_IMPORT_MAX_ROWS: data rows one need import may hold (a larger file is refused).
+    import_max_rows: int = 2000
+    #: FUPIN_IMPORT_MAX_BYTES: largest CSV or XLSX file one need import may be.
+    import_max_bytes: int = 2 * 1024 * 1024
     #: FUPIN_TRUSTED_PROXIES: addresses of the reverse proxies whose X-Forwarded-For is believed
     #: (comma-separated); empty: the peer address is the client's, whatever the headers say.
     trusted_proxies: tuple[str, ...] = ()
@@ -134,6 +138,8 @@ class Settings:
             ("FUPIN_SESSION_MAX_AGE_SECONDS", self.session_max_age_seconds),
             ("FUPIN_SESSION_IDLE_SECONDS", self.session_idle_seconds),
             ("FUPIN_PASSWORD_LINK_SECONDS", self.password_link_seconds),
+            ("FUPIN_IMPORT_MAX_ROWS", self.import_max_rows),
+            ("FUPIN_IMPORT_MAX_BYTES", self.import_max_bytes),
         ):
             if value < 1:
                 raise SettingsError(f"{name} must be at least 1, got {value}")
@@ -199,6 +205,8 @@ class Settings:
             port=port,
             base_url=env.get("FUPIN_BASE_URL", f"http://{host}:{port}"),
             login_max_failures=integer("FUPIN_LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            import_max_rows=integer("FUPIN_IMPORT_MAX_ROWS", defaults.import_max_rows),
+            import_max_bytes=integer("FUPIN_IMPORT_MAX_BYTES", defaults.import_max_bytes),
             login_window_seconds=integer(
                 "FUPIN_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds
             ),

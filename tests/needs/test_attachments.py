@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 
 import pytest
 from PIL import Image
@@ -195,3 +196,71 @@ async def test_api_upload_returns_the_attachment_and_refuses_a_mismatch(world, c
         headers={"X-CSRF-Token": CSRF},
     )
     assert purpose.status_code == 422 and purpose.json()["error"]["field"] == "purpose"
+
+
+def _object_stream_pdf(catalog_extra: bytes = b"") -> bytes:
+    """A one-page PDF 1.5 whose catalog, pages and page live in a Flate-compressed object stream
+    (indexed by a cross-reference stream), as Word and LibreOffice write them: a byte scan sees
+    nothing of what the catalog says."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R" + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    body, offsets = b"", []
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    header = b" ".join(b"%d %d" % (i + 1, at) for i, at in enumerate(offsets)) + b"\n"
+    packed = zlib.compress(header + body)
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    stream_at = len(out)
+    out += b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\n" % (
+        len(header),
+        len(packed),
+    )
+    out += b"stream\n" + packed + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = b"\x00\x00\x00\xff"  # object 0: free
+    rows += b"".join(b"\x02\x00\x04" + bytes([i]) for i in range(3))  # 1-3: in stream 4
+    rows += b"\x01" + stream_at.to_bytes(2, "big") + b"\x00"  # 4: the object stream
+    rows += b"\x01" + xref_at.to_bytes(2, "big") + b"\x00"  # 5: this cross-reference stream
+    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 2 1] /Root 1 0 R /Length %d >>\n" % len(rows)
+    out += b"stream\n" + rows + b"\nendstream\nendobj\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
+
+
+def test_active_content_inside_a_compressed_object_stream_is_refused() -> None:
+    plain = _object_stream_pdf()
+    assert attachments.check_file(plain, "budget.pdf", max_bytes=MAX).content_type == (
+        "application/pdf"
+    )
+    for extra in (
+        b" /OpenAction << /S /JavaScript /JS (app.alert(1)) >>",
+        b" /OpenAction << /S /Launch /F (calc.exe) >>",
+        b" /Names << /EmbeddedFiles << /Names [] >> >>",
+        b" /AA << /WC << /S /URI /URI (http://x.invalid) >> >>",
+        b" /AcroForm << /Fields [] /XFA [] >>",
+    ):
+        data = _object_stream_pdf(extra)
+        assert extra.split(b"/")[1].split()[0] not in data  # compressed: invisible to a scan
+        with pytest.raises(InvalidInput) as refused:
+            attachments.check_file(data, "budget.pdf", max_bytes=MAX)
+        assert refused.value.code == "active_content", extra
+
+
+def test_a_plain_pdf_opening_at_its_first_page_is_accepted() -> None:
+    # a destination, not an action: what office suites write
+    data = _object_stream_pdf(b" /OpenAction [3 0 R /Fit]")
+    assert attachments.check_file(data, "budget.pdf", max_bytes=MAX).content_type == (
+        "application/pdf"
+    )
+
+
+def test_a_pdf_the_parser_cannot_read_is_refused() -> None:
+    data = _object_stream_pdf().replace(b"/FlateDecode", b"/LZWDecode ")
+    broken = data.replace(b"4 0 obj", b"9 9 obj")
+    with pytest.raises(InvalidInput) as refused:
+        attachments.check_file(broken, "budget.pdf", max_bytes=MAX)
+    assert refused.value.code == "bad_content"

@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
+import threading
+import time
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -438,3 +442,98 @@ async def test_a_kept_upload_is_checked_again_at_commit_and_the_report_shown(
     assert "检查结果：县项目库.csv" in elsewhere.text and "不在您管辖的县内" in elsewhere.text
     assert 'name="token"' not in elsewhere.text  # nothing to confirm
     assert await Need.all().count() == 0
+
+
+# --- input that must never cost the service ----------------------------------------------------
+
+
+def _far_row_xlsx(*, honest_dimension: bool) -> bytes:
+    """A tiny workbook whose second row is numbered 1,000,000 (the issue's 1.6 KB file had
+    5,000,000; openpyxl writes at most 2^20 rows). With
+    ``honest_dimension`` False its <dimension> claims two rows, so only counting while reading
+    can notice."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(HEADERS)
+    sheet.cell(row=1_000_000, column=1, value="532627100201")  # the writer stops at 2^20
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    if honest_dimension:
+        return data
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:J2"', content)
+            out.writestr(item, content)
+    return target.getvalue()
+
+
+@pytest.mark.parametrize("honest_dimension", [True, False])
+async def test_a_far_numbered_row_is_refused_at_once_by_the_row_limit(
+    world, honest_dimension
+) -> None:
+    a = await actors(world)
+    data = _far_row_xlsx(honest_dimension=honest_dimension)
+    assert len(data) < 8_000
+    started = time.monotonic()
+    with pytest.raises(InvalidInput) as refused:
+        await need_import.dry_run(a["county_officer"], data, "far.xlsx")
+    assert time.monotonic() - started < 2.0
+    assert refused.value.field == "file" and refused.value.code == "too_many_rows"
+    assert f"{need_import.MAX_ROWS:,}" in refused.value.message
+
+
+async def test_the_row_limit_and_the_size_limit_are_settings(world) -> None:
+    a = await actors(world)
+    rows = [[f"532627100{i:03d}", "饮水安全", "标题标题", DESCRIPTION, "1", "", "", "", "", ""]
+            for i in range(6)]  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        await need_import.dry_run(a["county_officer"], _csv(rows), "x.csv", max_rows=5)
+    assert refused.value.code == "too_many_rows" and "5" in refused.value.message
+    with pytest.raises(InvalidInput) as refused:
+        await need_import.dry_run(a["county_officer"], _csv(rows), "x.csv", max_bytes=100)
+    assert refused.value.code == "too_large"
+    defaults = Settings.from_env({"FUPIN_IMPORT_MAX_ROWS": "300", "FUPIN_IMPORT_MAX_BYTES": "999"})
+    assert (defaults.import_max_rows, defaults.import_max_bytes) == (300, 999)
+    assert Settings().import_max_rows == need_import.MAX_ROWS == 2000
+
+
+async def test_an_import_does_not_stop_other_requests(world, client_as, monkeypatch) -> None:
+    """The file is read in a worker thread: while it is being read, /healthz answers."""
+    reading = threading.Event()
+    release = threading.Event()
+    waited_out: list[bool] = []
+    real = need_import.read_rows
+
+    def slow_read_rows(*args: object, **kwargs: object) -> object:
+        reading.set()
+        # bounded: on the event loop nothing else runs, so nobody sets ``release`` in time
+        waited_out.append(not release.wait(timeout=5))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(need_import, "read_rows", slow_read_rows)
+    officer = client_as("county_officer")
+    upload = asyncio.create_task(
+        officer.post(
+            "/needs/import",
+            data={"csrf_token": CSRF},
+            files={"file": ("x.csv", _csv([]), "text/csv")},
+        )
+    )
+    for _ in range(200):  # bounded: 10 s
+        if reading.is_set():
+            break
+        await asyncio.sleep(0.05)
+    assert reading.is_set()
+    started = time.monotonic()
+    health = await officer.get("/healthz")
+    answered_in = time.monotonic() - started
+    release.set()
+    response = await upload
+    assert waited_out == [False]  # /healthz answered while the file was being read
+    assert health.status_code == 200 and answered_in < 2.0
+    assert response.status_code in (200, 422)

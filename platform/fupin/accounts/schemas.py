@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from fupin.accounts.models import KINDS
-from fupin.core.schemas import Body, Id, Out, PageQuery, PathParams
+from fupin.core.schemas import Body, Id, Out, PageQuery, PathParams, RegionCode, Uscc
 
 Kind = Literal[KINDS]  # the tuple spreads: Literal["enterprise", "social_org", …]
 
@@ -46,13 +46,11 @@ class CommendationConsent(Body):
 class ParticipantCreate(Body):
     kind: Kind
     name: str = Field(min_length=1, max_length=128)
-    uscc: str | None = Field(
-        None, max_length=18, description="Unified social credit code (GB 32100-2015)"
-    )
+    uscc: Uscc | None = None
     id_number: str | None = Field(
         None, max_length=18, description="Individuals only; stored hashed and masked"
     )
-    region_code: str | None = Field(None, max_length=12)
+    region_code: RegionCode | None = None
     description: str | None = Field(None, max_length=4000)
 
 

@@ -66,10 +66,9 @@ def _choice_label(award_type: str, scope: str) -> str:
 
 
 def _int_param(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 9:
-        raise NotFound(_("页面不存在。"))
-    return int(raw)
+    """An id of the path: the ``id`` convertor matched only 1..2^31-1 (``core/convertors.py``)."""
+    value: int = request.path_params[name]
+    return value
 
 
 def _texts(form: FormData) -> dict[str, str]:
@@ -503,79 +502,81 @@ routes = [
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}",
+        "/commendation/office/{rid:id}",
         office_round,
         name="commendation_office_round",
         action="commendation.view_private",
     ),
     page(
-        "/commendation/office/{rid}/categories",
+        "/commendation/office/{rid:id}/categories",
         office_save_category,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/categories/{cid}/delete",
+        "/commendation/office/{rid:id}/categories/{cid}/delete",
         office_remove_category,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/rank",
+        "/commendation/office/{rid:id}/rank",
         office_rank,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/notice",
+        "/commendation/office/{rid:id}/notice",
         office_notice,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/final",
+        "/commendation/office/{rid:id}/final",
         office_final,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/close",
+        "/commendation/office/{rid:id}/close",
         office_close,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/reopen",
+        "/commendation/office/{rid:id}/reopen",
         office_reopen,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/cancel",
+        "/commendation/office/{rid:id}/cancel",
         office_cancel,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/nominations/{nid}",
+        "/commendation/office/{rid:id}/nominations/{nid:id}",
         office_nomination,
         action="commendation.view_private",
     ),
     page(
-        "/commendation/office/{rid}/objections",
+        "/commendation/office/{rid:id}/objections",
         office_objections,
         action="commendation.view_private",
     ),
     page(
-        "/commendation/office/{rid}/objections/{oid}/resolve",
+        "/commendation/office/{rid:id}/objections/{oid:id}/resolve",
         office_resolve,
         methods=["POST"],
         action="commendation.manage",
     ),
     page(
-        "/commendation/office/{rid}/export.{fmt}", office_export, action="commendation.view_private"
+        "/commendation/office/{rid:id}/export.{fmt}",
+        office_export,
+        action="commendation.view_private",
     ),
-    page("/commendation/{rid}", public_round, name="commendation_round", action=PUBLIC),
-    page("/commendation/{rid}/list.csv", public_list_csv, action=PUBLIC),
-    page("/commendation/{rid}/objections", file_objection, methods=["POST"], action=PUBLIC),
+    page("/commendation/{rid:id}", public_round, name="commendation_round", action=PUBLIC),
+    page("/commendation/{rid:id}/list.csv", public_list_csv, action=PUBLIC),
+    page("/commendation/{rid:id}/objections", file_objection, methods=["POST"], action=PUBLIC),
 ]

@@ -26,8 +26,8 @@ names its ``media_types`` (a ledger export: ``("application/x-ndjson", "text/csv
 
 Error statuses documented for each operation: ``errors``, plus 401 everywhere (the middleware
 refuses a presented token that is invalid or revoked, on every route), 422 when the endpoint
-takes any input, and 403 for writes that need a user (a browser session without its
-``X-CSRF-Token`` header).
+takes any input, and 403 for every write (a browser session's write without its
+``X-CSRF-Token`` header is refused by the CSRF middleware whatever the endpoint's ``auth``).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class Endpoint:
         statuses = {*self.errors, 401}
         if self.params or self.query or self.body or self.form or self.headers:
             statuses.add(422)
-        if self.auth == "required" and self.method in WRITES:
+        if self.method in WRITES:  # a session's write without X-CSRF-Token, whatever the auth
             statuses.add(403)
         if self.action not in ROUTE_KINDS:  # a role the declaration does not name
             statuses.add(403)

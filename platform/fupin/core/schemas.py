@@ -28,10 +28,12 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
+from fupin.core.convertors import MAX_ID
+from fupin.core.identifiers import IdentifierError, validate_uscc
 from fupin.core.money import number_text, parse_optional_yuan, parse_yuan
 from fupin.errors import FieldError, InvalidInput
 from fupin.i18n import N_, _
@@ -39,8 +41,44 @@ from fupin.i18n import N_, _
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-#: A database id in a path or a body (PostgreSQL ``integer``: larger values would be a 500).
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+#: A database id in a path, a query or a body: 1 to PostgreSQL's ``integer`` maximum (the
+#: tables' keys are ``IntField``s; a larger value overflowed the database driver, a 500). The
+#: HTML routes' ``{…:id}`` convertor has the same bound (``core/convertors.py``).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+#: A region code as given: 2 to 12 digits (GB/T 2260 province, prefecture and county codes have
+#: 6, NBS township codes 9, village codes 12; a 2-digit province prefix filters). Longer text
+#: reached the 12-character column and Tortoise refused it with a 500.
+RegionCode = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=12,
+        pattern=r"^[0-9]{2,12}$",
+        description="Region code (2–12 digits: province, prefecture, county 6; village 12)",
+    ),
+]
+
+
+def _uscc(value: str) -> str:
+    """The USCC's format and check character (``core.identifiers.validate_uscc``, normalised);
+    empty text is no code."""
+    if not value.strip():
+        return ""
+    try:
+        return validate_uscc(value)
+    except IdentifierError as exc:
+        raise PydanticCustomError(exc.code, exc.message) from None
+
+
+#: A Unified Social Credit Code (GB 32100-2015), checked and normalised (upper case, full-width
+#: characters folded) before any handler runs: a malformed code raised ``IdentifierError`` from
+#: the service, a 500. Empty text means "none".
+Uscc = Annotated[
+    str,
+    Field(max_length=18, description="Unified social credit code (GB 32100-2015)"),
+    AfterValidator(_uscc),
+]
 
 
 class Body(BaseModel):

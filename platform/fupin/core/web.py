@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from fupin.core import convertors  # noqa: F401  (registers the id and region path convertors)
 from fupin.core.identifiers import hash_client_address
 from fupin.core.policy import Actor
 from fupin.core.templating import context_for

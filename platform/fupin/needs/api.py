@@ -11,12 +11,13 @@ search take codes or names (the facet values).
 
 from __future__ import annotations
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
 from fupin.core.policy import PUBLIC, Actor
-from fupin.core.schemas import Page, validate_form
+from fupin.core.schemas import Page, RegionCode, invalid_input, validate_form
 from fupin.errors import InvalidInput
 from fupin.i18n import _
 from fupin.needs.models import Need as NeedRow
@@ -49,6 +50,21 @@ def _last(values: list[str]) -> str | None:
     return values[-1] if values else None
 
 
+_REGION_CODE: TypeAdapter[str] = TypeAdapter(RegionCode)
+
+
+def _code(values: list[str], field: str) -> str | None:
+    """The database list filters by code only (a name is for a search): the last value, as a
+    region code."""
+    value = _last(values)
+    if value is not None:
+        try:
+            _REGION_CODE.validate_python(value)
+        except ValidationError as exc:
+            raise invalid_input(exc, root=field) from None
+    return value
+
+
 async def list_needs(request: Request, *, actor: Actor | None, query: NeedQuery) -> NeedList:
     if query.scope == "public" and wants_search(request.query_params.multi_items()):
         service = get_service(request.app.state)
@@ -56,8 +72,8 @@ async def list_needs(request: Request, *, actor: Actor | None, query: NeedQuery)
         return NeedSearchPage.model_validate(await service.search(args))
     private = query.scope == "mine"
     filters = reading.NeedFilters(
-        province=_last(query.province),
-        county=_last(query.county),
+        province=_code(query.province, "province"),
+        county=_code(query.county, "county"),
         region=query.region,
         category=_last(query.category),
         state=_last(query.state),

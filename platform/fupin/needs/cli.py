@@ -53,11 +53,12 @@ def _print_report(report: object) -> None:
 def import_command(file: Path, county: str | None, dry_run: bool) -> None:
     settings = load_settings()
     data = file.read_bytes()
-    if len(data) > settings.max_upload_bytes * 10:
-        raise click.ClickException(f"{file} is larger than {settings.max_upload_bytes * 10} bytes")
+    max_rows, max_bytes = settings.import_max_rows, settings.import_max_bytes
 
     async def check() -> need_import.ImportReport:
-        return await need_import.dry_run(None, data, file.name, county=county)
+        return await need_import.dry_run(
+            None, data, file.name, county=county, max_rows=max_rows, max_bytes=max_bytes
+        )
 
     try:
         report = run_with_db(settings, check)
@@ -73,7 +74,13 @@ def import_command(file: Path, county: str | None, dry_run: bool) -> None:
 
         async def commit() -> need_import.ImportReport:
             return await need_import.commit(
-                None, data, file.name, county=county, progress=bar.update
+                None,
+                data,
+                file.name,
+                county=county,
+                progress=bar.update,
+                max_rows=max_rows,
+                max_bytes=max_bytes,
             )
 
         report = run_with_db(settings, commit)

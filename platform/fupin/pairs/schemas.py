@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from fupin.accounts.models import PAIR_KINDS
 from fupin.core.clock import today_cn
-from fupin.core.schemas import Body, Id, Out, PageQuery, PathParams, Query
+from fupin.core.schemas import Body, Id, Out, PageQuery, PathParams, Query, RegionCode
 from fupin.pairs.models import GRADES, PAIR_EVENT_ACTIONS
 from fupin.pairs.rules.alerts import INDICATORS, MAX_FIGURE, UNFUNDED_DAYS_DEFAULT, Indicator
 from fupin.pairs.rules.figures import FigureError, parse_figure
@@ -109,8 +109,8 @@ class Pair(Out):
 class PairQuery(PageQuery):
     kind: Kind | None = None
     helper: Id | None = Field(None, description="Pairs of this helper (participant id)")
-    region: str | None = Field(
-        None, max_length=12, description="Pairs helping this region or a region containing it"
+    region: RegionCode | None = Field(
+        None, description="Pairs helping this region or a region containing it"
     )
     year: int | None = Field(None, ge=1, le=9999, description="Pairs in force in this year")
 
@@ -124,7 +124,7 @@ class PairCreate(Body):
 
     kind: Kind
     helper_id: Id = Field(description="The helping participant")
-    helped_region_code: str = Field(min_length=1, max_length=12)
+    helped_region_code: RegionCode
     start_year: PairYearNumber
     end_year: PairYearNumber | None = Field(None, description="Last year; null while in force")
     period: str = Field("", max_length=PERIOD_MAX, description="Batch label, e.g. 2021-")
@@ -142,8 +142,8 @@ class PairRedraw(Body):
     start_year: PairYearNumber
     end_year: PairYearNumber | None = None
     helper_id: Id | None = Field(None, description="The new helper; absent keeps the old one")
-    helped_region_code: str | None = Field(
-        None, max_length=12, description="The new helped region; absent keeps the old one"
+    helped_region_code: RegionCode | None = Field(
+        None, description="The new helped region; absent keeps the old one"
     )
     period: str = Field("", max_length=PERIOD_MAX)
     reason: str = Field("", max_length=NOTE_MAX)
@@ -322,12 +322,12 @@ class RegionDashboardQuery(Query):
 
 
 class DashboardRegionPath(PathParams):
-    code: str = Field(max_length=12)
+    code: RegionCode
 
 
 class AlertsQuery(Query):
-    region: str | None = Field(
-        None, max_length=12, description="A province or county code; default national"
+    region: RegionCode | None = Field(
+        None, description="A province or county code; default national"
     )
     year: DashboardYear = Field(default_factory=this_year, description="Default this year")
     days: Days = Field(

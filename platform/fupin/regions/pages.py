@@ -45,5 +45,5 @@ async def poverty_counties(request: Request) -> Response:
 routes = [
     page("/regions", region_index, name="regions", action=PUBLIC),
     page("/regions/poverty-counties", poverty_counties, name="poverty_counties", action=PUBLIC),
-    page("/regions/{code:str}", region_detail, name="region", action=PUBLIC),
+    page("/regions/{code:region}", region_detail, name="region", action=PUBLIC),
 ]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from fupin.core.schemas import Out, PageQuery, PathParams
+from fupin.core.schemas import Out, PageQuery, PathParams, RegionCode
 from fupin.regions.models import LEVELS
 
 Level = Literal[LEVELS]  # the tuple spreads: Literal["province", "prefecture", …]
@@ -37,11 +37,11 @@ class Region(Out):
 
 class RegionQuery(PageQuery):
     level: Level | None = None
-    parent: str | None = Field(None, max_length=12, description="Children of this region")
-    province: str | None = Field(None, max_length=12, description="Province code")
+    parent: RegionCode | None = Field(None, description="Children of this region")
+    province: RegionCode | None = Field(None, description="Province code")
     q: str | None = Field(None, max_length=64, description="Part of the name")
     poverty_county: bool = Field(False, description="Only the national poverty counties")
 
 
 class RegionPath(PathParams):
-    code: str
+    code: RegionCode

@@ -207,19 +207,23 @@ async def paper_submit(request: Request) -> Response:
 
 routes = [
     page("/tax", tax_index, name="tax", action="tax.view"),
-    page("/tax/{pid}", tax_year, name="tax_year", action="tax.view"),
-    page("/tax/{pid}/{year}", statement_page, name="tax_statement", action="tax.view"),
+    page("/tax/{pid:id}", tax_year, name="tax_year", action="tax.view"),
+    page("/tax/{pid:id}/{year}", statement_page, name="tax_statement", action="tax.view"),
     page(
-        "/tax/{pid}/{year}/statement.{fmt:str}",
+        "/tax/{pid:id}/{year}/statement.{fmt:str}",
         statement_download,
         name="tax_statement_file",
         action="tax.view",
     ),
     page(
-        "/tax/{pid}/{year}/paper", paper_form, methods=["GET"], name="tax_paper", action="tax.view"
+        "/tax/{pid:id}/{year}/paper",
+        paper_form,
+        methods=["GET"],
+        name="tax_paper",
+        action="tax.view",
     ),
     page(
-        "/tax/{pid}/{year}/paper",
+        "/tax/{pid:id}/{year}/paper",
         paper_submit,
         methods=["POST"],
         name="tax_paper_submit",

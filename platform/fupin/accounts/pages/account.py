@@ -187,14 +187,14 @@ routes = [
         action=SIGNED_IN,
     ),
     page(
-        "/account/tokens/{token_id:int}/revoke",
+        "/account/tokens/{token_id:id}/revoke",
         revoke_token,
         methods=["POST"],
         name="account_token_revoke",
         action=SIGNED_IN,
     ),
     page(
-        "/account/sessions/{session_id:int}/end",
+        "/account/sessions/{session_id:id}/end",
         end_session,
         methods=["POST"],
         name="account_session_end",

@@ -10,8 +10,6 @@ from fupin.accounts.service import participants
 from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
 from fupin.core.web import actor, page_args, render
-from fupin.errors import InvalidInput
-from fupin.i18n import _
 
 
 async def directory(request: Request) -> Response:
@@ -33,11 +31,7 @@ async def directory(request: Request) -> Response:
 
 
 async def profile(request: Request) -> Response:
-    try:
-        pid = int(request.path_params["pid"])
-    except ValueError:
-        raise InvalidInput(_("参与方编号无效。"), field="id") from None
-    participant = await participants.get_participant(pid)
+    participant = await participants.get_participant(request.path_params["pid"])
     current = actor(request)
     private = participants.may_see_identity(current, participant)
     return render(
@@ -54,5 +48,5 @@ async def profile(request: Request) -> Response:
 
 routes = [
     page("/participants", directory, name="participants", action=PUBLIC),
-    page("/participants/{pid}", profile, name="participant", action=PUBLIC),
+    page("/participants/{pid:id}", profile, name="participant", action=PUBLIC),
 ]

@@ -36,7 +36,7 @@ async def create_recipient(
         name=body.name,
         code=body.code,
         uscc=body.uscc,
-        region_code=body.region_code,
+        region_code=body.region_code or "",
         participant_id=body.participant_id,
         note=body.note,
     )

@@ -267,21 +267,21 @@ routes = [
     page("/pledges/new", pledge_new, methods=["GET"], name="pledge_new", action="pledge.create"),
     page("/pledges", pledge_create, methods=["POST"], name="pledge_create", action="pledge.create"),
     page(
-        "/pledges/{pledge_id:int}",
+        "/pledges/{pledge_id:id}",
         pledge_detail,
         methods=["GET"],
         name="pledge_detail",
         action="pledge.view",
     ),
     page(
-        "/pledges/{pledge_id:int}/amend",
+        "/pledges/{pledge_id:id}/amend",
         pledge_amend,
         methods=["POST"],
         name="pledge_amend",
         action="pledge.change",
     ),
     page(
-        "/pledges/{pledge_id:int}/withdraw",
+        "/pledges/{pledge_id:id}/withdraw",
         pledge_withdraw,
         methods=["POST"],
         name="pledge_withdraw",
@@ -293,7 +293,7 @@ routes = [
         "/me/donations", my_donations, methods=["GET"], name="my_donations", action="pledge.create"
     ),
     page(
-        "/pledges/{pledge_id:int}/release",
+        "/pledges/{pledge_id:id}/release",
         pledge_release,
         methods=["POST"],
         name="pledge_release",

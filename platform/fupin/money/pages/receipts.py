@@ -100,42 +100,42 @@ async def receipt_official(request: Request) -> Response:
 
 routes = [
     page(
-        "/donations/{donation_id:int}/receipt",
+        "/donations/{donation_id:id}/receipt",
         receipt_issue,
         methods=["POST"],
         name="receipt_issue",
         action="receipt.issue",
     ),
     page(
-        "/receipts/{receipt_id:int}",
+        "/receipts/{receipt_id:id}",
         receipt_page,
         methods=["GET"],
         name="receipt",
         action="donation.view",
     ),
     page(
-        "/receipts/{receipt_id:int}/print",
+        "/receipts/{receipt_id:id}/print",
         receipt_print,
         methods=["POST"],
         name="receipt_print",
         action="receipt.print",
     ),
     page(
-        "/receipts/{receipt_id:int}/void",
+        "/receipts/{receipt_id:id}/void",
         receipt_void,
         methods=["POST"],
         name="receipt_void",
         action="receipt.void",
     ),
     page(
-        "/receipts/{receipt_id:int}/reissue",
+        "/receipts/{receipt_id:id}/reissue",
         receipt_reissue,
         methods=["POST"],
         name="receipt_reissue",
         action="receipt.issue",
     ),
     page(
-        "/receipts/{receipt_id:int}/official",
+        "/receipts/{receipt_id:id}/official",
         receipt_official,
         methods=["POST"],
         name="receipt_official",

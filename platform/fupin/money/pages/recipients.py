@@ -81,7 +81,7 @@ async def recipient_create(request: Request) -> Response:
             name=data.name,
             code=data.code,
             uscc=data.uscc,
-            region_code=data.region_code,
+            region_code=data.region_code or "",
             participant_id=data.participant_id,
             note=data.note,
         )
@@ -139,14 +139,14 @@ routes = [
         action="recipient.manage",
     ),
     page(
-        "/recipients/{org_id:int}",
+        "/recipients/{org_id:id}",
         recipient_detail,
         methods=["GET"],
         name="recipient",
         action=PUBLIC,
     ),
     page(
-        "/recipients/{org_id:int}/qualifications",
+        "/recipients/{org_id:id}/qualifications",
         recipient_qualify,
         methods=["POST"],
         name="recipient_qualify",

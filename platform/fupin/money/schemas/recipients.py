@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasPath, Field, field_validator
 
-from fupin.core.schemas import Body, Id, Out, Page, PageQuery, PathParams
+from fupin.core.schemas import Body, Id, Out, Page, PageQuery, PathParams, RegionCode, Uscc
 from fupin.money.models import RECIPIENT_KINDS
 from fupin.money.rules.channels import FIRST_QUALIFICATION_YEAR, LAST_QUALIFICATION_YEAR
 from fupin.money.schemas.common import FenOut
@@ -50,9 +50,9 @@ class RecipientCreate(Body):
     kind: RecipientKind
     name: str = Field(max_length=128)
     code: str = Field("", max_length=18, description="Default: the USCC")
-    uscc: str = Field("", max_length=18)
-    region_code: str = Field(
-        "", max_length=12, description="What a government body governs (county or above)"
+    uscc: Uscc = ""
+    region_code: RegionCode | None = Field(
+        None, description="What a government body governs (county or above)"
     )
     participant_id: Id | None = None
     note: str = Field("", max_length=2000)

@@ -10,7 +10,7 @@ from tortoise.query_utils import Prefetch
 
 from fupin.accounts.models import Participant
 from fupin.core import audit
-from fupin.core.identifiers import validate_uscc
+from fupin.core.identifiers import IdentifierError, validate_uscc
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied
@@ -101,7 +101,10 @@ async def create_recipient_org(
         raise InvalidInput(_("请填写单位名称（不超过 128 字）。"), field="name")
     uscc = (uscc or "").strip().upper()
     if uscc:
-        uscc = validate_uscc(uscc, field="uscc")
+        try:
+            uscc = validate_uscc(uscc, field="uscc")
+        except IdentifierError as exc:  # the CLI and the demo loader come without a schema
+            raise InvalidInput(exc.message, field="uscc", code=exc.code) from None
     code = (code or uscc).strip().upper()
     if _ISSUER_CODE.fullmatch(code) is None:
         raise InvalidInput(

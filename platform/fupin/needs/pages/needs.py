@@ -468,7 +468,13 @@ async def import_upload(request: Request) -> Response:
             filename = attachments.clean_filename(str(form.get("filename", "")))
             if not filename.lower().endswith(token[token.index(".") :]):
                 filename = token
-            report = await need_import.commit(current, path.read_bytes(), filename)
+            report = await need_import.commit(
+                current,
+                path.read_bytes(),
+                filename,
+                max_rows=settings.import_max_rows,
+                max_bytes=settings.import_max_bytes,
+            )
             if report.committed:
                 path.unlink(missing_ok=True)
                 return redirect(
@@ -485,7 +491,13 @@ async def import_upload(request: Request) -> Response:
         if len(data) > settings.max_upload_bytes:
             raise InvalidInput(_("文件过大。"), field="file", code="too_large")
         filename = attachments.clean_filename(upload.filename)
-        report = await need_import.dry_run(current, data, filename)
+        report = await need_import.dry_run(
+            current,
+            data,
+            filename,
+            max_rows=settings.import_max_rows,
+            max_bytes=settings.import_max_bytes,
+        )
         token = ""
         if report.ok:
             extension = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
@@ -603,46 +615,46 @@ routes = [
         action=PUBLIC,
     ),
     page(
-        "/needs/{need_id:int}/deadline",
+        "/needs/{need_id:id}/deadline",
         need_deadline,
         methods=["POST"],
         name="need_deadline",
         action="need.extend_deadline",
     ),
-    page("/needs/{need_id:int}", need_detail, methods=["GET"], name="need", action=PUBLIC),
+    page("/needs/{need_id:id}", need_detail, methods=["GET"], name="need", action=PUBLIC),
     page(
-        "/needs/{need_id:int}/edit", need_edit, methods=["GET"], name="need_edit", action=NEED_EDIT
+        "/needs/{need_id:id}/edit", need_edit, methods=["GET"], name="need_edit", action=NEED_EDIT
     ),
     page(
-        "/needs/{need_id:int}/edit",
+        "/needs/{need_id:id}/edit",
         need_update,
         methods=["POST"],
         name="need_update",
         action=NEED_EDIT,
     ),
     page(
-        "/needs/{need_id:int}/review",
+        "/needs/{need_id:id}/review",
         need_review,
         methods=["GET"],
         name="need_review",
         action="need.review",
     ),
     page(
-        "/needs/{need_id:int}/transition",
+        "/needs/{need_id:id}/transition",
         need_transition,
         methods=["POST"],
         name="need_transition",
         action=NEED_STEPS,
     ),
     page(
-        "/needs/{need_id:int}/attachments",
+        "/needs/{need_id:id}/attachments",
         attachment_upload,
         methods=["POST"],
         name="need_attach",
         action="need.attach",
     ),
     page(
-        "/needs/{need_id:int}/attachments/{attachment_id:int}",
+        "/needs/{need_id:id}/attachments/{attachment_id:id}",
         attachment_serve,
         methods=["GET"],
         name="need_attachment",

@@ -3,7 +3,7 @@ with its search form, and the search results (hits with highlights, facet counts
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -11,6 +11,10 @@ from fupin.core.schemas import Out, Page, PageQuery
 from fupin.needs.rules import MAX_LIST_QUERY, SORTS
 from fupin.needs.schemas.choices import CategoryCode, Sort, State
 from fupin.search.rules.settings_data import default_settings as default_search_settings
+
+#: A value of a repeatable search filter: a code, or in a search a name (the longest county
+#: name, 积石山保安族东乡族撒拉族自治县, has 15 characters).
+FacetValue = Annotated[str, Field(max_length=64)]
 
 
 class NeedListQuery(PageQuery):
@@ -50,10 +54,10 @@ class NeedQuery(PageQuery):
         description="Full-text search, Chinese-aware; present, even empty, it routes the "
         "request to search",
     )
-    province: list[str] = Field(
+    province: list[FacetValue] = Field(
         [], description="Province code; in a search also names, repeatable (values ORed)"
     )
-    county: list[str] = Field(
+    county: list[FacetValue] = Field(
         [], description="County code; in a search also names, repeatable (values ORed)"
     )
     region: str | None = Field(
@@ -63,7 +67,7 @@ class NeedQuery(PageQuery):
     state: list[State] = Field(
         [], description="Public lists: published and later states; repeatable in a search"
     )
-    contiguous_area: list[str] = Field([], description="Search facet filter, repeatable")
+    contiguous_area: list[FacetValue] = Field([], description="Search facet filter, repeatable")
     amount_band: list[str] = Field([], description="Search facet filter, repeatable")
     facets: str | None = Field(
         None,

@@ -28,6 +28,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from fupin.core import audit
 from fupin.core.policy import Actor, require
@@ -131,12 +133,83 @@ def _check_pdf(data: bytes, field: str) -> None:
         raise InvalidInput(_("PDF 文件不完整或已损坏。"), field=field, code="bad_content")
     if b" obj" not in data and b"\nobj" not in data and b"\robj" not in data:
         raise InvalidInput(_("PDF 文件不完整或已损坏。"), field=field, code="bad_content")
-    if _PDF_ACTIVE.search(data) or _PDF_ESCAPED_NAME.search(data):
+    if _PDF_ACTIVE.search(data) or _PDF_ESCAPED_NAME.search(data) or _pdf_is_active(data, field):
         raise InvalidInput(
             _("PDF 含有脚本或嵌入文件等可执行内容，不予接收；请另存为普通 PDF 后再上传。"),
             field=field,
             code="active_content",
         )
+
+
+#: Names (as keys or values, after pypdf has decoded #xx escapes) that make a PDF do something:
+#: scripts, launching programs, embedded files, forms that submit or import, XFA, rich media,
+#: additional actions on events.
+_PDF_ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/AA",
+        "/RichMedia",
+        "/RichMediaExecute",
+        "/XFA",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+    }
+)
+
+
+def _pdf_is_active(data: bytes, field: str) -> bool:
+    """Whether any object of the PDF — every entry of its cross-reference tables, objects inside
+    compressed object streams included, which a byte scan cannot read — names active content,
+    or the document runs an action when opened (``/OpenAction`` as an action dictionary; a
+    destination such as "page 1, fit" is fine). A PDF pypdf cannot parse is refused as damaged:
+    what we cannot inspect we do not accept."""
+    damaged = InvalidInput(_("PDF 文件不完整或已损坏。"), field=field, code="bad_content")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        references = [
+            IndirectObject(number, generation, reader)
+            for generation, table in reader.xref.items()
+            for number in table
+        ]
+        references += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+        objects = [reference.get_object() for reference in references]
+        objects.append(reader.trailer)
+        if not reader.pages:  # reading the page tree: a document that has none is no PDF
+            raise damaged
+        return any(_pdf_object_is_active(obj) for obj in objects)
+    except InvalidInput:
+        raise
+    except Exception:  # pypdf raises many types for damaged files (PdfReadError, ValueError…)
+        raise damaged from None
+
+
+def _pdf_object_is_active(obj: object) -> bool:
+    """Walk one object's dictionaries and arrays (not its references: every object is walked
+    from the cross-reference tables, so cycles cannot loop)."""
+    pending = [obj]
+    for _steps in range(100_000):  # bounded: a pathological object is refused below
+        if not pending:
+            return False
+        item = pending.pop()
+        if isinstance(item, NameObject):
+            if item in _PDF_ACTIVE_NAMES:
+                return True
+        elif isinstance(item, DictionaryObject):
+            for key, value in item.items():
+                if key in _PDF_ACTIVE_NAMES:
+                    return True
+                if key == "/OpenAction" and isinstance(value.get_object(), DictionaryObject):
+                    return True
+                if not isinstance(value, IndirectObject):
+                    pending.append(value)
+        elif isinstance(item, ArrayObject):
+            pending.extend(v for v in item if not isinstance(v, IndirectObject))
+    return True  # too deep or too large to inspect: not accepted
 
 
 def check_file(data: bytes, filename: str, *, max_bytes: int, field: str = "file") -> CheckedFile:

@@ -16,9 +16,11 @@ CSV may be UTF-8 (with or without BOM) or GB18030 (what Excel on a Chinese Windo
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -72,8 +74,13 @@ COLUMNS: tuple[ImportColumn, ...] = (
     ImportColumn("external_ref", N_("项目编号"), False,
                  N_("可选；本县项目库编号，同一县内不得重复"), "GN-2026-017"),
 )  # fmt: skip
-#: Largest file accepted in one import (a county's project list; larger: split it).
-MAX_ROWS = 20_000
+#: Data rows accepted in one import (a county's project list; larger: split it). The default
+#: of ``FUPIN_IMPORT_MAX_ROWS``; the web page and the CLI pass the setting.
+MAX_ROWS = 2_000
+#: Largest file accepted in one import (``FUPIN_IMPORT_MAX_BYTES``).
+MAX_BYTES = 2 * 1024 * 1024
+#: Largest unpacked XLSX: a zip of a few kilobytes can unpack to gigabytes of XML.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -129,9 +136,62 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
-    """(row number, cells) of a CSV or XLSX file, empty rows dropped; the first is the header."""
+def _too_many_rows(max_rows: int) -> InvalidInput:
+    return InvalidInput(
+        _("一次最多导入 %(n)s 行，请拆分文件。", n=f"{max_rows:,}"),
+        field="file",
+        code="too_many_rows",
+    )
+
+
+def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
+    """The first sheet's rows, streamed (read-only mode), refused as soon as a row is numbered
+    past the limit. Rows are counted by their number, not by content: openpyxl yields an empty
+    row for every number skipped, so a second row numbered 5,000,000 would otherwise be millions
+    of empty rows read one by one while the importer waits."""
+    if not data.startswith(b"PK"):
+        raise InvalidInput(_("文件内容不是 XLSX 工作簿。"), field="file")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # zipfile and openpyxl raise many types for a damaged or foreign file
+        raise InvalidInput(_("无法读取 XLSX 文件，请确认文件未损坏。"), field="file") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        workbook.close()
+        raise InvalidInput(_("文件过大。"), field="file", code="too_large")
+    rows: list[tuple[int, list[Any]]] = []
+    try:
+        sheet = workbook[workbook.sheetnames[0]]
+        declared = sheet.max_row  # read-only: the sheet's own <dimension>, None without one
+        if declared is not None and declared > max_rows + 1:
+            raise _too_many_rows(max_rows)
+        # An explicit bound, one row past the limit: openpyxl would otherwise stop at the
+        # <dimension> the file claims and silently drop the rows after it.
+        streamed = sheet.iter_rows(max_row=max_rows + 2, values_only=True)
+        for number, values in enumerate(streamed, start=1):
+            if number > max_rows + 1:  # the header and max_rows data rows
+                raise _too_many_rows(max_rows)
+            cells = [_cell(v) for v in values]
+            if any(c not in (None, "") for c in cells):
+                rows.append((number, cells))
+    finally:
+        workbook.close()
+    return rows
+
+
+def read_rows(
+    data: bytes, filename: str, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES
+) -> list[tuple[int, list[Any]]]:
+    """(row number, cells) of a CSV or XLSX file, empty rows dropped; the first is the header.
+    CPU-bound: the services run it in a worker thread."""
     name = filename.lower()
+    if len(data) > max_bytes:
+        raise InvalidInput(
+            _("文件过大：一次导入的文件不能超过 %(n)s KB。", n=f"{max_bytes // 1024:,}"),
+            field="file",
+            code="too_large",
+        )
     rows: list[tuple[int, list[Any]]] = []
     if name.endswith(".csv"):
         text = _decode(data)
@@ -139,35 +199,16 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
             for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
                 if any(str(c).strip() for c in cells):
                     rows.append((number, [_cell(c) for c in cells]))
-                if len(rows) > MAX_ROWS + 1:
-                    break
+                if len(rows) > max_rows + 1:
+                    raise _too_many_rows(max_rows)
         except csv.Error as exc:
             raise InvalidInput(_("CSV 文件格式有误：%(e)s", e=str(exc)), field="file") from None
     elif name.endswith(".xlsx"):
-        if not data.startswith(b"PK"):
-            raise InvalidInput(_("文件内容不是 XLSX 工作簿。"), field="file")
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many types for a damaged or foreign file
-            raise InvalidInput(_("无法读取 XLSX 文件，请确认文件未损坏。"), field="file") from None
-        try:
-            sheet = workbook[workbook.sheetnames[0]]
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell(v) for v in values]
-                if any(c not in (None, "") for c in cells):
-                    rows.append((number, cells))
-                if len(rows) > MAX_ROWS + 1:
-                    break
-        finally:
-            workbook.close()
+        rows = _xlsx_rows(data, max_rows)
     else:
         raise InvalidInput(_("只接受 .csv 或 .xlsx 文件。"), field="file")
     if not rows:
         raise InvalidInput(_("文件是空的。"), field="file")
-    if len(rows) > MAX_ROWS + 1:
-        raise InvalidInput(
-            _("一次最多导入 %(n)s 行，请拆分文件。", n=f"{MAX_ROWS:,}"), field="file"
-        )
     return rows
 
 
@@ -249,11 +290,16 @@ async def _check(
     *,
     county: str | None,
     today: date,
+    max_rows: int,
+    max_bytes: int,
 ) -> tuple[ImportReport, list[_Parsed]]:
     if actor is not None:
         require(actor, "need.import")
     report = ImportReport(filename=filename)
-    rows = read_rows(data, filename)
+    # Off the event loop: parsing a spreadsheet is CPU work that would stall every request.
+    rows = await asyncio.to_thread(
+        read_rows, data, filename, max_rows=max_rows, max_bytes=max_bytes
+    )
     mapping, header_errors = _header_map(rows[0][1])
     report.errors.extend(header_errors)
     body = rows[1:]
@@ -336,9 +382,19 @@ async def dry_run(
     *,
     county: str | None = None,
     today: date | None = None,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
 ) -> ImportReport:
     """Check every row; write nothing."""
-    report, _parsed = await _check(actor, data, filename, county=county, today=today or today_cn())
+    report, _parsed = await _check(
+        actor,
+        data,
+        filename,
+        county=county,
+        today=today or today_cn(),
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+    )
     return report
 
 
@@ -350,10 +406,20 @@ async def commit(
     county: str | None = None,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
 ) -> ImportReport:
     """Check again and, only when no row has an error, create all needs in one transaction.
     With errors, returns the report with ``committed=False`` and nothing written."""
-    report, parsed = await _check(actor, data, filename, county=county, today=today or today_cn())
+    report, parsed = await _check(
+        actor,
+        data,
+        filename,
+        county=county,
+        today=today or today_cn(),
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+    )
     if report.errors:
         return report
     short_name = re.split(r"[\\/]", filename)[-1][:80]

@@ -370,9 +370,14 @@ routes = [
     ),
     page("/dashboards/national", national, name="dashboard_national", action="dashboard.national"),
     page(
-        "/dashboards/province/{code}", province, name="dashboard_province", action="dashboard.view"
+        "/dashboards/province/{code:region}",
+        province,
+        name="dashboard_province",
+        action="dashboard.view",
     ),
-    page("/dashboards/county/{code}", county, name="dashboard_county", action="dashboard.view"),
+    page(
+        "/dashboards/county/{code:region}", county, name="dashboard_county", action="dashboard.view"
+    ),
     page(
         "/dashboards/pairs",
         pair_list,
@@ -380,13 +385,13 @@ routes = [
         action=("dashboard.view", "pair.report"),
     ),
     page(
-        "/dashboards/pairs/{pair_id:int}",
+        "/dashboards/pairs/{pair_id:id}",
         pair_page,
         name="dashboard_pair",
         action=("dashboard.view", "pair.report"),
     ),
     page(
-        "/dashboards/pairs/{pair_id:int}/report",
+        "/dashboards/pairs/{pair_id:id}/report",
         pair_report,
         name="dashboard_pair_report",
         action=("dashboard.view", "pair.report"),

@@ -32,5 +32,5 @@ async def pair_detail(request: Request) -> Response:
 
 routes = [
     page("/pairs", pair_list, name="pairs", action=PUBLIC),
-    page("/pairs/{pair_id}", pair_detail, name="pair", action=PUBLIC),
+    page("/pairs/{pair_id:id}", pair_detail, name="pair", action=PUBLIC),
 ]
