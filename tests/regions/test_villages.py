@@ -86,9 +86,12 @@ async def test_a_second_load_changes_nothing(db, village_subset: Path) -> None:
 
 @pytest.mark.both_databases
 async def test_an_upgrade_adds_villages_and_leaves_existing_rows_alone(
-    db, subset_dir: Path, village_subset: Path
+    db, subset_dir: Path, village_subset: Path, tmp_path: Path
 ) -> None:
-    await load_all(subset_dir)  # an older install: townships, no villages
+    older = tmp_path / "older"
+    shutil.copytree(subset_dir, older)
+    (older / "villages.csv.gz").unlink()
+    await load_all(older)  # an older install: townships, no villages
     # a village generated under a real township at a code the registry also uses, and a
     # village a county renamed
     await Region.create(

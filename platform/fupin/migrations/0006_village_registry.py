@@ -67,5 +67,36 @@ class Migration(migrations.Migration):
             name='source_name',
             field=fields.CharField(default='', db_default='', max_length=128),
         ),
+        ops.AlterField(
+            model_name='Region',
+            name='name',
+            field=fields.CharField(db_index=True, max_length=64),
+        ),
+        # AlterField creates the name index on PostgreSQL; on SQLite it rebuilds the table and
+        # loses every index (docs/stack.md §4.6), so all of region's are (re)created here.
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_region_name_966130" ON "region" ("name")',
+            reverse_sql='SELECT 1',
+        ),
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_region_level_b815e5" ON "region" ("level")',
+            reverse_sql='SELECT 1',
+        ),
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_region_provinc_938c16" ON "region" ("province_code")',
+            reverse_sql='SELECT 1',
+        ),
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_region_prefect_9d473a" ON "region" ("prefecture_code")',
+            reverse_sql='SELECT 1',
+        ),
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_region_county__6dcd0a" ON "region" ("county_code")',
+            reverse_sql='SELECT 1',
+        ),
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_region_is_pove_58e144" ON "region" ("is_poverty_county")',
+            reverse_sql='SELECT 1',
+        ),
         ops.RunPython(mark_generated, nothing_to_undo),
     ]

@@ -12,7 +12,8 @@ class Region(Model):
     # GB/T 2260 6-digit code for province/prefecture/county; NBS 9-digit township code;
     # 12-digit village code (generated demo villages are township code + 3 digits).
     code = fields.CharField(max_length=12, primary_key=True)
-    name = fields.CharField(max_length=64)
+    # Indexed for the village picker's name-prefix search over the whole registry.
+    name = fields.CharField(max_length=64, db_index=True)
     level = fields.CharField(max_length=12, db_index=True)
     # administrative type as published (省, 自治州, 县, 县级市, 旗, 街道, 镇, 乡, 村 …)
     kind = fields.CharField(max_length=16, default="")

@@ -110,7 +110,14 @@ async def load_demo_accounts(settings: Settings) -> DemoResult:
         ("national_admin", "admin", "国家扶贫办管理员（演示）", None, None, "全国"),
         ("province_office", "yunnan", "云南省扶贫办（演示）", DEMO_PROVINCE, None, "云南省"),
         ("county_officer", "guangnan", "广南县扶贫办（演示）", DEMO_COUNTY, None, "广南县"),
-        ("village_worker", "shimen", f"{village.name}信息员（演示）", village.code, None, village.full_name),
+        (
+            "village_worker",
+            "shimen",
+            f"{village.name}信息员（演示）",
+            village.code,
+            None,
+            village.full_name,
+        ),
         (
             "participant_member",
             "donor",
