@@ -59,10 +59,12 @@ async def list_regions(
         if level is None:
             if len(q) > 64:
                 raise InvalidInput(_("查询过长。"), field="q")
-            found = list(
+            # ordered by level first, so the level index is walked and not the 665,138 codes
+            found = sorted(
                 await Region.filter(level__in=LEVELS[:-1], name__contains=q)
-                .order_by("code")
-                .limit(per_page)
+                .order_by("level", "code")
+                .limit(per_page),
+                key=lambda r: (LEVELS.index(r.level), r.code),
             )
         found += await search_villages(q, scope, limit=per_page - len(found))
         return RegionPage(items=found, total=len(found), page=1, per_page=per_page)

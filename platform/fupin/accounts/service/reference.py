@@ -251,6 +251,10 @@ async def load_villages(
             counts.villages_created += len(batch)
             if progress:
                 progress("village", len(batch))
+    if counts.villages_created:
+        # Fresh statistics after a bulk load: without them SQLite walks the level index over
+        # 620,573 villages for the picker's name search (230 ms) instead of the name index.
+        await sql.execute("ANALYZE region")
     for code, found in existing.items():
         if code not in in_file and found["origin"] == "registry":
             _differ(counts, f"{code} {found['name']}: not in this edition (kept)")
