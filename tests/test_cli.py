@@ -58,8 +58,12 @@ def test_first_run_loads_the_real_data_with_the_documented_counts(fresh_install)
     assert "townships 41352" in out
     assert "832 listed, 831 distinct codes" in out
     assert "73 east–west, 31 designated" in out
+    assert (
+        "villages 620573 in the file (148705 villages in the poverty counties), 620573 new" in out
+    )
     again = _run(["data", "load"], fresh_install).stdout  # idempotent
     assert "new regions 0, new helper participants 0" in again
+    assert "620573 in the file" in again and "0 new" in again and "differ" not in again
 
 
 def test_demo_prints_one_login_per_role_and_a_demo_user_logs_in(fresh_install) -> None:

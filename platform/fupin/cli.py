@@ -124,7 +124,8 @@ def data_load() -> None:
     from fupin.accounts.service.reference import load_all
 
     settings = load_settings()
-    with click.progressbar(length=44565, label="regions") as bar:
+    # 44,565 regions down to townships, then the 620,573 villages of data/villages.csv.gz
+    with click.progressbar(length=44565 + 620573, label="regions") as bar:
 
         def tick(stage: str, n: int) -> None:
             bar.update(n)
@@ -142,6 +143,19 @@ def data_load() -> None:
         f"pairs: {counts.pairs_east_west} east–west, {counts.pairs_designated} designated; "
         f"new regions {counts.regions_created}, new helper participants {counts.participants_created}"
     )
+    click.echo(
+        f"villages {counts.villages} in the file ({counts.villages_in_poverty_counties} villages in"
+        f" the poverty counties), {counts.villages_created} new"
+    )
+    if counts.differences_total:
+        click.echo(
+            f"{counts.differences_total} village(s) differ from the file and were left as they are"
+            " (a county's edit or a newer edition; decide by hand):"
+        )
+        for line in counts.differences:
+            click.echo(f"  {line}")
+        if counts.differences_total > len(counts.differences):
+            click.echo(f"  … and {counts.differences_total - len(counts.differences)} more")
 
 
 def print_logins(result: Any) -> None:

@@ -4,6 +4,7 @@ demo need's amounts are backed by records, the ledger verifies, and a second run
 from __future__ import annotations
 
 from fupin.accounts.service.reference import load_all
+from fupin.core.clock import today_cn
 from fupin.demo.service.accounts import load_demo_accounts
 from fupin.demo.service.money import FOUNDATION_USER, load_demo_money
 from fupin.demo.service.needs import load_demo_needs
@@ -35,6 +36,12 @@ async def test_demo_money_backs_the_demo_needs_and_is_idempotent(db, subset_dir)
     )  # includes every need's totals against its records
     assert verified.ok, verified.findings[:3]
     assert (await honour.honour_rate()).due_count >= 1
+    # Dates that hold together: no donation before its pledge or before its need was drafted.
+    for donation in await Donation.filter(pledge_id__not_isnull=True).prefetch_related(
+        "pledge", "need"
+    ):
+        assert donation.received_on >= today_cn(donation.pledge.created_at), donation.id
+        assert donation.received_on >= today_cn(donation.need.created_at), donation.id
     await load_demo_money(db, result, 60)
     assert await Pledge.filter(is_demo=True).count() == made
     # a larger demo later: the new needs are backed too

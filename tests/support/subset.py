@@ -4,6 +4,7 @@ east-partner provinces named by their pairs. Built once per session from data/."
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 from fupin import REPO_ROOT
@@ -35,6 +36,15 @@ def build_subset(target: Path) -> Path:
     _filter(
         data / "townships.csv", target / "townships.csv", lambda r: r["county_code"] in counties
     )
+    # Villages: the same counties' (664 real villages and communities, 火普村 among them).
+    with gzip.open(data / "villages.csv.gz", "rt", encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        village_rows = [r for r in reader if r["county_code"] in counties]
+        village_fields = reader.fieldnames or []
+    with gzip.open(target / "villages.csv.gz", "wt", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=village_fields)
+        writer.writeheader()
+        writer.writerows(village_rows)
     _filter(
         data / "poverty_counties.csv",
         target / "poverty_counties.csv",

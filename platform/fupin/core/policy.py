@@ -173,6 +173,21 @@ def _in_scope(kind: str, actor: Actor, scope: Scope | None) -> bool:
     return False
 
 
+def place_scope(actor: Actor | None) -> Scope:
+    """Where an actor picks places (the village picker): a county's officers and village workers
+    within their county, a province office within its province, everyone else anywhere. Place
+    names are public; the scope keeps the choices to the places the actor works in."""
+    if (
+        actor is not None
+        and actor.role in ("county_officer", "village_worker")
+        and actor.county_code
+    ):
+        return Scope(county_code=actor.county_code, province_code=actor.province_code)
+    if actor is not None and actor.role == "province_office" and actor.province_code:
+        return Scope(province_code=actor.province_code)
+    return EVERYWHERE
+
+
 def can(actor: Actor | None, action: str, scope: Scope | None = None) -> bool:
     if action not in RULES:
         raise KeyError(f"unknown action {action!r}")  # a programming error, not user input

@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
-from fupin.core.policy import PUBLIC
+from fupin.core.policy import PUBLIC, place_scope
 from fupin.core.schemas import Page
+from fupin.core.web import actor
 from fupin.regions import models
 from fupin.regions import service as regions
 from fupin.regions.schemas import Region, RegionPath, RegionQuery
@@ -21,6 +22,7 @@ async def list_regions(request: Request, *, query: RegionQuery) -> regions.Regio
         poverty_only=query.poverty_county,
         page=query.page,
         per_page=query.per_page,
+        scope=place_scope(actor(request)),
     )
 
 
@@ -33,7 +35,7 @@ endpoints = [
         "GET",
         "/regions",
         list_regions,
-        "Administrative divisions (GB/T 2260), filterable",
+        "Administrative divisions (GB/T 2260), filterable; level=village&q= is the village picker (within the caller's county or province)",
         query=RegionQuery,
         response=Page[Region],
         action=PUBLIC,

@@ -8,13 +8,18 @@ counties on 831 distinct codes).
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fupin.accounts.models import Pair, Participant
+from fupin.core import sql
 from fupin.db import transaction
 from fupin.regions.models import Region
+from fupin.regions.rules import KINDS, display_name
 
 Progress = Callable[[str, int], None]  # (stage, rows done in this step)
 
@@ -43,7 +48,14 @@ class LoadCounts:
     pairs_designated: int = 0
     participants_created: int = 0
     regions_created: int = 0
+    villages: int = 0
+    villages_created: int = 0
+    villages_in_poverty_counties: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    #: What the file says and the database does not, left as the database has it (a county's
+    #: edit or a newer edition): one line per village, at most ``MAX_DIFFERENCES`` kept.
+    differences: list[str] = field(default_factory=list)
+    differences_total: int = 0
 
 
 async def _bulk_upsert_regions(regions: list[Region], progress: Progress | None, stage: str) -> int:
@@ -143,7 +155,144 @@ async def load_regions(data_dir: Path, progress: Progress | None = None) -> Load
         counts.townships = len(batch)
     counts.regions_created = created
     await load_poverty_flags(data_dir, counts)
+    villages_file = data_dir / VILLAGES_FILE
+    if villages_file.exists():
+        county_names = {code: full_name(row) for code, row in by_code.items()}
+        await load_villages(villages_file, county_names, counts, progress)
+        counts.regions_created += counts.villages_created
     return counts
+
+
+VILLAGES_FILE = "villages.csv.gz"
+#: Rows per executemany: large enough that the per-call overhead vanishes, small enough that the
+#: progress bar moves (measured on SQLite: 620,573 rows in about 20 s whatever the size above 5k).
+VILLAGE_BATCH = 20_000
+MAX_DIFFERENCES = 200
+_VILLAGE_COLUMNS = (
+    "code", "name", "level", "kind", "parent_id", "province_code", "prefecture_code",
+    "county_code", "full_name", "is_poverty_county", "contiguous_area", "sanqu_sanzhou",
+    "is_poor_village", "is_generated", "source_name", "origin",
+)  # fmt: skip
+
+
+def read_villages(path: Path) -> list[dict[str, str]]:
+    with gzip.open(path, "rb") as raw:
+        return list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
+
+
+async def load_villages(
+    path: Path,
+    county_names: dict[str, str],
+    counts: LoadCounts,
+    progress: Progress | None = None,
+) -> None:
+    """Insert the villages the database lacks, in one transaction, with executemany in large
+    batches (one ORM object per row took minutes for 620,573 rows). A village already present
+    is never written: a county may have renamed, merged or flagged it, and a newer edition's
+    changes are reported in ``counts.differences`` for a person to decide."""
+    rows = read_villages(path)
+    counts.villages = len(rows)
+    townships = {
+        r["code"]: (r["name"], r["prefecture_code"], r["province_code"])
+        for r in await Region.filter(level="township").values(
+            "code", "name", "prefecture_code", "province_code"
+        )
+    }
+    poverty = set(
+        await Region.filter(level="county", is_poverty_county=True).values_list("code", flat=True)
+    )
+    existing = {
+        r["code"]: r
+        for r in await Region.filter(level="village").values(
+            "code", "name", "source_name", "parent_id", "origin"
+        )
+    }
+    placeholders = ", ".join("?" for _ in _VILLAGE_COLUMNS)
+    statement = (
+        f"INSERT INTO region ({', '.join(_VILLAGE_COLUMNS)}) VALUES ({placeholders})"
+        " ON CONFLICT (code) DO NOTHING"
+    )
+    in_file: set[str] = set()
+    batch: list[list[Any]] = []
+    async with transaction() as conn:
+        statement = sql.numbered(statement, sql.dialect(conn))
+        for row in rows:
+            code = row["code"]
+            in_file.add(code)
+            county = row["county_code"]
+            if row["kind"] == "village" and county in poverty:
+                counts.villages_in_poverty_counties += 1
+            found = existing.get(code)
+            if found is not None:
+                _compare(found, row, counts)
+                continue
+            township = townships.get(row["township_code"])
+            if township is None:
+                _differ(counts, f"{code} {row['name']}: township {row['township_code']} unknown")
+                continue
+            name = display_name(row["name"])
+            county_name = county_names.get(county, "")
+            full = " ".join(n for n in (county_name, township[0], name) if n)
+            batch.append(
+                [
+                    code, name, "village", KINDS.get(row["kind"], row["kind"]),
+                    row["township_code"], township[2], township[1], county, full[:255],
+                    False, "", False, False, False, row["name"], "registry",
+                ]
+            )  # fmt: skip
+            if len(batch) >= VILLAGE_BATCH:
+                await conn.execute_many(statement, batch)
+                counts.villages_created += len(batch)
+                if progress:
+                    progress("village", len(batch))
+                batch = []
+        if batch:
+            await conn.execute_many(statement, batch)
+            counts.villages_created += len(batch)
+            if progress:
+                progress("village", len(batch))
+    if counts.villages_created:
+        # Fresh statistics after a bulk load: without them SQLite walks the level index over
+        # 620,573 villages for the picker's name search (230 ms) instead of the name index.
+        await sql.execute("ANALYZE region")
+    for code, found in existing.items():
+        if code not in in_file and found["origin"] == "registry":
+            _differ(counts, f"{code} {found['name']}: not in this edition (kept)")
+    if progress:
+        progress("village", counts.villages - counts.villages_created)
+
+
+def _differ(counts: LoadCounts, line: str) -> None:
+    counts.differences_total += 1
+    if len(counts.differences) < MAX_DIFFERENCES:
+        counts.differences.append(line)
+
+
+def _compare(found: dict[str, Any], row: dict[str, str], counts: LoadCounts) -> None:
+    """A village the database has: say how the file differs, change nothing."""
+    code = row["code"]
+    if found["parent_id"] != row["township_code"]:
+        _differ(
+            counts,
+            f"{code} {found['name']}: township {found['parent_id']} here,"
+            f" {row['township_code']} in the file (kept)",
+        )
+    if found["origin"] == "generated":
+        _differ(
+            counts,
+            f"{code} {found['name']}: a generated village here, {row['name']} in the file (kept)",
+        )
+    elif found["source_name"] != row["name"]:
+        _differ(
+            counts,
+            f"{code} {found['name']}: source name {found['source_name'] or '—'} here,"
+            f" {row['name']} in the file (kept)",
+        )
+    elif found["name"] != display_name(row["name"]):
+        _differ(
+            counts,
+            f"{code} {found['name']}: renamed here, {display_name(row['name'])} in the file (kept)",
+        )
 
 
 def _township_kind(name: str) -> str:

@@ -1,8 +1,14 @@
-"""Invented village names for demo needs (the caller marks such villages as generated)."""
+"""Where demo needs go, and invented village names for the texts of the tests.
+
+Demo needs are placed in real villages (data/villages.csv.gz) spread the way a real year is: a
+few counties post many needs, most post a few, and most villages post none.
+"""
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Sequence
 
 _NAME_FIRST = tuple(
     "石新沙黄白马龙青红柳桃杨梨枣松竹岩金凤双三五大小上下中东西南北高长平安兴和太花梅"
@@ -38,3 +44,26 @@ def village_name(rng: random.Random) -> str:
     else:
         stem = rng.choice(_NAME_AUSPICIOUS)
     return stem + "村"
+
+
+#: Spread of needs over counties: log-normal weights (σ 1.2 gives the top tenth of counties
+#: about 40 % of the needs, the median county a few).
+COUNTY_SIGMA = 1.2
+#: Share of a county's villages that post anything in a year.
+ACTIVE_VILLAGE_SHARE = 0.15
+
+
+def county_weights(codes: Sequence[str], seed: int) -> list[float]:
+    """One weight per county, fixed by the seed and the county's code (a rerun picks the same)."""
+    return [
+        random.Random(f"{seed}:county:{code}").lognormvariate(0.0, COUNTY_SIGMA) for code in codes
+    ]
+
+
+def active_villages(codes: Sequence[str], county: str, seed: int) -> tuple[list[str], list[float]]:
+    """The villages of a county that post needs this year, with Zipf weights (the first one
+    posts most): ``ACTIVE_VILLAGE_SHARE`` of them, at least one."""
+    chosen = sorted(codes)
+    random.Random(f"{seed}:active:{county}").shuffle(chosen)
+    active = chosen[: max(1, math.ceil(len(chosen) * ACTIVE_VILLAGE_SHARE))]
+    return active, [1.0 / (rank + 1) for rank in range(len(active))]

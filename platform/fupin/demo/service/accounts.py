@@ -73,30 +73,16 @@ class DemoResult:
 
 
 async def _village(county_code: str) -> Region:
-    """A generated village under a real township of the county (no real village table ships)."""
-    township = (
-        await Region.filter(level="township", county_code=county_code).order_by("code").first()
+    """The demo village worker's village: the county's first real village (data/villages.csv.gz)."""
+    village = (
+        await Region.filter(level="village", county_code=county_code, kind="村")
+        .order_by("code")
+        .first()
     )
-    if township is None:
+    if village is None:
         raise RuntimeError(
-            f"no townships loaded for county {county_code}: run `fupin data load` first"
+            f"no villages loaded for county {county_code}: run `fupin data load` first"
         )
-    code = township.code + "201"
-    village, _ = await Region.get_or_create(
-        code=code,
-        defaults={
-            "name": "石门村",
-            "level": "village",
-            "kind": "村",
-            "parent_id": township.code,
-            "province_code": township.province_code,
-            "prefecture_code": township.prefecture_code,
-            "county_code": township.county_code,
-            "full_name": f"{township.full_name} 石门村",
-            "is_poor_village": True,
-            "is_generated": True,
-        },
-    )
     return village
 
 
@@ -124,7 +110,14 @@ async def load_demo_accounts(settings: Settings) -> DemoResult:
         ("national_admin", "admin", "国家扶贫办管理员（演示）", None, None, "全国"),
         ("province_office", "yunnan", "云南省扶贫办（演示）", DEMO_PROVINCE, None, "云南省"),
         ("county_officer", "guangnan", "广南县扶贫办（演示）", DEMO_COUNTY, None, "广南县"),
-        ("village_worker", "shimen", "石门村信息员（演示）", village.code, None, village.full_name),
+        (
+            "village_worker",
+            "shimen",
+            f"{village.name}信息员（演示）",
+            village.code,
+            None,
+            village.full_name,
+        ),
         (
             "participant_member",
             "donor",

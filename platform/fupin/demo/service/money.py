@@ -207,7 +207,9 @@ async def _back_need(need: Need, ctx: _Context) -> None:
             recipient_id=recipient.id,
             pledge_id=pledge.id,
             amount_fen=paid,
-            received_on=ctx.today - timedelta(days=rng.randint(0, 60)),
+            # Not before the pledge (made today by the service) nor before the need was drafted:
+            # a donation dated weeks before its pledge is what the demo used to show.
+            received_on=ctx.today,
             payment_reference=f"DEMO{pledge.id:07d}",
             confirm=True,
             is_demo=True,

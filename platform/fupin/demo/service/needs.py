@@ -1,10 +1,11 @@
 """Demo needs (scope 7): realistic village needs over the real poverty counties.
 
 ``fupin demo`` (default 2,000 needs; ``--needs N`` for scale) spreads needs over every one of
-the 832 listed poverty counties loaded by ``fupin data load`` (831 distinct codes), in villages
-generated under their real townships: Region level "village", ``is_generated=True``, 12-digit
-code = township code + 3 digits (201, 202, …, as NBS numbers village committees), a share marked
-建档立卡贫困村. Titles, descriptions, budgets, items and beneficiaries come from
+the 832 listed poverty counties loaded by ``fupin data load`` (831 distinct codes), in their
+real villages (data/villages.csv.gz; no village is invented), spread the way a real year is
+(``demo.rules.places``: a few counties with many needs, most with a few, most villages with
+none); a share of the villages that post is flagged 建档立卡贫困村 as their county would.
+Titles, descriptions, budgets, items and beneficiaries come from
 ``importers.demo_text`` (per-category templates that read like county project proposals).
 
 States are spread over the lifecycle of docs/domain.md §3.4 with the history each state implies (drafted
@@ -26,11 +27,10 @@ entries are chained in memory and written in bulk under the locked head.
 from __future__ import annotations
 
 import io
-import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from hashlib import sha256
 from typing import Any
@@ -42,7 +42,7 @@ from fupin.accounts.models import User
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.db import transaction
-from fupin.demo.rules.places import village_name
+from fupin.demo.rules.places import active_villages, county_weights
 from fupin.demo.rules.texts import need_text
 from fupin.ledger import service as ledger
 from fupin.needs.models import Attachment, Need, NeedEvent, NeedItem, SearchOutbox
@@ -115,6 +115,7 @@ class _County:
     prefecture_code: str
     townships: list[tuple[str, str, str]]  # (code, name, full_name)
     villages: list[tuple[str, str, str]]  # (code, name, township name)
+    village_weights: list[float] = field(default_factory=list)
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
@@ -153,75 +154,52 @@ def _demo_images(settings: Settings) -> list[tuple[str, int]]:
     return out
 
 
-async def _counties(seed: int, villages_per_county: int) -> tuple[list[_County], int]:
-    """The poverty counties with their townships, and enough villages (created here when
-    missing) for the demo; returns (counties, villages created)."""
+async def _counties(seed: int) -> tuple[list[_County], int]:
+    """The poverty counties with their townships and the real villages that post needs this
+    year (``demo.rules.places``); a share of those is flagged 建档立卡贫困村 as a county would
+    (identified 2014, exited by the county's exit year). Returns (counties, villages flagged)."""
     counties = list(
         await Region.filter(level="county", is_poverty_county=True)
         .order_by("code")
-        .values_list("code", "name", "province_code", "prefecture_code")
+        .values_list("code", "name", "province_code", "prefecture_code", "exit_year")
     )
     if not counties:
         raise RuntimeError("no poverty counties loaded: run `fupin data load` first")
     codes = [c[0] for c in counties]
     townships: dict[str, list[tuple[str, str, str]]] = {}
+    township_names: dict[str, str] = {}
     for code, name, county_code, full_name in (
         await Region.filter(level="township", county_code__in=codes)
         .order_by("code")
         .values_list("code", "name", "county_code", "full_name")
     ):
         townships.setdefault(county_code, []).append((code, name, full_name))
-    existing: dict[str, tuple[str, str]] = {
-        code: (name, parent)
-        for code, name, parent in await Region.filter(
-            level="village", county_code__in=codes
-        ).values_list("code", "name", "parent_id")
-    }
-    township_by_code = {t[0]: t for ts in townships.values() for t in ts}
-    new_regions: list[Region] = []
+        township_names[code] = name
+    villages: dict[str, dict[str, tuple[str, str]]] = {}
+    for code, name, parent, county_code in await Region.filter(
+        level="village", county_code__in=codes, kind="村", merged_into_id__isnull=True
+    ).values_list("code", "name", "parent_id", "county_code"):
+        villages.setdefault(county_code, {})[code] = (name, parent)
     result: list[_County] = []
-    for code, name, province_code, prefecture_code in counties:
-        county_townships = townships.get(code, [])
-        county = _County(code, name, province_code, prefecture_code, county_townships, [])
-        if county_townships:
-            rng = random.Random(f"{seed}:villages:{code}")
-            # Each township's villages get codes 201, 202, …; a village that already exists
-            # (the demo login's 石门村, earlier runs) is reused with its name.
-            for j in range(villages_per_county):
-                township = county_townships[j % len(county_townships)]
-                village_code = f"{township[0]}{201 + j // len(county_townships):03d}"
-                if village_code in existing:
-                    county.villages.append((village_code, existing[village_code][0], township[1]))
-                    continue
-                taken = {v[1] for v in county.villages}
-                vname = village_name(rng)
-                for _try in range(20):
-                    if vname not in taken:
-                        break
-                    vname = village_name(rng)
-                poor = rng.random() < POOR_VILLAGE_SHARE
-                new_regions.append(
-                    Region(
-                        code=village_code,
-                        name=vname,
-                        level="village",
-                        kind="村",
-                        parent_id=township[0],
-                        province_code=province_code,
-                        prefecture_code=prefecture_code,
-                        county_code=code,
-                        full_name=f"{township_by_code[township[0]][2]} {vname}",
-                        is_poor_village=poor,
-                        is_generated=True,
-                    )
-                )
-                existing[village_code] = (vname, township[0])
-                county.villages.append((village_code, vname, township[1]))
+    flagged = 0
+    for code, name, province_code, prefecture_code, exit_year in counties:
+        county = _County(code, name, province_code, prefecture_code, townships.get(code, []), [])
+        in_county = villages.get(code, {})
+        active, weights = active_villages(list(in_county), code, seed)
+        rng = random.Random(f"{seed}:poor:{code}")
+        poor = [v for v in active if rng.random() < POOR_VILLAGE_SHARE]
+        if poor:
+            flagged += await Region.filter(code__in=poor, is_poor_village=False).update(
+                is_poor_village=True,
+                poor_identified_year=2014,
+                poor_exited_year=min(exit_year or 2020, 2020),
+            )
+        for village in active:
+            vname, parent = in_county[village]
+            county.villages.append((village, vname, township_names.get(parent or "", "")))
+        county.village_weights = weights
         result.append(county)
-    if new_regions:
-        async with transaction():
-            await Region.bulk_create(new_regions, batch_size=1000)
-    return result, len(new_regions)
+    return result, flagged
 
 
 @dataclass
@@ -446,12 +424,11 @@ async def load_demo_needs(
         extra["demo needs created"] = 0
         extra["demo needs total"] = existing
         return
-    n_counties = await Region.filter(level="county", is_poverty_county=True).count()
-    villages_per_county = max(3, min(40, math.ceil(needs / max(n_counties, 1) / 3)))
-    counties, villages_created = await _counties(seed, villages_per_county)
+    counties, villages_flagged = await _counties(seed)
     usable = [c for c in counties if c.villages]
     if not usable:
-        raise RuntimeError("no townships loaded for the poverty counties: run `fupin data load`")
+        raise RuntimeError("no villages loaded for the poverty counties: run `fupin data load`")
+    weights = county_weights([c.code for c in usable], seed)
     showcase = next((c for c in usable if c.code == DEMO_COUNTY), None)
     users = {}
     for key, username in (("worker", "shimen"), ("officer", "guangnan")):
@@ -460,6 +437,13 @@ async def load_demo_needs(
             users[key] = user.id
             if key == "worker" and user.region_id:
                 users["village"] = user.region_id  # type: ignore[assignment]
+    home = users.get("village")
+    if showcase is not None and home and all(v[0] != home for v in showcase.villages):
+        region = await Region.get_or_none(code=home)
+        if region is not None:
+            parent = await Region.get_or_none(code=region.parent_id or "")
+            showcase.villages.append((region.code, region.name, parent.name if parent else ""))
+            showcase.village_weights.append(1.0)
     images = _demo_images(settings)
     last = await Need.all().order_by("-id").first()
     next_id = (last.id if last else 0) + 1
@@ -476,11 +460,11 @@ async def load_demo_needs(
                 village = (
                     next((v for v in county.villages if v[0] == home), None) if in_home else None
                 )
-                village = village or rng.choice(county.villages)
+                village = village or rng.choices(county.villages, county.village_weights)[0]
                 state = SHOWCASE_STATES[i % len(SHOWCASE_STATES)]
             else:
-                county = usable[i % len(usable)]
-                village = rng.choice(county.villages)
+                county = rng.choices(usable, weights)[0]
+                village = rng.choices(county.villages, county.village_weights)[0]
             _plan_need(
                 i, next_id, seed=seed, county=county, village=village, users=users,  # type: ignore[arg-type]
                 images=images, today=today, now=now, plan=plan, state=state,
@@ -510,5 +494,5 @@ async def load_demo_needs(
             progress(len(plan.needs))
     extra["demo needs created"] = created
     extra["demo needs total"] = existing + created
-    extra["demo villages created"] = villages_created
+    extra["demo villages flagged poor"] = villages_flagged
     extra["demo needs load ms"] = int((time.perf_counter() - started) * 1000)

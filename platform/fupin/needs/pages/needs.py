@@ -233,8 +233,11 @@ async def _form(
     error: FupinError | None = None,
 ) -> Response:
     current = require_login(request)
+    place_q = (request.query_params.get("place_q") or "").strip()[:64]
     choices = (
-        await reading.villages_for(current) if need is None or need.state != "submitted" else []
+        await reading.villages_for(current, place_q, str(values.get("region_code") or ""))
+        if need is None or need.state != "submitted"
+        else []
     )
     errors = _errors_by_field(error)
     items = list(values.get("items") or [])
@@ -247,6 +250,7 @@ async def _form(
             "values": values,
             "need": need,
             "regions": choices,
+            "place_q": place_q,
             "categories": presentation.category_choices(),
             "items": items,
             "errors": errors,

@@ -21,7 +21,7 @@ from tortoise.functions import Count
 
 from fupin.core import clock
 from fupin.core.clock import today_cn
-from fupin.core.policy import Actor, require
+from fupin.core.policy import Actor, place_scope, require
 from fupin.core.schemas import validate
 from fupin.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from fupin.i18n import _
@@ -38,6 +38,7 @@ from fupin.needs.rules import (
 from fupin.needs.schemas.lists import NeedListQuery
 from fupin.needs.service.expiry import EXPIRY_BATCH, expire_one, expire_overdue_needs
 from fupin.needs.service.visibility import actor_scope_condition, may_view, state_condition
+from fupin.regions import service as regions
 from fupin.regions.models import Region
 
 # --- one need -------------------------------------------------------------------------------------
@@ -219,17 +220,24 @@ async def state_counts(actor: Actor) -> dict[str, int]:
     return counts
 
 
-async def villages_for(actor: Actor) -> list[Region]:
-    """The villages (and county) an actor may draft needs for: the form's region choices."""
+async def villages_for(actor: Actor, q: str = "", chosen: str = "") -> list[Region]:
+    """The places an actor may draft needs for: the form's choices. A county has hundreds of
+    villages, so a county officer gets the county itself, the village already chosen, and the
+    villages found by the picker's search ``q`` (works without JavaScript: the search is a
+    GET that lists the matches)."""
     require(actor, CREATE_PERMISSION)
     if actor.role == "village_worker":
         return list(await Region.filter(code=actor.region_code))
     if actor.role == "county_officer" and actor.county_code:
         county = await Region.filter(code=actor.county_code)
-        villages = await Region.filter(level="village", county_code=actor.county_code).order_by(
-            "code"
+        picked = (
+            await Region.filter(code=chosen, level="village", county_code=actor.county_code)
+            if chosen
+            else []
         )
-        return [*county, *villages]
+        found = await regions.search_villages(q, place_scope(actor)) if q else []
+        seen = {r.code for r in picked}
+        return [*county, *picked, *(r for r in found if r.code not in seen)]
     return []
 
 
