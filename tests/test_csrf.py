@@ -251,13 +251,13 @@ async def test_every_unsafe_html_route_refuses_a_missing_or_wrong_token(
         "/login",
         "/logout",
         "/admin/users",
-        "/needs/{need_id:int}/attachments",
+        "/needs/{need_id:id}/attachments",
         "/pledges",
-        "/receipts/{receipt_id:int}/void",
-        "/tax/{pid}/{year}/paper",
-        "/commendation/{rid}/objections",
-        "/dashboards/pairs/{pair_id:int}/figures",
-        "/me/inbox/{invitation_id:int}/respond",
+        "/receipts/{receipt_id:id}/void",
+        "/tax/{pid:id}/{year}/paper",
+        "/commendation/{rid:id}/objections",
+        "/dashboards/pairs/{pair_id:id}/figures",
+        "/me/inbox/{invitation_id:id}/respond",
     ):
         assert expected in paths
     assert len(routes) >= 40

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from fupin.core.endpoints import Endpoint
 from fupin.core.http_errors import exception_handlers
 from fupin.core.openapi import build_document
+from fupin.core.policy import PUBLIC
 from fupin.core.schemas import Body, Headers, Out, invalid_input
 
 
@@ -41,9 +42,15 @@ async def not_a_response(request: Request) -> str:
     return "a,b"
 
 
-ECHO = Endpoint("GET", "/echo", echo, "Echo", headers=TraceHeaders, response=Echo)
+ECHO = Endpoint("GET", "/echo", echo, "Echo", headers=TraceHeaders, response=Echo, action=PUBLIC)
 TEXT = Endpoint(
-    "GET", "/text", text, "Text", response=str, media_types=("text/csv", "application/x-ndjson")
+    "GET",
+    "/text",
+    text,
+    "Text",
+    response=str,
+    media_types=("text/csv", "application/x-ndjson"),
+    action=PUBLIC,
 )
 
 
@@ -95,7 +102,9 @@ async def test_an_endpoint_of_another_media_type_answers_with_its_response() -> 
     async with _client(TEXT) as client:
         answer = await client.get("/text")
     assert answer.headers["content-type"].startswith("text/csv") and answer.text == "a,b\r\n"
-    wrong = Endpoint("GET", "/x", not_a_response, "x", response=str, media_types=("text/csv",))
+    wrong = Endpoint(
+        "GET", "/x", not_a_response, "x", response=str, media_types=("text/csv",), action=PUBLIC
+    )
     request = Request({"type": "http", "method": "GET", "path": "/x", "headers": []})
     with pytest.raises(TypeError, match="return a Response"):
         await wrong.serve(request)

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from fupin import i18n
 from fupin.core.endpoints import Endpoint
 from fupin.core.openapi import build_document
+from fupin.core.policy import PUBLIC, SIGNED_IN
 from fupin.core.schemas import Body, Out, PageQuery, PathParams, invalid_input
 from fupin.errors import InvalidInput
 from fupin.i18n import _
@@ -143,19 +144,24 @@ class CodePath(PathParams):
 
 def test_an_endpoint_must_declare_exactly_the_parameters_of_its_path() -> None:
     with pytest.raises(TypeError, match="path parameters"):
-        Endpoint("GET", "/things/{code}", _handler, "A thing")
+        Endpoint("GET", "/things/{code}", _handler, "A thing", action=PUBLIC)
     with pytest.raises(TypeError, match="path parameters"):
-        Endpoint("GET", "/things", _handler, "Things", params=CodePath)
-    Endpoint("GET", "/things/{code}", _handler, "A thing", params=CodePath)
+        Endpoint("GET", "/things", _handler, "Things", params=CodePath, action=PUBLIC)
+    Endpoint("GET", "/things/{code}", _handler, "A thing", params=CodePath, action=PUBLIC)
 
 
 def test_error_statuses_follow_from_the_declaration() -> None:
     class Thing(Body):
         name: str
 
-    assert Endpoint("GET", "/a", _handler, "a").error_statuses == [401]
-    assert Endpoint("GET", "/a", _handler, "a", query=PageQuery).error_statuses == [401, 422]
-    write = Endpoint("POST", "/a", _handler, "a", body=Thing, auth="required", errors=(409,))
+    assert Endpoint("GET", "/a", _handler, "a", action=PUBLIC).error_statuses == [401]
+    assert Endpoint("GET", "/a", _handler, "a", query=PageQuery, action=PUBLIC).error_statuses == [
+        401,
+        422,
+    ]
+    write = Endpoint(
+        "POST", "/a", _handler, "a", body=Thing, auth="required", errors=(409,), action=SIGNED_IN
+    )
     assert write.error_statuses == [401, 403, 409, 422]
 
 
@@ -179,7 +185,13 @@ def test_the_document_is_generated_from_the_declarations(monkeypatch: pytest.Mon
         "tests_fake_things_api",
         endpoints=[
             Endpoint(
-                "GET", "/things/{code}", get_thing, "One thing", params=CodePath, response=Thing
+                "GET",
+                "/things/{code}",
+                get_thing,
+                "One thing",
+                params=CodePath,
+                response=Thing,
+                action=PUBLIC,
             )
         ],
     )

@@ -298,6 +298,7 @@ async def load_demo_money(settings: Settings, result: DemoResult, needs_count: i
                 due_date=ctx.today - timedelta(days=rng.randint(5, 60)),
                 today=ctx.today - timedelta(days=90),
                 is_demo=True,
+                caps=NO_CAPS,  # replayed history, as above
             )
             ctx.counts["pledges"] += 1
         ctx.counts["lapsed"] = await pledges.lapse_overdue(today=ctx.today)
