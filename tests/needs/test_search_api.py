@@ -114,7 +114,11 @@ BAD_INPUT: list[tuple[dict[str, str], int, str | None]] = [
     ({"q": "饮水", "page": "x"}, 422, "page"),
     ({"q": "饮水", "page": "0"}, 422, "page"),
     ({"q": "饮水", "per_page": "1000"}, 422, "per_page"),
-    ({"q": "饮水", "county": "县" * 300}, 422, "county[0]"),  # the first value of the repeatable filter
+    (
+        {"q": "饮水", "county": "县" * 300},
+        422,
+        "county[0]",
+    ),  # the first value of the repeatable filter
     ({"q": "饮水", "province": "\x00"}, 422, "province"),
     ({"q": "饮水", "province": '云南省" OR state = "returned'}, 200, None),
     ({"q": "饮水", "amount_band": '<1万"] OR id > 0 OR category IN ["'}, 200, None),
