@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from fupin.core.policy import Actor
 from fupin.core.web import require_login
-from fupin.errors import PermissionDenied
+from fupin.errors import FupinError, InvalidInput, PermissionDenied
 from fupin.i18n import _
 from fupin.money.service import idempotency
 
@@ -51,6 +51,18 @@ async def run_once(
         key=key, actor=actor, operation=operation, payload=payload, action=run
     )
     return str(outcome.body["redirect"])
+
+
+def field_errors(error: FupinError | None) -> dict[str, str]:
+    """Field name → its message, for the form shown again (``_fields.html``'s ``field_error``
+    puts each next to its field)."""
+    if not isinstance(error, InvalidInput):
+        return {}
+    found: dict[str, str] = {}
+    for item in error.errors:
+        if item.field:
+            found.setdefault(item.field, item.message)
+    return found
 
 
 def participant_actor(request: Request) -> Actor:

@@ -21,9 +21,15 @@ from fupin.core.schemas import PageQuery, validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import FupinError
 from fupin.i18n import _
-from fupin.money.pages.common import form_values, new_key, participant_actor, run_once
+from fupin.money.pages.common import (
+    field_errors,
+    form_values,
+    new_key,
+    participant_actor,
+    run_once,
+)
 from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
-from fupin.money.schemas.common import ReasonForm
+from fupin.money.schemas.common import WithdrawForm
 from fupin.money.schemas.pledges import (
     PledgeAmendForm,
     PledgeForm,
@@ -135,7 +141,6 @@ async def pledge_detail(request: Request) -> Response:
             "can_amend": owner and PLEDGE_MACHINE.get(pledge.state, "amend") is not None,
             "can_withdraw": owner and PLEDGE_MACHINE.get(pledge.state, "withdraw") is not None,
             "amend_key": new_key(),
-            "withdraw_key": new_key(),
             "schedule_text": "\n".join(
                 f"{i.due_date.isoformat()} {input_yuan(i.amount_fen)}" for i in history.instalments
             ),
@@ -168,20 +173,55 @@ async def pledge_amend(request: Request) -> Response:
     return redirect(request, target, flash=_("认捐已修改，修改记录已保留。"))
 
 
+async def _withdraw_page(
+    request: Request,
+    actor: Actor,
+    pledge_id: int,
+    values: dict[str, str],
+    *,
+    error: FupinError | None = None,
+) -> Response:
+    effect = await pledges.withdrawal_effect(actor, pledge_id)
+    return render(
+        request,
+        "money/pledge_withdraw.html",
+        {
+            "effect": effect,
+            "values": values,
+            "withdraw_key": values.get("idempotency_key") or new_key(),
+            "error": error,
+            "field_errors": field_errors(error),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def pledge_withdraw_confirm(request: Request) -> Response:
+    """The confirmation page: what the withdrawal frees, what it does to the need, and why."""
+    actor = require_login(request)
+    values = {"reason": "", "idempotency_key": ""}
+    return await _withdraw_page(request, actor, request.path_params["pledge_id"], values)
+
+
 async def pledge_withdraw(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     pledge_id = request.path_params["pledge_id"]
     values = form_values(form, ("reason", "idempotency_key"))
-    data = validate_form(ReasonForm, values)
+    try:
+        data = validate_form(WithdrawForm, values)
 
-    async def action() -> str:
-        await pledges.withdraw_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
-        return f"/pledges/{pledge_id}"
+        async def action() -> str:
+            await pledges.withdraw_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
+            return f"/pledges/{pledge_id}"
 
-    target = await run_once(
-        actor, data.idempotency_key, f"web.pledge.withdraw:{pledge_id}", values, action
-    )
+        target = await run_once(
+            actor, data.idempotency_key, f"web.pledge.withdraw:{pledge_id}", values, action
+        )
+    except FupinError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        return await _withdraw_page(request, actor, pledge_id, values, error=exc)
     return redirect(request, target, flash=_("认捐已撤回，相应金额已释放。"))
 
 
@@ -248,6 +288,12 @@ routes = [
     Route("/pledges", pledge_create, methods=["POST"], name="pledge_create"),
     Route("/pledges/{pledge_id:int}", pledge_detail, methods=["GET"], name="pledge_detail"),
     Route("/pledges/{pledge_id:int}/amend", pledge_amend, methods=["POST"], name="pledge_amend"),
+    Route(
+        "/pledges/{pledge_id:int}/withdraw",
+        pledge_withdraw_confirm,
+        methods=["GET"],
+        name="pledge_withdraw_confirm",
+    ),
     Route(
         "/pledges/{pledge_id:int}/withdraw",
         pledge_withdraw,
