@@ -41,7 +41,9 @@ def _form(**values: object) -> dict[str, str]:
 def _named(response: httpx.Response) -> set[str]:
     """The fields a refused page names (the form shown again, or the error page)."""
     assert response.status_code == 422, response.text[:500]
-    return set(re.findall(r"<li><strong>([\w\[\].-]+)</strong>：", response.text))
+    listed = re.findall(r"<li><strong>([\w\[\].-]+)</strong>：", response.text)
+    beside = re.findall(r'<span class="field-error" id="error-([\w\[\].-]+)"', response.text)
+    return {*listed, *beside}
 
 
 async def _token(world: Any, key: str) -> dict[str, str]:

@@ -53,15 +53,25 @@ async def run_once(
     return str(outcome.body["redirect"])
 
 
+#: Where the services name a field by its API name and the forms by another.
+FORM_FIELD = {"amount_fen": "amount"}
+
+
 def field_errors(error: FupinError | None) -> dict[str, str]:
     """Field name → its message, for the form shown again (``_fields.html``'s ``field_error``
-    puts each next to its field)."""
-    if not isinstance(error, InvalidInput):
+    puts each next to its field): every field of an ``InvalidInput``, or the one field a rule's
+    refusal names (the amount over what is still open)."""
+    if error is None:
         return {}
+    items = (
+        [(e.field, e.message) for e in error.errors]
+        if isinstance(error, InvalidInput)
+        else [(error.field, error.message)]
+    )
     found: dict[str, str] = {}
-    for item in error.errors:
-        if item.field:
-            found.setdefault(item.field, item.message)
+    for field, message in items:
+        if field:
+            found.setdefault(FORM_FIELD.get(field, field), message)
     return found
 
 
