@@ -138,7 +138,7 @@ async def test_another_participant_cannot_change_my_pledge(world) -> None:
         actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
     )
     with pytest.raises(PermissionDenied):
-        await pledges.withdraw_pledge(actor=m.other_donor, pledge_id=pledge.id)
+        await pledges.withdraw_pledge(actor=m.other_donor, pledge_id=pledge.id, reason="不是我的")
     with pytest.raises(PermissionDenied):
         await pledges.amend_pledge(actor=m.other_donor, pledge_id=pledge.id, amount_fen=2 * WAN)
 
@@ -251,7 +251,7 @@ async def test_honour_rate_is_honoured_over_due_per_participant_pair_and_overall
     withdrawn = await pledges.make_pledge(
         actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=DUE
     )
-    await pledges.withdraw_pledge(actor=m.donor, pledge_id=withdrawn.id)
+    await pledges.withdraw_pledge(actor=m.donor, pledge_id=withdrawn.id, reason="预算调整")
     rate = await honour.honour_rate(participant_id=enterprise)
     assert (rate.due_count, rate.honoured_count, rate.rate_percent) == (2, 1, 50)
     assert (rate.due_fen, rate.paid_fen, rate.amount_rate_percent) == (20 * WAN, 10 * WAN, 50)
@@ -296,9 +296,9 @@ async def test_withdrawn_pledge_cannot_be_withdrawn_or_amended_again(world) -> N
     pledge = await pledges.make_pledge(
         actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
     )
-    await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id)
+    await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id, reason="预算调整")
     with pytest.raises(InvalidTransition):
-        await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id)
+        await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id, reason="预算调整")
     with pytest.raises(InvalidTransition):
         await pledges.amend_pledge(actor=m.donor, pledge_id=pledge.id, amount_fen=2 * WAN)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 
 
 def connection(conn: BaseDBAsyncClient | None = None) -> BaseDBAsyncClient:
@@ -41,3 +43,18 @@ async def execute(
 ) -> None:
     db = connection(conn)
     await db.execute_query(numbered(sql, dialect(db)), list(params))
+
+
+async def totals(query: QuerySet[Any], **aggregates: Any) -> dict[str, Any]:
+    """One row of aggregates (``Sum``, ``Count``…) over every row ``query`` selects.
+
+    Tortoise groups an aggregate by every column of the model as soon as the filter joins
+    another table (``need__county_code=…``), so ``.annotate(…).group_by().values(…)`` then
+    answers one row per record and ``[0]`` kept the first record's amount (the inbox's
+    "expected" headline showed one pledge of nine). Filtering by the ids the query selects keeps
+    the join in a subquery and the aggregate over the whole set. Missing values are None."""
+    ids = Subquery(query.values("id"))
+    found = (
+        await query.model.filter(id__in=ids).annotate(**aggregates).group_by().values(*aggregates)
+    )
+    return dict(found[0]) if found else dict.fromkeys(aggregates)

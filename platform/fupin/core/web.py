@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -70,6 +71,21 @@ def redirect(request: Request, url: str, *, flash: str | None = None) -> Redirec
     if flash:
         request.session["flash"] = flash
     return RedirectResponse(url, status_code=303)
+
+
+def same_site_path(value: object, default: str = "/") -> str:
+    """``value`` when it is a path on this site (``/search?q=…``), else ``default``: a redirect
+    target taken from the request must never send the person elsewhere. Browsers read
+    ``//host``, ``/\\host`` and ``\\\\host`` as another site and strip tabs and line breaks
+    before they look, so anything with a backslash or a control character is refused too."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return default
+    if "\\" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
 
 
 def actor(request: Request) -> Actor | None:

@@ -15,7 +15,7 @@ from fupin.errors import PermissionDenied
 from fupin.i18n import _
 from fupin.money.api.idempotent import answer_once
 from fupin.money.rules.honour import HonourRate
-from fupin.money.schemas.common import IdempotencyHeaders, Reason
+from fupin.money.schemas.common import IdempotencyHeaders, Reason, WithdrawReason
 from fupin.money.schemas.pledges import (
     DuePledges,
     HonourQuery,
@@ -118,7 +118,12 @@ async def amend_pledge(
 
 
 async def withdraw_pledge(
-    request: Request, *, actor: Actor, headers: IdempotencyHeaders, path: PledgePath, body: Reason
+    request: Request,
+    *,
+    actor: Actor,
+    headers: IdempotencyHeaders,
+    path: PledgePath,
+    body: WithdrawReason,
 ) -> Response:
     async def action() -> View:
         pledge = await pledges.withdraw_pledge(
@@ -238,10 +243,11 @@ endpoints = [
         "POST",
         "/pledges/{pledge_id}/withdraw",
         withdraw_pledge,
-        "Withdraw the unpaid part of a pledge (frees the amount at once)",
+        "Withdraw the unpaid part of a pledge (frees the amount at once); the reason is "
+        "required (422 naming reason when missing or blank)",
         headers=IdempotencyHeaders,
         params=PledgePath,
-        body=Reason,
+        body=WithdrawReason,
         auth="required",
         response=PledgeDetail,
         errors=(404, 409),

@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from fupin.core.policy import Actor
 from fupin.core.web import require_login
-from fupin.errors import PermissionDenied
+from fupin.errors import FupinError, InvalidInput, PermissionDenied
 from fupin.i18n import _
 from fupin.money.service import idempotency
 
@@ -51,6 +51,28 @@ async def run_once(
         key=key, actor=actor, operation=operation, payload=payload, action=run
     )
     return str(outcome.body["redirect"])
+
+
+#: Where the services name a field by its API name and the forms by another.
+FORM_FIELD = {"amount_fen": "amount"}
+
+
+def field_errors(error: FupinError | None) -> dict[str, str]:
+    """Field name → its message, for the form shown again (``_fields.html``'s ``field_error``
+    puts each next to its field): every field of an ``InvalidInput``, or the one field a rule's
+    refusal names (the amount over what is still open)."""
+    if error is None:
+        return {}
+    items = (
+        [(e.field, e.message) for e in error.errors]
+        if isinstance(error, InvalidInput)
+        else [(error.field, error.message)]
+    )
+    found: dict[str, str] = {}
+    for field, message in items:
+        if field:
+            found.setdefault(FORM_FIELD.get(field, field), message)
+    return found
 
 
 def participant_actor(request: Request) -> Actor:

@@ -16,7 +16,7 @@ from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import FupinError, PermissionDenied
 from fupin.i18n import _
 from fupin.money.models import DONATION_KINDS, VALUATION_BASES, RecipientOrg
-from fupin.money.pages.common import form_values, new_key, run_once
+from fupin.money.pages.common import field_errors, form_values, new_key, run_once
 from fupin.money.rules.states import PLEDGE_STATE_LABELS
 from fupin.money.schemas.common import KeyForm, Reason, ReasonForm
 from fupin.money.schemas.donations import DonationForm, DonationTarget
@@ -95,6 +95,7 @@ async def _donation_form(
             "pledge": pledge,
             "values": values,
             "error": error,
+            "field_errors": field_errors(error),
             "kinds": DONATION_KINDS,
             "bases": VALUATION_BASES,
             "basis_labels": donations.VALUATION_BASIS_LABELS,
@@ -117,8 +118,9 @@ async def donation_create(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     values = form_values(form, DONATION_FIELDS)
-    # Whose form it is comes first: refused as it is, with no form to show again.
-    target = validate_form(DonationTarget, values)
+    # Whose form it is comes first: refused as it is, with no form to show again. The need is
+    # typed into the form (when there is no pledge), so a bad one comes back in the form.
+    target = validate_form(DonationTarget, {k: values[k] for k in ("org", "pledge_id")})
     org, _orgs = await _my_org(actor, target.org)
     try:
         data = validate_form(DonationForm, values)

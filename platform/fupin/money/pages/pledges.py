@@ -21,9 +21,15 @@ from fupin.core.schemas import PageQuery, validate_form
 from fupin.core.web import read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
-from fupin.money.pages.common import form_values, new_key, participant_actor, run_once
+from fupin.money.pages.common import (
+    field_errors,
+    form_values,
+    new_key,
+    participant_actor,
+    run_once,
+)
 from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
-from fupin.money.schemas.common import Reason, ReasonForm
+from fupin.money.schemas.common import Reason, WithdrawForm
 from fupin.money.schemas.pledges import (
     PledgeAmendForm,
     PledgeForm,
@@ -67,6 +73,7 @@ async def _pledge_form(
             "need": need,
             "values": values,
             "error": error,
+            "field_errors": field_errors(error),
             "pairs": await pledges.eligible_pairs(need),
             "recipients": await queries.recipients_for_need(need),
             "recipient_kind_labels": recipients.RECIPIENT_KIND_LABELS,
@@ -118,11 +125,28 @@ async def pledge_create(request: Request) -> Response:
     return redirect(request, target, flash=_("认捐已登记，感谢您的支持！"))
 
 
-async def pledge_detail(request: Request) -> Response:
+async def _pledge_page(
+    request: Request,
+    pledge_id: int,
+    *,
+    amend: dict[str, str] | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    """The pledge page; a refused amendment comes back in its form with what was typed and each
+    message next to its field."""
     actor = require_login(request)
-    pledge = await pledges.get_pledge_for(actor, request.path_params["pledge_id"])
+    pledge = await pledges.get_pledge_for(actor, pledge_id)
     history = await queries.pledge_history(pledge)
     owner = actor.participant_id == pledge.participant_id
+    typed = amend or {
+        "amount": input_yuan(pledge.amount_fen),
+        "due_date": pledge.due_date.isoformat(),
+        "instalments": "\n".join(
+            f"{i.due_date.isoformat()} {input_yuan(i.amount_fen)}" for i in history.instalments
+        ),
+        "reason": "",
+        "idempotency_key": "",
+    }
     return render(
         request,
         "money/pledge_detail.html",
@@ -138,14 +162,17 @@ async def pledge_detail(request: Request) -> Response:
             "can_amend": owner and PLEDGE_MACHINE.get(pledge.state, "amend") is not None,
             "can_withdraw": owner and PLEDGE_MACHINE.get(pledge.state, "withdraw") is not None,
             "can_release": pledges.may_release(actor, pledge, pledge.need),
-            "amend_key": new_key(),
-            "withdraw_key": new_key(),
-            "schedule_text": "\n".join(
-                f"{i.due_date.isoformat()} {input_yuan(i.amount_fen)}" for i in history.instalments
-            ),
-            "error": None,
+            "amend_key": typed.get("idempotency_key") or new_key(),
+            "amend": typed,
+            "error": error,
+            "field_errors": field_errors(error),
         },
+        status_code=error.status if error else 200,
     )
+
+
+async def pledge_detail(request: Request) -> Response:
+    return await _pledge_page(request, request.path_params["pledge_id"])
 
 
 async def pledge_amend(request: Request) -> Response:
@@ -153,24 +180,59 @@ async def pledge_amend(request: Request) -> Response:
     actor = require_login(request)
     pledge_id = request.path_params["pledge_id"]
     values = form_values(form, AMEND_FIELDS)
-    data = validate_form(PledgeAmendForm, values)
+    try:
+        data = validate_form(PledgeAmendForm, values)
 
-    async def action() -> str:
-        await pledges.amend_pledge(
-            actor=actor,
-            pledge_id=pledge_id,
-            amount_fen=data.amount,
-            due_date=None if data.instalments else data.due_date,
-            instalments=instalment_specs(data.instalments),
-            reason=data.reason,
-            caps=pledges.caps_from(request.app.state.settings),
+        async def action() -> str:
+            await pledges.amend_pledge(
+                actor=actor,
+                pledge_id=pledge_id,
+                amount_fen=data.amount,
+                due_date=None if data.instalments else data.due_date,
+                instalments=instalment_specs(data.instalments),
+                reason=data.reason,
+                caps=pledges.caps_from(request.app.state.settings),
+            )
+            return f"/pledges/{pledge_id}"
+
+        target = await run_once(
+            actor, data.idempotency_key, f"web.pledge.amend:{pledge_id}", values, action
         )
-        return f"/pledges/{pledge_id}"
-
-    target = await run_once(
-        actor, data.idempotency_key, f"web.pledge.amend:{pledge_id}", values, action
-    )
+    except FupinError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        return await _pledge_page(request, pledge_id, amend=values, error=exc)
     return redirect(request, target, flash=_("认捐已修改，修改记录已保留。"))
+
+
+async def _withdraw_page(
+    request: Request,
+    actor: Actor,
+    pledge_id: int,
+    values: dict[str, str],
+    *,
+    error: FupinError | None = None,
+) -> Response:
+    effect = await pledges.withdrawal_effect(actor, pledge_id)
+    return render(
+        request,
+        "money/pledge_withdraw.html",
+        {
+            "effect": effect,
+            "values": values,
+            "withdraw_key": values.get("idempotency_key") or new_key(),
+            "error": error,
+            "field_errors": field_errors(error),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def pledge_withdraw_confirm(request: Request) -> Response:
+    """The confirmation page: what the withdrawal frees, what it does to the need, and why."""
+    actor = require_login(request)
+    values = {"reason": "", "idempotency_key": ""}
+    return await _withdraw_page(request, actor, request.path_params["pledge_id"], values)
 
 
 async def pledge_withdraw(request: Request) -> Response:
@@ -178,15 +240,20 @@ async def pledge_withdraw(request: Request) -> Response:
     actor = require_login(request)
     pledge_id = request.path_params["pledge_id"]
     values = form_values(form, ("reason", "idempotency_key"))
-    data = validate_form(ReasonForm, values)
+    try:
+        data = validate_form(WithdrawForm, values)
 
-    async def action() -> str:
-        await pledges.withdraw_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
-        return f"/pledges/{pledge_id}"
+        async def action() -> str:
+            await pledges.withdraw_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
+            return f"/pledges/{pledge_id}"
 
-    target = await run_once(
-        actor, data.idempotency_key, f"web.pledge.withdraw:{pledge_id}", values, action
-    )
+        target = await run_once(
+            actor, data.idempotency_key, f"web.pledge.withdraw:{pledge_id}", values, action
+        )
+    except FupinError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        return await _withdraw_page(request, actor, pledge_id, values, error=exc)
     return redirect(request, target, flash=_("认捐已撤回，相应金额已释放。"))
 
 
@@ -278,6 +345,13 @@ routes = [
         pledge_amend,
         methods=["POST"],
         name="pledge_amend",
+        action="pledge.change",
+    ),
+    page(
+        "/pledges/{pledge_id:id}/withdraw",
+        pledge_withdraw_confirm,
+        methods=["GET"],
+        name="pledge_withdraw_confirm",
         action="pledge.change",
     ),
     page(

@@ -9,8 +9,9 @@ from starlette.responses import Response
 from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
+from fupin.errors import FupinError
 from fupin.i18n import _
-from fupin.money.pages.common import form_values, new_key, run_once
+from fupin.money.pages.common import field_errors, form_values, new_key, run_once
 from fupin.money.schemas.common import KeyForm, Reason, ReasonForm
 from fupin.money.schemas.receipts import OfficialNumbers
 from fupin.money.service import receipts, recipients
@@ -32,17 +33,46 @@ async def receipt_issue(request: Request) -> Response:
     return redirect(request, target, flash=_("收据已开具。"))
 
 
-async def receipt_page(request: Request) -> Response:
+OFFICIAL_FIELDS = ("receipt_code", "receipt_number", "check_code")
+
+
+async def _receipt_page(
+    request: Request,
+    receipt_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    """The receipt with its officer forms; a refused form comes back with what was typed and
+    each message next to its field."""
     actor = require_login(request)
-    receipt = await receipts.get_receipt_for(actor, request.path_params["receipt_id"])
+    receipt = await receipts.get_receipt_for(actor, receipt_id)
     view = await receipts.receipt_view(receipt)
     officer = await recipients.is_recipient_officer(actor, view["donation"])
     may_print = await receipts.may_print(actor, receipt)
     return render(
         request,
         "money/receipt.html",
-        {**view, "officer": officer, "may_print": may_print, "key": new_key()},
+        {
+            **view,
+            "officer": officer,
+            "may_print": may_print,
+            "key": new_key(),
+            "values": {**dict.fromkeys((*OFFICIAL_FIELDS, "reason"), ""), **(values or {})},
+            "error": error,
+            "field_errors": field_errors(error),
+        },
+        status_code=error.status if error else 200,
     )
+
+
+def _refused(exc: FupinError) -> bool:
+    """A refusal the form can show next to what was typed (not a missing page or permission)."""
+    return not (exc.status >= 500 or exc.status in (401, 403, 404))
+
+
+async def receipt_page(request: Request) -> Response:
+    return await _receipt_page(request, request.path_params["receipt_id"])
 
 
 async def receipt_print(request: Request) -> Response:
@@ -59,8 +89,14 @@ async def receipt_void(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     receipt_id = request.path_params["receipt_id"]
-    data = validate_form(Reason, form_values(form, ("reason",)))
-    await receipts.void_receipt(actor=actor, receipt_id=receipt_id, reason=data.reason)
+    values = form_values(form, ("reason",))
+    try:
+        data = validate_form(Reason, values)
+        await receipts.void_receipt(actor=actor, receipt_id=receipt_id, reason=data.reason)
+    except FupinError as exc:
+        if not _refused(exc):
+            raise
+        return await _receipt_page(request, receipt_id, values=values, error=exc)
     return redirect(request, f"/receipts/{receipt_id}", flash=_("收据已作废，编号保留。"))
 
 
@@ -87,14 +123,20 @@ async def receipt_official(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     receipt = await receipts.get_receipt_for(actor, request.path_params["receipt_id"])
-    data = validate_form(OfficialNumbers, form_values(form))
-    await receipts.enter_official_numbers(
-        actor=actor,
-        donation_id=receipt.donation_id,
-        receipt_code=data.receipt_code,
-        receipt_number=data.receipt_number,
-        check_code=data.check_code,
-    )
+    values = form_values(form, OFFICIAL_FIELDS)
+    try:
+        data = validate_form(OfficialNumbers, values)
+        await receipts.enter_official_numbers(
+            actor=actor,
+            donation_id=receipt.donation_id,
+            receipt_code=data.receipt_code,
+            receipt_number=data.receipt_number,
+            check_code=data.check_code,
+        )
+    except FupinError as exc:
+        if not _refused(exc):
+            raise
+        return await _receipt_page(request, receipt.id, values=values, error=exc)
     return redirect(request, f"/receipts/{receipt.id}", flash=_("正式票据信息已登记。"))
 
 

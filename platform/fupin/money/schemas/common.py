@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from fupin.core.schemas import Body, Headers, Out, typed_yuan
 from fupin.errors import InvalidInput
+from fupin.i18n import _
 from fupin.money.rules import idempotency
 from fupin.money.rules.schedules import MAX_AMOUNT_FEN, check_amount
 
@@ -99,6 +100,37 @@ class Reason(Body):
     operations require one is the service's rule; the API and the forms take it alike."""
 
     reason: str = Field("", max_length=500)
+
+
+def _stated_reason(value: str) -> str:
+    """A reason that says something: withdrawing a pledge takes money a village counted on, so
+    its donor says why (the need's history and the recipient read it)."""
+    value = value.strip()
+    if not value:
+        raise PydanticCustomError("required", _("请说明撤回原因。"))
+    return value
+
+
+#: A reason that must be given: 1–500 characters, not only spaces.
+StatedReason = Annotated[
+    str,
+    Field(max_length=500, json_schema_extra={"minLength": 1}),
+    AfterValidator(_stated_reason),
+]
+
+
+class WithdrawReason(Body):
+    """Why the pledge is withdrawn: required (422 naming ``reason`` when missing or blank)."""
+
+    reason: StatedReason
+
+
+class WithdrawForm(Body):
+    """The withdrawal confirmation form: the reason (a blank field is refused in the same words
+    as a missing one) and the form's idempotency key."""
+
+    reason: StatedReason = Field("", validate_default=True)
+    idempotency_key: FormKey | None = None
 
 
 class ReasonForm(Reason):

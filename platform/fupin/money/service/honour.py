@@ -18,6 +18,7 @@ from tortoise.functions import Count, Sum
 
 from fupin.accounts.models import Participant
 from fupin.core.clock import today_cn
+from fupin.core.sql import totals
 from fupin.money.models import Pledge
 from fupin.money.rules.honour import CLOSED_DUE_STATES, HonourRate
 from fupin.money.rules.states import OPEN_PLEDGE_STATES
@@ -73,8 +74,7 @@ async def honour_rate(
         # an overall figure singles nobody out; one participant's public rate leaves out what
         # they gave anonymously
         query = query.filter(anonymous=False)
-    rows = await query.annotate(**_SUMS).group_by().values(*_SUMS)
-    return _rate(rows[0] if rows else {})
+    return _rate(await totals(query, **_SUMS))
 
 
 async def honour_rates_of(

@@ -19,6 +19,7 @@ donation → pledge → need → receipt counter → ledger head.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -516,9 +517,45 @@ _CLOSINGS: dict[str, tuple[str, str, str]] = {
 }
 
 
-async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str = "") -> Pledge:
-    """Withdraw the unpaid part of a pledge: the amount is freed on the need at once."""
+@dataclass(frozen=True)
+class WithdrawalEffect:
+    """What withdrawing a pledge would do, as its confirmation page tells the donor."""
+
+    pledge: Pledge
+    need: Need
+    frees_fen: int  # the unpaid part, freed on the need
+    keeps_fen: int  # what was paid stays given
+    open_now_fen: int  # the need's amount still to pledge, now …
+    open_after_fen: int  # … and after the withdrawal
+    reopens: bool  # a funded need goes back to raising money
+
+
+async def withdrawal_effect(actor: Actor | None, pledge_id: int) -> WithdrawalEffect:
+    """The confirmation page's figures, for a pledge the actor may withdraw now (refused as the
+    withdrawal itself would be: someone else's pledge, or one already closed)."""
+    pledge = await get_pledge(pledge_id)
+    need = await _require_change(actor, pledge)
+    PLEDGE_MACHINE.check(pledge.state, "withdraw")
+    frees = pledge.committed_fen - pledge.paid_fen
+    pledged_after = need.pledged_fen - frees
+    return WithdrawalEffect(
+        pledge=pledge,
+        need=need,
+        frees_fen=frees,
+        keeps_fen=pledge.paid_fen,
+        open_now_fen=max(need.target_fen - need.pledged_fen, 0),
+        open_after_fen=max(need.target_fen - pledged_after, 0),
+        reopens=need.state == "funded" and pledged_after < need.target_fen,
+    )
+
+
+async def withdraw_pledge(*, actor: Actor | None, pledge_id: int, reason: str) -> Pledge:
+    """Withdraw the unpaid part of a pledge: the amount is freed on the need at once. The donor
+    says why (the need's history and the recipient's officers read it), so a blank reason is
+    refused here whatever door the request came through."""
     reason = (reason or "").strip()[:500]
+    if not reason:
+        raise InvalidInput(_("请说明撤回原因。"), field="reason", code="required")
     async with money_change(actor) as change:
         pledge = await change.lock_pledge(pledge_id)
         await _require_change(actor, pledge)

@@ -20,6 +20,7 @@ from tortoise.functions import Count, Sum
 from fupin.accounts.models import Participant
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
+from fupin.core.sql import totals
 from fupin.errors import NotFound
 from fupin.i18n import _
 from fupin.money.models import (
@@ -93,20 +94,14 @@ class Totals:
 
 
 async def participant_totals(participant_id: int) -> Totals:
-    pledged = (
-        await Pledge.filter(participant_id=participant_id)
-        .annotate(c=Sum("committed_fen"), p=Sum("paid_fen"))
-        .group_by()
-        .values("c", "p")
+    p = await totals(
+        Pledge.filter(participant_id=participant_id), c=Sum("committed_fen"), p=Sum("paid_fen")
     )
-    received = (
-        await Donation.filter(donor_id=participant_id, state="confirmed")
-        .annotate(s=Sum("amount_fen"), n=Count("id", _filter=Q(reverses_id=None)))
-        .group_by()
-        .values("s", "n")
+    r = await totals(
+        Donation.filter(donor_id=participant_id, state="confirmed"),
+        s=Sum("amount_fen"),
+        n=Count("id", _filter=Q(reverses_id=None)),
     )
-    p = pledged[0] if pledged else {}
-    r = received[0] if received else {}
     return Totals(
         pledged_fen=int(p.get("c") or 0),
         paid_fen=int(p.get("p") or 0),
@@ -204,12 +199,8 @@ async def recipient_inbox(org: RecipientOrg, *, page: int = 1, per_page: int = 2
         .prefetch_related("need", "participant")
     )
     expected = [seen(p, p.participant, reveal=True) for p in rows]  # its officers know donors
-    sums = (
-        await expected_query.annotate(a=Sum("amount_fen"), p=Sum("paid_fen"))
-        .group_by()
-        .values("a", "p")
-    )
-    expected_total = int((sums[0].get("a") or 0) - (sums[0].get("p") or 0)) if sums else 0
+    sums = await totals(expected_query, a=Sum("amount_fen"), p=Sum("paid_fen"))
+    expected_total = int(sums["a"] or 0) - int(sums["p"] or 0)
     awaiting = list(
         await Donation.filter(recipient_id=org.id, state="recorded")
         .order_by("id")
@@ -225,7 +216,7 @@ async def recipient_inbox(org: RecipientOrg, *, page: int = 1, per_page: int = 2
         .prefetch_related("need", "donor")
     )
     await _attach_receipts(received)
-    received_sum = await received_query.annotate(s=Sum("amount_fen")).group_by().values("s")
+    received_sum = await totals(received_query, s=Sum("amount_fen"))
     reversed_ids = Donation.filter(recipient_id=org.id, reverses_id__not_isnull=True).values(
         "reverses_id"
     )
@@ -244,7 +235,7 @@ async def recipient_inbox(org: RecipientOrg, *, page: int = 1, per_page: int = 2
         expected_total_fen=expected_total,
         awaiting=awaiting,
         received=Page(items=received, total=total, page=page, per_page=per_page),
-        received_total_fen=int((received_sum[0].get("s") if received_sum else 0) or 0),
+        received_total_fen=int(received_sum["s"] or 0),
         receipts_missing=missing,
     )
 
@@ -278,11 +269,7 @@ class NeedMoney:
 async def need_money(need: Need, *, limit: int = 50) -> NeedMoney:
     """What the public need page shows about money: totals, and who gave unless anonymous."""
     active = Pledge.filter(need_id=need.id, state__in=["pledged", "partially_paid", "honoured"])
-    counts = (
-        await active.annotate(n=Count("id"), d=Count("participant_id", distinct=True))
-        .group_by()
-        .values("n", "d")
-    )
+    counts = await totals(active, n=Count("id"), d=Count("participant_id", distinct=True))
     pledges = list(await active.order_by("-id").limit(limit).prefetch_related("participant"))
     reversed_ids = Donation.filter(need_id=need.id, reverses_id__not_isnull=True).values(
         "reverses_id"
@@ -305,8 +292,8 @@ async def need_money(need: Need, *, limit: int = 50) -> NeedMoney:
         pledged_fen=need.pledged_fen,
         received_fen=need.received_fen,
         open_fen=max(need.target_fen - need.pledged_fen, 0),
-        pledge_count=int(counts[0]["n"] or 0) if counts else 0,
-        donor_count=int(counts[0]["d"] or 0) if counts else 0,
+        pledge_count=int(counts["n"] or 0),
+        donor_count=int(counts["d"] or 0),
         pledges=[
             line(p.anonymous, p.participant, p.amount_fen, p.state, p.created_at.date())
             for p in pledges

@@ -11,10 +11,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from fupin.core import exports
 from fupin.core.clock import CHINA_TZ, today_cn
@@ -34,6 +35,7 @@ from fupin.needs.rules import (
     NEED_STEPS,
     REASON_PROMPTS,
     SORT_LABELS,
+    SORTS,
     STATES,
     effective_state,
 )
@@ -143,8 +145,25 @@ def _page_state(need: Need) -> str:
 # --- public list ---------------------------------------------------------------------------------
 
 
+#: The list's sorts that the search has too (a query carries them over; ``raising`` and
+#: ``closest`` have no twin there, where relevance decides).
+_SEARCH_SORTS = frozenset(SORTS)
+
+
 async def need_list(request: Request) -> Response:
     filters = _filters(request)
+    if filters.q and filters.q.strip():
+        # One search path: words go to the search engine (/search), which matches places,
+        # descriptions and items, not only titles as a list filter would.
+        keep = [("q", filters.q.strip())]
+        keep += [
+            (name, value)
+            for name in ("province", "county", "category", "state")
+            if (value := getattr(filters, name))
+        ]
+        if filters.sort in _SEARCH_SORTS:
+            keep.append(("sort", filters.sort))
+        return RedirectResponse("/search?" + urlencode(keep), status_code=303)
     listing = await reading.list_needs(filters, actor=actor(request))
     provinces = (await regions.list_regions(level="province", per_page=100)).items
     counties = []

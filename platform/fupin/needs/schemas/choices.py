@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from fupin.core.categories import CATEGORY_CODES
-from fupin.needs.rules import ATTACHMENT_PURPOSES, ATTACHMENT_TYPES, SORTS, STATES, USER_ACTIONS
+from fupin.needs.rules import (
+    ATTACHMENT_PURPOSES,
+    ATTACHMENT_TYPES,
+    LIST_SORTS,
+    SORTS,
+    STATES,
+    USER_ACTIONS,
+)
 
 CategoryCode = Literal[CATEGORY_CODES]  # the tuple spreads: Literal["drinking_water", …]
 State = Literal[STATES]
@@ -13,3 +20,4 @@ Action = Literal[USER_ACTIONS]
 Purpose = Literal[tuple(ATTACHMENT_PURPOSES)]
 ContentType = Literal[ATTACHMENT_TYPES]
 Sort = Literal[SORTS]
+ListSort = Literal[LIST_SORTS]  # type: ignore[valid-type]  # the tuple spreads at run time

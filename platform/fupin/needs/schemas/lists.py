@@ -9,7 +9,7 @@ from pydantic import Field
 
 from fupin.core.schemas import Out, Page, PageQuery
 from fupin.needs.rules import MAX_LIST_QUERY, SORTS
-from fupin.needs.schemas.choices import CategoryCode, Sort, State
+from fupin.needs.schemas.choices import CategoryCode, ListSort, State
 from fupin.search.rules.settings_data import default_settings as default_search_settings
 
 #: A value of a repeatable search filter: a code, or in a search a name (the longest county
@@ -28,11 +28,12 @@ class NeedListQuery(PageQuery):
     category: CategoryCode | None = None
     state: State | None = Field(None, description="Public lists: published and later states")
     q: str | None = Field(None, max_length=MAX_LIST_QUERY, description="Part of the title")
-    sort: Sort = "newest"
+    sort: ListSort = "raising"
 
 
 class WorkspaceQuery(NeedListQuery):
     per_page: int = Field(30, ge=1, le=100)
+    sort: ListSort = "newest"
 
 
 #: Facets of the search (search/settings.toml) and the longest query it takes.

@@ -33,6 +33,7 @@ from tortoise.expressions import F, Q
 from fupin.accounts.service import duties
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 from fupin.core.policy import Actor, can, require
 from fupin.core.states import Transition
 from fupin.db import transaction
@@ -246,12 +247,12 @@ async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> No
             continue
         fresh = await Need.get(id=need.id)
         need.state, need.pledged_fen = to_state, fresh.pledged_fen
+        amounts = {"p": format_yuan(fresh.pledged_fen), "t": format_yuan(fresh.target_fen)}
         reason = (
-            _("有效认捐 %(p)s 分已覆盖目标 %(t)s 分。", p=fresh.pledged_fen, t=fresh.target_fen)
+            _("有效认捐 %(p)s 已覆盖目标 %(t)s。", **amounts)
             if action == "fund"
-            else _("认捐撤回或失效后，有效认捐 %(p)s 分低于目标 %(t)s 分，恢复募集。",
-                   p=fresh.pledged_fen, t=fresh.target_fen)
-        )  # fmt: skip
+            else _("认捐撤回或失效后，有效认捐 %(p)s 低于目标 %(t)s，恢复募集。", **amounts)
+        )
         await NeedEvent.create(
             need_id=need.id,
             action=action,

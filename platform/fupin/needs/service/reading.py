@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Case, F, Q, RawSQL, When
 from tortoise.functions import Count
 
 from fupin.core import clock
@@ -137,14 +137,38 @@ def _query(filters: NeedFilters, *, actor: Actor | None, private: bool, today: d
     return query
 
 
-def _ordered(query: Any, sort: str, *, private: bool) -> Any:
+def _raising(today: date) -> Q:
+    """Still raising money: published, before its deadline, not fully pledged (``rules.is_funded``
+    as SQL, as the lifecycle's move to funded uses it)."""
+    return Q(state="published", deadline__gte=today, pledged_fen__lt=F("target_fen"))
+
+
+def _ordered(query: Any, sort: str, *, private: bool, today: date) -> Any:
+    """The list's order. Every sort but ``newest`` shows the needs a donor can still pledge to
+    first — a deadline passed or a gap of ¥0 is nothing to give to — then by its own key."""
+    newest = ("-id",) if private else ("-published_at", "-id")
+    if sort == "newest":
+        return query.order_by(*newest)
+    query = query.annotate(
+        # Tortoise's stubs leave RawSQL out of Case/When, which take it at run time.
+        not_raising=Case(
+            When(_raising(today), then=cast(Any, RawSQL("0"))), default=cast(Any, RawSQL("1"))
+        )
+    )
     if sort == "deadline":
-        return query.order_by("deadline", "id")
+        return query.order_by("not_raising", "deadline", "id")
     if sort == "open_amount":
         return query.annotate(open_amount=F("target_fen") - F("pledged_fen")).order_by(
-            "-open_amount", "id"
+            "not_raising", "-open_amount", "id"
         )
-    return query.order_by("-id") if private else query.order_by("-published_at", "-id")
+    if sort == "closest":
+        # share pledged in basis points; a need without a target counts as nothing pledged
+        share = Case(
+            When(target_fen__gt=0, then=F("pledged_fen") * 10000 / F("target_fen")),
+            default=cast(Any, RawSQL("0")),
+        )
+        return query.annotate(share=share).order_by("not_raising", "-share", "id")
+    return query.order_by("not_raising", *newest)  # raising
 
 
 async def list_needs(
@@ -160,7 +184,7 @@ async def list_needs(
     # Two steps: the page's ids from the (covering) index, then those rows — sorting 100k
     # wide rows (descriptions) is what made a page slow.
     ids = list(
-        await _ordered(query, filters.sort, private=private)
+        await _ordered(query, filters.sort, private=private, today=today)
         .offset((filters.page - 1) * filters.per_page)
         .limit(filters.per_page)
         .values_list("id", flat=True)
