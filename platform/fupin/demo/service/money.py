@@ -194,7 +194,8 @@ async def _back_need(need: Need, ctx: _Context) -> None:
             recipient_id=recipient.id,
             pledge_id=pledge.id,
             amount_fen=paid,
-            received_on=ctx.today - timedelta(days=rng.randint(0, 60)),
+            # never before the pledge was made (issue 17): the draw keeps the demo's sequence
+            received_on=max(ctx.today - timedelta(days=rng.randint(0, 60)), pledge_made_on(pledge)),
             payment_reference=f"DEMO{pledge.id:07d}",
             confirm=True,
             is_demo=True,
@@ -207,6 +208,10 @@ async def _back_need(need: Need, ctx: _Context) -> None:
         ctx.counts["unbacked_received_fen"] += left_to_receive
     if original != open_state:
         await Need.filter(id=need.id).update(state=original)
+
+
+def pledge_made_on(pledge: Pledge) -> date:
+    return today_cn(pledge.created_at)
 
 
 async def load_demo_money(settings: Settings, result: DemoResult, needs_count: int) -> None:

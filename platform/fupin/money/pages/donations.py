@@ -95,6 +95,7 @@ async def _donation_form(
             "pledge": pledge,
             "values": values,
             "error": error,
+            "field_errors": {e.field: e.message for e in getattr(error, "errors", [])},
             "kinds": DONATION_KINDS,
             "bases": VALUATION_BASES,
             "basis_labels": donations.VALUATION_BASIS_LABELS,
