@@ -374,6 +374,7 @@ async def import_historical_donation(
     fair_value_evidence: str = "",
     items: Sequence[ItemSpec] = (),
     today: date | None = None,
+    is_demo: bool = False,
 ) -> Donation:
     """The historical-records import (issue 17): the national office enters, recorded and
     confirmed at once, money received before the platform knew of the need or the pledge (paper
@@ -404,6 +405,7 @@ async def import_historical_donation(
         today=today,
         confirm=True,
         historical=True,
+        is_demo=is_demo,
     )
 
 
