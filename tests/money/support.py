@@ -7,14 +7,14 @@ everything about money goes through the money services.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fupin.accounts.models import Participant
 from fupin.accounts.service import users as accounts
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
-from fupin.money.models import RecipientOrg
+from fupin.money.models import Pledge, RecipientOrg
 from fupin.money.service import recipients
 from fupin.needs.models import Need
 from fupin.regions.models import Region
@@ -24,6 +24,7 @@ YUAN = 100
 WAN = 10_000 * YUAN
 TODAY = today_cn()
 DUE = TODAY + timedelta(days=60)
+DRAFTED = datetime(TODAY.year - 5, 1, 1, tzinfo=UTC)
 
 
 async def make_need(
@@ -43,7 +44,18 @@ async def make_need(
         target_fen=target_fen,
         deadline=TODAY + timedelta(days=90),
         state=state,
+        # Drafted years ago: money may arrive in an earlier year, never before the need's
+        # drafting (issue 17 point 9, tests/money/test_donation_dates.py).
+        created_at=DRAFTED,
     )
+
+
+async def made_on(pledge: Pledge, day: date) -> Pledge:
+    """A pledge made on ``day`` (``make_pledge(today=…)`` checks the due date against that day;
+    this records it as the pledge's creation, which money received may not precede)."""
+    at = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    await Pledge.filter(id=pledge.id).update(created_at=at)
+    return await Pledge.get(id=pledge.id)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from fupin.money.models import Donation, Pledge, Receipt
 from fupin.money.rules import receipt_numbers
 from fupin.money.service import donations, pledges, receipts, recipients
 from fupin.regions.models import Region
-from tests.money.support import DUE, TODAY, WAN, build_money, fresh, make_need
+from tests.money.support import DUE, TODAY, WAN, build_money, fresh, made_on, make_need
 
 pytestmark = pytest.mark.both_databases
 
@@ -95,7 +95,8 @@ async def test_a_confirmed_donation_is_locked_and_corrected_by_a_reversing_entry
 
 async def test_recorded_donations_can_be_corrected_before_confirmation(world) -> None:
     m = await build_money(world)
-    _, donation = await _paid_pledge(m)
+    pledge, donation = await _paid_pledge(m)
+    await made_on(pledge, date(2024, 12, 1))  # the pledge was made before the corrected day
     edited = await donations.update_donation(
         actor=m.officer,
         donation_id=donation.id,
@@ -173,6 +174,7 @@ async def test_money_may_arrive_in_an_earlier_year_but_not_in_the_future(world) 
         actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
     )
     earlier = date(TODAY.year - 1, 12, 31)
+    await made_on(pledge, date(TODAY.year - 1, 12, 1))
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,

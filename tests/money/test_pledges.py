@@ -18,7 +18,7 @@ from fupin.money.models import Pledge, PledgeEvent
 from fupin.money.service import donations, honour, pledges
 from fupin.money.service import queries as money_queries
 from fupin.needs.models import NeedEvent, SearchOutbox
-from tests.money.support import DUE, TODAY, WAN, build_money, days, fresh, make_need
+from tests.money.support import DUE, TODAY, WAN, build_money, days, fresh, made_on, make_need
 
 pytestmark = pytest.mark.both_databases
 
@@ -205,6 +205,7 @@ async def test_lapse_sweep_frees_the_unpaid_part_and_counts_as_due_not_honoured(
         due_date=days(-2),
         today=days(-30),
     )
+    await made_on(part, days(-30))
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,

@@ -291,3 +291,44 @@ async def test_qualification_listed_later_is_applied_to_earlier_donations(world)
     )
     (line,) = after.lines
     assert (line.group, line.targeted_basis) == ("targeted", "county_832")
+
+
+@pytest.mark.both_databases
+async def test_paper_asks_for_the_years_that_decide_an_expiry_and_shows_it(world) -> None:
+    """Issue 17 point 7: 2019's excess over the cap (1.8 万元) could be deducted until 2022 and
+    expires in 2023, so a 2023 paper needs the profits of 2019–2022 to know how much expired,
+    and shows the expiry; with only 2023 entered it is refused, not silently incomplete."""
+    channels = await make_channels(world)
+    donor = world.participants["enterprise"]
+    gift = await give(
+        channels, donor, received_on=date(2019, 6, 1), amount_fen=138_000_00, targeted=False
+    )
+    pid = donor.id
+    years = await papers.paper_years(actor=None, participant_id=pid, year=2023, system=True)
+    assert years.required == (2019, 2020, 2021, 2022, 2023)
+    with pytest.raises(InvalidInput) as caught:
+        await papers.build_working_paper(
+            actor=None, participant_id=pid, year=2023, profit_fen_by_year={2023: 0}, system=True
+        )
+    assert {e.field for e in caught.value.errors} == {
+        "profit_2019",
+        "profit_2020",
+        "profit_2021",
+        "profit_2022",
+    }
+    result = await papers.build_working_paper(
+        actor=None,
+        participant_id=pid,
+        year=2023,
+        profit_fen_by_year={2019: 100 * WAN, 2020: 0, 2021: 0, 2022: 0, 2023: 50 * WAN},
+        system=True,
+    )
+    paper_2023 = result.paper.year(2023)
+    assert paper_2023.expired_fen == 18_000_00
+    (expired,) = paper_2023.expired
+    assert expired.origin_year == 2019 and expired.last_usable_year == 2022
+    assert expired.donation_ids == (gift.id,)
+    assert paper_2023.deducted_fen == 0
+    # A 2024 paper no longer depends on 2019: its expiry belongs to 2023's paper.
+    years_2024 = await papers.paper_years(actor=None, participant_id=pid, year=2024, system=True)
+    assert years_2024.required == (2024,)

@@ -88,6 +88,9 @@ RULES: dict[str, dict[str, str]] = {
     "pledge.release": {"county_officer": COUNTY},
     "pledge.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},
     "donation.record": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
+    # Entering money received before its need or pledge existed on the platform (paper records
+    # of earlier years): the national office only, marked on the record and in the ledger.
+    "donation.import_historical": {"national_admin": ANY},
     "donation.confirm": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "donation.reverse": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "donation.view": {**_OFFICE_READ, "participant_member": PARTICIPANT, "county_officer": COUNTY},

@@ -1,4 +1,9 @@
-"""`fupin ledger verify|export` and `fupin pledges lapse`: thin shells over the money services.
+"""`fupin ledger verify|export`, `fupin pledges lapse` and `fupin donations import-historical`:
+thin shells over the money services.
+
+``fupin donations import-historical FILE --as USER`` enters paper records of earlier years
+(issue 17): the named account must be a national administrator, every row is recorded and
+confirmed marked ``historical``, and one bad row imports nothing.
 
 ``fupin ledger verify`` checks the database: the hash chain, and every confirmed donation,
 receipt and pledge against its ledger entry (docs/domain.md §3.7). ``--file`` verifies an exported file
@@ -8,14 +13,23 @@ status 0 when everything holds, 1 when something does not (the first bad entry i
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
+from fupin.accounts.models import User
+from fupin.accounts.service import users as accounts
 from fupin.core.cli import load_settings, run_with_db
+from fupin.core.money import parse_yuan
+from fupin.db import transaction
+from fupin.errors import FupinError
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger import service as ledger_domain
+from fupin.money.service import donations as donations_domain
 from fupin.money.service import ledger_check
 from fupin.money.service import pledges as pledges_domain
 from fupin.money.service import rollups as money_rollups
@@ -174,4 +188,64 @@ def rollups_rebuild() -> None:
         click.echo(f"{table}: {count} rows")
 
 
-commands = [ledger, pledges, rollups]
+@click.group(help="Donations: the national office's historical-records import.")
+def donations() -> None:
+    pass
+
+
+#: Columns of the historical-records CSV (UTF-8, header row).
+HISTORICAL_COLUMNS = ("recipient_id", "need_id", "donor_id", "amount", "received_on", "note")
+
+
+@donations.command(
+    "import-historical",
+    help="Record and confirm paper donation records of earlier years (national administrator "
+    "only; each is marked historical on the record and in the ledger). CSV columns: "
+    + ", ".join(HISTORICAL_COLUMNS)
+    + ", optional payment_reference. All rows or none.",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="The national administrator's login.")
+def import_historical(file: Path, username: str) -> None:
+    settings = load_settings()
+    try:
+        rows = list(csv.DictReader(io.StringIO(file.read_text(encoding="utf-8-sig"))))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise click.UsageError(f"cannot read {file}: {exc}") from exc
+    missing = [c for c in HISTORICAL_COLUMNS if rows and c not in rows[0]]
+    if not rows or missing:
+        raise click.UsageError(f"{file}: needs a header with {', '.join(HISTORICAL_COLUMNS)}")
+
+    async def job() -> list[int]:
+        user = await User.get_or_none(username=username, is_active=True)
+        if user is None:
+            raise click.ClickException(f"no active account {username!r}")
+        actor = await accounts.actor_for(user)
+        made: list[int] = []
+        async with transaction():
+            for number, row in enumerate(rows, start=2):
+                try:
+                    donation = await donations_domain.import_historical_donation(
+                        actor=actor,
+                        recipient_id=int(row["recipient_id"]),
+                        need_id=int(row["need_id"]),
+                        donor_id=int(row["donor_id"]),
+                        amount_fen=parse_yuan(row["amount"], field="amount"),
+                        received_on=date.fromisoformat(row["received_on"].strip()),
+                        payment_reference=row.get("payment_reference") or "",
+                        note=row["note"],
+                    )
+                except (ValueError, FupinError) as exc:
+                    field = getattr(exc, "field", None) or "row"
+                    message = getattr(exc, "message", str(exc))
+                    raise click.ClickException(
+                        f"row {number}, {field}: {message} (nothing was imported)"
+                    ) from exc
+                made.append(donation.id)
+        return made
+
+    made = run_with_db(settings, job)
+    click.echo(f"imported {len(made)} historical donations: {', '.join(map(str, made))}")
+
+
+commands = [ledger, pledges, rollups, donations]

@@ -271,6 +271,9 @@ class Donation(Model):
     confirmed_at = fields.DatetimeField(null=True)
     ledger_seq = fields.BigIntField(null=True)
     is_demo = fields.BooleanField(default=False)
+    # Entered by the national office's historical-records import: its received date may precede
+    # the need's drafting or the pledge (issue 17); said on the page and in the ledger entry.
+    historical = fields.BooleanField(default=False)
 
     class Meta:
         table = "donation"

@@ -151,6 +151,7 @@ DEMO_STEPS: list[str] = [
     "fupin.demo.service.money:load_demo_money",
     "fupin.demo.service.matching:load_demo_matching",
     "fupin.demo.service.pairs:load_demo_pairs",
+    "fupin.demo.service.commendation:load_demo_commendation",
 ]
 
 

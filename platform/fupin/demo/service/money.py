@@ -207,9 +207,9 @@ async def _back_need(need: Need, ctx: _Context) -> None:
             recipient_id=recipient.id,
             pledge_id=pledge.id,
             amount_fen=paid,
-            # Not before the pledge (made today by the service) nor before the need was drafted:
-            # a donation dated weeks before its pledge is what the demo used to show.
-            received_on=ctx.today,
+            # Never before its pledge was made (and so never before its need was drafted): a
+            # donation dated weeks before its pledge is what the demo used to show.
+            received_on=max(ctx.today - timedelta(days=rng.randint(0, 60)), pledge_made_on(pledge)),
             payment_reference=f"DEMO{pledge.id:07d}",
             confirm=True,
             is_demo=True,
@@ -221,6 +221,10 @@ async def _back_need(need: Need, ctx: _Context) -> None:
     if left_to_receive > 0 and recipient is not None and recorder is not None:
         ctx.counts["unbacked_received_fen"] += left_to_receive
     await Need.filter(id=need.id).update(state=original, deadline=need.deadline)
+
+
+def pledge_made_on(pledge: Pledge) -> date:
+    return today_cn(pledge.created_at)
 
 
 async def load_demo_money(settings: Settings, result: DemoResult, needs_count: int) -> None:

@@ -108,3 +108,33 @@ def schedule_json(schedule: Sequence[InstalmentSpec]) -> list[dict[str, Any]]:
         {"number": i, "due_date": s.due_date.isoformat(), "amount_fen": s.amount_fen}
         for i, s in enumerate(schedule, start=1)
     ]
+
+
+def check_received_on(
+    received_on: date,
+    *,
+    need_drafted_on: date,
+    pledge_made_on: date | None,
+    historical: bool,
+) -> None:
+    """Money cannot arrive for a need before the need was drafted, nor against a pledge before
+    the pledge was made (issue 17: a 2017 payment was accepted against a need drafted in 2026).
+    Dates are China dates. Only the national office's historical-records import may enter such
+    a record, and it is marked as one (``Donation.historical``, its ledger entry)."""
+    if historical:
+        return
+    if pledge_made_on is not None and received_on < pledge_made_on:
+        raise InvalidInput(
+            _("到账日期不能在认捐之前（该认捐登记于 %(day)s）。", day=pledge_made_on.isoformat()),
+            field="received_on",
+            code="before_pledge",
+        )
+    if received_on < need_drafted_on:
+        raise InvalidInput(
+            _(
+                "到账日期不能在需求登记（起草）之前（该需求起草于 %(day)s）。",
+                day=need_drafted_on.isoformat(),
+            ),
+            field="received_on",
+            code="before_need",
+        )

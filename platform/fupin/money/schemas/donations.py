@@ -57,6 +57,11 @@ class Donation(Out):
     official_check_code: str
     confirmed_at: IsoDateTime | None
     ledger_seq: int | None
+    historical: bool = Field(
+        default=False,
+        description="Entered by the national office's historical-records import: the received "
+        "date may precede the need's drafting or the pledge",
+    )
 
 
 class MyDonation(Donation):

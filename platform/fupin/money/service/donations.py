@@ -26,7 +26,7 @@ from typing import Any
 from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
-from fupin.core.policy import Actor
+from fupin.core.policy import EVERYWHERE, Actor, require
 from fupin.errors import InvalidInput, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import (
@@ -39,7 +39,7 @@ from fupin.money.models import (
     RecipientOrg,
 )
 from fupin.money.rules import channels
-from fupin.money.rules.schedules import check_amount
+from fupin.money.rules.schedules import check_amount, check_received_on
 from fupin.money.rules.states import DONATION_MACHINE, PLEDGE_MACHINE, DonationFacts, PledgeFacts
 from fupin.money.service import pledges, receipts
 from fupin.money.service.readers import View, may_see_donor, seen
@@ -163,6 +163,7 @@ DONATION_AUDIT_FIELDS = (
     "targeted",
     "targeted_basis",
     "channel_qualifies",
+    "historical",
 )
 
 
@@ -191,6 +192,7 @@ async def _check_donation_input(
     fair_value_evidence: str,
     items: Sequence[ItemSpec],
     today: date,
+    historical: bool = False,
 ) -> _Checked:
     check_amount(amount_fen)
     if kind not in DONATION_KINDS:
@@ -256,6 +258,12 @@ async def _check_donation_input(
     donor = await Participant.get_or_none(id=donor_id)
     if donor is None:
         raise InvalidInput(_("捐赠人不存在。"), field="donor_id", code="not_found")
+    check_received_on(
+        received_on,
+        need_drafted_on=today_cn(need.created_at),
+        pledge_made_on=today_cn(pledge.created_at) if pledge is not None else None,
+        historical=historical,
+    )
     facts = await derive_targeted(need, org, received_on)
     return _Checked(need, pledge, donor, bool(anonymous), checked_items, facts)
 
@@ -279,11 +287,16 @@ async def record_donation(
     today: date | None = None,
     is_demo: bool = False,
     confirm: bool = False,
+    historical: bool = False,
 ) -> Donation:
     """Record money the recipient has received (not yet confirmed, so not yet counted);
-    ``confirm`` also confirms it in the same transaction (both or neither)."""
+    ``confirm`` also confirms it in the same transaction (both or neither). ``historical`` is
+    the national office's import (``import_historical_donation``), never the recipient's."""
     org = await get_recipient(recipient_id)
-    await require_recipient(actor, "donation.record", org)
+    if historical:
+        require(actor, "donation.import_historical", EVERYWHERE)
+    else:
+        await require_recipient(actor, "donation.record", org)
     today = today or today_cn()
     payment_reference = (payment_reference or "").strip()
     checked = await _check_donation_input(
@@ -300,6 +313,7 @@ async def record_donation(
         fair_value_evidence=(fair_value_evidence or "").strip(),
         items=items,
         today=today,
+        historical=historical,
     )
     async with money_change(actor, writes_ledger=False) as change:
         donation = await Donation.create(
@@ -322,6 +336,7 @@ async def record_donation(
             target_area_text=checked.facts.area_text[:255],
             recorded_by_id=actor.user_id if actor else None,
             is_demo=is_demo,
+            historical=historical,
         )
         for item in checked.items:
             await DonationItem.create(
@@ -332,7 +347,7 @@ async def record_donation(
                 unit_value_fen=item.unit_value_fen,
             )
         await change.audit(
-            action="donation.record",
+            action="donation.import_historical" if historical else "donation.record",
             object_type="donation",
             object_id=donation.id,
             after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
@@ -340,6 +355,58 @@ async def record_donation(
         if confirm:
             donation = await confirm_donation(actor=actor, donation_id=donation.id)
     return donation
+
+
+async def import_historical_donation(
+    *,
+    actor: Actor | None,
+    recipient_id: int,
+    amount_fen: int,
+    received_on: date,
+    note: str,
+    need_id: int | None = None,
+    pledge_id: int | None = None,
+    donor_id: int | None = None,
+    anonymous: bool | None = None,
+    kind: str = "cash",
+    payment_reference: str = "",
+    valuation_basis: str = "",
+    fair_value_evidence: str = "",
+    items: Sequence[ItemSpec] = (),
+    today: date | None = None,
+    is_demo: bool = False,
+) -> Donation:
+    """The historical-records import (issue 17): the national office enters, recorded and
+    confirmed at once, money received before the platform knew of the need or the pledge (paper
+    ledgers of earlier years). The one way such a date is accepted, so it is explicit: only the
+    national office, a note saying where the record comes from, and the record and its ledger
+    entry marked ``historical``."""
+    require(actor, "donation.import_historical", EVERYWHERE)
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(
+            _("历史记录导入须说明记录来源（如纸质台账、原始凭证）。"), field="note", code="required"
+        )
+    return await record_donation(
+        actor=actor,
+        recipient_id=recipient_id,
+        amount_fen=amount_fen,
+        received_on=received_on,
+        need_id=need_id,
+        pledge_id=pledge_id,
+        donor_id=donor_id,
+        anonymous=anonymous,
+        kind=kind,
+        payment_reference=payment_reference,
+        valuation_basis=valuation_basis,
+        fair_value_evidence=fair_value_evidence,
+        items=items,
+        note=note,
+        today=today,
+        confirm=True,
+        historical=True,
+        is_demo=is_demo,
+    )
 
 
 async def update_donation(
@@ -391,6 +458,7 @@ async def update_donation(
             fair_value_evidence=(merged["fair_value_evidence"] or "").strip(),
             items=items,
             today=today,
+            historical=donation.historical,
         )
         for field in allowed:
             setattr(donation, field, merged[field])
@@ -447,6 +515,8 @@ def confirmed_payload(donation: Donation) -> dict[str, Any]:
         "targeted": donation.targeted,
         "targeted_basis": donation.targeted_basis,
         "anonymous": donation.anonymous,
+        # Only when set, so the entries written before the flag existed still verify.
+        **({"historical": True} if donation.historical else {}),
     }
 
 
@@ -459,7 +529,10 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
     async with money_change(actor) as change:
         donation = await change.lock_donation(donation_id)
         org = await RecipientOrg.get(id=donation.recipient_id)
-        await require_recipient(actor, DONATION_MACHINE.permission("confirm"), org)
+        if donation.historical:
+            require(actor, "donation.import_historical", EVERYWHERE)
+        else:
+            await require_recipient(actor, DONATION_MACHINE.permission("confirm"), org)
         confirmed = DONATION_MACHINE.check(donation.state, "confirm").to
         if donation.pledge_id is not None:
             pledge = await change.lock_pledge(donation.pledge_id)

@@ -4,7 +4,7 @@ individual (docs/rules.md §2), from the donor's receipted donations; computed, 
 *Working paper*: only donations backed by the deductible voucher — a platform receipt **with**
 the official numbers — enter the paper; the others are listed as "pending official receipt, not
 included". The paper needs the annual total profit of every year whose carry-forward can still
-reach the requested year: ``paper_years`` computes that run of years (from the last year in which
+reach the requested year, its expiry included (issue 17): ``paper_years`` computes that run of years (from the last year in which
 the carry-forward pool is provably empty). Earlier years back to the first donation may be
 entered too (the paper then shows them). Every line carries its donation ids and receipt numbers,
 and the reason and citation of the rule that applied.
@@ -43,19 +43,24 @@ from fupin.tax.service.statements import StatementLine, statement_lines
 
 
 def last_affected_year(line: DonationLine, params: TaxParams = TAX_PARAMS) -> int:
-    """The last tax year a donation can change: its own year, or the end of its carry-forward,
-    or the year its legacy look-back is applied (docs/rules.md §1.1–§1.2)."""
+    """The last tax year a donation can change: its own year; for a carried excess the year
+    *after* its last usable year, because that year's paper records what expired (a 2019 excess
+    usable until 2022 expires on the 2023 paper, and only 2019–2022's profits say how much);
+    or the year its legacy look-back is applied, which deducts whatever is left in full so
+    nothing of it expires (docs/rules.md §1.1–§1.2)."""
     year = line.donated_on.year
     if not line.qualifying:
         return year
     if line.targeted and params.targeted_window_row(line.donated_on) is not None:
         return year
-    last = year + params.carry_forward_row(line.donated_on).years
+    carry_years = params.carry_forward_row(line.donated_on).years
     if line.targeted:
         lookback = params.legacy_lookback_row(line.donated_on)
         if lookback is not None:
-            last = max(last, lookback.applied_in_year)
-    return last
+            return max(year + carry_years, lookback.applied_in_year)
+    if carry_years == 0:
+        return year  # the excess is lost on its own year's paper
+    return year + carry_years + 1
 
 
 def required_start_year(
