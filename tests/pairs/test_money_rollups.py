@@ -40,7 +40,7 @@ from fupin.money.service import rollups as money_rollups
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 from fupin.settings import Settings
-from tests.money.support import DUE, TODAY, WAN, build_money, days, make_need
+from tests.money.support import DUE, TODAY, WAN, build_money, days, made_on, make_need
 from tests.support.world import COUNTY, make_user, make_village
 
 FUPIN = str(Path(sys.executable).parent / "fupin")
@@ -176,6 +176,9 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
     own = await pledges.make_pledge(
         actor=m.donor, need_id=needs["village"].id, amount_fen=20 * WAN, due_date=DUE
     )
+    # made last month: money received may not precede its pledge (docs/domain.md §3.6)
+    own = await made_on(own, days(-40))
+    await money_rollups.refresh_need(needs["village"].id)  # the back-dating bypassed the services
     await assert_rollups_match("a pledge")
     helped = await pledges.make_pledge(
         actor=helper,
@@ -301,9 +304,17 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
     m = scene["money"]
     needs = [m.need] + [await make_need(world.village, title=f"项目{i}") for i in range(19)]
     first = [
-        await pledges.make_pledge(actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE)
+        # made on the day the payments below were received (money may not precede its pledge)
+        await made_on(
+            await pledges.make_pledge(
+                actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE
+            ),
+            days(-35),
+        )
         for n in needs
     ]
+    for n in needs:  # the back-dating bypassed the services
+        await money_rollups.refresh_need(n.id)
     amended_needs = [await make_need(world.village, title=f"改期{i}") for i in range(10)]
     to_amend = [
         await pledges.make_pledge(actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE)
