@@ -10,7 +10,7 @@ from fupin.accounts.service import links, sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
-from fupin.core.web import client_ip, read_form, redirect, render
+from fupin.core.web import client_ip, read_form, redirect, render, same_site_path
 from fupin.errors import InvalidInput, NotAuthenticated, NotFound, RateLimited
 from fupin.i18n import _
 
@@ -25,20 +25,15 @@ HOME_BY_ROLE = {
 }
 
 
-def _safe_next(value: object) -> str:
-    text = value if isinstance(value, str) else "/"
-    return text if text.startswith("/") and not text.startswith("//") else "/"
-
-
 async def login_page(request: Request) -> Response:
-    next_url = _safe_next(request.query_params.get("next", "/"))
+    next_url = same_site_path(request.query_params.get("next", "/"))
     return render(request, "accounts/login.html", {"next": next_url, "username": "", "error": None})
 
 
 async def login(request: Request) -> Response:
     form = await read_form(request)
     settings = request.app.state.settings
-    next_url = _safe_next(form.get("next", "/"))
+    next_url = same_site_path(form.get("next", "/"))
     user_agent = request.headers.get("user-agent", "")
     try:
         user = await accounts.authenticate(
