@@ -110,8 +110,9 @@ async def build(needs: int, donors: int, villages: int, seed: int) -> dict[str, 
         if t["county_code"] in counties
     ]
     rng.shuffle(townships)
-    # Villages under real townships (the reference data has no villages): poverty counties get
-    # more of them, as they publish most needs.
+    # Generated villages under real townships, on 9xx codes the national registry (loaded with
+    # the reference data) never uses: poverty counties get more of them, as they publish most
+    # needs.
     poverty_townships = [t for t in townships if counties[t["county_code"]]["is_poverty_county"]]
     other_townships = [t for t in townships if not counties[t["county_code"]]["is_poverty_county"]]
     chosen = (
@@ -121,7 +122,7 @@ async def build(needs: int, donors: int, villages: int, seed: int) -> dict[str, 
     for i, t in enumerate(chosen):
         village_rows.append(
             Region(
-                code=t["code"] + "201",
+                code=t["code"] + "901",
                 name=f"第{i % 97 + 1}村",
                 level="village",
                 kind="村",

@@ -99,7 +99,9 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
             else:
                 key = (township.code, doc["village"])
                 if key not in villages:
-                    per_township[township.code] = per_township.get(township.code, 200) + 1
+                    # 9xx: numbers the national registry (already loaded) never uses
+                    per_township[township.code] = per_township.get(township.code, 900) + 1
+                    assert per_township[township.code] <= 999, "too many villages in a township"
                     code = f"{township.code}{per_township[township.code]:03d}"
                     villages[key] = code
                     new_villages.append(
