@@ -1,4 +1,4 @@
-"""One honour rate (issue 17 point 2, docs/domain.md §3.5): one participant's pledges — one paid
+"""One honour rate (docs/domain.md §3.5): one participant's pledges — one paid
 early but due in 2027, one lapsed, one open and not yet due — give the same honoured / come-due
 figure on /me, in the honour-rate API and table, on the pair dashboards of the window's years,
 in the recommendations (likely donors, the donor profile) and in a 2021–2025 commendation round.

@@ -1,4 +1,4 @@
-"""The whole round in headless Chromium (issue 17 point 4): the office creates a 2021–2025
+"""The whole round in headless Chromium: the office creates a 2021–2025
 round with its categories, ranks it, reviews a nominee's evidence, puts the list on notice; the
 public page shows the notice period ending on the right working day; a member of the public
 objects; the office decides; once the period is over the office publishes the final list and

@@ -1,5 +1,5 @@
-"""`fupin demo` shows the whole commendation round and tax papers that deduct (issue 17 points 4
-and 8): demo participants of which some consented, a 2021–2025 round on public notice with
+"""`fupin demo` shows the whole commendation round and tax papers that deduct:
+demo participants of which some consented, a 2021–2025 round on public notice with
 nominees, one objection with the office's reply, and demo receipts of which part carry the
 official numbers (as a county finance office enters them), so a demo donor's working paper
 deducts something. A second run adds nothing."""

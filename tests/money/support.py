@@ -45,7 +45,7 @@ async def make_need(
         deadline=TODAY + timedelta(days=90),
         state=state,
         # Drafted years ago: money may arrive in an earlier year, never before the need's
-        # drafting (issue 17 point 9, tests/money/test_donation_dates.py).
+        # drafting (tests/money/test_donation_dates.py).
         created_at=DRAFTED,
     )
 

@@ -1,4 +1,4 @@
-"""Dates that cannot be (issue 17 point 9): money cannot arrive for a need before the need was
+"""Dates that cannot be: money cannot arrive for a need before the need was
 drafted, nor against a pledge before the pledge was made — except in an explicit historical
 import by the national office, which the record and its ledger entry say."""
 

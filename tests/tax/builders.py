@@ -80,7 +80,7 @@ async def make_need(region: Region, *, title: str, target_fen: int = 5000 * WAN)
         beneficiary_households=10,
         beneficiary_people=40,
         # Drafted before the earliest donation these tests record (a donation may not precede
-        # its need's drafting, issue 17 point 9).
+        # its need's drafting).
         created_at=datetime(2015, 1, 1, tzinfo=UTC),
     )
 

@@ -295,7 +295,7 @@ async def test_qualification_listed_later_is_applied_to_earlier_donations(world)
 
 @pytest.mark.both_databases
 async def test_paper_asks_for_the_years_that_decide_an_expiry_and_shows_it(world) -> None:
-    """Issue 17 point 7: 2019's excess over the cap (1.8 万元) could be deducted until 2022 and
+    """2019's excess over the cap (1.8 万元) could be deducted until 2022 and
     expires in 2023, so a 2023 paper needs the profits of 2019–2022 to know how much expired,
     and shows the expiry; with only 2023 entered it is refused, not silently incomplete."""
     channels = await make_channels(world)

@@ -2,7 +2,7 @@
 thin shells over the money services.
 
 ``fupin donations import-historical FILE --as USER`` enters paper records of earlier years
-(issue 17): the named account must be a national administrator, every row is recorded and
+(docs/domain.md §3.6): the named account must be a national administrator, every row is recorded and
 confirmed marked ``historical``, and one bad row imports nothing.
 
 ``fupin ledger verify`` checks the database: the hash chain, and every confirmed donation,

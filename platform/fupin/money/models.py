@@ -272,7 +272,7 @@ class Donation(Model):
     ledger_seq = fields.BigIntField(null=True)
     is_demo = fields.BooleanField(default=False)
     # Entered by the national office's historical-records import: its received date may precede
-    # the need's drafting or the pledge (issue 17); said on the page and in the ledger entry.
+    # the need's drafting or the pledge (docs/domain.md §3.6); said on the page and in the ledger entry.
     historical = fields.BooleanField(default=False)
 
     class Meta:

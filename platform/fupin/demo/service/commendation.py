@@ -1,4 +1,4 @@
-"""Demo commendation and tax vouchers (idempotent; issue 17 points 4 and 8), after the demo money.
+"""Demo commendation and tax vouchers (idempotent), after the demo money.
 
 So that a fresh quickstart shows the whole five-year commendation and tax papers that are not
 dead ends:

@@ -118,7 +118,7 @@ def check_received_on(
     historical: bool,
 ) -> None:
     """Money cannot arrive for a need before the need was drafted, nor against a pledge before
-    the pledge was made (issue 17: a 2017 payment was accepted against a need drafted in 2026).
+    the pledge was made (a 2017 payment was once accepted against a need drafted in 2026).
     Dates are China dates. Only the national office's historical-records import may enter such
     a record, and it is marked as one (``Donation.historical``, its ledger entry)."""
     if historical:

@@ -376,7 +376,7 @@ async def import_historical_donation(
     today: date | None = None,
     is_demo: bool = False,
 ) -> Donation:
-    """The historical-records import (issue 17): the national office enters, recorded and
+    """The historical-records import (docs/domain.md §3.6): the national office enters, recorded and
     confirmed at once, money received before the platform knew of the need or the pledge (paper
     ledgers of earlier years). The one way such a date is accepted, so it is explicit: only the
     national office, a note saying where the record comes from, and the record and its ledger

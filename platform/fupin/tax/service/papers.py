@@ -4,7 +4,7 @@ individual (docs/rules.md §2), from the donor's receipted donations; computed, 
 *Working paper*: only donations backed by the deductible voucher — a platform receipt **with**
 the official numbers — enter the paper; the others are listed as "pending official receipt, not
 included". The paper needs the annual total profit of every year whose carry-forward can still
-reach the requested year, its expiry included (issue 17): ``paper_years`` computes that run of years (from the last year in which
+reach the requested year, its expiry included: ``paper_years`` computes that run of years (from the last year in which
 the carry-forward pool is provably empty). Earlier years back to the first donation may be
 entered too (the paper then shows them). Every line carries its donation ids and receipt numbers,
 and the reason and citation of the rule that applied.
