@@ -177,6 +177,13 @@ CASES = [
         {"reason": "作" * 501},
         ("reason",),
     ),
+    Case(
+        "/recipients/{org_id:id}/bank-account",
+        "county_officer",
+        lambda m, s: f"/recipients/{m.county_gov.id}/bank-account",
+        {"bank_name": "", "account_name": "广南县人民政府", "account_number": "12ab"},
+        ("bank_name", "account_number"),
+    ),
 ]
 
 

@@ -70,6 +70,8 @@ async def inbox(request: Request) -> Response:
             "orgs": orgs,
             "state_labels": PLEDGE_STATE_LABELS,
             "donation_state_labels": donations.DONATION_STATE_LABELS,
+            "payment_reference": pledges.payment_reference,
+            "can_set_account": await recipients.may_set_bank_account(actor, org),
         },
     )
 

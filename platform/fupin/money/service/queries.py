@@ -33,6 +33,8 @@ from fupin.money.models import (
     RecipientOrg,
 )
 from fupin.money.rules.states import OPEN_PLEDGE_STATES
+from fupin.money.service import donations, pledges
+from fupin.money.service.donations import TargetedFacts
 from fupin.money.service.readers import may_see_donor, seen
 from fupin.needs.models import PUBLIC_STATES, Need
 
@@ -312,6 +314,35 @@ async def recipients_for_need(need: Need) -> list[RecipientOrg]:
     organisations = await RecipientOrg.exclude(kind="government").order_by("kind", "id").limit(100)
     order = {"qualified_org": 0, "other": 1}
     return [*governments, *sorted(organisations, key=lambda org: (order.get(org.kind, 9), org.id))]
+
+
+@dataclass(frozen=True)
+class PaymentInstructions:
+    """Whom the pledger pays and how, and what that channel means for tax: the channel and
+    targeted decisions are the ones the tax paper applies to the donation once received
+    (``donations.derive_targeted``), taken as if the money arrived on the due date."""
+
+    recipient: RecipientOrg | None
+    reference: str
+    due_date: date
+    facts: TargetedFacts | None
+    targeted_basis_label: str = ""
+
+
+async def payment_instructions(pledge: Pledge) -> PaymentInstructions:
+    need = await Need.get(id=pledge.need_id)
+    recipient = (
+        await RecipientOrg.get_or_none(id=pledge.recipient_id) if pledge.recipient_id else None
+    )
+    facts = await donations.derive_targeted(need, recipient, pledge.due_date) if recipient else None
+    basis = donations.TARGET_BASIS_LABELS.get(facts.basis, "") if facts else ""
+    return PaymentInstructions(
+        recipient=recipient,
+        reference=pledges.payment_reference(pledge),
+        due_date=pledge.due_date,
+        facts=facts,
+        targeted_basis_label=basis,
+    )
 
 
 async def public_need(need_id: int) -> Need:
