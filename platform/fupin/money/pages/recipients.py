@@ -60,6 +60,7 @@ def _recipient_form(
             "kinds": RECIPIENT_KINDS,
             "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "error": error,
+            "field_errors": field_errors(error),
         },
         status_code=error.status if error else 200,
     )
