@@ -61,7 +61,6 @@ REMAINING = {
     "/needs/{need_id:id}/attachments",
     "/donations/{donation_id:id}/cancel",
     "/donations/{donation_id:id}/reverse",
-    "/recipients/{org_id:id}/qualifications",
     "/tax/{pid:id}/{year}/paper",
     "/commendation/office/new",
     "/commendation/office/{rid:id}/categories",
@@ -208,6 +207,13 @@ CASES = [
         lambda m, s: "/recipients",
         {"kind": "qualified_org", "name": "某基金会", "uscc": "12345", "code": "x"},
         ("uscc",),
+    ),
+    Case(
+        "/recipients/{org_id:id}/qualifications",
+        "national_admin",
+        lambda m, s: f"/recipients/{m.foundation.id}/qualifications",
+        {"start_year": "20x4", "end_year": "1999", "list_reference": "财税〔2024〕1号"},
+        ("start_year", "end_year"),
     ),
     Case(
         "/account/password",

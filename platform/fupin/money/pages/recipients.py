@@ -92,8 +92,19 @@ async def recipient_create(request: Request) -> Response:
     return redirect(request, f"/recipients/{org.id}", flash=_("受赠单位已登记。"))
 
 
-async def recipient_detail(request: Request) -> Response:
-    org = await recipients.get_recipient(request.path_params["org_id"])
+QUALIFICATION_FIELDS = ("start_year", "end_year", "list_reference")
+
+
+async def _recipient_page(
+    request: Request,
+    org_id: int,
+    *,
+    qualification: dict[str, str] | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    """The recipient's page; a refused qualification comes back in its form with what was typed
+    and each message next to its field."""
+    org = await recipients.get_recipient(org_id)
     org = await recipients.with_qualifications(org)
     current = getattr(request.state, "actor", None)
     return render(
@@ -105,22 +116,34 @@ async def recipient_detail(request: Request) -> Response:
             "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "can_manage": current is not None
             and can(current, "recipient.manage", await recipients.org_scope(org)),
+            "qualification": qualification or dict.fromkeys(QUALIFICATION_FIELDS, ""),
+            "error": error,
+            "field_errors": field_errors(error),
         },
+        status_code=error.status if error else 200,
     )
+
+
+async def recipient_detail(request: Request) -> Response:
+    return await _recipient_page(request, request.path_params["org_id"])
 
 
 async def recipient_qualify(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     org_id = request.path_params["org_id"]
-    data = validate_form(QualificationCreate, form_values(form))
-    await recipients.add_qualification(
-        actor=actor,
-        org_id=org_id,
-        start_year=data.start_year,
-        end_year=data.end_year,
-        list_reference=data.list_reference,
-    )
+    values = form_values(form, QUALIFICATION_FIELDS)
+    try:
+        data = validate_form(QualificationCreate, values)
+        await recipients.add_qualification(
+            actor=actor,
+            org_id=org_id,
+            start_year=data.start_year,
+            end_year=data.end_year,
+            list_reference=data.list_reference,
+        )
+    except InvalidInput as exc:
+        return await _recipient_page(request, org_id, qualification=values, error=exc)
     return redirect(request, f"/recipients/{org_id}", flash=_("资格期间已登记。"))
 
 
