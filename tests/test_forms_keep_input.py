@@ -74,7 +74,6 @@ REMAINING = {
     "/needs/{need_id:id}/invitations",
     "/account/commendation-consent",
     "/commendation/office/{rid:id}/cancel",
-    "/needs/{need_id:id}/deadline",
     "/pledges/{pledge_id:id}/release",
 }
 
@@ -216,6 +215,13 @@ CASES = [
         ("start_year", "end_year"),
     ),
     Case(
+        "/needs/{need_id:id}/deadline",
+        "county_officer",
+        lambda m, s: f"/needs/{m.need.id}/deadline",
+        {"deadline": "2020-13-45", "reason": ""},
+        ("deadline", "reason"),
+    ),
+    Case(
         "/account/password",
         "county_officer",
         lambda m, s: "/account/password",
@@ -280,16 +286,22 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
         data["org"] = str(m.county_gov.id)
     if case.route == "/needs/new":
         data["region_code"] = m.world.village.code
-    response = await client_as(case.who).post(case.url(m, made), data=data)
+    url = case.url(m, made)
+    response = await client_as(case.who).post(url, data=data)
     # 401: a refused login (which of name and password was wrong is not said).
     assert response.status_code in (400, 401, 409, 422), response.status_code
     page = response.text
     assert "返回首页" not in page, page[:400]  # not the generic error page
-    form = re.search(r"<form method=\"post\" action=\"[^\"]*\"[^>]*>.*?</form>", page, re.DOTALL)
-    assert form, "no form on the page"
+    # The form that was posted (a page may hold other forms with fields of the same name).
+    form = re.search(
+        rf'<form method="post" action="{re.escape(url)}"[^>]*>.*?</form>', page, re.DOTALL
+    )
+    assert form, "the posted form is not on the page"
     for field in case.fields:
         element = re.search(
-            rf'<(input|textarea|select)[^>]*name="{field}"[^>]*>(.*?)</label>', page, re.DOTALL
+            rf'<(input|textarea|select)[^>]*name="{field}"[^>]*>(.*?)</label>',
+            form.group(0),
+            re.DOTALL,
         )
         assert element, f"{field}: not in the form"
         assert re.search(

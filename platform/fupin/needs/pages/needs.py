@@ -235,10 +235,35 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
     }
 
 
-async def need_detail(request: Request, *, error: FupinError | None = None) -> Response:
+def _field_errors(error: FupinError | None) -> dict[str, str]:
+    """Field name → message of a refusal, for the form shown again next to its fields."""
+    if error is None:
+        return {}
+    items = (
+        [(e.field, e.message) for e in error.errors]
+        if isinstance(error, InvalidInput)
+        else [(error.field, error.message)]
+    )
+    found: dict[str, str] = {}
+    for field, message in items:
+        if field:
+            found.setdefault(field, message)
+    return found
+
+
+async def need_detail(
+    request: Request,
+    *,
+    error: FupinError | None = None,
+    deadline_values: dict[str, str] | None = None,
+) -> Response:
     need = await reading.get_need(actor(request), request.path_params["need_id"])
     context = await _detail_context(request, need)
     context["error"] = error
+    # A refused deadline extension comes back open, with what was typed and the messages.
+    context["deadline_values"] = deadline_values or {"deadline": "", "reason": ""}
+    context["deadline_open"] = deadline_values is not None
+    context["field_errors"] = _field_errors(error) if deadline_values is not None else {}
     return render(request, "needs/detail.html", context, status_code=error.status if error else 200)
 
 
@@ -373,11 +398,15 @@ async def need_deadline(request: Request) -> Response:
     form = await read_form(request)
     current = require_login(request)
     need_id = request.path_params["need_id"]
+    typed = {
+        name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
+        for name in ("deadline", "reason")
+    }
     try:
         data = validate_form(NeedDeadlineExtension, form)
         need = await lifecycle.extend_deadline(current, need_id, data.deadline, reason=data.reason)
     except (InvalidInput, RuleViolation, Conflict) as exc:
-        return await need_detail(request, error=exc)
+        return await need_detail(request, error=exc, deadline_values=typed)
     return redirect(
         request,
         f"/needs/{need_id}",
