@@ -101,6 +101,9 @@ RULES: dict[str, dict[str, str]] = {
     # only; offices and auditors read a receipt without printing it.
     "receipt.print": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     "recipient.manage": {"national_admin": ANY, "province_office": PROVINCE},
+    # The account donors transfer to: the recipient's own officers (scope = the recipient), who
+    # know it and answer for it; audited, shown to pledgers and offices only.
+    "recipient.bank_account": {"county_officer": COUNTY, "participant_member": PARTICIPANT},
     # --- tax and commendation: a donor sees only its own papers
     "tax.view": {"participant_member": PARTICIPANT, "auditor": ANY},
     # The national office runs rounds; it and auditors see rankings, evidence packs and the

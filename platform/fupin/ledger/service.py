@@ -160,12 +160,22 @@ async def count_entries() -> int:
 
 
 async def page_of_entries(
-    *, page: int, per_page: int, kind: str | None = None
+    *,
+    page: int,
+    per_page: int,
+    kind: str | None = None,
+    seq: int | None = None,
+    subjects: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Newest first, as published (redacted fields are commitments)."""
+    """Newest first, as published (redacted fields are commitments). ``seq``: that entry only;
+    ``subjects``: the entries about these objects ("need:1", "receipt:7"; none when empty)."""
     query = LedgerEntry.all()
     if kind:
         query = query.filter(kind=kind)
+    if seq is not None:
+        query = query.filter(seq=seq)
+    if subjects is not None:
+        query = query.filter(subject__in=subjects or ["-"])
     total = await query.count()
     rows = await query.order_by("-seq").offset((page - 1) * per_page).limit(per_page)
     return [entry_dict(row) for row in rows], total

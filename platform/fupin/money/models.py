@@ -45,6 +45,11 @@ class RecipientOrg(Model):
     )
     participant_id: int | None
     note = fields.TextField(default="")
+    # Where donors transfer the money (issue 16 point 1): entered and changed by the recipient's
+    # own officers (audited), shown to pledgers and offices only, never on public pages.
+    bank_name = fields.CharField(max_length=64, default="")
+    bank_account_name = fields.CharField(max_length=128, default="")
+    bank_account_number = fields.CharField(max_length=34, default="")
     is_demo = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 

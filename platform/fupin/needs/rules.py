@@ -78,6 +78,9 @@ USER_ACTIONS: tuple[str, ...] = (
     "withdraw",
 )
 SYSTEM_ACTIONS: tuple[str, ...] = ("fund", "unfund", "expire")
+#: The actions the workspace offers next to each need (the forward steps of delivery); the
+#: others (dispute, close, withdraw) stay on the need page, where their consequences are told.
+WORKSPACE_ACTIONS: tuple[str, ...] = ("start", "deliver", "confirm_receipt")
 #: Actions a person asks for on a form of their own (they carry more than a reason), not a button.
 FORM_ACTIONS: tuple[str, ...] = ("extend_deadline",)
 

@@ -135,7 +135,10 @@ def _password_form(request: Request, error: InvalidInput | None = None) -> Respo
     return render(
         request,
         "accounts/password.html",
-        {"error": error},
+        {
+            "error": error,
+            "field_errors": {e.field: e.message for e in error.errors} if error else {},
+        },
         status_code=error.status if error else 200,
     )
 

@@ -23,6 +23,7 @@ from fupin.money.schemas.donations import DonationForm, DonationTarget
 from fupin.money.schemas.recipients import InboxQuery
 from fupin.money.service import donations, pledges, queries, receipts, recipients
 from fupin.money.service.readers import may_see_donor
+from fupin.needs.models import Need
 
 DONATION_FIELDS = (
     "org",
@@ -70,8 +71,17 @@ async def inbox(request: Request) -> Response:
             "orgs": orgs,
             "state_labels": PLEDGE_STATE_LABELS,
             "donation_state_labels": donations.DONATION_STATE_LABELS,
+            "payment_reference": pledges.payment_reference,
+            "can_set_account": await recipients.may_set_bank_account(actor, org),
         },
     )
+
+
+async def workspace_actions(actor: Actor, needs: list[Need]) -> dict[int, list[Any]]:
+    """The money buttons of the workspace's needs (``queries.NextAction``): the work waiting for
+    the organisations whose inbox the actor works."""
+    orgs = await recipients.recipient_orgs_for(actor)
+    return dict(await queries.workspace_money_actions(orgs, [n.id for n in needs]))
 
 
 async def _donation_form(

@@ -35,14 +35,27 @@ async def honour_rates(request: Request) -> Response:
 
 async def ledger_page(request: Request) -> Response:
     query = validate_form(LedgerPageQuery, request.query_params)
+    subjects = await queries.ledger_subjects(need_id=query.need, receipt_number=query.receipt)
     entries, total = await ledger.page_of_entries(
-        page=query.page, per_page=query.per_page, kind=query.kind
+        page=query.page,
+        per_page=query.per_page,
+        kind=query.kind,
+        seq=query.seq,
+        subjects=subjects,
     )
     return render(
         request,
         "money/ledger.html",
         {
             "entries": entries,
+            "lines": await queries.readable_ledger(entries),
+            "kind_labels": queries.LEDGER_KIND_LABELS,
+            "search": {
+                "seq": query.seq or "",
+                "receipt": query.receipt or "",
+                "need": query.need or "",
+            },
+            "searching": query.seq is not None or subjects is not None,
             "listing": queries.Page(
                 items=entries, total=total, page=query.page, per_page=query.per_page
             ),

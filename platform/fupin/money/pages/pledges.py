@@ -28,7 +28,7 @@ from fupin.money.pages.common import (
     participant_actor,
     run_once,
 )
-from fupin.money.rules.states import PLEDGE_MACHINE, PLEDGE_STATE_LABELS
+from fupin.money.rules.states import OPEN_PLEDGE_STATES, PLEDGE_MACHINE, PLEDGE_STATE_LABELS
 from fupin.money.schemas.common import Reason, WithdrawForm
 from fupin.money.schemas.pledges import (
     PledgeAmendForm,
@@ -162,6 +162,8 @@ async def _pledge_page(
             "can_amend": owner and PLEDGE_MACHINE.get(pledge.state, "amend") is not None,
             "can_withdraw": owner and PLEDGE_MACHINE.get(pledge.state, "withdraw") is not None,
             "can_release": pledges.may_release(actor, pledge, pledge.need),
+            "payment": await queries.payment_instructions(pledge),
+            "still_to_pay": pledge.state in OPEN_PLEDGE_STATES,
             "amend_key": typed.get("idempotency_key") or new_key(),
             "amend": typed,
             "error": error,
@@ -327,7 +329,14 @@ async def need_panel(actor: Actor | None, need: Need) -> dict[str, Any]:
     """The money box of the public need page (who pledged and gave), once the need is public."""
     if need.state not in ("published", "funded", "in_progress", "completed", "closed"):
         return {}
-    return {"need_money": await queries.need_money(need)}
+    panel: dict[str, Any] = {"need_money": await queries.need_money(need)}
+    if actor is not None and actor.participant_id is not None:
+        # The quick pledge form names the recipient it will use and offers the others.
+        default = await pledges.default_recipient(need)
+        panel["pledge_recipients"] = await queries.recipients_for_need(need)
+        panel["default_recipient_id"] = default.id if default else None
+        panel["recipient_kind_labels"] = recipients.RECIPIENT_KIND_LABELS
+    return panel
 
 
 routes = [

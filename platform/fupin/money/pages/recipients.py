@@ -12,11 +12,12 @@ from fupin.core.policy import PUBLIC, can, require
 from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import read_form, redirect, render, require_login
-from fupin.errors import InvalidInput
+from fupin.errors import FupinError, InvalidInput
 from fupin.i18n import _
 from fupin.money.models import RECIPIENT_KINDS
-from fupin.money.pages.common import form_values
+from fupin.money.pages.common import field_errors, form_values
 from fupin.money.schemas.recipients import (
+    BankAccountForm,
     QualificationCreate,
     Recipient,
     RecipientCreate,
@@ -59,6 +60,7 @@ def _recipient_form(
             "kinds": RECIPIENT_KINDS,
             "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "error": error,
+            "field_errors": field_errors(error),
         },
         status_code=error.status if error else 200,
     )
@@ -90,8 +92,19 @@ async def recipient_create(request: Request) -> Response:
     return redirect(request, f"/recipients/{org.id}", flash=_("受赠单位已登记。"))
 
 
-async def recipient_detail(request: Request) -> Response:
-    org = await recipients.get_recipient(request.path_params["org_id"])
+QUALIFICATION_FIELDS = ("start_year", "end_year", "list_reference")
+
+
+async def _recipient_page(
+    request: Request,
+    org_id: int,
+    *,
+    qualification: dict[str, str] | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    """The recipient's page; a refused qualification comes back in its form with what was typed
+    and each message next to its field."""
+    org = await recipients.get_recipient(org_id)
     org = await recipients.with_qualifications(org)
     current = getattr(request.state, "actor", None)
     return render(
@@ -103,23 +116,93 @@ async def recipient_detail(request: Request) -> Response:
             "kind_labels": recipients.RECIPIENT_KIND_LABELS,
             "can_manage": current is not None
             and can(current, "recipient.manage", await recipients.org_scope(org)),
+            "qualification": qualification or dict.fromkeys(QUALIFICATION_FIELDS, ""),
+            "error": error,
+            "field_errors": field_errors(error),
         },
+        status_code=error.status if error else 200,
     )
+
+
+async def recipient_detail(request: Request) -> Response:
+    return await _recipient_page(request, request.path_params["org_id"])
 
 
 async def recipient_qualify(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     org_id = request.path_params["org_id"]
-    data = validate_form(QualificationCreate, form_values(form))
-    await recipients.add_qualification(
-        actor=actor,
-        org_id=org_id,
-        start_year=data.start_year,
-        end_year=data.end_year,
-        list_reference=data.list_reference,
-    )
+    values = form_values(form, QUALIFICATION_FIELDS)
+    try:
+        data = validate_form(QualificationCreate, values)
+        await recipients.add_qualification(
+            actor=actor,
+            org_id=org_id,
+            start_year=data.start_year,
+            end_year=data.end_year,
+            list_reference=data.list_reference,
+        )
+    except InvalidInput as exc:
+        return await _recipient_page(request, org_id, qualification=values, error=exc)
     return redirect(request, f"/recipients/{org_id}", flash=_("资格期间已登记。"))
+
+
+BANK_FIELDS = ("bank_name", "account_name", "account_number")
+
+
+async def _bank_account_form(
+    request: Request,
+    org: Any,
+    values: dict[str, str],
+    *,
+    error: FupinError | None = None,
+) -> Response:
+    return render(
+        request,
+        "money/bank_account_form.html",
+        {
+            "org": org,
+            "values": values,
+            "error": error,
+            "field_errors": field_errors(error),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def bank_account_edit(request: Request) -> Response:
+    """The recipient's officer enters where donors transfer the money (shown on pledge pages)."""
+    actor = require_login(request)
+    org = await recipients.get_recipient(request.path_params["org_id"])
+    require(actor, "recipient.bank_account", await recipients.org_scope(org))
+    values = {
+        "bank_name": org.bank_name,
+        "account_name": org.bank_account_name,
+        "account_number": org.bank_account_number,
+    }
+    return await _bank_account_form(request, org, values)
+
+
+async def bank_account_save(request: Request) -> Response:
+    form = await read_form(request)
+    actor = require_login(request)
+    org = await recipients.get_recipient(request.path_params["org_id"])
+    require(actor, "recipient.bank_account", await recipients.org_scope(org))
+    values = form_values(form, BANK_FIELDS)
+    try:
+        data = validate_form(BankAccountForm, values)
+        await recipients.set_bank_account(
+            actor=actor,
+            org_id=org.id,
+            bank_name=data.bank_name,
+            account_name=data.account_name,
+            account_number=data.account_number,
+        )
+    except InvalidInput as exc:
+        return await _bank_account_form(request, org, values, error=exc)
+    return redirect(
+        request, f"/inbox?org={org.id}", flash=_("收款账户已保存，认捐方将在认捐页面看到。")
+    )
 
 
 routes = [
@@ -144,6 +227,20 @@ routes = [
         methods=["GET"],
         name="recipient",
         action=PUBLIC,
+    ),
+    page(
+        "/recipients/{org_id:id}/bank-account",
+        bank_account_edit,
+        methods=["GET"],
+        name="recipient_bank_account",
+        action="recipient.bank_account",
+    ),
+    page(
+        "/recipients/{org_id:id}/bank-account",
+        bank_account_save,
+        methods=["POST"],
+        name="recipient_bank_account_save",
+        action="recipient.bank_account",
     ),
     page(
         "/recipients/{org_id:id}/qualifications",

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from fupin.core.schemas import Out, PageQuery, Query
+from fupin.core.schemas import Id, Out, PageQuery, Query
 from fupin.ledger.rules import KINDS
 
 LedgerKind = Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
@@ -46,6 +46,10 @@ class LedgerHeads(Out):
 
 
 class LedgerPageQuery(LedgerQuery):
-    """The ledger page shows 50 entries a page unless asked otherwise."""
+    """The ledger page shows 50 entries a page unless asked otherwise; a person finds an entry
+    by its sequence number, a receipt by its number, or every entry of a need."""
 
     per_page: int = Field(50, ge=1, le=100)
+    seq: int | None = Field(None, ge=1, le=2**53 - 1)
+    receipt: str | None = Field(None, max_length=40)
+    need: Id | None = None

@@ -3,11 +3,14 @@ registering them (API and office forms alike), and a recipient's inbox."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasPath, Field, field_validator
+from pydantic import AliasPath, BeforeValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from fupin.core.schemas import Body, Id, Out, Page, PageQuery, PathParams, RegionCode, Uscc
+from fupin.i18n import _
 from fupin.money.models import RECIPIENT_KINDS
 from fupin.money.rules.channels import FIRST_QUALIFICATION_YEAR, LAST_QUALIFICATION_YEAR
 from fupin.money.schemas.common import FenOut
@@ -89,3 +92,24 @@ class Inbox(Out):
     expected: list[PledgePrivate]
     awaiting_confirmation: list[Donation] = Field(validation_alias="awaiting")
     received: Page[Donation]
+
+
+def _account_number(value: Any) -> Any:
+    """The account number as printed on a bank card or a letter (spaces and hyphens grouping
+    the digits), kept as its digits; anything else is refused next to the field."""
+    if not isinstance(value, str):
+        return value
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"[0-9]{8,34}", digits):
+        raise PydanticCustomError("account_number", _("账号应为 8 至 34 位数字（可用空格分组）。"))
+    return digits
+
+
+class BankAccountForm(Body):
+    """The account donors transfer to, as the recipient's officer enters it."""
+
+    bank_name: str = Field(min_length=2, max_length=64, description="开户银行")
+    account_name: str = Field(min_length=2, max_length=128, description="户名")
+    account_number: Annotated[str, BeforeValidator(_account_number)] = Field(
+        description="账号（数字）"
+    )

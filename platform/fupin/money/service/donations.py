@@ -27,6 +27,7 @@ from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.core.policy import EVERYWHERE, Actor, require
+from fupin.core.reasons import Reason
 from fupin.errors import InvalidInput, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import (
@@ -84,6 +85,9 @@ class TargetedFacts:
     targeted: bool
     basis: str
     area_text: str
+    # The rules' own words for both decisions (the pledge page states them before any money moves).
+    channel_reason: Reason | None = None
+    targeted_reason: Reason | None = None
 
 
 async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> TargetedFacts:
@@ -109,6 +113,8 @@ async def derive_targeted(need: Need, org: RecipientOrg, received_on: date) -> T
         targeted=decision.ok,
         basis=str(decision.basis) if decision.ok and decision.basis else "",
         area_text=area_text,
+        channel_reason=channel.reason,
+        targeted_reason=decision.reason,
     )
 
 

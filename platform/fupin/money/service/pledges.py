@@ -136,6 +136,18 @@ async def _default_recipient(need: Need) -> RecipientOrg | None:
     )
 
 
+def payment_reference(pledge: Pledge) -> str:
+    """What the donor writes in the transfer's remark (附言) so the recipient matches the money to
+    the pledge: shown on the pledge page and next to the pledge in the recipient's inbox. Short
+    and ASCII, as banks' remark fields are."""
+    return f"FP-P{pledge.id}"
+
+
+async def default_recipient(need: Need) -> RecipientOrg | None:
+    """The organisation a pledge without a chosen recipient is routed to."""
+    return await _default_recipient(need)
+
+
 def recipient_covers(org: RecipientOrg, need: Need) -> bool:
     """May this organisation receive money for this need? A government body only for needs in
     the area it governs; a public-welfare organisation for any need."""

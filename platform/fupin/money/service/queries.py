@@ -11,7 +11,7 @@ non-anonymous pledges and donations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -22,7 +22,7 @@ from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.core.sql import totals
 from fupin.errors import NotFound
-from fupin.i18n import _
+from fupin.i18n import N_, _
 from fupin.money.models import (
     Donation,
     DonationItem,
@@ -33,7 +33,10 @@ from fupin.money.models import (
     RecipientOrg,
 )
 from fupin.money.rules.states import OPEN_PLEDGE_STATES
+from fupin.money.service import donations, pledges
+from fupin.money.service.donations import TargetedFacts
 from fupin.money.service.readers import may_see_donor, seen
+from fupin.money.service.recipients import has_official_numbers
 from fupin.needs.models import PUBLIC_STATES, Need
 
 
@@ -312,6 +315,224 @@ async def recipients_for_need(need: Need) -> list[RecipientOrg]:
     organisations = await RecipientOrg.exclude(kind="government").order_by("kind", "id").limit(100)
     order = {"qualified_org": 0, "other": 1}
     return [*governments, *sorted(organisations, key=lambda org: (order.get(org.kind, 9), org.id))]
+
+
+@dataclass(frozen=True)
+class PaymentInstructions:
+    """Whom the pledger pays and how, and what that channel means for tax: the channel and
+    targeted decisions are the ones the tax paper applies to the donation once received
+    (``donations.derive_targeted``), taken as if the money arrived on the due date."""
+
+    recipient: RecipientOrg | None
+    reference: str
+    due_date: date
+    facts: TargetedFacts | None
+    targeted_basis_label: str = ""
+
+
+async def payment_instructions(pledge: Pledge) -> PaymentInstructions:
+    need = await Need.get(id=pledge.need_id)
+    recipient = (
+        await RecipientOrg.get_or_none(id=pledge.recipient_id) if pledge.recipient_id else None
+    )
+    facts = await donations.derive_targeted(need, recipient, pledge.due_date) if recipient else None
+    basis = donations.TARGET_BASIS_LABELS.get(facts.basis, "") if facts else ""
+    return PaymentInstructions(
+        recipient=recipient,
+        reference=pledges.payment_reference(pledge),
+        due_date=pledge.due_date,
+        facts=facts,
+        targeted_basis_label=basis,
+    )
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """A button of the workspace: what to do next on a need, and the page where it is done."""
+
+    label: str  # a message id (N_), translated where it is shown
+    href: str
+
+
+WORKSPACE_MONEY_LABELS = {
+    "record": N_("登记到账"),
+    "confirm": N_("确认到账"),
+    "receipt": N_("开具收据"),
+    "official": N_("录入票据号码"),
+}
+
+
+async def workspace_money_actions(
+    orgs: list[RecipientOrg], need_ids: list[int]
+) -> dict[int, list[NextAction]]:
+    """The money work waiting for a recipient's officers on each need, in the order it is done:
+    record the money an open pledge routed to them promises, confirm what was recorded, issue
+    the receipt of a confirmed donation, enter the official numbers of a receipt. One query per
+    kind for the whole page of needs."""
+    found: dict[int, list[NextAction]] = {}
+    if not orgs or not need_ids:
+        return found
+    org_ids = [org.id for org in orgs]
+
+    def add(need_id: int, kind: str, href: str) -> None:
+        actions = found.setdefault(need_id, [])
+        if all(a.href != href for a in actions):
+            actions.append(NextAction(WORKSPACE_MONEY_LABELS[kind], href))
+
+    for org in orgs:
+        open_pledges = (
+            await _expected_query(org)
+            .filter(need_id__in=need_ids)
+            .order_by("due_date", "id")
+            .values("id", "need_id")
+        )
+        for row in open_pledges:
+            add(row["need_id"], "record", f"/donations/new?org={org.id}&pledge_id={row['id']}")
+    waiting = await Donation.filter(
+        recipient_id__in=org_ids, need_id__in=need_ids, state="recorded"
+    ).order_by("id")
+    for donation in waiting:
+        add(donation.need_id, "confirm", f"/donations/{donation.id}")
+    confirmed = await Donation.filter(
+        recipient_id__in=org_ids, need_id__in=need_ids, state="confirmed"
+    ).order_by("id")
+    reversed_ids = {d.reverses_id for d in confirmed if d.reverses_id}
+    live = {
+        r.live_for_id: r
+        for r in await Receipt.filter(
+            live_for_id__in=[d.id for d in confirmed], live_for_id__not_isnull=True
+        )
+    }
+    for donation in confirmed:
+        if donation.reverses_id or donation.id in reversed_ids:
+            continue
+        receipt = live.get(donation.id)
+        if receipt is None:
+            add(donation.need_id, "receipt", f"/donations/{donation.id}")
+        elif not has_official_numbers(donation):
+            add(donation.need_id, "official", f"/receipts/{receipt.id}")
+    return found
+
+
+LEDGER_KIND_LABELS = {
+    "pledge_made": N_("登记认捐"),
+    "pledge_amended": N_("修改认捐"),
+    "pledge_withdrawn": N_("撤回认捐"),
+    "pledge_lapsed": N_("认捐逾期失效"),
+    "pledge_released": N_("县扶贫办释放认捐"),
+    "donation_confirmed": N_("确认到账"),
+    "donation_reversed": N_("到账冲正"),
+    "receipt_issued": N_("开具收据"),
+    "receipt_voided": N_("作废收据"),
+    "need_published": N_("需求发布"),
+    "need_completed": N_("需求交付完成"),
+}
+
+
+@dataclass
+class LedgerLine:
+    """One ledger entry as a person reads it: what happened in words, the amount, China time,
+    and links to what it is about. The hashed entry itself is unchanged (the exports)."""
+
+    seq: int
+    at: datetime
+    kind: str
+    kind_label: str
+    subject: str
+    hash: str
+    amount_fen: int | None = None
+    need_id: int | None = None
+    need_title: str = ""
+    receipt_id: int | None = None
+    receipt_number: str = ""
+    donor_id: int | None = None
+    donor_name: str = ""
+    anonymous: bool = False
+
+
+def _subject_id(subject: str, kind: str) -> int | None:
+    name, _sep, value = subject.partition(":")
+    return int(value) if name == kind and value.isdigit() else None
+
+
+async def readable_ledger(entries: list[dict[str, Any]]) -> list[LedgerLine]:
+    """The entries of a ledger page as lines to read. A receipt's entry names its donation, not
+    its need: the need comes from the donation (one query for the page). The donor is named
+    only where the public entry names it (an anonymous donor's entry carries a commitment)."""
+    lines: list[LedgerLine] = []
+    donation_ids = [
+        int(e["payload"]["donation"])
+        for e in entries
+        if e["kind"].startswith("receipt_") and isinstance(e["payload"].get("donation"), int)
+    ]
+    donation_needs = (
+        dict(await Donation.filter(id__in=donation_ids).values_list("id", "need_id"))
+        if donation_ids
+        else {}
+    )
+    for e in entries:
+        payload = e["payload"]
+        need_id = payload.get("need", payload.get("need_id"))
+        if need_id is None and isinstance(payload.get("donation"), int):
+            need_id = donation_needs.get(payload["donation"])
+        amount = payload.get("amount_fen", payload.get("target_fen"))
+        donor = payload.get("donor_id")
+        lines.append(
+            LedgerLine(
+                seq=e["seq"],
+                at=datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")),
+                kind=e["kind"],
+                kind_label=LEDGER_KIND_LABELS.get(e["kind"], e["kind"]),
+                subject=e["subject"],
+                hash=e["hash"],
+                amount_fen=amount if isinstance(amount, int) else None,
+                need_id=need_id if isinstance(need_id, int) else None,
+                receipt_id=_subject_id(e["subject"], "receipt"),
+                receipt_number=str(payload.get("number", ""))
+                if e["kind"].startswith("receipt_")
+                else "",
+                donor_id=donor if isinstance(donor, int) else None,
+                donor_name=str(payload.get("donor_name", "")) if isinstance(donor, int) else "",
+                anonymous=bool(payload.get("anonymous")) or "donor_id" not in payload,
+            )
+        )
+    titles = (
+        dict(
+            await Need.filter(id__in={ln.need_id for ln in lines if ln.need_id}).values_list(
+                "id", "title"
+            )
+        )
+        if any(ln.need_id for ln in lines)
+        else {}
+    )
+    for line in lines:
+        line.need_title = titles.get(line.need_id, "") if line.need_id else ""
+    return lines
+
+
+async def ledger_subjects(*, need_id: int | None, receipt_number: str | None) -> list[str] | None:
+    """The ledger subjects a search names: every record of a need (the need, its pledges, its
+    donations and their receipts), or a receipt by its number; None when nothing is searched."""
+    if need_id is None and not receipt_number:
+        return None
+    subjects: list[str] = []
+    if receipt_number:
+        receipt_ids = await Receipt.filter(number=receipt_number.strip().upper()).values_list(
+            "id", flat=True
+        )
+        subjects += [f"receipt:{i}" for i in receipt_ids]
+    if need_id is not None:
+        pledge_ids = await Pledge.filter(need_id=need_id).values_list("id", flat=True)
+        donation_ids = await Donation.filter(need_id=need_id).values_list("id", flat=True)
+        receipt_ids = await Receipt.filter(donation__need_id=need_id).values_list("id", flat=True)
+        found = [
+            f"need:{need_id}",
+            *(f"pledge:{i}" for i in pledge_ids),
+            *(f"donation:{i}" for i in donation_ids),
+            *(f"receipt:{i}" for i in receipt_ids),
+        ]
+        subjects = [s for s in subjects if s in found] if receipt_number else found
+    return subjects
 
 
 async def public_need(need_id: int) -> Need:

@@ -210,6 +210,49 @@ async def qualification_periods(org_id: int) -> list[channels.QualificationPerio
     ]
 
 
+async def set_bank_account(
+    *,
+    actor: Actor,
+    org_id: int,
+    bank_name: str,
+    account_name: str,
+    account_number: str,
+) -> RecipientOrg:
+    """Enter or change where donors transfer the money. Only the recipient's own officers do it
+    (an office could redirect money it does not receive); the change is audited with the
+    account before and after, so a changed account can be traced when a transfer goes astray."""
+    org = await get_recipient(org_id)
+    require(actor, "recipient.bank_account", await org_scope(org))
+    values = {
+        "bank_name": (bank_name or "").strip(),
+        "bank_account_name": (account_name or "").strip(),
+        "bank_account_number": re.sub(r"[\s-]", "", account_number or ""),
+    }
+    if not values["bank_name"] or not values["bank_account_name"]:
+        raise InvalidInput(_("请填写开户银行和户名。"), field="bank_name")
+    if not re.fullmatch(r"[0-9]{8,34}", values["bank_account_number"]):
+        raise InvalidInput(_("账号应为 8 至 34 位数字（可用空格分组）。"), field="account_number")
+    fields = tuple(values)
+    async with transaction():
+        locked = await RecipientOrg.filter(id=org.id).select_for_update().first()
+        before = audit.snapshot(locked or org, fields)
+        await RecipientOrg.filter(id=org.id).update(**values)
+        org = await RecipientOrg.get(id=org.id)
+        await audit.record(
+            actor=actor,
+            action="recipient.bank_account",
+            object_type="recipient_org",
+            object_id=org.id,
+            before=before,
+            after=audit.snapshot(org, fields),
+        )
+    return org
+
+
+async def may_set_bank_account(actor: Actor | None, org: RecipientOrg) -> bool:
+    return can(actor, "recipient.bank_account", await org_scope(org))
+
+
 # --- permissions ------------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from fupin.needs.rules import (
     SORT_LABELS,
     SORTS,
     STATES,
+    WORKSPACE_ACTIONS,
     effective_state,
 )
 from fupin.needs.schemas.drafts import NeedForm
@@ -234,10 +235,35 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
     }
 
 
-async def need_detail(request: Request, *, error: FupinError | None = None) -> Response:
+def _field_errors(error: FupinError | None) -> dict[str, str]:
+    """Field name → message of a refusal, for the form shown again next to its fields."""
+    if error is None:
+        return {}
+    items = (
+        [(e.field, e.message) for e in error.errors]
+        if isinstance(error, InvalidInput)
+        else [(error.field, error.message)]
+    )
+    found: dict[str, str] = {}
+    for field, message in items:
+        if field:
+            found.setdefault(field, message)
+    return found
+
+
+async def need_detail(
+    request: Request,
+    *,
+    error: FupinError | None = None,
+    deadline_values: dict[str, str] | None = None,
+) -> Response:
     need = await reading.get_need(actor(request), request.path_params["need_id"])
     context = await _detail_context(request, need)
     context["error"] = error
+    # A refused deadline extension comes back open, with what was typed and the messages.
+    context["deadline_values"] = deadline_values or {"deadline": "", "reason": ""}
+    context["deadline_open"] = deadline_values is not None
+    context["field_errors"] = _field_errors(error) if deadline_values is not None else {}
     return render(request, "needs/detail.html", context, status_code=error.status if error else 200)
 
 
@@ -343,7 +369,7 @@ async def need_transition(request: Request) -> Response:
     form = await read_form(request)
     current = require_login(request)
     need_id = request.path_params["need_id"]
-    back = "review" if form.get("back") == "review" else "detail"
+    back = form.get("back") if form.get("back") in ("review", "workspace") else "detail"
     try:
         step = validate_form(NeedTransition, form)
         need = await lifecycle.transition_need(
@@ -362,7 +388,9 @@ async def need_transition(request: Request) -> Response:
         a=presentation.action_label(step.action),
         s=presentation.state_label(need.state),
     )
-    return redirect(request, f"/needs/{need_id}", flash=flash)
+    return redirect(
+        request, "/workspace" if back == "workspace" else f"/needs/{need_id}", flash=flash
+    )
 
 
 async def need_deadline(request: Request) -> Response:
@@ -370,11 +398,15 @@ async def need_deadline(request: Request) -> Response:
     form = await read_form(request)
     current = require_login(request)
     need_id = request.path_params["need_id"]
+    typed = {
+        name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
+        for name in ("deadline", "reason")
+    }
     try:
         data = validate_form(NeedDeadlineExtension, form)
         need = await lifecycle.extend_deadline(current, need_id, data.deadline, reason=data.reason)
     except (InvalidInput, RuleViolation, Conflict) as exc:
-        return await need_detail(request, error=exc)
+        return await need_detail(request, error=exc, deadline_values=typed)
     return redirect(
         request,
         f"/needs/{need_id}",
@@ -429,6 +461,32 @@ async def attachment_serve(request: Request) -> Response:
 # --- workspace ------------------------------------------------------------------------------------
 
 
+async def _workspace_next_actions(
+    request: Request, current: Any, needs: list[Need]
+) -> dict[int, list[dict[str, str]]]:
+    """Each need's next actions as buttons: the delivery steps the actor may take now (a
+    one-click form; a step that needs a description or evidence leads to its form on the need
+    page), then the work the areas above needs add (the money: record, confirm, receipt,
+    official numbers), so the workspace says what to do rather than only what exists."""
+    found: dict[int, list[dict[str, str]]] = {}
+    for need in needs:
+        for t in await lifecycle.available_actions(current, need):
+            if t.action not in WORKSPACE_ACTIONS:
+                continue
+            label = presentation.action_label(t.action)
+            if t.reason_required or t.guards:
+                item = {"label": label, "href": f"/needs/{need.id}#act-{t.action}"}
+            else:
+                item = {"label": label, "action": t.action}
+            found.setdefault(need.id, []).append(item)
+    for provider in request.app.state.workspace_action_providers:
+        for need_id, actions in (await provider(current, needs)).items():
+            found.setdefault(need_id, []).extend(
+                {"label": _(a.label), "href": a.href} for a in actions
+            )
+    return found
+
+
 async def workspace(request: Request) -> Response:
     current = require(require_login(request), "need.view_private")
     filters = _filters(request, WorkspaceQuery)
@@ -439,6 +497,7 @@ async def workspace(request: Request) -> Response:
         "needs/workspace.html",
         {
             "listing": listing,
+            "next_actions": await _workspace_next_actions(request, current, listing.items),
             "filters": filters,
             "counts": counts,
             "total": sum(counts.values()),
