@@ -458,6 +458,7 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
                         need_id,
                         pid,
                         1,
+                        _bool(False, sq),  # historical
                     )
                 )
                 if state_d == "confirmed":
@@ -500,6 +501,7 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
                 need_id,
                 None,
                 1,
+                _bool(False, sq),  # historical
             )
         )
         received[need_id] += piece
@@ -580,6 +582,7 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
         "need_id",
         "pledge_id",
         "recipient_id",
+        "historical",
     ]
     for start in range(0, len(donations), 200_000):
         await w.rows("donation", columns, donations[start : start + 200_000])
