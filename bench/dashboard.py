@@ -298,8 +298,19 @@ async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float
     donors = [p[0] for p in participants]
     await w.rows(
         "recipient_org",
-        ["id", "kind", "name", "code", "note", "is_demo", "created_at"],
-        [(1, "government", "基准县政府", "BENCH", "", _bool(True, sq), now)],
+        [
+            "id",
+            "kind",
+            "name",
+            "code",
+            "note",
+            "is_demo",
+            "created_at",
+            "bank_name",
+            "bank_account_name",
+            "bank_account_number",
+        ],
+        [(1, "government", "基准县政府", "BENCH", "", _bool(True, sq), now, "", "", "")],
     )
     await w.rows(
         "user_account",

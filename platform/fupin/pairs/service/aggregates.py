@@ -271,8 +271,10 @@ async def village_reach(
 
 
 async def asking_villages(region: Region | None, year: int | None) -> int:
-    """Villages with a public (or expired) need published by the end of the year: one index
-    probe per village instead of a DISTINCT over every need."""
+    """Villages with a public (or expired) need published by the end of the year. Counted from
+    the needs side (a DISTINCT over the needs in scope, each probing its village by key): the
+    national registry holds 620,573 villages, almost all without a need, so probing every
+    village in scope for a need cost 0.7 s nationally where the needs are ~100k at most."""
     listable_in, listable_params = in_list(LISTABLE_STATES)
     scope, scope_params = "1=1", []
     if region is not None:
@@ -284,8 +286,8 @@ async def asking_villages(region: Region | None, year: int | None) -> int:
     if year is not None:
         period, period_params = "n.published_at < ?", [instant_param(year_bounds(year)[1])]
     rows = await _rows(
-        f"SELECT COUNT(*) AS k FROM region r WHERE r.level = 'village' AND {scope} AND EXISTS "
-        f"(SELECT 1 FROM need n WHERE n.region_id = r.code AND n.state IN {listable_in} AND {period})",
+        "SELECT COUNT(DISTINCT n.region_id) AS k FROM need n JOIN region r ON r.code = n.region_id"
+        f" WHERE r.level = 'village' AND {scope} AND n.state IN {listable_in} AND {period}",
         [*scope_params, *listable_params, *period_params],
     )
     return as_int(rows[0]["k"]) if rows else 0
