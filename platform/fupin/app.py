@@ -27,6 +27,7 @@ from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
 from fupin.middleware.limits import BodyLimitMiddleware
 from fupin.money.pages.pledges import need_panel as money_need_panel
+from fupin.money.pages.pledges import place_panel as money_place_panel
 from fupin.needs.service.search import open_service
 from fupin.settings import Settings
 
@@ -160,6 +161,8 @@ def create_app(
     app.state.templates = make_templates()
     # Panels that areas above needs add to the need page (needs imports none of them).
     app.state.need_page_panels = [money_need_panel]
+    # ... and to the public place pages (regions imports none of them).
+    app.state.place_page_panels = [money_place_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES

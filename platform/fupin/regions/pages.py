@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,11 +23,12 @@ async def region_detail(request: Request) -> Response:
     page, per_page = page_args(request, default_per_page=100, max_per_page=500)
     children = await regions.list_regions(parent=region.code, page=page, per_page=per_page)
     trail = await regions.ancestors(region)
-    return render(
-        request,
-        "regions/detail.html",
-        {"region": region, "children": children, "trail": trail},
-    )
+    context: dict[str, Any] = {"region": region, "children": children, "trail": trail}
+    # The needs, money and deliveries of the place come from areas above regions (money's
+    # place panel), composed by the app (fupin.app), so that regions imports none of them.
+    for panel in getattr(request.app.state, "place_page_panels", []):
+        context.update(await panel(region))
+    return render(request, "regions/detail.html", context)
 
 
 async def poverty_counties(request: Request) -> Response:
