@@ -177,6 +177,27 @@ CASES = [
         {"reason": "作" * 501},
         ("reason",),
     ),
+    Case(
+        "/regions/{code:region}/villages",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages",
+        {"township_code": "532627101", "code": "5326271019", "name": "新寨村"},
+        ("code",),
+    ),
+    Case(
+        "/regions/{code:region}/villages/rename",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages/rename",
+        {"village": "532627101001", "new_name": ""},
+        ("new_name",),
+    ),
+    Case(
+        "/regions/{code:region}/villages/merge",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages/merge",
+        {"merged": "532627101001", "into": "513431105201"},
+        ("into",),
+    ),
 ]
 
 

@@ -9,7 +9,9 @@ from starlette.responses import Response
 
 from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
-from fupin.core.web import page_args, render
+from fupin.core.web import page_args, read_form, redirect, render, require_login
+from fupin.errors import FupinError, InvalidInput
+from fupin.i18n import _
 from fupin.regions import service as regions
 
 
@@ -45,8 +47,143 @@ async def poverty_counties(request: Request) -> Response:
     )
 
 
+#: The forms of the county's village page; each names its fields so that an error is shown by
+#: the form that was sent (the services name the village ``code`` and the new ``name``).
+FORMS: dict[str, tuple[str, ...]] = {
+    "add": ("township_code", "code", "name"),
+    "rename": ("village", "new_name"),
+    "merge": ("merged", "into"),
+}
+_SERVICE_FIELD = {"rename": {"code": "village", "name": "new_name"}, "merge": {"code": "merged"}}
+
+
+def _errors(kind: str, error: FupinError | None) -> dict[str, str]:
+    if error is None:
+        return {}
+    items = (
+        [(e.field, e.message) for e in error.errors]
+        if isinstance(error, InvalidInput)
+        else [(error.field, error.message)]
+    )
+    rename = _SERVICE_FIELD.get(kind, {})
+    found: dict[str, str] = {}
+    for field, message in items:
+        name = rename.get(field or "", field or "")
+        found.setdefault(name if name in FORMS[kind] else FORMS[kind][0], message)
+    return found
+
+
+async def _villages_page(
+    request: Request,
+    *,
+    kind: str = "",
+    values: dict[str, str] | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    county = await regions.county_page(require_login(request), request.path_params["code"])
+    page_no, per_page = page_args(request, default_per_page=100, max_per_page=500)
+    filters = {
+        key: (request.query_params.get(key) or "").strip()[:64] for key in ("township", "q", "poor")
+    }
+    listing = await regions.county_villages(county, **filters, page=page_no, per_page=per_page)
+    return render(
+        request,
+        "regions/villages.html",
+        {
+            "county": county,
+            "listing": listing,
+            "townships": await regions.townships_of(county),
+            "filters": filters,
+            "form_kind": kind,
+            "values": values or {},
+            "field_errors": _errors(kind, error) if kind else {},
+            "error": error,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+async def county_villages(request: Request) -> Response:
+    return await _villages_page(request)
+
+
+async def _edit(request: Request, kind: str) -> Response:
+    current = require_login(request)
+    county = await regions.county_page(current, request.path_params["code"])
+    form = await read_form(request)
+    values = {name: str(form.get(name) or "").strip() for name in FORMS[kind]}
+    try:
+        if kind == "add":
+            village = await regions.add_village(
+                current,
+                township_code=values["township_code"],
+                code=values["code"],
+                name=values["name"],
+            )
+            flash = _("已添加：%(name)s", name=village.name)
+        elif kind == "rename":
+            village = await regions.rename_village(
+                current, values["village"], name=values["new_name"]
+            )
+            flash = _("已改名：%(name)s", name=village.name)
+        else:
+            village = await regions.merge_village(current, values["merged"], into=values["into"])
+            flash = _("已并入：%(name)s → %(into)s", name=village.name, into=values["into"])
+    except FupinError as error:
+        if error.status in (401, 403):
+            raise
+        return await _villages_page(request, kind=kind, values=values, error=error)
+    return redirect(request, f"/regions/{county.code}/villages", flash=flash)
+
+
+async def village_add(request: Request) -> Response:
+    return await _edit(request, "add")
+
+
+async def village_rename(request: Request) -> Response:
+    return await _edit(request, "rename")
+
+
+async def village_merge(request: Request) -> Response:
+    return await _edit(request, "merge")
+
+
+async def region_changes(request: Request) -> Response:
+    changes = await regions.county_changes(require_login(request))
+    return render(request, "regions/changes.html", {"changes": changes})
+
+
 routes = [
     page("/regions", region_index, name="regions", action=PUBLIC),
     page("/regions/poverty-counties", poverty_counties, name="poverty_counties", action=PUBLIC),
+    page("/regions/changes", region_changes, name="region_changes", action="region.changes.view"),
     page("/regions/{code:region}", region_detail, name="region", action=PUBLIC),
+    page(
+        "/regions/{code:region}/villages",
+        county_villages,
+        methods=["GET"],
+        name="county_villages",
+        action="region.edit",
+    ),
+    page(
+        "/regions/{code:region}/villages",
+        village_add,
+        methods=["POST"],
+        name="village_add",
+        action="region.edit",
+    ),
+    page(
+        "/regions/{code:region}/villages/rename",
+        village_rename,
+        methods=["POST"],
+        name="village_rename",
+        action="region.edit",
+    ),
+    page(
+        "/regions/{code:region}/villages/merge",
+        village_merge,
+        methods=["POST"],
+        name="village_merge",
+        action="region.edit",
+    ),
 ]

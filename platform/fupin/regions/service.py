@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fupin.core import sql
-from fupin.core.policy import EVERYWHERE, Scope
-from fupin.errors import InvalidInput, NotFound
+from fupin.core import audit, sql
+from fupin.core.policy import EVERYWHERE, Actor, Scope, require
+from fupin.db import transaction
+from fupin.errors import Conflict, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.regions.models import LEVELS, Region
+from fupin.regions import rules
+from fupin.regions.models import LEVELS, Region, RegionChange
 
 
 async def get_region(code: str) -> Region:
@@ -112,3 +114,202 @@ async def search_villages(q: str, scope: Scope = EVERYWHERE, *, limit: int = 20)
     else:
         query = query.filter(name__startswith=q)
     return list(await query.order_by("name", "code").limit(limit))
+
+
+# --- a county keeps its villages (docs/domain.md §3.1) -----------------------------------------
+#
+# The registry lags: a village is missing, renamed or merged into another. The county's officers
+# add, rename and merge their own villages; every edit is a RegionChange (what the province
+# office reads, what a later `fupin data load` compares with) and an audit row, in the
+# transaction of the edit. Needs and money point at the village's code, which never changes, so
+# they stay with their village whatever its name or merge.
+
+#: What a change keeps of the village before and after.
+_CHANGE_FIELDS = ("name", "parent_id", "merged_into_id", "is_poor_village")
+
+
+async def _county_village(actor: Actor, code: str, field: str) -> Region:
+    """The village ``code`` of the actor's county, or an error naming ``field``."""
+    code = (code or "").strip()
+    if not rules.is_village_code(code):
+        raise InvalidInput(_("村代码应为 12 位数字：%(code)s", code=code), field=field)
+    village = await Region.get_or_none(code=code, level="village")
+    if village is None:
+        raise NotFound(_("没有代码为 %(code)s 的村。", code=code), field=field)
+    require(actor, "region.edit", scope_of(village))
+    return village
+
+
+async def _log(
+    actor: Actor,
+    conn: object,
+    village: Region,
+    action: str,
+    before: dict[str, object] | None,
+    after: dict[str, object],
+) -> RegionChange:
+    change = await RegionChange.create(
+        region_id=village.code,
+        county_code=village.county_code,
+        province_code=village.province_code,
+        action=action,
+        before=before,
+        after=after,
+        actor_id=actor.user_id,
+        actor_label=actor.username,
+        using_db=conn,
+    )
+    await audit.record(
+        actor=actor,
+        action=f"region.{action}",
+        object_type="region",
+        object_id=village.code,
+        before=before,
+        after=after,
+    )
+    return change
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("请填写村名。"), field="name")
+    if len(name) > 64:
+        raise InvalidInput(_("村名不能超过 64 个字。"), field="name")
+    return name
+
+
+async def _refuse_duplicate_name(township_code: str, name: str, *, other_than: str = "") -> None:
+    """Two villages of one township with one name could not be told apart in the picker."""
+    taken = (
+        Region.filter(parent_id=township_code, level="village", name=name)
+        .exclude(code=other_than)
+        .filter(merged_into_id__isnull=True)
+    )
+    if await taken.exists():
+        raise Conflict(_("本乡镇已有名为“%(name)s”的村。", name=name), field="name")
+
+
+async def add_village(actor: Actor, *, township_code: str, code: str, name: str) -> Region:
+    township_code = (township_code or "").strip()
+    code = (code or "").strip()
+    if not rules.is_township_code(township_code):
+        raise InvalidInput(
+            _("乡镇代码应为 9 位数字：%(code)s", code=township_code), field="township_code"
+        )
+    township = await Region.get_or_none(code=township_code, level="township")
+    if township is None:
+        raise NotFound(_("没有代码为 %(code)s 的乡镇。", code=township_code), field="township_code")
+    require(actor, "region.edit", scope_of(township))
+    if not rules.is_village_code(code) or not code.startswith(township_code):
+        raise InvalidInput(
+            _("村代码应为 12 位数字，以所属乡镇代码 %(township)s 开头。", township=township_code),
+            field="code",
+        )
+    if await Region.exists(code=code):
+        raise Conflict(_("代码 %(code)s 已被使用。", code=code), field="code")
+    name = _clean_name(name)
+    await _refuse_duplicate_name(township_code, name)
+    async with transaction() as conn:
+        village = await Region.create(
+            code=code,
+            name=name,
+            level="village",
+            kind="村",
+            parent_id=township_code,
+            province_code=township.province_code,
+            prefecture_code=township.prefecture_code,
+            county_code=township.county_code,
+            full_name=f"{township.full_name} {name}",
+            origin="county",
+            using_db=conn,
+        )
+        await _log(actor, conn, village, "added", None, audit.snapshot(village, _CHANGE_FIELDS))
+    return village
+
+
+async def rename_village(actor: Actor, code: str, *, name: str) -> Region:
+    village = await _county_village(actor, code, "code")
+    name = _clean_name(name)
+    if name == village.name:
+        raise InvalidInput(_("新名称与现名称相同。"), field="name")
+    await _refuse_duplicate_name(village.parent_id or "", name, other_than=village.code)
+    before = audit.snapshot(village, _CHANGE_FIELDS)
+    trail = village.full_name.rsplit(" ", 1)[0] if " " in village.full_name else ""
+    async with transaction() as conn:
+        village.name = name
+        village.full_name = f"{trail} {name}".strip()
+        await village.save(using_db=conn, update_fields=["name", "full_name"])
+        await _log(actor, conn, village, "renamed", before, audit.snapshot(village, _CHANGE_FIELDS))
+    return village
+
+
+async def merge_village(actor: Actor, code: str, *, into: str) -> Region:
+    village = await _county_village(actor, code, "code")
+    into = (into or "").strip()
+    if not rules.is_village_code(into):
+        raise InvalidInput(_("村代码应为 12 位数字：%(code)s", code=into), field="into")
+    target = await Region.get_or_none(code=into, level="village")
+    if target is None:
+        raise NotFound(_("没有代码为 %(code)s 的村。", code=into), field="into")
+    if target.county_code != village.county_code:
+        raise InvalidInput(_("只能并入本县的村。"), field="into")
+    if target.code == village.code:
+        raise InvalidInput(_("不能并入自身。"), field="into")
+    if village.merged_into_id:
+        raise Conflict(_("该村已并入其他村。"), field="code")
+    if target.merged_into_id:
+        raise InvalidInput(_("目标村已并入其他村，请选择现存的村。"), field="into")
+    before = audit.snapshot(village, _CHANGE_FIELDS)
+    async with transaction() as conn:
+        village.merged_into_id = target.code
+        await village.save(using_db=conn, update_fields=["merged_into_id"])
+        after = audit.snapshot(village, _CHANGE_FIELDS) | {"merged_into_name": target.name}
+        await _log(actor, conn, village, "merged", before, after)
+    return village
+
+
+async def county_changes(actor: Actor, *, limit: int = 200) -> list[RegionChange]:
+    """The counties' edits an office reads: a province office its province's, the national
+    office and auditors all."""
+    require(actor, "region.changes.view")
+    query = RegionChange.all()
+    if actor.role == "province_office":
+        query = query.filter(province_code=actor.province_code)
+    return list(await query.order_by("-id").limit(limit).prefetch_related("region"))
+
+
+async def county_page(actor: Actor, code: str) -> Region:
+    """The county whose villages the actor keeps (its officers only)."""
+    county = await get_region(code)
+    if county.level != "county":
+        raise NotFound(_("地区代码不存在：%(code)s", code=code), field="code")
+    require(actor, "region.edit", scope_of(county))
+    return county
+
+
+async def county_villages(
+    county: Region,
+    *,
+    township: str = "",
+    q: str = "",
+    poor: str = "",
+    page: int = 1,
+    per_page: int = 100,
+) -> RegionPage:
+    """A county's villages for its officers, filtered by township, part of the name and the
+    poor-village flag ("yes" / "no")."""
+    query = Region.filter(county_code=county.code, level="village")
+    if township:
+        query = query.filter(parent_id=township)
+    if q:
+        query = query.filter(name__contains=q[:64])
+    if poor in ("yes", "no"):
+        query = query.filter(is_poor_village=poor == "yes")
+    total = await query.count()
+    items = await query.order_by("code").offset((page - 1) * per_page).limit(per_page)
+    return RegionPage(items=list(items), total=total, page=page, per_page=per_page)
+
+
+async def townships_of(county: Region) -> list[Region]:
+    return list(await Region.filter(parent_id=county.code, level="township").order_by("code"))
