@@ -179,3 +179,29 @@ async def test_the_navigation_leads_to_the_village_list_and_the_changes(client_a
     assert 'href="/regions/532627/villages"' in county.text
     office = await client_as("province_office").get("/account")
     assert 'href="/regions/changes"' in office.text
+
+
+@pytest.mark.both_databases
+async def test_a_reload_reports_the_county_edits_and_keeps_them(
+    client_as, world, subset_dir
+) -> None:
+    from fupin.accounts.service.reference import load_all
+
+    officer = client_as("county_officer")
+    await officer.post(
+        "/regions/532627/villages/rename", data=form(village=BEINING, new_name="北宁新区社区")
+    )
+    await officer.post(
+        "/regions/532627/villages",
+        data=form(township_code=TOWNSHIP, code="532627101950", name="新寨村"),
+    )
+    counts = await load_all(subset_dir)
+    assert counts.villages_created == 0, counts
+    assert any(
+        line.startswith(f"{BEINING} 北宁新区社区: renamed here") for line in counts.differences
+    )
+    assert any(
+        line.startswith("532627101950 新寨村: not in this edition") for line in counts.differences
+    )
+    assert (await Region.get(code=BEINING)).name == "北宁新区社区"
+    assert await Region.exists(code="532627101950")
