@@ -82,6 +82,7 @@ REMAINING = {
     "/commendation/office/{rid:id}/cancel",
     "/needs/{need_id:id}/deadline",
     "/pledges/{pledge_id:id}/release",
+    "/regions/{code:region}/villages/poor-import",
 }
 
 
@@ -197,6 +198,13 @@ CASES = [
         lambda m, s: "/regions/532627/villages/merge",
         {"merged": "532627101001", "into": "513431105201"},
         ("into",),
+    ),
+    Case(
+        "/regions/{code:region}/villages/poor",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages/poor",
+        {"poor_village": "532627101001", "is_poor": "yes", "identified_year": "1999"},
+        ("identified_year",),
     ),
 ]
 

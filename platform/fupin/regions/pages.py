@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
+from fupin.core.tabular import ImportReport
 from fupin.core.web import page_args, read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput
 from fupin.i18n import _
@@ -53,6 +55,7 @@ FORMS: dict[str, tuple[str, ...]] = {
     "add": ("township_code", "code", "name"),
     "rename": ("village", "new_name"),
     "merge": ("merged", "into"),
+    "poor": ("poor_village", "is_poor", "identified_year", "exited_year"),
 }
 _SERVICE_FIELD = {"rename": {"code": "village", "name": "new_name"}, "merge": {"code": "merged"}}
 
@@ -65,10 +68,14 @@ def _errors(kind: str, error: FupinError | None) -> dict[str, str]:
         if isinstance(error, InvalidInput)
         else [(error.field, error.message)]
     )
+    if kind not in FORMS:
+        return {error.field or "file": error.message}
     rename = _SERVICE_FIELD.get(kind, {})
     found: dict[str, str] = {}
     for field, message in items:
         name = rename.get(field or "", field or "")
+        if kind == "poor" and name == "code":
+            name = "poor_village"
         found.setdefault(name if name in FORMS[kind] else FORMS[kind][0], message)
     return found
 
@@ -79,6 +86,7 @@ async def _villages_page(
     kind: str = "",
     values: dict[str, str] | None = None,
     error: FupinError | None = None,
+    report: ImportReport | None = None,
 ) -> Response:
     county = await regions.county_page(require_login(request), request.path_params["code"])
     page_no, per_page = page_args(request, default_per_page=100, max_per_page=500)
@@ -98,8 +106,10 @@ async def _villages_page(
             "values": values or {},
             "field_errors": _errors(kind, error) if kind else {},
             "error": error,
+            "report": report,
+            "poor_columns": regions.POOR_COLUMNS,
         },
-        status_code=error.status if error else 200,
+        status_code=error.status if error else (422 if report and not report.ok else 200),
     )
 
 
@@ -126,9 +136,18 @@ async def _edit(request: Request, kind: str) -> Response:
                 current, values["village"], name=values["new_name"]
             )
             flash = _("已改名：%(name)s", name=village.name)
-        else:
+        elif kind == "merge":
             village = await regions.merge_village(current, values["merged"], into=values["into"])
             flash = _("已并入：%(name)s → %(into)s", name=village.name, into=values["into"])
+        else:
+            village = await regions.set_poor_flag(
+                current,
+                values["poor_village"],
+                is_poor=values["is_poor"],
+                identified=values["identified_year"],
+                exited=values["exited_year"],
+            )
+            flash = _("已更新贫困村标识：%(name)s", name=village.name)
     except FupinError as error:
         if error.status in (401, 403):
             raise
@@ -146,6 +165,35 @@ async def village_rename(request: Request) -> Response:
 
 async def village_merge(request: Request) -> Response:
     return await _edit(request, "merge")
+
+
+async def village_poor(request: Request) -> Response:
+    return await _edit(request, "poor")
+
+
+async def poor_import(request: Request) -> Response:
+    """The county's poor-village list as CSV/XLSX: ``then=dry_run`` reports every row's
+    problems and writes nothing; ``then=commit`` writes all rows, or none if any is wrong."""
+    current = require_login(request)
+    county = await regions.county_page(current, request.path_params["code"])
+    form = await read_form(request)
+    upload = form.get("file")
+    commit = form.get("then") == "commit"
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        error = InvalidInput(_("请选择要上传的文件。"), field="file")
+        return await _villages_page(request, kind="upload", error=error)
+    data = await upload.read()
+    try:
+        report = await regions.poor_import(current, county, data, upload.filename, commit=commit)
+    except InvalidInput as error:
+        return await _villages_page(request, kind="upload", error=error)
+    if report.committed:
+        return redirect(
+            request,
+            f"/regions/{county.code}/villages?poor=yes",
+            flash=_("已导入贫困村标识：%(n)s 行。", n=report.rows),
+        )
+    return await _villages_page(request, kind="upload", report=report)
 
 
 async def region_changes(request: Request) -> Response:
@@ -177,6 +225,20 @@ routes = [
         village_rename,
         methods=["POST"],
         name="village_rename",
+        action="region.edit",
+    ),
+    page(
+        "/regions/{code:region}/villages/poor",
+        village_poor,
+        methods=["POST"],
+        name="village_poor",
+        action="region.edit",
+    ),
+    page(
+        "/regions/{code:region}/villages/poor-import",
+        poor_import,
+        methods=["POST"],
+        name="village_poor_import",
         action="region.edit",
     ),
     page(

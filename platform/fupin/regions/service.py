@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from fupin.core import audit, sql
+from fupin.core.clock import today_cn
 from fupin.core.policy import EVERYWHERE, Actor, Scope, require
+from fupin.core.tabular import ImportReport, RowError, read_rows
 from fupin.db import transaction
 from fupin.errors import Conflict, InvalidInput, NotFound
-from fupin.i18n import _
+from fupin.i18n import N_, _
 from fupin.regions import rules
 from fupin.regions.models import LEVELS, Region, RegionChange
 
@@ -142,7 +147,7 @@ async def _county_village(actor: Actor, code: str, field: str) -> Region:
 
 async def _log(
     actor: Actor,
-    conn: object,
+    conn: Any,
     village: Region,
     action: str,
     before: dict[str, object] | None,
@@ -313,3 +318,194 @@ async def county_villages(
 
 async def townships_of(county: Region) -> list[Region]:
     return list(await Region.filter(parent_id=county.code, level="township").order_by("code"))
+
+
+# --- the poor-village flag (建档立卡贫困村), kept by the county ----------------------------------
+
+#: The first year of 建档立卡 (the national registration of poor villages and households began
+#: in 2014); a year before it is a typing error.
+FIRST_POOR_YEAR = 2014
+_POOR_FIELDS = ("is_poor_village", "poor_identified_year", "poor_exited_year")
+_YES = {"是", "yes", "y", "true", "1", "on"}
+_NO = {"否", "no", "n", "false", "0", "off", ""}
+
+#: The upload's columns: key, label (Chinese, as in the template), required.
+POOR_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("code", N_("村代码"), True),
+    ("is_poor", N_("建档立卡贫困村"), True),
+    ("identified_year", N_("识别年份"), False),
+    ("exited_year", N_("退出年份"), False),
+)
+
+
+@dataclass(frozen=True)
+class PoorFlag:
+    is_poor: bool
+    identified: int | None
+    exited: int | None
+
+
+def _year(raw: object, field: str) -> int | None:
+    text = str(raw if raw is not None else "").strip()
+    if text.endswith(".0"):  # a year typed in a spreadsheet cell arrives as a float
+        text = text[:-2]
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{4}", text):
+        raise InvalidInput(_("年份应为四位数字：%(v)s", v=text), field=field)
+    year = int(text)
+    if not FIRST_POOR_YEAR <= year <= today_cn().year:
+        raise InvalidInput(
+            _("年份应在 %(a)s 至 %(b)s 之间。", a=FIRST_POOR_YEAR, b=today_cn().year), field=field
+        )
+    return year
+
+
+def parse_poor_flag(is_poor: object, identified: object, exited: object) -> PoorFlag:
+    """The flag and its years as typed (form or upload), or InvalidInput naming the field:
+    years only for a poor village, the exit not before the identification."""
+    text = str(is_poor if is_poor is not None else "").strip().lower()
+    if text in _YES:
+        flag = True
+    elif text in _NO:
+        flag = False
+    else:
+        raise InvalidInput(_("请填“是”或“否”：%(v)s", v=text), field="is_poor")
+    first = _year(identified, "identified_year")
+    last = _year(exited, "exited_year")
+    if not flag and (first or last):
+        raise InvalidInput(_("不是贫困村时不填识别、退出年份。"), field="identified_year")
+    if last and not first:
+        raise InvalidInput(_("填写退出年份时请同时填写识别年份。"), field="identified_year")
+    if first and last and last < first:
+        raise InvalidInput(_("退出年份不能早于识别年份。"), field="exited_year")
+    return PoorFlag(flag, first, last)
+
+
+async def _apply_poor_flag(actor: Actor, village: Region, flag: PoorFlag) -> bool:
+    """Write the flag when it differs (inside the caller's transaction); False when unchanged."""
+    before = audit.snapshot(village, _POOR_FIELDS)
+    village.is_poor_village = flag.is_poor
+    village.poor_identified_year = flag.identified
+    village.poor_exited_year = flag.exited
+    after = audit.snapshot(village, _POOR_FIELDS)
+    if after == before:
+        return False
+    await village.save(update_fields=list(_POOR_FIELDS))
+    await _log(actor, None, village, "poor_flag", before, after)
+    return True
+
+
+async def set_poor_flag(
+    actor: Actor, code: str, *, is_poor: str, identified: str, exited: str
+) -> Region:
+    village = await _county_village(actor, code, "poor_village")
+    flag = parse_poor_flag(is_poor, identified, exited)
+    async with transaction():
+        await _apply_poor_flag(actor, village, flag)
+    return village
+
+
+def _poor_header(header: list[Any]) -> tuple[dict[int, str], list[RowError]]:
+    known: dict[str, str] = {}
+    for key, label, _required in POOR_COLUMNS:
+        known[key] = key
+        known[label] = key
+        known[_(label).lower()] = key
+    mapping: dict[int, str] = {}
+    errors: list[RowError] = []
+    for index, raw in enumerate(header):
+        text = re.sub(r"\s+", "", str(raw or "")).lstrip("\ufeff").rstrip("*＊")
+        key = known.get(text) or known.get(text.lower())
+        if key is None:
+            if text:
+                errors.append(RowError(1, text, _("无法识别的列名（请使用模板中的列名）。")))
+            continue
+        if key in mapping.values():
+            errors.append(RowError(1, text, _("列重复。")))
+            continue
+        mapping[index] = key
+    for key, label, required in POOR_COLUMNS:
+        if required and key not in mapping.values():
+            errors.append(RowError(1, _(label), _("缺少必填列。")))
+    return mapping, errors
+
+
+def _poor_label(key: str) -> str:
+    return next((_(label) for k, label, _r in POOR_COLUMNS if k == key), key)
+
+
+async def poor_import(
+    actor: Actor, county: Region, data: bytes, filename: str, *, commit: bool
+) -> ImportReport:
+    """The county's list of poor villages from CSV/XLSX: every row checked (a village of this
+    county, a code once in the file, the flag and years as on the form), problems reported as
+    (row, column, message); ``commit`` writes every changed row in one transaction, only when
+    no row has a problem."""
+    require(actor, "region.edit", scope_of(county))
+    rows = await asyncio.to_thread(read_rows, data, filename)
+    report = ImportReport(filename=filename)
+    mapping, report.errors = _poor_header(rows[0][1])
+    if report.errors:
+        return report
+    parsed: list[tuple[Region, PoorFlag]] = []
+    seen: dict[str, int] = {}
+    body = rows[1:]
+    report.rows = len(body)
+    codes = [
+        str(cells[i] or "").strip() for _n, cells in body for i, k in mapping.items() if k == "code"
+    ]
+    villages = {
+        v.code: v
+        for v in await Region.filter(
+            code__in=[c for c in codes if rules.is_village_code(c)], level="village"
+        )
+    }
+    for number, cells in body:
+        raw = {key: (cells[i] if i < len(cells) else None) for i, key in mapping.items()}
+        code = str(raw.get("code") or "").strip()
+        if code.endswith(".0"):
+            code = code[:-2]
+        column = _poor_label("code")
+        if not rules.is_village_code(code):
+            report.errors.append(
+                RowError(number, column, _("村代码应为 12 位数字：%(code)s", code=code))
+            )
+            continue
+        village = villages.get(code)
+        if village is None:
+            report.errors.append(
+                RowError(number, column, _("没有代码为 %(code)s 的村。", code=code))
+            )
+            continue
+        if village.county_code != county.code:
+            report.errors.append(RowError(number, column, _("不是本县的村：%(code)s", code=code)))
+            continue
+        if code in seen:
+            report.errors.append(
+                RowError(
+                    number, column, _("与第 %(row)s 行重复：%(code)s", row=seen[code], code=code)
+                )
+            )
+            continue
+        seen[code] = number
+        try:
+            flag = parse_poor_flag(
+                raw.get("is_poor"), raw.get("identified_year"), raw.get("exited_year")
+            )
+        except InvalidInput as error:
+            name = {"is_poor": "is_poor"}.get(error.field or "", error.field or "")
+            report.errors.append(RowError(number, _poor_label(name), error.message))
+            continue
+        parsed.append((village, flag))
+    if commit and report.ok:
+        async with transaction():
+            for village, flag in parsed:
+                await _apply_poor_flag(actor, village, flag)
+        report.committed = True
+    return report
+
+
+def poor_template_csv() -> bytes:
+    header = ",".join(_(label) for _k, label, _r in POOR_COLUMNS)
+    return (header + "\r\n532627101001,是,2014,2019\r\n").encode("utf-8-sig")
