@@ -238,7 +238,7 @@ async def rename_village(actor: Actor, code: str, *, name: str) -> Region:
     name = _clean_name(name)
     if name == village.name:
         raise InvalidInput(_("新名称与现名称相同。"), field="name")
-    await _refuse_duplicate_name(village.parent_id or "", name, other_than=village.code)
+    await _refuse_duplicate_name(str(village.parent_id or ""), name, other_than=village.code)
     before = audit.snapshot(village, _CHANGE_FIELDS)
     trail = village.full_name.rsplit(" ", 1)[0] if " " in village.full_name else ""
     async with transaction() as conn:
@@ -416,15 +416,15 @@ def _poor_header(header: list[Any]) -> tuple[dict[int, str], list[RowError]]:
     errors: list[RowError] = []
     for index, raw in enumerate(header):
         text = re.sub(r"\s+", "", str(raw or "")).lstrip("\ufeff").rstrip("*＊")
-        key = known.get(text) or known.get(text.lower())
-        if key is None:
+        found = known.get(text) or known.get(text.lower())
+        if found is None:
             if text:
                 errors.append(RowError(1, text, _("无法识别的列名（请使用模板中的列名）。")))
             continue
-        if key in mapping.values():
+        if found in mapping.values():
             errors.append(RowError(1, text, _("列重复。")))
             continue
-        mapping[index] = key
+        mapping[index] = found
     for key, label, required in POOR_COLUMNS:
         if required and key not in mapping.values():
             errors.append(RowError(1, _(label), _("缺少必填列。")))
