@@ -141,3 +141,44 @@ async def test_a_bad_upload_names_row_and_column_and_writes_nothing(client_as, w
         assert "与第 2 行重复" in text
     assert not await Region.filter(is_poor_village=True, code__in=[BEINING, LIANHU]).exists()
     assert not await RegionChange.exists()
+
+
+@pytest.mark.both_databases
+async def test_the_county_dashboard_counts_the_poor_villages_money_reached(world) -> None:
+    """The dashboard's "贫困村" figure reads the flag the county keeps: after the county unflags
+    some villages, it counts the flagged villages whose needs received money (checked against
+    the raw donations)."""
+    from collections import defaultdict
+
+    from fupin.accounts.service.users import actor_for
+    from fupin.core.policy import Actor
+    from fupin.money.models import Donation
+    from fupin.needs.models import Need
+    from fupin.pairs.service import dashboards
+    from fupin.regions import service as regions
+    from tests.pairs.data import TODAY, build
+
+    await build(world)
+    officer = await actor_for(world.users["county_officer"])  # 广南县
+    villages = await Region.filter(county_code="532627", level="village", is_poor_village=True)
+    for village in villages[::2]:
+        await regions.set_poor_flag(officer, village.code, is_poor="no", identified="", exited="")
+    admin = Actor(user_id=1, username="national_admin", role="national_admin")
+    d = await dashboards.region_dashboard(
+        actor=admin, level="county", code="532627", year=None, today=TODAY
+    )
+    money: dict[str, int] = defaultdict(int)
+    needs = {n.id: n for n in await Need.filter(county_code="532627")}
+    for donation in await Donation.filter(state="confirmed", need_id__in=list(needs)):
+        need = needs[donation.need_id]
+        if need.region_id != need.county_code:
+            money[need.region_id] += donation.amount_fen
+    reached = {code for code, amount in money.items() if amount > 0}
+    poor = set(
+        await Region.filter(code__in=list(reached), is_poor_village=True).values_list(
+            "code", flat=True
+        )
+    )
+    assert 0 < len(poor) < len(reached)  # the unflagging made a difference
+    assert d.poor_villages_reached == len(poor)
+    assert d.villages_reached == len(reached)
