@@ -58,6 +58,11 @@ async def test_a_zhaojue_officer_posts_a_need_for_huopu_and_the_village_page_sho
         await page.click("form.transition-publish button[type=submit]")
         await page.wait_for_load_state("networkidle")
         assert (await Need.get(id=need.id)).state == "published"
+        # the county's village list, with its forms, fits the phone too
+        await page.goto(f"{base}/regions/513431/villages?q=火普")
+        assert "火普村" in await page.locator("table").inner_text()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await shot(page, out, "03-phone-county-villages.png")
 
         public = await browser.new_context(**PHONE_TOUCH, locale="zh-CN")
         page = await public.new_page()
