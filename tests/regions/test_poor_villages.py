@@ -182,3 +182,15 @@ async def test_the_county_dashboard_counts_the_poor_villages_money_reached(world
     assert 0 < len(poor) < len(reached)  # the unflagging made a difference
     assert d.poor_villages_reached == len(poor)
     assert d.villages_reached == len(reached)
+
+
+async def test_the_upload_template_is_read_back_by_the_dry_run(client_as, world) -> None:
+    officer = client_as("county_officer")
+    template = await officer.get("/regions/532627/villages/poor-template.csv")
+    assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
+    dry = await officer.post(
+        "/regions/532627/villages/poor-import",
+        data=form(then="dry_run"),
+        files={"file": ("模板.csv", template.content, "text/csv")},
+    )
+    assert dry.status_code == 200 and "预检通过" in dry.text

@@ -196,6 +196,16 @@ async def poor_import(request: Request) -> Response:
     return await _villages_page(request, kind="upload", report=report)
 
 
+async def poor_template(request: Request) -> Response:
+    """The upload's columns with one example row of the county's own (its first village)."""
+    county = await regions.county_page(require_login(request), request.path_params["code"])
+    return Response(
+        await regions.poor_template_csv(county),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="poor-villages.csv"'},
+    )
+
+
 async def region_changes(request: Request) -> Response:
     changes = await regions.county_changes(require_login(request))
     return render(request, "regions/changes.html", {"changes": changes})
@@ -239,6 +249,13 @@ routes = [
         poor_import,
         methods=["POST"],
         name="village_poor_import",
+        action="region.edit",
+    ),
+    page(
+        "/regions/{code:region}/villages/poor-template.csv",
+        poor_template,
+        methods=["GET"],
+        name="village_poor_template",
         action="region.edit",
     ),
     page(

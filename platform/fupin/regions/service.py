@@ -506,6 +506,10 @@ async def poor_import(
     return report
 
 
-def poor_template_csv() -> bytes:
+async def poor_template_csv(county: Region) -> bytes:
+    """The upload's header (Chinese labels, as the dry run reads them) and one example row: the
+    county's first village, flagged with example years."""
+    first = await Region.filter(county_code=county.code, level="village").order_by("code").first()
     header = ",".join(_(label) for _k, label, _r in POOR_COLUMNS)
-    return (header + "\r\n532627101001,是,2014,2019\r\n").encode("utf-8-sig")
+    example = f"\r\n{first.code},是,2014,2019" if first else ""
+    return (header + example + "\r\n").encode("utf-8-sig")
