@@ -439,7 +439,8 @@ def _needs_of_place(level: str, code: str) -> Any:
     if level == "village":
         return public.filter(region_id=code)
     if level == "township":
-        return public.filter(region_id__startswith=code)
+        # the county's index first: a prefix match alone walks every need
+        return public.filter(county_code=code[:6], region_id__startswith=code)
     if level == "county":
         return public.filter(county_code=code)
     if level == "prefecture":
