@@ -140,6 +140,7 @@ async def _real_ids(world: World) -> dict[str, str]:
         "cid": str(category.id),
         "nid": str(nomination.id),
         "oid": str(objection.id),
+        "code": "532627",  # 广南县: a region code (the county's village pages)
     }
 
 

@@ -75,6 +75,7 @@ REMAINING = {
     "/account/commendation-consent",
     "/commendation/office/{rid:id}/cancel",
     "/pledges/{pledge_id:id}/release",
+    "/regions/{code:region}/villages/poor-import",
 }
 
 
@@ -241,6 +242,34 @@ CASES = [
         lambda m, s: f"/recipients/{m.county_gov.id}/bank-account",
         {"bank_name": "", "account_name": "广南县人民政府", "account_number": "12ab"},
         ("bank_name", "account_number"),
+    ),
+    Case(
+        "/regions/{code:region}/villages",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages",
+        {"township_code": "532627101", "code": "5326271019", "name": "新寨村"},
+        ("code",),
+    ),
+    Case(
+        "/regions/{code:region}/villages/rename",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages/rename",
+        {"village": "532627101001", "new_name": ""},
+        ("new_name",),
+    ),
+    Case(
+        "/regions/{code:region}/villages/merge",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages/merge",
+        {"merged": "532627101001", "into": "513431105201"},
+        ("into",),
+    ),
+    Case(
+        "/regions/{code:region}/villages/poor",
+        "county_officer",
+        lambda m, s: "/regions/532627/villages/poor",
+        {"poor_village": "532627101001", "is_poor": "yes", "identified_year": "1999"},
+        ("identified_year",),
     ),
 ]
 

@@ -139,6 +139,7 @@ def need_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 25) -> list[C
                 village_received_fen=received,
                 county_received_fen=county_received[county],
                 village_donor_count=donors,
+                is_poor_village=code is not None and draw(st.booleans()),
             )
         )
     return needs
@@ -263,6 +264,8 @@ def reason_is_true(
         return need.is_poverty_county and params == {"county": need.county_name}
     if code == "sanqu_sanzhou":
         return need.sanqu_sanzhou and not params
+    if code == "poor_village":
+        return need.village_code is not None and need.is_poor_village and not params
     if code == "open_amount":
         return params == {"amount_fen": need.open_fen}
     return False
@@ -560,6 +563,15 @@ def test_designated_county_need_comes_first_with_the_reasons_a_donor_sees() -> N
     assert shown[0] == "在您定点帮扶的纳雍县"
     for text in ("符合您关注的类别：村级道路畅通", "5 天后截止", "该村尚无捐赠方", "还差 ¥12,000"):
         assert text in shown
+
+
+def test_a_registered_poor_village_outranks_an_otherwise_equal_village() -> None:
+    """The flag the county keeps (建档立卡贫困村) is a term of its own, with its reason."""
+    plain, poor = make_need(1), make_need(2, is_poor_village=True)
+    recs = rank_needs(DESIGNATED, [plain, poor], today=TODAY, limit=10)
+    assert [r.need_id for r in recs] == [2, 1]
+    assert "该村是建档立卡贫困村" in [render_reason(r) for r in recs[0].reasons]
+    assert "该村是建档立卡贫困村" not in [render_reason(r) for r in recs[1].reasons]
 
 
 def test_needs_marked_not_for_us_are_excluded_and_similar_ones_demoted() -> None:

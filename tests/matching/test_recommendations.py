@@ -257,6 +257,9 @@ async def _truth(participant: Participant, item: recommendations.RecommendedNeed
                 assert county.is_poverty_county
             case "sanqu_sanzhou":
                 assert county.sanqu_sanzhou
+            case "poor_village":
+                assert village is not None
+                assert (await Region.get(code=village)).is_poor_village
             case "open_amount":
                 assert p["amount_fen"] == open_fen > 0
                 yuan = f"{open_fen // 100:,}"
@@ -474,3 +477,25 @@ async def test_a_stale_snapshot_keeps_serving_while_it_is_rebuilt_in_the_backgro
             break
         await asyncio.sleep(0.05)
     assert current is not first and added.id in current.needs
+
+
+@pytest.mark.both_databases
+async def test_the_poor_village_reason_follows_the_flag_the_county_keeps(world) -> None:
+    """A county unflags its village (建档立卡贫困村) and the recommendation stops saying so."""
+    from fupin.accounts.service.users import actor_for
+    from fupin.regions import service as regions
+
+    here = await need(world.village, title="石门村通组道路硬化")  # a generated, flagged village
+    member = await member_of(world.participants["enterprise"], "poor_flag_member")
+
+    async def codes() -> set[str]:
+        result = await recommendations.recommendations_for(member.participant_id)  # type: ignore[arg-type]
+        found = [item for item in result.items if item.need.id == here.id]
+        assert found
+        return {r.code for r in found[0].reasons}
+
+    assert "poor_village" in await codes()
+    officer = await actor_for(world.users["county_officer"])
+    await regions.set_poor_flag(officer, world.village.code, is_poor="no", identified="", exited="")
+    snapshot.forget_snapshot()  # the flag is read when the candidates are
+    assert "poor_village" not in await codes()

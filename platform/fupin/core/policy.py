@@ -44,6 +44,10 @@ RULES: dict[str, dict[str, str]] = {
     # below the office's own (accounts.rules.CREATABLE_ROLES), never itself.
     "user.manage": {"national_admin": ANY, "province_office": PROVINCE, "county_officer": COUNTY},
     "audit.read": dict(_OFFICE_READ),
+    # The village registry lags: a county's officers add, rename and merge their own villages
+    # and keep the poor-village flag; the offices above read the changes (regions.service).
+    "region.edit": {"county_officer": COUNTY},
+    "region.changes.view": dict(_OFFICE_READ),
     "pair.manage": {"national_admin": ANY, "province_office": PROVINCE},
     # --- needs: the lifecycle table in need_states names which of these each
     # transition needs. Village workers act in their village, county officers in their county.

@@ -426,6 +426,9 @@ class RegionDashboard(Out):
     paid_pct_x100: int | None = _money("paid_pct_x100")
     villages_asking: int
     villages_reached: int
+    poor_villages_reached: int = Field(
+        description="Of the villages reached, registered poor villages (建档立卡, kept by counties)"
+    )
     top_villages: int
     concentration_pct_x100: int
     lagging_pairs: int

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from fupin.core.schemas import Out, PageQuery, PathParams, RegionCode
+from fupin.core.schemas import Body, Out, PageQuery, PathParams, RegionCode
 from fupin.regions.models import LEVELS
 
 Level = Literal[LEVELS]  # the tuple spreads: Literal["province", "prefecture", …]
@@ -32,6 +33,12 @@ class Region(Out):
     sanqu_sanzhou: bool = Field(description="三区三州 deep-poverty area")
     exit_year: int | None
     is_poor_village: bool
+    poor_identified_year: int | None = Field(description="建档立卡: the year identified")
+    poor_exited_year: int | None = Field(description="建档立卡: the year it exited")
+    origin: str = Field(description="registry (data/ files), county (added by a county), generated")
+    merged_into_code: str | None = Field(
+        validation_alias="merged_into_id", description="The village this one was merged into"
+    )
     is_generated: bool = Field(description="A demo village generated under a real township")
 
 
@@ -45,3 +52,50 @@ class RegionQuery(PageQuery):
 
 class RegionPath(PathParams):
     code: RegionCode
+
+
+VillageCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", description="12-digit village code")]
+TownshipCode = Annotated[str, Field(pattern=r"^[0-9]{9}$", description="9-digit township code")]
+PlaceName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class VillageCreate(Body):
+    """A village the registry lacks, under one of the county's townships."""
+
+    township_code: TownshipCode
+    code: VillageCode = Field(description="12 digits beginning with the township code")
+    name: PlaceName
+
+
+class VillageRename(Body):
+    name: PlaceName
+
+
+class VillageMerge(Body):
+    into: VillageCode = Field(description="A current village of the same county")
+
+
+class PoorVillageFlag(Body):
+    """建档立卡贫困村 and its years (2014 to this year; the exit not before identification)."""
+
+    is_poor: bool
+    identified_year: int | None = Field(None, ge=1000, le=9999)
+    exited_year: int | None = Field(None, ge=1000, le=9999)
+
+
+class RegionChange(Out):
+    """A county's edit of the village registry, with the village before and after."""
+
+    id: int
+    region_code: str = Field(validation_alias="region_id")
+    county_code: str
+    province_code: str
+    action: Literal["added", "renamed", "merged", "poor_flag"]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    actor_label: str
+    created_at: datetime
+
+
+class RegionChangeList(Out):
+    items: list[RegionChange]

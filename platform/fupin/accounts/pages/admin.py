@@ -11,11 +11,13 @@ from fupin.accounts.rules import CREATABLE_ROLES, browser_label
 from fupin.accounts.service import links, participants, sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.models import AuditLog
-from fupin.core.policy import Actor, can, require
+from fupin.core.policy import Actor, can, place_scope, require
 from fupin.core.routing import page
 from fupin.core.web import client_ip, page_args, read_form, redirect, render, require_login
 from fupin.errors import InvalidInput
 from fupin.i18n import _
+from fupin.regions import service as regions
+from fupin.regions.models import Region
 
 ROLE_LABELS = {
     "national_admin": "国家扶贫办管理员",
@@ -83,17 +85,26 @@ async def participant_create(request: Request) -> Response:
     return redirect(request, f"/participants/{created.id}", flash=_("参与方已创建。"))
 
 
-def _user_form(
+async def _user_form(
     request: Request,
     current: Actor,
     values: dict,
     error: InvalidInput | None = None,
     status: int = 200,
 ) -> Response:
+    # The village picker (works without JavaScript): a GET search that lists the villages of
+    # the office's county or province whose name contains place_q, to choose as region_code.
+    place_q = (request.query_params.get("place_q") or "").strip()[:64]
+    places = await regions.search_villages(place_q, place_scope(current)) if place_q else []
+    chosen = str(values.get("region_code") or "")
+    if chosen and chosen not in {p.code for p in places}:
+        places = [*(await Region.filter(code=chosen, level="village")), *places]
     return render(
         request,
         "accounts/user_form.html",
         {
+            "place_q": place_q,
+            "places": places,
             "values": values,
             # Only the roles below the office's own (accounts.rules.CREATABLE_ROLES).
             "roles": CREATABLE_ROLES.get(current.role, ()),
@@ -123,7 +134,7 @@ def _link_page(request: Request, issued: links.IssuedLink, *, created: bool) -> 
 
 async def user_new(request: Request) -> Response:
     current = require(require_login(request), "user.create")
-    return _user_form(request, current, dict.fromkeys(USER_FIELDS, ""))
+    return await _user_form(request, current, dict.fromkeys(USER_FIELDS, ""))
 
 
 async def user_create(request: Request) -> Response:
@@ -133,7 +144,7 @@ async def user_create(request: Request) -> Response:
     try:
         pid = int(values["participant_id"]) if values["participant_id"].strip() else None
     except ValueError:
-        return _user_form(
+        return await _user_form(
             request,
             current,
             values,
@@ -152,7 +163,7 @@ async def user_create(request: Request) -> Response:
             ip=client_ip(request),
         )
     except InvalidInput as exc:
-        return _user_form(request, current, values, exc, exc.status)
+        return await _user_form(request, current, values, exc, exc.status)
     return _link_page(request, issued, created=True)
 
 

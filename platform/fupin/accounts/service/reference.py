@@ -258,6 +258,11 @@ async def load_villages(
     for code, found in existing.items():
         if code not in in_file and found["origin"] == "registry":
             _differ(counts, f"{code} {found['name']}: not in this edition (kept)")
+        elif code not in in_file and found["origin"] == "county":
+            # a village a county added: the person loading sees whether the edition caught up
+            _differ(
+                counts, f"{code} {found['name']}: not in this edition, added by the county (kept)"
+            )
     if progress:
         progress("village", counts.villages - counts.villages_created)
 

@@ -138,6 +138,8 @@ class CandidateNeed:
     village_received_fen: int
     county_received_fen: int
     village_donor_count: int
+    #: 建档立卡贫困村: the flag the county keeps (regions; False for a county-wide need)
+    is_poor_village: bool = False
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -388,6 +390,10 @@ def evaluate(
         score += w.deep_poverty_area
         if explain:
             out.append((w.deep_poverty_area, Reason("sanqu_sanzhou")))
+    if need.village_code is not None and need.is_poor_village:
+        score += w.poor_village
+        if explain:
+            out.append((w.poor_village, Reason("poor_village")))
 
     if (need.category, need.county_code) in p.disliked:
         score -= w.dislike_penalty

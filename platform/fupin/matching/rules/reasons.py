@@ -45,6 +45,7 @@ _TEMPLATES: dict[str, str] = {
     "underserved_county": N_("%(county)s至今获得的捐款低于平均水平"),
     "poverty_county": N_("%(county)s是原国家级贫困县"),
     "sanqu_sanzhou": N_("位于深度贫困的“三区三州”"),
+    "poor_village": N_("该村是建档立卡贫困村"),
     "open_amount": N_("还差 ¥%(amount)s"),
     "pair_helps_county": N_("其结对帮扶覆盖%(county)s"),
     "funded_category_in_province": N_("曾在本省资助%(category)s项目"),

@@ -78,6 +78,7 @@ WEIGHT_RANGES: dict[str, WeightRange] = {
     "no_donor_yet": WeightRange(0.0, 10.0),
     "poverty_county": WeightRange(0.0, 10.0),
     "deep_poverty_area": WeightRange(0.0, 10.0),
+    "poor_village": WeightRange(0.0, 10.0),
     "dislike_penalty": WeightRange(0.0, 10.0),
     "urgency_horizon_days": WeightRange(1, 365, integer=True),
     "closes_soon_days": WeightRange(1, 90, integer=True),
@@ -147,6 +148,8 @@ class Weights:
     poverty_county: float = 1.0
     #: 三区三州 deep-poverty area (on top of ``poverty_county``)
     deep_poverty_area: float = 1.0
+    #: a registered poor village (建档立卡贫困村, the flag the county keeps)
+    poor_village: float = 1.0
     #: subtracted for needs like one the donor marked "not for us" (same category and county)
     dislike_penalty: float = 3.0
     #: days over which urgency rises from 0 to 1

@@ -125,7 +125,7 @@ def candidate_of(
     exact: bool = False,
 ) -> CandidateNeed | None:
     (need_id, category, region_id, level, parent_id, county, province) = row[:7]
-    (target, pledged, deadline, published_at, people) = row[7:]
+    (target, pledged, deadline, published_at, people, poor) = row[7:13]
     info = counties.get(county)
     if info is None or category not in CATEGORIES or int(target) <= 0:
         return None  # a need outside the loaded regions cannot be placed: not a candidate
@@ -154,6 +154,7 @@ def candidate_of(
         village_received_fen=place_received.get(village, 0) if village else 0,
         county_received_fen=county_received.get(county, 0),
         village_donor_count=village_donors.get(village, 0) if village else 0,
+        is_poor_village=bool(poor) and village is not None,
     )
 
 

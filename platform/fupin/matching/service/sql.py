@@ -96,7 +96,8 @@ def open_condition(*, indexed: bool = False) -> str:
 
 CANDIDATE_COLUMNS = (
     "n.id, n.category, n.region_id, r.level, r.parent_id, n.county_code, n.province_code,"
-    " n.target_fen, n.pledged_fen, n.deadline, n.published_at, n.beneficiary_people"
+    " n.target_fen, n.pledged_fen, n.deadline, n.published_at, n.beneficiary_people,"
+    " r.is_poor_village"
 )
 FROM = "FROM need n JOIN region r ON r.code = n.region_id"
 

@@ -383,3 +383,22 @@ routes = [
         action="pledge.release",
     ),
 ]
+
+
+async def place_panel(region: Any) -> dict[str, Any]:
+    """The money box of a public place page (village up to province): composed by the app so
+    that regions imports nothing of money."""
+    if region.level not in ("province", "prefecture", "county", "township", "village"):
+        return {}
+    own = {region.level: region.code}
+    helped = [
+        code
+        for code in (
+            region.county_code or own.get("county", ""),
+            region.prefecture_code or own.get("prefecture", ""),
+            region.province_code or own.get("province", ""),
+        )
+        if code
+    ]
+    activity = await queries.place_activity(region.level, region.code, helped)
+    return {"place": activity}

@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
-from fupin.accounts.models import Participant
+from fupin.accounts.models import Pair, Participant
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.core.sql import totals
@@ -37,7 +37,7 @@ from fupin.money.service import donations, pledges
 from fupin.money.service.donations import TargetedFacts
 from fupin.money.service.readers import may_see_donor, seen
 from fupin.money.service.recipients import has_official_numbers
-from fupin.needs.models import PUBLIC_STATES, Need
+from fupin.needs.models import PUBLIC_STATES, Need, NeedEvent
 
 
 @dataclass
@@ -625,4 +625,90 @@ async def donation_page(donation: Donation) -> DonationPage:
         reverses=await Donation.get_or_none(id=donation.reverses_id)
         if donation.reverses_id
         else None,
+    )
+
+
+@dataclass
+class PlaceDelivery:
+    """A delivery recorded on one of a place's public needs (the county's words)."""
+
+    need_id: int
+    need_title: str
+    reason: str
+    at: date
+
+
+@dataclass
+class PlaceActivity:
+    """What a public place page shows below the place: its public needs, the money they
+    received, the pledges of the pair partners that help its county and its deliveries."""
+
+    needs: list[Need]
+    need_count: int
+    target_fen: int
+    pledged_fen: int
+    received_fen: int
+    partner_pledges: list[PublicLine]
+    partner_pledged_fen: int
+    deliveries: list[PlaceDelivery]
+
+
+def _needs_of_place(level: str, code: str) -> Any:
+    """Public needs at or below a place. Village codes begin with their township's code, so a
+    township's needs are a code prefix; a county's and a province's are denormalised codes."""
+    public = Need.filter(state__in=PUBLIC_STATES)
+    if level == "village":
+        return public.filter(region_id=code)
+    if level == "township":
+        # the county's index first: a prefix match alone walks every need
+        return public.filter(county_code=code[:6], region_id__startswith=code)
+    if level == "county":
+        return public.filter(county_code=code)
+    if level == "prefecture":
+        return public.filter(county_code__startswith=code[:4])
+    return public.filter(province_code=code)
+
+
+async def place_activity(
+    level: str, code: str, helped_places: list[str], *, limit: int = 30
+) -> PlaceActivity:
+    """``helped_places``: the place's county, prefecture and province codes — the pairs that
+    help any of them are the place's pair partners."""
+    needs = _needs_of_place(level, code)
+    sums = await totals(
+        needs, n=Count("id"), t=Sum("target_fen"), p=Sum("pledged_fen"), r=Sum("received_fen")
+    )
+    shown = list(await needs.order_by("-published_at", "-id").limit(limit))
+    # A pledge attributed to a pair counts as the partners' too.
+    helpers = Pair.filter(helped_region_id__in=helped_places).values("helper_id")
+    partner = Pledge.filter(
+        need_id__in=Subquery(needs.values("id")),
+        state__in=["pledged", "partially_paid", "honoured"],
+    ).filter(Q(pair_id__not_isnull=True) | Q(participant_id__in=Subquery(helpers)))
+    partner_sum = await totals(partner, a=Sum("amount_fen"))
+    pledges = list(await partner.order_by("-id").limit(limit).prefetch_related("participant"))
+    events = list(
+        await NeedEvent.filter(need_id__in=Subquery(needs.values("id")), action="deliver")
+        .order_by("-at", "-id")
+        .limit(limit)
+        .prefetch_related("need")
+    )
+    return PlaceActivity(
+        needs=shown,
+        need_count=int(sums["n"] or 0),
+        target_fen=int(sums["t"] or 0),
+        pledged_fen=int(sums["p"] or 0),
+        received_fen=int(sums["r"] or 0),
+        partner_pledges=[
+            PublicLine(
+                None if p.anonymous else p.participant.name,
+                None if p.anonymous else p.participant.id,
+                p.amount_fen,
+                p.state,
+                p.created_at.date(),
+            )
+            for p in pledges
+        ],
+        partner_pledged_fen=int(partner_sum["a"] or 0),
+        deliveries=[PlaceDelivery(e.need_id, e.need.title, e.reason, e.at.date()) for e in events],
     )

@@ -21,7 +21,7 @@ from fupin.core import exports
 from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.core.jsonapi import parse_query
 from fupin.core.money import input_yuan
-from fupin.core.policy import PUBLIC, can, require
+from fupin.core.policy import PUBLIC, Scope, can, require
 from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import actor, read_form, redirect, render, require_login
@@ -53,6 +53,7 @@ from fupin.needs.service import attachments, drafting, lifecycle, presentation, 
 from fupin.needs.service import importer as need_import
 from fupin.needs.service.visibility import may_view_private, need_scope
 from fupin.regions import service as regions
+from fupin.regions.models import Region
 
 ITEM_ROWS = 5
 
@@ -166,6 +167,12 @@ async def need_list(request: Request) -> Response:
             keep.append(("sort", filters.sort))
         return RedirectResponse("/search?" + urlencode(keep), status_code=303)
     listing = await reading.list_needs(filters, actor=actor(request))
+    # The village picker without JavaScript: a name typed in place_q lists the matching
+    # villages (within the chosen county or province) as links that filter by region.
+    place_q = (request.query_params.get("place_q") or "").strip()[:64]
+    within = Scope(county_code=filters.county or "", province_code=filters.province or "")
+    places = await regions.search_villages(place_q, within) if place_q else []
+    place = await Region.get_or_none(code=filters.region) if filters.region else None
     provinces = (await regions.list_regions(level="province", per_page=100)).items
     counties = []
     if filters.province:
@@ -180,6 +187,9 @@ async def need_list(request: Request) -> Response:
             "filters": filters,
             "provinces": provinces,
             "counties": counties,
+            "place_q": place_q,
+            "places": places,
+            "place": place,
             "states": LISTABLE_STATES,
             "sorts": SORT_LABELS,
             "state_label": presentation.state_label,

@@ -239,6 +239,8 @@ class VillageReach:
     reached: int
     village_total_fen: int
     top_fen: int
+    # Of the villages reached, the registered poor villages (the flag the counties keep).
+    poor_reached: int = 0
 
 
 async def village_reach(
@@ -256,7 +258,9 @@ async def village_reach(
         "SELECT 'reach' AS t, child AS a, CAST(SUM(amt) AS BIGINT) AS amt, COUNT(*) AS k "
         "FROM v WHERE amt > 0 GROUP BY child "
         "UNION ALL SELECT 'top', NULL, CAST(SUM(t3.amt) AS BIGINT), COUNT(*) FROM "
-        "(SELECT amt FROM v WHERE amt > 0 ORDER BY amt DESC LIMIT ?) t3",
+        "(SELECT amt FROM v WHERE amt > 0 ORDER BY amt DESC LIMIT ?) t3 "
+        "UNION ALL SELECT 'poor', NULL, CAST(SUM(v.amt) AS BIGINT), COUNT(*) FROM v "
+        "JOIN region r ON r.code = v.rid WHERE v.amt > 0 AND r.is_poor_village",
         [*period_params, *params, top_n],
     )
     out = VillageReach({}, 0, 0, 0)
@@ -265,6 +269,8 @@ async def village_reach(
             out.reached_by_child[row["a"]] = as_int(row["k"])
             out.reached += as_int(row["k"])
             out.village_total_fen += as_int(row["amt"])
+        elif row["t"] == "poor":
+            out.poor_reached = as_int(row["k"])
         else:
             out.top_fen = as_int(row["amt"])
     return out

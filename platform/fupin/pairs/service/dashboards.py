@@ -89,6 +89,8 @@ class RegionDashboard:
     breadcrumbs: list[Region]
     lagging_pairs: int = 0
     unfunded_needs: int = 0
+    # Villages reached that are registered poor villages (建档立卡, kept by the counties).
+    poor_villages_reached: int = 0
 
     @property
     def region_code(self) -> str | None:
@@ -227,6 +229,7 @@ async def _region_dashboard(
         breadcrumbs=await _breadcrumbs(region),
         lagging_pairs=len({a["pair_id"] for a in lagging}),
         unfunded_needs=unfunded_total,
+        poor_villages_reached=received.poor_reached,
     )
 
 
