@@ -51,9 +51,10 @@ def village_subset(subset_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.both_databases
 async def test_the_whole_registry_loads_once(db) -> None:
-    """SQLite only: the full load is about 20 s here and several times that on PostgreSQL on a
-    shared 2-core machine; PostgreSQL is covered on the demo counties below."""
+    """The whole national registry, twice, on both databases (the slowest test of the suite on
+    PostgreSQL; it runs on one worker while the others go on)."""
     counts = await load_all(REPO_ROOT / "data")
     assert counts.villages == 620_573 and counts.villages_created == 620_573
     assert counts.villages_in_poverty_counties == 148_705
