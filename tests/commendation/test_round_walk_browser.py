@@ -67,7 +67,14 @@ async def test_create_rank_review_notice_object_decide_final_in_chromium(db, wor
             holidays=PRC_HOLIDAYS,
             makeup_workdays=PRC_MAKEUP_WORKDAYS,
         )
-        assert found.notice_end == end and (end - today).days >= 5  # five working days
+        # five working days, the first day included when it is one (counted here independently)
+        span = [today + timedelta(days=i) for i in range((end - today).days + 1)]
+        working = [
+            d
+            for d in span
+            if (d.weekday() < 5 and d not in PRC_HOLIDAYS) or d in PRC_MAKEUP_WORKDAYS
+        ]
+        assert found.notice_end == end and len(working) == 5 and working[-1] == end
         public = await browser.new_page(viewport=DESKTOP_VIEWPORT)
         await public.goto(f"{base}/commendation/{rid}")
         box = await public.inner_text(".notice-box")
