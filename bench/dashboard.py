@@ -151,15 +151,6 @@ COPIED_TABLES = (
 )
 
 
-async def migrated_schema(settings: Settings) -> None:
-    """The schema as production gets it (``fupin migrate``): the app measured refuses a
-    database whose migrations are not applied."""
-    try:
-        await run_migrations(settings)
-    finally:
-        await close_database()
-
-
 async def copy_from_sqlite(settings: Settings, source: Path) -> dict[str, float]:
     """PostgreSQL: the same rows as the SQLite benchmark database, by COPY (identical data on
     both engines, and no dependence on the reference importer's batch sizes)."""
@@ -167,7 +158,7 @@ async def copy_from_sqlite(settings: Settings, source: Path) -> dict[str, float]
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    await migrated_schema(settings)
+    await run_migrations(settings)
     timings["schema"] = time.perf_counter() - started
     lite = sqlite3.connect(source)
     pg = await asyncpg.connect(settings.database_url.replace("postgres://", "postgresql://", 1))
@@ -216,7 +207,7 @@ async def copy_from_sqlite(settings: Settings, source: Path) -> dict[str, float]
 async def build(settings: Settings, args: argparse.Namespace) -> dict[str, float]:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    await migrated_schema(settings)
+    await run_migrations(settings)
     await open_database(settings)
     await load_all(REPO_ROOT / "data")
     await close_database()

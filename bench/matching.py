@@ -394,7 +394,6 @@ async def main(args: argparse.Namespace) -> int:
         settings = Settings(env="test", database_url=url, var_dir=Path(tmp) / "var")
         try:
             await run_migrations(settings)  # the schema as `fupin migrate` makes it
-            await close_database()
             await open_database(settings)
             try:
                 if await Need.exists():

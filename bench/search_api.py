@@ -74,7 +74,6 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
 
     # Migrated as `fupin migrate` does: the app served below refuses an unmigrated database.
     await run_migrations(settings)
-    await close_database()
     await open_database(settings)
     try:
         started = time.perf_counter()

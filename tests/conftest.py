@@ -164,7 +164,9 @@ class _Templates:
             if template == "world":
                 shutil.copyfile(await self.sqlite("schema"), path)
             else:
-                await _migrated(settings)
+                # The schema as `fupin migrate` builds it: the migration log says it is current
+                # (``check_migrated``) for the servers and commands a test starts on a copy.
+                await run_migrations(settings)
             await open_database(settings)
             try:
                 if template == "world":
@@ -179,7 +181,7 @@ class _Templates:
     async def _postgres_snapshot(self, url: str) -> _PostgresSnapshot:
         """Schema and world into the (new, empty) session database, and what to restore."""
         settings = Settings(env="test", database_url=url)
-        await _migrated(settings)
+        await run_migrations(settings)  # as for SQLite: the schema `fupin migrate` builds
         await open_database(settings)
         try:
             conn = await asyncpg.connect(_dsn(url))
@@ -230,16 +232,6 @@ class _Templates:
 
 #: Tortoise's record of applied migrations.
 MIGRATION_LOG = "tortoise_migrations"
-
-
-async def _migrated(settings: Settings) -> None:
-    """The schema as production gets it: `fupin migrate` on an empty database, so that the
-    migration log says the schema is current (``check_migrated``) for servers and commands a
-    test starts on a copy."""
-    try:
-        await run_migrations(settings)
-    finally:
-        await close_database()
 
 
 def _dsn(url: str) -> str:

@@ -44,17 +44,10 @@ async def _generate(settings: Settings) -> None:
     await Tortoise.close_connections()
 
 
-async def _migrate(settings: Settings) -> None:
-    try:
-        await run_migrations(settings)
-    finally:
-        await Tortoise.close_connections()
-
-
 def test_migrations_build_the_model_schema_on_sqlite(tmp_path: Path) -> None:
     generated, migrated = tmp_path / "g.sqlite3", tmp_path / "m.sqlite3"
     asyncio.run(_generate(Settings(env="test", database_url=f"sqlite://{generated}")))
-    asyncio.run(_migrate(Settings(env="test", database_url=f"sqlite://{migrated}")))
+    asyncio.run(run_migrations(Settings(env="test", database_url=f"sqlite://{migrated}")))
     assert _sqlite_schema(migrated) == _sqlite_schema(generated)
 
 
@@ -91,7 +84,7 @@ def test_migrations_build_the_model_schema_on_postgres(postgres_url: str) -> Non
     asyncio.run(admin(f'CREATE DATABASE "{mig}"'))
     try:
         asyncio.run(_generate(Settings(env="test", database_url=f"{base}/{gen}")))
-        asyncio.run(_migrate(Settings(env="test", database_url=f"{base}/{mig}")))
+        asyncio.run(run_migrations(Settings(env="test", database_url=f"{base}/{mig}")))
         assert asyncio.run(_pg_schema(f"{base}/{mig}")) == asyncio.run(_pg_schema(f"{base}/{gen}"))
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{gen}" WITH (FORCE)'))

@@ -79,14 +79,9 @@ def migrate() -> None:
 
 
 async def _migrate(settings: Settings, progress: Any) -> None:
-    from tortoise import Tortoise
-
     from fupin.db import run_migrations
 
-    try:
-        await run_migrations(settings, progress=progress)
-    finally:
-        await Tortoise.close_connections()
+    await run_migrations(settings, progress=progress)
 
 
 @main.command(

@@ -124,8 +124,13 @@ async def database(settings: Settings, *, generate_schemas: bool = False) -> Asy
 
 
 async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
-    """Apply the migrations in fupin/migrations (Tortoise's built-in migration engine)."""
-    await migrate(config=tortoise_config(settings), progress=progress)
+    """Apply the migrations in fupin/migrations (Tortoise's built-in migration engine), and close
+    the connections they opened: every caller — `fupin migrate`, the test templates, the
+    benchmarks — then opens the database afresh, or not at all."""
+    try:
+        await migrate(config=tortoise_config(settings), progress=progress)
+    finally:
+        await close_database()
 
 
 def transaction() -> Any:

@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from fupin.accounts.service.reference import load_all
 from fupin.cli import main
 from fupin.core.clock import today_cn
-from fupin.db import close_database, database, run_migrations
+from fupin.db import database, run_migrations
 from fupin.errors import InvalidInput, PermissionDenied
 from fupin.needs.models import Need, NeedEvent
 from fupin.needs.service import drafting
@@ -374,7 +374,6 @@ def cli_env(tmp_path: Path, subset_dir: Path) -> tuple[dict[str, str], str]:
     async def prepare() -> str:
         settings = Settings(env="test", database_url=url)
         await run_migrations(settings)  # the CLI refuses an unmigrated database
-        await close_database()
         async with database(settings):
             await load_all(subset_dir)
             from tests.support.world import make_village
