@@ -18,7 +18,6 @@ import pytest
 
 from fupin.accounts.service import users as accounts
 from fupin.app import API_MODULES
-from fupin.core import policy
 from fupin.core.endpoints import Endpoint
 from tests.support.contract import document
 from tests.support.world import World
@@ -118,10 +117,7 @@ async def api_for(client_as: Any, world: World) -> Any:
     read (docs/security.md "Permissions")."""
 
     async def make(endpoint: Endpoint) -> httpx.AsyncClient:
-        key = next(
-            (k for k in world.users if policy.route_allows(endpoint.action, world.users[k].role)),
-            "national_admin",
-        )
+        key = world.user_let_in(endpoint.action)
         token = await accounts.create_api_token(user=world.users[key], name="contract")
         client = client_as(None)
         client.headers["Authorization"] = f"Bearer {token}"

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from fupin.app import API_MODULES
-from fupin.core import policy
 from fupin.middleware.headers import CONTENT_SECURITY_POLICY
 from tests.support.world import CSRF
 
@@ -92,10 +91,7 @@ async def test_deep_json_is_bad_input_on_every_json_endpoint(client_as, world, s
     # every JSON body of the API is parsed in one place (core/jsonapi.py parse_body), so every
     # endpoint that takes one answers the same 422 in the one error shape
     for endpoint in JSON_WRITES:
-        # as a user the route lets in: others are refused before the body is read
-        who = next(
-            k for k in world.users if policy.route_allows(endpoint.action, world.users[k].role)
-        )
+        who = world.user_let_in(endpoint.action)  # others are refused before the body is read
         # "11": a valid id and a valid region code, so the path passes and the body is read
         path = "/api/v1" + re.sub(r"\{\w+\}", "11", endpoint.path)
         response = await client_as(who).request(

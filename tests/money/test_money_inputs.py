@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from fupin.accounts.service import users as accounts
-from fupin.core import policy
 from fupin.money.api import donations as donations_api
 from fupin.money.api import ledger as ledger_api
 from fupin.money.api import pledges as pledges_api
@@ -102,10 +101,10 @@ def test_the_ledger_export_is_described_as_json_lines_and_csv() -> None:
 async def test_a_malformed_key_is_refused_naming_the_header_before_anything_else(
     client: httpx.AsyncClient, world: Any, endpoint: Any
 ) -> None:
-    # A user the endpoint's declaration lets in: a role it does not name is refused (403)
-    # before its input is read (docs/security.md "Permissions").
-    key = next(k for k in world.users if policy.route_allows(endpoint.action, world.users[k].role))
-    headers = {**await _token(world, key), "Idempotency-Key": "short"}
+    headers = {
+        **await _token(world, world.user_let_in(endpoint.action)),
+        "Idempotency-Key": "short",
+    }
     url = "/api/v1" + re.sub(r"\{\w+\}", "999999", endpoint.path)  # no such object
     response = await client.post(url, json={"no_such_field": 1}, headers=headers)
     assert response.status_code == 422

@@ -23,6 +23,7 @@ from fupin.accounts.models import Participant, User
 from fupin.accounts.service import sessions
 from fupin.accounts.service import users as accounts
 from fupin.accounts.service.reference import load_all
+from fupin.core.policy import RouteAction, route_allows
 from fupin.regions.models import Region
 from fupin.settings import Settings
 
@@ -88,6 +89,12 @@ class World:
     other_village: Region
     participants: dict[str, Participant] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+
+    def user_let_in(self, action: RouteAction) -> str:
+        """The first user (key) whose role a route's declared ``action`` lets in: a role it does
+        not name is refused before the handler reads anything (docs/security.md
+        "Permissions"), so a test of the input acts as one it lets in."""
+        return next(k for k, u in self.users.items() if route_allows(action, u.role))
 
 
 KIND_BODIES = {
