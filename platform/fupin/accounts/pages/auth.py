@@ -21,6 +21,7 @@ HOME_BY_ROLE = {
     "province_office": "/dashboards",
     "national_admin": "/dashboards",
     "auditor": "/ledger",
+    "supervisor": "/supervision",
     "participant_member": "/me/recommendations",
 }
 
