@@ -26,6 +26,7 @@ from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
 from fupin.middleware.limits import BodyLimitMiddleware
+from fupin.middleware.observe import ObserveMiddleware
 from fupin.money.pages.donations import workspace_actions as money_workspace_actions
 from fupin.money.pages.pledges import need_panel as money_need_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
@@ -56,6 +57,8 @@ WEB_MODULES = [
     "fupin.pairs.pages.dashboards",
     "fupin.pairs.pages.management",
     "fupin.matching.pages",
+    "fupin.notify.pages",
+    "fupin.ops.web",
 ]
 API_MODULES = [
     "fupin.site_api",
@@ -132,6 +135,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=exception_handlers(),
         middleware=[
+            # Outermost: the request id, the metrics and the access log see every answer.
+            Middleware(ObserveMiddleware),
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(
                 SessionMiddleware,

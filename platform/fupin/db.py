@@ -30,6 +30,7 @@ MODEL_MODULES: list[str] = [
     "fupin.core.models",
     "fupin.regions.models",
     "fupin.accounts.models",
+    "fupin.notify.models",
     "fupin.ledger.models",
     "fupin.needs.models",
     "fupin.money.models",
