@@ -28,6 +28,7 @@ from fupin.middleware.headers import SecurityHeadersMiddleware
 from fupin.middleware.limits import BodyLimitMiddleware
 from fupin.money.pages.donations import workspace_actions as money_workspace_actions
 from fupin.money.pages.pledges import need_panel as money_need_panel
+from fupin.money.pages.pledges import participant_panel as money_participant_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
 from fupin.needs.service.search import open_service
 from fupin.settings import Settings
@@ -166,6 +167,8 @@ def create_app(
     app.state.workspace_action_providers = [money_workspace_actions]
     # ... and to the public place pages (regions imports none of them).
     app.state.place_page_panels = [money_place_panel]
+    # ... and to the public participant pages (the named giving history).
+    app.state.participant_page_panels = [money_participant_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES
