@@ -31,6 +31,7 @@ from fupin.money.pages.pledges import need_panel as money_need_panel
 from fupin.money.pages.pledges import participant_panel as money_participant_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
 from fupin.needs.service.search import open_service
+from fupin.progress.pages import need_panel as progress_need_panel
 from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
@@ -51,6 +52,7 @@ WEB_MODULES = [
     "fupin.money.pages.receipts",
     "fupin.money.pages.recipients",
     "fupin.money.pages.ledger",
+    "fupin.progress.pages",
     "fupin.needs.pages.search",
     "fupin.tax.pages",
     "fupin.commendation.pages",
@@ -69,6 +71,7 @@ API_MODULES = [
     "fupin.money.api.donations",
     "fupin.money.api.receipts",
     "fupin.money.api.ledger",
+    "fupin.progress.api",
     "fupin.tax.api",
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
@@ -162,7 +165,7 @@ def create_app(
     app.state.settings = settings
     app.state.templates = make_templates()
     # Panels that areas above needs add to the need page (needs imports none of them).
-    app.state.need_page_panels = [money_need_panel]
+    app.state.need_page_panels = [money_need_panel, progress_need_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).
     app.state.workspace_action_providers = [money_workspace_actions]
     # ... and to the public place pages (regions imports none of them).

@@ -135,6 +135,10 @@ RULES: dict[str, dict[str, str]] = {
         "county_officer": COUNTY,
     },
     "inbox.view": {"participant_member": PARTICIPANT},
+    # --- progress after funding: the county's officers and the village's workers tell the
+    # donors what happened (started, delivered, accepted); a donor follows a need to hear of it.
+    "need.post_update": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    "need.follow": {"participant_member": PARTICIPANT},
     # --- supervision
     "complaint.resolve": {"national_admin": ANY, "province_office": PROVINCE},
 }
