@@ -47,6 +47,10 @@ BUTTONS = {
     "/me/recommendations/{need_id:id}/not-for-us",
     "/me/recommendations/{need_id:id}/undo",
     "/me/inbox/{invitation_id:id}/read",
+    "/needs/{need_id:id}/follow",
+    "/needs/{need_id:id}/unfollow",
+    "/me/updates/read",
+    "/me/updates/{notice_id:id}/read",
 }
 
 #: Forms with typed input not yet checked here (not yet shown to keep their input with a
@@ -221,6 +225,13 @@ CASES = [
         lambda m, s: f"/needs/{m.need.id}/deadline",
         {"deadline": "2020-13-45", "reason": ""},
         ("deadline", "reason"),
+    ),
+    Case(
+        "/needs/{need_id:id}/updates",
+        "county_officer",
+        lambda m, s: f"/needs/{m.need.id}/updates",
+        {"kind": "", "text": "开工" * 1001},
+        ("kind", "text"),
     ),
     Case(
         "/account/password",

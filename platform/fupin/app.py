@@ -29,8 +29,10 @@ from fupin.middleware.limits import BodyLimitMiddleware
 from fupin.middleware.observe import ObserveMiddleware
 from fupin.money.pages.donations import workspace_actions as money_workspace_actions
 from fupin.money.pages.pledges import need_panel as money_need_panel
+from fupin.money.pages.pledges import participant_panel as money_participant_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
 from fupin.needs.service.search import open_service
+from fupin.progress.pages import need_panel as progress_need_panel
 from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
@@ -51,6 +53,7 @@ WEB_MODULES = [
     "fupin.money.pages.receipts",
     "fupin.money.pages.recipients",
     "fupin.money.pages.ledger",
+    "fupin.progress.pages",
     "fupin.needs.pages.search",
     "fupin.tax.pages",
     "fupin.commendation.pages",
@@ -71,6 +74,7 @@ API_MODULES = [
     "fupin.money.api.donations",
     "fupin.money.api.receipts",
     "fupin.money.api.ledger",
+    "fupin.progress.api",
     "fupin.tax.api",
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
@@ -166,11 +170,13 @@ def create_app(
     app.state.settings = settings
     app.state.templates = make_templates()
     # Panels that areas above needs add to the need page (needs imports none of them).
-    app.state.need_page_panels = [money_need_panel]
+    app.state.need_page_panels = [money_need_panel, progress_need_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).
     app.state.workspace_action_providers = [money_workspace_actions]
     # ... and to the public place pages (regions imports none of them).
     app.state.place_page_panels = [money_place_panel]
+    # ... and to the public participant pages (the named giving history).
+    app.state.participant_page_panels = [money_participant_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES

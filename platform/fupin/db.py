@@ -34,6 +34,7 @@ MODEL_MODULES: list[str] = [
     "fupin.ledger.models",
     "fupin.needs.models",
     "fupin.money.models",
+    "fupin.progress.models",
     "fupin.pairs.models",
     "fupin.commendation.models",
     "fupin.matching.models",

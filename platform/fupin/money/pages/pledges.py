@@ -37,7 +37,7 @@ from fupin.money.schemas.pledges import (
     PledgeTarget,
     instalment_specs,
 )
-from fupin.money.service import donations, honour, pledges, queries, recipients
+from fupin.money.service import donations, giving, honour, pledges, queries, recipients
 from fupin.money.service.readers import may_see_donor
 from fupin.needs.models import Need
 
@@ -402,3 +402,9 @@ async def place_panel(region: Any) -> dict[str, Any]:
     ]
     activity = await queries.place_activity(region.level, region.code, helped)
     return {"place": activity}
+
+
+async def participant_panel(participant: Any) -> dict[str, Any]:
+    """The named giving of a public participant page (``giving.public_giving``): composed by the
+    app so that accounts imports nothing of money."""
+    return {"giving": await giving.public_giving(participant.id)}
