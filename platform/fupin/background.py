@@ -1,5 +1,5 @@
 """Background work started by the app's lifespan (or by ``fupin worker``): the search outbox
-worker and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge).
+worker and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge, complaint escalation).
 
 A worker is an async function ``(app, settings) -> None`` that loops until cancelled; a sweep is
 a domain function run every so many seconds. Nothing here holds state another process would
@@ -52,6 +52,12 @@ SWEEPS: list[Sweep] = [
     # Idempotency-Key records past their retention (domain.idempotency.RETENTION)
     Sweep(
         "fupin.money.service.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"
+    ),
+    # complaints past their office's deadline → the next level up (docs/domain.md §3.10)
+    Sweep(
+        "fupin.disclosure.service.complaints:escalate_overdue",
+        3600,
+        "escalated %d overdue complaints",
     ),
     # login attempts, ended sessions and used links long past any use (docs/security.md)
     Sweep(
