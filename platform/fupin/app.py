@@ -56,6 +56,7 @@ WEB_MODULES = [
     "fupin.pairs.pages.dashboards",
     "fupin.pairs.pages.management",
     "fupin.matching.pages",
+    "fupin.sharing.pages",
 ]
 API_MODULES = [
     "fupin.site_api",
@@ -72,6 +73,7 @@ API_MODULES = [
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
     "fupin.matching.api",
+    "fupin.sharing.api",
 ]
 
 

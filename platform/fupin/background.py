@@ -1,5 +1,5 @@
 """Background work started by the app's lifespan (or by ``fupin worker``): the search outbox
-worker and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge).
+worker, the sharing worker (webhooks, open data) and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge).
 
 A worker is an async function ``(app, settings) -> None`` that loops until cancelled; a sweep is
 a domain function run every so many seconds. Nothing here holds state another process would
@@ -26,6 +26,8 @@ Worker = Callable[[Starlette, Settings], Awaitable[None]]
 #: "module:function" of each background loop.
 WORKERS: list[str] = [
     "fupin.needs.service.search_worker:outbox_worker",  # search outbox → index (docs/domain.md §3.12)
+    # webhook events and deliveries, the daily open-data snapshot (docs/webhooks.md, docs/open-data.md)
+    "fupin.sharing.service.worker:sharing_worker",
 ]
 
 

@@ -36,6 +36,7 @@ MODEL_MODULES: list[str] = [
     "fupin.pairs.models",
     "fupin.commendation.models",
     "fupin.matching.models",
+    "fupin.sharing.models",
 ]
 
 

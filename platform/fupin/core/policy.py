@@ -135,6 +135,14 @@ RULES: dict[str, dict[str, str]] = {
         "county_officer": COUNTY,
     },
     "inbox.view": {"participant_member": PARTICIPANT},
+    # --- sharing: a partner system's webhook endpoints, owned by a participant (its members)
+    # or an office (scope = the office's region; the offices above it manage them too)
+    "webhook.manage": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+        "participant_member": PARTICIPANT,
+    },
     # --- supervision
     "complaint.resolve": {"national_admin": ANY, "province_office": PROVINCE},
 }
