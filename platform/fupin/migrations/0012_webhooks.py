@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('secret', fields.CharField(description='The signing secret. It must be readable to sign, so it is stored, and shown to a person', max_length=64)),
                 ('secret_rotated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('active', fields.BooleanField(default=True)),
-                ('consecutive_failures', fields.IntField(default=0, description='Failed deliveries in a row; reset by a success. At the limit the endpoint is disabled.')),
+                ('consecutive_failures', fields.IntField(default=0, description='Failed deliveries in a row (a success resets it). At the limit the endpoint is disabled.')),
                 ('disabled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('disabled_reason', fields.CharField(default='', max_length=300)),
                 ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='webhook_endpoints', on_delete=OnDelete.SET_NULL)),

@@ -35,7 +35,7 @@ class WebhookEndpoint(Model):
     description = fields.CharField(max_length=200, default="")
     #: Event types wanted (sharing.rules.events.EVENT_TYPES).
     event_types: Any = fields.JSONField(default=list)
-    #: Filters: a region code (province, county or village; "" = everywhere) and categories
+    #: Filters: a region code (a province, county or village, "" = everywhere) and categories
     #: (empty = all).
     place_code = fields.CharField(max_length=12, default="")
     categories: Any = fields.JSONField(default=list)
@@ -44,7 +44,7 @@ class WebhookEndpoint(Model):
     secret = fields.CharField(max_length=64)
     secret_rotated_at = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
-    #: Failed deliveries in a row; reset by a success. At the limit the endpoint is disabled.
+    #: Failed deliveries in a row (a success resets it). At the limit the endpoint is disabled.
     consecutive_failures = fields.IntField(default=0)
     disabled_at = fields.DatetimeField(null=True)
     disabled_reason = fields.CharField(max_length=300, default="")
