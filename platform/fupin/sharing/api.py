@@ -39,7 +39,7 @@ def _input(body: WebhookEndpointInput) -> service.EndpointInput:
         url=body.url,
         description=body.description,
         event_types=list(body.event_types),
-        place_code=body.place_code,
+        place_code=body.place_code or "",
         categories=list(body.categories),
     )
 

@@ -3,6 +3,8 @@ at stable URLs, the data dictionary), and the webhook endpoints' management page
 
 from __future__ import annotations
 
+import os
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -129,11 +131,23 @@ async def open_data_file(request: Request) -> Response:
     if path is None:
         raise NotFound(_("没有这个开放数据文件。"))
     media = MEDIA_TYPES["json" if name == MANIFEST else name.rsplit(".", 1)[1]]
-    # A dated file never changes: readers may keep it (Starlette adds ETag and Last-Modified
-    # and answers If-None-Match / If-Modified-Since with 304).
-    return FileResponse(
-        path, media_type=media, headers={"Cache-Control": "public, max-age=86400, immutable"}
+    # A dated file never changes: readers may keep it, and revalidate it with the ETag and
+    # Last-Modified Starlette derives from the file.
+    response = FileResponse(
+        path,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=86400, immutable"},
+        stat_result=os.stat(path),
     )
+    if not_modified(
+        if_none_match=request.headers.get("if-none-match"),
+        if_modified_since=request.headers.get("if-modified-since"),
+        current_etag=response.headers["etag"],
+        last_modified=parsedate_to_datetime(response.headers["last-modified"]),
+    ):
+        kept = {k: response.headers[k] for k in ("etag", "last-modified", "cache-control")}
+        return Response(status_code=304, headers=kept)
+    return response
 
 
 # --- webhook endpoints ---------------------------------------------------------------------------
@@ -173,7 +187,7 @@ async def _list_page(
         "sharing/webhooks.html",
         {
             "endpoints": await webhooks.list_endpoints(actor),
-            "values": values or {"event_types": [], "categories": []},
+            "values": values or {**dict.fromkeys(FIELDS, ""), "event_types": [], "categories": []},
             "error": error,
             "field_errors": field_errors(error),
             "secret": secret,
@@ -194,7 +208,7 @@ def _endpoint_input(values: dict[str, Any]) -> webhooks.EndpointInput:
         url=data.url,
         description=data.description,
         event_types=list(data.event_types),
-        place_code=data.place_code,
+        place_code=data.place_code or "",
         categories=list(data.categories),
     )
 
