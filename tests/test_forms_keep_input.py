@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route
 
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges, receipts
+from fupin.sharing.service import endpoints as webhooks
 from tests.money.support import DUE, TODAY, WAN, Money, build_money, make_need
 from tests.support.world import CSRF
 
@@ -51,6 +52,11 @@ BUTTONS = {
     "/needs/{need_id:id}/unfollow",
     "/me/updates/read",
     "/me/updates/{notice_id:id}/read",
+    "/webhooks/{endpoint_id:id}/rotate",
+    "/webhooks/{endpoint_id:id}/enable",
+    "/webhooks/{endpoint_id:id}/pause",
+    "/webhooks/{endpoint_id:id}/delete",
+    "/webhooks/{endpoint_id:id}/deliveries/{delivery_id:id}/redeliver",
 }
 
 #: Forms with typed input not yet checked here (not yet shown to keep their input with a
@@ -115,7 +121,18 @@ async def _setup(m: Money) -> dict[str, Any]:
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
     draft = await make_need(m.world.village, state="draft", title="村道硬化草稿")
-    return {"pledge": pledge, "donation": donation, "receipt": receipt, "draft": draft}
+    hook, _secret = await webhooks.create(
+        m.officer,
+        webhooks.EndpointInput("https://93.184.216.34/hook", "", ["need.published"]),
+        allow_loopback=False,
+    )
+    return {
+        "pledge": pledge,
+        "donation": donation,
+        "receipt": receipt,
+        "draft": draft,
+        "webhook": hook,
+    }
 
 
 CASES = [
@@ -274,6 +291,24 @@ CASES = [
         lambda m, s: "/regions/532627/villages/merge",
         {"merged": "532627101001", "into": "513431105201"},
         ("into",),
+    ),
+    Case(
+        "/webhooks",
+        "participant_member",
+        lambda m, s: "/webhooks",
+        {
+            "url": "ftp://partner.example/hook",
+            "description": "合作平台",
+            "event_types": "need.funded",
+        },
+        ("url",),
+    ),
+    Case(
+        "/webhooks/{endpoint_id:id}",
+        "county_officer",
+        lambda m, s: f"/webhooks/{s['webhook'].id}",
+        {"url": "http://10.0.0.8/hook", "description": "省平台", "event_types": "need.funded"},
+        ("url",),
     ),
     Case(
         "/regions/{code:region}/villages/poor",

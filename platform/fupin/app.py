@@ -62,6 +62,7 @@ WEB_MODULES = [
     "fupin.matching.pages",
     "fupin.notify.pages",
     "fupin.ops.web",
+    "fupin.sharing.pages",
 ]
 API_MODULES = [
     "fupin.site_api",
@@ -79,6 +80,7 @@ API_MODULES = [
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
     "fupin.matching.api",
+    "fupin.sharing.api",
 ]
 
 

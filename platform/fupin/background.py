@@ -1,5 +1,6 @@
 """Background work started by the app's lifespan (or by ``fupin worker``): the search outbox
-worker and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge, complaint escalation).
+worker, the notification worker (e-mail), the sharing worker (webhooks, open data) and the periodic
+sweeps (need expiry, pledge lapse, idempotency-record purge, complaint escalation).
 
 A worker is an async function ``(app, settings) -> None`` that loops until cancelled; a sweep is
 a domain function run every so many seconds. Nothing here holds state another process would
@@ -30,6 +31,8 @@ WORKERS: list[str] = [
     "fupin.needs.service.search_worker:outbox_worker",  # search outbox → index (docs/domain.md §3.12)
     # notification outbox → e-mail (docs/operations.md "Notifications")
     "fupin.notify.service.worker:notification_worker",
+    # webhook events and deliveries, the daily open-data snapshot (docs/webhooks.md, docs/open-data.md)
+    "fupin.sharing.service.worker:sharing_worker",
 ]
 
 

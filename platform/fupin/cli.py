@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "fupin.pairs.cli",
     "fupin.tax.cli",
     "fupin.commendation.cli",
+    "fupin.sharing.cli",
 ]
 
 
@@ -85,7 +86,7 @@ async def _migrate(settings: Settings, progress: Any) -> None:
 
 
 @main.command(
-    help="Run the background workers (search outbox, need expiry, pledge lapse) until stopped."
+    help="Run the background workers (search outbox, webhooks, open data, need expiry, pledge lapse) until stopped."
 )
 def worker() -> None:
     import signal

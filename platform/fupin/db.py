@@ -39,6 +39,7 @@ MODEL_MODULES: list[str] = [
     "fupin.commendation.models",
     "fupin.matching.models",
     "fupin.disclosure.models",
+    "fupin.sharing.models",
 ]
 
 

@@ -119,6 +119,12 @@ class Settings:
     def smtp_enabled(self) -> bool:
         return bool(self.smtp_host)
 
+    #: FUPIN_WEBHOOK_TIMEOUT_SECONDS: how long one webhook delivery waits for the partner's answer.
+    webhook_timeout_seconds: float = 10.0
+    #: FUPIN_WEBHOOK_ALLOW_LOOPBACK: let webhook URLs point at this machine (127.0.0.1, ::1) for
+    #: development and tests; refused in production, where every private address is refused.
+    webhook_allow_loopback: bool = False
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -134,6 +140,10 @@ class Settings:
     @property
     def attachments_dir(self) -> Path:
         return self.var_dir / "attachments"
+
+    @property
+    def open_data_dir(self) -> Path:
+        return self.var_dir / "open-data"
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -177,6 +187,16 @@ class Settings:
             raise SettingsError(
                 "FUPIN_SESSION_IDLE_SECONDS must not exceed FUPIN_SESSION_MAX_AGE_SECONDS"
             )
+        if not 0 < self.webhook_timeout_seconds <= 60:
+            raise SettingsError(
+                "FUPIN_WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 60, "
+                f"got {self.webhook_timeout_seconds}"
+            )
+        if self.is_production and self.webhook_allow_loopback:
+            raise SettingsError(
+                "FUPIN_WEBHOOK_ALLOW_LOOPBACK must not be set in production (server-side "
+                "request forgery: docs/webhooks.md)"
+            )
         if self.is_production and weak_secret(self.secret_key):
             raise SettingsError(
                 f"FUPIN_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
@@ -214,6 +234,15 @@ class Settings:
             if raw.lower() in ("0", "false", "no", "off"):
                 return False
             raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+        def seconds(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
 
         port = integer("FUPIN_PORT", defaults.port)
         host = env.get("FUPIN_HOST", defaults.host)
@@ -265,6 +294,12 @@ class Settings:
             smtp_from=env.get("FUPIN_SMTP_FROM", defaults.smtp_from),
             smtp_security=env.get("FUPIN_SMTP_SECURITY", defaults.smtp_security),
             metrics_token=Secret(env.get("FUPIN_METRICS_TOKEN", "")),
+            webhook_timeout_seconds=seconds(
+                "FUPIN_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds
+            ),
+            webhook_allow_loopback=boolean(
+                "FUPIN_WEBHOOK_ALLOW_LOOPBACK", defaults.webhook_allow_loopback
+            ),
         ).validate()
 
 
@@ -299,4 +334,6 @@ ENV_VARS = {
     "FUPIN_SMTP_FROM": "smtp_from",
     "FUPIN_SMTP_SECURITY": "smtp_security",
     "FUPIN_METRICS_TOKEN": "metrics_token",
+    "FUPIN_WEBHOOK_TIMEOUT_SECONDS": "webhook_timeout_seconds",
+    "FUPIN_WEBHOOK_ALLOW_LOOPBACK": "webhook_allow_loopback",
 }

@@ -160,6 +160,14 @@ RULES: dict[str, dict[str, str]] = {
     # donors what happened (started, delivered, accepted); a donor follows a need to hear of it.
     "need.post_update": {"village_worker": VILLAGE, "county_officer": COUNTY},
     "need.follow": {"participant_member": PARTICIPANT},
+    # --- sharing: a partner system's webhook endpoints, owned by a participant (its members)
+    # or an office (scope = the office's region; the offices above it manage them too)
+    "webhook.manage": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+        "participant_member": PARTICIPANT,
+    },
 }
 
 

@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_disclosures_complaints')]
+    dependencies = [('models', '0012_webhooks')]
 
     initial = False
 
