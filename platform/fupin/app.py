@@ -170,7 +170,7 @@ def create_app(
         ],
     )
     app.state.settings = settings
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(auto_reload=settings.env == "development")
     # Panels that areas above needs add to the need page (needs imports none of them).
     app.state.need_page_panels = [money_need_panel, progress_need_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).

@@ -166,19 +166,17 @@ async def need_list(request: Request) -> Response:
         if filters.sort in _SEARCH_SORTS:
             keep.append(("sort", filters.sort))
         return RedirectResponse("/search?" + urlencode(keep), status_code=303)
-    listing = await reading.list_needs(filters, actor=actor(request))
+    listing = await reading.list_needs(filters, actor=actor(request), card=True)
     # The village picker without JavaScript: a name typed in place_q lists the matching
     # villages (within the chosen county or province) as links that filter by region.
     place_q = (request.query_params.get("place_q") or "").strip()[:64]
     within = Scope(county_code=filters.county or "", province_code=filters.province or "")
     places = await regions.search_villages(place_q, within) if place_q else []
     place = await Region.get_or_none(code=filters.region) if filters.region else None
-    provinces = (await regions.list_regions(level="province", per_page=100)).items
-    counties = []
-    if filters.province:
-        counties = (
-            await regions.list_regions(level="county", province=filters.province, per_page=500)
-        ).items
+    provinces = await regions.choices("province")
+    counties = (
+        await regions.choices("county", province=filters.province) if filters.province else []
+    )
     return render(
         request,
         "needs/list.html",
