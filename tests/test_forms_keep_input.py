@@ -59,8 +59,6 @@ REMAINING = {
     "/needs/import",
     "/needs/{need_id:id}/transition",
     "/needs/{need_id:id}/attachments",
-    "/donations/{donation_id:id}/cancel",
-    "/donations/{donation_id:id}/reverse",
     "/tax/{pid:id}/{year}/paper",
     "/commendation/office/new",
     "/commendation/office/{rid:id}/categories",
@@ -74,7 +72,6 @@ REMAINING = {
     "/needs/{need_id:id}/invitations",
     "/account/commendation-consent",
     "/commendation/office/{rid:id}/cancel",
-    "/pledges/{pledge_id:id}/release",
     "/regions/{code:region}/villages/poor-import",
 }
 
@@ -110,8 +107,22 @@ async def _setup(m: Money) -> dict[str, Any]:
         confirm=True,
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
+    recorded = await donations.record_donation(
+        actor=m.officer,
+        recipient_id=m.county_gov.id,
+        amount_fen=WAN,
+        received_on=TODAY,
+        need_id=m.need.id,
+        donor_id=m.world.participants["individual"].id,
+    )
     draft = await make_need(m.world.village, state="draft", title="村道硬化草稿")
-    return {"pledge": pledge, "donation": donation, "receipt": receipt, "draft": draft}
+    return {
+        "pledge": pledge,
+        "donation": donation,
+        "recorded": recorded,
+        "receipt": receipt,
+        "draft": draft,
+    }
 
 
 CASES = [
@@ -157,6 +168,27 @@ CASES = [
         },
         ("need_id", "amount"),
         # org is added from the fixture
+    ),
+    Case(
+        "/donations/{donation_id:id}/cancel",
+        "county_officer",
+        lambda m, s: f"/donations/{s['recorded'].id}/cancel",
+        {"reason": "作" * 501},
+        ("reason",),
+    ),
+    Case(
+        "/donations/{donation_id:id}/reverse",
+        "county_officer",
+        lambda m, s: f"/donations/{s['donation'].id}/reverse",
+        {"reason": "", "idempotency_key": "r" * 16},
+        ("reason",),
+    ),
+    Case(
+        "/pledges/{pledge_id:id}/release",
+        "county_officer",
+        lambda m, s: f"/pledges/{s['pledge'].id}/release",
+        {"reason": "作" * 501},
+        ("reason",),
     ),
     Case(
         "/receipts/{receipt_id:id}/official",
