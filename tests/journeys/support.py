@@ -19,7 +19,7 @@ REFUSED = ("critical", "serious")
 AXE = Axe()
 #: Money as a headline reads it: 万元 or 亿元, or exact yuan under 1万元 (never 84,285.7万元).
 HEADLINE_MONEY = re.compile(
-    r"^-?(\d{1,4}(\.\d{1,2})?(万元|亿元)|\d{1,3}(,\d{3})*(\.\d{1,2})?亿元|¥\d{1,3}(,\d{3})*(\.\d\d)?)$"
+    r"^-?(\d{1,4}(\.\d{1,2})?万元|\d+(\.\d{1,2})?亿元|¥\d{1,3}(,\d{3})*(\.\d\d)?)$"
 )
 
 

@@ -14,7 +14,7 @@ from fupin.accounts.models import Participant
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Receipt
 from fupin.needs.models import Need
-from fupin.pairs.models import Pair
+from fupin.accounts.models import Pair
 from tests.journeys.support import Journey
 from tests.support.browser import DESKTOP, PHONE_TOUCH, chromium, serve
 

@@ -5,7 +5,8 @@ template filters registered in ``core/templating.py``:
 
 * **Headline and chart money** (``short_money``, filter ``|wan``): the figure cards above a
   page and the labels on a chart. Chinese: 万元 from 1万元, 亿元 from 1亿元, three significant
-  figures with trailing zeros dropped (``8.43亿元``, ``31.4万元``, ``622万元``, ``1.5万元``);
+  figures with trailing zeros dropped, never grouped (``8.43亿元``, ``31.4万元``, ``622万元``,
+  ``2044万元``, ``1.5万元``);
   below 1万元 the exact yuan without empty cents (``¥8,700``, ``¥99.99``). English: the same
   rule in millions and billions (``¥8.43 billion``, ``¥6.22 million``), and exact yuan below
   a million (``¥314,000``) — never a literal "× 10,000 yuan". Display only: the tables beside
@@ -56,9 +57,10 @@ def whole_money(fen: int) -> str:
     return f"{sign}¥{text}"
 
 
-def significant(value: int, unit: int, figures: int = SIGNIFICANT) -> str:
+def significant(value: int, unit: int, figures: int = SIGNIFICANT, *, grouping: bool = True) -> str:
     """``value / unit`` (both positive integers, value ≥ unit) to ``figures`` significant
-    figures, half-up, trailing zeros dropped, thousands separated: 842857/100000 → ``8.43``."""
+    figures, half-up, trailing zeros dropped, thousands separated unless ``grouping`` is off
+    (Chinese 万 and 亿 are not grouped: ``2044万元``): 842857/100000 → ``8.43``."""
     whole_digits = len(str(value // unit))
     places = max(0, figures - whole_digits)
     factor = 10**places
@@ -69,7 +71,7 @@ def significant(value: int, unit: int, figures: int = SIGNIFICANT) -> str:
         factor = 10**places
         scaled = (value * factor + unit // 2) // unit
         whole, frac = divmod(scaled, factor)
-    text = f"{whole:,}"
+    text = f"{whole:,}" if grouping else str(whole)
     if places and frac:
         text += f".{frac:0{places}d}".rstrip("0")
     return text
@@ -86,9 +88,9 @@ def short_money(fen: int, locale: str = "zh") -> str:
             return f"{sign}¥{significant(value, FEN_PER_MILLION)} million"
         return whole_money(int(fen))
     if value >= FEN_PER_YI:
-        return f"{sign}{significant(value, FEN_PER_YI)}亿元"
+        return f"{sign}{significant(value, FEN_PER_YI, grouping=False)}亿元"
     if value >= FEN_PER_WAN:
-        return f"{sign}{significant(value, FEN_PER_WAN)}万元"
+        return f"{sign}{significant(value, FEN_PER_WAN, grouping=False)}万元"
     return whole_money(int(fen))
 
 
