@@ -10,11 +10,10 @@ import re
 
 import pytest
 
-from fupin.accounts.models import Participant
+from fupin.accounts.models import Pair, Participant
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Receipt
 from fupin.needs.models import Need
-from fupin.accounts.models import Pair
 from tests.journeys.support import Journey
 from tests.support.browser import DESKTOP, PHONE_TOUCH, chromium, serve
 
