@@ -54,8 +54,6 @@ BUTTONS = {
 #: message next to each field): the work left of this point.
 REMAINING = {
     "/needs/import",
-    "/needs/{need_id:id}/transition",
-    "/needs/{need_id:id}/attachments",
     "/tax/{pid:id}/{year}/paper",
     "/commendation/office/new",
     "/commendation/office/{rid:id}/categories",
@@ -249,6 +247,20 @@ CASES = [
         ("start_year", "end_year"),
     ),
     Case(
+        "/needs/{need_id:id}/transition",
+        "village_worker",
+        lambda m, s: f"/needs/{s['draft'].id}/transition",
+        {"action": "withdraw", "reason": " "},
+        ("reason",),
+    ),
+    Case(
+        "/needs/{need_id:id}/attachments",
+        "village_worker",
+        lambda m, s: f"/needs/{s['draft'].id}/attachments",
+        {"purpose": "budget"},
+        ("file",),
+    ),
+    Case(
         "/needs/{need_id:id}/deadline",
         "county_officer",
         lambda m, s: f"/needs/{m.need.id}/deadline",
@@ -395,11 +407,15 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
     assert response.status_code in (400, 401, 409, 422), response.status_code
     page = response.text
     assert "返回首页" not in page, page[:400]  # not the generic error page
-    # The form that was posted (a page may hold other forms with fields of the same name).
-    form = re.search(
+    # The form that was posted (a page may hold other forms with fields of the same name, and
+    # several forms posting to one address, one per step: the one marked refused).
+    forms = re.findall(
         rf'<form method="post" action="{re.escape(url)}"[^>]*>.*?</form>', page, re.DOTALL
     )
-    assert form, "the posted form is not on the page"
+    assert forms, "the posted form is not on the page"
+    marked = [f for f in forms if 'class="field-error"' in f]
+    form = re.search(r".*", (marked or forms)[0], re.DOTALL)
+    assert form
     for field in case.fields:
         element = re.search(
             rf'<(input|textarea|select)[^>]*name="{field}"[^>]*>(.*?)</label>',
