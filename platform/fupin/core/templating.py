@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from fupin import REPO_ROOT, i18n
+from fupin.core import display
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import in_china
 from fupin.core.money import format_wan, format_yuan
@@ -86,6 +87,12 @@ def make_templates(directory: Path | None = None, *, auto_reload: bool = True) -
         current_locale=i18n.current_locale.get,
     )
     env.filters.update(yuan=yuan, wan=wan, date=fmt_date, minute=fmt_minute)
+    # One number and date style per context (fupin.core.display holds the rules).
+    env.filters.update(
+        wan=lambda fen: "" if fen is None else display.short_money(fen, i18n.current_locale.get()),
+        date=lambda value: "" if value is None else display.day(value),
+        minute=lambda value: "" if value is None else display.minute(value),
+    )
     env.globals["percent"] = percent
     return Jinja2Templates(env=env)
 
