@@ -469,5 +469,11 @@ async def my_recommendations(
 
 
 async def province_choices() -> list[tuple[str, str]]:
-    """(code, name) of the provinces, for the "narrow by province" filter."""
-    return list(await Region.filter(level="province").order_by("code").values_list("code", "name"))
+    """(code, name) of the provinces, for the "narrow by province" filter.
+
+    Sorted here, not in SQL (the model's default ordering would add it): with ``ORDER BY code``
+    SQLite walks the primary key over all 665,138 regions to find the 34 provinces (its
+    statistics put 133,028 rows behind each level, an average over five levels), 1.2 s of the
+    page's first load on the demo data; without it the level index finds them directly."""
+    rows = await select("SELECT code, name FROM region WHERE level = :level", level="province")
+    return sorted((str(code), str(name)) for code, name in rows)
