@@ -6,6 +6,7 @@ worker) and closes them on shutdown. Routes are collected from one module per ar
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from fupin.core.http_errors import exception_handlers
 from fupin.core.routing import DeclaredRoute
 from fupin.core.templating import make_templates
 from fupin.db import check_migrated, close_database, open_database
+from fupin.matching.service import snapshot as matching_snapshot
 from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
@@ -121,6 +123,10 @@ def create_app(
         search = await open_service(settings)
         app.state.search = api.state.search = search
         tasks = await background.start(app, settings) if settings.search_worker else []
+        if settings.env != "test":
+            # Every web process ranks "needs for you" from its own snapshot: build it now, not
+            # on the first donor's request (docs/matching.md, "Performance").
+            tasks.append(asyncio.create_task(matching_snapshot.keep_warm(), name="matching"))
         try:
             yield
         finally:
