@@ -47,6 +47,8 @@ BUTTONS = {
     "/me/recommendations/{need_id:id}/not-for-us",
     "/me/recommendations/{need_id:id}/undo",
     "/me/inbox/{invitation_id:id}/read",
+    "/me/notifications/read-all",
+    "/me/notifications/{notification_id:id}/read",
 }
 
 #: Forms with typed input not yet checked here (not yet shown to keep their input with a
@@ -270,6 +272,13 @@ CASES = [
         lambda m, s: "/regions/532627/villages/poor",
         {"poor_village": "532627101001", "is_poor": "yes", "identified_year": "1999"},
         ("identified_year",),
+    ),
+    Case(
+        "/me/notifications/settings",
+        "participant_member",
+        lambda m, s: "/me/notifications/settings",
+        {"email": "not an address", "channel_pledge_due": "email"},
+        ("email",),
     ),
 ]
 
