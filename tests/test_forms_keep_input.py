@@ -58,6 +58,8 @@ BUTTONS = {
     "/webhooks/{endpoint_id:id}/pause",
     "/webhooks/{endpoint_id:id}/delete",
     "/webhooks/{endpoint_id:id}/deliveries/{delivery_id:id}/redeliver",
+    "/me/notifications/read-all",
+    "/me/notifications/{notification_id:id}/read",
 }
 
 #: Forms with typed input not yet checked here (not yet shown to keep their input with a
@@ -397,6 +399,13 @@ CASES = [
         lambda m, s: "/regions/532627/villages/poor",
         {"poor_village": "532627101001", "is_poor": "yes", "identified_year": "1999"},
         ("identified_year",),
+    ),
+    Case(
+        "/me/notifications/settings",
+        "participant_member",
+        lambda m, s: "/me/notifications/settings",
+        {"email": "not an address", "channel_pledge_due": "email"},
+        ("email",),
     ),
 ]
 
