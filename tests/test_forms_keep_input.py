@@ -177,13 +177,14 @@ CASES = [
         "county_officer",
         lambda m, s: "/donations",
         {
-            "need_id": "abc",
-            "donor_id": "1",
+            # every error at once: no need picked (the search found nothing), no donor picked,
+            # an amount with a third decimal
+            "need_q": "没有这个需求",
             "amount": "1.234",
             "received_on": TODAY.isoformat(),
             "kind": "cash",
         },
-        ("need_id", "amount"),
+        ("need_q", "donor_q", "amount"),
         # org is added from the fixture
     ),
     Case(
