@@ -26,6 +26,10 @@ from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
 from fupin.middleware.limits import BodyLimitMiddleware
+from fupin.disclosure.pages import dashboard_panel as disclosure_dashboard_panel
+from fupin.disclosure.pages import need_panel as disclosure_need_panel
+from fupin.disclosure.pages import place_panel as disclosure_place_panel
+from fupin.disclosure.pages import workspace_actions as disclosure_workspace_actions
 from fupin.money.pages.donations import workspace_actions as money_workspace_actions
 from fupin.money.pages.pledges import need_panel as money_need_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
@@ -56,6 +60,7 @@ WEB_MODULES = [
     "fupin.pairs.pages.dashboards",
     "fupin.pairs.pages.management",
     "fupin.matching.pages",
+    "fupin.disclosure.pages",
 ]
 API_MODULES = [
     "fupin.site_api",
@@ -72,6 +77,7 @@ API_MODULES = [
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
     "fupin.matching.api",
+    "fupin.disclosure.api",
 ]
 
 
@@ -161,11 +167,16 @@ def create_app(
     app.state.settings = settings
     app.state.templates = make_templates()
     # Panels that areas above needs add to the need page (needs imports none of them).
-    app.state.need_page_panels = [money_need_panel]
+    app.state.need_page_panels = [money_need_panel, disclosure_need_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).
-    app.state.workspace_action_providers = [money_workspace_actions]
+    app.state.workspace_action_providers = [
+        money_workspace_actions,
+        disclosure_workspace_actions,
+    ]
     # ... and to the public place pages (regions imports none of them).
-    app.state.place_page_panels = [money_place_panel]
+    app.state.place_page_panels = [money_place_panel, disclosure_place_panel]
+    # ... and to the offices' dashboards (supervision alerts, notices owed, docking figures).
+    app.state.dashboard_panels = [disclosure_dashboard_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES
