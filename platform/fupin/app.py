@@ -22,14 +22,14 @@ from fupin.core.http_errors import exception_handlers
 from fupin.core.routing import DeclaredRoute
 from fupin.core.templating import make_templates
 from fupin.db import check_migrated, close_database, open_database
-from fupin.middleware.context import RequestContextMiddleware
-from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
-from fupin.middleware.headers import SecurityHeadersMiddleware
-from fupin.middleware.limits import BodyLimitMiddleware
 from fupin.disclosure.pages import dashboard_panel as disclosure_dashboard_panel
 from fupin.disclosure.pages import need_panel as disclosure_need_panel
 from fupin.disclosure.pages import place_panel as disclosure_place_panel
 from fupin.disclosure.pages import workspace_actions as disclosure_workspace_actions
+from fupin.middleware.context import RequestContextMiddleware
+from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
+from fupin.middleware.headers import SecurityHeadersMiddleware
+from fupin.middleware.limits import BodyLimitMiddleware
 from fupin.money.pages.donations import workspace_actions as money_workspace_actions
 from fupin.money.pages.pledges import need_panel as money_need_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
