@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from starlette.routing import Mount, Route
 
+from fupin.disclosure.service import complaints, notices
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges, receipts
 from tests.money.support import DUE, TODAY, WAN, Money, build_money, make_need
@@ -111,7 +112,27 @@ async def _setup(m: Money) -> dict[str, Any]:
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
     draft = await make_need(m.world.village, state="draft", title="村道硬化草稿")
-    return {"pledge": pledge, "donation": donation, "receipt": receipt, "draft": draft}
+    notice = await notices.publish(
+        m.officer,
+        level="project",
+        kind="implementation",
+        title="村道硬化实施前公示",
+        body="项目内容",
+        complaint_channel="广南县扶贫办",
+        need_id=m.need.id,
+        stage="before",
+    )
+    complaint = await complaints.file_complaint(
+        subject="need", target_id=m.need.id, content="村道只修了一半就停工了。", anonymous=True
+    )
+    return {
+        "pledge": pledge,
+        "donation": donation,
+        "receipt": receipt,
+        "draft": draft,
+        "notice": notice,
+        "complaint": complaint,
+    }
 
 
 CASES = [
@@ -265,6 +286,35 @@ CASES = [
         ("into",),
     ),
     Case(
+        "/disclosures",
+        "county_officer",
+        lambda m, s: "/disclosures",
+        {"level": "county", "kind": "allocation", "title": "", "body": "分配结果"},
+        ("title", "complaint_channel"),
+    ),
+    Case(
+        "/disclosures/{disclosure_id:id}/take-down",
+        "county_officer",
+        lambda m, s: f"/disclosures/{s['notice'].id}/take-down",
+        {"reason": "项目调整"},  # inside the 10-day display period
+        ("reason",),
+    ),
+    Case(
+        "/complaints",
+        None,
+        lambda m, s: "/complaints",
+        {"subject": "need", "content": "太短", "anonymous": "", "name": "王五"},
+        ("content", "contact"),
+        # target_id is added from the fixture
+    ),
+    Case(
+        "/complaints/office/{complaint_id:id}/handle",
+        "county_officer",
+        lambda m, s: f"/complaints/office/{s['complaint'].id}/handle",
+        {"action": "refuse", "reason": ""},
+        ("reason",),
+    ),
+    Case(
         "/regions/{code:region}/villages/poor",
         "county_officer",
         lambda m, s: "/regions/532627/villages/poor",
@@ -315,6 +365,8 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
         data["org"] = str(m.county_gov.id)
     if case.route == "/needs/new":
         data["region_code"] = m.world.village.code
+    if case.route == "/complaints":
+        data["target_id"] = str(m.need.id)
     url = case.url(m, made)
     response = await client_as(case.who).post(url, data=data)
     # 401: a refused login (which of name and password was wrong is not said).

@@ -88,7 +88,7 @@ async def publish_disclosure(
         complaint_channel=body.complaint_channel,
         need_id=body.need_id,
         region_code=body.region_code,
-        stage=body.stage or "",
+        stage=body.stage,
         corrects_id=body.corrects_id,
         need_photo_ids=body.need_photo_ids,
     )
@@ -216,7 +216,7 @@ async def handle_complaint(
         path.complaint_id,
         body.action,
         reason=body.reason,
-        outcome=body.outcome or "",
+        outcome=body.outcome,
         measures=body.measures,
         public_summary=body.public_summary,
     )

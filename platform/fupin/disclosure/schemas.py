@@ -34,16 +34,11 @@ Kind = Literal[
     "complaints",
 ]
 Stage = Literal["before", "after"]
+#: A need's stage, or "" for a notice not about a need (no union: one error location).
+OptionalStage = Literal["", "before", "after"]
 Subject = Literal["need", "disclosure", "donation", "county"]
 HandlingAction = Literal["accept", "refuse", "investigate", "conclude"]
-Outcome = Literal["upheld", "partly_upheld", "not_upheld"]
-AlertCode = Literal[
-    "stalled_needs",
-    "donations_without_receipt",
-    "receipts_without_official_numbers",
-    "concentration",
-    "overdue_pledges",
-]
+Outcome = Literal["", "upheld", "partly_upheld", "not_upheld"]
 Grouping = Literal["province", "county", "category"]
 
 
@@ -79,7 +74,7 @@ class DisclosureCreate(Body):
     )
     need_id: Id | None = None
     region_code: RegionCode | None = None
-    stage: Stage | None = Field(None, description="For a need: before / after its implementation")
+    stage: OptionalStage = Field("", description="For a need: before / after its implementation")
     corrects_id: Id | None = Field(None, description="The notice (same county) this corrects")
     need_photo_ids: list[Id] = Field(default_factory=list, max_length=40)
 
@@ -255,7 +250,7 @@ ComplaintPage = Page[ComplaintOffice]
 class ComplaintTransition(Body):
     action: HandlingAction
     reason: str = Field("", max_length=REASON_MAX)
-    outcome: Outcome | None = None
+    outcome: Outcome = Field("", description="Required to conclude")
     measures: str = Field("", max_length=HANDLING_TEXT_MAX)
     public_summary: str = Field("", max_length=HANDLING_TEXT_MAX)
 
@@ -288,7 +283,12 @@ class AlertAreaQuery(Query):
 
 
 class AlertPath(PathParams):
-    alert: AlertCode
+    alert: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z_]+$",
+        description="stalled_needs, donations_without_receipt, receipts_without_official_numbers, concentration or overdue_pledges",
+    )
 
 
 class AlertListQuery(AlertAreaQuery):
