@@ -19,6 +19,7 @@ import pytest
 from starlette.routing import Mount, Route
 
 from fupin.accounts.service import links
+from fupin.disclosure.service import complaints, notices
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.service import endpoints as webhooks
@@ -131,6 +132,19 @@ async def _setup(m: Money) -> dict[str, Any]:
     link = await links.issue(
         actor=None, user_id=m.world.users["village_worker"].id, lifetime_seconds=3600
     )
+    notice = await notices.publish(
+        m.officer,
+        level="project",
+        kind="implementation",
+        title="村道硬化实施前公示",
+        body="项目内容",
+        complaint_channel="广南县扶贫办",
+        need_id=m.need.id,
+        stage="before",
+    )
+    complaint = await complaints.file_complaint(
+        subject="need", target_id=m.need.id, content="村道只修了一半就停工了。", anonymous=True
+    )
     return {
         "link": link.token,
         "pledge": pledge,
@@ -139,6 +153,8 @@ async def _setup(m: Money) -> dict[str, Any]:
         "receipt": receipt,
         "draft": draft,
         "webhook": hook,
+        "notice": notice,
+        "complaint": complaint,
     }
 
 
@@ -395,6 +411,35 @@ CASES = [
         ("url",),
     ),
     Case(
+        "/disclosures",
+        "county_officer",
+        lambda m, s: "/disclosures",
+        {"level": "county", "kind": "allocation", "title": "", "body": "分配结果"},
+        ("title", "complaint_channel"),
+    ),
+    Case(
+        "/disclosures/{disclosure_id:id}/take-down",
+        "county_officer",
+        lambda m, s: f"/disclosures/{s['notice'].id}/take-down",
+        {"reason": "项目调整"},  # inside the 10-day display period
+        ("reason",),
+    ),
+    Case(
+        "/complaints",
+        None,
+        lambda m, s: "/complaints",
+        {"subject": "need", "content": "太短", "anonymous": "", "name": "王五"},
+        ("content", "contact"),
+        # target_id is added from the fixture
+    ),
+    Case(
+        "/complaints/office/{complaint_id:id}/handle",
+        "county_officer",
+        lambda m, s: f"/complaints/office/{s['complaint'].id}/handle",
+        {"action": "refuse", "reason": ""},
+        ("reason",),
+    ),
+    Case(
         "/regions/{code:region}/villages/poor",
         "county_officer",
         lambda m, s: "/regions/532627/villages/poor",
@@ -452,6 +497,8 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
         data["org"] = str(m.county_gov.id)
     if case.route == "/needs/new":
         data["region_code"] = m.world.village.code
+    if case.route == "/complaints":
+        data["target_id"] = str(m.need.id)
     url = case.url(m, made)
     response = await client_as(case.who).post(url, data=data)
     # 401: a refused login (which of name and password was wrong is not said).
