@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from starlette.routing import Mount, Route
 
+from fupin.accounts.service import links
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.service import endpoints as webhooks
@@ -48,6 +49,10 @@ BUTTONS = {
     "/me/recommendations/{need_id:id}/not-for-us",
     "/me/recommendations/{need_id:id}/undo",
     "/me/inbox/{invitation_id:id}/read",
+    "/needs/{need_id:id}/follow",
+    "/needs/{need_id:id}/unfollow",
+    "/me/updates/read",
+    "/me/updates/{notice_id:id}/read",
     "/webhooks/{endpoint_id:id}/rotate",
     "/webhooks/{endpoint_id:id}/enable",
     "/webhooks/{endpoint_id:id}/pause",
@@ -58,15 +63,7 @@ BUTTONS = {
 #: Forms with typed input not yet checked here (not yet shown to keep their input with a
 #: message next to each field): the work left of this point.
 REMAINING = {
-    "/set-password/{token}",
-    "/account/tokens",
-    "/admin/participants",
-    "/admin/users",
     "/needs/import",
-    "/needs/{need_id:id}/transition",
-    "/needs/{need_id:id}/attachments",
-    "/donations/{donation_id:id}/cancel",
-    "/donations/{donation_id:id}/reverse",
     "/tax/{pid:id}/{year}/paper",
     "/commendation/office/new",
     "/commendation/office/{rid:id}/categories",
@@ -80,7 +77,6 @@ REMAINING = {
     "/needs/{need_id:id}/invitations",
     "/account/commendation-consent",
     "/commendation/office/{rid:id}/cancel",
-    "/pledges/{pledge_id:id}/release",
     "/regions/{code:region}/villages/poor-import",
 }
 
@@ -116,15 +112,28 @@ async def _setup(m: Money) -> dict[str, Any]:
         confirm=True,
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
+    recorded = await donations.record_donation(
+        actor=m.officer,
+        recipient_id=m.county_gov.id,
+        amount_fen=WAN,
+        received_on=TODAY,
+        need_id=m.need.id,
+        donor_id=m.world.participants["individual"].id,
+    )
     draft = await make_need(m.world.village, state="draft", title="村道硬化草稿")
     hook, _secret = await webhooks.create(
         m.officer,
         webhooks.EndpointInput("https://93.184.216.34/hook", "", ["need.published"]),
         allow_loopback=False,
     )
+    link = await links.issue(
+        actor=None, user_id=m.world.users["village_worker"].id, lifetime_seconds=3600
+    )
     return {
+        "link": link.token,
         "pledge": pledge,
         "donation": donation,
+        "recorded": recorded,
         "receipt": receipt,
         "draft": draft,
         "webhook": hook,
@@ -174,6 +183,27 @@ CASES = [
         },
         ("need_id", "amount"),
         # org is added from the fixture
+    ),
+    Case(
+        "/donations/{donation_id:id}/cancel",
+        "county_officer",
+        lambda m, s: f"/donations/{s['recorded'].id}/cancel",
+        {"reason": "作" * 501},
+        ("reason",),
+    ),
+    Case(
+        "/donations/{donation_id:id}/reverse",
+        "county_officer",
+        lambda m, s: f"/donations/{s['donation'].id}/reverse",
+        {"reason": "", "idempotency_key": "r" * 16},
+        ("reason",),
+    ),
+    Case(
+        "/pledges/{pledge_id:id}/release",
+        "county_officer",
+        lambda m, s: f"/pledges/{s['pledge'].id}/release",
+        {"reason": "作" * 501},
+        ("reason",),
     ),
     Case(
         "/receipts/{receipt_id:id}/official",
@@ -233,11 +263,32 @@ CASES = [
         ("start_year", "end_year"),
     ),
     Case(
+        "/needs/{need_id:id}/transition",
+        "village_worker",
+        lambda m, s: f"/needs/{s['draft'].id}/transition",
+        {"action": "withdraw", "reason": " "},
+        ("reason",),
+    ),
+    Case(
+        "/needs/{need_id:id}/attachments",
+        "village_worker",
+        lambda m, s: f"/needs/{s['draft'].id}/attachments",
+        {"purpose": "budget"},
+        ("file",),
+    ),
+    Case(
         "/needs/{need_id:id}/deadline",
         "county_officer",
         lambda m, s: f"/needs/{m.need.id}/deadline",
         {"deadline": "2020-13-45", "reason": ""},
         ("deadline", "reason"),
+    ),
+    Case(
+        "/needs/{need_id:id}/updates",
+        "county_officer",
+        lambda m, s: f"/needs/{m.need.id}/updates",
+        {"kind": "", "text": "开工" * 1001},
+        ("kind", "text"),
     ),
     Case(
         "/account/password",
@@ -252,6 +303,47 @@ CASES = [
         lambda m, s: "/login",
         {"username": "nobody-here", "password": "wrong password"},
         ("password",),
+    ),
+    Case(
+        "/set-password/{token}",
+        None,
+        lambda m, s: f"/set-password/{s['link']}",
+        {"password": "short", "confirm": "short"},
+        ("password",),
+    ),
+    Case(
+        "/account/tokens",
+        "county_officer",
+        lambda m, s: "/account/tokens",
+        {"name": "财务系统", "days": "3650"},
+        ("days",),
+    ),
+    Case(
+        "/admin/participants",
+        "national_admin",
+        lambda m, s: "/admin/participants",
+        {
+            "kind": "enterprise",
+            "name": "某某科技有限公司",
+            "uscc": "12345",
+            "id_number": "",
+            "region_code": "530000",
+            "description": "简介",
+        },
+        ("uscc",),
+    ),
+    Case(
+        "/admin/users",
+        "national_admin",
+        lambda m, s: "/admin/users",
+        {
+            "username": "a b",
+            "display_name": "张三",
+            "role": "county_officer",
+            "region_code": "532627",
+            "participant_id": "",
+        },
+        ("username",),
     ),
     Case(
         "/recipients/{org_id:id}/bank-account",
@@ -356,11 +448,15 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
     assert response.status_code in (400, 401, 409, 422), response.status_code
     page = response.text
     assert "返回首页" not in page, page[:400]  # not the generic error page
-    # The form that was posted (a page may hold other forms with fields of the same name).
-    form = re.search(
+    # The form that was posted (a page may hold other forms with fields of the same name, and
+    # several forms posting to one address, one per step: the one marked refused).
+    forms = re.findall(
         rf'<form method="post" action="{re.escape(url)}"[^>]*>.*?</form>', page, re.DOTALL
     )
-    assert form, "the posted form is not on the page"
+    assert forms, "the posted form is not on the page"
+    marked = [f for f in forms if 'class="field-error"' in f]
+    form = re.search(r".*", (marked or forms)[0], re.DOTALL)
+    assert form
     for field in case.fields:
         element = re.search(
             rf'<(input|textarea|select)[^>]*name="{field}"[^>]*>(.*?)</label>',

@@ -42,10 +42,12 @@ __all__ = ["hash_password", "verify_password"]  # kept here for the callers of o
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 #: Which level of region each office role is scoped to.
-ROLE_REGION_LEVEL = {
-    "province_office": "province",
-    "county_officer": "county",
-    "village_worker": "village",
+ROLE_REGION_LEVEL: dict[str, tuple[str, ...]] = {
+    "province_office": ("province",),
+    "county_officer": ("county",),
+    "village_worker": ("village",),
+    # A supervisor (扶贫监督员) watches a province or one county.
+    "supervisor": ("province", "county"),
 }
 #: Login attempts older than this are deleted by the sweep (far beyond any lock-out window).
 KEEP_ATTEMPTS_DAYS = 30
@@ -405,7 +407,7 @@ async def create_user(
         region = await Region.get_or_none(code=region_code)
         if region is None:
             raise InvalidInput(_("地区代码不存在：%(code)s", code=region_code), field="region_code")
-        if region.level != ROLE_REGION_LEVEL[role]:
+        if region.level not in ROLE_REGION_LEVEL[role]:
             raise InvalidInput(_("该角色的地区层级不符。"), field="region_code")
     participant = None
     if role == "participant_member":

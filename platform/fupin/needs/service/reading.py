@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from tortoise.expressions import Case, F, Q, RawSQL, When
 from tortoise.functions import Count
+from tortoise.query_utils import Prefetch
 
 from fupin.core import clock
 from fupin.core.clock import today_cn
@@ -171,11 +172,30 @@ def _ordered(query: Any, sort: str, *, private: bool, today: date) -> Any:
     return query.order_by("not_raising", *newest)  # raising
 
 
+#: The columns a need's card shows (templates/needs/_card.html, _progress.html): a list page
+#: reads these, not the descriptions and the rest of 20 wide rows.
+CARD_FIELDS = (
+    "id",
+    "title",
+    "category",
+    "state",
+    "is_demo",
+    "region_id",
+    "deadline",
+    "target_fen",
+    "pledged_fen",
+    "received_fen",
+    "beneficiary_people",
+)
+
+
 async def list_needs(
-    filters: NeedFilters, *, actor: Actor | None = None, private: bool = False
+    filters: NeedFilters, *, actor: Actor | None = None, private: bool = False, card: bool = False
 ) -> NeedPage:
     """One page of needs. Public (default): published and later states only; ``private``: the
-    needs the actor may see in full (its village / county / province / all), every state."""
+    needs the actor may see in full (its village / county / province / all), every state.
+    ``card``: the needs hold only ``CARD_FIELDS`` and their region only its full name (what a
+    list page shows)."""
     filters = check_filters(filters, private=private)
     today = today_cn()
     await expire_overdue_needs(today=today, limit=EXPIRY_BATCH)  # check on read
@@ -189,7 +209,14 @@ async def list_needs(
         .limit(filters.per_page)
         .values_list("id", flat=True)
     )
-    rows = {n.id: n for n in await Need.filter(id__in=ids).prefetch_related("region")}
+    chosen = Need.filter(id__in=ids)
+    if card:
+        chosen = chosen.only(*CARD_FIELDS).prefetch_related(
+            Prefetch("region", queryset=Region.all().only("code", "full_name"))
+        )
+    else:
+        chosen = chosen.prefetch_related("region")
+    rows = {n.id: n for n in await chosen}
     return NeedPage(
         items=[rows[i] for i in ids if i in rows],
         total=total,
