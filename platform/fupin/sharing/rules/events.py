@@ -14,6 +14,8 @@ EVENT_TYPES: dict[str, str] = {
     "need.published": N_("需求发布"),
     "need.funded": N_("需求筹满"),
     "need.completed": N_("需求完成"),
+    "disclosure.published": N_("公告公示发布"),
+    "complaint.concluded": N_("举报办结"),
     "commendation.notice_published": N_("表彰名单公示"),
     "commendation.final_published": N_("表彰名单公布"),
     "ledger.daily_head": N_("账本每日末条哈希"),

@@ -7,8 +7,8 @@ A snapshot is written into a temporary directory and renamed into place, so a re
 second worker) never sees half of one; a day that already has one is left alone.
 
 The datasets read only public records — needs a county has published, their pledges and
-donations as the need page shows them — and an anonymous donor's name and id are never
-written: the pledge rows of an anonymous pledge leave both empty, and donations are summed per
+donations as the need page shows them, published notices, complaint counts per county — and an
+anonymous donor's name and id are never written: the pledge rows of an anonymous pledge leave both empty, and donations are summed per
 need.
 """
 
@@ -28,6 +28,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Max, Min, Sum
 
 from fupin.core import clock
+from fupin.disclosure.models import Disclosure
+from fupin.disclosure.service.complaints import statistics as complaint_statistics
 from fupin.ledger.models import LedgerHead
 from fupin.money.models import Donation, Pledge
 from fupin.needs.models import PUBLIC_STATES, Need
@@ -191,6 +193,46 @@ async def region_rows(base: str) -> AsyncIterator[list[dict[str, Any]]]:
         ]
 
 
+async def disclosure_rows(base: str) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every notice, taken-down ones too (the record stays, saying so); the text as published,
+    personal data already masked."""
+    last = 0
+    while True:
+        batch = await Disclosure.filter(id__gt=last).order_by("id").limit(BATCH)
+        if not batch:
+            return
+        last = batch[-1].id
+        yield [
+            {
+                "id": n.id,
+                "level": n.level,
+                "kind": n.kind,
+                "stage": n.stage,
+                "region_code": n.region_id,
+                "county_code": n.county_code,
+                "province_code": n.province_code,
+                "need_id": n.need_id,
+                "title": n.title,
+                "body": n.body,
+                "complaint_channel": n.complaint_channel,
+                "publisher": n.publisher_label,
+                "published_at": n.published_at,
+                "min_display_days": n.min_display_days,
+                "display_until": n.display_until,
+                "state": n.state,
+                "taken_down_at": n.taken_down_at,
+                "corrects_id": n.corrects_id,
+                "url": f"{base}/disclosures/{n.id}",
+            }
+            for n in batch
+        ]
+
+
+async def complaint_statistic_rows(base: str) -> AsyncIterator[list[dict[str, Any]]]:
+    rows = sorted(await complaint_statistics(), key=lambda s: s.county_code)
+    yield [vars(row) | {"day": clock.today_cn()} for row in rows]
+
+
 def _spec(name: str, *columns: tuple[str, str, str]) -> DatasetSpec:
     return DatasetSpec(name, tuple(Column(*c) for c in columns))
 
@@ -246,6 +288,46 @@ DATASETS: list[Dataset] = [
             ("last_received_on", "date", "latest receipt date"),
         ),
         donation_rows,
+    ),
+    Dataset(
+        _spec(
+            "disclosures",
+            ("id", "", "notice id; the page is /disclosures/<id>"),
+            ("level", "", "county (portal), township, village or project (notice board)"),
+            ("kind", "", "one of the nine kinds of the 2017 disclosure guidance"),
+            ("stage", "", "before (公示) or after (公告) a need's implementation; empty otherwise"),
+            ("region_code", "", "the place the notice is about"),
+            ("county_code", "", "the publishing county"),
+            ("province_code", "", "its province"),
+            ("need_id", "", "the need it is about; empty for other notices"),
+            ("title", "", "title"),
+            ("body", "", "text as published (personal data masked)"),
+            ("complaint_channel", "", "where to complain, with the national hotline 12317"),
+            ("publisher", "", "the publishing office"),
+            ("published_at", "UTC instant", "when it was published"),
+            ("min_display_days", "days", "minimum display period; empty: kept public long-term"),
+            ("display_until", "date", "last day of the minimum display period"),
+            ("state", "", "published or taken_down"),
+            ("taken_down_at", "UTC instant", "when it was taken down; empty if not"),
+            ("corrects_id", "", "the notice this one corrects; empty if none"),
+            ("url", "", "the notice's public page"),
+        ),
+        disclosure_rows,
+    ),
+    Dataset(
+        _spec(
+            "complaint_statistics",
+            ("county_code", "", "county handling the complaints (or whose handling they concern)"),
+            ("county_name", "", "its name"),
+            ("received", "count", "complaints received"),
+            ("open", "count", "still being handled"),
+            ("concluded", "count", "concluded with an outcome"),
+            ("not_accepted", "count", "not accepted (with a reason)"),
+            ("concluded_on_time", "count", "concluded within the handling deadline"),
+            ("overdue", "count", "open past the deadline, or closed after it"),
+            ("day", "date", "the day the figures were counted"),
+        ),
+        complaint_statistic_rows,
     ),
     Dataset(
         _spec(

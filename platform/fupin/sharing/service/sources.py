@@ -7,7 +7,10 @@ its type in ``sharing.rules.events.EVENT_TYPES``, and one ``Dataset``: the route
 the walk tests pick them up from these lists.
 
 Sources read only what is already public: published needs, public commendation rounds, the
-ledger's head hashes. None of them reads a donor, so no feed or event can name an anonymous one.
+ledger's head hashes, published notices (公告公示, personal data masked when published) and the
+public summaries of concluded complaints — never a complainant, never a tracking code (it is the
+complainant's key to their case). None of them reads a donor, so no feed or event can name an
+anonymous one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from tortoise.expressions import Q
 from fupin.commendation.models import CommendationRound
 from fupin.core.categories import CATEGORIES, category_label
 from fupin.core.money import format_yuan
+from fupin.disclosure.models import Complaint, Disclosure
+from fupin.disclosure.rules.complaints import OUTCOMES, SUBJECTS
+from fupin.disclosure.rules.notices import KINDS as NOTICE_KINDS
+from fupin.disclosure.rules.notices import LEVELS as NOTICE_LEVELS
 from fupin.i18n import N_, _
 from fupin.ledger import service as ledger
 from fupin.ledger.models import LedgerEntry
@@ -193,6 +200,79 @@ async def ledger_head_entries(where: FeedFilter, base: str) -> list[FeedEntry]:
     ]
 
 
+def _excerpt(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def _notice_summary(notice: Disclosure) -> str:
+    parts = [
+        _("类别：%(k)s", k=_(NOTICE_KINDS.get(notice.kind, notice.kind))),
+        _("层级：%(l)s", l=_(NOTICE_LEVELS.get(notice.level, notice.level))),
+        _("发布：%(p)s", p=notice.publisher_label),
+    ]
+    if notice.state == "taken_down":
+        parts.append(_("已撤下"))
+    return "；".join(parts) + "。" + _excerpt(notice.body)
+
+
+async def disclosure_entries(where: FeedFilter, base: str) -> list[FeedEntry]:
+    query = Disclosure.filter(FeedFilter(where.province, where.county).needs_q())
+    if where.category:  # a need's notices carry its category
+        query = query.filter(need__category=where.category)
+    notices = await query.order_by("-published_at", "-id").limit(FEED_LENGTH)
+    return [
+        FeedEntry(
+            id=f"{base}/disclosures/{n.id}",
+            title=n.title,
+            updated=n.taken_down_at or n.published_at,
+            published=n.published_at,
+            link=f"{base}/disclosures/{n.id}",
+            summary=_notice_summary(n),
+            categories=((n.kind, _(NOTICE_KINDS.get(n.kind, n.kind))),),
+        )
+        for n in notices
+    ]
+
+
+def _complaint_summary(complaint: Complaint) -> str:
+    return _(
+        "关于%(s)s的举报已办结，结论：%(o)s。%(t)s",
+        s=_(SUBJECTS.get(complaint.subject, complaint.subject)),
+        o=_(OUTCOMES.get(complaint.outcome, complaint.outcome)),
+        t=complaint.public_summary,
+    )
+
+
+async def concluded_complaint_entries(where: FeedFilter, base: str) -> list[FeedEntry]:
+    rows = (
+        await Complaint.filter(
+            FeedFilter(where.province, where.county).needs_q(),
+            state="concluded",
+            concluded_at__isnull=False,
+        )
+        .order_by("-concluded_at", "-id")
+        .limit(FEED_LENGTH)
+    )
+    return [
+        FeedEntry(
+            # Not the tracking code: that is the complainant's key to the case.
+            id=f"{base}/complaints/statistics#concluded-{c.id}",
+            title=_(
+                "举报办结：%(s)s（%(o)s）",
+                s=_(SUBJECTS.get(c.subject, c.subject)),
+                o=_(OUTCOMES.get(c.outcome, c.outcome)),
+            ),
+            updated=c.concluded_at,
+            published=c.concluded_at,
+            link=f"{base}/complaints/statistics?county={c.county_code}",
+            summary=_complaint_summary(c),
+        )
+        for c in rows
+        if c.concluded_at is not None
+    ]
+
+
 FEEDS: list[FeedSource] = [
     FeedSource(
         "needs",
@@ -208,6 +288,22 @@ FEEDS: list[FeedSource] = [
         N_("认捐额达到目标的需求，最新的在前；可按省、县和类别筛选。"),
         "/needs",
         funded_need_entries,
+        filtered=True,
+    ),
+    FeedSource(
+        "disclosures",
+        N_("公告公示"),
+        N_("县扶贫办发布的资金项目公告公示，最新的在前；可按省、县筛选。"),
+        "/disclosures",
+        disclosure_entries,
+        filtered=True,
+    ),
+    FeedSource(
+        "complaints",
+        N_("已办结的举报"),
+        N_("举报的办理结论和公开摘要（不含举报人信息），最新的在前；可按省、县筛选。"),
+        "/complaints/statistics",
+        concluded_complaint_entries,
         filtered=True,
     ),
     FeedSource(
@@ -352,9 +448,76 @@ async def scan_ledger_days(since: datetime | None, base: str, limit: int) -> lis
     return drafts[:limit]
 
 
+async def scan_disclosures(since: datetime | None, base: str, limit: int) -> list[EventDraft]:
+    query = Disclosure.all()
+    if since is not None:
+        query = query.filter(published_at__gt=since)
+    rows = await query.order_by("published_at", "id").limit(limit).prefetch_related("need")
+    return [
+        EventDraft(
+            key=f"disclosure:{n.id}",
+            type="disclosure.published",
+            occurred_at=n.published_at,
+            place=EventPlace(
+                n.province_code, n.county_code, n.region_id, n.need.category if n.need else ""
+            ),
+            data={
+                "disclosure": {
+                    "id": n.id,
+                    "title": n.title,
+                    "kind": n.kind,
+                    "level": n.level,
+                    "stage": n.stage,
+                    "region_code": n.region_id,
+                    "county_code": n.county_code,
+                    "province_code": n.province_code,
+                    "need_id": n.need_id,
+                    "publisher": n.publisher_label,
+                    "display_until": n.display_until.isoformat() if n.display_until else None,
+                    "corrects_id": n.corrects_id,
+                    "url": f"{base}/disclosures/{n.id}",
+                }
+            },
+        )
+        for n in rows
+    ]
+
+
+async def scan_concluded_complaints(
+    since: datetime | None, base: str, limit: int
+) -> list[EventDraft]:
+    query = Complaint.filter(state="concluded", concluded_at__isnull=False)
+    if since is not None:
+        query = query.filter(concluded_at__gt=since)
+    rows = await query.order_by("concluded_at", "id").limit(limit)
+    return [
+        EventDraft(
+            key=f"complaint:{c.id}:concluded",
+            type="complaint.concluded",
+            occurred_at=c.concluded_at,
+            place=EventPlace(c.province_code, c.county_code, c.county_code),
+            data={
+                "complaint": {
+                    "id": c.id,
+                    "subject": c.subject,
+                    "county_code": c.county_code,
+                    "province_code": c.province_code,
+                    "outcome": c.outcome,
+                    "public_summary": c.public_summary,
+                    "statistics_url": f"{base}/complaints/statistics?county={c.county_code}",
+                }
+            },
+        )
+        for c in rows
+        if c.concluded_at is not None
+    ]
+
+
 EVENT_SOURCES: list[EventSource] = [
     EventSource("needs", scan_need_events),
     EventSource("commendation", scan_commendation_events),
+    EventSource("disclosures", scan_disclosures),
+    EventSource("complaints", scan_concluded_complaints),
     EventSource("ledger", scan_ledger_days),
 ]
 
