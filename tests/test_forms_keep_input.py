@@ -48,6 +48,8 @@ BUTTONS = {
     "/me/recommendations/{need_id:id}/not-for-us",
     "/me/recommendations/{need_id:id}/undo",
     "/me/inbox/{invitation_id:id}/read",
+    "/me/inbox/{invitation_id:id}/respond",
+    "/account/commendation-consent",
 }
 
 #: Forms with typed input not yet checked here (not yet shown to keep their input with a
@@ -63,9 +65,6 @@ REMAINING = {
     "/dashboards/pairs/{pair_id:id}/figures",
     "/dashboards/pairs/{pair_id:id}/end",
     "/dashboards/pairs/{pair_id:id}/redraw",
-    "/me/inbox/{invitation_id:id}/respond",
-    "/needs/{need_id:id}/invitations",
-    "/account/commendation-consent",
     "/commendation/office/{rid:id}/cancel",
     "/regions/{code:region}/villages/poor-import",
 }
@@ -261,6 +260,13 @@ CASES = [
         ("file",),
     ),
     Case(
+        "/needs/{need_id:id}/invitations",
+        "county_officer",
+        lambda m, s: f"/needs/{m.need.id}/invitations",
+        {"participant_id": "__donor__", "message": "请" * 501},
+        ("message",),
+    ),
+    Case(
         "/needs/{need_id:id}/deadline",
         "county_officer",
         lambda m, s: f"/needs/{m.need.id}/deadline",
@@ -399,6 +405,8 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
         data["need_id"] = str(m.need.id)
     if case.route == "/donations":
         data["org"] = str(m.county_gov.id)
+    if data.get("participant_id") == "__donor__":  # a participant listed as a likely donor
+        data["participant_id"] = str(m.world.participants["enterprise"].id)
     if case.route == "/needs/new":
         data["region_code"] = m.world.village.code
     url = case.url(m, made)
