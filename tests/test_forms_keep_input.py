@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from starlette.routing import Mount, Route
 
+from fupin.accounts.models import Pair
 from fupin.accounts.service import links
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
 from fupin.core.clock import today_cn
@@ -59,10 +60,6 @@ BUTTONS = {
 REMAINING = {
     "/needs/import",
     "/tax/{pid:id}/{year}/paper",
-    "/dashboards/pairs/new",
-    "/dashboards/pairs/{pair_id:id}/figures",
-    "/dashboards/pairs/{pair_id:id}/end",
-    "/dashboards/pairs/{pair_id:id}/redraw",
     "/regions/{code:region}/villages/poor-import",
 }
 
@@ -317,6 +314,39 @@ CASES = [
         ("name",),
     ),
     Case(
+        "/dashboards/pairs/new",
+        "national_admin",
+        lambda m, s: "/dashboards/pairs/new",
+        {
+            "kind": "east_west",
+            "helper_id": "abc",
+            "helped_region_code": "532627",
+            "start_year": "2022",
+        },
+        ("helper_id",),
+    ),
+    Case(
+        "/dashboards/pairs/{pair_id:id}/figures",
+        "national_admin",
+        lambda m, s: f"/dashboards/pairs/{s['pair'].id}/figures",
+        {"year": "2022", "target.fiscal_aid": "abc", "summary": "总结"},
+        ("target.fiscal_aid",),
+    ),
+    Case(
+        "/dashboards/pairs/{pair_id:id}/end",
+        "national_admin",
+        lambda m, s: f"/dashboards/pairs/{s['pair'].id}/end",
+        {"end_year": "soon", "reason": "调整"},
+        ("end_year",),
+    ),
+    Case(
+        "/dashboards/pairs/{pair_id:id}/redraw",
+        "national_admin",
+        lambda m, s: f"/dashboards/pairs/{s['pair'].id}/redraw",
+        {"start_year": "x", "helper_id": "y", "reason": "调整"},
+        ("start_year", "helper_id"),
+    ),
+    Case(
         "/needs/{need_id:id}/deadline",
         "county_officer",
         lambda m, s: f"/needs/{m.need.id}/deadline",
@@ -486,6 +516,13 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
         data["need_id"] = str(m.need.id)
     if case.route == "/donations":
         data["org"] = str(m.county_gov.id)
+    if case.route.startswith("/dashboards/pairs/{"):
+        made["pair"] = await Pair.create(
+            kind="east_west",
+            helper_id=world.participants["east_partner"].id,
+            helped_region_id="532627",
+            start_year=2021,
+        )
     if data.get("nomination_id") == "__nominee__":
         data["nomination_id"] = str(made["nomination"])
     if data.get("participant_id") == "__donor__":  # a participant listed as a likely donor
