@@ -8,13 +8,17 @@ first and random. Every strategy runs on the same world and the same random draw
 numbers: a donor's taste noise for a need on a day is a hash of seed, donor, day and need), so
 differences come from the listing alone.
 
-Reported per strategy: share of needs fully funded, Gini of money across the counties that have
-needs, share of money reaching the 832 counties and 三区三州, median days from publication to
-funded. The model and its assumptions are in docs/matching.md ("Simulation").
+Reported per strategy, on each seed and as mean and range over the seeds: share of needs fully
+funded; shares of the money reaching the 832 counties, 三区三州, registered poor villages and the
+famous places; concentration within the places the policy targets (Gini and the share of the top
+10 % within the 832 counties, within 三区三州, within the poor villages); median days from
+publication to funded; and, as a secondary figure, the Gini across every county with a need. The
+model and its assumptions are in docs/matching.md ("Simulation").
 
-Run from the repository root::
+Run from the repository root (six seeds by default; ``--seed N`` for one)::
 
-    .venv/bin/python bench/matching_sim.py --seed 42 --rounds 90 --donors 400 --needs 2000
+    .venv/bin/python bench/matching_sim.py --rounds 90 --donors 400 --needs 2000
+    .venv/bin/python bench/matching_sim.py --pareto --seed 42   # the weights tried, the front
 
 Pure Python, no database. ``run_simulation`` is what the regression test calls.
 """
@@ -747,13 +751,14 @@ SPREAD_COLUMNS = (
 )
 #: The goals the default weights are held to (docs/matching.md, "Goals"): (metric, bound, at
 #: most?). The Gini bound is the lowest Gini within the 832 any strategy reached before the
-#: equity terms compared places with their own poverty class (seed 42, 6-seed mean 0.548).
+#: equity terms compared places with their own poverty class: our ranking as it was, mean over
+#: the six seeds (0.461 on seed 42, 0.455–0.489 over the seeds).
 GOALS = (
     ("funded_share", 0.48, False),
     ("share_832", 0.90, False),
     ("share_sanqu_sanzhou", 0.35, False),
     ("share_famous", 0.07, True),
-    ("gini_832", 0.548, True),
+    ("gini_832", 0.471, True),
 )
 DEFAULT_SEEDS = (42, 1, 2, 3, 4, 5)
 
@@ -829,6 +834,43 @@ WEIGHTS_TRIED: tuple[dict[str, float], ...] = (
     },
     {
         "deep_poverty_area": 3.0,
+        "equity_county": 3.0,
+        "equity_village": 2.5,
+        "fits_typical_pledge": 4.0,
+        "progress": 3.0,
+        "poor_village": 0.5,
+        "urgency": 0.5,
+    },
+    {
+        "deep_poverty_area": 2.5,
+        "equity_county": 2.5,
+        "equity_village": 1.5,
+        "fits_typical_pledge": 3.0,
+        "progress": 2.0,
+        "poverty_county": 0.5,
+    },
+    {
+        "deep_poverty_area": 3.0,
+        "equity_county": 3.0,
+        "equity_village": 2.5,
+        "fits_typical_pledge": 4.0,
+        "progress": 3.0,
+        "poor_village": 0.5,
+        "urgency": 0.5,
+        "poverty_county": 0.5,
+        "equity_scale_other": 0.25,
+    },
+    {
+        "deep_poverty_area": 3.0,
+        "equity_county": 3.0,
+        "equity_village": 2.5,
+        "fits_typical_pledge": 5.0,
+        "progress": 4.0,
+        "poor_village": 0.5,
+        "urgency": 0.5,
+    },
+    {
+        "deep_poverty_area": 4.0,
         "equity_county": 3.0,
         "equity_village": 2.5,
         "fits_typical_pledge": 4.0,
