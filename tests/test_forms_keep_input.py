@@ -20,9 +20,9 @@ from starlette.routing import Mount, Route
 
 from fupin.accounts.models import Pair
 from fupin.accounts.service import links
-from fupin.disclosure.service import complaints, notices
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
 from fupin.core.clock import today_cn
+from fupin.disclosure.service import complaints, notices
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.service import endpoints as webhooks
