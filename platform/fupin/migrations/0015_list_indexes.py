@@ -4,7 +4,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_recipient_bank_account')]
+    dependencies = [('models', '0014_need_updates')]
 
     initial = False
 
