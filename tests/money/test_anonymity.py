@@ -223,5 +223,12 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
         if sum(_donor_marks(text).values()) and any(mark in text for mark in AMOUNT_MARKERS):
             leaks.append(f"{url} as {viewer or 'public'}: the donor next to the anonymous amount")
     assert not leaks, "\n".join(leaks)
+    # The donor's public page has a giving history, and none of the anonymous money is in it
+    # (tests/money/test_public_giving.py mixes named and anonymous gifts).
+    for viewer in VIEWERS:
+        page = after[(viewer, f"/participants/{ANON_ID}")]
+        giving = page[page.index('id="giving"') :]
+        assert "还没有公开的捐赠记录" in giving
+        assert f'href="/needs/{second_need.id}"' not in giving
     # The walk did reach the anonymous money (public need pages, ledger, exports show the amount).
     assert sum(any(mark in text for mark in AMOUNT_MARKERS) for text in after.values()) >= 4
