@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "fupin.pairs.cli",
     "fupin.tax.cli",
     "fupin.commendation.cli",
+    "fupin.disclosure.cli",
 ]
 
 
