@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "fupin.commendation.cli",
     "fupin.sharing.cli",
     "fupin.ops.cli",
+    "fupin.disclosure.cli",
 ]
 
 
