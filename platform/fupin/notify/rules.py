@@ -66,6 +66,11 @@ KINDS: dict[str, Kind] = {
         N_("「%(need_title)s」：%(summary)s"),
         default="in_app",
     ),
+    "webhook_disabled": Kind(
+        N_("数据推送地址停用"),
+        N_("数据推送地址已被停用"),
+        N_("接收地址 %(url)s %(reason)s"),
+    ),
     "complaint_status": Kind(
         N_("投诉处理进展"),
         N_("您的投诉有新进展"),
