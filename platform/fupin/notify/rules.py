@@ -66,6 +66,11 @@ KINDS: dict[str, Kind] = {
         N_("「%(need_title)s」：%(summary)s"),
         default="in_app",
     ),
+    "webhook_disabled": Kind(
+        N_("数据推送地址停用"),
+        N_("数据推送地址已被停用"),
+        N_("接收地址 %(url)s %(reason)s"),
+    ),
     "complaint_status": Kind(
         N_("投诉处理进展"),
         N_("您的投诉有新进展"),
@@ -108,7 +113,7 @@ MAX_ATTEMPTS = 12
 
 def backoff_seconds(attempts: int) -> float:
     """The wait before the next try after ``attempts`` failed ones (≥ 1)."""
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS))
 
 
 #: The daily digest goes out at this hour, China time.

@@ -70,7 +70,8 @@ async def post(
         ) as client:
             response = await client.post(url, content=body, headers=headers)
     except httpx.TimeoutException:
-        return SendResult(None, _("超时（%(s)s 秒内无应答）", s=f"{timeout:g}"), took())
+        seconds = f"{timeout:g}"
+        return SendResult(None, _("超时（%(s)s 秒内无应答）", s=seconds), took())
     except httpx.HTTPError as exc:
         return SendResult(None, f"{type(exc).__name__}: {exc}"[:300], took())
     return SendResult(response.status_code, "", took())

@@ -29,6 +29,7 @@ from tortoise.expressions import Q, Subquery
 from fupin.core import audit, clock
 from fupin.db import transaction
 from fupin.i18n import _
+from fupin.notify.service.inbox import notify
 from fupin.sharing.adapters.http import SendResult, post
 from fupin.sharing.models import (
     WebhookAttempt,
@@ -44,6 +45,7 @@ from fupin.sharing.rules.signing import (
     SIGNATURE_HEADER,
     signature_header,
 )
+from fupin.sharing.service.endpoints import owner_user_ids
 from fupin.sharing.service.sources import EVENT_SOURCES, EventDraft, EventSource
 
 log = logging.getLogger(__name__)
@@ -215,6 +217,13 @@ async def _record(claimed: Claimed, result: SendResult) -> None:
                 e=error[:120],
             )
             fields += ["active", "disabled_at", "disabled_reason"]
+            await notify(
+                "webhook_disabled",
+                user_ids=await owner_user_ids(endpoint),
+                params={"url": endpoint.url, "reason": endpoint.disabled_reason},
+                link=f"/webhooks/{endpoint.id}",
+                dedupe_key=f"webhook_disabled:{endpoint.id}:{int(now.timestamp())}",
+            )
             await audit.record(
                 actor=None,
                 action="webhook.disable",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fupin.accounts.models import User
 from fupin.core import audit, clock
 from fupin.core.categories import CATEGORIES
 from fupin.core.policy import Actor, Scope, require
@@ -48,6 +49,25 @@ def _owner_filter(actor: Actor) -> dict[str, object]:
     if actor.role == "province_office":
         return {"owner_kind": "office", "office_province_code": actor.province_code}
     return {"owner_kind": "office", "office_county_code": actor.county_code}
+
+
+#: Office roles that manage an office's endpoints, by the region kind the office has.
+OFFICE_ROLES = ("county_officer", "province_office", "national_admin")
+
+
+async def owner_user_ids(endpoint: WebhookEndpoint) -> list[int]:
+    """Who is told when the platform disables an endpoint: the participant's members, or the
+    officers of the owning office (the one who registered it among them)."""
+    if endpoint.owner_kind == "participant":
+        query = User.filter(participant_id=endpoint.participant_id, role="participant_member")
+    elif endpoint.office_region_code:
+        query = User.filter(region_id=endpoint.office_region_code, role__in=OFFICE_ROLES)
+    else:
+        query = User.filter(role="national_admin")
+    found = list(await query.filter(is_active=True).order_by("id").values_list("id", flat=True))
+    if endpoint.created_by_id is not None and endpoint.created_by_id not in found:
+        found.append(endpoint.created_by_id)
+    return found
 
 
 @dataclass(frozen=True)

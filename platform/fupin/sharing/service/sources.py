@@ -123,7 +123,7 @@ async def funded_need_entries(where: FeedFilter, base: str) -> list[FeedEntry]:
     return [
         FeedEntry(
             id=f"{base}/needs/{e.need.id}#funded-{e.id}",
-            title=_("已筹满：%(t)s", t=f"{_place_name(e.need)}：{e.need.title}"),
+            title=_("已筹满：%(p)s：%(t)s", p=_place_name(e.need), t=e.need.title),
             updated=e.at,
             published=e.at,
             link=f"{base}/needs/{e.need.id}",
