@@ -102,7 +102,7 @@ def render(
         and status_code == 200
         and actor(request) is None
         and not token.used
-        and not ("session" in request.scope and request.session.modified)
+        and not _session_changed(request)
     )
     if not public:
         response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
@@ -113,6 +113,14 @@ def render(
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response
+
+
+def _session_changed(request: Request) -> bool:
+    """Whether rendering wrote to the session (a flash message read, a token created): the
+    response then sets a cookie and is that person's."""
+    if "session" not in request.scope:
+        return False
+    return bool(getattr(request.session, "modified", False))
 
 
 def _etags(header: str) -> set[str]:
