@@ -69,7 +69,7 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
     from fupin.accounts.service.reference import load_all
     from fupin.core.clock import today_cn
     from fupin.db import close_database, open_database, run_migrations
-    from fupin.needs.models import Need
+    from fupin.needs.models import Need, NeedItem
     from fupin.regions.models import Region
 
     # Migrated as `fupin migrate` does: the app served below refuses an unmigrated database.
@@ -91,7 +91,13 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
         rng = random.Random(seed)
         today = today_cn()
         rows: list[Need] = []
+        items: list[NeedItem] = []
         for doc in generate_needs(n, seed=seed):
+            # the item names are what search reads of the items (quantities are not searched)
+            items.extend(
+                NeedItem(need_id=doc["id"], name=name, quantity=1, unit="批", unit_value_fen=100)
+                for name in doc["items"].split()
+            )
             township = townships.get((doc["county_code"], doc["township"]))
             if township is None:  # a county without township rows: the county itself
                 region_code = doc["county_code"]
@@ -147,6 +153,7 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
             )
         await Region.bulk_create(new_villages, batch_size=2000)
         await Need.bulk_create(rows, batch_size=2000)
+        await NeedItem.bulk_create(items, batch_size=5000)
         print(
             f"database: {n} needs in {len(new_villages)} generated villages "
             f"({time.perf_counter() - started:.1f} s)"

@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_recipient_bank_account')]
+    dependencies = [('models', '0013_notifications')]
 
     initial = False
 

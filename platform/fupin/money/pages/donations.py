@@ -222,12 +222,22 @@ async def donation_create(request: Request) -> Response:
     return redirect(request, target_url, flash=_("到账已登记。"))
 
 
-async def donation_detail(request: Request) -> Response:
+async def _donation_page(
+    request: Request,
+    donation_id: int,
+    *,
+    refused: str = "",
+    values: dict[str, str] | None = None,
+    error: FupinError | None = None,
+) -> Response:
+    """The donation page; a refused cancel or reverse form (``refused``) comes back with what
+    was typed and the message next to its field."""
     actor = require_login(request)
-    donation = await recipients.get_donation_for(actor, request.path_params["donation_id"])
+    donation = await recipients.get_donation_for(actor, donation_id)
     data = await queries.donation_page(donation)
     officer = await recipients.is_recipient_officer(actor, donation)
     reveal = officer or may_see_donor(actor, donation.donor_id, data.need)
+    forms = {refused: {"values": values or {}, "errors": field_errors(error)}} if refused else {}
     return render(
         request,
         "money/donation_detail.html",
@@ -240,10 +250,17 @@ async def donation_detail(request: Request) -> Response:
             "basis_labels": donations.VALUATION_BASIS_LABELS,
             "target_labels": donations.TARGET_BASIS_LABELS,
             "receipt_state_labels": receipts.RECEIPT_STATE_LABELS,
-            "key": new_key(),
+            "key": (values or {}).get("idempotency_key") or new_key(),
             "official": recipients.has_official_numbers(donation),
+            "forms": forms,
+            "error": error,
         },
+        status_code=error.status if error else 200,
     )
+
+
+async def donation_detail(request: Request) -> Response:
+    return await _donation_page(request, request.path_params["donation_id"])
 
 
 async def donation_confirm(request: Request) -> Response:
@@ -266,8 +283,16 @@ async def donation_cancel(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     donation_id = request.path_params["donation_id"]
-    data = validate_form(Reason, form_values(form, ("reason",)))
-    await donations.cancel_donation(actor=actor, donation_id=donation_id, reason=data.reason)
+    values = form_values(form, ("reason",))
+    try:
+        data = validate_form(Reason, values)
+        await donations.cancel_donation(actor=actor, donation_id=donation_id, reason=data.reason)
+    except FupinError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        return await _donation_page(
+            request, donation_id, refused="cancel", values=values, error=exc
+        )
     return redirect(request, f"/donations/{donation_id}", flash=_("登记已取消。"))
 
 
@@ -276,17 +301,24 @@ async def donation_reverse(request: Request) -> Response:
     actor = require_login(request)
     donation_id = request.path_params["donation_id"]
     values = form_values(form, ("reason", "idempotency_key"))
-    data = validate_form(ReasonForm, values)
+    try:
+        data = validate_form(ReasonForm, values)
 
-    async def action() -> str:
-        reversal = await donations.reverse_donation(
-            actor=actor, donation_id=donation_id, reason=data.reason
+        async def action() -> str:
+            reversal = await donations.reverse_donation(
+                actor=actor, donation_id=donation_id, reason=data.reason
+            )
+            return f"/donations/{reversal.id}"
+
+        target = await run_once(
+            actor, data.idempotency_key, f"web.donation.reverse:{donation_id}", values, action
         )
-        return f"/donations/{reversal.id}"
-
-    target = await run_once(
-        actor, data.idempotency_key, f"web.donation.reverse:{donation_id}", values, action
-    )
+    except FupinError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        return await _donation_page(
+            request, donation_id, refused="reverse", values=values, error=exc
+        )
     return redirect(request, target, flash=_("已登记冲正。"))
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 from fupin.core.policy import EVERYWHERE, Actor, require
 from fupin.core.reasons import Reason
 from fupin.errors import FieldError, InvalidInput, RuleViolation
@@ -52,6 +53,7 @@ from fupin.money.service.recipients import (
 )
 from fupin.money.service.unit import money_change
 from fupin.needs.models import Need
+from fupin.notify.service.inbox import notify_participant
 from fupin.regions.models import Region
 
 #: Needs that may still receive money: a pledge is often paid after the project has started.
@@ -592,6 +594,18 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
             before={"state": "recorded"},
             after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
         )
+        if not donation.historical:  # a record of past years' giving is nobody's news
+            need = await Need.get(id=donation.need_id)
+            await notify_participant(
+                donation.donor_id,
+                "donation_confirmed",
+                params={
+                    "amount": format_yuan(donation.amount_fen),
+                    "need_title": need.title,
+                    "recipient": org.name,
+                },
+                link=f"/donations/{donation.id}",
+            )
     return donation
 
 

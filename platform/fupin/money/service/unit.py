@@ -26,6 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from fupin.core import audit as audit_log
+from fupin.core import metrics
 from fupin.core.money import format_yuan
 from fupin.core.policy import Actor
 from fupin.db import transaction
@@ -237,6 +238,8 @@ async def money_change(
         change = MoneyChange(actor, writes_ledger=writes_ledger)
         yield change
         await change._finish()
+    for entry in change.entries:  # committed: count them (docs/operations.md)
+        metrics.MONEY_EVENTS.labels(entry.kind).inc()
 
 
 async def after_need_money_change(need_id: int) -> None:
