@@ -71,11 +71,13 @@ SCHEMA_VERSION = 3
 TOKENIZER = "fupin_ws"
 INT_FIELDS = ("deadline_ts", "open_fen", "published_ts", "raising")
 #: The business tie-breaks, added to the relevance score: a need still raising money, then
-#: the closer deadline (one step per horizon passed, in days). Together they stay below
-#: RELEVANCE_TIE, so they only reorder needs whose relevance is that close.
+#: the closer deadline (one step per horizon it falls within: two weeks, two months). Together
+#: they stay below RELEVANCE_TIE, so they only reorder needs whose relevance is that close.
+#: Each horizon is a range query over the deadline column of every candidate (~0.3 ms at 100k
+#: needs), so there are two, not a finer ladder.
 RAISING_BONUS = 0.25
-DEADLINE_HORIZONS_DAYS = (7, 14, 30, 60, 90, 180, 365)
-DEADLINE_STEP = 0.02
+DEADLINE_HORIZONS_DAYS = (14, 60)
+DEADLINE_STEP = 0.05
 RELEVANCE_TIE = RAISING_BONUS + DEADLINE_STEP * len(DEADLINE_HORIZONS_DAYS)
 
 
