@@ -70,6 +70,8 @@ class Disclosure(Model):
         "models.Disclosure", related_name="corrections", null=True, on_delete=fields.RESTRICT
     )
     corrects_id: int | None
+    attachments: fields.ReverseRelation[DisclosureAttachment]
+    corrections: fields.ReverseRelation[Disclosure]
 
     class Meta:
         table = "disclosure"
@@ -144,6 +146,8 @@ class Complaint(Model):
     concluded_at = fields.DatetimeField(null=True)
     #: The day (China time) it was closed (concluded or not accepted), for "on time".
     closed_on = fields.DateField(null=True)
+    events: fields.ReverseRelation[ComplaintEvent]
+    attachments: fields.ReverseRelation[ComplaintAttachment]
 
     class Meta:
         table = "complaint"

@@ -328,7 +328,7 @@ async def overdue_pledges(area: Area, days: int) -> AlertList:
             "code", "name"
         )
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in found:
         pair = pairs.get(int(r["pair_id"])) if r["pair_id"] is not None else None
         label = (

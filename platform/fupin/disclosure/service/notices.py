@@ -43,7 +43,7 @@ from fupin.disclosure.rules.notices import (
 from fupin.disclosure.service.files import Upload, check_all, store_all
 from fupin.errors import FieldError, InvalidInput, NotAuthenticated, NotFound, RuleViolation
 from fupin.i18n import _
-from fupin.needs.models import PUBLIC_STATES, Attachment, Need, NeedEvent
+from fupin.needs.models import PUBLIC_STATES, Attachment, Need, NeedEvent, NeedItem
 from fupin.needs.rules import STATE_LABELS
 from fupin.needs.service.visibility import need_scope
 from fupin.regions.models import Region
@@ -387,7 +387,7 @@ async def completion_draft(
     place, beneficiaries, money pledged)."""
     if actor is None:
         raise NotAuthenticated(_("请先登录。"))
-    need = await Need.get_or_none(id=need_id).prefetch_related("region", "items")
+    need = await Need.get_or_none(id=need_id).prefetch_related("region")
     if need is None or need.state not in PUBLIC_STATES:
         raise NotFound(_("需求不存在或尚未发布。"), field="need_id")
     require(actor, "disclosure.publish", need_scope(need))
@@ -422,10 +422,11 @@ async def completion_draft(
         lines.append(f"  · {who}：{format_yuan(int(r['amount']))}")
     if not sources:
         lines.append("  · " + _("暂无到账资金"))
-    if need.items:
+    items = await NeedItem.filter(need_id=need.id).order_by("id")
+    if items:
         lines.append("")
         lines.append(_("二、物资："))
-        for item in need.items:
+        for item in items:
             lines.append(
                 f"  · {item.name} {item.quantity}{item.unit}，"
                 + _("单价 %(v)s", v=format_yuan(item.unit_value_fen))
