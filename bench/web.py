@@ -63,16 +63,18 @@ async def timed(fetch: Fetch, requests: int) -> list[float]:
 
 
 def sql_read(path: Path) -> Fetch:
-    """Page 1 of the public list straight from the file: the ids from the index, then the
-    card's columns of those 20 rows."""
+    """Page 1 of the public list straight from the file: the 20 newest needs still raising
+    money, walked in the index (no sort), then the card's columns of those 20 rows."""
     conn = sqlite3.connect(path)
 
     async def fetch() -> None:
+        today = time.strftime("%Y-%m-%d")
         ids = [
             r[0]
             for r in conn.execute(
-                "SELECT id FROM need WHERE state IN ('published','funded','in_progress',"
-                "'completed','closed','expired') ORDER BY published_at DESC, id DESC LIMIT 20"
+                "SELECT id FROM need WHERE state = 'published' AND +deadline >= ?"
+                " AND pledged_fen < target_fen ORDER BY published_at DESC, id DESC LIMIT 20",
+                (today,),
             )
         ]
         marks = ",".join("?" * len(ids))

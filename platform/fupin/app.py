@@ -23,6 +23,10 @@ from fupin.core.http_errors import exception_handlers
 from fupin.core.routing import DeclaredRoute
 from fupin.core.templating import make_templates
 from fupin.db import check_migrated, close_database, open_database
+from fupin.disclosure.pages import dashboard_panel as disclosure_dashboard_panel
+from fupin.disclosure.pages import need_panel as disclosure_need_panel
+from fupin.disclosure.pages import place_panel as disclosure_place_panel
+from fupin.disclosure.pages import workspace_actions as disclosure_workspace_actions
 from fupin.matching.service import snapshot as matching_snapshot
 from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
@@ -65,6 +69,7 @@ WEB_MODULES = [
     "fupin.notify.pages",
     "fupin.ops.web",
     "fupin.sharing.pages",
+    "fupin.disclosure.pages",
 ]
 API_MODULES = [
     "fupin.site_api",
@@ -83,6 +88,7 @@ API_MODULES = [
     "fupin.pairs.api.dashboards",
     "fupin.matching.api",
     "fupin.sharing.api",
+    "fupin.disclosure.api",
 ]
 
 
@@ -178,13 +184,18 @@ def create_app(
     app.state.settings = settings
     app.state.templates = make_templates(auto_reload=settings.env == "development")
     # Panels that areas above needs add to the need page (needs imports none of them).
-    app.state.need_page_panels = [money_need_panel, progress_need_panel]
+    app.state.need_page_panels = [money_need_panel, progress_need_panel, disclosure_need_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).
-    app.state.workspace_action_providers = [money_workspace_actions]
+    app.state.workspace_action_providers = [
+        money_workspace_actions,
+        disclosure_workspace_actions,
+    ]
     # ... and to the public place pages (regions imports none of them).
-    app.state.place_page_panels = [money_place_panel]
+    app.state.place_page_panels = [money_place_panel, disclosure_place_panel]
     # ... and to the public participant pages (the named giving history).
     app.state.participant_page_panels = [money_participant_panel]
+    # ... and to the offices' dashboards (supervision alerts, notices owed, docking figures).
+    app.state.dashboard_panels = [disclosure_dashboard_panel]
     api.state.settings = settings
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 
 from PIL import Image
@@ -20,6 +21,13 @@ CHANNEL = "广南县扶贫办 电话 0876-5012345"
 def png_bytes(size: int = 32) -> bytes:
     buffer = io.BytesIO()
     Image.effect_noise((size, size), 40).convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def big_png(side: int = 1400) -> bytes:
+    """A genuine PNG of random pixels: it does not compress, so it is over 5 MB."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -4,10 +4,16 @@ statistics — and the refusals (script in the text, oversized file, floods) tha
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
+import fupin
 from fupin.background import SWEEPS
 from fupin.core.clock import today_cn
 from fupin.core.models import AuditLog
@@ -199,3 +205,26 @@ async def test_a_supervisor_observation_enters_the_flow(world) -> None:
     )
     with pytest.raises(PermissionDenied):
         await _file(s, actor=s.supervisor, target_id=far.id)
+
+
+async def test_the_escalation_command_moves_an_overdue_complaint(world, db) -> None:
+    s = await scene(world)
+    late = await _file(s)
+    await Complaint.filter(id=late.id).update(level_due_on=today_cn() - timedelta(days=1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUPIN_")}
+    env.update(
+        FUPIN_DATABASE_URL=db.database_url,
+        FUPIN_VAR_DIR=str(db.var_dir),
+        PYTHONPATH=str(Path(fupin.__file__).parents[1]),
+    )
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "fupin.cli", "complaints", "escalate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "escalated 1 overdue complaints" in result.stdout
+    assert (await Complaint.get(id=late.id)).handler_level == "province"

@@ -5,9 +5,11 @@ words, never the same sentence twice nor the open gap its money line already sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from fupin.matching.service import recommendations
+from fupin.matching.service.snapshot import seconds_to_next_day
 from fupin.regions.models import Region
 from tests.matching.support import WAN, actor, days, need, pair, pledge, second_village
 
@@ -129,3 +131,9 @@ async def test_cards_are_ranked_with_at_most_three_reasons_and_a_why_this_with_t
     rich = next(c for c in cards if c.need_id == many_id)
     assert rich.more, "the need with many reasons keeps the rest behind 为什么推荐"
     assert rich.shown[0] == "在您结对帮扶的广南县"
+
+
+def test_the_snapshot_is_rebuilt_just_after_midnight_in_china() -> None:
+    # 15:30 UTC is 23:30 in China: half an hour to the next day there, whatever the server's zone.
+    assert seconds_to_next_day(datetime(2026, 12, 6, 15, 30, tzinfo=UTC)) == 1800
+    assert seconds_to_next_day(datetime(2026, 12, 6, 16, 0, tzinfo=UTC)) == 24 * 3600

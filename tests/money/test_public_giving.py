@@ -8,13 +8,14 @@ import pytest
 from fupin.core.money import format_yuan
 from fupin.money.service import donations, giving, pledges
 from fupin.money.service.honour import honour_rate
-from tests.money.support import DUE, TODAY, WAN, build_money, make_need
-from tests.support.world import make_village
+from fupin.needs.models import Need
+from tests.money.support import DUE, TODAY, WAN, Money, build_money, make_need
+from tests.support.world import World, make_village
 
 ANON_FEN = 1_234_567
 
 
-async def _gifts(world):  # type: ignore[no-untyped-def]
+async def _gifts(world: World) -> tuple[Money, Need]:
     """Named and anonymous money of one donor on two needs, and a withdrawn named pledge."""
     m = await build_money(world)
     donor = m.donor

@@ -12,20 +12,21 @@ import pytest
 
 from fupin.accounts.service import users as accounts
 from fupin.core.models import AuditLog
+from fupin.core.policy import Actor
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from fupin.money.service import donations, pledges
 from fupin.needs.models import NeedEvent
 from fupin.progress import service
 from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto, UpdateNotice
-from tests.money.support import DUE, TODAY, WAN, actor, build_money, make_need
+from tests.money.support import DUE, TODAY, WAN, Money, actor, build_money, make_need
 from tests.needs.support import png_bytes
-from tests.support.world import CSRF, make_user
+from tests.support.world import CSRF, World, make_user
 
 H = {"X-CSRF-Token": CSRF}
 MAX = 10 * 1024 * 1024
 
 
-async def _audience(world):  # type: ignore[no-untyped-def]
+async def _audience(world: World) -> Money:
     """A need with a pledger, a donor without a pledge, a follower and a pledger who withdrew."""
     m = await build_money(world)
     await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE)
@@ -93,13 +94,18 @@ async def test_an_update_reaches_every_pledger_donor_and_follower_and_is_audited
 @pytest.mark.both_databases
 async def test_who_may_post_follows_the_needs_county_and_village(world, tmp_path: Path) -> None:
     m = await build_money(world)
-    post = {
-        "kind": "delivered",
-        "text": "物资已运到村委会。",
-        "attachments_dir": tmp_path,
-        "max_bytes": MAX,
-    }
-    await service.post_update(await actor(world, "village_worker"), m.need.id, **post)
+
+    async def post(who: Actor, need_id: int) -> None:
+        await service.post_update(
+            who,
+            need_id,
+            kind="delivered",
+            text="物资已运到村委会。",
+            attachments_dir=tmp_path,
+            max_bytes=MAX,
+        )
+
+    await post(await actor(world, "village_worker"), m.need.id)
     for key in (
         "other_county_officer",
         "other_village_worker",
@@ -107,10 +113,10 @@ async def test_who_may_post_follows_the_needs_county_and_village(world, tmp_path
         "province_office",
     ):
         with pytest.raises(PermissionDenied):
-            await service.post_update(await actor(world, key), m.need.id, **post)
+            await post(await actor(world, key), m.need.id)
     draft = await make_need(world.village, state="draft", title="草稿需求")
     with pytest.raises(InvalidTransition):
-        await service.post_update(m.officer, draft.id, **post)
+        await post(m.officer, draft.id)
     assert await NeedUpdate.filter(need_id=m.need.id).count() == 1
 
 

@@ -29,6 +29,7 @@ class NeedUpdate(Model):
     # naming the person.
     author_role = fields.CharField(max_length=24)
     created_at = fields.DatetimeField(auto_now_add=True)
+    photos: fields.ReverseRelation[NeedUpdatePhoto]
 
     class Meta:
         table = "need_update"

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fupin.core import audit
 from fupin.core.clock import now
@@ -98,7 +99,12 @@ async def audience(need_id: int) -> set[int]:
         need_id=need_id, state__in=["recorded", "confirmed"]
     ).values_list("donor_id", flat=True)
     followers = await NeedFollow.filter(need_id=need_id).values_list("participant_id", flat=True)
-    return {int(p) for p in [*pledgers, *donors, *followers] if p is not None}
+    return _ids(pledgers, donors, followers)
+
+
+def _ids(*columns: Any) -> set[int]:
+    """The ids of ``values_list(..., flat=True)`` columns, without the empty ones."""
+    return {int(value) for column in columns for value in column if value is not None}
 
 
 async def post_update(
@@ -400,7 +406,7 @@ async def my_needs(actor: Actor | None, *, limit: int = 50) -> list[FollowedNeed
     """The needs the participant follows or supports (pledged to, gave to), the newest ``limit``,
     with their latest update: the donor's view of what became of its money."""
     participant_id = _member(actor, "inbox.view")
-    followed = set(
+    followed = _ids(
         await NeedFollow.filter(participant_id=participant_id).values_list("need_id", flat=True)
     )
     pledged = await (
@@ -411,7 +417,7 @@ async def my_needs(actor: Actor | None, *, limit: int = 50) -> list[FollowedNeed
     given = await Donation.filter(
         donor_id=participant_id, state__in=["recorded", "confirmed"]
     ).values_list("need_id", flat=True)
-    ids = followed | {int(n) for n in [*pledged, *given] if n is not None}
+    ids = followed | _ids(pledged, given)
     needs = await Need.filter(id__in=list(ids)).order_by("-id").limit(limit)
     shown = [n.id for n in needs]
     latest: dict[int, NeedUpdate] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fupin.core.categories import CATEGORIES
 from fupin.demo.rules.places import county_weights, village_name
@@ -60,7 +61,7 @@ def demo_documents(
     seed: int = SEED,
     first_id: int = 1,
     today: datetime | None = None,
-) -> Iterator[dict]:
+) -> Iterator[dict[str, Any]]:
     """``n`` public demo needs as search documents (fupin.search.rules.documents.FIELDS),
     ids from ``first_id``. ``counties``: rows with code, name, province, prefecture,
     special_area (data/poverty_counties.csv); ``townships``: county code → township names."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from fupin.core.categories import CATEGORIES
 from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.core.sql import dialect
 from fupin.core.sql import rows as sql_rows
@@ -112,3 +114,30 @@ async def docking(
             await Region.filter(code__in=[g.key for g in groups]).values_list("code", "name")
         )
     return Docking(start, end, by, region_code, category, total, groups, names)
+
+
+def as_dict(found: Docking) -> dict[str, Any]:
+    def figure(f: Any, name: str) -> dict[str, Any]:
+        return {
+            "key": f.key,
+            "name": name,
+            "needs": f.needs,
+            "fully_pledged": f.fully_pledged,
+            "pledged_needs": f.pledged_needs,
+            "rate_pct_x100": f.rate_pct_x100,
+            "median_days_to_first_pledge_x10": f.median_days_to_first_pledge_x10,
+            "median_days_to_funded_x10": f.median_days_to_funded_x10,
+        }
+
+    def name_of(key: str) -> str:
+        if found.by == "category":
+            return _(CATEGORIES.get(key, key))
+        return found.names.get(key, key)
+
+    return {
+        "start": found.start,
+        "end": found.end,
+        "by": found.by,
+        "total": figure(found.total, _("合计")),
+        "groups": [figure(g, name_of(g.key)) for g in found.groups],
+    }

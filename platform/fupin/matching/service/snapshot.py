@@ -36,6 +36,7 @@ from fupin.matching.rules.ranking import (
     DonorProfile,
     DonorView,
     evaluate,
+    is_targeted,
 )
 from fupin.matching.rules.weights import DEFAULT_WEIGHTS
 from fupin.matching.service.sql import (
@@ -87,7 +88,7 @@ class Snapshot:
     by_county: dict[str, list[int]]
     by_township: dict[str, list[int]]
     by_place: dict[str, list[int]]
-    #: places with an open need that received less than the mean of such places
+    #: places with an open need that the equity boost raises (less than the mean of their class)
     underserved_by_province: dict[str, list[str]]
     underserved: list[str]
 
@@ -222,10 +223,7 @@ async def _build_snapshot(today: date) -> Snapshot:
             by_township.setdefault(c.township_code, []).append(need_id)
         by_place.setdefault(c.village_code or c.county_code, []).append(need_id)
     places = sorted(by_place)
-    mean = sum(place_received.get(p, 0) for p in places) / len(places) if places else 0.0
-    underserved = [
-        p for p in places if place_received.get(p, 0) < mean or not place_received.get(p)
-    ]
+    underserved = [p for p in places if _underserved(needs[by_place[p][0]], pool)]
     underserved_by_province: dict[str, list[str]] = {}
     for place in underserved:
         province = needs[by_place[place][0]].province_code
@@ -258,6 +256,21 @@ async def _build_snapshot(today: date) -> Snapshot:
         underserved_by_province=underserved_by_province,
         underserved=underserved,
     )
+
+
+def _underserved(need: CandidateNeed, pool: CandidatePool) -> bool:
+    """Whether the need's place (its village, or its county for a county-wide need) gets an
+    equity boost: it received less than the mean of its peer class (or nothing), and the boost
+    is not scaled to nothing there."""
+    if need.village_code is not None:
+        if not is_targeted(need, village=True) and DEFAULT_WEIGHTS.equity_scale_other <= 0:
+            return False
+        received = need.village_received_fen
+        return received == 0 or received < pool.village_reference_fen(need)
+    if not is_targeted(need, village=False) and DEFAULT_WEIGHTS.equity_scale_other <= 0:
+        return False
+    received = need.county_received_fen
+    return received == 0 or received < pool.county_reference_fen(need)
 
 
 def _get_lock() -> asyncio.Lock:

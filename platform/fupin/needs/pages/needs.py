@@ -166,7 +166,9 @@ async def need_list(request: Request) -> Response:
         if filters.sort in _SEARCH_SORTS:
             keep.append(("sort", filters.sort))
         return RedirectResponse("/search?" + urlencode(keep), status_code=303)
-    listing = await reading.list_needs(filters, actor=actor(request), card=True)
+    listing = await reading.list_needs(
+        filters, actor=actor(request), card=True, count_ahead=reading.COUNT_AHEAD
+    )
     # The village picker without JavaScript: a name typed in place_q lists the matching
     # villages (within the chosen county or province) as links that filter by region.
     place_q = (request.query_params.get("place_q") or "").strip()[:64]

@@ -158,7 +158,8 @@ async def _compose(group: Sequence[Claimed], base_url: str) -> Mail:
             continue
         title, body = render(note.kind, note.params or {}, gettext)
         parts.append((title, body, f"{base_url}{note.link}" if note.link else ""))
-    footer = gettext("通知设置：%(url)s", url=f"{base_url}/me/notifications/settings")
+    settings_url = base_url + "/me/notifications/settings"
+    footer = gettext("通知设置：%(url)s", url=settings_url)
     if len(group) == 1 and group[0].channel != "digest" and parts:
         title, body, link = parts[0]
         text = "\n\n".join(x for x in (body, link, "-- \n" + footer) if x)

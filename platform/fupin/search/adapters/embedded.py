@@ -48,7 +48,12 @@ from fupin.search.rules.base import (
     validate_query,
 )
 from fupin.search.rules.documents import check_ids, derived_fields, prepare
-from fupin.search.rules.settings_data import EMBEDDED_FIELDS, SearchSettings, default_settings
+from fupin.search.rules.settings_data import (
+    EMBEDDED_FIELDS,
+    SearchSettings,
+    default_settings,
+    normalize,
+)
 from fupin.search.rules.text import (
     ParsedQuery,
     QueryParser,
@@ -56,11 +61,13 @@ from fupin.search.rules.text import (
     bigrams,
     index_tokens,
     is_han,
+    synonym_keys,
+    synonym_sets,
     unigram_tokens,
 )
 
 #: Bump when the tantivy schema or the tokenisation changes: the index is then rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TOKENIZER = "fupin_ws"
 INT_FIELDS = ("deadline_ts", "open_fen", "published_ts", "raising")
 #: The business tie-breaks, added to the relevance score: a need still raising money, then
@@ -70,6 +77,11 @@ RAISING_BONUS = 0.25
 DEADLINE_HORIZONS_DAYS = (7, 14, 30, 60, 90, 180, 365)
 DEADLINE_STEP = 0.02
 RELEVANCE_TIE = RAISING_BONUS + DEADLINE_STEP * len(DEADLINE_HORIZONS_DAYS)
+
+
+def _count(found: tantivy.SearchResult) -> int:
+    """The total of a search run with ``count=True`` (tantivy's type stub does not declare it)."""
+    return int(getattr(found, "count", 0) or 0)
 
 
 def _tokenizer() -> tantivy.TextAnalyzer:
@@ -84,6 +96,9 @@ def _schema(settings: SearchSettings) -> tantivy.Schema:
     for name in EMBEDDED_FIELDS:
         sb.add_text_field(f"t_{name}", tokenizer_name=TOKENIZER)
     sb.add_text_field("t_uni", tokenizer_name=TOKENIZER, index_option="freq")
+    # the synonym sets found in the title / in the other text (not the place names)
+    sb.add_text_field("s_title", tokenizer_name=TOKENIZER, index_option="basic")
+    sb.add_text_field("s_body", tokenizer_name=TOKENIZER, index_option="basic")
     for name in settings.filterable:
         sb.add_text_field(f"f_{name}", tokenizer_name="raw", fast=True)
     for name in INT_FIELDS:
@@ -101,6 +116,7 @@ def _fingerprint(settings: SearchSettings) -> str:
         "suffixes": dict(settings.region_suffixes),
         "nationalities": list(settings.nationalities),
         "extra": {k: list(v) for k, v in settings.region_extra_aliases.items()},
+        "synonyms": [[key, list(words)] for key, words in synonym_sets(settings)],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -148,6 +164,8 @@ class EmbeddedBackend(SearchBackend):
         self._rebuilds: dict[str, _Generation] = {}
         self._write_lock = asyncio.Lock()
         self._parser: QueryParser | None = None
+        self._synonym_sets = synonym_sets(self.settings)
+        self._synonym_keys = synonym_keys(self.settings)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -273,6 +291,11 @@ class EmbeddedBackend(SearchBackend):
             all_text.extend(texts)
             out.add_text(f"t_{name}", " ".join(t for text in texts for t in index_tokens(text)))
         out.add_text("t_uni", " ".join(sorted(unigram_tokens(" ".join(all_text)))))
+        title = normalize(str(doc["title"]))
+        body = normalize(" ".join(str(doc[a]) for a in ("category_label", "items", "description")))
+        for name, text in (("s_title", title), ("s_body", body)):
+            keys = [k for k, words in self._synonym_sets if any(w in text for w in words)]
+            out.add_text(name, " ".join(keys))
         for name in self.settings.filterable:
             out.add_text(f"f_{name}", str(doc[name]))
         for name in INT_FIELDS:
@@ -374,7 +397,8 @@ class EmbeddedBackend(SearchBackend):
         tokens = bigrams(word)
         if len(tokens) == 1:
             return Query.term_query(self._schema, f"t_{field}", tokens[0])
-        return Query.phrase_query(self._schema, f"t_{field}", tokens)
+        phrase: list[str | tuple[int, str]] = list(tokens)
+        return Query.phrase_query(self._schema, f"t_{field}", phrase)
 
     def _fields_score(self, word: str, weight: float) -> Query:
         """F(word) × weight: documents holding ``word`` in any field."""
@@ -407,7 +431,24 @@ class EmbeddedBackend(SearchBackend):
             Query.boolean_query([(Occur.Must, self._fields_score(w, 1.0)), (Occur.Must, bonus)])
             for w in typed
         ]
-        alts = typed_q + [self._fields_score(w, rank["synonym"]) for w in synonyms]
+        alts = typed_q
+        keys = self._synonym_keys.get(term.alternatives[0], ()) if synonyms else ()
+        if keys:
+            # Synonyms through the indexed synonym sets: one term per set, not a phrase per
+            # synonym and field. In the title they score as the title's boost, elsewhere as the
+            # description's, both times `synonym`.
+            boosts = self.settings.embedded_boosts
+            weight = rank["synonym"]
+            per_field = [
+                Query.const_score_query(
+                    Query.boolean_query(
+                        [(Occur.Should, Query.term_query(self._schema, field, k)) for k in keys]
+                    ),
+                    weight * boosts[boost],
+                )
+                for field, boost in (("s_title", "title"), ("s_body", "description"))
+            ]
+            alts = [*alts, Query.disjunction_max_query(per_field, rank["other_fields"])]
         found = alts[0] if len(alts) == 1 else Query.disjunction_max_query(alts, 0.0)
         matched = Query.const_score_query(Query.all_query(), rank["match"])
         return Query.boolean_query([(Occur.Must, found), (Occur.Must, matched)])
@@ -432,7 +473,9 @@ class EmbeddedBackend(SearchBackend):
     def _proximity_query(self, parsed: ParsedQuery) -> Query | None:
         """The typed words, in the order typed, close together in the title or description."""
         words = [t.alternatives[0] for t in parsed.terms]
-        tokens = [tok for w in words if len(w) > 1 or not is_han(w) for tok in bigrams(w)]
+        tokens: list[str | tuple[int, str]] = [
+            tok for w in words if len(w) > 1 or not is_han(w) for tok in bigrams(w)
+        ]
         if len([w for w in words if len(w) > 1 or not is_han(w)]) < 2:
             return None
         rank = self.settings.embedded_ranking
@@ -514,7 +557,7 @@ class EmbeddedBackend(SearchBackend):
         limit = max(0, min(valid.per_page, self.settings.max_total_hits - valid.offset))
         found = searcher.search(query, limit or 1, count=True, offset=valid.offset, **kwargs)
         partial = False
-        if not found.count and parsed.can_fall_back:
+        if not _count(found) and parsed.can_fall_back:
             # No need holds every word: most words instead, and the page says so.
             query = self._build_query(valid, parsed, most_words=True)
             found = searcher.search(query, limit or 1, count=True, offset=valid.offset, **kwargs)
@@ -545,7 +588,7 @@ class EmbeddedBackend(SearchBackend):
                     {b["key"]: b["doc_count"] for b in buckets if b["key"] != ""},
                     self.settings.sort_facet_values_by,
                 )
-        total = min(found.count or 0, self.settings.max_total_hits)
+        total = min(_count(found), self.settings.max_total_hits)
         return SearchResult(
             hits=hits,
             total=total,

@@ -70,6 +70,26 @@ def place_stem(word: str) -> str | None:
     return None
 
 
+def synonym_sets(settings: SearchSettings) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The synonym sets as (key, words): a document holding any of the words carries the key
+    (the embedded engine indexes the keys, so a query word's synonyms cost one term each).
+    One key per group (g0, g1 …) and one per one-way word (o0 …: its narrower words)."""
+    groups = [(f"g{i}", group) for i, group in enumerate(settings.synonym_groups)]
+    one_way = sorted(settings.one_way_synonyms.items())
+    return (*groups, *((f"o{i}", words) for i, (_key, words) in enumerate(one_way)))
+
+
+def synonym_keys(settings: SearchSettings) -> dict[str, tuple[str, ...]]:
+    """word → the keys of :func:`synonym_sets` that hold its synonyms."""
+    out: dict[str, list[str]] = {}
+    for i, group in enumerate(settings.synonym_groups):
+        for word in group:
+            out.setdefault(word, []).append(f"g{i}")
+    for i, (key, _words) in enumerate(sorted(settings.one_way_synonyms.items())):
+        out.setdefault(key, []).append(f"o{i}")
+    return {word: tuple(keys) for word, keys in out.items()}
+
+
 @dataclass(frozen=True)
 class Term:
     """One query word: a document matches when it contains ANY of the alternatives (the word as
