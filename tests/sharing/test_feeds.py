@@ -127,6 +127,8 @@ async def test_pages_link_their_feeds(client: Any, world: Any) -> None:
         f"/regions/{COUNTY}": f"/feeds/needs.atom?county={COUNTY}",
         f"/needs/{need.id}": f"/feeds/needs.atom?county={COUNTY}",
         "/feeds": "/feeds/ledger.atom",
+        f"/disclosures?county={COUNTY}": f"/feeds/disclosures.atom?county={COUNTY}",
+        "/complaints/statistics": "/feeds/complaints.atom",
     }
     for url, feed in pages.items():
         page = await client.get(url)

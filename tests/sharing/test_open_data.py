@@ -6,6 +6,7 @@ data dictionary, and an anonymous donor never named."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import hashlib
 import io
@@ -178,3 +179,23 @@ def test_the_data_dictionary_documents_every_column() -> None:
         for column in dataset.spec.columns:
             assert f"| `{column.name}` |" in body, f"{dataset.spec.name}.{column.name}"
     assert "CC BY 4.0" in text
+
+
+async def test_the_background_worker_writes_the_days_snapshot(db: Settings) -> None:
+    """`fupin worker` (and the web process) run the sharing loop: it writes today's snapshot
+    on its first pass."""
+    from fupin import background
+    from fupin.sharing.service.worker import sharing_worker
+
+    assert "fupin.sharing.service.worker:sharing_worker" in background.WORKERS
+    task = asyncio.create_task(sharing_worker(None, db))
+    try:
+        for _ in range(200):
+            if opendata.snapshot_days(db.open_data_dir):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert opendata.snapshot_days(db.open_data_dir) == [TODAY]

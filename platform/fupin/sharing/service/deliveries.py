@@ -108,7 +108,23 @@ async def _publish(drafts: list[EventDraft], endpoints: list[WebhookEndpoint]) -
     return created
 
 
+async def _nothing_new(source: EventSource, base_url: str) -> bool:
+    """A read without the lock: most passes find only what was published already, and then
+    need no write transaction (on SQLite every one takes the database's write lock)."""
+    state = await WebhookScan.get_or_none(source=source.name)
+    if state is None or state.scanned_until is None:
+        return False
+    drafts = await source.scan(state.scanned_until - SCAN_OVERLAP, base_url, SCAN_LIMIT)
+    if any(d.occurred_at > state.scanned_until for d in drafts):
+        return False
+    keys = [d.key for d in drafts]
+    known = await WebhookEvent.filter(key__in=keys).count() if keys else 0
+    return known == len(keys) or not await WebhookEndpoint.exists(active=True)
+
+
 async def _scan_source(source: EventSource, base_url: str) -> int:
+    if await _nothing_new(source, base_url):
+        return 0
     async with transaction():
         state = await WebhookScan.filter(source=source.name).select_for_update().first()
         if state is None:
