@@ -303,6 +303,12 @@ class Settings:
         ).validate()
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a program this one starts (pg_dump), plus ``extra``: the one other
+    place the environment is read, so that a child process gets PATH and locale as we have."""
+    return {**os.environ, **extra}
+
+
 #: Environment variables and what they set (README and a test keep them in step).
 ENV_VARS = {
     "FUPIN_ENV": "env",

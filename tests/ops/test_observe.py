@@ -20,7 +20,7 @@ from tests.money.support import DUE, build_money
 def _sample(text: str, name: str, **labels: str) -> float | None:
     for line in text.splitlines():
         if line.startswith(name + "{"):
-            found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}", 1)[0]))
+            found = dict(re.findall(r'(\w+)="([^"]*)"', line[: line.rindex("}")]))
             if all(found.get(k) == v for k, v in labels.items()):
                 return float(line.rsplit(" ", 1)[1])
     return None
@@ -31,11 +31,15 @@ async def test_every_answer_carries_a_request_id_and_a_sane_one_is_kept(client) 
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
     kept = await client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21-0001"})
     assert kept.headers["X-Request-ID"] == "lb-7f3a9c21-0001"
-    for bad in ("short", "has space in it", "x" * 65, "evil\u00e9value123"):
-        replaced = await client.get(
-            "/healthz", headers={"X-Request-ID": bad.encode().decode("latin-1")}
-        )
-        assert replaced.headers["X-Request-ID"] != bad
+    for bad in (
+        b"short",
+        b"has space in it",
+        b"x" * 65,
+        b"evil\xc3\xa9value123",
+        b"a\x00bcdefghij",
+    ):
+        replaced = await client.get("/healthz", headers={"X-Request-ID": bad})
+        assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-ID"])
     missing = await client.get("/no-such-page")
     assert missing.status_code == 404 and missing.headers["X-Request-ID"]
 
@@ -93,12 +97,12 @@ async def test_metrics_are_not_for_everyone(db) -> None:
     async with LifespanManager(app):
         assert await get(app, "127.0.0.1") == 200
         assert await get(app, "10.1.2.3") == 200  # the compose network, a Prometheus beside it
-        assert await get(app, "203.0.113.9") == 404
+        assert await get(app, "8.8.8.8") == 404
     secured = create_app(db.replace(metrics_token="m" * 40), manage_database=False)
     async with LifespanManager(secured):
         assert await get(secured, "127.0.0.1") == 404
-        assert await get(secured, "203.0.113.9", authorization="Bearer wrong") == 404
-        assert await get(secured, "203.0.113.9", authorization="Bearer " + "m" * 40) == 200
+        assert await get(secured, "8.8.8.8", authorization="Bearer wrong") == 404
+        assert await get(secured, "8.8.8.8", authorization="Bearer " + "m" * 40) == 200
 
 
 @pytest.mark.both_databases

@@ -14,7 +14,6 @@ Not in the backup: the search index (rebuilt on restore) and the attachments dir
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -27,7 +26,7 @@ from fupin.money.service import ledger_check
 from fupin.money.service import rollups as money_rollups
 from fupin.needs.service import search_outbox
 from fupin.needs.service.search import SearchService, rebuild_index
-from fupin.settings import Settings
+from fupin.settings import Settings, child_environment
 
 
 class BackupError(RuntimeError):
@@ -42,9 +41,7 @@ def pg_connection(settings: Settings) -> tuple[str, dict[str, str]]:
     """The libpq URL without its password, and the environment carrying the password (so it
     never shows in the process list)."""
     parts = urlsplit(settings.database_url)
-    env = dict(os.environ)
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)
+    env = child_environment(**({"PGPASSWORD": unquote(parts.password)} if parts.password else {}))
     netloc = parts.hostname or ""
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
