@@ -76,8 +76,12 @@ PLEDGE_EVENT_LABELS = {
 # --- schedules --------------------------------------------------------------------------------
 
 
-async def _replace_schedule(pledge: Pledge, schedule: Sequence[InstalmentSpec]) -> None:
-    await Instalment.filter(pledge_id=pledge.id).delete()
+async def _replace_schedule(
+    pledge: Pledge, schedule: Sequence[InstalmentSpec], *, new: bool = False
+) -> None:
+    """The pledge's instalments become ``schedule`` (a ``new`` pledge has none to delete)."""
+    if not new:
+        await Instalment.filter(pledge_id=pledge.id).delete()
     if schedule:
         await Instalment.bulk_create(
             [
@@ -286,7 +290,7 @@ async def make_pledge(
             is_demo=is_demo,
         )
         await _check_cap(participant, need.id, caps or PledgeCaps())
-        await _replace_schedule(pledge, schedule)
+        await _replace_schedule(pledge, schedule, new=True)
         public, private = _split_donor(anonymous, participant)
         entry = await change.ledger(
             kind="pledge_made",
