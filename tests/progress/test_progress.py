@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from fupin.accounts.models import User
 from fupin.accounts.service import users as accounts
 from fupin.core.models import AuditLog
 from fupin.core.policy import Actor
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from fupin.money.service import donations, pledges
 from fupin.needs.models import NeedEvent
+from fupin.notify.models import Notification
 from fupin.progress import service
 from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto, UpdateNotice
 from tests.money.support import DUE, TODAY, WAN, Money, actor, build_money, make_need
@@ -73,6 +75,13 @@ async def test_an_update_reaches_every_pledger_donor_and_follower_and_is_audited
         world.participants["individual"].id,  # donor without a pledge
         world.participants["social_org"].id,  # follower
     }  # not the participant that withdrew its only pledge
+    # and each member of them gets a notification of their own (notify: in-app by default)
+    told = await Notification.filter(kind="need_progress").values_list("user_id", "link")
+    members = set(
+        await User.filter(participant_id__in=reached, is_active=True).values_list("id", flat=True)
+    )
+    assert members and {u for u, _ in told} == members
+    assert {link for _, link in told} == {f"/needs/{m.need.id}#progress"}
     photo = await NeedUpdatePhoto.get(update_id=update.id)
     assert (tmp_path / photo.sha256[:2] / photo.sha256).is_file()
     log = await AuditLog.get(action="need.post_update", object_id=str(m.need.id))

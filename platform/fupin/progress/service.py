@@ -31,6 +31,7 @@ from fupin.needs.rules import ACTION_LABELS, ROLE_LABELS, STATE_LABELS
 from fupin.needs.service.attachments import CheckedFile, check_file, path_for, store
 from fupin.needs.service.reading import get_need
 from fupin.needs.service.visibility import need_scope
+from fupin.notify.service.inbox import notify_participant
 from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto, UpdateNotice
 from fupin.progress.rules import (
     DELIVERY_EVENTS,
@@ -39,6 +40,9 @@ from fupin.progress.rules import (
     UPDATE_KINDS,
     UPDATE_STATES,
 )
+
+#: How much of an update's text a notification carries (the need page has the rest).
+SUMMARY_CHARS = 80
 
 
 def kind_label(kind: str) -> str:
@@ -161,6 +165,16 @@ async def post_update(
         await UpdateNotice.bulk_create(
             [UpdateNotice(update_id=update.id, participant_id=p) for p in reached]
         )
+        # Each member's own notifications (and e-mail, as each has chosen), with the change.
+        summary = f"{_(UPDATE_KINDS[kind])}：{text[:SUMMARY_CHARS]}"
+        for participant_id in reached:
+            await notify_participant(
+                participant_id,
+                "need_progress",
+                params={"need_title": need.title, "summary": summary},
+                link=f"/needs/{need.id}#progress",
+                dedupe_key=f"need_update:{update.id}",
+            )
         await audit.record(
             actor=actor,
             action="need.post_update",
