@@ -1,7 +1,8 @@
 """A donor's journey on a desktop, on the demo: find a need, pledge to it (a mistyped amount
 comes back in the form), read whom to pay and how, change the pledge (a mistyped amount again
 comes back), see the headline figures on /me, the receipt of a gift, the tax page, and the
-withdrawal page that says what withdrawing does. Every page: axe, screenshot."""
+withdrawal page that says what withdrawing does; then /me and the pledge page on a phone.
+Every page: axe, screenshot (and on the phone, nothing wider than the screen)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg
 from fupin.money.service import recipients
 from fupin.needs.models import Need
 from tests.journeys.support import Journey, assert_headline_money
-from tests.support.browser import DESKTOP, chromium, serve
+from tests.support.browser import DESKTOP, PHONE_TOUCH, chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -105,4 +106,16 @@ async def test_donor_finds_a_need_pledges_and_is_told_how_to_pay(demo) -> None:
         await j.visit("/me/inbox", "13-invitations.png")
         text = await j.visit(f"/pledges/{pledge.id}/withdraw", "14-withdraw.png")
         assert need.title in text
+        await context.close()
+
+        # on a phone: /me's amounts are not clipped, the pledge page fits the screen
+        context = await browser.new_context(**PHONE_TOUCH, locale="zh-CN")
+        j = Journey(await context.new_page(), base, "donor-phone", phone=True)
+        await j.login("donor")
+        await j.visit("/me", "01-me.png")
+        clipped = await j.page.eval_on_selector_all(
+            ".figure strong", "els => els.filter(e => e.scrollWidth > e.clientWidth).length"
+        )
+        assert clipped == 0
+        await j.visit(f"/pledges/{pledge.id}", "02-pledge-page.png")
         await context.close()

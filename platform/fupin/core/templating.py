@@ -89,6 +89,9 @@ def make_templates(directory: Path | None = None, *, auto_reload: bool = True) -
     env.filters.update(yuan=yuan, wan=wan, date=fmt_date, minute=fmt_minute)
     # One number and date style per context (fupin.core.display holds the rules).
     env.filters.update(
+        yuan=lambda fen, symbol=True: (
+            "" if fen is None else display.exact_money(fen, symbol=symbol)
+        ),
         wan=lambda fen: "" if fen is None else display.short_money(fen, i18n.current_locale.get()),
         date=lambda value: "" if value is None else display.day(value),
         minute=lambda value: "" if value is None else display.minute(value),

@@ -174,7 +174,7 @@ async def _pledge_page(
             "release_error": release_error,
             "release_errors": field_errors(release_error),
         },
-        status_code=(error or release_error).status if (error or release_error) else 200,
+        status_code=refused.status if (refused := error or release_error) else 200,
     )
 
 
