@@ -18,6 +18,7 @@ ROLES = [
     "village_worker",
     "participant_member",
     "auditor",
+    "supervisor",
 ]
 
 #: (path, roles that may open it). Admin pages: offices only (participants and auditors: 403).

@@ -226,6 +226,7 @@ async def test_the_donation_form_shown_again_names_each_bad_field(
     )
     assert _named(refused) == {
         "donor_id",
+        "donor_q",  # the donor's refusal is also shown by its picker's search field
         "amount",
         "received_on",
         "kind",

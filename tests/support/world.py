@@ -134,6 +134,8 @@ async def build_world(data_dir: Path) -> World:
         "village_worker": {"region": village.code},
         "participant_member": {"participant": world.participants["enterprise"].id},
         "auditor": {},
+        # 扶贫监督员 of the province: reads across it, files observations.
+        "supervisor": {"region": PROVINCE},
         # The same roles elsewhere, for "outside my scope" checks.
         "other_province_office": {"region": OTHER_PROVINCE},
         "other_county_officer": {"region": OTHER_COUNTY},

@@ -13,6 +13,8 @@ ROLES = (
     "village_worker",
     "participant_member",
     "auditor",
+    # 扶贫监督员: reads across its province or county, files observations (docs/domain.md §3.10).
+    "supervisor",
 )
 
 

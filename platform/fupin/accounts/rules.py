@@ -22,8 +22,9 @@ CREATABLE_ROLES: dict[str, tuple[str, ...]] = {
         "village_worker",
         "participant_member",
         "auditor",
+        "supervisor",
     ),
-    "province_office": ("county_officer", "village_worker"),
+    "province_office": ("county_officer", "village_worker", "supervisor"),
     "county_officer": ("village_worker",),
 }
 

@@ -10,6 +10,8 @@ Scope kinds:
     county       the target lies in the actor's county
     village      the target is the actor's village
     participant  the target belongs to the participant the actor acts for
+    region       the target lies in the actor's own region: its county when it is assigned to a
+                 county, else its province (the supervisor, 扶贫监督员, of either)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fupin.errors import NotAuthenticated, PermissionDenied
 from fupin.i18n import _
 
 ANY, PROVINCE, COUNTY, VILLAGE, PARTICIPANT = "any", "province", "county", "village", "participant"
+REGION = "region"
 
 _OFFICE_READ = {"national_admin": ANY, "auditor": ANY, "province_office": PROVINCE}
 
@@ -135,8 +138,36 @@ RULES: dict[str, dict[str, str]] = {
         "county_officer": COUNTY,
     },
     "inbox.view": {"participant_member": PARTICIPANT},
-    # --- supervision
-    "complaint.resolve": {"national_admin": ANY, "province_office": PROVINCE},
+    # --- disclosure and supervision (docs/domain.md §3.10). "Whoever allocates or uses the money
+    # discloses" (docs/rules.md §7): the county office publishes the notices of its county.
+    "disclosure.publish": {"county_officer": COUNTY},
+    # Complaints: each is handled by one office (its county's, or the province's when it is
+    # about the county's handling, or the next level up once overdue); the service checks that
+    # the acting office is that one. Only that office sees the complainant's contact.
+    "complaint.handle": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+    },
+    # Reading complaints (never the complainant's contact): the offices over the place,
+    # auditors and the supervisors of the region.
+    "complaint.view": {**_OFFICE_READ, "county_officer": COUNTY, "supervisor": REGION},
+    # Supervision alerts and their lists: the same readers.
+    "supervision.view": {**_OFFICE_READ, "county_officer": COUNTY, "supervisor": REGION},
+    # A supervisor's observation enters the complaint flow (routed like a public complaint).
+    "supervision.observe": {"supervisor": REGION},
+    # --- progress after funding: the county's officers and the village's workers tell the
+    # donors what happened (started, delivered, accepted); a donor follows a need to hear of it.
+    "need.post_update": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    "need.follow": {"participant_member": PARTICIPANT},
+    # --- sharing: a partner system's webhook endpoints, owned by a participant (its members)
+    # or an office (scope = the office's region; the offices above it manage them too)
+    "webhook.manage": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+        "participant_member": PARTICIPANT,
+    },
 }
 
 
@@ -180,6 +211,10 @@ def _in_scope(kind: str, actor: Actor, scope: Scope | None) -> bool:
         return bool(actor.region_code) and scope.region_code == actor.region_code
     if kind == PARTICIPANT:
         return actor.participant_id is not None and scope.participant_id == actor.participant_id
+    if kind == REGION:
+        if actor.county_code:
+            return scope.county_code == actor.county_code
+        return bool(actor.province_code) and scope.province_code == actor.province_code
     return False
 
 

@@ -361,6 +361,7 @@ ROLE_LABELS: dict[str, str] = {
     "county_officer": N_("县扶贫办"),
     "province_office": N_("省扶贫办"),
     "national_admin": N_("国家扶贫办"),
+    "supervisor": N_("扶贫监督员"),
     "system": N_("系统"),
     "import": N_("批量导入"),
 }

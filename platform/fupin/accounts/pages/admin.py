@@ -26,6 +26,7 @@ ROLE_LABELS = {
     "village_worker": "村级信息员",
     "participant_member": "参与方成员",
     "auditor": "审计",
+    "supervisor": "扶贫监督员",
 }
 
 

@@ -42,10 +42,12 @@ __all__ = ["hash_password", "verify_password"]  # kept here for the callers of o
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 #: Which level of region each office role is scoped to.
-ROLE_REGION_LEVEL = {
-    "province_office": "province",
-    "county_officer": "county",
-    "village_worker": "village",
+ROLE_REGION_LEVEL: dict[str, tuple[str, ...]] = {
+    "province_office": ("province",),
+    "county_officer": ("county",),
+    "village_worker": ("village",),
+    # A supervisor (扶贫监督员) watches a province or one county.
+    "supervisor": ("province", "county"),
 }
 #: Login attempts older than this are deleted by the sweep (far beyond any lock-out window).
 KEEP_ATTEMPTS_DAYS = 30
@@ -299,16 +301,24 @@ async def revoke_api_token(*, token: ApiToken, actor: Actor) -> None:
         )
 
 
+#: A token's last use is written at most this often: it answers "is this token still in use?"
+#: on the account page, and writing it on every request made every API read a write.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 async def user_for_token(token: str) -> User | None:
-    """The active user of a token that is neither revoked nor expired; records its use."""
+    """The active user of a token that is neither revoked nor expired; records its use (to the
+    minute: ``TOKEN_USE_RESOLUTION``)."""
     now = clock.now()
     row = await ApiToken.get_or_none(
         token_hash=_token_hash(token), revoked_at__isnull=True, expires_at__gt=now
     ).prefetch_related("user")
     if row is None or not row.user.is_active:
         return None
-    row.last_used_at = now
-    await row.save(update_fields=["last_used_at"])
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        # Conditional, so concurrent requests of one token write it once.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_RESOLUTION)
+        await ApiToken.filter(stale, id=row.id).update(last_used_at=now)
     return row.user
 
 
@@ -405,7 +415,7 @@ async def create_user(
         region = await Region.get_or_none(code=region_code)
         if region is None:
             raise InvalidInput(_("地区代码不存在：%(code)s", code=region_code), field="region_code")
-        if region.level != ROLE_REGION_LEVEL[role]:
+        if region.level not in ROLE_REGION_LEVEL[role]:
             raise InvalidInput(_("该角色的地区层级不符。"), field="region_code")
     participant = None
     if role == "participant_member":

@@ -275,10 +275,16 @@ async def _region_page(request: Request, level: str, code: str | None) -> Respon
     exported = await maybe_export(request, d.tables, stem)
     if exported is not None:
         return exported
+    # Panels of the areas above pairs (supervision alerts, notices owed, docking figures),
+    # composed by the app (fupin.app), so that pairs imports none of them.
+    panels: dict[str, Any] = {}
+    for panel in getattr(request.app.state, "dashboard_panels", []):
+        panels.update(await panel(current, level, code))
     return render(
         request,
         "pairs/dashboard.html",
         {
+            **panels,
             "d": d,
             "charts": region_charts(d),
             "may_national": can(current, "dashboard.national"),

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from fupin.core.money import format_wan
-from fupin.i18n import _
+from fupin.core.display import short_money
+from fupin.i18n import _, current_locale
 
 WIDTH = 400
 FONT = 15
@@ -44,9 +44,10 @@ def _short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
 
 
 def compact_fen(fen: int) -> str:
-    """Axis and bar labels: money in 亿 / 万 without the 元 (display only; tables carry exact
-    amounts)."""
-    return format_wan(fen, with_unit=False)
+    """Axis and bar labels: the headline rule of ``fupin.core.display`` (``622万元``,
+    ``¥6.22 million``), so a chart reads like the figure cards above it (display only; tables
+    carry exact amounts)."""
+    return short_money(fen, current_locale.get())
 
 
 def plain(n: int) -> str:

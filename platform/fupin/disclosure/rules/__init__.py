@@ -1,0 +1,1 @@
+"""Pure rules of disclosure and supervision: no database, no web."""

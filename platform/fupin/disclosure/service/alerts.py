@@ -1,0 +1,388 @@
+"""Supervision alerts (docs/domain.md §3.10): five lists an office or supervisor works
+through, each with a documented threshold (``rules.alerts.ALERTS``), a CSV and a count.
+
+Every list is read in the actor's area (policy ``supervision.view``): the whole country, its
+province, or its county; an office may narrow it to a place inside. Amounts are integer fen.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fupin.accounts.models import Pair, Participant
+from fupin.core import exports
+from fupin.core.clock import now, today_cn
+from fupin.core.policy import Actor, Scope, require
+from fupin.core.sql import dialect
+from fupin.core.sql import rows as sql_rows
+from fupin.disclosure.rules.alerts import (
+    ALERTS,
+    CONCENTRATION_MIN_VILLAGES,
+    MAX_DAYS,
+    MAX_PCT_X100,
+    Alert,
+    top_share_pct_x100,
+)
+from fupin.errors import InvalidInput, NotAuthenticated, NotFound
+from fupin.i18n import _
+from fupin.regions.models import Region
+
+#: Rows listed at most per alert (the count is of them all).
+LIST_LIMIT = 500
+
+
+@dataclass
+class AlertList:
+    alert: Alert
+    threshold: int
+    columns: list[tuple[str, str, str]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def code(self) -> str:
+        return self.alert.code
+
+    def csv(self) -> bytes:
+        return exports.csv_bytes(self.columns, self.rows)
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where the lists are read: everywhere, a province or a county."""
+
+    level: str  # national | province | county
+    code: str = ""
+    name: str = ""
+
+    def condition(self, alias: str = "n") -> tuple[str, list[Any]]:
+        if self.level == "province":
+            return f"{alias}.province_code = ?", [self.code]
+        if self.level == "county":
+            return f"{alias}.county_code = ?", [self.code]
+        return "1=1", []
+
+
+async def area_for(actor: Actor | None, code: str | None = None) -> Area:
+    """The actor's area, or the place ``code`` inside it (a province or county)."""
+    if actor is None:
+        raise NotAuthenticated(_("请先登录。"))
+    require(actor, "supervision.view")
+    if code:
+        region = await Region.get_or_none(code=code)
+        if region is None or region.level not in ("province", "county"):
+            raise NotFound(_("地区不存在或不是省、县。"), field="region")
+        county = region.code if region.level == "county" else ""
+        require(
+            actor,
+            "supervision.view",
+            Scope(region_code=region.code, county_code=county, province_code=region.province_code),
+        )
+        return Area(region.level, region.code, region.name)
+    if actor.role in ("national_admin", "auditor"):
+        return Area("national", "", _("全国"))
+    if actor.county_code and actor.role in ("county_officer", "supervisor"):
+        region = await Region.get_or_none(code=actor.county_code)
+        return Area("county", actor.county_code, region.name if region else actor.county_code)
+    region = await Region.get_or_none(code=actor.province_code)
+    return Area("province", actor.province_code, region.name if region else actor.province_code)
+
+
+def threshold_of(code: str, value: int | None) -> int:
+    alert = ALERTS[code]
+    if value is None:
+        return alert.threshold
+    bound = MAX_PCT_X100 if alert.unit == "pct_x100" else MAX_DAYS
+    if not 0 <= value <= bound:
+        raise InvalidInput(_("阈值超出范围（0–%(n)d）。", n=bound), field="threshold")
+    return value
+
+
+def _stamp(value: Any) -> datetime | None:
+    """A timestamp as the database hands it back (text on SQLite) → an aware datetime."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value).replace("T", " "))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _date_param(value: date) -> Any:
+    return value if dialect() == "postgres" else value.isoformat()
+
+
+# ---- the five lists ------------------------------------------------------------------------------
+
+
+async def stalled_needs(area: Area, days: int) -> AlertList:
+    """Funded (or started) needs whose last step — a lifecycle event or a file — is older than
+    ``days``."""
+    where, params = area.condition()
+    found = await sql_rows(
+        "SELECT n.id AS id, n.title AS title, n.state AS state, n.county_code AS county, "
+        "r.name AS place, n.received_fen AS received, "
+        "(SELECT MAX(e.at) FROM need_event e WHERE e.need_id = n.id) AS last_event, "
+        "(SELECT MAX(a.created_at) FROM attachment a WHERE a.need_id = n.id) AS last_file "
+        "FROM need n JOIN region r ON r.code = n.region_id "
+        f"WHERE n.state IN ('funded', 'in_progress') AND {where} ORDER BY n.id",
+        params,
+    )
+    cutoff = now() - timedelta(days=days)
+    rows = []
+    for r in found:
+        stamps = [s for s in (_stamp(r["last_event"]), _stamp(r["last_file"])) if s is not None]
+        last = max(stamps) if stamps else None
+        if last is None or last < cutoff:
+            rows.append(
+                {
+                    "need_id": int(r["id"]),
+                    "title": r["title"],
+                    "place": r["place"],
+                    "state": r["state"],
+                    "received_fen": int(r["received"] or 0),
+                    "last_progress": last,
+                    "idle_days": (now() - last).days if last else None,
+                }
+            )
+    columns = [
+        ("need_id", _("需求编号"), "int"),
+        ("title", _("项目"), "text"),
+        ("place", _("地点"), "text"),
+        ("state", _("状态"), "text"),
+        ("received_fen", _("到账"), "yuan"),
+        ("last_progress", _("最后进展"), "datetime"),
+        ("idle_days", _("无进展天数"), "int"),
+    ]
+    return AlertList(ALERTS["stalled_needs"], days, columns, rows[:LIST_LIMIT], len(rows))
+
+
+async def donations_without_receipt(area: Area, days: int) -> AlertList:
+    """Confirmed donations (not reversals, not reversed, receiptable) without a live receipt
+    ``days`` after they were received."""
+    where, params = area.condition()
+    cutoff = today_cn() - timedelta(days=days)
+    found = await sql_rows(
+        "SELECT d.id AS id, d.need_id AS need_id, n.title AS title, d.amount_fen AS amount, "
+        "d.received_on AS received_on, o.name AS recipient FROM donation d "
+        "JOIN need n ON n.id = d.need_id JOIN recipient_org o ON o.id = d.recipient_id "
+        "WHERE d.state = 'confirmed' AND d.reverses_id IS NULL AND d.amount_fen > 0 "
+        "AND (d.kind = 'cash' OR d.fair_value_evidence <> '') AND d.received_on < ? "
+        "AND NOT EXISTS (SELECT 1 FROM donation x WHERE x.reverses_id = d.id) "
+        "AND NOT EXISTS (SELECT 1 FROM receipt c WHERE c.live_for_id = d.id) "
+        f"AND {where} ORDER BY d.received_on, d.id",
+        [_date_param(cutoff), *params],
+    )
+    today = today_cn()
+    rows = [
+        {
+            "donation_id": int(r["id"]),
+            "need_id": int(r["need_id"]),
+            "title": r["title"],
+            "recipient": r["recipient"],
+            "amount_fen": int(r["amount"] or 0),
+            "received_on": _day(r["received_on"]),
+            "waiting_days": (today - (_day(r["received_on"]) or today)).days,
+        }
+        for r in found
+    ]
+    columns = [
+        ("donation_id", _("捐赠编号"), "int"),
+        ("need_id", _("需求编号"), "int"),
+        ("title", _("项目"), "text"),
+        ("recipient", _("受赠方"), "text"),
+        ("amount_fen", _("金额"), "yuan"),
+        ("received_on", _("到账日期"), "date"),
+        ("waiting_days", _("已等待天数"), "int"),
+    ]
+    return AlertList(
+        ALERTS["donations_without_receipt"], days, columns, rows[:LIST_LIMIT], len(rows)
+    )
+
+
+async def receipts_without_official_numbers(area: Area, days: int) -> AlertList:
+    """Live platform receipts whose donation still has no official 票据 number ``days`` after
+    the receipt was issued."""
+    where, params = area.condition()
+    cutoff = today_cn() - timedelta(days=days)
+    found = await sql_rows(
+        "SELECT c.id AS id, c.number AS number, c.issued_on AS issued_on, c.amount_fen AS amount, "
+        "c.payer_name AS payer, d.id AS donation_id, n.title AS title FROM receipt c "
+        "JOIN donation d ON d.id = c.donation_id JOIN need n ON n.id = d.need_id "
+        "WHERE c.state = 'issued' AND d.official_receipt_number = '' AND c.issued_on < ? "
+        f"AND {where} ORDER BY c.issued_on, c.id",
+        [_date_param(cutoff), *params],
+    )
+    today = today_cn()
+    rows = [
+        {
+            "receipt_id": int(r["id"]),
+            "number": r["number"],
+            "donation_id": int(r["donation_id"]),
+            "title": r["title"],
+            "amount_fen": int(r["amount"] or 0),
+            "issued_on": _day(r["issued_on"]),
+            "waiting_days": (today - (_day(r["issued_on"]) or today)).days,
+        }
+        for r in found
+    ]
+    columns = [
+        ("receipt_id", _("收据编号"), "int"),
+        ("number", _("收据号"), "text"),
+        ("donation_id", _("捐赠编号"), "int"),
+        ("title", _("项目"), "text"),
+        ("amount_fen", _("金额"), "yuan"),
+        ("issued_on", _("开具日期"), "date"),
+        ("waiting_days", _("已等待天数"), "int"),
+    ]
+    return AlertList(
+        ALERTS["receipts_without_official_numbers"], days, columns, rows[:LIST_LIMIT], len(rows)
+    )
+
+
+async def concentration(area: Area, threshold_pct_x100: int, year: int | None = None) -> AlertList:
+    """Counties where the top 10 % of asking villages got more than the threshold's share of the
+    year's money (the dashboards' definition; counties with few asking villages left out)."""
+    year = year or today_cn().year
+    where, params = area.condition()
+    money = await sql_rows(
+        "SELECT n.county_code AS county, n.region_id AS village, "
+        "CAST(SUM(n.received_fen) AS BIGINT) AS amount FROM rollup_village_money n "
+        f"WHERE n.year = ? AND {where} GROUP BY n.county_code, n.region_id",
+        [year, *params],
+    )
+    asking = await sql_rows(
+        "SELECT n.county_code AS county, COUNT(DISTINCT n.region_id) AS k FROM need n "
+        "JOIN region r ON r.code = n.region_id WHERE r.level = 'village' "
+        "AND n.published_at IS NOT NULL "
+        f"AND n.state IN ('published', 'funded', 'in_progress', 'completed', 'closed', 'expired') "
+        f"AND {where} GROUP BY n.county_code",
+        params,
+    )
+    by_county: dict[str, list[int]] = defaultdict(list)
+    for r in money:
+        if int(r["amount"] or 0) > 0:
+            by_county[str(r["county"])].append(int(r["amount"]))
+    asking_by = {str(r["county"]): int(r["k"] or 0) for r in asking}
+    names = dict(await Region.filter(code__in=list(by_county)).values_list("code", "name"))
+    rows = []
+    for county, amounts in by_county.items():
+        villages = max(asking_by.get(county, 0), len(amounts))
+        if villages < CONCENTRATION_MIN_VILLAGES:
+            continue
+        padded = amounts + [0] * (villages - len(amounts))
+        share, top = top_share_pct_x100(padded)
+        if share > threshold_pct_x100:
+            rows.append(
+                {
+                    "county_code": county,
+                    "county": names.get(county, county),
+                    "villages": villages,
+                    "top_villages": top,
+                    "received_fen": sum(amounts),
+                    "top_share": f"{share // 100}.{share % 100:02d}%",
+                    "_share": share,
+                }
+            )
+    rows.sort(key=lambda r: -r["_share"])
+    columns = [
+        ("county_code", _("县代码"), "text"),
+        ("county", _("县"), "text"),
+        ("villages", _("提出需求的村"), "int"),
+        ("top_villages", _("前 10% 的村数"), "int"),
+        ("received_fen", _("当年到账"), "yuan"),
+        ("top_share", _("前 10% 的村所占份额"), "text"),
+    ]
+    return AlertList(ALERTS["concentration"], threshold_pct_x100, columns, rows, len(rows))
+
+
+async def overdue_pledges(area: Area, days: int) -> AlertList:
+    """Pledges ``days`` past their due date and not fully paid (open or lapsed), by pair."""
+    where, params = area.condition()
+    cutoff = today_cn() - timedelta(days=days)
+    found = await sql_rows(
+        "SELECT p.pair_id AS pair_id, COUNT(*) AS k, CAST(SUM(p.amount_fen) AS BIGINT) AS due, "
+        "CAST(SUM(p.paid_fen) AS BIGINT) AS paid, MIN(p.due_date) AS oldest FROM pledge p "
+        "JOIN need n ON n.id = p.need_id "
+        "WHERE p.state IN ('pledged', 'partially_paid', 'lapsed') AND p.paid_fen < p.amount_fen "
+        f"AND p.due_date < ? AND {where} GROUP BY p.pair_id",
+        [_date_param(cutoff), *params],
+    )
+    pair_ids = [int(r["pair_id"]) for r in found if r["pair_id"] is not None]
+    pairs = {p.id: p for p in await Pair.filter(id__in=pair_ids)}
+    helpers = dict(
+        await Participant.filter(id__in=[p.helper_id for p in pairs.values()]).values_list(
+            "id", "name"
+        )
+    )
+    helped = dict(
+        await Region.filter(code__in=[p.helped_region_id for p in pairs.values()]).values_list(
+            "code", "name"
+        )
+    )
+    rows: list[dict[str, Any]] = []
+    for r in found:
+        pair = pairs.get(int(r["pair_id"])) if r["pair_id"] is not None else None
+        label = (
+            f"{helpers.get(pair.helper_id, '')} → {helped.get(pair.helped_region_id, '')}"
+            if pair
+            else _("未归属结对")
+        )
+        due, paid = int(r["due"] or 0), int(r["paid"] or 0)
+        rows.append(
+            {
+                "pair_id": pair.id if pair else None,
+                "pair": label,
+                "pledges": int(r["k"] or 0),
+                "due_fen": due,
+                "paid_fen": paid,
+                "unpaid_fen": due - paid,
+                "oldest_due": _day(r["oldest"]),
+            }
+        )
+    rows.sort(key=lambda r: -r["unpaid_fen"])
+    columns = [
+        ("pair_id", _("结对编号"), "int"),
+        ("pair", _("结对"), "text"),
+        ("pledges", _("逾期认捐笔数"), "int"),
+        ("due_fen", _("认捐金额"), "yuan"),
+        ("paid_fen", _("已到账"), "yuan"),
+        ("unpaid_fen", _("未兑现"), "yuan"),
+        ("oldest_due", _("最早到期日"), "date"),
+    ]
+    return AlertList(ALERTS["overdue_pledges"], days, columns, rows, len(rows))
+
+
+async def alert_list(
+    area: Area, code: str, threshold: int | None = None, year: int | None = None
+) -> AlertList:
+    if code not in ALERTS:
+        raise NotFound(_("没有这个预警。"), field="alert")
+    value = threshold_of(code, threshold)
+    if code == "stalled_needs":
+        return await stalled_needs(area, value)
+    if code == "donations_without_receipt":
+        return await donations_without_receipt(area, value)
+    if code == "receipts_without_official_numbers":
+        return await receipts_without_official_numbers(area, value)
+    if code == "concentration":
+        return await concentration(area, value, year)
+    return await overdue_pledges(area, value)
+
+
+async def all_alerts(area: Area) -> list[AlertList]:
+    """Every list at its default threshold (the dashboards' counts)."""
+    return [await alert_list(area, code) for code in ALERTS]
+
+
+async def counts(actor: Actor | None, code: str | None = None) -> dict[str, int]:
+    area = await area_for(actor, code)
+    return {found.code: found.total for found in await all_alerts(area)}

@@ -1,0 +1,77 @@
+"""Builders for the disclosure tests: a funded need with money and a photo, actors."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+
+from PIL import Image
+
+from fupin.core.policy import Actor
+from fupin.money.service import donations, pledges
+from fupin.needs.models import Attachment, Need
+from tests.money.support import DUE, TODAY, WAN, Money, actor, build_money
+from tests.support.world import World
+
+CHANNEL = "广南县扶贫办 电话 0876-5012345"
+
+
+def png_bytes(size: int = 32) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((size, size), 40).convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def big_png(side: int = 1400) -> bytes:
+    """A genuine PNG of random pixels: it does not compress, so it is over 5 MB."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Scene:
+    money: Money
+    need: Need
+    officer: Actor
+    other_officer: Actor
+    province: Actor
+    supervisor: Actor
+
+
+async def scene(world: World, *, funded: bool = True) -> Scene:
+    """The money fixture's need in 广南县; when ``funded``, fully pledged and paid (¥1,000,000
+    from the enterprise, confirmed) with a photo attached."""
+    m = await build_money(world)
+    if funded:
+        pledge = await pledges.make_pledge(
+            actor=m.donor, need_id=m.need.id, amount_fen=100 * WAN, due_date=DUE
+        )
+        await donations.record_donation(
+            actor=m.officer,
+            recipient_id=m.county_gov.id,
+            pledge_id=pledge.id,
+            amount_fen=100 * WAN,
+            received_on=TODAY,
+            confirm=True,
+        )
+        data = png_bytes()
+        await Attachment.create(
+            need_id=m.need.id,
+            purpose="photo",
+            sha256=hashlib.sha256(data).hexdigest(),
+            content_type="image/png",
+            size=len(data),
+            original_name="site.png",
+        )
+    need = await Need.get(id=m.need.id)
+    return Scene(
+        money=m,
+        need=need,
+        officer=m.officer,
+        other_officer=m.other_officer,
+        province=await actor(world, "province_office"),
+        supervisor=await actor(world, "supervisor"),
+    )
