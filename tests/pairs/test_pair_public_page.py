@@ -85,6 +85,11 @@ async def test_the_official_text_note_reads_in_the_pages_language(client, world)
     # the source address is a link, not text
     url = source_refs(pair.source).urls[0]
     assert re.search(rf'<a href="{re.escape(url)}"[^>]*>', chinese.text)
+    # the English page reads the note through the catalogue too, never the data file's words
+    await client.get("/lang/en", params={"next": f"/pairs/{pair.id}"})
+    english = await client.get(f"/pairs/{pair.id}")
+    assert english.status_code == 200 and 'lang="en"' in english.text
+    assert "official text (as of 2011)" not in english.text
 
 
 def test_every_verification_note_of_the_data_files_has_words() -> None:
