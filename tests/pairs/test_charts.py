@@ -134,3 +134,17 @@ def test_axis_labels_with_their_unit_stay_inside_the_drawing(largest) -> None:
     for tick in ticks:
         assert tick.text and (tick.text.endswith("元") or tick.text.startswith("¥"))
         assert int(tick.get("x", "0")) >= charts._label_width(tick.text, 13), tick.text
+
+
+def test_bar_values_with_their_unit_stay_inside_the_drawing() -> None:
+    def english(fen: int) -> str:
+        return f"¥{fen / 100_000_000_000:.2f} billion"
+
+    svg = charts.bar_chart(
+        chart_id="c", title="t", labels=["甲", "乙"], values=[843_000_000_000, 100], fmt=english
+    )
+    texts = [t for t in _parse(svg).iter(f"{SVG}text") if t.get("fill") == "#333"]
+    assert texts
+    for text in texts:
+        width = charts._label_width(text.text or "", charts.FONT)
+        assert int(text.get("x", "0")) + width <= charts.WIDTH, text.text

@@ -133,7 +133,8 @@ def bar_chart(
     ref_h = 18 if references else 0
     height = ref_h + len(rows) * row_h + 8
     parts = _svg_open(chart_id, title, height, _("%(n)d 项，数值见下表。", n=len(rows)))
-    bar_area = WIDTH - 90
+    # Room right of the longest bar for its value with the unit (¥8.43 billion is the longest).
+    bar_area = WIDTH - max(90, max(_label_width(fmt(v), FONT) for _l, v in rows) + 8)
     for i, (label, value) in enumerate(rows):
         y = ref_h + i * row_h
         width = max(0, value) * bar_area // top
@@ -183,7 +184,7 @@ def stacked_bar_chart(
     height = legend_h + 6 + n * row_h + 8
     parts = _svg_open(chart_id, title, height, _("%(n)d 项，数值见下表。", n=n))
     parts.extend(legend)
-    bar_area = WIDTH - 90
+    bar_area = WIDTH - max(90, max(_label_width(fmt(t), FONT) for t in totals) + 8)
     for i in range(n):
         y = legend_h + 6 + i * row_h
         parts.append(
