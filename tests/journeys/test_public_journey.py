@@ -39,8 +39,9 @@ async def test_the_public_reads_needs_ledger_and_places(demo) -> None:
         await j.visit("/search?q=饮水", "04-search.png")
         text = await j.visit("/ledger", "05-ledger.png")
         assert not re.search(r"\d\s*分", text)  # amounts in ¥, never raw fen
-        await j.page.eval_on_selector(
-            "table.ledger", "t => t.closest('.table-wrap').scrollIntoView()"
+        await j.page.evaluate(
+            "[...document.querySelectorAll('h2')].find(h => h.textContent.trim() === '记录')"
+            ".scrollIntoView()"
         )
         await j.page.screenshot(path=str(j.out / "ledger.png"))  # the records, for the README
         text = await j.visit(f"/ledger?seq={entry.seq}", "06-ledger-entry.png")
