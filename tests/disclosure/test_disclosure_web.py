@@ -27,7 +27,11 @@ async def test_publish_from_the_draft_and_find_it_from_the_need_and_county(
     body = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', form.text, re.S)
     assert body is not None
     page = await officer.get(f"/needs/{s.need.id}")
-    assert "发布完成后公告" in page.text  # the workspace / need page offers it
+    assert "发布完成后公告" in page.text  # the need page offers both notices
+    workspace = await officer.get("/workspace")  # the funded need lacks its notice
+    assert f"/disclosures/new?need={s.need.id}&amp;stage=before" in workspace.text
+    missing = await officer.get("/api/v1/disclosures/missing")
+    assert [m["need_id"] for m in missing.json()["items"]] == [s.need.id]
     sent = await officer.post(
         "/disclosures",
         data={
@@ -44,6 +48,8 @@ async def test_publish_from_the_draft_and_find_it_from_the_need_and_county(
     )
     assert sent.status_code == 303, sent.text[:500]
     notice = await Disclosure.get(need_id=s.need.id)
+    # After completion: the before-implementation notice is still owed, not this one.
+    assert (await officer.get("/api/v1/disclosures/missing")).json()["total"] == 1
     public = client_as(None)
     shown = await public.get(sent.headers["location"])
     assert shown.status_code == 200 and "138****5678" in shown.text and "12317" in shown.text
