@@ -20,7 +20,12 @@ from typing import Any
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 #: Attributes a record has by itself; anything else passed in ``extra`` is written too.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's coloured copy of msg
+}
 
 
 class JsonFormatter(logging.Formatter):
