@@ -187,15 +187,33 @@ def to_params(q: SearchQuery) -> list[tuple[str, str]]:
     return params
 
 
-def measure(base: str, path: str, queries: list[tuple[str, SearchQuery]], passes: int) -> None:
+def server_cpu_ns(pid: int) -> int:
+    """CPU time the server process has used, all threads (Linux /proc, nanoseconds). On a shared
+    machine the wall-clock latency grows with other work; the CPU a request costs does not."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as fh:
+                total += int(fh.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
+def measure(
+    base: str, path: str, queries: list[tuple[str, SearchQuery]], passes: int, pid: int
+) -> None:
     import httpx
 
+    cpu_ms: list[float] = []
     with httpx.Client(base_url=base, timeout=30) as client:
 
         def run(q: SearchQuery) -> float:
+            c0 = server_cpu_ns(pid)
             t0 = time.perf_counter()
             response = client.get(path, params=to_params(q))
             ms = (time.perf_counter() - t0) * 1000
+            cpu_ms.append((server_cpu_ns(pid) - c0) / 1e6)
             if response.status_code != 200 or (
                 path.startswith("/api") and "total" not in response.json()
             ):
@@ -210,6 +228,7 @@ def measure(base: str, path: str, queries: list[tuple[str, SearchQuery]], passes
                 with_hits += bool(body["items"]) and "facets" in body
         by_kind: dict[str, list[float]] = {}
         all_ms: list[float] = []
+        cpu_ms.clear()  # the measured passes only
         for _ in range(passes):
             for kind, q in queries:
                 ms = run(q)
@@ -217,6 +236,8 @@ def measure(base: str, path: str, queries: list[tuple[str, SearchQuery]], passes
                 by_kind.setdefault(kind, []).append(ms)
     print(f"queries answered by search with hits: {with_hits}/{len(queries)}")
     print(f"api all      {percentiles(all_ms)}")
+    print(f"server CPU per request (all threads) {percentiles(cpu_ms)}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f}")
     for kind, ms in sorted(by_kind.items()):
         print(f"    {kind:<8} {percentiles(ms)}")
 
@@ -282,7 +303,7 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.1)
             print("server: uvicorn, 1 process, the real app (fupin.app:asgi)")
-            measure(base, args.path, query_mix(args.queries), args.passes)
+            measure(base, args.path, query_mix(args.queries), args.passes, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=15)

@@ -12,6 +12,8 @@ The text is not stored: the kind and its parameters are, and the text is written
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -30,7 +32,7 @@ class Notification(Model):
     user_id: int
     kind = fields.CharField(max_length=32)
     #: The values the text of the kind is written from (need title, amount as text, dates).
-    params = fields.JSONField(default=dict)
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     #: A path on the site the notice leads to ("/donations/12").
     link = fields.CharField(max_length=255, default="", db_default="")
     #: Set by senders that may run twice (the reminder sweep in several processes): one
@@ -109,7 +111,7 @@ class NotificationPreference(Model):
     email = fields.CharField(max_length=254, default="", db_default="")
     daily_digest = fields.BooleanField(default=False, db_default=False)
     #: kind → "in_app", "email" or "off" (a kind not listed takes its default).
-    channels = fields.JSONField(default=dict)
+    channels: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

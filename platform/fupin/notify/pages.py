@@ -67,7 +67,8 @@ async def save_settings(request: Request) -> Response:
     form = await read_form(request)
     email = str(form.get("email", ""))
     digest = form.get("daily_digest") == "1"
-    channels = {kind: str(form.get(f"channel_{kind}", "")) for kind in KINDS}
+    # a kind the form did not send keeps its default
+    channels = {kind: str(form[f"channel_{kind}"]) for kind in KINDS if f"channel_{kind}" in form}
     try:
         await notifications.save_preferences(
             current, email=email, daily_digest=digest, channels=channels
@@ -77,7 +78,8 @@ async def save_settings(request: Request) -> Response:
             email=email,
             daily_digest=digest,
             channels={
-                k: v if v in CHANNEL_CHOICES else KINDS[k].default for k, v in channels.items()
+                k: channels[k] if channels.get(k) in CHANNEL_CHOICES else KINDS[k].default
+                for k in KINDS
             },
             fallback_email=(await notifications.preferences(current)).fallback_email,
         )

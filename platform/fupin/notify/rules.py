@@ -113,7 +113,7 @@ MAX_ATTEMPTS = 12
 
 def backoff_seconds(attempts: int) -> float:
     """The wait before the next try after ``attempts`` failed ones (≥ 1)."""
-    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS))
+    return min(BACKOFF_BASE_SECONDS * float(2 ** max(attempts - 1, 0)), BACKOFF_CAP_SECONDS)
 
 
 #: The daily digest goes out at this hour, China time.

@@ -319,9 +319,10 @@ async def _check_flood(target: Target, *, source: str, contact: str, now: dateti
 
 async def track(code: str) -> Complaint:
     """The complaint a tracking code names, with its public steps (anyone holding the code)."""
-    found = await Complaint.get_or_none(tracking_code=normalise_code(code)).prefetch_related(
-        "events"
-    )
+    code = normalise_code(code)
+    found = None
+    if len(code) == TRACKING_CODE_LENGTH:
+        found = await Complaint.get_or_none(tracking_code=code).prefetch_related("events")
     if found is None:
         raise NotFound(_("没有这个跟踪码的举报，请核对后重新输入。"), field="code")
     return found

@@ -108,11 +108,8 @@ async def notify(
 
 
 async def participant_members(participant_id: int) -> list[int]:
-    return list(
-        await User.filter(participant_id=participant_id, is_active=True)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    users = await User.filter(participant_id=participant_id, is_active=True).order_by("id")
+    return [u.id for u in users]
 
 
 async def notify_participant(

@@ -388,11 +388,12 @@ class EmbeddedBackend(SearchBackend):
 
     # The relevance formula (search/README.md, "Ranking in the embedded engine"), one clause per
     # rule, each weighted from [embedded.ranking]:
-    #   Σ over query words of  match + max(typed + F(word), synonym × F(each synonym))
+    #   Σ over query words of  match + max(typed + F(word), synonym × S(word))
     #   + place (a word in the need's place names) + phrase (a run found as typed)
     #   + proximity (the words close together) + business tie-breaks (< RELEVANCE_TIE)
     # where F(a) = the best field's boost × (1 + bm25 × BM25 of a in it) + other_fields × the
-    # same for every other field holding a.
+    # same for every other field holding a, and S(word) = the title's boost when a synonym is in
+    # the title, the description's when one is in the other text (indexed synonym sets).
 
     def _field_query(self, field: str, word: str) -> Query:
         """``word`` in one text field: a substring, through its bigrams."""

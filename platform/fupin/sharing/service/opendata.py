@@ -62,35 +62,41 @@ def _public_need_ids() -> Any:
 
 
 async def need_rows(base: str) -> AsyncIterator[list[dict[str, Any]]]:
+    """Read as plain values (no model objects): a snapshot reads every public need."""
     last = 0
     while True:
         batch = (
             await Need.filter(state__in=PUBLIC_STATES, id__gt=last)
             .order_by("id")
             .limit(BATCH)
-            .prefetch_related("region")
+            .values(
+                "id",
+                "title",
+                "category",
+                "state",
+                "region_id",
+                "county_code",
+                "province_code",
+                "target_fen",
+                "pledged_fen",
+                "received_fen",
+                "beneficiary_households",
+                "beneficiary_people",
+                "deadline",
+                "published_at",
+                place_full="region__full_name",
+                place_name="region__name",
+            )
         )
         if not batch:
             return
-        last = batch[-1].id
+        last = batch[-1]["id"]
         yield [
             {
-                "id": n.id,
-                "title": n.title,
-                "category": n.category,
-                "state": n.state,
-                "region_code": n.region_id,
-                "region_name": n.region.full_name or n.region.name,
-                "county_code": n.county_code,
-                "province_code": n.province_code,
-                "target_fen": n.target_fen,
-                "pledged_fen": n.pledged_fen,
-                "received_fen": n.received_fen,
-                "beneficiary_households": n.beneficiary_households,
-                "beneficiary_people": n.beneficiary_people,
-                "deadline": n.deadline,
-                "published_at": n.published_at,
-                "url": f"{base}/needs/{n.id}",
+                **n,
+                "region_code": n["region_id"],
+                "region_name": n["place_full"] or n["place_name"],
+                "url": f"{base}/needs/{n['id']}",
             }
             for n in batch
         ]
@@ -103,24 +109,30 @@ async def pledge_rows(base: str) -> AsyncIterator[list[dict[str, Any]]]:
             await Pledge.filter(id__gt=last, need_id__in=Subquery(_public_need_ids()))
             .order_by("id")
             .limit(BATCH)
-            .prefetch_related("participant")
+            .values(
+                "id",
+                "need_id",
+                "anonymous",
+                "participant_id",
+                "kind",
+                "amount_fen",
+                "paid_fen",
+                "state",
+                "due_date",
+                "created_at",
+                donor="participant__name",
+            )
         )
         if not batch:
             return
-        last = batch[-1].id
+        last = batch[-1]["id"]
         yield [
             {
-                "id": p.id,
-                "need_id": p.need_id,
-                "anonymous": p.anonymous,
-                "donor_participant_id": None if p.anonymous else p.participant_id,
-                "donor_name": None if p.anonymous else p.participant.name,
-                "kind": p.kind,
-                "amount_fen": p.amount_fen,
-                "paid_fen": p.paid_fen,
-                "state": p.state,
-                "due_date": p.due_date,
-                "created_at": p.created_at,
+                **p,
+                "anonymous": bool(p["anonymous"]),
+                # an anonymous pledge names nobody: neither the id nor the name is written
+                "donor_participant_id": None if p["anonymous"] else p["participant_id"],
+                "donor_name": None if p["anonymous"] else p["donor"],
             }
             for p in batch
         ]
