@@ -24,7 +24,9 @@ class WebhookEndpointInput(Body):
 
     url: str = Field(min_length=8, max_length=URL_MAX, description="http:// or https:// URL")
     description: str = Field("", max_length=DESCRIPTION_MAX)
-    event_types: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
+    event_types: list[EventType] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=len(EVENT_TYPES)
+    )
     place_code: RegionCode | None = Field(
         None, description="Only events in this province, county or village (absent: everywhere)"
     )

@@ -71,9 +71,12 @@ async def _publish(drafts: list[EventDraft], endpoints: list[WebhookEndpoint]) -
     """New events (by key) and their deliveries. Inside the caller's transaction."""
     if not drafts:
         return 0
-    known = set(
-        await WebhookEvent.filter(key__in=[d.key for d in drafts]).values_list("key", flat=True)
-    )
+    known: set[str] = {
+        str(k)
+        for k in await WebhookEvent.filter(key__in=[d.key for d in drafts]).values_list(
+            "key", flat=True
+        )
+    }
     created = 0
     for draft in drafts:
         if draft.key in known:

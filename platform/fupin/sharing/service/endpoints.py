@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fupin.accounts.models import User
 from fupin.core import audit, clock
@@ -64,7 +65,8 @@ async def owner_user_ids(endpoint: WebhookEndpoint) -> list[int]:
         query = User.filter(region_id=endpoint.office_region_code, role__in=OFFICE_ROLES)
     else:
         query = User.filter(role="national_admin")
-    found = list(await query.filter(is_active=True).order_by("id").values_list("id", flat=True))
+    rows = await query.filter(is_active=True).order_by("id").values("id")
+    found = [int(row["id"]) for row in rows]
     if endpoint.created_by_id is not None and endpoint.created_by_id not in found:
         found.append(endpoint.created_by_id)
     return found
@@ -120,7 +122,7 @@ async def create(
     clean = await _checked(data, allow_loopback=allow_loopback)
     secret = new_secret()
     if actor.role == "participant_member":
-        owner: dict[str, object] = {
+        owner: dict[str, Any] = {
             "owner_kind": "participant",
             "participant_id": actor.participant_id,
         }
