@@ -44,7 +44,7 @@ async def test_the_public_reads_needs_ledger_and_places(demo) -> None:
             ".scrollIntoView()"
         )
         await j.page.screenshot(path=str(j.out / "ledger.png"))  # the records, for the README
-        text = await j.visit(f"/ledger?seq={entry.seq}", "06-ledger-entry.png")
+        text = await j.visit(f"/ledger/entries/{entry.seq}", "06-ledger-entry.png")
         assert str(entry.seq) in text
         await j.visit("/honour-rates", "07-honour-rates.png")
         await j.visit("/participants", "08-participants.png")

@@ -77,8 +77,45 @@ async def test_the_ledger_reads_in_words_links_and_searches(client_as, world) ->
 
     # The donation page's "#seq" opens that entry.
     detail = await client_as("participant_member").get(f"/donations/{donation.id}")
-    assert f'href="/ledger?seq={donation.ledger_seq}"' in detail.text
+    assert f'href="/ledger/entries/{donation.ledger_seq}"' in detail.text
 
     # The exports stay as they were: the raw payload, amounts in fen.
     exported = (await public.get("/ledger/export.jsonl")).text
     assert '"amount_fen":12000345' in exported.replace(" ", "")
+
+
+@pytest.mark.both_databases
+async def test_an_entry_page_shows_its_chain_to_the_day_head_and_catches_a_rewrite(
+    client_as, world
+) -> None:
+    """/ledger/entries/{seq}: the entry in words and as hashed, and the server's check that its
+    hash recomputes and every link up to the last entry of its UTC day holds, ending on the
+    published daily head. A row rewritten in the database fails the check, naming it."""
+    from fupin.ledger.models import LedgerEntry
+
+    m = await build_money(world)
+    first = await pledges.make_pledge(
+        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=DUE
+    )
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=DUE)
+    made = await LedgerEntry.filter(subject=f"pledge:{first.id}").order_by("seq").first()
+    assert made is not None
+    seq = made.seq
+    public = client_as(None)
+    heads = await ledger.daily_head_hashes()
+    page = await public.get(f"/ledger/entries/{seq}")
+    assert page.status_code == 200
+    assert 'id="proof"' in page.text and "校验通过" in page.text
+    day_seq, day_hash = next((seq, h) for _d, seq, h in heads if seq >= seq)
+    assert day_hash in page.text and f"第 {day_seq} 条" in page.text
+    assert "¥50,000.00" in page.text
+    listing = await public.get("/ledger")
+    assert f'href="/ledger/entries/{seq}"' in listing.text
+    assert (await public.get("/ledger/entries/999999")).status_code == 404
+
+    row = await LedgerEntry.get(seq=seq)
+    await LedgerEntry.filter(seq=row.seq).update(
+        payload_json=row.payload_json.replace("5000000", "5000001")
+    )
+    tampered = await public.get(f"/ledger/entries/{seq}")
+    assert "校验失败" in tampered.text and f"第 {seq} 条" in tampered.text

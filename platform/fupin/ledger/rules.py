@@ -517,6 +517,45 @@ def describe(result: VerifyResult) -> str:
     return messages[result.reason] % {"seq": result.first_bad_seq}
 
 
+@dataclass(frozen=True, slots=True)
+class EntryProof:
+    """How one entry sits in the chain up to its day's published head: every link checked."""
+
+    ok: bool
+    seq: int
+    #: the last entry of the entry's UTC day, whose hash is the published daily head
+    head_seq: int
+    head_hash: str
+    #: how many links were checked (the entry's own link to its predecessor included)
+    links: int
+    #: the first entry whose hash or link failed, when not ok
+    bad_seq: int | None = None
+
+
+def prove_entry(
+    previous_hash: str, entries: Iterable[Mapping[str, Any]], *, published_head: str
+) -> EntryProof:
+    """Check that the first of ``entries`` (one entry and every later entry of its day, in
+    order) is bound to ``published_head``: each hash recomputes from its fields and names the
+    hash before it, starting from ``previous_hash`` (the predecessor's, or genesis). Changing
+    the entry would change its hash and break every link up to the head everyone could copy —
+    what the offline verifier proves for the whole ledger, shown here for one entry."""
+    head = previous_hash
+    first: int | None = None
+    last = 0
+    links = 0
+    for entry in entries:
+        seq = int(entry["seq"])
+        first = seq if first is None else first
+        if entry["prev_hash"] != head or entry_hash(entry) != entry["hash"]:
+            return EntryProof(False, first, seq, published_head, links, bad_seq=seq)
+        head, last, links = entry["hash"], seq, links + 1
+    if first is None:
+        raise ValueError("prove_entry needs the entry itself")
+    return EntryProof(head == published_head, first, last, published_head, links,
+                      bad_seq=None if head == published_head else last)  # fmt: skip
+
+
 def daily_heads(entries: Iterable[Mapping[str, Any] | PublicEntry]) -> dict[date, str]:
     """The head hash at the end of each UTC day that has entries, in date order.
 

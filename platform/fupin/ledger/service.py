@@ -194,6 +194,25 @@ async def daily_head_hashes(limit: int = 90) -> list[tuple[str, int, str]]:
     return [(str(row["day"]), int(row["seq"]), hashes[int(row["seq"])]) for row in rows]
 
 
+async def entry_proof(seq: int) -> tuple[dict[str, Any], ledger_chain.EntryProof] | None:
+    """One entry and the check that binds it to the published head of its UTC day (the last
+    entry of that day, listed among the daily heads); None when there is no such entry."""
+    row = await LedgerEntry.get_or_none(seq=seq)
+    if row is None:
+        return None
+    day = row.at[:10]
+    day_end = await LedgerEntry.filter(at__startswith=day).order_by("-seq").first()
+    assert day_end is not None  # the entry itself is of that day
+    previous = await LedgerEntry.get_or_none(seq=seq - 1)
+    chain = await LedgerEntry.filter(seq__gte=seq, seq__lte=day_end.seq).order_by("seq")
+    proof = ledger_chain.prove_entry(
+        previous.hash if previous else ledger_chain.GENESIS_HASH,
+        [entry_dict(r) for r in chain],
+        published_head=day_end.hash,
+    )
+    return entry_dict(row), proof
+
+
 async def iter_export(fmt: str, batch: int = 5000) -> AsyncIterator[str]:
     """The public export, streamed in the canonical byte form ``tools/verify_ledger.py`` checks."""
     if fmt not in ("jsonl", "csv"):

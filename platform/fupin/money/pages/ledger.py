@@ -11,6 +11,8 @@ from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
 from fupin.core.schemas import PageQuery, validate_form
 from fupin.core.web import render
+from fupin.errors import NotFound
+from fupin.i18n import _
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger import service as ledger
 from fupin.money.schemas.ledger import LedgerPageQuery
@@ -67,6 +69,26 @@ async def ledger_page(request: Request) -> Response:
     )
 
 
+async def ledger_entry(request: Request) -> Response:
+    """One entry readable and raw, with the check that binds it to its day's published head:
+    what a reader can confirm without downloading the ledger (the offline verifier proves the
+    whole chain)."""
+    found = await ledger.entry_proof(int(request.path_params["seq"]))
+    if found is None:
+        raise NotFound(_("账本中没有这条记录。"), field="seq")
+    entry, proof = found
+    return render(
+        request,
+        "money/ledger_entry.html",
+        {
+            "entry": entry,
+            "line": (await queries.readable_ledger([entry]))[0],
+            "proof": proof,
+            "payload_json": ledger_chain.canonical_json(entry["payload"]),
+        },
+    )
+
+
 async def ledger_jsonl(request: Request) -> Response:
     return _export("jsonl")
 
@@ -92,6 +114,13 @@ async def ledger_script(request: Request) -> Response:
 routes = [
     page("/honour-rates", honour_rates, methods=["GET"], name="honour_rates", action=PUBLIC),
     page("/ledger", ledger_page, methods=["GET"], name="ledger", action=PUBLIC),
+    page(
+        "/ledger/entries/{seq:id}",
+        ledger_entry,
+        methods=["GET"],
+        name="ledger_entry",
+        action=PUBLIC,
+    ),  # fmt: skip
     page("/ledger/export.jsonl", ledger_jsonl, methods=["GET"], name="ledger_jsonl", action=PUBLIC),
     page("/ledger/export.csv", ledger_csv, methods=["GET"], name="ledger_csv", action=PUBLIC),
     page(
