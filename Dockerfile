@@ -12,6 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     FUPIN_VAR_DIR=/var/lib/fupin
 
+# pg_dump / pg_restore / psql for `fupin backup` and `fupin restore` (Debian 12's client is
+# PostgreSQL 15, the major of the compose file's db image).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # A system user without a shell or a writable home: the code stays owned by root, so a compromised
 # process cannot rewrite it; only the data directory (attachments) is writable.
 RUN groupadd --system fupin \

@@ -87,6 +87,10 @@ MULTI = [
     "怒江 道路",
     "饮用水 工程",
     "留守儿童 之家",
+    "我们公司想资助云南的小学",
+    "想给凉山的孩子捐一些课桌椅",
+    "小学 食堂 体育馆",  # no need holds all three: the most-words fallback
+    "医疗 设备",
 ]
 PREFECTURES = ["凉山", "黔东南", "甘孜", "怒江", "临夏", "恩施", "湘西", "文山"]
 CATEGORIES = ["roads", "drinking_water", "housing", "education", "health", "industry"]

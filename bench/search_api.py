@@ -69,7 +69,7 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
     from fupin.accounts.service.reference import load_all
     from fupin.core.clock import today_cn
     from fupin.db import close_database, open_database, run_migrations
-    from fupin.needs.models import Need
+    from fupin.needs.models import Need, NeedItem
     from fupin.regions.models import Region
 
     # Migrated as `fupin migrate` does: the app served below refuses an unmigrated database.
@@ -91,7 +91,13 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
         rng = random.Random(seed)
         today = today_cn()
         rows: list[Need] = []
+        items: list[NeedItem] = []
         for doc in generate_needs(n, seed=seed):
+            # the item names are what search reads of the items (quantities are not searched)
+            items.extend(
+                NeedItem(need_id=doc["id"], name=name, quantity=1, unit="批", unit_value_fen=100)
+                for name in doc["items"].split()
+            )
             township = townships.get((doc["county_code"], doc["township"]))
             if township is None:  # a county without township rows: the county itself
                 region_code = doc["county_code"]
@@ -147,6 +153,7 @@ async def build_database(settings: Any, n: int, seed: int = 42) -> None:
             )
         await Region.bulk_create(new_villages, batch_size=2000)
         await Need.bulk_create(rows, batch_size=2000)
+        await NeedItem.bulk_create(items, batch_size=5000)
         print(
             f"database: {n} needs in {len(new_villages)} generated villages "
             f"({time.perf_counter() - started:.1f} s)"
@@ -180,15 +187,33 @@ def to_params(q: SearchQuery) -> list[tuple[str, str]]:
     return params
 
 
-def measure(base: str, path: str, queries: list[tuple[str, SearchQuery]], passes: int) -> None:
+def server_cpu_ns(pid: int) -> int:
+    """CPU time the server process has used, all threads (Linux /proc, nanoseconds). On a shared
+    machine the wall-clock latency grows with other work; the CPU a request costs does not."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as fh:
+                total += int(fh.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
+def measure(
+    base: str, path: str, queries: list[tuple[str, SearchQuery]], passes: int, pid: int
+) -> None:
     import httpx
 
+    cpu_ms: list[float] = []
     with httpx.Client(base_url=base, timeout=30) as client:
 
         def run(q: SearchQuery) -> float:
+            c0 = server_cpu_ns(pid)
             t0 = time.perf_counter()
             response = client.get(path, params=to_params(q))
             ms = (time.perf_counter() - t0) * 1000
+            cpu_ms.append((server_cpu_ns(pid) - c0) / 1e6)
             if response.status_code != 200 or (
                 path.startswith("/api") and "total" not in response.json()
             ):
@@ -203,6 +228,7 @@ def measure(base: str, path: str, queries: list[tuple[str, SearchQuery]], passes
                 with_hits += bool(body["items"]) and "facets" in body
         by_kind: dict[str, list[float]] = {}
         all_ms: list[float] = []
+        cpu_ms.clear()  # the measured passes only
         for _ in range(passes):
             for kind, q in queries:
                 ms = run(q)
@@ -210,6 +236,8 @@ def measure(base: str, path: str, queries: list[tuple[str, SearchQuery]], passes
                 by_kind.setdefault(kind, []).append(ms)
     print(f"queries answered by search with hits: {with_hits}/{len(queries)}")
     print(f"api all      {percentiles(all_ms)}")
+    print(f"server CPU per request (all threads) {percentiles(cpu_ms)}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f}")
     for kind, ms in sorted(by_kind.items()):
         print(f"    {kind:<8} {percentiles(ms)}")
 
@@ -275,7 +303,7 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.1)
             print("server: uvicorn, 1 process, the real app (fupin.app:asgi)")
-            measure(base, args.path, query_mix(args.queries), args.passes)
+            measure(base, args.path, query_mix(args.queries), args.passes, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=15)

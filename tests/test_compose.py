@@ -145,6 +145,10 @@ def test_app_gets_the_fupin_settings_and_nothing_unknown(compose: dict[str, Any]
     assert env["FUPIN_MEILI_URL"] == "http://meili:7700"
     assert env["FUPIN_MEILI_KEY"] == compose["services"]["meili"]["environment"]["MEILI_MASTER_KEY"]
     assert env["FUPIN_SECRET_KEY"].startswith("${FUPIN_SECRET_KEY:?")
+    # notification e-mail is configured from the host (none: in-app only) and /metrics is
+    # protected by a token the stack cannot start without
+    assert env["FUPIN_SMTP_HOST"] == "${FUPIN_SMTP_HOST:-}"
+    assert env["FUPIN_METRICS_TOKEN"].startswith("${FUPIN_METRICS_TOKEN:?")
 
 
 def test_app_starts_after_healthy_db_and_search_and_finished_migrations(
@@ -157,7 +161,8 @@ def test_app_starts_after_healthy_db_and_search_and_finished_migrations(
         "meili": {"condition": "service_healthy"},
         "migrate": {"condition": "service_completed_successfully"},
     }
-    assert "http://127.0.0.1:8000/healthz" in " ".join(app["healthcheck"]["test"])
+    # ready, not just alive: the database and the search engine answer (docs/operations.md)
+    assert "http://127.0.0.1:8000/readyz" in " ".join(app["healthcheck"]["test"])
     assert [str(port).split(":")[-1] for port in app["ports"]] == ["8000"]
 
 

@@ -30,10 +30,13 @@ from fupin.accounts.models import ApiToken, Pair
 from fupin.accounts.service import users as accounts
 from fupin.app import create_app
 from fupin.commendation.models import CommendationRound, Nomination, Objection, RoundCategory
+from fupin.core import clock
 from fupin.core.clock import today_cn
 from fupin.matching.models import Invitation
 from fupin.middleware.csrf import BODY_MARGIN_BYTES
 from fupin.money.service import donations, pledges, receipts
+from fupin.sharing.models import WebhookDelivery, WebhookEvent
+from fupin.sharing.service import endpoints as webhooks
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money
 from tests.support.world import CSRF, SESSION_KEY, World, session_cookie, start_session
@@ -125,7 +128,16 @@ async def _real_ids(world: World) -> dict[str, str]:
     objection = await Objection.create(
         round=round_, nomination=nomination, name="张三", contact="13800000000", content="异议"
     )
+    hook, _secret = await webhooks.create(
+        m.officer,
+        webhooks.EndpointInput("https://93.184.216.34/hook", "", ["need.published"]),
+        allow_loopback=False,
+    )
+    event = await WebhookEvent.create(key="csrf", type="need.published", occurred_at=clock.now())
+    delivery = await WebhookDelivery.create(endpoint_id=hook.id, event_id=event.id, state="failed")
     return {
+        "endpoint_id": str(hook.id),
+        "delivery_id": str(delivery.id),
         "need_id": str(m.need.id),
         "pledge_id": str(pledge.id),
         "donation_id": str(donation.id),

@@ -25,10 +25,12 @@ from starlette.routing import Mount, Route
 
 from fupin.accounts.models import Pair, User
 from fupin.app import collect_routes
-from fupin.core import policy
+from fupin.core import clock, policy
 from fupin.core.endpoints import Endpoint
 from fupin.core.routing import DeclaredRoute
 from fupin.money.service import donations, pledges, receipts
+from fupin.sharing.models import WebhookDelivery, WebhookEvent
+from fupin.sharing.service import endpoints as webhooks
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money
 from tests.support.world import CSRF, LoggedInClient, login_cookie, make_user, session_cookie
@@ -112,6 +114,13 @@ async def _scenario(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
     pair = await Pair.filter(helped_region_id="532627").first() or await Pair.first()
     # Unsafe requests act on this user, never on one of the world's.
     target = await make_user("village_worker", "walk_target", region=world.village.code)
+    hook, _secret = await webhooks.create(
+        m.officer,
+        webhooks.EndpointInput("https://93.184.216.34/hook", "", ["need.published"]),
+        allow_loopback=False,
+    )
+    event = await WebhookEvent.create(key="walk", type="need.published", occurred_at=clock.now())
+    delivery = await WebhookDelivery.create(endpoint_id=hook.id, event_id=event.id, state="failed")
     return {
         "need_id": str(m.need.id),
         "pledge_id": str(pledge.id),
@@ -125,6 +134,10 @@ async def _scenario(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "fmt": "csv",
         "lang": "zh",
         "token": "no-such-link",
+        "endpoint_id": str(hook.id),
+        "delivery_id": str(delivery.id),
+        "day": TODAY.isoformat(),
+        "name": "manifest.json",
     }
 
 

@@ -6,6 +6,7 @@ worker) and closes them on shutdown. Routes are collected from one module per ar
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -26,14 +27,18 @@ from fupin.disclosure.pages import dashboard_panel as disclosure_dashboard_panel
 from fupin.disclosure.pages import need_panel as disclosure_need_panel
 from fupin.disclosure.pages import place_panel as disclosure_place_panel
 from fupin.disclosure.pages import workspace_actions as disclosure_workspace_actions
+from fupin.matching.service import snapshot as matching_snapshot
 from fupin.middleware.context import RequestContextMiddleware
 from fupin.middleware.csrf import BODY_MARGIN_BYTES, CsrfMiddleware
 from fupin.middleware.headers import SecurityHeadersMiddleware
 from fupin.middleware.limits import BodyLimitMiddleware
+from fupin.middleware.observe import ObserveMiddleware
 from fupin.money.pages.donations import workspace_actions as money_workspace_actions
 from fupin.money.pages.pledges import need_panel as money_need_panel
+from fupin.money.pages.pledges import participant_panel as money_participant_panel
 from fupin.money.pages.pledges import place_panel as money_place_panel
 from fupin.needs.service.search import open_service
+from fupin.progress.pages import need_panel as progress_need_panel
 from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
@@ -54,12 +59,16 @@ WEB_MODULES = [
     "fupin.money.pages.receipts",
     "fupin.money.pages.recipients",
     "fupin.money.pages.ledger",
+    "fupin.progress.pages",
     "fupin.needs.pages.search",
     "fupin.tax.pages",
     "fupin.commendation.pages",
     "fupin.pairs.pages.dashboards",
     "fupin.pairs.pages.management",
     "fupin.matching.pages",
+    "fupin.notify.pages",
+    "fupin.ops.web",
+    "fupin.sharing.pages",
     "fupin.disclosure.pages",
 ]
 API_MODULES = [
@@ -73,10 +82,12 @@ API_MODULES = [
     "fupin.money.api.donations",
     "fupin.money.api.receipts",
     "fupin.money.api.ledger",
+    "fupin.progress.api",
     "fupin.tax.api",
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
     "fupin.matching.api",
+    "fupin.sharing.api",
     "fupin.disclosure.api",
 ]
 
@@ -118,6 +129,10 @@ def create_app(
         search = await open_service(settings)
         app.state.search = api.state.search = search
         tasks = await background.start(app, settings) if settings.search_worker else []
+        if settings.env != "test":
+            # Every web process ranks "needs for you" from its own snapshot: build it now, not
+            # on the first donor's request (docs/matching.md, "Performance").
+            tasks.append(asyncio.create_task(matching_snapshot.keep_warm(), name="matching"))
         try:
             yield
         finally:
@@ -138,6 +153,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=exception_handlers(),
         middleware=[
+            # Outermost: the request id, the metrics and the access log see every answer.
+            Middleware(ObserveMiddleware),
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(
                 SessionMiddleware,
@@ -165,9 +182,9 @@ def create_app(
         ],
     )
     app.state.settings = settings
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(auto_reload=settings.env == "development")
     # Panels that areas above needs add to the need page (needs imports none of them).
-    app.state.need_page_panels = [money_need_panel, disclosure_need_panel]
+    app.state.need_page_panels = [money_need_panel, progress_need_panel, disclosure_need_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).
     app.state.workspace_action_providers = [
         money_workspace_actions,
@@ -175,6 +192,8 @@ def create_app(
     ]
     # ... and to the public place pages (regions imports none of them).
     app.state.place_page_panels = [money_place_panel, disclosure_place_panel]
+    # ... and to the public participant pages (the named giving history).
+    app.state.participant_page_panels = [money_participant_panel]
     # ... and to the offices' dashboards (supervision alerts, notices owed, docking figures).
     app.state.dashboard_panels = [disclosure_dashboard_panel]
     api.state.settings = settings

@@ -1,5 +1,6 @@
 """Background work started by the app's lifespan (or by ``fupin worker``): the search outbox
-worker and the periodic sweeps (need expiry, pledge lapse, idempotency-record purge, complaint escalation).
+worker, the notification worker (e-mail), the sharing worker (webhooks, open data) and the periodic
+sweeps (need expiry, pledge lapse, idempotency-record purge, complaint escalation).
 
 A worker is an async function ``(app, settings) -> None`` that loops until cancelled; a sweep is
 a domain function run every so many seconds. Nothing here holds state another process would
@@ -12,11 +13,13 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
+from fupin.core import metrics
 from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
@@ -26,6 +29,10 @@ Worker = Callable[[Starlette, Settings], Awaitable[None]]
 #: "module:function" of each background loop.
 WORKERS: list[str] = [
     "fupin.needs.service.search_worker:outbox_worker",  # search outbox → index (docs/domain.md §3.12)
+    # notification outbox → e-mail (docs/operations.md "Notifications")
+    "fupin.notify.service.worker:notification_worker",
+    # webhook events and deliveries, the daily open-data snapshot (docs/webhooks.md, docs/open-data.md)
+    "fupin.sharing.service.worker:sharing_worker",
 ]
 
 
@@ -43,6 +50,8 @@ SWEEPS: list[Sweep] = [
     Sweep("fupin.needs.service.expiry:expire_all_overdue", 300, "expired %d overdue needs"),
     # open pledges past their due date → lapsed (docs/domain.md §3.5)
     Sweep("fupin.money.service.pledges:lapse_overdue", 3600, "lapsed %d overdue pledges"),
+    # pledge due-date reminders (notify.rules.REMINDER_DAYS), each sent once
+    Sweep("fupin.money.service.pledges:remind_due", 3600, "sent %d pledge reminders"),
     # Idempotency-Key records past their retention (domain.idempotency.RETENTION)
     Sweep(
         "fupin.money.service.idempotency:purge_expired", 6 * 3600, "purged %d idempotency records"
@@ -77,9 +86,12 @@ async def run_sweep(sweep: Sweep) -> None:
             count = await job()  # type: ignore[misc]
             if count:
                 log.info(sweep.done, count)
+            metrics.SWEEP_RUNS.labels(sweep.job, "ok").inc()
+            metrics.SWEEP_LAST_SUCCESS.labels(sweep.job).set(time.time())
         except asyncio.CancelledError:
             raise
         except Exception:  # keep the loop alive
+            metrics.SWEEP_RUNS.labels(sweep.job, "error").inc()
             log.exception("background sweep %s failed", sweep.job)
         await asyncio.sleep(sweep.every_seconds)
 

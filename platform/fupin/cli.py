@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "fupin.pairs.cli",
     "fupin.tax.cli",
     "fupin.commendation.cli",
+    "fupin.sharing.cli",
+    "fupin.ops.cli",
     "fupin.disclosure.cli",
 ]
 
@@ -47,6 +49,8 @@ def main() -> None:
 def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
+    from fupin.core import logs
+
     settings = load_settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException(
@@ -63,6 +67,13 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level="info",
+        # JSON lines with the request id; the app writes the access line itself, without the
+        # client address or the path (docs/operations.md "Logs")
+        log_config=logs.config(),
+        access_log=False,
+        # on SIGTERM: stop accepting, let requests in flight finish (at most this long), then
+        # the lifespan's shutdown (background loops hand back their claimed work)
+        timeout_graceful_shutdown=30,
     )
 
 
@@ -86,15 +97,17 @@ async def _migrate(settings: Settings, progress: Any) -> None:
 
 
 @main.command(
-    help="Run the background workers (search outbox, need expiry, pledge lapse) until stopped."
+    help="Run the background workers (search outbox, webhooks, open data, need expiry, pledge lapse) until stopped."
 )
 def worker() -> None:
     import signal
 
     from fupin import background
+    from fupin.core import logs
     from fupin.db import database
 
     settings = load_settings()
+    logs.configure()
 
     async def run() -> None:
         async with database(settings):
@@ -103,9 +116,11 @@ def worker() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
-            click.echo(f"worker running {len(tasks)} loop(s); stop with Ctrl-C")
+            click.echo(f"worker running {len(tasks)} loop(s); stop with Ctrl-C", err=True)
             await stop.wait()
+            # each loop finishes the item in hand and gives the rest of its claim back
             await background.stop(None, tasks)
+            click.echo("worker stopped", err=True)
 
     asyncio.run(run())
 

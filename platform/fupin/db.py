@@ -30,13 +30,16 @@ MODEL_MODULES: list[str] = [
     "fupin.core.models",
     "fupin.regions.models",
     "fupin.accounts.models",
+    "fupin.notify.models",
     "fupin.ledger.models",
     "fupin.needs.models",
     "fupin.money.models",
+    "fupin.progress.models",
     "fupin.pairs.models",
     "fupin.commendation.models",
     "fupin.matching.models",
     "fupin.disclosure.models",
+    "fupin.sharing.models",
 ]
 
 
@@ -81,7 +84,19 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+_generation = 0
+
+
+def generation() -> int:
+    """Which opening of the database this process is on: what a per-process cache keys its
+    entries by, so none outlives the database it was read from (the test suite opens a new
+    database for every test)."""
+    return _generation
+
+
 async def open_database(settings: Settings, *, generate_schemas: bool = False) -> None:
+    global _generation
+    _generation += 1
     # Tortoise caches prepared INSERT/DELETE SQL per connection *name*; a process that opens
     # SQLite and later PostgreSQL under the name "default" (the test suite) would reuse SQL
     # with the wrong placeholders, so start every opening with an empty cache.
@@ -112,6 +127,8 @@ async def check_migrated(settings: Settings) -> None:
 
 
 async def close_database() -> None:
+    global _generation
+    _generation += 1
     await Tortoise.close_connections()
 
 

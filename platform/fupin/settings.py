@@ -100,6 +100,30 @@ class Settings:
     #: FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN: the same for a participant without a confirmed
     #: donation yet (0: no cap).
     pledge_cap_new_participant_fen: int = 1_000_000_00
+    #: FUPIN_SMTP_HOST: the mail server notifications are sent through; empty: in-app only.
+    smtp_host: str = ""
+    #: FUPIN_SMTP_PORT: its port (587 with STARTTLS, 465 with TLS, 25 plain).
+    smtp_port: int = 587
+    #: FUPIN_SMTP_USERNAME / FUPIN_SMTP_PASSWORD: login at the mail server (empty: none).
+    smtp_username: str = ""
+    smtp_password: Secret = Secret("")
+    #: FUPIN_SMTP_FROM: the sender address of notification e-mail.
+    smtp_from: str = "noreply@localhost"
+    #: FUPIN_SMTP_SECURITY: starttls | tls | none (none only for a server on the same host).
+    smtp_security: str = "starttls"
+    #: FUPIN_METRICS_TOKEN: bearer token /metrics requires; empty: /metrics answers only
+    #: requests from loopback or private addresses (docs/operations.md).
+    metrics_token: Secret = Secret("")
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    #: FUPIN_WEBHOOK_TIMEOUT_SECONDS: how long one webhook delivery waits for the partner's answer.
+    webhook_timeout_seconds: float = 10.0
+    #: FUPIN_WEBHOOK_ALLOW_LOOPBACK: let webhook URLs point at this machine (127.0.0.1, ::1) for
+    #: development and tests; refused in production, where every private address is refused.
+    webhook_allow_loopback: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -116,6 +140,10 @@ class Settings:
     @property
     def attachments_dir(self) -> Path:
         return self.var_dir / "attachments"
+
+    @property
+    def open_data_dir(self) -> Path:
+        return self.var_dir / "open-data"
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -149,9 +177,25 @@ class Settings:
         ):
             if value < 0:
                 raise SettingsError(f"{name} must be 0 (no cap) or more, got {value}")
+        if self.smtp_security not in ("starttls", "tls", "none"):
+            raise SettingsError(
+                f"FUPIN_SMTP_SECURITY must be starttls, tls or none, got {self.smtp_security!r}"
+            )
+        if not 0 < self.smtp_port < 65536:
+            raise SettingsError(f"FUPIN_SMTP_PORT must be a port number, got {self.smtp_port}")
         if self.session_idle_seconds > self.session_max_age_seconds:
             raise SettingsError(
                 "FUPIN_SESSION_IDLE_SECONDS must not exceed FUPIN_SESSION_MAX_AGE_SECONDS"
+            )
+        if not 0 < self.webhook_timeout_seconds <= 60:
+            raise SettingsError(
+                "FUPIN_WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 60, "
+                f"got {self.webhook_timeout_seconds}"
+            )
+        if self.is_production and self.webhook_allow_loopback:
+            raise SettingsError(
+                "FUPIN_WEBHOOK_ALLOW_LOOPBACK must not be set in production (server-side "
+                "request forgery: docs/webhooks.md)"
             )
         if self.is_production and weak_secret(self.secret_key):
             raise SettingsError(
@@ -190,6 +234,15 @@ class Settings:
             if raw.lower() in ("0", "false", "no", "off"):
                 return False
             raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+        def seconds(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
 
         port = integer("FUPIN_PORT", defaults.port)
         host = env.get("FUPIN_HOST", defaults.host)
@@ -234,7 +287,26 @@ class Settings:
             pledge_cap_new_participant_fen=integer(
                 "FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN", defaults.pledge_cap_new_participant_fen
             ),
+            smtp_host=env.get("FUPIN_SMTP_HOST", defaults.smtp_host),
+            smtp_port=integer("FUPIN_SMTP_PORT", defaults.smtp_port),
+            smtp_username=env.get("FUPIN_SMTP_USERNAME", defaults.smtp_username),
+            smtp_password=Secret(env.get("FUPIN_SMTP_PASSWORD", "")),
+            smtp_from=env.get("FUPIN_SMTP_FROM", defaults.smtp_from),
+            smtp_security=env.get("FUPIN_SMTP_SECURITY", defaults.smtp_security),
+            metrics_token=Secret(env.get("FUPIN_METRICS_TOKEN", "")),
+            webhook_timeout_seconds=seconds(
+                "FUPIN_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds
+            ),
+            webhook_allow_loopback=boolean(
+                "FUPIN_WEBHOOK_ALLOW_LOOPBACK", defaults.webhook_allow_loopback
+            ),
         ).validate()
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a program this one starts (pg_dump), plus ``extra``: the one other
+    place the environment is read, so that a child process gets PATH and locale as we have."""
+    return {**os.environ, **extra}
 
 
 #: Environment variables and what they set (README and a test keep them in step).
@@ -261,4 +333,13 @@ ENV_VARS = {
     "FUPIN_TRUSTED_PROXIES": "trusted_proxies",
     "FUPIN_PLEDGE_CAP_INDIVIDUAL_FEN": "pledge_cap_individual_fen",
     "FUPIN_PLEDGE_CAP_NEW_PARTICIPANT_FEN": "pledge_cap_new_participant_fen",
+    "FUPIN_SMTP_HOST": "smtp_host",
+    "FUPIN_SMTP_PORT": "smtp_port",
+    "FUPIN_SMTP_USERNAME": "smtp_username",
+    "FUPIN_SMTP_PASSWORD": "smtp_password",
+    "FUPIN_SMTP_FROM": "smtp_from",
+    "FUPIN_SMTP_SECURITY": "smtp_security",
+    "FUPIN_METRICS_TOKEN": "metrics_token",
+    "FUPIN_WEBHOOK_TIMEOUT_SECONDS": "webhook_timeout_seconds",
+    "FUPIN_WEBHOOK_ALLOW_LOOPBACK": "webhook_allow_loopback",
 }

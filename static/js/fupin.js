@@ -24,3 +24,21 @@ window.addEventListener("load", () => {
     window.print();
   }
 });
+
+// Enter in a field of a form with search buttons (the donation form's need and donor pickers):
+// in a picker's search field it presses that picker's search button; elsewhere the form's main
+// button (<button data-default>), not the first search button that the browser would press.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key !== "Enter" || !(field instanceof HTMLInputElement) || !field.form) {
+    return;
+  }
+  const form = field.form;
+  const main = form.querySelector("button[data-default]");
+  if (!main) {
+    return;
+  }
+  const find = field.dataset.find ? form.querySelector(`button[name="find"][value="${field.dataset.find}"]`) : null;
+  event.preventDefault();
+  (find || main).click();
+});

@@ -207,6 +207,27 @@ async def test_a_supervisor_observation_enters_the_flow(world) -> None:
         await _file(s, actor=s.supervisor, target_id=far.id)
 
 
+@pytest.mark.both_databases
+async def test_the_supervisor_hears_of_each_step_of_its_observation(world) -> None:
+    """The filer with an account (a supervisor) gets a notification for each handling step and
+    for an escalation, linking to the tracking page; an anonymous complaint notifies nobody."""
+    from fupin.notify.models import Notification
+
+    s = await scene(world)
+    observation = await _file(
+        s, actor=s.supervisor, source="", content="巡查发现项目已停工一个月。"
+    )
+    public = await _file(s, source="sender-z")
+    await complaints.handle(s.officer, observation.id, "accept")
+    await complaints.handle(s.officer, public.id, "accept")
+    await Complaint.filter(id=observation.id).update(level_due_on=today_cn() - timedelta(days=1))
+    assert await complaints.escalate_overdue() == 1
+    told = await Notification.filter(kind="complaint_status").order_by("id")
+    assert [n.user_id for n in told] == [s.supervisor.user_id] * 2
+    assert [n.params["status"] for n in told] == ["已受理", "逾期升级：省扶贫办"]
+    assert all(n.link == f"/complaints/track/{observation.tracking_code}" for n in told)
+
+
 async def test_the_escalation_command_moves_an_overdue_complaint(world, db) -> None:
     s = await scene(world)
     late = await _file(s)

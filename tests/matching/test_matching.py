@@ -101,8 +101,11 @@ def need_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 25) -> list[C
     """Needs over a few counties and villages, with consistent per-village/county figures."""
     size = draw(st.integers(min_size, max_size))
     county_received = {c[0]: draw(st.sampled_from([0, 0, 500_000, 10**7, 10**8])) for c in COUNTIES}
+    # Flags belong to the place, not to the need: every need of a county (village) shares them.
+    poverty = {c[0]: draw(st.booleans()) for c in COUNTIES}
+    sanqu = {c[0]: poverty[c[0]] and draw(st.booleans()) for c in COUNTIES}
     needs = []
-    village_figures: dict[str, tuple[int, int]] = {}
+    village_figures: dict[str, tuple[int, int, bool]] = {}
     for i in range(size):
         ci = draw(st.integers(0, len(COUNTIES) - 1))
         county, prefecture, province, name = COUNTIES[ci]
@@ -113,8 +116,9 @@ def need_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 25) -> list[C
             village_figures[code] = (
                 draw(st.sampled_from([0, 0, 100_000, 3_000_000, 50_000_000])),
                 draw(st.integers(0, 3)),
+                draw(st.booleans()),
             )
-        received, donors = village_figures.get(code, (0, 0)) if code else (0, 0)
+        received, donors, poor = village_figures[code] if code else (0, 0, False)
         target = draw(st.integers(100, 10**9))
         open_fen = draw(st.integers(0, target))
         published = TODAY - timedelta(days=draw(st.integers(0, 90)))
@@ -128,8 +132,8 @@ def need_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 25) -> list[C
                 prefecture_code=prefecture,
                 province_code=province,
                 county_name=name,
-                is_poverty_county=draw(st.booleans()),
-                sanqu_sanzhou=draw(st.booleans()),
+                is_poverty_county=poverty[county],
+                sanqu_sanzhou=sanqu[county],
                 target_fen=target,
                 open_fen=open_fen,
                 deadline=TODAY + timedelta(days=draw(st.integers(-3, 120))),
@@ -139,7 +143,7 @@ def need_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 25) -> list[C
                 village_received_fen=received,
                 county_received_fen=county_received[county],
                 village_donor_count=donors,
-                is_poor_village=code is not None and draw(st.booleans()),
+                is_poor_village=poor,
             )
         )
     return needs
@@ -201,6 +205,34 @@ def mean_over_places(needs: list[CandidateNeed], key: str, value: str) -> float:
     return statistics.fmean(per_place.values()) if per_place else 0.0
 
 
+def village_peers(need: CandidateNeed) -> str:
+    return "poor_village" if need.is_poor_village else "other"
+
+
+def county_peers(need: CandidateNeed) -> str:
+    return "poverty_county" if need.is_poverty_county else "other"
+
+
+def village_reference(need: CandidateNeed, pool: list[CandidateNeed]) -> float:
+    """Mean money received by the villages of the need's class (poor villages or the others)."""
+    peers = [n for n in pool if village_peers(n) == village_peers(need)]
+    return mean_over_places(peers, "village_code", "village_received_fen")
+
+
+def county_reference(need: CandidateNeed, pool: list[CandidateNeed]) -> float:
+    """Mean money received by the counties of the need's class (the 832 or the others)."""
+    peers = [n for n in pool if county_peers(n) == county_peers(need)]
+    return mean_over_places(peers, "county_code", "county_received_fen")
+
+
+def equity_counts(need: CandidateNeed, *, village: bool) -> bool:
+    """Whether the equity terms can raise this place at all with the default weights: always in
+    an 832 county (or, for the village terms, a registered poor village), elsewhere only with a
+    positive ``equity_scale_other``."""
+    targeted = need.is_poverty_county or (village and need.is_poor_village)
+    return targeted or DEFAULT_WEIGHTS.equity_scale_other > 0
+
+
 def reason_is_true(
     code: str, params: dict, need: CandidateNeed, profile: DonorProfile, pool: list[CandidateNeed]
 ) -> bool:
@@ -253,13 +285,25 @@ def reason_is_true(
         fewer = sum(1 for x in others if x < ppy)
         return fewer >= 0.75 * len(others) and math.isclose(params["people"], ppy, abs_tol=0.051)
     if code == "underserved_village":
-        ref = mean_over_places(pool, "village_code", "village_received_fen")
-        return need.village_code is not None and need.village_received_fen < ref and not params
+        return (
+            need.village_code is not None
+            and equity_counts(need, village=True)
+            and need.village_received_fen < village_reference(need, pool)
+            and params == {"peers": village_peers(need)}
+        )
     if code == "no_donor_yet_in_village":
-        return need.village_code is not None and need.village_donor_count == 0 and not params
+        return (
+            need.village_code is not None
+            and equity_counts(need, village=True)
+            and need.village_donor_count == 0
+            and not params
+        )
     if code == "underserved_county":
-        ref = mean_over_places(pool, "county_code", "county_received_fen")
-        return need.county_received_fen < ref and params == {"county": need.county_name}
+        return (
+            equity_counts(need, village=False)
+            and need.county_received_fen < county_reference(need, pool)
+            and params == {"county": need.county_name, "peers": county_peers(need)}
+        )
     if code == "poverty_county":
         return need.is_poverty_county and params == {"county": need.county_name}
     if code == "sanqu_sanzhou":
@@ -355,11 +399,19 @@ def test_equity_boost_never_lowers_anyone_and_raises_only_under_served_places(sc
         boosted = score_need(profile, need, today=TODAY, pool=pool).score
         plain = score_need(profile, need, today=TODAY, weights=flat, pool=pool).score
         assert boosted >= plain
-        village_served = need.village_code is None or (
-            need.village_received_fen >= pool.village_reference_fen > 0
-            and need.village_donor_count > 0
+        # Served: at or above the mean of its own class (or not raised there at all).
+        village_served = (
+            need.village_code is None
+            or not equity_counts(need, village=True)
+            or (
+                need.village_received_fen >= village_reference(need, candidates) > 0
+                and need.village_donor_count > 0
+            )
         )
-        county_served = need.county_received_fen >= pool.county_reference_fen > 0
+        county_served = (
+            not equity_counts(need, village=False)
+            or need.county_received_fen >= county_reference(need, candidates) > 0
+        )
         if village_served and county_served:
             assert boosted == plain  # well-served places keep exactly their score
         else:

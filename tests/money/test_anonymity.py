@@ -1,4 +1,4 @@
-"""An anonymous donor leaks on no public page, feed, export or API response (docs/domain.md §1: "anonymity
+"""An anonymous donor leaks on no public page, Atom feed, open-data file, export or API response (docs/domain.md §1: "anonymity
 fails when one surface still leaks the name"; §3.7: the public ledger carries commitments).
 
 The walk takes every GET route of the app (pages and API, collected from the app itself, so a
@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route
 from fupin.accounts.models import Pair, Participant
 from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg
 from fupin.money.service import donations, pledges, receipts
+from fupin.sharing.service import opendata
 from tests.conftest import TEST_SECRET
 from tests.money.support import DUE, TODAY, WAN, build_money, make_need
 from tests.support.contract import CONTRACT_HOOKS
@@ -208,9 +209,16 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
         confirm=True,
     )
 
-    urls = _urls(paths, await _ids(m, second_need, pair))
+    # The day's open-data snapshot, written after the gift: every file is walked too.
+    settings = app.state.settings
+    await opendata.generate(settings.open_data_dir, settings.base_url)
+    snapshot = [f"/open-data/{TODAY.isoformat()}/{name}" for name in opendata.file_names()]
+    urls = _urls(paths, await _ids(m, second_need, pair)) + snapshot
     assert len(urls) > 60
+    assert {"/feeds/needs.atom", "/feeds/funded.atom", "/feeds/ledger.atom"} <= set(urls)
     after = await _read_all(app, world, urls)
+    pledge_file = after[(None, f"/open-data/{TODAY.isoformat()}/pledges.jsonl")]
+    assert str(ANON_AMOUNT) in pledge_file, "the walk read the anonymous pledge's row"
     leaks = []
     for key, text in after.items():
         viewer, url = key
@@ -223,5 +231,12 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
         if sum(_donor_marks(text).values()) and any(mark in text for mark in AMOUNT_MARKERS):
             leaks.append(f"{url} as {viewer or 'public'}: the donor next to the anonymous amount")
     assert not leaks, "\n".join(leaks)
+    # The donor's public page has a giving history, and none of the anonymous money is in it
+    # (tests/money/test_public_giving.py mixes named and anonymous gifts).
+    for viewer in VIEWERS:
+        page = after[(viewer, f"/participants/{ANON_ID}")]
+        giving = page[page.index('id="giving"') :]
+        assert "还没有公开的捐赠记录" in giving
+        assert f'href="/needs/{second_need.id}"' not in giving
     # The walk did reach the anonymous money (public need pages, ledger, exports show the amount).
     assert sum(any(mark in text for mark in AMOUNT_MARKERS) for text in after.values()) >= 4

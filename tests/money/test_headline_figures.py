@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 
 from fupin.core.clock import today_cn
-from fupin.core.money import format_wan, format_yuan
+from fupin.core.display import short_money
 from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg
 from fupin.needs.models import Need
 from fupin.needs.rules import STATES
@@ -28,6 +28,11 @@ OPEN = ("pledged", "partially_paid")
 FIGURE = re.compile(
     r'<div class="figure[^"]*"><strong>(.*?)</strong><span>(.*?)</span></div>', re.DOTALL
 )
+
+
+def headline(fen: int) -> str:
+    """A card's figure as the page shows it (the headline rule, in Chinese)."""
+    return short_money(fen, "zh")
 
 
 def _figures(html: str) -> dict[str, str]:
@@ -79,8 +84,8 @@ async def test_county_inbox_headline_figures_are_the_sums_of_the_rows(client_as,
     page = await client_as("county_officer").get(f"/inbox?org={org.id}")
     assert page.status_code == 200
     cards = _figures(page.text)
-    assert cards["预计到账（未兑现认捐）"] == format_yuan(expected_fen)
-    assert cards["已确认到账"] == format_yuan(received_fen)
+    assert cards["预计到账（未兑现认捐）"] == headline(expected_fen)
+    assert cards["已确认到账"] == headline(received_fen)
     assert cards["已确认但未开收据"] == str(missing)
     # the table under the headline lists the same pledges, and its column adds up to it
     table = page.text.split("预计到账的认捐</h2>", 1)[1].split("</table>", 1)[0]
@@ -126,8 +131,8 @@ async def test_workspace_and_me_headline_figures_are_the_sums_of_the_rows(client
     assert mine and come_due
     me = await client_as("participant_member").get("/me")
     cards = _figures(me.text)
-    assert cards["有效认捐"] == format_yuan(sum(p.committed_fen for p in mine))
-    assert cards["已确认捐赠"] == format_yuan(given)
+    assert cards["有效认捐"] == headline(sum(p.committed_fen for p in mine))
+    assert cards["已确认捐赠"] == headline(given)
     rate = f"{honoured * 100 // len(come_due)}%"
     assert cards[f"兑现率（已兑现 {honoured} / 到期 {len(come_due)}）"] == rate
 
@@ -155,9 +160,9 @@ async def test_dashboard_headline_cards_are_the_sums_of_the_rows(
         cards = _figures(page.text)
         where = f"{path} {year}"
         assert cards["公开需求"] == f"{total.needs:,}", where
-        assert cards["需求目标金额"] == format_wan(total.target), where
-        assert cards["认捐"] == format_wan(total.pledged), where
-        assert cards["到账"] == format_wan(total.received), where
+        assert cards["需求目标金额"] == headline(total.target), where
+        assert cards["认捐"] == headline(total.pledged), where
+        assert cards["到账"] == headline(total.received), where
         assert cards["兑现率（笔数）"] == pct_text(total.honour_pct), where
         assert cards["兑现率（金额）"] == pct_text(total.paid_pct), where
         villages = next(v for k, v in cards.items() if k.startswith("受益村"))

@@ -226,6 +226,7 @@ async def test_the_donation_form_shown_again_names_each_bad_field(
     )
     assert _named(refused) == {
         "donor_id",
+        "donor_q",  # the donor's refusal is also shown by its picker's search field
         "amount",
         "received_on",
         "kind",
@@ -248,8 +249,15 @@ async def test_the_donation_page_forms_name_the_bad_field(client_as: Any, world:
     assert _named(await officer.post(f"{base}/reverse", data=bad_key)) == {"idempotency_key"}
     assert _named(await officer.post(f"{base}/confirm", data=bad_key)) == {"idempotency_key"}
     assert _named(await officer.post(f"{base}/receipt", data=bad_key)) == {"idempotency_key"}
-    assert _named(await officer.post(f"{base}/cancel", data=_form(reason="x" * 501))) == {"reason"}
+    # cancelling is for a donation recorded but not yet confirmed: its page has the form
+    recorded = await donations.record_donation(
+        actor=m.officer, recipient_id=m.county_gov.id, amount_fen=WAN, received_on=TODAY,
+        need_id=m.need.id, donor_id=m.world.participants["individual"].id,
+    )  # fmt: skip
+    cancel = await officer.post(f"/donations/{recorded.id}/cancel", data=_form(reason="x" * 501))
+    assert _named(cancel) == {"reason"}
     assert not await Donation.filter(reverses_id=donation.id).exists()
+    assert (await Donation.get(id=recorded.id)).state == "recorded"
 
 
 async def test_the_receipt_forms_name_the_bad_field(client_as: Any, world: Any) -> None:

@@ -284,7 +284,7 @@ async def test_gb18030_csv_and_english_headers_are_read(world) -> None:
     ]
     gbk = _csv(rows, encoding="gb18030")
     assert (await need_import.dry_run(a["county_officer"], gbk, "x.csv")).ok
-    keys = [c.key for c in need_import.COLUMNS]
+    keys = [c.key for c in need_import.COLUMNS if c.key != "village_name"]
     english = _csv([r[:5] + ["50", "200", deadline, "", ""] for r in rows], headers=keys)
     assert (await need_import.dry_run(a["county_officer"], english, "x.csv")).ok
 
@@ -320,11 +320,11 @@ async def test_only_county_officers_import(world) -> None:
 
 def test_templates_carry_every_column_and_the_rules() -> None:
     text = need_import.template_csv().decode("utf-8")
-    assert text.startswith("\ufeff村（或县）代码*,类别*,标题*")
+    assert text.startswith("\ufeff村（或县）代码,村名,类别*,标题*")
     workbook = load_workbook(io.BytesIO(need_import.template_xlsx()))
     assert workbook.sheetnames == ["需求", "说明", "类别"]
     header = [c.value for c in workbook["需求"][1]]
-    assert header[0] == "村（或县）代码*" and len(header) == len(need_import.COLUMNS)
+    assert header[:2] == ["村（或县）代码", "村名"] and len(header) == len(need_import.COLUMNS)
     assert workbook["类别"].max_row == 12
 
 
@@ -536,3 +536,79 @@ async def test_an_import_does_not_stop_other_requests(world, client_as, monkeypa
     assert waited_out == [False]  # /healthz answered while the file was being read
     assert health.status_code == 200 and answered_in < 2.0
     assert response.status_code in (200, 422)
+
+
+def _by_name_row(place: str, title: str) -> list[object]:
+    deadline = (today_cn() + timedelta(days=60)).isoformat()
+    return ["", place, "村级道路畅通", title, DESCRIPTION, "120000", "", "300", deadline, "", ""]
+
+
+NAME_HEADERS = ["村（或县）代码", "村名", *HEADERS[1:]]
+
+
+@pytest.mark.both_databases
+async def test_an_officer_names_the_village_instead_of_typing_its_code(world) -> None:
+    """The officer knows 石门村, not its twelve digits: the import finds it in the county; a name
+    two townships share must say which township; an unknown name or a name that contradicts
+    the code is a row error, and nothing is written while any row fails."""
+    from fupin.regions.models import Region
+
+    a = await actors(world)
+    townships = await Region.filter(level="township", county_code="532627").order_by("code")
+    other_township = townships[1]
+    await Region.create(
+        code=other_township.code + "977",
+        name="双河村",
+        level="village",
+        kind="村",
+        parent_id=other_township.code,
+        province_code=other_township.province_code,
+        prefecture_code=other_township.prefecture_code,
+        county_code="532627",
+        full_name=f"{other_township.full_name} 双河村",
+        origin="generated",
+        is_generated=True,
+    )
+    first_township = await Region.get(code=world.village.parent_id)
+    await Region.create(
+        code=first_township.code + "977",
+        name="双河村",
+        level="village",
+        kind="村",
+        parent_id=first_township.code,
+        province_code=first_township.province_code,
+        prefecture_code=first_township.prefecture_code,
+        county_code="532627",
+        full_name=f"{first_township.full_name} 双河村",
+        origin="generated",
+        is_generated=True,
+    )
+    bad = [
+        _by_name_row(world.village.name, "石门村通组道路硬化工程"),
+        _by_name_row("双河村", "双河村通组道路硬化工程"),
+        _by_name_row("没有这个村", "某村通组道路硬化工程"),
+    ]
+    wrong_code = _by_name_row(world.village.name, "石门村产业路硬化工程")
+    wrong_code[0] = world.other_village.code
+    bad.append(wrong_code)
+    report = await need_import.dry_run(
+        a["county_officer"], _csv(bad, headers=NAME_HEADERS), "by-name.csv"
+    )
+    errors = {e.row: e.message for e in report.errors}
+    assert set(errors) == {3, 4, 5}, report.errors
+    assert all(e.column == "村名" for e in report.errors)
+    assert "乡镇/村" in errors[3] and other_township.name in errors[3]
+    assert "没有这个村" in errors[4]
+    assert world.village.code in errors[5]
+    assert await Need.all().count() == 0
+
+    good = [
+        _by_name_row(world.village.name, "石门村通组道路硬化工程"),
+        _by_name_row(f"{other_township.name}/双河村", "双河村通组道路硬化工程"),
+    ]
+    report = await need_import.commit(
+        a["county_officer"], _csv(good, headers=NAME_HEADERS), "by-name.csv"
+    )
+    assert report.committed, report.errors
+    created = await Need.filter(id__in=report.created).order_by("id")
+    assert [n.region_id for n in created] == [world.village.code, other_township.code + "977"]

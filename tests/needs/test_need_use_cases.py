@@ -140,6 +140,19 @@ async def test_public_list_never_shows_an_overdue_need_as_published(world) -> No
 
 
 @pytest.mark.both_databases
+async def test_lists_and_exports_write_nothing_the_sweep_persists_the_expiry(world) -> None:
+    overdue = await make_need(world, "published", deadline=today_cn() - timedelta(days=2))
+    await reading.list_needs(reading.NeedFilters())
+    await reading.list_needs(reading.NeedFilters(state="expired"), card=True)
+    exported = reading.iter_needs(reading.NeedFilters(state="expired"))
+    assert [n.id async for n in exported] == [overdue.id]
+    assert (await Need.get(id=overdue.id)).state == "published"
+    assert not await NeedEvent.filter(need_id=overdue.id, action="expire").exists()
+    assert await expiry.expire_all_overdue() == 1
+    assert (await Need.get(id=overdue.id)).state == "expired"
+
+
+@pytest.mark.both_databases
 async def test_duplicate_guard_requires_acknowledgement_before_publishing(world) -> None:
     a = await actors(world)
     await make_need(world, "published", title="石门村人畜饮水工程")

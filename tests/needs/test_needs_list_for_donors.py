@@ -88,3 +88,37 @@ async def test_a_text_query_on_the_list_goes_to_the_search(client_as, world) -> 
     plain = await client.get("/needs?q=饮水&sort=raising")
     assert parse_qs(urlsplit(plain.headers["location"]).query) == {"q": ["饮水"]}
     assert (await client.get("/needs?q=")).status_code == 200  # an empty box is the list
+
+
+@pytest.mark.both_databases
+async def test_pages_across_the_raising_boundary_follow_one_order(world) -> None:
+    from fupin.needs.service import reading
+
+    for hour in range(7):
+        await _need(
+            world,
+            f"在筹{hour}",
+            target=1000,
+            pledged=hour * 100,
+            state="published",
+            days=10 + hour,
+            hour=hour,
+        )
+    for hour in range(7, 12):
+        await _need(
+            world, f"已满{hour}", target=1000, pledged=1000, state="funded", days=3, hour=hour
+        )
+    await _need(world, "过期", target=9000, pledged=0, state="published", days=-1, hour=12)
+    for sort in ("raising", "open_amount", "deadline", "closest", "newest"):
+        whole = await reading.list_needs(reading.NeedFilters(sort=sort, per_page=100))
+        expected = [n.id for n in whole.items]
+        assert whole.total == len(expected) == 12
+        paged: list[int] = []
+        for page in range(1, 8):  # past the end too: empty pages
+            part = await reading.list_needs(
+                reading.NeedFilters(sort=sort, page=page, per_page=2), card=True, count_ahead=3
+            )
+            paged += [n.id for n in part.items]
+            assert part.total == min(12, (page - 1) * 2 + 3)
+            assert part.more == ((page - 1) * 2 + 3 < 12)
+        assert paged == expected, sort

@@ -105,7 +105,9 @@ async def test_without_q_the_database_list_still_answers(
     assert [i["id"] for i in response.json()["items"]] == [corpus["water"]]
 
 
-#: (query parameters, expected status, the field a 422 names; None: an empty result)
+#: (query parameters, expected status, the field a 422 names; None: an empty result;
+#: PARTIAL: words only, no need holds all of them, so needs holding most, flagged partial)
+PARTIAL = "(partial)"
 BAD_INPUT: list[tuple[dict[str, str], int, str | None]] = [
     ({"q": "饮水" * 1000 + "a" * 8000}, 422, "q"),  # 10,000 characters
     ({"q": "饮水", "sort": "bogus"}, 422, "sort"),
@@ -125,7 +127,7 @@ BAD_INPUT: list[tuple[dict[str, str], int, str | None]] = [
     ({"q": "饮水", "state": "returned"}, 200, None),
     ({"q": "！？。，、……"}, 200, None),
     ({"q": "😀🎉🙏"}, 200, None),
-    ({"q": "title:饮水 AND (id:[0 TO 9] OR *)"}, 200, None),
+    ({"q": "title:饮水 AND (id:[0 TO 9] OR *)"}, 200, PARTIAL),
     ({"q": "饮水", "contiguous_area": "乌蒙山区"}, 200, None),
 ]
 
@@ -137,7 +139,10 @@ async def test_bad_input_is_a_named_error_or_an_empty_result_never_a_500(
         response = await client.get("/api/v1/needs", params=params)
         assert response.status_code == status, (params, response.text[:300])
         body = response.json()
-        if field:
+        if field == PARTIAL:  # the syntax is words (title, 饮水, and, id…), never a query
+            assert body["partial"] is True, params
+            assert {i["id"] for i in body["items"]} == {corpus["water"], corpus["water_other"]}
+        elif field:
             assert body["error"]["field"] == field, params
             assert body["error"]["message"], params
         else:
@@ -216,3 +221,18 @@ async def test_a_need_published_through_the_api_is_found_within_two_seconds(
     finally:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
+
+
+async def test_no_need_with_every_word_answers_most_words_with_a_note(
+    client: httpx.AsyncClient, corpus: dict[str, int]
+) -> None:
+    response = await client.get("/api/v1/needs", params={"q": "小学 体育馆"})
+    assert response.status_code == 200
+    body = response.json()
+    assert [i["id"] for i in body["items"]] == [corpus["school"]]
+    assert body["partial"] is True
+    assert body["note"] == "没有同时包含所有词的结果，以下为部分匹配"
+    assert body["facets"]["category"] == {"education": 1}, "facets count the partial hits"
+    check_against_openapi(response)
+    every_word = (await client.get("/api/v1/needs", params={"q": "小学 食堂"})).json()
+    assert every_word["partial"] is False and every_word["note"] is None

@@ -179,3 +179,14 @@ async def test_an_engine_that_is_down_gives_a_503_page_pointing_to_the_needs_lis
     assert "搜索暂时不可用" in page.text
     assert '<a href="/needs">' in page.text
     assert "10.0.0.5" not in page.text and "panicked" not in page.text
+
+
+async def test_most_words_results_say_so_above_the_hits(
+    client: httpx.AsyncClient, corpus: dict[str, int]
+) -> None:
+    page = await client.get("/search", params={"q": "饮水 体育馆"})
+    assert page.status_code == 200
+    assert "没有同时包含所有词的结果，以下为部分匹配" in page.text
+    assert corpus["water_small"] in hit_ids(page)
+    exact = await client.get("/search", params={"q": "饮水"})
+    assert "以下为部分匹配" not in exact.text

@@ -32,6 +32,7 @@ def stale_document(need_id: int) -> dict[str, Any]:
     return {
         "id": need_id,
         "title": "已删除的饮水需求",
+        "items": "",
         "description": "",
         "category": "drinking_water",
         "category_label": "饮水安全",

@@ -195,7 +195,9 @@ def region_figures(
     }
 
 
-def pair_figures(rows: Rows, pair: Pair, region: Region, year: int, today: date) -> dict[str, Any]:
+def pair_figures(
+    rows: Rows, pair: Pair, region: Region, year: int | None, today: date
+) -> dict[str, Any]:
     helper, mobilised = Sums(), Sums()
     projects: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     villages: dict[str, int] = defaultdict(int)
@@ -207,13 +209,17 @@ def pair_figures(rows: Rows, pair: Pair, region: Region, year: int, today: date)
             helper.pledge(p, today, year)
         elif p.pair_id == pair.id:
             mobilised.pledge(p, today, year)
-        if cn_year(p.created_at) != year:
+        if year is not None and cn_year(p.created_at) != year:
             continue
         if (p.participant_id == pair.helper_id or p.pair_id == pair.id) and p.state != "withdrawn":
             projects[need.category][need.state].add(need.id)
     for d in rows.donations:
         need = rows.needs[d.need_id]
-        if d.state != "confirmed" or d.received_on.year != year or not in_pair_region(need, region):
+        if (
+            d.state != "confirmed"
+            or (year is not None and d.received_on.year != year)
+            or not in_pair_region(need, region)
+        ):
             continue
         pledge = rows.pledge_by_id.get(d.pledge_id) if d.pledge_id else None
         if d.donor_id == pair.helper_id:

@@ -89,9 +89,10 @@ def test_mismatched_series_are_a_programming_error() -> None:
     [
         (0, "¥0"),
         (99_99, "¥99.99"),
-        (1_000_000, "1万"),
-        (12_345_678_900, "1.23亿"),
-        (-5_000_000, "-5万"),
+        (1_000_000, "1万元"),
+        (12_345_678_900, "1.23亿元"),
+        (-5_000_000, "-5万元"),
+        (621_750_000, "622万元"),
     ],
 )
 def test_compact_amounts_for_axis_labels(fen, text) -> None:
@@ -117,3 +118,33 @@ def test_any_label_text_gives_well_formed_svg(labels, data) -> None:
     labels = ["".join(ch for ch in label if ch.isprintable()) for label in labels]
     svg = charts.bar_chart(chart_id="p", title="t", labels=labels, values=values)
     _parse(svg)
+
+
+@pytest.mark.parametrize("largest", [9_000, 9_000_000, 99_000_000_000, 900_000_000_000_000])
+def test_axis_labels_with_their_unit_stay_inside_the_drawing(largest) -> None:
+    svg = charts.line_chart(
+        chart_id="c",
+        title="t",
+        x_labels=["01", "02"],
+        series=[charts.Series("认捐", [0, largest])],
+        fmt=charts.compact_fen,
+    )
+    ticks = [t for t in _parse(svg).iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert len(ticks) == 5
+    for tick in ticks:
+        assert tick.text and (tick.text.endswith("元") or tick.text.startswith("¥"))
+        assert int(tick.get("x", "0")) >= charts._label_width(tick.text, 13), tick.text
+
+
+def test_bar_values_with_their_unit_stay_inside_the_drawing() -> None:
+    def english(fen: int) -> str:
+        return f"¥{fen / 100_000_000_000:.2f} billion"
+
+    svg = charts.bar_chart(
+        chart_id="c", title="t", labels=["甲", "乙"], values=[843_000_000_000, 100], fmt=english
+    )
+    texts = [t for t in _parse(svg).iter(f"{SVG}text") if t.get("fill") == "#333"]
+    assert texts
+    for text in texts:
+        width = charts._label_width(text.text or "", charts.FONT)
+        assert int(text.get("x", "0")) + width <= charts.WIDTH, text.text

@@ -194,3 +194,46 @@ async def test_the_upload_template_is_read_back_by_the_dry_run(client_as, world)
         files={"file": ("模板.csv", template.content, "text/csv")},
     )
     assert dry.status_code == 200 and "预检通过" in dry.text
+
+
+@pytest.mark.both_databases
+async def test_a_county_system_uploads_the_list_through_the_api(client_as, world) -> None:
+    """The same upload for a county's own system: a dry run that writes nothing and reports the
+    rows, then a commit; a wrong file answers every problem by row and column, writes nothing."""
+    officer = client_as("county_officer")
+    headers = {"X-CSRF-Token": CSRF}
+    url = "/api/v1/regions/532627/poor-villages/import"
+    good = [[BEINING, "是", "2014", "2018"], [LIANHU, "是", "2015", ""]]
+    dry = await officer.post(
+        url, headers=headers, files={"file": ("poor.csv", csv_file(good), "text/csv")}
+    )
+    assert dry.status_code == 200, dry.text[:300]
+    assert dry.json() == {"filename": "poor.csv", "rows": 2, "errors": [], "committed": False}
+    assert not await Region.filter(code=BEINING, is_poor_village=True).exists()
+    done = await officer.post(
+        url,
+        headers=headers,
+        data={"commit": "true"},
+        files={"file": ("poor.xlsx", xlsx_file(good), "application/octet-stream")},
+    )
+    assert done.status_code == 200 and done.json()["committed"] is True, done.text[:300]
+    assert await Region.filter(code__in=[BEINING, LIANHU], is_poor_village=True).count() == 2
+
+    bad = [[NANXIU, "是", "", ""], [HUOPU, "是", "2014", ""]]
+    refused = await officer.post(
+        url,
+        headers=headers,
+        data={"commit": "true"},
+        files={"file": ("poor.csv", csv_file(bad), "text/csv")},
+    )
+    body = refused.json()
+    assert refused.status_code == 200 and body["committed"] is False
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(3, "村代码")]
+    assert not await Region.filter(code=NANXIU, is_poor_village=True).exists()
+    other = await client_as("county_officer").post(
+        "/api/v1/regions/513431/poor-villages/import",
+        headers=headers,
+        files={"file": ("poor.csv", csv_file([[HUOPU, "是", "2014", ""]]), "text/csv")},
+    )
+    assert other.status_code == 403
+    assert not await Region.filter(code=HUOPU, is_poor_village=True).exists()

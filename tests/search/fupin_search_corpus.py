@@ -938,6 +938,15 @@ ROWS: list[tuple[int, str, str, str, str, str, str, str, int, int, str, str]] = 
 ]
 
 
+#: In-kind items of some needs (names, space-separated, as the need code indexes them).
+ITEMS: dict[int, str] = {
+    1: "PE供水管道 蓄水池",
+    3: "入户水表 PE供水管道",
+    24: "B超机 心电图机",
+    26: "光伏组件 逆变器",
+}
+
+
 def _ts(day: str) -> int:
     d = date.fromisoformat(day)
     return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
@@ -965,6 +974,7 @@ def make_doc(row: tuple[Any, ...]) -> dict[str, Any]:
         "id": need_id,
         "title": title,
         "description": description,
+        "items": ITEMS.get(need_id, ""),
         "category": category,
         "category_label": CATEGORIES[category],
         "state": state,

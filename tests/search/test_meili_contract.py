@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from fupin.search.adapters import SearchError, SearchQuery, SearchQueryError, SearchUnavailable
 from fupin.search.adapters.meili import MeiliBackend, build_filter, quote_filter_value
-from fupin.search.rules.documents import FIELDS, region_aliases
+from fupin.search.rules.documents import FIELDS, derived_fields
 from fupin.search.rules.settings_data import default_settings, meili_settings_body
 from tests.search.fupin_search_corpus import BY_ID, CORPUS
 from tests.search.meili_fake import FakeMeili, FakeServer, error
@@ -87,8 +87,9 @@ async def test_upsert_sends_public_documents_and_deletes_the_others(
     await ready.upsert(docs, wait=True)
     add = fake.requests("POST", "/indexes/needs/documents")
     assert len(add) == 1 and add[0].query == {"primaryKey": "id"}
-    assert add[0].body == [{**BY_ID[1], "region_aliases": region_aliases(BY_ID[1], S)}]
+    assert add[0].body == [{**BY_ID[1], **derived_fields(BY_ID[1], S)}]
     assert "凉山州" in add[0].body[0]["region_aliases"]
+    assert add[0].body[0]["raising"] == 1  # published, money still open: a business tie-break
     delete = fake.requests("POST", "/indexes/needs/documents/delete-batch")
     assert len(delete) == 1 and delete[0].body == ["2"]
     assert len(fake.requests("GET", r"/tasks/\d+")) == 2  # both tasks awaited: read-your-writes
@@ -133,7 +134,7 @@ async def test_search_sends_filters_facets_sort_pages_and_asks_for_match_positio
         facets=["county", "category"],
     )
     await ready.search(query)
-    (call,) = fake.requests("POST", "/indexes/needs/search")
+    call, *_fallback = fake.requests("POST", "/indexes/needs/search")
     body = call.body
     assert body["q"] == "凉山 饮水"  # words only: no Meilisearch query syntax can get through
     assert body["filter"] == ['province IN ["四川省", "云南省"]', 'amount_band IN ["<1万"]']
@@ -241,6 +242,44 @@ async def test_hits_facets_and_total_are_read_and_highlights_are_escaped(
     assert hit["_highlight"]["title"] == (
         "巴什村&lt;script&gt;alert(1)&lt;/script&gt;<mark>饮水</mark> &amp; 道路"
     )
+
+
+async def test_no_hit_for_every_word_searches_again_for_most_words_and_says_so(
+    ready: MeiliBackend, fake: FakeMeili
+) -> None:
+    empty = {"hits": [], "hitsPerPage": 20, "page": 1, "totalPages": 0, "totalHits": 0}
+    one = {**empty, "hits": [BY_ID[17]], "totalPages": 1, "totalHits": 1}
+    fake.search_responses.extend([empty, one])
+    result = await ready.search(SearchQuery(text="小学 体育馆"))
+    first, second = fake.requests("POST", "/indexes/needs/search")
+    assert first.body["matchingStrategy"] == "all"
+    assert second.body["matchingStrategy"] == S.fallback_matching_strategy == "frequency"
+    assert second.body["q"] == first.body["q"] == "小学 体育馆"
+    assert result.partial and [h["id"] for h in result.hits] == [17]
+
+
+async def test_a_compound_typed_as_one_string_does_not_fall_back(
+    ready: MeiliBackend, fake: FakeMeili
+) -> None:
+    fake.search_responses.append(
+        {"hits": [], "hitsPerPage": 20, "page": 1, "totalPages": 0, "totalHits": 0}
+    )
+    result = await ready.search(SearchQuery(text="道路硬化工程"))
+    assert len(fake.requests("POST", "/indexes/needs/search")) == 1
+    assert not result.partial and result.total == 0
+
+
+def test_ranking_rules_end_with_the_business_tie_breaks_and_items_are_searchable() -> None:
+    from fupin.search.rules.settings_data import meili_settings_body
+
+    body = meili_settings_body(S)
+    assert body["rankingRules"][-2:] == ["raising:desc", "deadline_ts:asc"]
+    assert body["searchableAttributes"][0] == "title"
+    assert body["searchableAttributes"].index("items") < body["searchableAttributes"].index(
+        "description"
+    )
+    assert set(body["synonyms"]["学校"]) >= {"小学", "中心校"}
+    assert "学校" not in body["synonyms"]["小学"]  # one way: 小学 食堂 is not a 中学 canteen
 
 
 @pytest.mark.parametrize(

@@ -337,6 +337,9 @@ async def _office_action(request: Request, action: str) -> Response:
             raise
         context = await _office_context(request, round_id)
         context["error"] = exc
+        if action == "cancel":  # the reason typed comes back in its (open) form
+            reason = form.get("reason")
+            context["cancel_reason"] = reason if isinstance(reason, str) else ""
         return render(request, "commendation/office_round.html", context, status_code=exc.status)
     return redirect(request, f"/commendation/office/{round_id}", flash=messages[action])
 
@@ -450,6 +453,10 @@ async def office_resolve(request: Request) -> Response:
             raise
         context = await _office_context(request, round_id)
         context["error"] = exc
+        # The refused resolution comes back in its objection's form, as typed.
+        context["refused_objection"] = objection_id
+        resolution = form.get("resolution")
+        context["resolution_text"] = resolution if isinstance(resolution, str) else ""
         return render(
             request, "commendation/office_objections.html", context, status_code=exc.status
         )

@@ -156,6 +156,18 @@ RULES: dict[str, dict[str, str]] = {
     "supervision.view": {**_OFFICE_READ, "county_officer": COUNTY, "supervisor": REGION},
     # A supervisor's observation enters the complaint flow (routed like a public complaint).
     "supervision.observe": {"supervisor": REGION},
+    # --- progress after funding: the county's officers and the village's workers tell the
+    # donors what happened (started, delivered, accepted); a donor follows a need to hear of it.
+    "need.post_update": {"village_worker": VILLAGE, "county_officer": COUNTY},
+    "need.follow": {"participant_member": PARTICIPANT},
+    # --- sharing: a partner system's webhook endpoints, owned by a participant (its members)
+    # or an office (scope = the office's region; the offices above it manage them too)
+    "webhook.manage": {
+        "national_admin": ANY,
+        "province_office": PROVINCE,
+        "county_officer": COUNTY,
+        "participant_member": PARTICIPANT,
+    },
 }
 
 

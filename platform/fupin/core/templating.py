@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_date as babel_format_date
+from babel import Locale
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from fupin import REPO_ROOT, i18n
+from fupin.core import display
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import in_china
 from fupin.core.money import format_wan, format_yuan
@@ -27,11 +29,24 @@ def wan(fen: int | None) -> str:
     return "" if fen is None else format_wan(fen)
 
 
+#: Babel's locales parsed once: ``format_date(..., locale="zh_CN")`` parses the locale and its
+#: pattern on every call (49 µs against 8 µs for the pre-parsed pattern, and a list page shows
+#: dozens of dates).
+_LOCALES = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(lang: str, value: date) -> str:
+    locale = _LOCALES.get(lang, _LOCALES["en"])
+    return str(locale.date_formats["medium"].apply(value, locale))
+
+
 def fmt_date(value: date | datetime | None) -> str:
+    """The ``|date`` filter: Babel's medium date of the page's language (2026年3月1日)."""
     if value is None:
         return ""
-    locale = "zh_CN" if i18n.current_locale.get() == "zh" else "en"
-    return babel_format_date(value, format="medium", locale=locale)
+    day = value.date() if isinstance(value, datetime) else value
+    return _medium_date(i18n.current_locale.get(), day)
 
 
 def fmt_minute(value: datetime | None) -> str:
@@ -49,9 +64,13 @@ def category_label(code: str) -> str:
     return i18n._(CATEGORIES.get(code, code))
 
 
-def make_templates(directory: Path | None = None) -> Jinja2Templates:
+def make_templates(directory: Path | None = None, *, auto_reload: bool = True) -> Jinja2Templates:
+    """The environment. ``auto_reload`` (development only) makes Jinja2 stat every template
+    file, includes too, on every render to pick up edits; elsewhere templates are compiled once
+    per process."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory or REPO_ROOT / "templates")),
+        auto_reload=auto_reload,
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
@@ -68,6 +87,15 @@ def make_templates(directory: Path | None = None) -> Jinja2Templates:
         current_locale=i18n.current_locale.get,
     )
     env.filters.update(yuan=yuan, wan=wan, date=fmt_date, minute=fmt_minute)
+    # One number and date style per context (fupin.core.display holds the rules).
+    env.filters.update(
+        yuan=lambda fen, symbol=True: (
+            "" if fen is None else display.exact_money(fen, symbol=symbol)
+        ),
+        wan=lambda fen: "" if fen is None else display.short_money(fen, i18n.current_locale.get()),
+        date=lambda value: "" if value is None else display.day(value),
+        minute=lambda value: "" if value is None else display.minute(value),
+    )
     env.globals["percent"] = percent
     return Jinja2Templates(env=env)
 

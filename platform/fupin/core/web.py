@@ -6,11 +6,13 @@ this module only creates it (``csrf_token``) and compares (``csrf_matches``).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
+from markupsafe import escape
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -53,6 +55,35 @@ async def read_form(request: Request) -> FormData:
     return await request.form()
 
 
+class _LazyCsrfToken:
+    """The session's CSRF token, created when a template first prints it: a page without a form
+    (every public list and need page for an anonymous visitor) then sets no session cookie and
+    can be cached; a page with a form gets the token as before."""
+
+    __slots__ = ("request", "used")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.used = False
+
+    def __str__(self) -> str:
+        self.used = True
+        return csrf_token(self.request)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+    def __bool__(self) -> bool:
+        return True
+
+
+#: What a proxy or browser may do with a public page: keep it half a minute (the figures on
+#: it move with pledges), then ask again with the ETag.
+PUBLIC_CACHE_CONTROL = "public, max-age=30"
+#: Pages for a signed-in person, or carrying a person's form token, are never stored.
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
+
 def render(
     request: Request,
     template: str,
@@ -60,11 +91,40 @@ def render(
     *,
     status_code: int = 200,
 ) -> Response:
-    csrf_token(request)
+    token = _LazyCsrfToken(request)
+    request.scope["fupin.csrf_token"] = token
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, template, context_for(request, context or {}), status_code=status_code
     )
+    public = (
+        request.method in ("GET", "HEAD")
+        and status_code == 200
+        and actor(request) is None
+        and not token.used
+        and not _session_changed(request)
+    )
+    if not public:
+        response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+        return response
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": PUBLIC_CACHE_CONTROL, "ETag": etag, "Vary": "Cookie"}
+    if etag in _etags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
+
+
+def _session_changed(request: Request) -> bool:
+    """Whether rendering wrote to the session (a flash message read, a token created): the
+    response then sets a cookie and is that person's."""
+    if "session" not in request.scope:
+        return False
+    return bool(getattr(request.session, "modified", False))
+
+
+def _etags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
 def redirect(request: Request, url: str, *, flash: str | None = None) -> RedirectResponse:

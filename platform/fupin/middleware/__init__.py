@@ -1,4 +1,5 @@
-"""The shell's request middleware, outermost first (after Starlette's session cookie), composed
-in ``fupin.app``: ``context`` (locale and the acting user), ``limits`` (no request body over its
-limit is read), ``csrf`` (no unsafe request without the session's token), ``headers`` (the
-security headers of every response)."""
+"""The shell's request middleware, composed in ``fupin.app``, outermost first: ``observe``
+(request id, metrics, access log: it must see every answer, errors included), ``headers``
+(the security headers of every response), Starlette's session cookie, ``context`` (locale and
+the acting user), ``limits`` (no request body over its limit is read), ``csrf`` (no unsafe
+request without the session's token)."""

@@ -38,7 +38,13 @@ def _locale_for(scope: Scope) -> str:
     return i18n.DEFAULT_LOCALE
 
 
+#: Paths whose bearer token is not an API token: Prometheus's token for /metrics (fupin.ops.web).
+OWN_BEARER_PATHS = frozenset({"/metrics"})
+
+
 def _bearer(scope: Scope) -> str | None:
+    if scope.get("path") in OWN_BEARER_PATHS:
+        return None
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             text = value.decode("latin-1")

@@ -235,6 +235,8 @@ def search(
 
     result = run_with_db(settings, job)
     click.echo(f"{result.total} needs")
+    if result.note:
+        click.echo(result.note)
     for item in result.items:
         click.echo(
             f"{item['id']:>8}  {item['title']}  ·  {item['county']} {item['village']}  ·  "

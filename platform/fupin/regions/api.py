@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from fupin.core.endpoints import Endpoint
 from fupin.core.policy import PUBLIC, Actor, place_scope
-from fupin.core.schemas import Page
+from fupin.core.schemas import Page, validate_form
+from fupin.core.tabular import MAX_BYTES
 from fupin.core.web import actor
 from fupin.errors import InvalidInput
 from fupin.i18n import _
@@ -14,6 +16,8 @@ from fupin.regions import models
 from fupin.regions import service as regions
 from fupin.regions.schemas import (
     PoorVillageFlag,
+    PoorVillageImportReport,
+    PoorVillageUpload,
     Region,
     RegionChangeList,
     RegionPath,
@@ -77,6 +81,24 @@ async def set_poor_flag(
         exited="" if body.exited_year is None else str(body.exited_year),
     )
     return await regions.get_region(village.code)
+
+
+async def upload_poor_villages(
+    request: Request, *, actor: Actor, path: RegionPath
+) -> PoorVillageImportReport:
+    """The page's CSV/XLSX upload for a county's own system: a dry run by default, ``commit``
+    to write — the same checks and all-or-nothing write as the page."""
+    county = await regions.county_page(actor, path.code)
+    form = await request.form(max_files=1, max_fields=4)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput(_("请以 multipart/form-data 上传文件字段 file。"), field="file")
+    data = await upload.read(MAX_BYTES + 1)  # read_rows refuses anything over the limit
+    fields = validate_form(PoorVillageUpload, {"file": data, "commit": form.get("commit") or False})
+    report = await regions.poor_import(
+        actor, county, fields.file, upload.filename or "upload.csv", commit=fields.commit
+    )
+    return PoorVillageImportReport.model_validate(report)
 
 
 async def region_changes(request: Request, *, actor: Actor) -> dict[str, object]:
@@ -163,6 +185,19 @@ endpoints += [
         auth="required",
         response=Region,
         errors=(404,),
+        action="region.edit",
+    ),
+    Endpoint(
+        "POST",
+        "/regions/{code}/poor-villages/import",
+        upload_poor_villages,
+        "The county uploads its poor-village list (CSV/XLSX): a row-by-row dry run, or with "
+        "commit=true every row written in one transaction (none when any row is wrong)",
+        params=RegionPath,
+        form=PoorVillageUpload,
+        auth="required",
+        response=PoorVillageImportReport,
+        errors=(400, 404),
         action="region.edit",
     ),
 ]

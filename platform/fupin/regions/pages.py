@@ -18,8 +18,8 @@ from fupin.regions import service as regions
 
 
 async def region_index(request: Request) -> Response:
-    provinces = await regions.list_regions(level="province", per_page=100)
-    return render(request, "regions/index.html", {"provinces": provinces.items})
+    provinces = await regions.choices("province")
+    return render(request, "regions/index.html", {"provinces": provinces})
 
 
 async def region_detail(request: Request) -> Response:
@@ -41,11 +41,11 @@ async def poverty_counties(request: Request) -> Response:
     listing = await regions.list_regions(
         level="county", poverty_only=True, province=province, page=page, per_page=per_page
     )
-    provinces = await regions.list_regions(level="province", per_page=100)
+    provinces = await regions.choices("province")
     return render(
         request,
         "regions/poverty.html",
-        {"listing": listing, "provinces": provinces.items, "province": province},
+        {"listing": listing, "provinces": provinces, "province": province},
     )
 
 

@@ -83,6 +83,30 @@ class PoorVillageFlag(Body):
     exited_year: int | None = Field(None, ge=1000, le=9999)
 
 
+class PoorVillageUpload(Body):
+    """The county's poor-village list (CSV or XLSX, the columns of the page's template)."""
+
+    file: bytes = Field(description="CSV (UTF-8 or GB18030) or XLSX")
+    commit: bool = Field(
+        False, description="false: a dry run that writes nothing; true: write every row, or none"
+    )
+
+
+class ImportRowError(Out):
+    row: int = Field(description="1-based row of the file (the header is row 1)")
+    column: str
+    message: str
+
+
+class PoorVillageImportReport(Out):
+    """Every problem by row and column; ``committed`` only when no row had one."""
+
+    filename: str
+    rows: int
+    errors: list[ImportRowError]
+    committed: bool
+
+
 class RegionChange(Out):
     """A county's edit of the village registry, with the village before and after."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from fupin.core import audit, sql
 from fupin.core.clock import today_cn
 from fupin.core.policy import EVERYWHERE, Actor, Scope, require
 from fupin.core.tabular import ImportReport, RowError, read_rows
-from fupin.db import transaction
+from fupin.db import generation, transaction
 from fupin.errors import Conflict, InvalidInput, NotFound
 from fupin.i18n import N_, _
 from fupin.regions import rules
@@ -93,6 +94,36 @@ async def list_regions(
     total = await query.count()
     items = await query.order_by("code").offset((page - 1) * per_page).limit(per_page)
     return RegionPage(items=items, total=total, page=page, per_page=per_page)
+
+
+#: How long a process keeps the province and county choices of the list filters. The places
+#: above the village change only with ``fupin data load`` (which forgets them in its own
+#: process); other processes see the change after at most this long.
+CHOICES_SECONDS = 60.0
+_choices: dict[tuple[str, str], tuple[int, float, list[Region]]] = {}
+
+
+def forget_choices() -> None:
+    """Drop the cached choices (after the region tree changed in this process)."""
+    _choices.clear()
+
+
+async def choices(level: str, *, province: str = "") -> list[Region]:
+    """The provinces, or the counties of one province, by code: the filters of every list page.
+    Cached per process (``CHOICES_SECONDS``): read on every page, changed once a year."""
+    if level not in ("province", "county"):
+        raise InvalidInput(_("未知的地区层级：%(level)s", level=level), field="level")
+    key = (level, province)
+    now = time.monotonic()
+    hit = _choices.get(key)
+    if hit is not None and hit[0] == generation() and now - hit[1] < CHOICES_SECONDS:
+        return hit[2]
+    query = Region.filter(level=level)
+    if province:
+        query = query.filter(province_code=province)
+    items = list(await query.order_by("code").limit(1000))
+    _choices[key] = (generation(), now, items)
+    return items
 
 
 #: The last code point: ``name < q + MAX_CHAR`` closes the range of names starting with q.

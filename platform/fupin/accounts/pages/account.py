@@ -32,7 +32,13 @@ def _session_id(request: Request) -> int | None:
 
 
 async def _account_page(
-    request: Request, current: Actor, *, new_token: str | None = None, status_code: int = 200
+    request: Request,
+    current: Actor,
+    *,
+    new_token: str | None = None,
+    status_code: int = 200,
+    token_form: dict[str, str] | None = None,
+    token_error: InvalidInput | None = None,
 ) -> Response:
     settings = request.app.state.settings
     user = await User.get(id=current.user_id).prefetch_related("region", "participant")
@@ -47,6 +53,9 @@ async def _account_page(
         "browser_label": browser_label,
         "lifetimes": [(d, TOKEN_LIFETIME_LABELS[d]) for d in TOKEN_LIFETIME_DAYS],
         "default_days": DEFAULT_TOKEN_DAYS,
+        # A refused token form comes back with what was chosen and the message by its field.
+        "token_form": token_form or {"name": "", "days": str(DEFAULT_TOKEN_DAYS)},
+        "token_error": token_error,
     }
     return render(request, "accounts/account.html", context, status_code=status_code)
 
@@ -84,7 +93,13 @@ async def create_token(request: Request) -> Response:
     except ValueError:
         days = 0
     if days not in TOKEN_LIFETIME_DAYS:
-        raise InvalidInput(_("令牌有效期无效。"), field="days")
+        return await _account_page(
+            request,
+            current,
+            status_code=422,
+            token_form={"name": name, "days": str(form.get("days", ""))},
+            token_error=InvalidInput(_("请选择列出的有效期。"), field="days"),
+        )
     token = await accounts.create_api_token(user=user, name=name, days=days)
     # Shown once, in this answer only: never put in the session cookie (a copy of the cookie
     # would show it again) and never stored (only its hash is).

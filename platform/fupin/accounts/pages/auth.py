@@ -83,7 +83,11 @@ async def set_password_page(request: Request) -> Response:
     link = await links.open_link(request.path_params["token"])
     if link is None:
         return _gone(request)
-    return render(request, "accounts/set_password.html", {"account": link.user, "error": None})
+    return render(
+        request,
+        "accounts/set_password.html",
+        {"account": link.user, "error": None, "token": request.path_params["token"]},
+    )
 
 
 async def set_password(request: Request) -> Response:
@@ -105,7 +109,7 @@ async def set_password(request: Request) -> Response:
         return render(
             request,
             "accounts/set_password.html",
-            {"account": link.user, "error": exc},
+            {"account": link.user, "error": exc, "token": token},
             status_code=exc.status,
         )
     # Whoever was logged in in this browser is not the one who just set a password.

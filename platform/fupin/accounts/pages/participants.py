@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,16 +36,17 @@ async def profile(request: Request) -> Response:
     participant = await participants.get_participant(request.path_params["pid"])
     current = actor(request)
     private = participants.may_see_identity(current, participant)
-    return render(
-        request,
-        "accounts/participant.html",
-        {
-            "participant": participant,
-            "pairs": await participants.pairs_of(participant),
-            "private": private,
-            "kind_label": participants.kind_label,
-        },
-    )
+    context: dict[str, Any] = {
+        "participant": participant,
+        "pairs": await participants.pairs_of(participant),
+        "private": private,
+        "kind_label": participants.kind_label,
+        "giving": None,
+    }
+    # The giving history comes from money, above accounts: a panel composed by the app.
+    for panel in getattr(request.app.state, "participant_page_panels", []):
+        context.update(await panel(participant))
+    return render(request, "accounts/participant.html", context)
 
 
 routes = [

@@ -18,6 +18,7 @@ from typing import Any
 from fupin.accounts.models import Pair, Participant
 from fupin.core import sql
 from fupin.db import transaction
+from fupin.regions import service as regions
 from fupin.regions.models import Region
 from fupin.regions.rules import KINDS, display_name
 
@@ -390,6 +391,7 @@ async def load_pairs(data_dir: Path, counts: LoadCounts | None = None) -> LoadCo
 
 async def load_all(data_dir: Path, progress: Progress | None = None) -> LoadCounts:
     counts = await load_regions(data_dir, progress)
+    regions.forget_choices()
     await load_pairs(data_dir, counts)
     return counts
 

@@ -301,16 +301,24 @@ async def revoke_api_token(*, token: ApiToken, actor: Actor) -> None:
         )
 
 
+#: A token's last use is written at most this often: it answers "is this token still in use?"
+#: on the account page, and writing it on every request made every API read a write.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 async def user_for_token(token: str) -> User | None:
-    """The active user of a token that is neither revoked nor expired; records its use."""
+    """The active user of a token that is neither revoked nor expired; records its use (to the
+    minute: ``TOKEN_USE_RESOLUTION``)."""
     now = clock.now()
     row = await ApiToken.get_or_none(
         token_hash=_token_hash(token), revoked_at__isnull=True, expires_at__gt=now
     ).prefetch_related("user")
     if row is None or not row.user.is_active:
         return None
-    row.last_used_at = now
-    await row.save(update_fields=["last_used_at"])
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        # Conditional, so concurrent requests of one token write it once.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_RESOLUTION)
+        await ApiToken.filter(stale, id=row.id).update(last_used_at=now)
     return row.user
 
 

@@ -55,6 +55,7 @@ from fupin.errors import (
     RuleViolation,
 )
 from fupin.i18n import _
+from fupin.notify.service.inbox import notify_participant
 
 
 async def publish_notice(
@@ -113,6 +114,22 @@ async def publish_notice(
             before={"state": "nominations"},
             after={"state": found.state, "notice_start": start, "notice_end": end},
         )
+        nominees = await Nomination.filter(round_id=found.id, status="nominee").values_list(
+            "participant_id", "public_name"
+        )
+        for participant_id, public_name in nominees:
+            await notify_participant(
+                participant_id,
+                "commendation_notice",
+                params={
+                    "participant": public_name,
+                    "round": found.title,
+                    "notice_start": start.isoformat(),
+                    "notice_end": end.isoformat(),
+                },
+                link=f"/commendation/{found.id}",
+                dedupe_key=f"commendation_notice:{found.id}:{participant_id}",
+            )
     return found
 
 

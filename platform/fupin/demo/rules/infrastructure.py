@@ -31,6 +31,7 @@ def _roads(v: Village) -> NeedText:
             f"{v.village}通村路拓宽硬化工程（{km}公里）",
             f"{v.township}{v.village}村组道路硬化项目",
             f"{v.village}产业路硬化（{km}公里）",
+            f"{v.county}{v.township}{v.village}通组道路硬化工程（{km}公里）",
         ),
     )
     problem = v.pick(
@@ -76,6 +77,7 @@ def _drinking_water(v: Village) -> NeedText:
             f"{v.village}安全饮水巩固提升工程",
             f"{v.village}人畜饮水工程（蓄水池{tank_m3}立方米）",
             f"{v.village}自来水入户工程",
+            f"{v.county}{v.township}{v.village}饮水安全巩固提升工程",
         ),
     )
     problem = v.pick(
@@ -206,6 +208,7 @@ def _housing(v: Village) -> NeedText:
             f"{v.village}危房改造（{count}户）",
             f"{v.village}农村危房改造及抗震加固项目（{count}户）",
             f"{v.village}贫困户住房安全保障工程（{count}户）",
+            f"{v.county}{v.township}{v.village}农村危房改造（{count}户）",
         ),
     )
     problem = (

@@ -111,6 +111,7 @@ def _health(v: Village) -> NeedText:
             f"{v.village}村卫生室标准化建设",
             f"{v.village}卫生室医疗设备购置及用房改造",
             f"{v.township}{v.village}卫生室建设项目",
+            f"{v.county}{v.township}{v.village}卫生室医疗设备购置",
         ),
     )
     problem = v.pick(
@@ -160,6 +161,7 @@ def _culture(v: Village) -> NeedText:
             f"{v.village}综合文化服务中心建设",
             f"{v.village}文化广场及健身器材配套",
             f"{v.village}村综合文化服务中心及农家书屋建设",
+            f"{v.county}{v.village}文化广场建设",
         ),
     )
     problem = (
@@ -212,6 +214,7 @@ def _informatization(v: Village) -> NeedText:
             f"{v.village}村级电商服务站建设",
             f"{v.village}农村电商物流服务点建设",
             f"{v.village}电商扶贫服务站及光纤入户工程",
+            f"{v.county}{v.township}{v.village}电商服务站建设",
         ),
     )
     problem = (

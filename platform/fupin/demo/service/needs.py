@@ -42,6 +42,7 @@ from fupin.accounts.models import User
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
 from fupin.db import transaction
+from fupin.demo.rules.corpus import CATEGORY_WEIGHTS
 from fupin.demo.rules.places import active_villages, county_weights
 from fupin.demo.rules.texts import need_text
 from fupin.ledger import service as ledger
@@ -72,20 +73,6 @@ STATE_WEIGHTS: dict[str, int] = {
     "closed": 10,
     "withdrawn": 3,
     "expired": 4,
-}
-#: Category shares: infrastructure and industry dominate county project lists.
-CATEGORY_WEIGHTS: dict[str, int] = {
-    "roads": 14,
-    "drinking_water": 13,
-    "electricity": 6,
-    "housing": 11,
-    "industry": 15,
-    "tourism": 5,
-    "education": 11,
-    "health": 8,
-    "culture": 6,
-    "informatization": 6,
-    "other": 5,
 }
 POOR_VILLAGE_SHARE = 0.6
 RETURN_REASONS = (

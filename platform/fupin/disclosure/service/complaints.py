@@ -33,14 +33,17 @@ from fupin.disclosure.models import (
     Disclosure,
 )
 from fupin.disclosure.rules.complaints import (
+    ACTION_LABELS,
     HANDLER_ROLE,
     HANDLING_WORKING_DAYS,
+    LEVEL_LABELS,
     MACHINE,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
     OPEN_STATES,
     OUTCOMES,
     SENDER_LIMIT,
+    STATE_LABELS,
     SUBJECTS,
     TARGET_LIMIT,
     WINDOW_HOURS,
@@ -63,6 +66,7 @@ from fupin.errors import (
 from fupin.i18n import _
 from fupin.money.models import Donation
 from fupin.needs.models import PUBLIC_STATES, Need
+from fupin.notify.service.inbox import notify
 from fupin.regions.models import Region
 
 #: Tracking codes: no 0/O, 1/I/L, so a code read over the phone is not misheard.
@@ -478,7 +482,26 @@ async def handle(
                 **({"outcome": outcome} if action == "conclude" else {}),
             },
         )
+        await _tell_filer(found)
     return found
+
+
+async def _tell_filer(found: Complaint, *, escalated_to: str = "") -> None:
+    """The account that filed the complaint (a supervisor's observation) hears of each step in
+    its notifications; a public complainant has no account and follows the tracking code."""
+    if found.filed_by_id is None:
+        return
+    # Params are stored as the platform's own (Chinese) words, like the need titles they sit
+    # beside; the notification's sentence around them is translated when it is read.
+    status = STATE_LABELS[found.state]
+    if escalated_to:
+        status = f"{ACTION_LABELS['escalate']}：{LEVEL_LABELS[escalated_to]}"
+    await notify(
+        "complaint_status",
+        user_ids=[found.filed_by_id],
+        params={"subject": found.tracking_code, "status": status},
+        link=f"/complaints/track/{found.tracking_code}",
+    )
 
 
 def raise_not_handler() -> None:
@@ -525,6 +548,7 @@ async def escalate_overdue(today: date | None = None) -> int:
                 before={"handler_level": before},
                 after={"handler_level": upper, "level_due_on": found.level_due_on},
             )
+            await _tell_filer(found, escalated_to=upper)
             moved += 1
     return moved
 

@@ -13,8 +13,11 @@ Three promises, each covered by property tests (``tests/domain/test_matching.py`
   that makes it true (e.g. ``closes_soon`` carries the exact number of days left), and every
   recommendation carries at least one (the open amount, which is always true of an open need).
 * **The equity boost only ever raises under-served places.** Villages and counties that received
-  less than the mean of the candidate pool get a non-negative bonus; nobody is ever pushed down
-  by it. This is the lesson of docs/domain.md §1: money otherwise piles up on a few famous places.
+  less than the mean of the candidates of their own poverty class (832 counties with 832
+  counties, registered poor villages with poor villages) get a non-negative bonus, full in the
+  places the policy targets and scaled down elsewhere; nobody is ever pushed down by it. This is
+  the lesson of docs/domain.md §1: money otherwise piles up on a few famous places — and the
+  answer is to spread it among the poor places, not away from them.
 * **Same inputs, same order.** Ties are broken by ``need_id`` (``participant_id`` for donors),
   and pool statistics are computed from integers, so the candidates' order never matters.
 
@@ -183,36 +186,69 @@ class CandidateNeed:
         return self.beneficiary_people * 1_000_000 / self.target_fen
 
 
+#: Peer classes of the equity boost. A county is compared with counties of its own class (the
+#: 832 former national poverty counties, or the others), a village with villages of its own
+#: class (registered poor villages, or the others): a county that has little only because few
+#: donors look at non-poverty counties is not thereby under-served.
+COUNTY_CLASSES = ("poverty_county", "other")
+VILLAGE_CLASSES = ("poor_village", "other")
+
+
+def county_class(need: CandidateNeed) -> str:
+    return "poverty_county" if need.is_poverty_county else "other"
+
+
+def village_class(need: CandidateNeed) -> str:
+    return "poor_village" if need.is_poor_village else "other"
+
+
+def is_targeted(need: CandidateNeed, *, village: bool) -> bool:
+    """Whether the place is one the policy targets: an 832 county, or (for the village terms)
+    also a registered poor village elsewhere. The equity boost of other places is scaled by
+    ``Weights.equity_scale_other``."""
+    return need.is_poverty_county or (village and need.is_poor_village)
+
+
 @dataclass(frozen=True)
 class CandidatePool:
     """Statistics of the candidate set that the relative terms compare against.
 
     Build it once with :meth:`from_needs` when ranking the same candidates for many donors.
-    Means are taken over distinct villages / counties (one figure per place), from integer sums,
-    so they do not depend on the candidates' order.
+    Means are taken over distinct villages / counties (one figure per place) of each peer class,
+    from integer sums, so they do not depend on the candidates' order.
     """
 
-    village_reference_fen: float
-    county_reference_fen: float
+    #: mean money received per village, by village class (``VILLAGE_CLASSES``)
+    village_references_fen: Mapping[str, float]
+    #: mean money received per county, by county class (``COUNTY_CLASSES``)
+    county_references_fen: Mapping[str, float]
     people_per_10k_yuan_sorted: tuple[float, ...]
 
     @classmethod
     def from_needs(cls, needs: Iterable[CandidateNeed]) -> CandidatePool:
-        villages: dict[str, int] = {}
-        counties: dict[str, int] = {}
+        villages: dict[str, dict[str, int]] = {c: {} for c in VILLAGE_CLASSES}
+        counties: dict[str, dict[str, int]] = {c: {} for c in COUNTY_CLASSES}
         ratios: list[float] = []
         for n in needs:
             if n.village_code is not None:
-                villages[n.village_code] = max(
-                    villages.get(n.village_code, 0), n.village_received_fen
-                )
-            counties[n.county_code] = max(counties.get(n.county_code, 0), n.county_received_fen)
+                places = villages[village_class(n)]
+                places[n.village_code] = max(places.get(n.village_code, 0), n.village_received_fen)
+            places = counties[county_class(n)]
+            places[n.county_code] = max(places.get(n.county_code, 0), n.county_received_fen)
             ratios.append(n.people_per_10k_yuan)
         return cls(
-            village_reference_fen=_mean(villages.values()),
-            county_reference_fen=_mean(counties.values()),
+            village_references_fen={c: _mean(v.values()) for c, v in villages.items()},
+            county_references_fen={c: _mean(v.values()) for c, v in counties.items()},
             people_per_10k_yuan_sorted=tuple(sorted(ratios)),
         )
+
+    def village_reference_fen(self, need: CandidateNeed) -> float:
+        """The mean money received by the villages of the need's village class."""
+        return self.village_references_fen.get(village_class(need), 0.0)
+
+    def county_reference_fen(self, need: CandidateNeed) -> float:
+        """The mean money received by the counties of the need's county class."""
+        return self.county_references_fen.get(county_class(need), 0.0)
 
     def percentile(self, people_per_10k_yuan: float) -> float:
         """Share of candidates that help strictly fewer people per yuan, in [0, 1)."""
@@ -368,18 +404,24 @@ def evaluate(
         out.append((v, Reason("many_beneficiaries_per_yuan", {"people": round(people, 1)})))
 
     if need.village_code is not None:
-        v = w.equity_village * equity_gap(need.village_received_fen, pool.village_reference_fen)
+        scale = 1.0 if is_targeted(need, village=True) else w.equity_scale_other
+        reference = pool.village_reference_fen(need)
+        v = scale * w.equity_village * equity_gap(need.village_received_fen, reference)
         score += v
-        if explain and need.village_received_fen < pool.village_reference_fen:
-            out.append((v, Reason("underserved_village")))
+        if explain and v > 0 and need.village_received_fen < reference:
+            out.append((v, Reason("underserved_village", {"peers": village_class(need)})))
         if need.village_donor_count == 0:
-            score += w.no_donor_yet
-            if explain:
-                out.append((w.no_donor_yet, Reason("no_donor_yet_in_village")))
-    v = w.equity_county * equity_gap(need.county_received_fen, pool.county_reference_fen)
+            v = scale * w.no_donor_yet
+            score += v
+            if explain and v > 0:
+                out.append((v, Reason("no_donor_yet_in_village")))
+    scale = 1.0 if is_targeted(need, village=False) else w.equity_scale_other
+    reference = pool.county_reference_fen(need)
+    v = scale * w.equity_county * equity_gap(need.county_received_fen, reference)
     score += v
-    if explain and need.county_received_fen < pool.county_reference_fen:
-        out.append((v, Reason("underserved_county", {"county": need.county_name})))
+    if explain and v > 0 and need.county_received_fen < reference:
+        params = {"county": need.county_name, "peers": county_class(need)}
+        out.append((v, Reason("underserved_county", params)))
 
     if need.is_poverty_county:
         score += w.poverty_county

@@ -40,9 +40,11 @@ _TEMPLATES: dict[str, str] = {
     "fits_typical_pledge": N_("您一笔常规捐赠（约 ¥%(amount)s）即可补足缺口"),
     "nearly_funded": N_("已获认捐 %(percent)d%%"),
     "many_beneficiaries_per_yuan": N_("每万元惠及 %(people)s 人"),
-    "underserved_village": N_("该村至今获得的捐款低于平均水平"),
+    "underserved_village:poor_village": N_("该村至今获得的捐款低于建档立卡贫困村的平均水平"),
+    "underserved_village:other": N_("该村至今获得的捐款低于非贫困村的平均水平"),
     "no_donor_yet_in_village": N_("该村尚无捐赠方"),
-    "underserved_county": N_("%(county)s至今获得的捐款低于平均水平"),
+    "underserved_county:poverty_county": N_("%(county)s至今获得的捐款低于原国家级贫困县的平均水平"),
+    "underserved_county:other": N_("%(county)s至今获得的捐款低于非贫困县的平均水平"),
     "poverty_county": N_("%(county)s是原国家级贫困县"),
     "sanqu_sanzhou": N_("位于深度贫困的“三区三州”"),
     "poor_village": N_("该村是建档立卡贫困村"),
@@ -68,6 +70,10 @@ def render_reason(reason: Reason) -> str:
         return ngettext("%(n)d 天后截止", "%(n)d 天后截止", days)
     if code == "in_paired_region":
         return _(_TEMPLATES[f"in_paired_region:{p['pair']}"], county=p["county"])
+    if code == "underserved_village":
+        return _(_TEMPLATES[f"underserved_village:{p['peers']}"])
+    if code == "underserved_county":
+        return _(_TEMPLATES[f"underserved_county:{p['peers']}"], county=p["county"])
     if code == "funded_before_region":
         return _(_TEMPLATES[f"funded_before_region:{p['level']}"], county=p["county"])
     template = _TEMPLATES[code]

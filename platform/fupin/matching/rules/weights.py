@@ -76,6 +76,7 @@ WEIGHT_RANGES: dict[str, WeightRange] = {
     "equity_village": WeightRange(0.0, 10.0),
     "equity_county": WeightRange(0.0, 10.0),
     "no_donor_yet": WeightRange(0.0, 10.0),
+    "equity_scale_other": WeightRange(0.0, 1.0),
     "poverty_county": WeightRange(0.0, 10.0),
     "deep_poverty_area": WeightRange(0.0, 10.0),
     "poor_village": WeightRange(0.0, 10.0),
@@ -121,7 +122,7 @@ class Weights:
     """Weights of "needs for you" (see docs/matching.md for each term)."""
 
     #: need lies in a region helped by one of the donor's cooperation pairs (docs/domain.md §3.11: first)
-    paired_region: float = 4.0
+    paired_region: float = 4.5
     #: need's category is one the donor says it funds
     stated_category: float = 2.0
     #: need lies in a region the donor says it cares about
@@ -131,25 +132,31 @@ class Weights:
     #: donor gave in this county (1) or province (0.5) before
     funded_before_region: float = 0.5
     #: deadline close: 1 on the last day, falling linearly to 0 at ``urgency_horizon_days``
-    urgency: float = 1.0
+    urgency: float = 0.5
     #: one typical pledge of this donor would close (1) or cover a share of the open gap
-    fits_typical_pledge: float = 1.5
+    fits_typical_pledge: float = 4.0
     #: share of the target already pledged (finishing started needs before opening new ones)
-    progress: float = 1.0
+    progress: float = 3.0
     #: people helped per yuan, as the need's percentile among the candidates
     beneficiaries_per_yuan: float = 0.5
-    #: equity boost for villages that received less than the candidates' village mean
-    equity_village: float = 1.0
-    #: equity boost for counties that received less than the candidates' county mean
-    equity_county: float = 1.5
+    #: equity boost for villages that received less than the mean of the candidate villages of
+    #: their class (registered poor villages, or the others)
+    equity_village: float = 2.5
+    #: equity boost for counties that received less than the mean of the candidate counties of
+    #: their class (the 832, or the others)
+    equity_county: float = 3.0
     #: no participant has pledged to or given in this village yet
     no_donor_yet: float = 0.5
+    #: the three equity terms above are multiplied by this outside the places the policy
+    #: targets (832 counties; for the village terms also registered poor villages): equity
+    #: spreads money within the poor places rather than away from them
+    equity_scale_other: float = 0.0
     #: former national poverty county (the 832; docs/domain.md §3.1)
     poverty_county: float = 1.0
     #: 三区三州 deep-poverty area (on top of ``poverty_county``)
-    deep_poverty_area: float = 1.0
+    deep_poverty_area: float = 4.0
     #: a registered poor village (建档立卡贫困村, the flag the county keeps)
-    poor_village: float = 1.0
+    poor_village: float = 0.5
     #: subtracted for needs like one the donor marked "not for us" (same category and county)
     dislike_penalty: float = 3.0
     #: days over which urgency rises from 0 to 1

@@ -35,12 +35,13 @@ from fupin.core.policy import Actor, Scope, require
 from fupin.db import transaction
 from fupin.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
-from fupin.matching.models import INVITATION_RESPONSES, Invitation, NotForUs
+from fupin.matching.models import INVITATION_RESPONSES, Invitation, NotForUs, office_label
 from fupin.matching.schemas import MESSAGE_MAX
 from fupin.money.models import Pledge
 from fupin.needs.rules import effective_state
 from fupin.needs.service.reading import get_need
 from fupin.needs.service.visibility import need_scope
+from fupin.notify.service.inbox import notify_participant
 from fupin.regions.models import Region
 
 #: Invitations one participant may receive in any rolling window of WINDOW_DAYS days.
@@ -183,6 +184,16 @@ async def send_invitation(
                 "participant_id": participant.id,
                 "message": text,
             },
+        )
+        await notify_participant(
+            participant.id,
+            "invitation",
+            params={
+                "office": office_label(actor.role, region.name if region else ""),
+                "need_title": need.title,
+                "message": text,
+            },
+            link="/me/inbox",
         )
     return invitation
 

@@ -37,7 +37,7 @@ from fupin.money.schemas.pledges import (
     PledgeTarget,
     instalment_specs,
 )
-from fupin.money.service import donations, honour, pledges, queries, recipients
+from fupin.money.service import donations, giving, honour, pledges, queries, recipients
 from fupin.money.service.readers import may_see_donor
 from fupin.needs.models import Need
 
@@ -131,9 +131,11 @@ async def _pledge_page(
     *,
     amend: dict[str, str] | None = None,
     error: FupinError | None = None,
+    release: dict[str, str] | None = None,
+    release_error: FupinError | None = None,
 ) -> Response:
-    """The pledge page; a refused amendment comes back in its form with what was typed and each
-    message next to its field."""
+    """The pledge page; a refused amendment (or release) comes back in its form with what was
+    typed and each message next to its field."""
     actor = require_login(request)
     pledge = await pledges.get_pledge_for(actor, pledge_id)
     history = await queries.pledge_history(pledge)
@@ -168,8 +170,11 @@ async def _pledge_page(
             "amend": typed,
             "error": error,
             "field_errors": field_errors(error),
+            "release": release or {"reason": ""},
+            "release_error": release_error,
+            "release_errors": field_errors(release_error),
         },
-        status_code=error.status if error else 200,
+        status_code=refused.status if (refused := error or release_error) else 200,
     )
 
 
@@ -264,11 +269,12 @@ async def pledge_release(request: Request) -> Response:
     form = await read_form(request)
     actor = require_login(request)
     pledge_id = request.path_params["pledge_id"]
-    data = validate_form(Reason, form_values(form, ("reason",)))
+    values = form_values(form, ("reason",))
     try:
+        data = validate_form(Reason, values)
         await pledges.release_pledge(actor=actor, pledge_id=pledge_id, reason=data.reason)
     except (InvalidInput, RuleViolation) as exc:
-        return redirect(request, f"/pledges/{pledge_id}", flash=exc.message)
+        return await _pledge_page(request, pledge_id, release=values, release_error=exc)
     return redirect(
         request, f"/pledges/{pledge_id}", flash=_("认捐已释放，未兑现的金额可由他人认捐。")
     )
@@ -402,3 +408,9 @@ async def place_panel(region: Any) -> dict[str, Any]:
     ]
     activity = await queries.place_activity(region.level, region.code, helped)
     return {"place": activity}
+
+
+async def participant_panel(participant: Any) -> dict[str, Any]:
+    """The named giving of a public participant page (``giving.public_giving``): composed by the
+    app so that accounts imports nothing of money."""
+    return {"giving": await giving.public_giving(participant.id)}

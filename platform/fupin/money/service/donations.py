@@ -26,9 +26,10 @@ from typing import Any
 from fupin.accounts.models import Participant
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 from fupin.core.policy import EVERYWHERE, Actor, require
 from fupin.core.reasons import Reason
-from fupin.errors import InvalidInput, RuleViolation
+from fupin.errors import FieldError, InvalidInput, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import (
     DONATION_KINDS,
@@ -52,6 +53,7 @@ from fupin.money.service.recipients import (
 )
 from fupin.money.service.unit import money_change
 from fupin.needs.models import Need
+from fupin.notify.service.inbox import notify_participant
 from fupin.regions.models import Region
 
 #: Needs that may still receive money: a pledge is often paid after the project has started.
@@ -200,23 +202,35 @@ async def _check_donation_input(
     today: date,
     historical: bool = False,
 ) -> _Checked:
-    check_amount(amount_fen)
+    # Problems with what was typed are collected and given all at once (a form shows each next
+    # to its field); a rule's refusal (a closed need, another recipient's pledge) stops at once.
+    errors: list[FieldError] = []
+
+    def refuse(message: str, field: str, code: str = "invalid") -> None:
+        errors.append(FieldError(field, message, code))
+
+    try:
+        check_amount(amount_fen)
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
     if kind not in DONATION_KINDS:
-        raise InvalidInput(_("捐赠方式应为现金或实物。"), field="kind")
+        refuse(_("捐赠方式应为现金或实物。"), "kind")
     if received_on > today:
-        raise InvalidInput(_("到账日期不能晚于今天。"), field="received_on")
+        refuse(_("到账日期不能晚于今天。"), "received_on")
     if received_on < EARLIEST_RECEIVED_ON:
-        raise InvalidInput(_("到账日期过早，请检查。"), field="received_on")
+        refuse(_("到账日期过早，请检查。"), "received_on")
     if len(payment_reference) > 64:
-        raise InvalidInput(_("付款凭证号不超过 64 个字符。"), field="payment_reference")
+        refuse(_("付款凭证号不超过 64 个字符。"), "payment_reference")
     if kind == "in_kind":
         if valuation_basis not in VALUATION_BASES:
-            raise InvalidInput(_("实物捐赠须说明公允价值的确定依据。"), field="valuation_basis")
+            refuse(_("实物捐赠须说明公允价值的确定依据。"), "valuation_basis")
         if len(fair_value_evidence) > 2000:
-            raise InvalidInput(_("公允价值证明说明过长。"), field="fair_value_evidence")
+            refuse(_("公允价值证明说明过长。"), "fair_value_evidence")
     elif valuation_basis or items:
-        raise InvalidInput(_("现金捐赠不填写估值依据和物品明细。"), field="valuation_basis")
-    checked_items = _check_items(items, amount_fen)
+        refuse(_("现金捐赠不填写估值依据和物品明细。"), "valuation_basis")
+    checked_items: list[ItemSpec] = []
+    if not errors:
+        checked_items = _check_items(items, amount_fen)
     pledge: Pledge | None = None
     if pledge_id is not None:
         pledge = await Pledge.get_or_none(id=pledge_id)
@@ -236,17 +250,26 @@ async def _check_donation_input(
                 code="wrong_recipient",
                 field="pledge_id",
             )
-        # the payment this donation will be, checked now so a wrong one is never recorded
-        PLEDGE_MACHINE.check(
-            pledge.state,
-            "pay",
-            PledgeFacts(pledge.amount_fen, pledge.paid_fen + amount_fen, pledge.paid_fen),
-        )
+        if not errors:
+            # the payment this donation will be, checked now so a wrong one is never recorded
+            PLEDGE_MACHINE.check(
+                pledge.state,
+                "pay",
+                PledgeFacts(pledge.amount_fen, pledge.paid_fen + amount_fen, pledge.paid_fen),
+            )
+    need = await Need.get_or_none(id=need_id) if need_id is not None else None
     if need_id is None:
-        raise InvalidInput(_("请选择需求或认捐。"), field="need_id", code="required")
-    need = await Need.get_or_none(id=need_id)
-    if need is None:
-        raise InvalidInput(_("需求不存在。"), field="need_id", code="not_found")
+        refuse(_("请选择需求或认捐。"), "need_id", "required")
+    elif need is None:
+        refuse(_("需求不存在。"), "need_id", "not_found")
+    donor = await Participant.get_or_none(id=donor_id) if donor_id is not None else None
+    if donor_id is None:
+        refuse(_("请选择捐赠人。"), "donor_id", "required")
+    elif donor is None:
+        refuse(_("捐赠人不存在。"), "donor_id", "not_found")
+    if errors:
+        raise InvalidInput(errors=errors)
+    assert need is not None and donor is not None
     if need.state not in DONATABLE_NEED_STATES:
         raise RuleViolation(
             _("该需求当前不能登记到账（状态：%(state)s）。", state=need.state),
@@ -259,11 +282,6 @@ async def _check_donation_input(
             code="wrong_recipient",
             field="need_id",
         )
-    if donor_id is None:
-        raise InvalidInput(_("请选择捐赠人。"), field="donor_id", code="required")
-    donor = await Participant.get_or_none(id=donor_id)
-    if donor is None:
-        raise InvalidInput(_("捐赠人不存在。"), field="donor_id", code="not_found")
     check_received_on(
         received_on,
         need_drafted_on=today_cn(need.created_at),
@@ -576,6 +594,18 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
             before={"state": "recorded"},
             after=audit.snapshot(donation, DONATION_AUDIT_FIELDS),
         )
+        if not donation.historical:  # a record of past years' giving is nobody's news
+            need = await Need.get(id=donation.need_id)
+            await notify_participant(
+                donation.donor_id,
+                "donation_confirmed",
+                params={
+                    "amount": format_yuan(donation.amount_fen),
+                    "need_title": need.title,
+                    "recipient": org.name,
+                },
+                link=f"/donations/{donation.id}",
+            )
     return donation
 
 

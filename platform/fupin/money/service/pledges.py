@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fupin.accounts.models import Pair, Participant
 from fupin.accounts.service.participants import set_commendation_consent
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 from fupin.core.policy import Actor, Scope, can, require
+from fupin.db import transaction
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
 from fupin.money.models import Donation, Instalment, Pledge, PledgeEvent, RecipientOrg
@@ -53,6 +55,8 @@ from fupin.money.rules.states import (
 from fupin.money.service.readers import View, may_see_donor, seen
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
+from fupin.notify.rules import REMINDER_DAYS
+from fupin.notify.service.inbox import notify_participant
 from fupin.settings import Settings
 
 #: Needs that accept new or larger pledges (docs/domain.md §3.4: only published needs are public;
@@ -72,8 +76,12 @@ PLEDGE_EVENT_LABELS = {
 # --- schedules --------------------------------------------------------------------------------
 
 
-async def _replace_schedule(pledge: Pledge, schedule: Sequence[InstalmentSpec]) -> None:
-    await Instalment.filter(pledge_id=pledge.id).delete()
+async def _replace_schedule(
+    pledge: Pledge, schedule: Sequence[InstalmentSpec], *, new: bool = False
+) -> None:
+    """The pledge's instalments become ``schedule`` (a ``new`` pledge has none to delete)."""
+    if not new:
+        await Instalment.filter(pledge_id=pledge.id).delete()
     if schedule:
         await Instalment.bulk_create(
             [
@@ -282,7 +290,7 @@ async def make_pledge(
             is_demo=is_demo,
         )
         await _check_cap(participant, need.id, caps or PledgeCaps())
-        await _replace_schedule(pledge, schedule)
+        await _replace_schedule(pledge, schedule, new=True)
         public, private = _split_donor(anonymous, participant)
         entry = await change.ledger(
             kind="pledge_made",
@@ -630,7 +638,56 @@ async def lapse_pledge(pledge_id: int, *, today: date) -> bool:
             reason=_("兑现日期已过，未足额到账"),
             extra={"due_date": pledge.due_date.isoformat()},
         )
+        need = await Need.get(id=pledge.need_id)
+        await notify_participant(
+            pledge.participant_id,
+            "pledge_overdue",
+            params={
+                "need_title": need.title,
+                "amount": format_yuan(pledge.amount_fen),
+                "due_date": pledge.due_date.isoformat(),
+            },
+            link=f"/pledges/{pledge.id}",
+            dedupe_key=f"pledge_overdue:{pledge.id}",
+        )
     return True
+
+
+async def remind_due(*, today: date | None = None) -> int:
+    """The reminder sweep: tell the donor of every open, not fully paid pledge that its due
+    date is near — once when it comes within each of ``REMINDER_DAYS`` days. The dedupe key
+    names the pledge, the due date and the step, so a rerun, a second process or a moved due
+    date never repeats a reminder and a new due date gets its own. Returns reminders made."""
+    today = today or today_cn()
+    steps = sorted(REMINDER_DAYS)
+    open_states = list(PLEDGE_MACHINE.states_allowing("lapse"))
+    made = 0
+    pledges = await Pledge.filter(
+        state__in=open_states, due_date__gte=today, due_date__lte=today + timedelta(days=steps[-1])
+    ).order_by("id")
+    for pledge in pledges:
+        if pledge.paid_fen >= pledge.amount_fen:
+            continue
+        days = (pledge.due_date - today).days
+        step = next(d for d in steps if days <= d)
+        need = await Need.get(id=pledge.need_id)
+        async with transaction():
+            made += len(
+                await notify_participant(
+                    pledge.participant_id,
+                    "pledge_due",
+                    params={
+                        "need_title": need.title,
+                        "amount": format_yuan(pledge.amount_fen),
+                        "unpaid": format_yuan(pledge.amount_fen - pledge.paid_fen),
+                        "due_date": pledge.due_date.isoformat(),
+                        "days": str(days),
+                    },
+                    link=f"/pledges/{pledge.id}",
+                    dedupe_key=f"pledge_due:{pledge.id}:{pledge.due_date.isoformat()}:{step}",
+                )
+            )
+    return made
 
 
 async def lapse_overdue(*, today: date | None = None, batch: int = 500) -> int:

@@ -18,6 +18,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
 from fupin.accounts.models import Pair, Participant
+from fupin.accounts.service import participants
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.core.sql import totals
@@ -305,6 +306,46 @@ async def need_money(need: Need, *, limit: int = 50) -> NeedMoney:
             line(d.anonymous, d.donor, d.amount_fen, d.state, d.received_on) for d in donations
         ],
     )
+
+
+# --- the donation form's pickers ---------------------------------------------------------------
+
+#: Choices one search lists; a longer list means the words should be narrowed.
+CHOICES_SHOWN = 20
+
+
+async def donation_need_choices(org: RecipientOrg, q: str) -> list[Need]:
+    """Needs the organisation may record money for (``pledges.recipient_covers``: a government
+    body's own area, any need for an organisation) whose title or village name holds the words,
+    or whose number they are — so an officer finds the need by name, not by its id."""
+    q = q.strip()[:64]
+    if not q:
+        return []
+    query = Need.filter(state__in=list(donations.DONATABLE_NEED_STATES))
+    if org.kind == "government":
+        code = org.region_id or ""
+        area = Q(county_code=code) | Q(province_code=code)
+        if len(code) == 6 and code.endswith("00"):
+            area |= Q(county_code__startswith=code[:4])
+        query = query.filter(area)
+    words = Q(title__icontains=q) | Q(region__name__contains=q)
+    if q.isdigit() and len(q) <= 9:
+        words |= Q(id=int(q))
+    return list(
+        await query.filter(words).order_by("-id").limit(CHOICES_SHOWN).prefetch_related("region")
+    )
+
+
+async def donor_choices(q: str) -> list[Participant]:
+    """Participants whose name holds the words (the participant directory's search), or whose
+    unified social credit code they are."""
+    q = q.strip()[:64]
+    if not q:
+        return []
+    found = (await participants.list_participants(q=q, per_page=CHOICES_SHOWN)).items
+    if not found and len(q) == 18:
+        found = list(await Participant.filter(uscc=q.upper()).limit(CHOICES_SHOWN))
+    return list(found)
 
 
 async def recipients_for_need(need: Need) -> list[RecipientOrg]:

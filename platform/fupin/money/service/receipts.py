@@ -25,6 +25,7 @@ from tortoise.expressions import F
 from fupin.accounts.models import Participant, User
 from fupin.core import audit, clock
 from fupin.core.clock import today_cn
+from fupin.core.money import format_yuan
 from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
@@ -36,6 +37,7 @@ from fupin.money.rules.states import DONATION_MACHINE, RECEIPT_MACHINE, Donation
 from fupin.money.service import recipients
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
+from fupin.notify.service.inbox import notify_participant
 
 RECEIPT_TITLE = N_("公益事业捐赠收据（平台登记）")
 RECEIPT_STATE_LABELS = {"issued": N_("有效"), "voided": N_("已作废")}
@@ -147,6 +149,12 @@ async def _issue(
         object_type="receipt",
         object_id=receipt.id,
         after={"number": number, "donation_id": donation.id, "amount_fen": receipt.amount_fen},
+    )
+    await notify_participant(
+        donation.donor_id,
+        "receipt_issued",
+        params={"number": number, "amount": format_yuan(receipt.amount_fen), "recipient": org.name},
+        link=f"/receipts/{receipt.id}",
     )
     return receipt
 

@@ -248,16 +248,18 @@ def _upsert_sql(level: Level) -> str:
     )
 
 
-async def refresh_need(need_id: int) -> bool:
+async def refresh_need(need_id: int, *, head_held: bool = False) -> bool:
     """Bring one need's rollups in line with its records; inside the money transaction.
-    Returns whether anything changed."""
+    Returns whether anything changed. ``head_held``: the transaction holds the ledger head
+    already, so taking it again would be a statement that waits for nothing."""
     db = sql.connection()
     dialect = sql.dialect(db)
     # One refresh at a time: every money transaction already holds the ledger head when it
     # gets here, so this waits for nothing new. (Locking the need row instead deadlocked: an
     # amendment of a due date locks the head before it would lock the need, a new pledge the
     # need before the head.)
-    await ledger.wait_for_money_writers()
+    if not head_held:
+        await ledger.wait_for_money_writers()
     statement = need_rows_sql(dialect, "{need} = ?")
     new = await sql.rows(statement, [need_id] * statement.count("?"), db)
     old = await sql.rows(

@@ -26,6 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from fupin.core import audit as audit_log
+from fupin.core import metrics
 from fupin.core.money import format_yuan
 from fupin.core.policy import Actor
 from fupin.db import transaction
@@ -220,7 +221,8 @@ class MoneyChange:
         if not self.audited:
             raise RuntimeError("a money change must write its audit row")
         for need_id in sorted(self.needs):
-            await after_need_money_change(need_id)
+            # the ledger append locked the head (on PostgreSQL) if an entry was written
+            await after_need_money_change(need_id, head_held=bool(self.entries))
 
 
 async def _locked_counter(issuer_id: int, year: int) -> ReceiptCounter | None:
@@ -237,16 +239,18 @@ async def money_change(
         change = MoneyChange(actor, writes_ledger=writes_ledger)
         yield change
         await change._finish()
+    for entry in change.entries:  # committed: count them (docs/operations.md)
+        metrics.MONEY_EVENTS.labels(entry.kind).inc()
 
 
-async def after_need_money_change(need_id: int) -> None:
+async def after_need_money_change(need_id: int, *, head_held: bool = False) -> None:
     """Queue the need for search, derive published ↔ funded (docs/domain.md §3.4: "funded" is
     derived from active pledges) and bring the dashboards' rollups in line with the need's
-    records. The rollups come last so their shared rows are locked for the shortest time."""
+    records. The rollups come last so their shared rows are locked for the shortest time.
+    ``head_held``: the transaction holds the ledger head already (it appended an entry)."""
     await search_outbox.enqueue(need_id)
-    need = await Need.get(id=need_id)
-    await refresh_funded_state(need, actor_label="system")
-    await rollups.refresh_need(need_id)
+    await refresh_funded_state(need_id, actor_label="system")
+    await rollups.refresh_need(need_id, head_held=head_held)
 
 
 def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolation:

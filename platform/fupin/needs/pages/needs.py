@@ -166,19 +166,19 @@ async def need_list(request: Request) -> Response:
         if filters.sort in _SEARCH_SORTS:
             keep.append(("sort", filters.sort))
         return RedirectResponse("/search?" + urlencode(keep), status_code=303)
-    listing = await reading.list_needs(filters, actor=actor(request))
+    listing = await reading.list_needs(
+        filters, actor=actor(request), card=True, count_ahead=reading.COUNT_AHEAD
+    )
     # The village picker without JavaScript: a name typed in place_q lists the matching
     # villages (within the chosen county or province) as links that filter by region.
     place_q = (request.query_params.get("place_q") or "").strip()[:64]
     within = Scope(county_code=filters.county or "", province_code=filters.province or "")
     places = await regions.search_villages(place_q, within) if place_q else []
     place = await Region.get_or_none(code=filters.region) if filters.region else None
-    provinces = (await regions.list_regions(level="province", per_page=100)).items
-    counties = []
-    if filters.province:
-        counties = (
-            await regions.list_regions(level="county", province=filters.province, per_page=500)
-        ).items
+    provinces = await regions.choices("province")
+    counties = (
+        await regions.choices("county", province=filters.province) if filters.province else []
+    )
     return render(
         request,
         "needs/list.html",
@@ -266,10 +266,15 @@ async def need_detail(
     *,
     error: FupinError | None = None,
     deadline_values: dict[str, str] | None = None,
+    transition_values: dict[str, str] | None = None,
+    upload_values: dict[str, Any] | None = None,
 ) -> Response:
     need = await reading.get_need(actor(request), request.path_params["need_id"])
     context = await _detail_context(request, need)
     context["error"] = error
+    # A refused step or upload comes back in its own form (see needs/_actions.html).
+    context["transition_values"] = transition_values or {}
+    context["upload_values"] = upload_values or {}
     # A refused deadline extension comes back open, with what was typed and the messages.
     context["deadline_values"] = deadline_values or {"deadline": "", "reason": ""}
     context["deadline_open"] = deadline_values is not None
@@ -365,13 +370,20 @@ async def need_update(request: Request) -> Response:
 # --- review and transitions ----------------------------------------------------------------------
 
 
-async def need_review(request: Request, *, error: FupinError | None = None) -> Response:
+async def need_review(
+    request: Request,
+    *,
+    error: FupinError | None = None,
+    transition_values: dict[str, str] | None = None,
+) -> Response:
     current = require_login(request)
     need = await reading.get_need(current, request.path_params["need_id"])
     require(current, "need.review", need_scope(need))
     duplicates = await reading.possible_duplicates(need) if need.state == "submitted" else []
     context = await _detail_context(request, need)
-    context.update({"duplicates": duplicates, "error": error})
+    context.update(
+        {"duplicates": duplicates, "error": error, "transition_values": transition_values or {}}
+    )
     return render(request, "needs/review.html", context, status_code=error.status if error else 200)
 
 
@@ -390,9 +402,13 @@ async def need_transition(request: Request) -> Response:
             acknowledge_duplicates=step.acknowledge_duplicates,
         )
     except (InvalidInput, RuleViolation, Conflict) as exc:
+        typed = {
+            name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
+            for name in ("action", "reason")
+        }
         if back == "review":
-            return await need_review(request, error=exc)
-        return await need_detail(request, error=exc)
+            return await need_review(request, error=exc, transition_values=typed)
+        return await need_detail(request, error=exc, transition_values=typed)
     flash = _(
         "已%(a)s：现在是“%(s)s”。",
         a=presentation.action_label(step.action),
@@ -451,7 +467,12 @@ async def attachment_upload(request: Request) -> Response:
             max_bytes=settings.max_upload_bytes,
         )
     except (InvalidInput, RuleViolation) as exc:
-        return await need_detail(request, error=exc)
+        purpose = form.get("purpose")
+        return await need_detail(
+            request,
+            error=exc,
+            upload_values={"error": exc, "purpose": purpose if isinstance(purpose, str) else ""},
+        )
     return redirect(request, f"/needs/{need_id}#attachments", flash=_("附件已上传。"))
 
 

@@ -93,6 +93,7 @@ class NeedHit(Out):
     id: int
     title: str
     description: str
+    items: str = Field("", description="Names of the in-kind items, space-separated")
     category: CategoryCode
     category_label: str
     state: State
@@ -120,5 +121,14 @@ class NeedHit(Out):
 
 class NeedSearchPage(Page[NeedHit]):
     facets: dict[str, dict[str, int]] = Field(
-        description="facet → {value: number of hits}, most frequent first"
+        description="facet → {value: number of hits}, most frequent first (province, county, "
+        "category, state, contiguous_area, amount_band = funding band by target)"
+    )
+    partial: bool = Field(
+        False,
+        description="No need holds every word of q: the hits hold most of them (see note)",
+    )
+    note: str | None = Field(
+        None,
+        description="Shown above the hits when partial: 没有同时包含所有词的结果，以下为部分匹配",
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import today_cn
-from fupin.needs.models import Need
+from fupin.needs.models import Need, NeedItem
 from fupin.needs.rules import PUBLIC_STATES, effective_state
 from fupin.needs.service.visibility import state_condition
 from fupin.regions.models import Region
@@ -34,7 +34,19 @@ async def _region_names(needs: Sequence[Need]) -> dict[str, Region]:
     return {r.code: r for r in await Region.filter(code__in=list(codes))}
 
 
-def _document(need: Need, regions: Mapping[str, Region]) -> dict[str, Any]:
+async def _item_names(needs: Sequence[Need]) -> dict[int, str]:
+    """The in-kind item names of each need, space-separated (searched like the description)."""
+    names: dict[int, list[str]] = {}
+    for need_id, name in (
+        await NeedItem.filter(need_id__in=[n.id for n in needs])
+        .order_by("need_id", "id")
+        .values_list("need_id", "name")
+    ):
+        names.setdefault(need_id, []).append(name)
+    return {k: " ".join(dict.fromkeys(v)) for k, v in names.items()}
+
+
+def _document(need: Need, regions: Mapping[str, Region], items: str = "") -> dict[str, Any]:
     region = need.region
     county = regions.get(need.county_code)
     village = region if region.level == "village" else None
@@ -48,6 +60,7 @@ def _document(need: Need, regions: Mapping[str, Region]) -> dict[str, Any]:
         "id": need.id,
         "title": need.title,
         "description": need.description,
+        "items": items,
         "category": need.category,
         "category_label": CATEGORIES.get(need.category, need.category),
         "state": need.state,
@@ -83,7 +96,8 @@ async def public_need_document(need_id: int) -> dict[str, Any] | None:
     need = await Need.get_or_none(id=need_id).prefetch_related("region")
     if need is None or not _is_public_now(need, today_cn()):
         return None
-    return _document(need, await _region_names([need]))
+    items = await _item_names([need])
+    return _document(need, await _region_names([need]), items.get(need.id, ""))
 
 
 async def public_need_documents(after_id: int, limit: int) -> list[dict[str, Any]]:
@@ -99,4 +113,5 @@ async def public_need_documents(after_id: int, limit: int) -> list[dict[str, Any
     if not needs:
         return []
     regions = await _region_names(needs)
-    return [_document(n, regions) for n in needs]
+    items = await _item_names(needs)
+    return [_document(n, regions, items.get(n.id, "")) for n in needs]

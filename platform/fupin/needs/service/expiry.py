@@ -3,8 +3,8 @@ without anyone clicking, by two mechanisms that both go through the same conditi
 a need expires exactly once, with one NeedEvent):
 
 1. check on read: listings and the need page treat such a need as expired at once (their queries
-   exclude it from "published", ``visibility.state_condition``) and persist the transition they
-   found (``reading``);
+   exclude it from "published", ``visibility.state_condition``); the need page persists the
+   transition of the need it shows (``reading.get_need``), lists never write;
 2. the background sweep :func:`expire_all_overdue` (``fupin.background.SWEEPS``, every five
    minutes; in production the ``fupin worker`` process); also ``fupin needs expire``.
 """

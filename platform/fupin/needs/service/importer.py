@@ -28,6 +28,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from tortoise.expressions import Q
 
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import today_cn
@@ -61,8 +62,12 @@ class ImportColumn:
 
 
 COLUMNS: tuple[ImportColumn, ...] = (
-    ImportColumn("region_code", N_("村（或县）代码"), True,
-                 N_("12 位村级代码；县级统筹项目填 6 位县代码"), "532627100201"),
+    ImportColumn("region_code", N_("村（或县）代码"), False,
+                 N_("12 位村级代码；县级统筹项目填 6 位县代码；不知道代码时留空并填村名"),
+                 "532627100201"),
+    ImportColumn("village_name", N_("村名"), False,
+                 N_("可代替代码：本县的村名，重名时写“乡镇/村”；与代码同填时须一致"),
+                 "石门村"),
     ImportColumn("category", N_("类别"), True,
                  N_("十项重点工作之一或“其他”，填中文名称或代码"), "饮水安全"),
     ImportColumn("title", N_("标题"), True, N_("4–60 字"), "石门村安全饮水巩固提升工程"),
@@ -112,7 +117,98 @@ def _header_map(header: Sequence[Any]) -> tuple[dict[int, str], list[RowError]]:
     for column in COLUMNS:
         if column.required and column.key not in mapping.values():
             errors.append(RowError(1, _(column.label), _("缺少必填列。")))
+    if not {"region_code", "village_name"} & set(mapping.values()):
+        errors.append(
+            RowError(1, column_label("region_code"), _("缺少必填列：代码或村名至少要有一列。"))
+        )
     return mapping, errors
+
+
+def _split_village_name(text: str) -> tuple[str, str]:
+    """'解放沟镇/火普村' → (township, village); '火普村' → ('', '火普村')."""
+    parts = [p for p in re.split(r"[/／\\\s]+", text.strip()) if p]
+    if len(parts) >= 2:
+        return parts[-2], parts[-1]
+    return "", parts[0] if parts else ""
+
+
+async def _villages_by_name(county_code: str, names: set[str]) -> dict[str, list[Region]]:
+    """The county's villages (merged ones left out) whose display or registry name is one of
+    ``names``; a name can match several villages in different townships."""
+    if not names:
+        return {}
+    found: dict[str, list[Region]] = {}
+    rows = await Region.filter(
+        level="village", county_code=county_code, merged_into_id__isnull=True
+    ).filter(Q(name__in=list(names)) | Q(source_name__in=list(names)))
+    for region in rows:
+        for key in {region.name, region.source_name}:
+            if key in names:
+                found.setdefault(key, []).append(region)
+    return found
+
+
+async def _resolve_village_names(
+    actor: Actor | None,
+    county: str | None,
+    raws: list[tuple[int, dict[str, Any]]],
+    report: ImportReport,
+) -> None:
+    """Rows that name their village instead of giving its code get the code filled in, within
+    the importing county: an officer knows 火普村, not 513431105201. A name that is unknown or
+    matches villages in several townships is a row error naming the candidates."""
+    county_code = county or (actor.county_code if actor is not None else "")
+    wanted = {
+        _split_village_name(str(raw["village_name"]))[1]
+        for _n, raw in raws
+        if raw.get("village_name") not in (None, "")
+    }
+    if not wanted:
+        return
+    label = column_label("village_name")
+    if not county_code:
+        for number, raw in raws:
+            if raw.get("village_name") not in (None, "") and not raw.get("region_code"):
+                report.errors.append(RowError(number, label, _("按村名导入时须指定县。")))
+        return
+    by_name = await _villages_by_name(county_code, wanted)
+    townships = {
+        r.code: r.name
+        for r in await Region.filter(
+            code__in=list({v.parent_id for vs in by_name.values() for v in vs if v.parent_id})
+        )
+    }
+    for number, raw in raws:
+        text = str(raw.get("village_name") or "").strip()
+        if not text:
+            continue
+        township, name = _split_village_name(text)
+        matches = [
+            v
+            for v in by_name.get(name, [])
+            if not township or townships.get(str(v.parent_id), "") == township
+        ]
+        if not matches:
+            report.errors.append(
+                RowError(number, label, _("本县没有名为“%(n)s”的村。", n=text[:40]))
+            )
+            raw["village_name_error"] = True
+        elif len(matches) > 1:
+            choices = "、".join(
+                f"{townships.get(str(v.parent_id), '')}/{v.name}（{v.code}）" for v in matches[:5]
+            )
+            report.errors.append(
+                RowError(number, label, _("多个村同名，请写“乡镇/村”或填代码：%(c)s", c=choices))
+            )
+            raw["village_name_error"] = True
+        elif raw.get("region_code") and raw["region_code"] != matches[0].code:
+            report.errors.append(
+                RowError(number, label,
+                         _("村名与代码不符：%(n)s 的代码是 %(c)s。", n=text[:40], c=matches[0].code))
+            )  # fmt: skip
+            raw["village_name_error"] = True
+        else:
+            raw["region_code"] = matches[0].code
 
 
 def _items(text: Any) -> list[dict[str, Any]] | str:
@@ -187,11 +283,18 @@ async def _check(
     if not body:
         report.errors.append(RowError(2, "", _("模板中没有任何数据行。")))
         return report, []
-    candidates: list[tuple[int, NeedCreate]] = []
+    raws: list[tuple[int, dict[str, Any]]] = []
     for number, cells in body:
         raw: dict[str, Any] = {}
         for index, key in mapping.items():
             raw[key] = _raw_value(key, cells[index] if index < len(cells) else None)
+        raws.append((number, raw))
+    await _resolve_village_names(actor, county, raws, report)
+    candidates: list[tuple[int, NeedCreate]] = []
+    for number, raw in raws:
+        if raw.pop("village_name_error", False):
+            continue
+        raw.pop("village_name", None)
         items = _items(raw.get("items"))
         if isinstance(items, str):
             report.errors.append(RowError(number, column_label("items"), items))

@@ -226,13 +226,15 @@ async def transition_need(
     return await load_need(need.id, details=True)
 
 
-async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> None:
+async def refresh_funded_state(need: Need | int, *, actor_label: str = "system") -> None:
     """Derive published ↔ funded from ``pledged_fen`` (see the module docstring).
 
     The money services call this INSIDE their transaction right after changing
     ``Need.pledged_fen``; it opens no transaction of its own. Both moves are conditional
-    UPDATEs on the current row, so ``need`` may be stale. Writes a NeedEvent (actor
-    ``actor_label``), an audit row and a search-outbox row when the state changes."""
+    UPDATEs on the current row, so ``need`` may be stale, or only its id (nothing is read
+    unless the state changes). Writes a NeedEvent (actor ``actor_label``), an audit row and a
+    search-outbox row when the state changes."""
+    need_id = need if isinstance(need, int) else need.id
     # rules.is_funded as SQL, so the move is one conditional update on the current row
     funded = Q(target_fen__gt=0, pledged_fen__gte=F("target_fen"))
     not_funded = Q(pledged_fen__lt=F("target_fen")) | Q(target_fen=0)
@@ -240,13 +242,14 @@ async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> No
         (from_state,) = NEED_MACHINE.states_allowing(action)
         to_state = NEED_MACHINE.check(from_state, action).to
         updated = (
-            await Need.filter(condition, id=need.id, state=from_state)
+            await Need.filter(condition, id=need_id, state=from_state)
             .update(state=to_state, updated_at=clock.now())
         )  # fmt: skip
         if not updated:
             continue
-        fresh = await Need.get(id=need.id)
-        need.state, need.pledged_fen = to_state, fresh.pledged_fen
+        fresh = await Need.get(id=need_id)
+        if not isinstance(need, int):
+            need.state, need.pledged_fen = to_state, fresh.pledged_fen
         amounts = {"p": format_yuan(fresh.pledged_fen), "t": format_yuan(fresh.target_fen)}
         reason = (
             _("有效认捐 %(p)s 已覆盖目标 %(t)s。", **amounts)
@@ -254,7 +257,7 @@ async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> No
             else _("认捐撤回或失效后，有效认捐 %(p)s 低于目标 %(t)s，恢复募集。", **amounts)
         )
         await NeedEvent.create(
-            need_id=need.id,
+            need_id=need_id,
             action=action,
             from_state=from_state,
             to_state=to_state,
@@ -268,11 +271,11 @@ async def refresh_funded_state(need: Need, *, actor_label: str = "system") -> No
             actor_label=actor_label,
             action=f"need.{action}",
             object_type="need",
-            object_id=need.id,
+            object_id=need_id,
             before={"state": from_state},
             after={"state": to_state, "pledged_fen": fresh.pledged_fen},
         )
-        await search_outbox.enqueue(need.id)
+        await search_outbox.enqueue(need_id)
         return
 
 

@@ -51,6 +51,11 @@ def unavailable() -> ServiceUnavailable:
     )
 
 
+def partial_note() -> str:
+    """What the page and the API say when search fell back from every word to most words."""
+    return _("没有同时包含所有词的结果，以下为部分匹配")
+
+
 @dataclass(frozen=True)
 class NeedSearchArgs:
     """A search request, as parsed from a query string (page and API use the same names)."""
@@ -74,6 +79,12 @@ class NeedSearchPage:
     per_page: int
     facets: dict[str, dict[str, int]]
     args: NeedSearchArgs
+    #: No need holds every word typed: these hits hold most of them (``note`` says so).
+    partial: bool = False
+
+    @property
+    def note(self) -> str | None:
+        return partial_note() if self.partial else None
 
     @property
     def pages(self) -> int:
@@ -264,6 +275,7 @@ class SearchService:
             per_page=result.per_page,
             facets=result.facets,
             args=args,
+            partial=result.partial,
         )
 
     async def _only_public(self, hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

@@ -11,6 +11,8 @@ from fupin.core.schemas import validate
 from fupin.core.web import page_args, render
 from fupin.pairs.schemas import PairPath
 from fupin.pairs.service import registry as pairs
+from fupin.pairs.service.public import pair_public_page
+from fupin.pairs.service.tables import pct_text
 
 
 async def pair_list(request: Request) -> Response:
@@ -26,8 +28,12 @@ async def pair_list(request: Request) -> Response:
 
 async def pair_detail(request: Request) -> Response:
     path = validate(PairPath, request.path_params)
-    pair = await pairs.get_pair(path.pair_id)
-    return render(request, "pairs/detail.html", {"pair": pair, "kind_label": pairs.kind_label})
+    data = await pair_public_page(path.pair_id)
+    return render(
+        request,
+        "pairs/detail.html",
+        {"d": data, "pair": data.pair, "kind_label": pairs.kind_label, "pct": pct_text},
+    )
 
 
 routes = [

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from fupin.core.money import format_wan
-from fupin.i18n import _
+from fupin.core.display import short_money
+from fupin.i18n import _, current_locale
 
 WIDTH = 400
 FONT = 15
@@ -44,9 +44,16 @@ def _short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
 
 
 def compact_fen(fen: int) -> str:
-    """Axis and bar labels: money in 亿 / 万 without the 元 (display only; tables carry exact
-    amounts)."""
-    return format_wan(fen, with_unit=False)
+    """Axis and bar labels: the headline rule of ``fupin.core.display`` (``622万元``,
+    ``¥6.22 million``), so a chart reads like the figure cards above it (display only; tables
+    carry exact amounts)."""
+    return short_money(fen, current_locale.get())
+
+
+def _label_width(text: str, size: int) -> int:
+    """About how wide ``text`` is at font ``size`` (CJK a full em, other characters about
+    0.6 em): enough to keep an axis label inside the drawing."""
+    return sum(size if ord(ch) > 0x2E80 else size * 6 // 10 for ch in text)
 
 
 def plain(n: int) -> str:
@@ -126,7 +133,8 @@ def bar_chart(
     ref_h = 18 if references else 0
     height = ref_h + len(rows) * row_h + 8
     parts = _svg_open(chart_id, title, height, _("%(n)d 项，数值见下表。", n=len(rows)))
-    bar_area = WIDTH - 90
+    # Room right of the longest bar for its value with the unit (¥8.43 billion is the longest).
+    bar_area = WIDTH - max(90, max(_label_width(fmt(v), FONT) for _l, v in rows) + 8)
     for i, (label, value) in enumerate(rows):
         y = ref_h + i * row_h
         width = max(0, value) * bar_area // top
@@ -176,7 +184,7 @@ def stacked_bar_chart(
     height = legend_h + 6 + n * row_h + 8
     parts = _svg_open(chart_id, title, height, _("%(n)d 项，数值见下表。", n=n))
     parts.extend(legend)
-    bar_area = WIDTH - 90
+    bar_area = WIDTH - max(90, max(_label_width(fmt(t), FONT) for t in totals) + 8)
     for i in range(n):
         y = legend_h + 6 + i * row_h
         parts.append(
@@ -215,7 +223,9 @@ def line_chart(
         return _empty(chart_id, title)
     top = nice_max(max(max(s.values) for s in series))
     legend, legend_h = _legend([s.name for s in series], 0)
-    left, right, plot_top, plot_h = 58, 10, legend_h + 10, 170
+    # The axis labels carry their unit (622万元): the plot starts right of the widest one.
+    widest = max(_label_width(fmt(top * k // 4), 13) for k in range(5))
+    left, right, plot_top, plot_h = max(58, widest + 8), 10, legend_h + 10, 170
     plot_w = WIDTH - left - right
     height = plot_top + plot_h + 28
     parts = _svg_open(chart_id, title, height, _("%(n)d 个时间点，数值见下表。", n=n))

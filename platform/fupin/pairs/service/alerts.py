@@ -219,17 +219,25 @@ async def unfunded_needs(
     helped = "(" + " OR ".join(parts) + ")"
     inside, inside_params = region_condition(within)
     cutoff = unfunded_cutoff(datetime.combine(today, datetime.min.time(), tzinfo=CHINA_TZ), days)
-    # One statement: the matching needs once, their number by a window over all of them, and
-    # the oldest ``limit`` of them.
-    rows = await _rows(
-        "WITH u AS MATERIALIZED (SELECT n.id AS id, n.title AS title, n.region_id AS region_id, "
-        "n.category AS category, n.published_at AS published_at, n.target_fen AS target_fen, "
-        "n.pledged_fen AS pledged_fen FROM need n WHERE n.state = 'published' AND n.deadline >= ? "
-        f"AND n.published_at IS NOT NULL AND n.published_at <= ? AND {helped} AND {inside}) "
-        f"SELECT u.*, COUNT(*) OVER () AS total FROM u ORDER BY u.published_at, u.id LIMIT {int(limit)}",
-        [date_param(today), instant_param(cutoff), *params, *inside_params],
+    # Two statements: the oldest ``limit`` by walking the (state, published_at, …) index in
+    # order, and their number from the same index alone. One statement with a window count
+    # materialised every matching need's row and sorted them (100k needs on SQLite: 1,536 ms
+    # against 190 + 0.3 ms).
+    where = (
+        "FROM need n WHERE n.state = 'published' AND n.deadline >= ? "
+        f"AND n.published_at IS NOT NULL AND n.published_at <= ? AND {helped} AND {inside}"
     )
-    count = [{"k": rows[0]["total"]}] if rows else [{"k": 0}]
+    values = [date_param(today), instant_param(cutoff), *params, *inside_params]
+    rows = await _rows(
+        "SELECT n.id AS id, n.title AS title, n.region_id AS region_id, n.category AS category, "
+        "n.published_at AS published_at, n.target_fen AS target_fen, "
+        f"n.pledged_fen AS pledged_fen {where} ORDER BY n.published_at, n.id LIMIT {int(limit)}",
+        values,
+    )
+    if len(rows) < limit:  # all of them: nothing more to count
+        count: list[dict[str, Any]] = [{"k": len(rows)}]
+    else:
+        count = await _rows(f"SELECT COUNT(*) AS k {where}", values)
     names = {
         r.code: r.full_name or r.name
         for r in await Region.filter(code__in=list({r["region_id"] for r in rows}))

@@ -306,7 +306,7 @@ def _category_table(by_category: dict[str, dict[str, Any]]) -> Table:
             rows.append(
                 {"category": _(CATEGORIES[code]), "code": code, **_money_cells(by_category[code])}
             )
-    columns = [Column("category", _("类别")), Column("code", _("代码")), *_money_columns()]
+    columns = [Column("category", _("类别")), *_money_columns()]  # the label, never the code
     return Table("categories", _("分类别情况"), columns, rows)
 
 

@@ -151,8 +151,8 @@ async def _pair_dashboard(
         indicators, platform.received_fen
     )
     tables["platform"] = _platform_table(money)
-    tables["projects"] = await _pair_projects(pair, year)
-    tables["villages"] = await _pair_villages(pair, year)
+    tables["projects"] = await pair_projects(pair, year)
+    tables["villages"] = await pair_villages(pair, year)
     tables["years"] = await _pair_years(pair, today)
     tables["monthly"] = await _pair_monthly(pair, year)
     unfunded_rows, unfunded_total = await unfunded_needs(
@@ -269,7 +269,7 @@ def _platform_table(money: PairMoney) -> Table:
     return Table("platform", _("平台记录：帮扶地区内的认捐与到账"), columns, rows)
 
 
-def _pair_rows(pair: Pair, period: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+def pair_rows(pair: Pair, period: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
     """Rollup rows of a pair's money (docs/rules.md §6.2) in ``period``, for needs in its helped region:
     the helper's own (``who``), and what others gave under the pair's attribution."""
     when, when_params = period
@@ -280,10 +280,10 @@ def _pair_rows(pair: Pair, period: tuple[str, list[Any]]) -> tuple[str, list[Any
     )
 
 
-async def _pair_projects(pair: Pair, year: int | None) -> Table:
+async def pair_projects(pair: Pair, year: int | None) -> Table:
     """Needs with a pledge (not withdrawn) made in the year by the helper or under its
     attribution, by category and state."""
-    mine, mine_params = _pair_rows(pair, rollup_months(year))
+    mine, mine_params = pair_rows(pair, rollup_months(year))
     rows = await _rows(
         "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id FROM rollup_need_money n "
         f"WHERE {mine} GROUP BY n.need_id "
@@ -302,8 +302,8 @@ async def _pair_projects(pair: Pair, year: int | None) -> Table:
     return table
 
 
-async def _pair_villages(pair: Pair, year: int | None) -> Table:
-    mine, mine_params = _pair_rows(pair, rollup_months(year))
+async def pair_villages(pair: Pair, year: int | None) -> Table:
+    mine, mine_params = pair_rows(pair, rollup_months(year))
     rows = await _rows(
         "WITH x AS MATERIALIZED (SELECT n.need_id AS need_id, n.region_id AS rid, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS amt FROM rollup_need_money n "
@@ -347,7 +347,7 @@ async def _pair_years(pair: Pair, today: date) -> Table:
         figures[year_ids[f.pair_year_id]][f.indicator] = (f.target, f.reported)
     received: dict[str, int] = {}
     if years:
-        mine, mine_params = _pair_rows(pair, ("n.year >= ? AND n.year <= ?", [years[0], years[-1]]))
+        mine, mine_params = pair_rows(pair, ("n.year >= ? AND n.year <= ?", [years[0], years[-1]]))
         rows = await _rows(
             "SELECT n.year AS y, CAST(SUM(n.received_fen) AS BIGINT) AS amt "
             f"FROM rollup_pair_money n WHERE {mine} GROUP BY n.year",
@@ -383,7 +383,7 @@ async def _pair_years(pair: Pair, today: date) -> Table:
 
 async def _pair_monthly(pair: Pair, year: int | None) -> Table:
     """The pair's money (own and mobilised, in the helped region) per month."""
-    mine, mine_params = _pair_rows(pair, rollup_months(year))
+    mine, mine_params = pair_rows(pair, rollup_months(year))
     rows = await _rows(
         "SELECT n.month AS m, CAST(SUM(n.pledged_fen) AS BIGINT) AS p, "
         "CAST(SUM(n.received_fen) AS BIGINT) AS r FROM rollup_need_money n "

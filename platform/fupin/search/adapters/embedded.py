@@ -27,12 +27,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import tantivy
 from tantivy import Document, Index, Occur, Order, Query
 
+from fupin.core import clock
 from fupin.i18n import _
 from fupin.search.rules import highlight
 from fupin.search.rules.base import (
@@ -45,27 +47,43 @@ from fupin.search.rules.base import (
     sort_facet_counts,
     validate_query,
 )
-from fupin.search.rules.documents import check_ids, prepare, region_aliases
-from fupin.search.rules.settings_data import EMBEDDED_FIELDS, SearchSettings, default_settings
+from fupin.search.rules.documents import check_ids, derived_fields, prepare
+from fupin.search.rules.settings_data import (
+    EMBEDDED_FIELDS,
+    SearchSettings,
+    default_settings,
+    normalize,
+)
 from fupin.search.rules.text import (
     ParsedQuery,
     QueryParser,
+    Term,
     bigrams,
     index_tokens,
     is_han,
+    synonym_keys,
+    synonym_sets,
     unigram_tokens,
 )
 
 #: Bump when the tantivy schema or the tokenisation changes: the index is then rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 TOKENIZER = "fupin_ws"
-INT_FIELDS = ("deadline_ts", "open_fen", "published_ts")
-#: BM25 weight next to the field boosts: only orders needs whose field boosts tie.
-TIEBREAK = 0.01
-#: The words a user typed rank above their synonyms.
-SYNONYM_WEIGHT = 0.7
-#: A multi-word run found exactly as typed (凉山小学 in one string) ranks higher.
-PHRASE_BOOST = 1.5
+INT_FIELDS = ("deadline_ts", "open_fen", "published_ts", "raising")
+#: The business tie-breaks, added to the relevance score: a need still raising money, then
+#: the closer deadline (one step per horizon it falls within: two weeks, two months). Together
+#: they stay below RELEVANCE_TIE, so they only reorder needs whose relevance is that close.
+#: Each horizon is a range query over the deadline column of every candidate (~0.3 ms at 100k
+#: needs), so there are two, not a finer ladder.
+RAISING_BONUS = 0.25
+DEADLINE_HORIZONS_DAYS = (14, 60)
+DEADLINE_STEP = 0.05
+RELEVANCE_TIE = RAISING_BONUS + DEADLINE_STEP * len(DEADLINE_HORIZONS_DAYS)
+
+
+def _count(found: tantivy.SearchResult) -> int:
+    """The total of a search run with ``count=True`` (tantivy's type stub does not declare it)."""
+    return int(getattr(found, "count", 0) or 0)
 
 
 def _tokenizer() -> tantivy.TextAnalyzer:
@@ -80,10 +98,13 @@ def _schema(settings: SearchSettings) -> tantivy.Schema:
     for name in EMBEDDED_FIELDS:
         sb.add_text_field(f"t_{name}", tokenizer_name=TOKENIZER)
     sb.add_text_field("t_uni", tokenizer_name=TOKENIZER, index_option="freq")
+    # the synonym sets found in the title / in the other text (not the place names)
+    sb.add_text_field("s_title", tokenizer_name=TOKENIZER, index_option="basic")
+    sb.add_text_field("s_body", tokenizer_name=TOKENIZER, index_option="basic")
     for name in settings.filterable:
         sb.add_text_field(f"f_{name}", tokenizer_name="raw", fast=True)
     for name in INT_FIELDS:
-        sb.add_integer_field(name, fast=True)
+        sb.add_integer_field(name, fast=True, indexed=name == "raising")
     sb.add_bytes_field("doc", stored=True)
     return sb.build()
 
@@ -97,6 +118,7 @@ def _fingerprint(settings: SearchSettings) -> str:
         "suffixes": dict(settings.region_suffixes),
         "nationalities": list(settings.nationalities),
         "extra": {k: list(v) for k, v in settings.region_extra_aliases.items()},
+        "synonyms": [[key, list(words)] for key, words in synonym_sets(settings)],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -144,6 +166,8 @@ class EmbeddedBackend(SearchBackend):
         self._rebuilds: dict[str, _Generation] = {}
         self._write_lock = asyncio.Lock()
         self._parser: QueryParser | None = None
+        self._synonym_sets = synonym_sets(self.settings)
+        self._synonym_keys = synonym_keys(self.settings)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -260,8 +284,7 @@ class EmbeddedBackend(SearchBackend):
 
     def _to_document(self, doc: Mapping[str, Any]) -> Document:
         fields = self.settings.embedded_fields
-        source = dict(doc)
-        source["region_aliases"] = region_aliases(doc, self.settings)
+        source = {**doc, **derived_fields(doc, self.settings)}
         out = Document()
         out.add_integer("id", doc["id"])
         all_text: list[str] = []
@@ -270,10 +293,15 @@ class EmbeddedBackend(SearchBackend):
             all_text.extend(texts)
             out.add_text(f"t_{name}", " ".join(t for text in texts for t in index_tokens(text)))
         out.add_text("t_uni", " ".join(sorted(unigram_tokens(" ".join(all_text)))))
+        title = normalize(str(doc["title"]))
+        body = normalize(" ".join(str(doc[a]) for a in ("category_label", "items", "description")))
+        for name, text in (("s_title", title), ("s_body", body)):
+            keys = [k for k, words in self._synonym_sets if any(w in text for w in words)]
+            out.add_text(name, " ".join(keys))
         for name in self.settings.filterable:
             out.add_text(f"f_{name}", str(doc[name]))
         for name in INT_FIELDS:
-            out.add_integer(name, int(doc[name]))
+            out.add_integer(name, int(source[name]))
         out.add_bytes("doc", json.dumps(doc, ensure_ascii=False).encode("utf-8"))
         return out
 
@@ -358,50 +386,156 @@ class EmbeddedBackend(SearchBackend):
 
     # ---- searching ------------------------------------------------------------------------
 
-    def _word_query(self, word: str) -> Query:
-        """Documents containing ``word`` in any field (a substring, through its bigrams).
+    # The relevance formula (search/README.md, "Ranking in the embedded engine"), one clause per
+    # rule, each weighted from [embedded.ranking]:
+    #   Σ over query words of  match + max(typed + F(word), synonym × S(word))
+    #   + place (a word in the need's place names) + phrase (a run found as typed)
+    #   + proximity (the words close together) + business tie-breaks (< RELEVANCE_TIE)
+    # where F(a) = the best field's boost × (1 + bm25 × BM25 of a in it) + other_fields × the
+    # same for every other field holding a, and S(word) = the title's boost when a synonym is in
+    # the title, the description's when one is in the other text (indexed synonym sets).
 
-        Scored like Meilisearch's attributeRank rather than by raw BM25: the best field's boost
-        ([embedded.boosts]) decides, so a word in the title beats the same word in the
-        description however rare either is; BM25 only breaks ties (TIEBREAK). Raw BM25 would
-        also favour long words (a phrase of n bigrams adds n idfs), ranking a synonym like
-        自来水 above the word 饮水 that was typed."""
-        if is_han(word) and len(word) == 1:
-            return Query.const_score_query(Query.term_query(self._schema, "t_uni", word), 1.0)
+    def _field_query(self, field: str, word: str) -> Query:
+        """``word`` in one text field: a substring, through its bigrams."""
         tokens = bigrams(word)
+        if len(tokens) == 1:
+            return Query.term_query(self._schema, f"t_{field}", tokens[0])
+        phrase: list[str | tuple[int, str]] = list(tokens)
+        return Query.phrase_query(self._schema, f"t_{field}", phrase)
+
+    def _fields_score(self, word: str, weight: float) -> Query:
+        """F(word) × weight: documents holding ``word`` in any field."""
+        rank = self.settings.embedded_ranking
+        if is_han(word) and len(word) == 1:
+            return Query.const_score_query(
+                Query.term_query(self._schema, "t_uni", word), weight * 1.0
+            )
         per_field = []
         for name in EMBEDDED_FIELDS:
-            if len(tokens) == 1:
-                q = Query.term_query(self._schema, f"t_{name}", tokens[0])
-            else:
-                q = Query.phrase_query(self._schema, f"t_{name}", tokens)
-            boost = self.settings.embedded_boosts[name]
+            q = self._field_query(name, word)
+            boost = self.settings.embedded_boosts[name] * weight
             per_field.append(
                 Query.boolean_query(
                     [
                         (Occur.Should, Query.const_score_query(q, boost)),
-                        (Occur.Should, Query.boost_query(q, TIEBREAK)),
+                        (Occur.Should, Query.boost_query(q, boost * rank["bm25"])),
                     ]
                 )
             )
-        return Query.disjunction_max_query(per_field, 0.1)
+        return Query.disjunction_max_query(per_field, rank["other_fields"])
 
-    def _build_query(self, valid: ValidQuery, parsed: ParsedQuery) -> Query:
-        clauses: list[tuple[Occur, Query]] = []
-        for term in parsed.terms:
-            first, *others = term.alternatives
-            if not others:
-                clauses.append((Occur.Must, self._word_query(first)))
-                continue
-            alts = [self._word_query(first)]
-            alts += [Query.boost_query(self._word_query(w), SYNONYM_WEIGHT) for w in others]
-            clauses.append((Occur.Must, Query.disjunction_max_query(alts, 0.0)))
-        for phrase in parsed.phrases:
-            clauses.append(
-                (Occur.Should, Query.boost_query(self._word_query(phrase), PHRASE_BOOST))
+    def _term_query(self, term: Term) -> Query:
+        """One query word: found as typed (in any field) scores above any of its synonyms."""
+        rank = self.settings.embedded_ranking
+        typed = term.alternatives[: term.typed]
+        synonyms = term.alternatives[term.typed :]
+        bonus = Query.const_score_query(Query.all_query(), rank["typed"])
+        typed_q = [
+            Query.boolean_query([(Occur.Must, self._fields_score(w, 1.0)), (Occur.Must, bonus)])
+            for w in typed
+        ]
+        alts = typed_q
+        keys = self._synonym_keys.get(term.alternatives[0], ()) if synonyms else ()
+        if keys:
+            # Synonyms through the indexed synonym sets: one term per set, not a phrase per
+            # synonym and field. In the title they score as the title's boost, elsewhere as the
+            # description's, both times `synonym`.
+            boosts = self.settings.embedded_boosts
+            weight = rank["synonym"]
+            per_field = [
+                Query.const_score_query(
+                    Query.boolean_query(
+                        [(Occur.Should, Query.term_query(self._schema, field, k)) for k in keys]
+                    ),
+                    weight * boosts[boost],
+                )
+                for field, boost in (("s_title", "title"), ("s_body", "description"))
+            ]
+            alts = [*alts, Query.disjunction_max_query(per_field, rank["other_fields"])]
+        found = alts[0] if len(alts) == 1 else Query.disjunction_max_query(alts, 0.0)
+        matched = Query.const_score_query(Query.all_query(), rank["match"])
+        return Query.boolean_query([(Occur.Must, found), (Occur.Must, matched)])
+
+    def _place_query(self, term: Term) -> Query | None:
+        """The word names one of the need's places (province … village, or a short name)."""
+        words = [w for w in term.alternatives[: term.typed] if is_han(w) and len(w) >= 2]
+        if not words:
+            return None
+        qs = [self._field_query("regions", w) for w in words]
+        q = qs[0] if len(qs) == 1 else Query.boolean_query([(Occur.Should, x) for x in qs])
+        return Query.const_score_query(q, self.settings.embedded_ranking["place"])
+
+    def _phrase_query(self, phrase: str) -> Query:
+        """A run typed as one string (凉山小学) found as typed, in any field."""
+        fields = [self._field_query(name, phrase) for name in EMBEDDED_FIELDS]
+        return Query.const_score_query(
+            Query.boolean_query([(Occur.Should, q) for q in fields]),
+            self.settings.embedded_ranking["phrase"],
+        )
+
+    def _proximity_query(self, parsed: ParsedQuery) -> Query | None:
+        """The typed words, in the order typed, close together in the title or description."""
+        words = [t.alternatives[0] for t in parsed.terms]
+        tokens: list[str | tuple[int, str]] = [
+            tok for w in words if len(w) > 1 or not is_han(w) for tok in bigrams(w)
+        ]
+        if len([w for w in words if len(w) > 1 or not is_han(w)]) < 2:
+            return None
+        rank = self.settings.embedded_ranking
+        slop = int(rank["proximity_slop"])
+        near = [
+            Query.phrase_query(self._schema, f"t_{name}", tokens, slop=slop)
+            for name in ("title", "description")
+        ]
+        return Query.const_score_query(
+            Query.boolean_query([(Occur.Should, q) for q in near]), rank["proximity"]
+        )
+
+    def _business_query(self) -> Query:
+        """The business tie-breaks: still raising money, then the closer deadline."""
+        clauses = [
+            (
+                Occur.Should,
+                Query.const_score_query(
+                    Query.term_query(self._schema, "raising", 1), RAISING_BONUS
+                ),
             )
+        ]
+        today = clock.today_cn()
+        midnight = int(datetime(today.year, today.month, today.day, tzinfo=UTC).timestamp())
+        for days in DEADLINE_HORIZONS_DAYS:
+            window = Query.range_query(
+                self._schema,
+                "deadline_ts",
+                tantivy.FieldType.Integer,
+                midnight,
+                midnight + days * 86_400,
+            )
+            clauses.append((Occur.Should, Query.const_score_query(window, DEADLINE_STEP)))
+        return Query.boolean_query(clauses)
+
+    def _build_query(self, valid: ValidQuery, parsed: ParsedQuery, *, most_words: bool) -> Query:
+        """All words must match; ``most_words``: at least one, more words rank higher (the
+        fallback when no need holds them all)."""
+        clauses: list[tuple[Occur, Query]] = []
+        terms = [self._term_query(t) for t in parsed.terms]
+        if most_words and len(terms) > 1:
+            clauses.append((Occur.Must, Query.boolean_query([(Occur.Should, q) for q in terms])))
+        else:
+            clauses.extend((Occur.Must, q) for q in terms)
+        for term in parsed.terms:
+            place = self._place_query(term)
+            if place is not None:
+                clauses.append((Occur.Should, place))
+        for phrase in parsed.phrases:
+            clauses.append((Occur.Should, self._phrase_query(phrase)))
+        near = self._proximity_query(parsed)
+        if near is not None:
+            clauses.append((Occur.Should, near))
         if not parsed.terms:
             clauses.append((Occur.Must, Query.all_query()))
+        elif valid.sort == "relevance":
+            clauses.append((Occur.Should, self._business_query()))
         for name, values in valid.filters.items():
             facet = Query.term_set_query(self._schema, f"f_{name}", list(values))
             clauses.append((Occur.Must, Query.const_score_query(facet, 0.0)))
@@ -411,7 +545,7 @@ class EmbeddedBackend(SearchBackend):
         self, gen: _Generation, valid: ValidQuery, parsed: ParsedQuery
     ) -> SearchResult:
         searcher = gen.index.searcher()
-        query = self._build_query(valid, parsed)
+        query = self._build_query(valid, parsed, most_words=False)
         sort = valid.sort
         if sort == "relevance" and parsed.is_empty:
             sort = "newest"  # browsing without words: a stable, meaningful order
@@ -425,6 +559,12 @@ class EmbeddedBackend(SearchBackend):
             }
         limit = max(0, min(valid.per_page, self.settings.max_total_hits - valid.offset))
         found = searcher.search(query, limit or 1, count=True, offset=valid.offset, **kwargs)
+        partial = False
+        if not _count(found) and parsed.can_fall_back:
+            # No need holds every word: most words instead, and the page says so.
+            query = self._build_query(valid, parsed, most_words=True)
+            found = searcher.search(query, limit or 1, count=True, offset=valid.offset, **kwargs)
+            partial = True
         hits_addr = found.hits[:limit]
         words = parsed.highlight_words()
         hits = []
@@ -451,12 +591,14 @@ class EmbeddedBackend(SearchBackend):
                     {b["key"]: b["doc_count"] for b in buckets if b["key"] != ""},
                     self.settings.sort_facet_values_by,
                 )
+        total = min(_count(found), self.settings.max_total_hits)
         return SearchResult(
             hits=hits,
-            total=min(found.count or 0, self.settings.max_total_hits),
+            total=total,
             facets=facets,
             page=valid.page,
             per_page=valid.per_page,
+            partial=partial and total > 0,
         )
 
     async def search(self, query: SearchQuery) -> SearchResult:

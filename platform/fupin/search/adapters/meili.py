@@ -30,7 +30,9 @@ from meilisearch_python_sdk.errors import (
     MeilisearchError,
     MeilisearchTimeoutError,
 )
+from meilisearch_python_sdk.models.search import SearchResults
 from meilisearch_python_sdk.models.settings import MeilisearchSettings
+from meilisearch_python_sdk.types import JsonDict
 
 from fupin.i18n import _
 from fupin.search.rules import highlight
@@ -41,11 +43,12 @@ from fupin.search.rules.base import (
     SearchQueryError,
     SearchResult,
     SearchUnavailable,
+    ValidQuery,
     empty_result,
     sort_facet_counts,
     validate_query,
 )
-from fupin.search.rules.documents import FIELDS, check_ids, prepare, region_aliases
+from fupin.search.rules.documents import FIELDS, check_ids, derived_fields, prepare
 from fupin.search.rules.settings_data import SearchSettings, default_settings, meili_settings_body
 from fupin.search.rules.text import QueryParser
 
@@ -160,7 +163,7 @@ class MeiliBackend(SearchBackend):
         await self._wait(pending)
 
     def _to_meili(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        return {**doc, "region_aliases": region_aliases(doc, self.settings)}
+        return {**doc, **derived_fields(doc, self.settings)}
 
     # ---- index ----------------------------------------------------------------------------
 
@@ -306,20 +309,13 @@ class MeiliBackend(SearchBackend):
         sort = valid.sort
         if sort == "relevance" and parsed.is_empty:
             sort = "newest"  # same browsing order as the embedded backend
-        try:
-            found = await self.client.index(self.index_uid).search(
-                parsed.plain or None,
-                filter=build_filter(valid.filters),
-                facets=list(valid.facets) or None,
-                sort=list(self.settings.sort_clauses(sort)) or None,
-                page=valid.page,
-                hits_per_page=valid.per_page,
-                attributes_to_retrieve=list(FIELDS),
-                show_matches_position=True,
-                matching_strategy=self.settings.matching_strategy,  # type: ignore[arg-type]
-            )
-        except self._ERRORS as exc:
-            raise self._map_error(exc, "search") from exc
+        found = await self._search_once(valid, parsed.plain, sort, self.settings.matching_strategy)
+        partial = False
+        if not found.hits and not found.total_hits and parsed.can_fall_back:
+            # No need holds every word: most words instead, and the page says so.
+            strategy = self.settings.fallback_matching_strategy
+            found = await self._search_once(valid, parsed.plain, sort, strategy)
+            partial = bool(found.hits)
         hits = []
         for hit in found.hits:
             doc = {k: hit[k] for k in FIELDS if k in hit}
@@ -347,5 +343,28 @@ class MeiliBackend(SearchBackend):
         }
         total = found.total_hits if found.total_hits is not None else found.estimated_total_hits
         return SearchResult(
-            hits=hits, total=total or 0, facets=facets, page=valid.page, per_page=valid.per_page
+            hits=hits,
+            total=total or 0,
+            facets=facets,
+            page=valid.page,
+            per_page=valid.per_page,
+            partial=partial,
         )
+
+    async def _search_once(
+        self, valid: ValidQuery, plain: str, sort: str, strategy: str
+    ) -> SearchResults[JsonDict]:
+        try:
+            return await self.client.index(self.index_uid).search(
+                plain or None,
+                filter=build_filter(valid.filters),
+                facets=list(valid.facets) or None,
+                sort=list(self.settings.sort_clauses(sort)) or None,
+                page=valid.page,
+                hits_per_page=valid.per_page,
+                attributes_to_retrieve=list(FIELDS),
+                show_matches_position=True,
+                matching_strategy=strategy,  # type: ignore[arg-type]
+            )
+        except self._ERRORS as exc:
+            raise self._map_error(exc, "search") from exc

@@ -75,13 +75,16 @@ class SearchResult:
     """One page of hits. Each hit is the indexed document plus ``_highlight`` =
     ``{"title": Markup, "description": Markup}``: HTML-escaped text with ``<mark>`` around the
     matches (description cropped around the first match), safe to render unescaped.
-    ``facets`` = {facet: {value: count}} over all hits of the query, most frequent first."""
+    ``facets`` = {facet: {value: count}} over all hits of the query, most frequent first.
+    ``partial``: no need holds every word of the query, so these hits hold most of them (the
+    caller must say so: "没有同时包含所有词的结果，以下为部分匹配")."""
 
     hits: list[dict[str, Any]]
     total: int
     facets: dict[str, dict[str, int]]
     page: int
     per_page: int
+    partial: bool = False
 
     @property
     def pages(self) -> int:

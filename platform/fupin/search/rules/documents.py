@@ -19,6 +19,8 @@ FIELDS: dict[str, type] = {
     "id": int,
     "title": str,
     "description": str,
+    #: The names of the in-kind items the need asks for, space-separated (PE供水管道 入户水表).
+    "items": str,
     "category": str,
     "category_label": str,
     "state": str,
@@ -44,7 +46,7 @@ FIELDS: dict[str, type] = {
 }
 
 #: Fields the backends derive themselves; a document must not carry them.
-DERIVED_FIELDS = ("region_aliases",)
+DERIVED_FIELDS = ("region_aliases", "raising")
 
 REGION_FIELDS = ("province", "prefecture", "county", "township", "village")
 
@@ -88,6 +90,18 @@ def region_aliases(doc: Mapping[str, Any], settings: SearchSettings) -> str:
     for key in REGION_FIELDS:
         out.extend(_short_names(str(doc.get(key, "")), settings))
     return " ".join(dict.fromkeys(out))
+
+
+def is_raising(doc: Mapping[str, Any]) -> bool:
+    """Still collecting money: published and not yet pledged in full. The first business
+    tie-break of both backends (between needs the words rank alike, help goes where it is
+    still needed)."""
+    return doc["state"] == "published" and int(doc["open_fen"]) > 0
+
+
+def derived_fields(doc: Mapping[str, Any], settings: SearchSettings) -> dict[str, Any]:
+    """The fields the backends add to a document before indexing it (DERIVED_FIELDS)."""
+    return {"region_aliases": region_aliases(doc, settings), "raising": int(is_raising(doc))}
 
 
 def check_document(doc: Mapping[str, Any]) -> None:

@@ -23,7 +23,20 @@ DEFAULT_DIR = REPO_ROOT / "search"
 #: The public sort names of the API and the interface; search/settings.toml maps each to clauses.
 SORT_NAMES: tuple[str, ...] = ("relevance", "deadline", "open_amount", "newest")
 #: The text fields of the embedded engine (settings.toml [embedded.fields] must use exactly these).
-EMBEDDED_FIELDS: tuple[str, ...] = ("title", "category", "regions", "description")
+EMBEDDED_FIELDS: tuple[str, ...] = ("title", "category", "regions", "items", "description")
+#: The weights of the embedded engine's relevance formula (settings.toml [embedded.ranking]).
+RANKING_WEIGHTS: tuple[str, ...] = (
+    "match",
+    "typed",
+    "place",
+    "phrase",
+    "proximity",
+    "proximity_slop",
+    "synonym",
+    "bm25",
+    "other_fields",
+    "tie_step",
+)
 
 
 class SearchSettingsError(ValueError):
@@ -48,8 +61,10 @@ class SearchSettings:
     sorts: Mapping[str, tuple[str, ...]]
     ranking_rules: tuple[str, ...]
     matching_strategy: str
+    fallback_matching_strategy: str
     embedded_fields: Mapping[str, tuple[str, ...]]
     embedded_boosts: Mapping[str, float]
+    embedded_ranking: Mapping[str, float]
     max_query_chars: int
     max_query_terms: int
     default_per_page: int
@@ -66,6 +81,8 @@ class SearchSettings:
     #: Each word -> the other words of its synonym group (normalised, see ``normalize``).
     synonyms: Mapping[str, tuple[str, ...]]
     synonym_groups: tuple[tuple[str, ...], ...]
+    #: Broader word -> narrower words it also finds (not back).
+    one_way_synonyms: Mapping[str, tuple[str, ...]]
     stop_words: frozenset[str]
     dictionary: tuple[str, ...]
     amount_bands: tuple[AmountBand, ...]
@@ -167,8 +184,17 @@ def load_settings(directory: Path | None = None) -> SearchSettings:
     if set(boosts) != set(EMBEDDED_FIELDS) or min(boosts.values()) <= 0:
         raise SearchSettingsError(f"{path}: embedded.boosts must give a positive boost per field")
 
-    if ranking.get("matching_strategy") not in ("all", "last", "frequency"):
-        raise SearchSettingsError(f"{path}: ranking.matching_strategy must be all|last|frequency")
+    ranking_weights = emb.get("ranking", {})
+    if set(ranking_weights) != set(RANKING_WEIGHTS) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+        for v in ranking_weights.values()
+    ):
+        raise SearchSettingsError(
+            f"{path}: embedded.ranking must give exactly {list(RANKING_WEIGHTS)}, each >= 0"
+        )
+    for key in ("matching_strategy", "fallback_matching_strategy"):
+        if ranking.get(key) not in ("all", "last", "frequency"):
+            raise SearchSettingsError(f"{path}: ranking.{key} must be all|last|frequency")
     if faceting.get("sort_facet_values_by") not in ("alpha", "count"):
         raise SearchSettingsError(f"{path}: faceting.sort_facet_values_by must be alpha|count")
 
@@ -183,8 +209,9 @@ def load_settings(directory: Path | None = None) -> SearchSettings:
     )
 
     syn_path = base / "synonyms.toml"
+    syn_raw = _read_toml(syn_path)
     groups: list[tuple[str, ...]] = []
-    for group in _read_toml(syn_path).get("groups", []):
+    for group in syn_raw.get("groups", []):
         words = tuple(dict.fromkeys(normalize(w) for w in _strs(syn_path, "groups", group)))
         if len(words) < 2:
             raise SearchSettingsError(f"{syn_path}: group {group} needs at least two words")
@@ -194,6 +221,14 @@ def load_settings(directory: Path | None = None) -> SearchSettings:
         for word in words:
             others = [w for w in words if w != word]
             synonyms[word] = tuple(dict.fromkeys([*synonyms.get(word, ()), *others]))
+    one_way: dict[str, tuple[str, ...]] = {}
+    for word, narrower in syn_raw.get("one_way", {}).items():
+        key = normalize(word)
+        words = tuple(normalize(w) for w in _strs(syn_path, f"one_way.{word}", narrower))
+        one_way[key] = words
+        synonyms[key] = tuple(
+            w for w in dict.fromkeys([*synonyms.get(key, ()), *words]) if w != key
+        )
 
     bands_path = base / "amount_bands.toml"
     bands: list[AmountBand] = []
@@ -229,8 +264,10 @@ def load_settings(directory: Path | None = None) -> SearchSettings:
         sorts=sorts,
         ranking_rules=_strs(path, "ranking.rules", ranking.get("rules")),
         matching_strategy=ranking["matching_strategy"],
+        fallback_matching_strategy=ranking["fallback_matching_strategy"],
         embedded_fields=fields,
         embedded_boosts=boosts,
+        embedded_ranking={k: float(v) for k, v in ranking_weights.items()},
         max_query_chars=_int(path, "query.max_chars", query.get("max_chars")),
         max_query_terms=_int(path, "query.max_terms", query.get("max_terms")),
         default_per_page=_int(path, "query.default_per_page", query.get("default_per_page")),
@@ -248,6 +285,7 @@ def load_settings(directory: Path | None = None) -> SearchSettings:
         localized_attributes=localized,
         synonyms=synonyms,
         synonym_groups=tuple(groups),
+        one_way_synonyms=one_way,
         stop_words=frozenset(_read_lines(base / "stop_words.txt")),
         dictionary=_read_lines(base / "dictionary.txt"),
         amount_bands=tuple(bands),

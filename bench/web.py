@@ -1,0 +1,213 @@
+"""Fupin's public pages against their baselines, in one run, alternating.
+
+1. a SQLite database with the real reference data and N needs (``bench/search_api.py``'s
+   builder: real counties and townships, 10 % of the needs not public), kept in ``--dir``;
+2. the real app (``create_app``: every middleware, the session and locale layers) served
+   in-process through httpx's ASGI transport, next to a **baseline**: a bare Starlette app with
+   one route that renders the same template (``needs/list.html``) with the same context held in
+   memory (taken from one real request), so the difference is what Fupin does around the
+   template — database reads, middleware, session;
+3. the **indexed SQL read**: the page's rows read with the standard library's sqlite3 from the
+   same file (page 1 of the public list, 20 rows by ``published_at DESC, id DESC``).
+
+Rounds alternate (baseline, Fupin, baseline, …) so a change in machine load hits both; the
+median over rounds is printed, with Fupin / baseline as a ratio of requests per second.
+
+    PYTHONPATH=platform .venv/bin/python bench/web.py --needs 2000
+    PYTHONPATH=platform .venv/bin/python bench/web.py --needs 100000 --dir /tmp/web100k
+
+Not part of the test suite; the figures go to the README's Figures table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from search_api import build_database  # the same generated needs
+
+#: The pages measured: (label, path). Anonymous, as a visitor or a crawler sees them.
+PAGES = [
+    ("needs p1", "/needs"),
+    ("needs p50", "/needs?page=50"),
+    ("needs province", "/needs?province=530000"),
+    ("need page", "/needs/{id}"),
+    ("api needs", "/api/v1/needs"),
+]
+
+Fetch = Callable[[], Awaitable[None]]
+
+
+def pct(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+
+
+async def timed(fetch: Fetch, requests: int) -> list[float]:
+    out = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        await fetch()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def sql_read(path: Path) -> Fetch:
+    """Page 1 of the public list straight from the file: the 20 newest needs still raising
+    money, walked in the index (no sort), then the card's columns of those 20 rows."""
+    conn = sqlite3.connect(path)
+
+    async def fetch() -> None:
+        today = time.strftime("%Y-%m-%d")
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM need WHERE state = 'published' AND +deadline >= ?"
+                " AND pledged_fen < target_fen ORDER BY published_at DESC, id DESC LIMIT 20",
+                (today,),
+            )
+        ]
+        marks = ",".join("?" * len(ids))
+        conn.execute(
+            "SELECT n.id, n.title, n.category, n.state, n.deadline, n.target_fen, n.pledged_fen,"
+            " n.received_fen, n.beneficiary_people, n.is_demo, r.full_name FROM need n"
+            f" JOIN region r ON r.code = n.region_id WHERE n.id IN ({marks})",
+            ids,
+        ).fetchall()
+
+    return fetch
+
+
+async def measure(settings: Any, args: argparse.Namespace) -> None:
+    import httpx
+    from asgi_lifespan import LifespanManager
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from fupin.app import create_app
+    from fupin.core.templating import make_templates
+
+    app = create_app(settings)
+    captured: dict[str, Any] = {}
+    real = app.state.templates.TemplateResponse
+
+    def capture(request: Request, name: str, context: dict[str, Any], **kw: Any) -> Response:
+        captured.setdefault(name, dict(context))
+        return real(request, name, context, **kw)
+
+    baseline_templates = make_templates()
+    baseline_templates.env.auto_reload = False
+
+    async def baseline_page(request: Request) -> Response:
+        context = dict(captured["needs/list.html"])
+        context.pop("request", None)
+        return baseline_templates.TemplateResponse(request, "needs/list.html", context)
+
+    baseline = Starlette(routes=[Route("/needs", baseline_page)])
+
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://fupin") as client:
+            app.state.templates.TemplateResponse = capture
+            first = await client.get("/needs")
+            app.state.templates.TemplateResponse = real
+            assert first.status_code == 200, first.text[:300]
+            need_id = (await client.get("/api/v1/needs?per_page=1")).json()["items"][0]["id"]
+            size = len(first.content)
+            print(
+                f"/needs page 1: {size / 1024:.1f} KB; "
+                f"set-cookie: {'yes' if 'set-cookie' in first.headers else 'no'}; "
+                f"cache-control: {first.headers.get('cache-control', '-')}"
+            )
+
+            def page(path: str) -> Fetch:
+                async def fetch() -> None:
+                    response = await client.get(path)
+                    if response.status_code != 200:
+                        raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+
+                return fetch
+
+            base_transport = httpx.ASGITransport(app=baseline)
+            async with httpx.AsyncClient(transport=base_transport, base_url="http://b") as bare:
+
+                async def bare_fetch() -> None:
+                    response = await bare.get("/needs")
+                    assert response.status_code == 200
+
+                kinds: dict[str, Fetch] = {
+                    "baseline": bare_fetch,
+                    "sql read": sql_read(settings.var_dir / "fupin.sqlite3"),
+                }
+                for label, path in PAGES:
+                    kinds[label] = page(path.format(id=need_id))
+                for fetch in kinds.values():  # warm-up
+                    await timed(fetch, 5)
+                samples: dict[str, list[list[float]]] = {k: [] for k in kinds}
+                for _ in range(args.rounds):
+                    for label, fetch in kinds.items():
+                        samples[label].append(await timed(fetch, args.requests))
+    print(
+        f"{'what':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}   "
+        f"(median of {args.rounds} alternating rounds of {args.requests} requests, c=1)"
+    )
+    rates: dict[str, float] = {}
+    for label, rounds in samples.items():
+        rate = statistics.median(len(r) / (sum(r) / 1000) for r in rounds)
+        rates[label] = rate
+        p50 = statistics.median(pct(r, 50) for r in rounds)
+        p95 = statistics.median(pct(r, 95) for r in rounds)
+        print(f"{label:<16} {rate:8.0f} {p50:8.2f} {p95:8.2f}")
+    print(
+        f"ratio /needs page 1 : baseline (same page from memory) = "
+        f"{rates['needs p1'] / rates['baseline'] * 100:.1f} %"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--needs", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=200, help="per kind and round")
+    parser.add_argument("--dir", help="keep the database here (default: temporary)")
+    parser.add_argument(
+        "--env", default="production", help="FUPIN_ENV of the measured app (production)"
+    )
+    args = parser.parse_args()
+    print("command:", " ".join([Path(sys.executable).as_posix(), *sys.argv]))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+
+    from fupin.settings import Secret, Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        var = Path(args.dir or tmp)
+        var.mkdir(parents=True, exist_ok=True)
+        settings = Settings(
+            env=args.env,
+            database_url=f"sqlite://{var / 'fupin.sqlite3'}",
+            var_dir=var,
+            search_worker=False,
+            secret_key=Secret("bench-" + "k3y-Zq8w" * 6),
+        )
+        if not (var / "fupin.sqlite3").exists():
+            asyncio.run(build_database(settings, args.needs))
+        asyncio.run(measure(settings, args))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The demo's progress updates: posted through the progress service on the demo needs being
+built, delivered or closed, reaching their donors' inboxes; a second run adds nothing."""
+
+from __future__ import annotations
+
+from fupin.accounts.service.reference import load_all
+from fupin.demo.service.accounts import load_demo_accounts
+from fupin.demo.service.money import load_demo_money
+from fupin.demo.service.needs import load_demo_needs
+from fupin.demo.service.progress import STEPS, load_demo_progress
+from fupin.progress.models import NeedUpdate, UpdateNotice
+
+
+async def test_demo_progress_tells_each_built_need_s_steps_once(db, subset_dir) -> None:
+    await load_all(subset_dir)
+    result = await load_demo_accounts(db)
+    await load_demo_needs(db, result, 60)
+    await load_demo_money(db, result, 60)
+    await load_demo_progress(db, result, 60)
+    updates = await NeedUpdate.all().prefetch_related("need")
+    assert updates, "the demo has needs being built, delivered or closed"
+    for update in updates:
+        assert update.kind in STEPS[update.need.state]
+        assert update.author_role == "county_officer"
+    assert await UpdateNotice.exists()  # the demo donors of those needs were told
+    count = len(updates)
+    await load_demo_progress(db, result, 60)
+    assert await NeedUpdate.all().count() == count
