@@ -170,17 +170,22 @@ async def donations_without_receipt(area: Area, days: int) -> AlertList:
     ``days`` after they were received."""
     where, params = area.condition()
     cutoff = today_cn() - timedelta(days=days)
-    found = await sql_rows(
-        "SELECT d.id AS id, d.need_id AS need_id, n.title AS title, d.amount_fen AS amount, "
-        "d.received_on AS received_on, o.name AS recipient FROM donation d "
-        "JOIN need n ON n.id = d.need_id JOIN recipient_org o ON o.id = d.recipient_id "
+    condition = (
+        "FROM donation d JOIN need n ON n.id = d.need_id "
+        "JOIN recipient_org o ON o.id = d.recipient_id "
         "WHERE d.state = 'confirmed' AND d.reverses_id IS NULL AND d.amount_fen > 0 "
         "AND (d.kind = 'cash' OR d.fair_value_evidence <> '') AND d.received_on < ? "
         "AND NOT EXISTS (SELECT 1 FROM donation x WHERE x.reverses_id = d.id) "
         "AND NOT EXISTS (SELECT 1 FROM receipt c WHERE c.live_for_id = d.id) "
-        f"AND {where} ORDER BY d.received_on, d.id",
+        f"AND {where}"
+    )
+    found = await sql_rows(
+        "SELECT d.id AS id, d.need_id AS need_id, n.title AS title, d.amount_fen AS amount, "
+        f"d.received_on AS received_on, o.name AS recipient {condition} "
+        f"ORDER BY d.received_on, d.id LIMIT {LIST_LIMIT}",
         [_date_param(cutoff), *params],
     )
+    counted = await sql_rows(f"SELECT COUNT(*) AS k {condition}", [_date_param(cutoff), *params])
     today = today_cn()
     rows = [
         {
@@ -204,7 +209,7 @@ async def donations_without_receipt(area: Area, days: int) -> AlertList:
         ("waiting_days", _("已等待天数"), "int"),
     ]
     return AlertList(
-        ALERTS["donations_without_receipt"], days, columns, rows[:LIST_LIMIT], len(rows)
+        ALERTS["donations_without_receipt"], days, columns, rows, int(counted[0]["k"] or 0)
     )
 
 
@@ -213,14 +218,18 @@ async def receipts_without_official_numbers(area: Area, days: int) -> AlertList:
     the receipt was issued."""
     where, params = area.condition()
     cutoff = today_cn() - timedelta(days=days)
+    condition = (
+        "FROM receipt c JOIN donation d ON d.id = c.donation_id JOIN need n ON n.id = d.need_id "
+        "WHERE c.state = 'issued' AND d.official_receipt_number = '' AND c.issued_on < ? "
+        f"AND {where}"
+    )
     found = await sql_rows(
         "SELECT c.id AS id, c.number AS number, c.issued_on AS issued_on, c.amount_fen AS amount, "
-        "c.payer_name AS payer, d.id AS donation_id, n.title AS title FROM receipt c "
-        "JOIN donation d ON d.id = c.donation_id JOIN need n ON n.id = d.need_id "
-        "WHERE c.state = 'issued' AND d.official_receipt_number = '' AND c.issued_on < ? "
-        f"AND {where} ORDER BY c.issued_on, c.id",
+        f"c.payer_name AS payer, d.id AS donation_id, n.title AS title {condition} "
+        f"ORDER BY c.issued_on, c.id LIMIT {LIST_LIMIT}",
         [_date_param(cutoff), *params],
     )
+    counted = await sql_rows(f"SELECT COUNT(*) AS k {condition}", [_date_param(cutoff), *params])
     today = today_cn()
     rows = [
         {
@@ -244,7 +253,11 @@ async def receipts_without_official_numbers(area: Area, days: int) -> AlertList:
         ("waiting_days", _("已等待天数"), "int"),
     ]
     return AlertList(
-        ALERTS["receipts_without_official_numbers"], days, columns, rows[:LIST_LIMIT], len(rows)
+        ALERTS["receipts_without_official_numbers"],
+        days,
+        columns,
+        rows,
+        int(counted[0]["k"] or 0),
     )
 
 
