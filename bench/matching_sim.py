@@ -48,6 +48,7 @@ from fupin.matching.rules.ranking import (
     rank_needs,
 )
 from fupin.matching.rules.weights import DEFAULT_WEIGHTS, Weights
+from fupin.pairs.rules.concentration import gini, top_share
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STRATEGIES = ("ours", "newest_first", "largest_gap", "random")
@@ -638,27 +639,6 @@ def _listing(
     if strategy == "random":
         return shuffle_rng.sample(sorted(current), min(top_k, len(current)))
     raise ValueError(f"unknown strategy {strategy!r}")
-
-
-def gini(values: Sequence[int]) -> float:
-    """Gini coefficient of non-negative amounts (0 = equal, → 1 = all in one place)."""
-    xs = sorted(values)
-    n = len(xs)
-    total = sum(xs)
-    if n == 0 or total == 0:
-        return 0.0
-    weighted = sum((i + 1) * x for i, x in enumerate(xs))
-    return (2 * weighted) / (n * total) - (n + 1) / n
-
-
-def top_share(values: Sequence[int], share: float = 0.1) -> float:
-    """Share of the total held by the top ``share`` of places (at least one), ranked by amount:
-    the dashboards' concentration figure (``pairs.rules.alerts.top_share_pct_x100``)."""
-    total = sum(values)
-    if not values or total <= 0:
-        return 0.0
-    top_n = max(1, math.ceil(len(values) * share))
-    return sum(sorted(values, reverse=True)[:top_n]) / total
 
 
 def _metrics(world: World, state: _State, looked: int, pledged: int) -> dict[str, float]:

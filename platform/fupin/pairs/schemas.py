@@ -405,6 +405,24 @@ class DashboardMoney(Out):
     paid_pct_x100: int | None
 
 
+class DashboardTargeting(Out):
+    """Money reaching the poor places and its spread within them (national and province)."""
+
+    received_fen: int
+    to_832_fen: int
+    to_sanqu_fen: int
+    to_poor_villages_fen: int
+    share_832_pct_x100: int | None = Field(description="Hundredths of a percent of received_fen")
+    share_sanqu_pct_x100: int | None
+    share_poor_villages_pct_x100: int | None
+    counties_832: int = Field(description="832 counties that asked or received money")
+    gini_832: float = Field(description="Gini of the money across those counties")
+    top10_832: float = Field(description="Share of that money held by their top 10 %")
+    poor_villages: int = Field(description="Registered poor villages that asked or received money")
+    gini_poor_villages: float
+    top10_poor_villages: float
+
+
 def _money(name: str) -> Any:
     return Field(validation_alias=AliasPath("money", name))
 
@@ -433,6 +451,7 @@ class RegionDashboard(Out):
     concentration_pct_x100: int
     lagging_pairs: int
     unfunded_needs: int
+    targeting: DashboardTargeting | None = Field(description="null on a county's dashboard")
     tables: dict[str, DashboardTable]
 
 

@@ -26,6 +26,7 @@ from fupin.money.rules.honour import HonourRate
 from fupin.money.rules.states import OPEN_PLEDGE_STATES
 from fupin.money.service import rollups as money_rollups
 from fupin.needs.rules import LISTABLE_STATES
+from fupin.pairs.rules import concentration
 from fupin.pairs.rules.terms import LAST_YEAR
 from fupin.regions.models import Region
 
@@ -273,6 +274,122 @@ async def village_reach(
             out.poor_reached = as_int(row["k"])
         else:
             out.top_fen = as_int(row["amt"])
+    return out
+
+
+@dataclass
+class Targeting:
+    """Where the year's money went against the policy's aim (the poor places) and how evenly it
+    spread inside them. Shares are of the money received in scope; the concentration is over the
+    places that asked (a public or expired need published by the end of the year) or received
+    money, those that got nothing counting as 0 (``pairs.rules.concentration``)."""
+
+    received_fen: int = 0
+    to_832_fen: int = 0
+    to_sanqu_fen: int = 0
+    to_poor_villages_fen: int = 0
+    # money received (net, at least 0) per 832 county / registered poor village in the population
+    by_832_county: dict[str, int] = field(default_factory=dict)
+    by_poor_village: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _pct(part: int, whole: int) -> int | None:
+        return part * 10000 // whole if whole > 0 else None
+
+    @property
+    def share_832_pct_x100(self) -> int | None:
+        return self._pct(self.to_832_fen, self.received_fen)
+
+    @property
+    def share_sanqu_pct_x100(self) -> int | None:
+        return self._pct(self.to_sanqu_fen, self.received_fen)
+
+    @property
+    def share_poor_villages_pct_x100(self) -> int | None:
+        return self._pct(self.to_poor_villages_fen, self.received_fen)
+
+    @property
+    def counties_832(self) -> int:
+        return len(self.by_832_county)
+
+    @property
+    def poor_villages(self) -> int:
+        return len(self.by_poor_village)
+
+    @property
+    def gini_832(self) -> float:
+        return concentration.gini(list(self.by_832_county.values()))
+
+    @property
+    def top10_832(self) -> float:
+        return concentration.top_share(list(self.by_832_county.values()))
+
+    @property
+    def gini_poor_villages(self) -> float:
+        return concentration.gini(list(self.by_poor_village.values()))
+
+    @property
+    def top10_poor_villages(self) -> float:
+        return concentration.top_share(list(self.by_poor_village.values()))
+
+
+async def targeting(region: Region | None, year: int | None) -> Targeting:
+    """The targeting figures from the county and village rollups (a few thousand rows), plus the
+    832 counties and poor villages that asked, found from the needs side as ``asking_villages``
+    does."""
+    period, period_params = rollup_year(year)
+    where, params = region_condition(region)
+    out = Targeting()
+    counties = await _rows(
+        "SELECT n.county_code AS c, CAST(SUM(n.received_fen) AS BIGINT) AS amt, "
+        "MAX(CASE WHEN r.is_poverty_county THEN 1 ELSE 0 END) AS p, "
+        "MAX(CASE WHEN r.sanqu_sanzhou THEN 1 ELSE 0 END) AS s "
+        "FROM rollup_county_money n LEFT JOIN region r ON r.code = n.county_code "
+        f"WHERE {period} AND {where} GROUP BY n.county_code",
+        [*period_params, *params],
+    )
+    for row in counties:
+        amount = as_int(row["amt"])
+        out.received_fen += amount
+        if as_int(row["p"]):
+            out.to_832_fen += amount
+            out.by_832_county[row["c"]] = max(0, amount)
+        if as_int(row["s"]):
+            out.to_sanqu_fen += amount
+    villages = await _rows(
+        "SELECT n.region_id AS v, CAST(SUM(n.received_fen) AS BIGINT) AS amt "
+        "FROM rollup_village_money n JOIN region r ON r.code = n.region_id "
+        f"WHERE r.is_poor_village AND {period} AND {where} GROUP BY n.region_id",
+        [*period_params, *params],
+    )
+    for row in villages:
+        amount = as_int(row["amt"])
+        out.to_poor_villages_fen += amount
+        out.by_poor_village[row["v"]] = max(0, amount)
+    listable_in, listable_params = in_list(LISTABLE_STATES)
+    asked, asked_params = "n.published_at IS NOT NULL", []
+    if year is not None:
+        asked, asked_params = "n.published_at < ?", [instant_param(year_bounds(year)[1])]
+    need_where, need_params = region_condition(region)
+    asking = await _rows(
+        "SELECT DISTINCT 'c' AS t, n.county_code AS k FROM need n "
+        "JOIN region r ON r.code = n.county_code "
+        f"WHERE r.is_poverty_county AND n.state IN {listable_in} AND {asked} AND {need_where} "
+        "UNION ALL SELECT DISTINCT 'v', n.region_id FROM need n "
+        "JOIN region r ON r.code = n.region_id "
+        f"WHERE r.is_poor_village AND n.state IN {listable_in} AND {asked} AND {need_where}",
+        [
+            *listable_params,
+            *asked_params,
+            *need_params,
+            *listable_params,
+            *asked_params,
+            *need_params,
+        ],
+    )
+    for row in asking:
+        bucket = out.by_832_county if row["t"] == "c" else out.by_poor_village
+        bucket.setdefault(row["k"], 0)
     return out
 
 

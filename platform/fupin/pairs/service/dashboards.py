@@ -21,6 +21,12 @@ Definitions (the tests recompute each one independently, in Python, from the raw
 * **villages reached**: villages whose needs received money in the year.
 * **concentration**: the share of the year's money received by the top 10 % of asking villages
   (villages with at least one public need up to the end of the year), ranked by money received.
+* **targeting** (national and province dashboards): the shares of the money received that
+  reached the 832 former national poverty counties, 三区三州 and the registered poor villages
+  (needs of a whole county are not a village's); the Gini and the top-10 % share of the money
+  across the 832 counties, and across the poor villages, that asked (a public or expired need
+  published by the end of the year) or received money — a place with nothing counts as 0, a net
+  reversal as 0 (``pairs.rules.concentration``, the simulation's definition).
 * a **pair's** money (docs/rules.md §6.2, last paragraph): for needs in the helped region, what the
   helper itself pledged / gave, and what participants pledged / gave under the pair's
   attribution (``Pledge.pair``) — the participants it mobilised.
@@ -49,6 +55,7 @@ from fupin.pairs.service.access import pairs_in_scope, region_for, require_dashb
 from fupin.pairs.service.aggregates import (
     MONEY_MOVED,
     Money,
+    Targeting,
     as_int,
     asking_villages,
     in_list,
@@ -56,6 +63,7 @@ from fupin.pairs.service.aggregates import (
     region_condition,
     region_money,
     rollup_months,
+    targeting,
     village_reach,
 )
 from fupin.pairs.service.alerts import (
@@ -91,6 +99,8 @@ class RegionDashboard:
     unfunded_needs: int = 0
     # Villages reached that are registered poor villages (建档立卡, kept by the counties).
     poor_villages_reached: int = 0
+    # Money reaching the poor places and its spread within them (national and province only).
+    targeting: Targeting | None = None
 
     @property
     def region_code(self) -> str | None:
@@ -230,6 +240,7 @@ async def _region_dashboard(
         lagging_pairs=len({a["pair_id"] for a in lagging}),
         unfunded_needs=unfunded_total,
         poor_villages_reached=received.poor_reached,
+        targeting=await targeting(region, year) if level != "county" else None,
     )
 
 
