@@ -45,4 +45,6 @@ USER fupin
 EXPOSE 8000
 VOLUME ["/var/lib/fupin"]
 
-CMD ["fupin", "serve", "--host", "0.0.0.0", "--port", "8000"]
+# Two web processes (uvicorn workers sharing the port; PostgreSQL only): one process keeps one
+# core busy. More or fewer: override the command (docs/deploy.md, "Connections, processes").
+CMD ["fupin", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

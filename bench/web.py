@@ -16,6 +16,12 @@ median over rounds is printed, with Fupin / baseline as a ratio of requests per 
     PYTHONPATH=platform .venv/bin/python bench/web.py --needs 2000
     PYTHONPATH=platform .venv/bin/python bench/web.py --needs 100000 --dir /tmp/web100k
 
+``--dashboard`` adds ``GET /dashboards/national`` as a signed-in national administrator (a
+user and a server-side session made in the database, as a login makes them): the needs-side
+figures (needs by province × category × state, villages asking, the unfunded list) over the
+same N needs; the money figures read the rollups, which this database leaves empty
+(``bench/dashboard.py`` builds a million donations for those).
+
 Not part of the test suite; the figures go to the README's Figures table.
 """
 
@@ -88,6 +94,27 @@ def sql_read(path: Path) -> Fetch:
     return fetch
 
 
+async def admin_cookie(settings: Any) -> str:
+    """A browser signed in as a national administrator: the user and a server-side session row
+    (as a login makes them), named by the signed cookie."""
+    import base64
+    import json
+
+    from itsdangerous import TimestampSigner
+
+    from fupin.accounts.models import User
+    from fupin.accounts.service import sessions
+
+    user = await User.get_or_none(username="bench-admin")
+    if user is None:
+        user = await User.create(
+            username="bench-admin", display_name="bench", password_hash="x", role="national_admin"
+        )
+    key = await sessions.start(user=user, ip="127.0.0.1", user_agent="bench", max_age_seconds=3600)
+    payload = base64.b64encode(json.dumps({"csrf": "x", sessions.COOKIE_KEY: key}).encode())
+    return TimestampSigner(str(settings.secret_key)).sign(payload).decode()
+
+
 async def measure(settings: Any, args: argparse.Namespace) -> None:
     import httpx
     from asgi_lifespan import LifespanManager
@@ -132,9 +159,17 @@ async def measure(settings: Any, args: argparse.Namespace) -> None:
                 f"cache-control: {first.headers.get('cache-control', '-')}"
             )
 
+            signed_in = (
+                {"cookie": f"fupin_session={await admin_cookie(settings)}"}
+                if args.dashboard
+                else {}
+            )
+
             def page(path: str) -> Fetch:
                 async def fetch() -> None:
-                    response = await client.get(path)
+                    response = await client.get(
+                        path, headers=signed_in if "dashboard" in path else None
+                    )
                     if response.status_code != 200:
                         raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
 
@@ -153,6 +188,8 @@ async def measure(settings: Any, args: argparse.Namespace) -> None:
                 }
                 for label, path in PAGES:
                     kinds[label] = page(path.format(id=need_id))
+                if args.dashboard:
+                    kinds["dashboard"] = page("/dashboards/national")
                 for fetch in kinds.values():  # warm-up
                     await timed(fetch, 5)
                 samples: dict[str, list[list[float]]] = {k: [] for k in kinds}
@@ -184,6 +221,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=200, help="per kind and round")
     parser.add_argument("--dir", help="keep the database here (default: temporary)")
+    parser.add_argument(
+        "--dashboard", action="store_true", help="also GET /dashboards/national as an admin"
+    )
     parser.add_argument(
         "--env", default="production", help="FUPIN_ENV of the measured app (production)"
     )

@@ -155,7 +155,16 @@ def test_app_starts_after_healthy_db_and_search_and_finished_migrations(
     compose: dict[str, Any],
 ) -> None:
     app = compose["services"]["app"]
-    assert app["command"] == ["fupin", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert app["command"] == [
+        "fupin",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+        "--workers",
+        "${FUPIN_WEB_WORKERS:-2}",
+    ]
     assert app["depends_on"] == {
         "db": {"condition": "service_healthy"},
         "meili": {"condition": "service_healthy"},
