@@ -371,17 +371,20 @@ async def targeting(region: Region | None, year: int | None) -> Targeting:
     if year is not None:
         asked, asked_params = "n.published_at < ?", [instant_param(year_bounds(year)[1])]
     need_where, need_params = region_condition(region)
+    county_where, county_params = region_condition(region, alias="r")
+    # The 832 counties probe their needs by the (county, state) index, 832 probes at most; a
+    # DISTINCT over every need in scope took 0.4 s nationally at 100k needs.
     asking = await _rows(
-        "SELECT DISTINCT 'c' AS t, n.county_code AS k FROM need n "
-        "JOIN region r ON r.code = n.county_code "
-        f"WHERE r.is_poverty_county AND n.state IN {listable_in} AND {asked} AND {need_where} "
+        "SELECT 'c' AS t, r.code AS k FROM region r WHERE r.is_poverty_county "
+        f"AND r.level = 'county' AND {county_where} AND EXISTS (SELECT 1 FROM need n "
+        f"WHERE n.county_code = r.code AND n.state IN {listable_in} AND {asked}) "
         "UNION ALL SELECT DISTINCT 'v', n.region_id FROM need n "
         "JOIN region r ON r.code = n.region_id "
         f"WHERE r.is_poor_village AND n.state IN {listable_in} AND {asked} AND {need_where}",
         [
+            *county_params,
             *listable_params,
             *asked_params,
-            *need_params,
             *listable_params,
             *asked_params,
             *need_params,
