@@ -81,7 +81,9 @@ async def test_the_county_starts_and_records_delivery_and_the_village_confirms_r
     assert 'id="act-deliver"' in detail.text
 
     await Need.filter(id=m.need.id).update(state="completed")
-    assert "ws-next" not in _item((await officer.get("/workspace")).text, m.need.id)
+    # Once delivered, the county's only next step is the after-completion notice it owes.
+    now = _item((await officer.get("/workspace")).text, m.need.id)
+    assert f"/disclosures/new?need={m.need.id}&amp;stage=after" in now and "/transition" not in now
     worker = client_as("village_worker")
     now = _item((await worker.get("/workspace")).text, m.need.id)
     assert 'value="confirm_receipt"' in now and "确认收到" in now

@@ -37,7 +37,8 @@ async def test_search_on_a_phone_without_javascript(db: Settings, world: World) 
         await page.wait_for_load_state()
         assert "q=%E9%A5%AE%E6%B0%B4" in page.url
         assert await page.locator(".search-hit").count() == 3
-        assert await page.locator(".search-hit h3 mark").first.inner_text() == "饮水"
+        # the typed word is marked (with a synonym right beside it, as one mark: 饮水水窖)
+        assert "饮水" in await page.locator(".search-hit h3 mark").first.inner_text()
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         assert not await page.locator(".search-facets").is_visible(), "folded on a phone"
         await shot(page, out, "1-phone-results.png")
