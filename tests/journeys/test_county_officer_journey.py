@@ -58,7 +58,7 @@ async def test_county_officer_keeps_the_books_of_the_county(demo) -> None:
         # The server's answer is what is checked: the browser's own checks stop at the first
         # empty field and say nothing about the amount.
         await j.page.eval_on_selector("form[action='/donations']", "f => { f.noValidate = true; }")
-        await j.page.click("form[action='/donations'] button[type=submit]")
+        await j.page.click("form[action='/donations'] button[data-default]")  # 登记, not a finder
         text = await j.check("07-donation-refused.png")
         assert "返回首页" not in text and await j.page.locator("#error-amount").is_visible()
         assert await j.page.input_value("form[action='/donations'] input[name=amount]") == "1.234"
