@@ -88,8 +88,12 @@ def main() -> int:
             for name, user in CALLERS.items()
             if user
         }
+        # The server logs a JSON line per request: into a file, never a pipe nobody reads
+        # (a full pipe blocks the server's next log write, and with it every request).
+        failed: list[str] = []
+        server_log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115 (closed below)
         server = subprocess.Popen(
-            [FUPIN, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [FUPIN, "serve"], env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -102,7 +106,6 @@ def main() -> int:
                 time.sleep(0.2)
             else:
                 raise SystemExit("the server did not start")
-            failed = []
             for name in CALLERS:
                 headers = ["-H", f"Authorization: Bearer {tokens[name]}"] if name in tokens else []
                 print(f"== {name}", flush=True)
@@ -132,6 +135,10 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            server_log.close()
+            if failed or sys.exc_info()[0] is not None:
+                tail = (Path(tmp) / "serve.log").read_bytes()[-4000:]
+                sys.stderr.write(tail.decode(errors="replace"))
     if failed:
         print(f"fuzzing found failures as: {', '.join(failed)}")
         return 1
