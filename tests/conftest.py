@@ -71,11 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_kind" in metafunc.fixturenames:
-        kinds = (
-            ["sqlite", "postgres"]
-            if metafunc.definition.get_closest_marker("both_databases")
-            else ["sqlite"]
-        )
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            kinds = ["postgres"]
+        elif metafunc.definition.get_closest_marker("both_databases"):
+            kinds = ["sqlite", "postgres"]
+        else:
+            kinds = ["sqlite"]
         metafunc.parametrize("database_kind", kinds, scope="function")
 
 

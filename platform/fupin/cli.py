@@ -50,31 +50,37 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     from fupin.core import logs
+    from fupin.ops import processes
 
     settings = load_settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException(
             "several workers need PostgreSQL; the SQLite default is single-process"
         )
-    uvicorn.run(
-        "fupin.app:asgi",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": workers,
         # X-Forwarded-For is believed only from the configured reverse proxies (the per-address
         # limits of login and public forms rely on the real client address)
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
-        log_level="info",
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+        "log_level": "info",
         # JSON lines with the request id; the app writes the access line itself, without the
         # client address or the path (docs/operations.md "Logs")
-        log_config=logs.config(),
-        access_log=False,
+        "log_config": logs.config(),
+        "access_log": False,
         # on SIGTERM: stop accepting, let requests in flight finish (at most this long), then
         # the lifespan's shutdown (background loops hand back their claimed work)
-        timeout_graceful_shutdown=30,
-    )
+        "timeout_graceful_shutdown": 30,
+    }
+    if workers > 1 and processes.reuse_port_supported():
+        # one listening socket per process, so the kernel spreads connections over them
+        # (fupin/ops/processes.py says why uvicorn's shared socket does not)
+        processes.run(uvicorn.Config("fupin.app:asgi", **options))
+    else:
+        uvicorn.run("fupin.app:asgi", **options)
 
 
 @main.command(help="Apply database migrations (creates the schema on a new database).")
