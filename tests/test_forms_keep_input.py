@@ -56,8 +56,6 @@ BUTTONS = {
     "/me/inbox/{invitation_id:id}/read",
     "/needs/{need_id:id}/follow",
     "/needs/{need_id:id}/unfollow",
-    "/me/updates/read",
-    "/me/updates/{notice_id:id}/read",
     "/webhooks/{endpoint_id:id}/rotate",
     "/webhooks/{endpoint_id:id}/enable",
     "/webhooks/{endpoint_id:id}/pause",

@@ -39,6 +39,7 @@ from fupin.money.pages.pledges import participant_panel as money_participant_pan
 from fupin.money.pages.pledges import place_panel as money_place_panel
 from fupin.needs.service.search import open_service
 from fupin.progress.pages import need_panel as progress_need_panel
+from fupin.progress.pages import notification_panel as progress_notification_panel
 from fupin.settings import Settings
 
 log = logging.getLogger("fupin")
@@ -83,6 +84,7 @@ API_MODULES = [
     "fupin.money.api.receipts",
     "fupin.money.api.ledger",
     "fupin.progress.api",
+    "fupin.notify.api",
     "fupin.tax.api",
     "fupin.commendation.api",
     "fupin.pairs.api.dashboards",
@@ -185,6 +187,8 @@ def create_app(
     app.state.templates = make_templates(auto_reload=settings.env == "development")
     # Panels that areas above needs add to the need page (needs imports none of them).
     app.state.need_page_panels = [money_need_panel, progress_need_panel, disclosure_need_panel]
+    # ... and under the one inbox's filters (the needs a donor follows, under progress).
+    app.state.notification_panels = [progress_notification_panel]
     # And the next actions they add to the workspace's needs (the money work of each need).
     app.state.workspace_action_providers = [
         money_workspace_actions,

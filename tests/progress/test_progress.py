@@ -1,6 +1,7 @@
 """Progress after funding: updates posted by the need's county officers and village workers,
 audited and permission-checked per the need's place, shown on the need page in order with the
-delivery steps already recorded, and put in the inbox of every pledger, donor and follower."""
+delivery steps already recorded, and told to every pledger, donor and follower once: a
+need_progress notification in the one inbox (/me/notifications)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDe
 from fupin.money.service import donations, pledges
 from fupin.needs.models import NeedEvent
 from fupin.notify.models import Notification
+from fupin.notify.service import inbox as notifications
 from fupin.progress import service
-from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto, UpdateNotice
+from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto
 from tests.money.support import DUE, TODAY, WAN, Money, actor, build_money, make_need
 from tests.needs.support import png_bytes
 from tests.support.world import CSRF, World, make_user
@@ -33,6 +35,7 @@ async def _audience(world: World) -> Money:
     m = await build_money(world)
     await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE)
     giver = world.participants["individual"]
+    await make_user("participant_member", "giver", participant=giver.id)
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
@@ -67,37 +70,40 @@ async def test_an_update_reaches_every_pledger_donor_and_follower_and_is_audited
         attachments_dir=tmp_path,
         max_bytes=MAX,
     )
+    # each member of them gets a notification of their own (notify: in-app by default), the
+    # only record of it in their inbox
+    told = await Notification.filter(kind="need_progress").values_list("user_id", "link")
     reached = set(
-        await UpdateNotice.filter(update_id=update.id).values_list("participant_id", flat=True)
+        await User.filter(id__in=[u for u, _ in told]).values_list("participant_id", flat=True)
     )
     assert reached == {
         world.participants["enterprise"].id,  # pledger
         world.participants["individual"].id,  # donor without a pledge
         world.participants["social_org"].id,  # follower
     }  # not the participant that withdrew its only pledge
-    # and each member of them gets a notification of their own (notify: in-app by default)
-    told = await Notification.filter(kind="need_progress").values_list("user_id", "link")
     members = set(
         await User.filter(participant_id__in=reached, is_active=True).values_list("id", flat=True)
     )
-    assert members and {u for u, _ in told} == members
+    assert sorted(u for u, _ in told) == sorted(members)  # one each
     assert {link for _, link in told} == {f"/needs/{m.need.id}#progress"}
     photo = await NeedUpdatePhoto.get(update_id=update.id)
     assert (tmp_path / photo.sha256[:2] / photo.sha256).is_file()
     log = await AuditLog.get(action="need.post_update", object_id=str(m.need.id))
     assert log.after["update_id"] == update.id and log.after["notified"] == 3
-    # the follower's inbox, then read
-    inbox = await service.notices(m.other_donor)
+    # the follower's inbox, under progress, then read
+    inbox = await notifications.inbox(m.other_donor, kind="need_progress")
     assert (inbox.total, inbox.unread) == (1, 1)
-    assert inbox.items[0].update.kind_label == "开工" and inbox.items[0].update.author == "县扶贫办"
-    assert await service.mark_read(m.other_donor, inbox.items[0].id) == 1
-    assert (await service.notices(m.other_donor)).unread == 0
-    # another participant's notice is not found for this one
-    theirs = await UpdateNotice.get(
-        update_id=update.id, participant_id=world.participants["enterprise"].id
+    item = inbox.items[0]
+    assert item.params["need_id"] == m.need.id and item.params["update_id"] == update.id
+    assert item.params["update_kind"] == "started" and "开工" in item.body
+    assert await notifications.mark_read(m.other_donor, item.id) == 1
+    assert (await notifications.inbox(m.other_donor)).unread == 0
+    # another participant's notification is not found for this one
+    theirs = await Notification.get(
+        kind="need_progress", user__participant_id=world.participants["enterprise"].id
     )
     with pytest.raises(NotFound):
-        await service.mark_read(m.other_donor, theirs.id)
+        await notifications.mark_read(m.other_donor, theirs.id)
 
 
 @pytest.mark.both_databases
@@ -206,7 +212,16 @@ async def test_a_refused_update_form_keeps_its_input(client_as, world) -> None:
     assert 'id="error-kind"' in response.text and "只写了说明" in response.text
 
 
-async def test_a_donor_follows_from_the_need_page_and_reads_updates_in_the_inbox(
+def _nav_unread(page: str) -> int:
+    """The count beside the one inbox in the navigation (0: no count shown)."""
+    nav = page.split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert nav.count('href="/me/notifications"') == 1, "one inbox entry"
+    found = re.search(r'data-unread="(\d+)"', nav)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.both_databases
+async def test_a_follower_gets_one_item_per_update_in_the_one_inbox_and_reads_it(
     client_as, world, tmp_path: Path
 ) -> None:
     m = await build_money(world)
@@ -216,17 +231,39 @@ async def test_a_donor_follows_from_the_need_page_and_reads_updates_in_the_inbox
     followed = await donor.post(f"/needs/{m.need.id}/follow", data={"csrf_token": CSRF})
     assert followed.status_code == 303
     assert f'action="/needs/{m.need.id}/unfollow"' in (await donor.get(f"/needs/{m.need.id}")).text
-    await service.post_update(
+    before = _nav_unread((await donor.get("/me/notifications")).text)
+    update = await service.post_update(
         m.officer, m.need.id, kind="accepted", text="村民代表验收合格。",
         attachments_dir=tmp_path, max_bytes=MAX,
     )  # fmt: skip
-    inbox = await donor.get("/me/inbox")
-    assert "村民代表验收合格。" in inbox.text and "已验收" in inbox.text
-    updates = await donor.get("/me/updates")
-    assert "村民代表验收合格。" in updates.text
-    assert f'data-need="{m.need.id}"' in updates.text  # among the followed needs
-    assert (await donor.post("/me/updates/read", data={"csrf_token": CSRF})).status_code == 303
-    assert (await service.notices(m.other_donor)).unread == 0
+    # exactly one item for the one update, in the one store
+    mine = await Notification.filter(user__participant_id=world.participants["social_org"].id)
+    assert [(n.kind, n.params["update_id"]) for n in mine] == [("need_progress", update.id)]
+    inbox = await donor.get("/me/notifications")
+    assert inbox.text.count("村民代表验收合格。") == 1 and "已验收" in inbox.text
+    assert _nav_unread(inbox.text) == before + 1
+    progress = await donor.get("/me/notifications?kind=need_progress")
+    assert progress.text.count(f'data-notification-id="{mine[0].id}"') == 1
+    assert f'href="/needs/{m.need.id}#progress"' in progress.text
+    assert f'data-need="{m.need.id}"' in progress.text  # among the followed needs
+    # the kind filter counts it
+    assert re.search(r'data-kind="need_progress">[^<]*<span class="count">\(1, ', progress.text)
+    read = await donor.post(
+        f"/me/notifications/{mine[0].id}/read",
+        data={"csrf_token": CSRF, "kind": "need_progress"},
+    )
+    assert read.status_code == 303
+    assert read.headers["location"] == "/me/notifications?kind=need_progress"
+    after = await donor.get(read.headers["location"])
+    assert _nav_unread(after.text) == before
+    assert (await Notification.get(id=mine[0].id)).read_at is not None
+    # the old update inbox's links keep working: permanently moved to the progress filter
+    for who in (donor, client_as(None)):
+        moved = await who.get("/me/updates")
+        assert moved.status_code in (301, 308)
+        assert moved.headers["location"] == "/me/notifications?kind=need_progress"
+    # the invitation page is for answering invitations: no second copy of the progress there
+    assert "村民代表验收合格。" not in (await donor.get("/me/inbox")).text
     unfollowed = await donor.post(f"/needs/{m.need.id}/unfollow", data={"csrf_token": CSRF})
     assert unfollowed.status_code == 303
     assert not await service.is_following(m.other_donor, m.need.id)
@@ -253,10 +290,16 @@ async def test_the_progress_api(client_as, world) -> None:
         "need_id": m.need.id,
         "following": True,
     }
-    notices = (await donor.get("/api/v1/me/updates")).json()
-    assert notices["unread"] == 1 and notices["items"][0]["update"]["text"] == "路面浇筑完成一半。"
-    one = notices["items"][0]["id"]
-    assert (await donor.post(f"/api/v1/me/updates/{one}/read", headers=H)).json() == {"marked": 1}
-    assert (await donor.post("/api/v1/me/updates/read", headers=H)).json() == {"marked": 0}
+    notices = (await donor.get("/api/v1/me/notifications?kind=need_progress")).json()
+    assert notices["unread"] == 1 and notices["total"] == 1
+    item = notices["items"][0]
+    assert item["kind"] == "need_progress" and "路面浇筑完成一半。" in item["body"]
+    assert item["link"] == f"/needs/{m.need.id}#progress" and item["params"]["need_id"] == m.need.id
+    assert {f["key"]: f["unread"] for f in notices["filters"]}["need_progress"] == 1
+    one = item["id"]
+    marked = await donor.post(f"/api/v1/me/notifications/{one}/read", headers=H)
+    assert marked.json() == {"marked": 1}
+    assert (await donor.post("/api/v1/me/notifications/read", headers=H)).json() == {"marked": 0}
+    assert (await donor.get("/api/v1/me/updates")).status_code == 404  # moved to notifications
     gone = await donor.delete(f"/api/v1/needs/{m.need.id}/follow", headers=H)
     assert gone.json()["following"] is False

@@ -104,6 +104,8 @@ def context_for(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "user": getattr(request.state, "user", None),
         "actor": getattr(request.state, "actor", None),
+        # Set by the request context for signed-in pages (fupin.middleware.context).
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
         "csrf_token": request.scope.get("fupin.csrf_token", ""),
         "lang": i18n.current_locale.get(),
         "flash": request.session.pop("flash", None) if "session" in request.scope else None,

@@ -33,7 +33,6 @@ from fupin.matching.schemas import (
 )
 from fupin.matching.service import invitations, marks, recommendations
 from fupin.matching.service import likely_donors as likely
-from fupin.progress import service as progress
 
 
 def _text(form: FormData, name: str) -> str:
@@ -112,8 +111,6 @@ async def inbox(request: Request) -> Response:
         "matching/inbox.html",
         {
             "listing": listing,
-            # The progress of the needs the participant supports or follows, newest first.
-            "updates": await progress.notices(current, per_page=5),
             "unread_only": unread_only,
             "office_label": office_label,
             "response_labels": invitations.RESPONSE_LABELS,

@@ -12,6 +12,7 @@ from fupin.accounts.models import User
 from fupin.accounts.service import sessions
 from fupin.accounts.service import users as accounts
 from fupin.core.json_errors import plain_error
+from fupin.notify.service import inbox as notifications
 
 
 def _locale_for(scope: Scope) -> str:
@@ -51,6 +52,12 @@ def _bearer(scope: Scope) -> str | None:
             if text.lower().startswith("bearer "):
                 return text[7:].strip()
     return None
+
+
+def _has_navigation(scope: Scope) -> bool:
+    """Pages carry the navigation; the API, static files and the metrics do not."""
+    path = str(scope.get("path", ""))
+    return not path.startswith(("/api/", "/static/")) and path not in OWN_BEARER_PATHS
 
 
 class RequestContextMiddleware:
@@ -95,6 +102,9 @@ class RequestContextMiddleware:
                         cookie.pop(sessions.COOKIE_KEY, None)
             state["user"] = user
             state["actor"] = await accounts.actor_for(user) if user else None
+            if user is not None and state.get("auth") == "session" and _has_navigation(scope):
+                # The count beside the one inbox in the navigation of every signed-in page.
+                state["unread_notifications"] = await notifications.unread_for_user(user.id)
             await self.app(scope, receive, send)
         finally:
             i18n.current_locale.reset(token)

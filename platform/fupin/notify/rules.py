@@ -79,6 +79,37 @@ KINDS: dict[str, Kind] = {
 }
 
 
+#: The inbox's filters: each gathers kinds a participant thinks of together, so the one inbox
+#: answers "what happened to my money", "what became of the needs I support", "who invited
+#: us". Every kind is in exactly one filter; a filter's key is also accepted as its only kind's
+#: name where it has one kind (``?kind=need_progress`` is the old update inbox's address).
+FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "need_progress": (N_("项目进展"), ("need_progress",)),
+    "invitation": (N_("邀请"), ("invitation",)),
+    "money": (
+        N_("认捐与捐赠"),
+        ("pledge_due", "pledge_overdue", "donation_confirmed", "receipt_issued"),
+    ),
+    "other": (N_("其他"), ("commendation_notice", "webhook_disabled", "complaint_status")),
+}
+
+
+def filter_kinds(key: str | None) -> tuple[str, ...] | None:
+    """The kinds a filter shows; None for no filter (an unknown key is no filter either: an old
+    or mistyped link still opens the inbox)."""
+    if not key or key not in FILTERS:
+        return None
+    return FILTERS[key][1]
+
+
+def filter_of(kind: str) -> str:
+    """The filter a kind is listed under."""
+    for key, (_label, kinds) in FILTERS.items():
+        if kind in kinds:
+            return key
+    return "other"
+
+
 class _Params(dict[str, object]):
     """A missing parameter reads as empty text rather than failing the whole inbox page."""
 

@@ -1,6 +1,6 @@
 """Progress API: a need's updates (public with the need), posting one (the need's county
-officers and village workers), following a need and the caller's update inbox (participant
-members). No parameter names a participant: the inbox is the caller's participant's."""
+officers and village workers) and following a need (participant members). The updates reach
+their audience as notifications: ``GET /me/notifications?kind=need_progress`` (fupin.notify.api)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ from fupin.progress.schemas import (
     NeedUpdateCreate,
     NeedUpdateList,
     NeedUpdatePath,
-    NoticePath,
-    NoticesRead,
-    UpdateNoticePage,
-    UpdateNoticeQuery,
 )
 
 
@@ -56,22 +52,6 @@ async def unfollow_need(request: Request, *, actor: Actor, path: NeedUpdatePath)
     return FollowState(need_id=path.need_id, following=await service.unfollow(actor, path.need_id))
 
 
-async def get_update_notices(
-    request: Request, *, actor: Actor, query: UpdateNoticeQuery
-) -> service.NoticePage:
-    return await service.notices(
-        actor, page=query.page, per_page=query.per_page, unread_only=query.unread
-    )
-
-
-async def read_update_notice(request: Request, *, actor: Actor, path: NoticePath) -> NoticesRead:
-    return NoticesRead(marked=await service.mark_read(actor, path.notice_id))
-
-
-async def read_all_update_notices(request: Request, *, actor: Actor) -> NoticesRead:
-    return NoticesRead(marked=await service.mark_read(actor))
-
-
 endpoints = [
     Endpoint(
         "GET",
@@ -89,7 +69,7 @@ endpoints = [
         "/needs/{need_id}/updates",
         create_need_update,
         "Post a progress update (the need's county officers and village workers; photos are "
-        "added on the need page); it reaches the inbox of every pledger, donor and follower",
+        "added on the need page); it reaches every pledger, donor and follower as a need_progress notification",
         params=NeedUpdatePath,
         body=NeedUpdateCreate,
         auth="required",
@@ -102,7 +82,8 @@ endpoints = [
         "PUT",
         "/needs/{need_id}/follow",
         follow_need,
-        "Follow a public need: its updates reach the caller's participant's inbox",
+        "Follow a public need: its updates reach the caller's participant's members as "
+        "notifications",
         params=NeedUpdatePath,
         auth="required",
         response=FollowState,
@@ -113,44 +94,11 @@ endpoints = [
         "DELETE",
         "/needs/{need_id}/follow",
         unfollow_need,
-        "Stop following a need (updates already received stay in the inbox)",
+        "Stop following a need (notifications already received stay)",
         params=NeedUpdatePath,
         auth="required",
         response=FollowState,
         errors=(403, 404),
         action="need.follow",
-    ),
-    Endpoint(
-        "GET",
-        "/me/updates",
-        get_update_notices,
-        "Progress updates of the needs the caller's participant pledged to, gave to or "
-        "follows, newest first",
-        query=UpdateNoticeQuery,
-        auth="required",
-        response=UpdateNoticePage,
-        errors=(403,),
-        action="inbox.view",
-    ),
-    Endpoint(
-        "POST",
-        "/me/updates/{notice_id}/read",
-        read_update_notice,
-        "Mark one update of the inbox read",
-        params=NoticePath,
-        auth="required",
-        response=NoticesRead,
-        errors=(403, 404),
-        action="inbox.view",
-    ),
-    Endpoint(
-        "POST",
-        "/me/updates/read",
-        read_all_update_notices,
-        "Mark every update of the inbox read",
-        auth="required",
-        response=NoticesRead,
-        errors=(403,),
-        action="inbox.view",
     ),
 ]

@@ -1,9 +1,9 @@
-"""Progress updates on needs, their photos, who follows a need, and each donor's notices.
+"""Progress updates on needs, their photos and who follows a need.
 
 An update is what the county's officers or the village's workers tell the donors after funding
 (started, an interim report, delivered, accepted), with photos stored like need attachments
-(under their content hash). A notice is one update in one participant's inbox, written when the
-update is posted, for every participant that pledged to, gave to or follows the need then.
+(under their content hash). Who hears of it is told by a notification (``fupin.notify``, kind
+``need_progress``): progress keeps no inbox of its own.
 """
 
 from __future__ import annotations
@@ -73,24 +73,3 @@ class NeedFollow(Model):
         ordering = ["id"]
         unique_together = (("need", "participant"),)
         indexes = (("participant_id",),)
-
-
-class UpdateNotice(Model):
-    """One update in one participant's inbox, read once any of its members marks it read."""
-
-    id = fields.BigIntField(primary_key=True)
-    update: fields.ForeignKeyRelation[NeedUpdate] = fields.ForeignKeyField(
-        "models.NeedUpdate", related_name="notices", on_delete=fields.RESTRICT
-    )
-    update_id: int
-    participant: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Participant", related_name="update_notices", on_delete=fields.RESTRICT
-    )
-    participant_id: int
-    read_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "need_update_notice"
-        ordering = ["-id"]
-        unique_together = (("update", "participant"),)
-        indexes = (("participant_id", "read_at"),)

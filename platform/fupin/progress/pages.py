@@ -1,5 +1,6 @@
-"""Progress pages: the update form of a need, its photos, the follow buttons, the donor's update
-inbox with the needs it follows and supports, and the need page's progress panel."""
+"""Progress pages: the update form of a need, its photos, the follow buttons, the need page's
+progress panel, and the needs a donor follows and supports under the progress filter of the one
+inbox (``/me/notifications``; the updates themselves reach donors as notifications only)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from fupin.core.policy import PUBLIC, Actor, can
 from fupin.core.routing import page
-from fupin.core.web import actor, page_args, read_form, redirect, render, require_login
+from fupin.core.web import actor, read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
 from fupin.needs.models import Need
@@ -19,7 +20,13 @@ from fupin.needs.service.presentation import state_label
 from fupin.needs.service.reading import get_need
 from fupin.needs.service.visibility import need_scope
 from fupin.progress import service
-from fupin.progress.rules import PHOTOS_MAX, TEXT_MAX, UPDATE_KINDS, UPDATE_STATES
+from fupin.progress.rules import (
+    PHOTOS_MAX,
+    PROGRESS_KIND,
+    TEXT_MAX,
+    UPDATE_KINDS,
+    UPDATE_STATES,
+)
 
 FIELDS = ("kind", "text")
 
@@ -125,35 +132,19 @@ async def need_unfollow(request: Request) -> Response:
     return redirect(request, f"/needs/{need_id}#progress", flash=_("已取消关注。"))
 
 
-async def updates_inbox(request: Request) -> Response:
-    current = require_login(request)
-    page_no, per_page = page_args(request)
-    unread_only = request.query_params.get("unread") == "1"
-    listing = await service.notices(
-        current, page=page_no, per_page=per_page, unread_only=unread_only
-    )
-    return render(
-        request,
-        "progress/inbox.html",
-        {
-            "listing": listing,
-            "unread_only": unread_only,
-            "needs": await service.my_needs(current),
-            "state_label": state_label,
-        },
-    )
+async def updates_moved(request: Request) -> Response:
+    """The update inbox became the progress filter of the one inbox; old e-mail and bookmark
+    links land there (permanently moved)."""
+    return RedirectResponse(f"/me/notifications?kind={PROGRESS_KIND}", status_code=301)
 
 
-async def updates_read_all(request: Request) -> Response:
-    current = require_login(request)
-    await service.mark_read(current)
-    return redirect(request, "/me/updates", flash=_("进展已全部标为已读。"))
-
-
-async def update_read(request: Request) -> Response:
-    current = require_login(request)
-    await service.mark_read(current, request.path_params["notice_id"])
-    return redirect(request, "/me/updates")
+async def notification_panel(current: Actor, kind: str | None) -> dict[str, Any]:
+    """Under the inbox's progress filter, the needs the participant follows or supports with
+    their latest update. Composed by the app (``fupin.app``), so that notify imports nothing of
+    progress."""
+    if kind != PROGRESS_KIND or current.participant_id is None or not can(current, "inbox.view"):
+        return {}
+    return {"my_needs": await service.my_needs(current), "my_needs_state_label": state_label}
 
 
 async def need_panel(current: Actor | None, need: Need) -> dict[str, Any]:
@@ -207,19 +198,6 @@ routes = [
         name="need_unfollow",
         action="need.follow",
     ),
-    page("/me/updates", updates_inbox, methods=["GET"], name="update_inbox", action="inbox.view"),
-    page(
-        "/me/updates/read",
-        updates_read_all,
-        methods=["POST"],
-        name="update_read_all",
-        action="inbox.view",
-    ),
-    page(
-        "/me/updates/{notice_id:id}/read",
-        update_read,
-        methods=["POST"],
-        name="update_read",
-        action="inbox.view",
-    ),
+    # Anyone: an old link opened signed out still lands on the inbox (which asks to sign in).
+    page("/me/updates", updates_moved, methods=["GET"], name="update_inbox", action=PUBLIC),
 ]

@@ -28,3 +28,6 @@ DELIVERY_EVENTS: dict[str, str] = {
     "confirm_receipt": "accepted",
     "close": "accepted",
 }
+#: The notification kind an update reaches its audience as (``fupin.notify.rules.KINDS``), and
+#: the one inbox's filter that lists them.
+PROGRESS_KIND = "need_progress"

@@ -1,4 +1,4 @@
-"""Progress updates, following and the donors' notices in the API (docs/architecture.md "One
+"""Progress updates and following in the API (docs/architecture.md "One
 contract per resource")."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from fupin.core.schemas import Body, Id, Out, Page, PageQuery, PathParams
+from fupin.core.schemas import Body, Id, Out, PathParams
 from fupin.progress.rules import TEXT_MAX, UPDATE_KINDS
 
 UpdateKind = Literal["started", "progress", "delivered", "accepted"]
@@ -23,10 +23,6 @@ Instant = Annotated[
 
 class NeedUpdatePath(PathParams):
     need_id: Id
-
-
-class NoticePath(PathParams):
-    notice_id: Id
 
 
 class NeedUpdateCreate(Body):
@@ -58,26 +54,3 @@ class NeedUpdateList(Out):
 class FollowState(Out):
     need_id: int
     following: bool
-
-
-class UpdateNotice(Out):
-    """One update in the caller's participant's inbox."""
-
-    id: int
-    read: bool
-    read_at: Instant | None
-    need_id: int
-    need_title: str
-    update: NeedUpdate
-
-
-class UpdateNoticeQuery(PageQuery):
-    unread: bool = Field(False, description="Only the unread updates")
-
-
-class UpdateNoticePage(Page[UpdateNotice]):
-    unread: int = Field(description="Unread updates in all")
-
-
-class NoticesRead(Out):
-    marked: int = Field(description="How many were unread")

@@ -1,10 +1,10 @@
-"""Posting progress updates, reading a need's progress, following a need and the donors' notices
-(docs/domain.md §3.13).
+"""Posting progress updates, reading a need's progress, following a need and the needs a donor
+follows or supports (docs/domain.md §3.13).
 
 An update is posted by the county's officers or the village's workers of the need (policy
-``need.post_update`` in the need's scope), audited, and in the same transaction put in the inbox
-of every participant that pledged to the need (a pledge not withdrawn), gave to it or follows
-it. Photos are checked and stored like need attachments (by content, under their hash) before
+``need.post_update`` in the need's scope), audited, and in the same transaction notified
+(``need_progress``, the one inbox of ``fupin.notify``) to every member of every participant that
+pledged to the need (a pledge not withdrawn), gave to it or follows it. Photos are checked and stored like need attachments (by content, under their hash) before
 the transaction, so a refused photo records nothing.
 
 The need page tells the story in one list: the updates, and the delivery steps the need's own
@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from fupin.core import audit
-from fupin.core.clock import now
 from fupin.core.policy import Actor, Scope, require
 from fupin.db import transaction
 from fupin.errors import FieldError, InvalidInput, InvalidTransition, NotAuthenticated, NotFound
@@ -32,10 +31,11 @@ from fupin.needs.service.attachments import CheckedFile, check_file, path_for, s
 from fupin.needs.service.reading import get_need
 from fupin.needs.service.visibility import need_scope
 from fupin.notify.service.inbox import notify_participant
-from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto, UpdateNotice
+from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto
 from fupin.progress.rules import (
     DELIVERY_EVENTS,
     PHOTOS_MAX,
+    PROGRESS_KIND,
     TEXT_MAX,
     UPDATE_KINDS,
     UPDATE_STATES,
@@ -51,6 +51,16 @@ def kind_label(kind: str) -> str:
 
 def author_label(role: str) -> str:
     return _(ROLE_LABELS.get(role, role))
+
+
+def progress_link(need_id: int) -> str:
+    """Where an update's notification leads: the need page's progress section."""
+    return f"/needs/{need_id}#progress"
+
+
+def dedupe_key(update_id: int) -> str:
+    """One notification per update and user, however often the sending is retried."""
+    return f"need_update:{update_id}"
 
 
 def photo_url(need_id: int, update_id: int, photo_id: int) -> str:
@@ -162,18 +172,22 @@ async def post_update(
                 original_name=found.original_name,
             )
         reached = sorted(await audience(need.id))
-        await UpdateNotice.bulk_create(
-            [UpdateNotice(update_id=update.id, participant_id=p) for p in reached]
-        )
-        # Each member's own notifications (and e-mail, as each has chosen), with the change.
+        # The one place a participant hears of it: each member's notifications (in-app, and
+        # e-mail as each has chosen), committed with the update.
         summary = f"{_(UPDATE_KINDS[kind])}：{text[:SUMMARY_CHARS]}"
         for participant_id in reached:
             await notify_participant(
                 participant_id,
-                "need_progress",
-                params={"need_title": need.title, "summary": summary},
-                link=f"/needs/{need.id}#progress",
-                dedupe_key=f"need_update:{update.id}",
+                PROGRESS_KIND,
+                params={
+                    "need_title": need.title,
+                    "summary": summary,
+                    "need_id": need.id,
+                    "update_id": update.id,
+                    "update_kind": kind,
+                },
+                link=progress_link(need.id),
+                dedupe_key=dedupe_key(update.id),
             )
         await audit.record(
             actor=actor,
@@ -346,67 +360,7 @@ async def unfollow(actor: Actor | None, need_id: int) -> bool:
     return False
 
 
-# --- the inbox --------------------------------------------------------------------------------
-
-
-@dataclass
-class NoticeView:
-    id: int
-    read: bool
-    read_at: datetime | None
-    need_id: int
-    need_title: str
-    update: UpdateView
-
-
-@dataclass
-class NoticePage:
-    items: list[NoticeView]
-    total: int
-    page: int
-    per_page: int
-    unread: int
-
-
-async def notices(
-    actor: Actor | None, *, page: int = 1, per_page: int = 20, unread_only: bool = False
-) -> NoticePage:
-    """The updates in the actor's participant's inbox, newest first."""
-    participant_id = _member(actor, "inbox.view")
-    mine = UpdateNotice.filter(participant_id=participant_id)
-    unread = await mine.filter(read_at__isnull=True).count()
-    query = mine.filter(read_at__isnull=True) if unread_only else mine
-    total = await query.count()
-    rows = (
-        await query.order_by("-id")
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .prefetch_related("update__photos", "update__need")
-    )
-    items = [
-        NoticeView(
-            id=n.id,
-            read=n.read_at is not None,
-            read_at=n.read_at,
-            need_id=n.update.need_id,
-            need_title=n.update.need.title,
-            update=_view(n.update),
-        )
-        for n in rows
-    ]
-    return NoticePage(items, total, page, per_page, unread)
-
-
-async def mark_read(actor: Actor | None, notice_id: int | None = None) -> int:
-    """Mark one notice (or, with None, every notice) of the actor's participant read; how many
-    were unread."""
-    participant_id = _member(actor, "inbox.view")
-    query = UpdateNotice.filter(participant_id=participant_id, read_at__isnull=True)
-    if notice_id is not None:
-        if not await UpdateNotice.exists(id=notice_id, participant_id=participant_id):
-            raise NotFound(_("通知不存在。"), field="notice_id")
-        query = query.filter(id=notice_id)
-    return await query.update(read_at=now())
+# --- the needs a donor follows or supports -----------------------------------------------------
 
 
 @dataclass

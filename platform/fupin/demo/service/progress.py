@@ -1,6 +1,6 @@
 """Demo progress after funding: what the county reported on the demo needs being built,
-delivered or closed — posted through the progress service, so the donors' inboxes and
-notifications fill as they would (docs/domain.md §3.13). Once: a later run changes nothing."""
+delivered or closed — posted through the progress service, so the donors' notifications
+fill as they would (docs/domain.md §3.13). Once: a later run changes nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fupin.db import transaction
 from fupin.demo.rules.texts import PROGRESS_TEXTS
 from fupin.demo.service.accounts import DemoResult
 from fupin.needs.models import Need
+from fupin.notify.models import Notification
 from fupin.progress import service as progress
 from fupin.progress.models import NeedUpdate
 from fupin.settings import Settings
@@ -59,6 +60,11 @@ async def load_demo_progress(settings: Settings, result: DemoResult, needs_count
                     attachments_dir=settings.attachments_dir,
                     max_bytes=settings.max_upload_bytes,
                 )
-                await NeedUpdate.filter(id=update.id).update(created_at=now() - timedelta(days=ago))
+                at = now() - timedelta(days=ago)
+                await NeedUpdate.filter(id=update.id).update(created_at=at)
+                # the donors' notifications of it dated with it, as if told then
+                await Notification.filter(dedupe_key=progress.dedupe_key(update.id)).update(
+                    created_at=at
+                )
                 posted += 1
     result.extra["demo progress updates"] = posted

@@ -8,10 +8,13 @@ address, the outbox row commit with the change or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Case, RawSQL, When
+from tortoise.functions import Count, Sum
 
 from fupin.accounts.models import Participant, User
 from fupin.core import clock
@@ -22,8 +25,11 @@ from fupin.i18n import _, gettext
 from fupin.notify.models import Notification, NotificationDelivery, NotificationPreference
 from fupin.notify.rules import (
     CHANNEL_CHOICES,
+    FILTERS,
     KINDS,
     channel_for,
+    filter_kinds,
+    filter_of,
     looks_like_email,
     next_digest_at,
     render,
@@ -143,6 +149,18 @@ class InboxItem:
     link: str
     created_at: datetime
     read: bool
+    read_at: datetime | None
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """One filter of the inbox with what it holds for this user."""
+
+    key: str
+    label: str
+    total: int
+    unread: int
 
 
 @dataclass(frozen=True)
@@ -152,48 +170,108 @@ class InboxPage:
     unread: int
     page: int
     per_page: int
+    #: The filter shown (None: everything).
+    kind: str | None = None
+    filters: list[InboxFilter] = field(default_factory=list)
 
 
 def _item(row: Notification) -> InboxItem:
     title, body = render(row.kind, row.params or {}, gettext)
     return InboxItem(
-        row.id, row.kind, title, body, row.link, row.created_at, row.read_at is not None
+        row.id,
+        row.kind,
+        title,
+        body,
+        row.link,
+        row.created_at,
+        row.read_at is not None,
+        row.read_at,
+        dict(row.params or {}),
     )
 
 
+async def _filters(user_id: int) -> list[InboxFilter]:
+    """Every filter with its counts, from one grouped query over the user's notifications."""
+    rows = await (
+        Notification.filter(user_id=user_id)
+        .annotate(
+            n=Count("id"),
+            unread=Sum(Case(When(read_at__isnull=True, then=RawSQL("1")), default=RawSQL("0"))),
+        )
+        .group_by("kind")
+        .values("kind", "n", "unread")
+    )
+    totals: dict[str, list[int]] = {key: [0, 0] for key in FILTERS}
+    for row in rows:
+        counts = totals[filter_of(str(row["kind"]))]
+        counts[0] += int(row["n"] or 0)
+        counts[1] += int(row["unread"] or 0)
+    return [
+        InboxFilter(key, gettext(label), *totals[key]) for key, (label, _kinds) in FILTERS.items()
+    ]
+
+
 async def inbox(
-    actor: Actor, *, page: int = 1, per_page: int = 20, unread_only: bool = False
+    actor: Actor,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    unread_only: bool = False,
+    kind: str | None = None,
 ) -> InboxPage:
+    """The user's notifications, unread first and newest first within each, of one filter
+    (``notify.rules.FILTERS``) or all; with every filter's counts for the filter links."""
     query = Notification.filter(user_id=actor.user_id)
+    kinds = filter_kinds(kind)
+    if kinds is not None:
+        query = query.filter(kind__in=list(kinds))
     if unread_only:
         query = query.filter(read_at=None)
-    rows = await query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
+    rows = await (
+        query.annotate(
+            unread_first=Case(When(read_at__isnull=True, then=RawSQL("0")), default=RawSQL("1"))
+        )
+        .order_by("unread_first", "-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
     return InboxPage(
         items=[_item(r) for r in rows],
         total=await query.count(),
         unread=await unread_count(actor),
         page=page,
         per_page=per_page,
+        kind=kind if kinds is not None else None,
+        filters=await _filters(actor.user_id),
     )
 
 
 async def unread_count(actor: Actor) -> int:
-    return await Notification.filter(user_id=actor.user_id, read_at=None).count()
+    return await unread_for_user(actor.user_id)
 
 
-async def mark_read(actor: Actor, notification_id: int) -> None:
-    """Someone else's notification is "not found"."""
+async def unread_for_user(user_id: int) -> int:
+    """The count the navigation shows beside the inbox."""
+    return await Notification.filter(user_id=user_id, read_at=None).count()
+
+
+async def mark_read(actor: Actor, notification_id: int) -> int:
+    """Someone else's notification is "not found"; how many were unread (0 or 1)."""
     changed = await Notification.filter(
         id=notification_id, user_id=actor.user_id, read_at=None
     ).update(read_at=clock.now())
     if not changed and not await Notification.exists(id=notification_id, user_id=actor.user_id):
         raise NotFound(_("通知不存在。"), field="notification_id")
+    return int(changed)
 
 
-async def mark_all_read(actor: Actor) -> int:
-    return await Notification.filter(user_id=actor.user_id, read_at=None).update(
-        read_at=clock.now()
-    )
+async def mark_all_read(actor: Actor, *, kind: str | None = None) -> int:
+    """Every unread notification of the user read, or those of one filter; how many."""
+    query = Notification.filter(user_id=actor.user_id, read_at=None)
+    kinds = filter_kinds(kind)
+    if kinds is not None:
+        query = query.filter(kind__in=list(kinds))
+    return await query.update(read_at=clock.now())
 
 
 # --- preferences -------------------------------------------------------------------------------
