@@ -326,7 +326,9 @@ async def track(code: str) -> Complaint:
     code = normalise_code(code)
     found = None
     if len(code) == TRACKING_CODE_LENGTH:
-        found = await Complaint.get_or_none(tracking_code=code).prefetch_related("events")
+        found = await Complaint.get_or_none(tracking_code=code).prefetch_related(
+            "events", "attachments"
+        )
     if found is None:
         raise NotFound(_("没有这个跟踪码的举报，请核对后重新输入。"), field="code")
     return found
