@@ -16,7 +16,9 @@ looked at), the path parameters (``params``), the query string (``query``) and t
 the keywords it declared. A file upload declares its ``multipart/form-data`` body as ``form``
 instead: the document describes it (a file field is ``bytes``), and the handler reads the form
 itself — it decides how much of a file to read — and validates the other fields with
-``core.schemas.validate_form``. What the handler returns is validated against ``response`` — a
+``core.schemas.validate_form``. An endpoint may declare both: JSON, or — when the caller has
+files to send — the multipart form; a multipart request then reaches the handler with
+``body=None`` and the handler reads the form (the document offers both media types). What the handler returns is validated against ``response`` — a
 schema, ``Page[Schema]``, a union of schemas or any type pydantic knows, built by attribute from
 ORM rows or dataclasses — and written as JSON with ``status``; a handler that must answer
 otherwise (a file, a stream, another status, extra headers) returns a Starlette ``Response``
@@ -93,8 +95,6 @@ class Endpoint:
                 f"{self.method} {self.path}: path parameters {sorted(in_path)} but "
                 f"params declares {sorted(declared)}"
             )
-        if self.body and self.form:
-            raise TypeError(f"{self.method} {self.path}: a JSON body or a form, not both")
         if self.method != self.method.upper():
             raise TypeError(f"{self.method} {self.path}: the method is written in capitals")
         if not self.action:
@@ -143,7 +143,11 @@ class Endpoint:
         if self.query:
             kwargs["query"] = parse_query(request, self.query)
         if self.body:
-            kwargs["body"] = await parse_body(request, self.body)
+            multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+            if self.form and multipart:
+                kwargs["body"] = None  # the handler reads the form
+            else:
+                kwargs["body"] = await parse_body(request, self.body)
         result = await self.handler(request, **kwargs)
         if isinstance(result, Response):
             return result

@@ -171,12 +171,13 @@ def _generate(endpoints: list[Endpoint]) -> tuple[dict[str, dict[str, Any]], dic
         }
         if found := [*parameters(i, "path"), *parameters(i, "query"), *parameters(i, "header")]:
             op["parameters"] = found
-        for part, media_type in (("body", "application/json"), ("form", "multipart/form-data")):
-            if getattr(e, part) is not None:
-                op["requestBody"] = {
-                    "required": True,
-                    "content": {media_type: {"schema": keys[((i, part), "validation")]}},
-                }
+        content = {
+            media_type: {"schema": keys[((i, part), "validation")]}
+            for part, media_type in (("body", "application/json"), ("form", "multipart/form-data"))
+            if getattr(e, part) is not None
+        }
+        if content:
+            op["requestBody"] = {"required": True, "content": content}
         ok: dict[str, Any] = {"description": HTTPStatus(e.status).phrase}
         if e.response is not None:
             schema = keys[((i, "response"), "serialization")]

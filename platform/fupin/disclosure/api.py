@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, get_origin
 
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from fupin.core.categories import CATEGORIES
 from fupin.core.endpoints import Endpoint
 from fupin.core.jsonapi import client_source
 from fupin.core.policy import PUBLIC, Actor, Scope, require
+from fupin.core.schemas import validate_form
 from fupin.disclosure.models import Complaint
 from fupin.disclosure.models import Disclosure as DisclosureRow
 from fupin.disclosure.schemas import (
@@ -21,7 +24,7 @@ from fupin.disclosure.schemas import (
     AlertSummaries,
     ComplaintCreate,
     ComplaintHandling,
-    ComplaintOffice,
+    ComplaintOfficeDetail,
     ComplaintPage,
     ComplaintPath,
     ComplaintPublic,
@@ -30,6 +33,7 @@ from fupin.disclosure.schemas import (
     ComplaintStatisticsQuery,
     ComplaintTrackPath,
     ComplaintTransition,
+    ComplaintUpload,
     DisclosureCreate,
     DisclosureDetail,
     DisclosureNeedPath,
@@ -37,6 +41,7 @@ from fupin.disclosure.schemas import (
     DisclosurePath,
     DisclosureQuery,
     DisclosureTakeDown,
+    DisclosureUpload,
     DockingOut,
     DockingQuery,
     MissingNoticeList,
@@ -45,8 +50,35 @@ from fupin.disclosure.schemas import (
     NoticeDraftQuery,
 )
 from fupin.disclosure.service import alerts, complaints, docking, notices
+from fupin.disclosure.service.files import Upload
 from fupin.errors import InvalidInput
 from fupin.i18n import _
+
+B = TypeVar("B", bound=BaseModel)
+
+#: Files a multipart request may carry at most: beyond the most any form accepts (the services
+#: refuse more than theirs with the field named), the parser stops reading.
+MAX_FORM_FILES = 20
+
+
+async def read_multipart(request: Request, schema: type[B]) -> tuple[B, list[Upload]]:
+    """A multipart body: its text fields validated by the JSON body's schema (a list field
+    takes every value of a repeated field) and its ``files``, each read up to one byte past the
+    upload limit — the services check them all before anything is written."""
+    limit = request.app.state.settings.max_upload_bytes
+    form = await request.form(max_files=MAX_FORM_FILES, max_fields=60)
+    uploads = [
+        Upload(item.filename or "", await item.read(limit + 1))
+        for item in form.getlist("files")
+        if isinstance(item, UploadFile) and (item.filename or item.size)
+    ]
+    data: dict[str, Any] = {}
+    for name, field in schema.model_fields.items():
+        key = field.alias or name
+        values = [v for v in form.getlist(key) if isinstance(v, str) and v != ""]
+        if values:
+            data[key] = values if get_origin(field.annotation) is list else values[-1]
+    return validate_form(schema, data), uploads
 
 
 def notice_detail(notice: DisclosureRow) -> DisclosureDetail:
@@ -77,8 +109,13 @@ async def get_disclosure(request: Request, *, path: DisclosurePath) -> Disclosur
 
 
 async def publish_disclosure(
-    request: Request, *, actor: Actor, body: DisclosureCreate
+    request: Request, *, actor: Actor, body: DisclosureCreate | None
 ) -> DisclosureDetail:
+    """JSON, or multipart/form-data (``DisclosureUpload``) with files."""
+    files: list[Upload] = []
+    if body is None:
+        body, files = await read_multipart(request, DisclosureCreate)
+    settings = request.app.state.settings
     notice = await notices.publish(
         actor,
         level=body.level,
@@ -91,6 +128,9 @@ async def publish_disclosure(
         stage=body.stage,
         corrects_id=body.corrects_id,
         need_photo_ids=body.need_photo_ids,
+        files=files,
+        attachments_dir=settings.attachments_dir,
+        max_bytes=settings.max_upload_bytes,
     )
     return notice_detail(await notices.get_notice(notice.id))
 
@@ -141,7 +181,11 @@ async def draft_need_notice(
 def public_view(found: Complaint) -> ComplaintPublic:
     return ComplaintPublic.model_validate(
         {
-            **{k: getattr(found, k) for k in ComplaintPublic.model_fields if k != "steps"},
+            **{
+                k: getattr(found, k)
+                for k in ComplaintPublic.model_fields
+                if k not in ("steps", "files")
+            },
             "steps": [
                 {
                     "action": e.action,
@@ -153,13 +197,32 @@ def public_view(found: Complaint) -> ComplaintPublic:
                 }
                 for e in found.events
             ],
+            "files": complaint_files(found, named=False),
         }
     )
 
 
+def complaint_files(found: Complaint, *, named: bool) -> list[dict[str, Any]]:
+    """The evidence files; their names only for who may see the complainant."""
+    return [
+        {
+            "id": a.id,
+            "content_type": a.content_type,
+            "size": a.size,
+            **({"original_name": a.original_name} if named else {}),
+        }
+        for a in found.attachments
+    ]
+
+
 async def file_complaint(
-    request: Request, *, actor: Actor | None, body: ComplaintCreate
+    request: Request, *, actor: Actor | None, body: ComplaintCreate | None
 ) -> ComplaintPublic:
+    """JSON, or multipart/form-data (``ComplaintUpload``) with evidence files."""
+    files: list[Upload] = []
+    if body is None:
+        body, files = await read_multipart(request, ComplaintCreate)
+    settings = request.app.state.settings
     found = await complaints.file_complaint(
         subject=body.subject,
         content=body.content,
@@ -168,8 +231,11 @@ async def file_complaint(
         county_code=body.county_code,
         name=body.name,
         contact=body.contact,
+        files=files,
         source=client_source(request),
         actor=actor,
+        attachments_dir=settings.attachments_dir,
+        max_bytes=settings.max_upload_bytes,
     )
     return public_view(await complaints.track(found.tracking_code))
 
@@ -196,22 +262,28 @@ async def list_complaints(
     )
 
 
-def office_view(actor: Actor, found: Complaint) -> ComplaintOffice | ComplaintHandling:
-    if complaints.contact_visible(actor, found):
-        return ComplaintHandling.model_validate(found)
-    return ComplaintOffice.model_validate(found)
+def office_view(actor: Actor, found: Complaint) -> ComplaintOfficeDetail | ComplaintHandling:
+    """``found`` with its events and files fetched (``complaints.get_for_office``)."""
+    named = complaints.contact_visible(actor, found)
+    schema = ComplaintHandling if named else ComplaintOfficeDetail
+    return schema.model_validate(
+        {
+            **{k: getattr(found, k) for k in schema.model_fields if k != "files"},
+            "files": complaint_files(found, named=named),
+        }
+    )
 
 
 async def get_complaint(
     request: Request, *, actor: Actor, path: ComplaintPath
-) -> ComplaintOffice | ComplaintHandling:
+) -> ComplaintOfficeDetail | ComplaintHandling:
     return office_view(actor, await complaints.get_for_office(actor, path.complaint_id))
 
 
 async def handle_complaint(
     request: Request, *, actor: Actor, path: ComplaintPath, body: ComplaintTransition
-) -> ComplaintOffice | ComplaintHandling:
-    found = await complaints.handle(
+) -> ComplaintOfficeDetail | ComplaintHandling:
+    await complaints.handle(
         actor,
         path.complaint_id,
         body.action,
@@ -220,7 +292,7 @@ async def handle_complaint(
         measures=body.measures,
         public_summary=body.public_summary,
     )
-    return office_view(actor, found)
+    return office_view(actor, await complaints.get_for_office(actor, path.complaint_id))
 
 
 # ---- supervision and docking ----------------------------------------------------------------
@@ -304,8 +376,10 @@ endpoints = [
         "POST",
         "/disclosures",
         publish_disclosure,
-        "Publish a notice of the actor's county (never edited; correct with a new one)",
+        "Publish a notice of the actor's county (never edited; correct with a new one); "
+        "with files as multipart/form-data",
         body=DisclosureCreate,
+        form=DisclosureUpload,
         auth="required",
         action="disclosure.publish",
         response=DisclosureDetail,
@@ -361,8 +435,10 @@ endpoints = [
         "POST",
         "/complaints",
         file_complaint,
-        "File a complaint (举报), named or anonymous; answers its tracking code",
+        "File a complaint (举报), named or anonymous; answers its tracking code; with "
+        "evidence files as multipart/form-data",
         body=ComplaintCreate,
+        form=ComplaintUpload,
         auth="optional",
         action=PUBLIC,
         response=ComplaintPublic,
@@ -407,7 +483,7 @@ endpoints = [
         params=ComplaintPath,
         auth="required",
         action="complaint.view",
-        response=ComplaintHandling | ComplaintOffice,
+        response=ComplaintHandling | ComplaintOfficeDetail,
         errors=(403, 404),
     ),
     Endpoint(
@@ -419,7 +495,7 @@ endpoints = [
         body=ComplaintTransition,
         auth="required",
         action="complaint.handle",
-        response=ComplaintHandling | ComplaintOffice,
+        response=ComplaintHandling | ComplaintOfficeDetail,
         errors=_WRITE,
     ),
     Endpoint(

@@ -79,6 +79,16 @@ class DisclosureCreate(Body):
     need_photo_ids: list[Id] = Field(default_factory=list, max_length=40)
 
 
+class DisclosureUpload(DisclosureCreate):
+    """The same notice as multipart/form-data, with its files (``need_photo_ids`` repeated)."""
+
+    files: list[bytes] = Field(
+        default_factory=list,
+        description="Photos (JPEG/PNG/WebP) or PDFs, each field named files; the type is "
+        "decided from the content, active PDF content refused",
+    )
+
+
 class DisclosureTakeDown(Body):
     reason: str = Field(min_length=1, max_length=REASON_MAX)
 
@@ -157,7 +167,8 @@ class NoticeDraft(Out):
 class ComplaintCreate(Body):
     """A complaint about a need, a notice or a donation (``target_id``), or about a county's
     handling (``county_code``). Anonymous unless a name and contact are given with
-    ``anonymous: false``. Files are sent with the web form."""
+    ``anonymous: false``. With evidence files, send the same fields as
+    multipart/form-data (``ComplaintUpload``)."""
 
     subject: Subject
     content: str = Field(min_length=1, max_length=COMPLAINT_CONTENT_MAX)
@@ -166,6 +177,29 @@ class ComplaintCreate(Body):
     county_code: RegionCode | None = None
     name: str = Field("", max_length=COMPLAINANT_NAME_MAX)
     contact: str = Field("", max_length=COMPLAINANT_CONTACT_MAX)
+
+
+class ComplaintUpload(ComplaintCreate):
+    """The same complaint as multipart/form-data, with its evidence files."""
+
+    files: list[bytes] = Field(
+        default_factory=list,
+        description="At most 5 photos (JPEG/PNG/WebP) or PDFs of at most 5 MB, each field "
+        "named files; the type is decided from the content, active PDF content refused",
+    )
+
+
+class ComplaintFile(Out):
+    """An evidence file as anyone but the handling office reads it: its name may name the
+    complainant, so it is left out."""
+
+    id: int
+    content_type: str
+    size: int
+
+
+class ComplaintFileNamed(ComplaintFile):
+    original_name: str
 
 
 class ComplaintTrackPath(PathParams):
@@ -201,6 +235,7 @@ class ComplaintPublic(Out):
     public_summary: str
     concluded_at: datetime | None
     steps: list[ComplaintStep]
+    files: list[ComplaintFile]
 
 
 class ComplaintOffice(Out):
@@ -230,11 +265,18 @@ class ComplaintOffice(Out):
     concluded_at: datetime | None
 
 
+class ComplaintOfficeDetail(ComplaintOffice):
+    """One complaint as the offices and supervisors of its place read it, with its files."""
+
+    files: list[ComplaintFile]
+
+
 class ComplaintHandling(ComplaintOffice):
-    """The handling office's view: the complainant's name and contact too."""
+    """The handling office's view: the complainant's name and contact, and the files' names."""
 
     name: str
     contact: str
+    files: list[ComplaintFileNamed]
 
 
 class ComplaintQuery(PageQuery):
