@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -102,6 +102,9 @@ class RegionDashboard:
     poor_villages_reached: int = 0
     # Money reaching the poor places and its spread within them (national and province only).
     targeting: Targeting | None = None
+    # What the pages drew of it, by their own key (the pages' memo: this object is shared
+    # through ``CACHE`` while the data generation holds).
+    renderings: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def region_code(self) -> str | None:
