@@ -223,25 +223,42 @@ async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
         await close_database()
 
 
-#: The last statement of every write transaction: one row, created by the first write (a
+#: The last statement of every transaction that wrote: one row, created by the first write (a
 #: database restored or emptied without it counts from zero again). On PostgreSQL its row lock
-#: is taken last and held only for the commit, so it orders no other lock.
+#: is taken last and held only for the commit, so it orders no other lock; a transaction that
+#: changed nothing (an outbox worker's poll that found no work) leaves it alone, there by
+#: asking PostgreSQL whether the transaction has a transaction id, which only writing assigns.
 BUMP_GENERATION = (
     "INSERT INTO data_generation (id, n) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
 )
+BUMP_GENERATION_IF_WRITTEN_PG = (
+    "INSERT INTO data_generation (id, n) SELECT 1, 1 WHERE txid_current_if_assigned() IS NOT NULL "
+    "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
+)
+
+
+def _sqlite_changes(conn: Any) -> int | None:
+    """Rows changed so far on a SQLite transaction's connection (None on PostgreSQL)."""
+    raw = getattr(conn, "_connection", None)
+    changes = getattr(raw, "total_changes", None)
+    return changes if isinstance(changes, int) else None
 
 
 @asynccontextmanager
 async def transaction() -> AsyncIterator[Any]:
     """One explicit transaction for a use case: money, ledger, audit and outbox rows together,
-    and the data generation bumped with them (a nested call is a savepoint of the outer one,
-    which bumps once, at its end)."""
+    and — if it wrote anything — the data generation bumped with them (a nested call is a
+    savepoint of the outer one, which bumps once, at its end)."""
     outer = not isinstance(connections.get("default"), TransactionalDBClient)
     async with in_transaction("default") as conn:
+        before = _sqlite_changes(conn) if outer else None
         yield conn
         if outer:
-            await conn.execute_query(BUMP_GENERATION)
+            if str(conn.capabilities.dialect) == "postgres":
+                await conn.execute_query(BUMP_GENERATION_IF_WRITTEN_PG)
+            elif before is None or _sqlite_changes(conn) != before:
+                await conn.execute_query(BUMP_GENERATION)
 
 
 async def data_generation() -> int:

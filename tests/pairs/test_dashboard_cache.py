@@ -60,21 +60,29 @@ async def test_a_pledge_and_a_donation_are_on_the_next_dashboard_load(world) -> 
     assert province.money.received_fen == received.money.received_fen
 
 
-async def test_the_generation_moves_with_committed_write_transactions_only(db) -> None:
+async def test_the_generation_moves_with_committed_writes_only(world) -> None:
+    """A committed transaction that wrote moves it once; one rolled back, or one that changed
+    nothing (an outbox worker's poll finding no work), leaves it where it was."""
+    village = world.village.code
     start = await data_generation()
     async with transaction():
-        await Region.filter(code="__none__").update(name="x")
+        await Region.filter(code=village).update(name="改名一")
     assert await data_generation() == start + 1
 
     with pytest.raises(RuntimeError):
         async with transaction():
-            await Region.filter(code="__none__").update(name="x")
+            await Region.filter(code=village).update(name="改名二")
             raise RuntimeError("rolled back")
     assert await data_generation() == start + 1  # the rolled-back bump went with it
 
+    async with transaction():
+        await Region.filter(code="__none__").update(name="x")  # matches nothing
+        await Region.filter(code=village).first()
+    assert await data_generation() == start + 1
+
     # A nested transaction is part of the outer one: one bump.
     async with transaction(), transaction():
-        await Region.filter(code="__none__").update(name="x")
+        await Region.filter(code=village).update(name="改名三")
     assert await data_generation() == start + 2
 
 
