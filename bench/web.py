@@ -20,7 +20,14 @@ median over rounds is printed, with Fupin / baseline as a ratio of requests per 
 user and a server-side session made in the database, as a login makes them): the needs-side
 figures (needs by province × category × state, villages asking, the unfunded list) over the
 same N needs; the money figures read the rollups, which this database leaves empty
-(``bench/dashboard.py`` builds a million donations for those).
+(``bench/dashboard.py`` builds a million donations for those). Timed twice: as reloaded (the
+figures kept since no write came in between: ``fupin.core.cache``) and **cold** (the cache
+emptied before every load, as if a pledge came in between every two loads).
+
+It then measures **search throughput while an administrator reloads the national dashboard**:
+the public search (``SEARCHES``, anonymous, c=1) for ``--requests`` requests alone, and again
+while a second client reloads the dashboard in a loop (warm, then cold), rounds alternating;
+the admin's loop stops when the searches are done, so every round is bounded.
 
 Not part of the test suite; the figures go to the README's Figures table.
 """
@@ -51,6 +58,10 @@ PAGES = [
     ("need page", "/needs/{id}"),
     ("api needs", "/api/v1/needs"),
 ]
+
+#: The public search measured against the dashboard's reloads: the needs list narrowed the way
+#: a visitor searches it (province, category), read from the database like every list.
+SEARCHES = ["/needs?province=530000", "/needs?category=roads", "/needs?province=510000&page=2"]
 
 Fetch = Callable[[], Awaitable[None]]
 
@@ -190,12 +201,17 @@ async def measure(settings: Any, args: argparse.Namespace) -> None:
                     kinds[label] = page(path.format(id=need_id))
                 if args.dashboard:
                     kinds["dashboard"] = page("/dashboards/national")
+                    kinds["dashboard cold"] = cold(page("/dashboards/national"))
                 for fetch in kinds.values():  # warm-up
                     await timed(fetch, 5)
                 samples: dict[str, list[list[float]]] = {k: [] for k in kinds}
                 for _ in range(args.rounds):
                     for label, fetch in kinds.items():
                         samples[label].append(await timed(fetch, args.requests))
+                if args.dashboard:
+                    contention = await search_under_reloads(
+                        client, kinds["dashboard"], kinds["dashboard cold"], args
+                    )
     print(
         f"{'what':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}   "
         f"(median of {args.rounds} alternating rounds of {args.requests} requests, c=1)"
@@ -211,6 +227,80 @@ async def measure(settings: Any, args: argparse.Namespace) -> None:
         f"ratio /needs page 1 : baseline (same page from memory) = "
         f"{rates['needs p1'] / rates['baseline'] * 100:.1f} %"
     )
+    if args.dashboard:
+        print_contention(contention, args)
+
+
+def cold(fetch: Fetch) -> Fetch:
+    """The dashboard as its first load after a write: the process's cache emptied first."""
+    from fupin.pairs.service import dashboards
+
+    async def fetch_cold() -> None:
+        dashboards.CACHE.clear()
+        await fetch()
+
+    return fetch_cold
+
+
+async def search_under_reloads(
+    client: Any, warm: Fetch, cold_fetch: Fetch, args: argparse.Namespace
+) -> dict[str, list[tuple[float, int]]]:
+    """Search req/s alone, then while an admin reloads the dashboard (warm, cold), alternating
+    by round: ``(searches per second, dashboard loads meanwhile)`` per round and kind."""
+    searches = [SEARCHES[i % len(SEARCHES)] for i in range(args.requests * 3)]
+
+    async def search_run() -> float:
+        started = time.perf_counter()
+        for path in searches:
+            response = await client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code}")
+        return len(searches) / (time.perf_counter() - started)
+
+    async def with_admin(reload: Fetch | None) -> tuple[float, int]:
+        if reload is None:
+            return await search_run(), 0
+        done = asyncio.Event()
+        loads = 0
+
+        async def admin() -> None:
+            nonlocal loads
+            while not done.is_set():
+                await reload()
+                loads += 1
+
+        task = asyncio.create_task(admin())
+        await asyncio.sleep(0)  # the admin's first load is under way
+        try:
+            rate = await search_run()
+        finally:
+            done.set()
+            await task
+        return rate, loads
+
+    out: dict[str, list[tuple[float, int]]] = {"alone": [], "warm": [], "cold": []}
+    for _ in range(args.rounds):
+        out["alone"].append(await with_admin(None))
+        out["warm"].append(await with_admin(warm))
+        out["cold"].append(await with_admin(cold_fetch))
+    return out
+
+
+def print_contention(found: dict[str, list[tuple[float, int]]], args: argparse.Namespace) -> None:
+    alone = statistics.median(rate for rate, _ in found["alone"])
+    print(
+        f"search throughput while an admin reloads /dashboards/national "
+        f"({args.requests * 3} searches {', '.join(SEARCHES)} per round, c=1 each; "
+        f"median of {args.rounds} alternating rounds):"
+    )
+    print(f"  {'alone':<32} {alone:8.1f} req/s")
+    for kind, label in (("warm", "with reloads (cached figures)"), ("cold", "with cold reloads")):
+        rate = statistics.median(r for r, _ in found[kind])
+        loads = statistics.median(n for _, n in found[kind])
+        print(
+            f"  {label:<32} {rate:8.1f} req/s  {(rate / alone - 1) * 100:+6.1f} %  "
+            f"({loads:.0f} dashboard loads per round)"
+        )
 
 
 def main() -> None:

@@ -1,12 +1,25 @@
-"""Database configuration, connection lifecycle and the transaction helper.
+"""Database configuration, connection lifecycle, the transaction helper and the read snapshot.
 
 SQLite write transactions start with ``BEGIN IMMEDIATE``: with Tortoise's default deferred
 ``BEGIN`` a read-then-write transaction in a second process fails with "database is locked"
 instead of waiting (docs/stack.md §4: 66–76 % failures with 4 processes; 0 % with IMMEDIATE).
+
+Tortoise's SQLite client is one connection behind one ``asyncio.Lock``: every statement of the
+process waits for the one before it, so a dashboard's 300 ms aggregate held every page and every
+write of the site behind it. Long reads therefore go through ``read_snapshot()``, which on
+SQLite runs them on a small pool of read-only connections of their own (WAL mode: readers and
+the writer do not wait for each other), inside one read transaction — one state of the database.
+
+Every write transaction of ``transaction()`` bumps ``data_generation`` as its last statement,
+in the same transaction: a cache of derived figures (``fupin.core.cache``) keyed by the
+generation read in its snapshot can never serve figures older than that snapshot, in any
+process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.backends.sqlite import client as sqlite_client
 from tortoise.exceptions import TransactionManagementError
@@ -94,8 +108,61 @@ def generation() -> int:
     return _generation
 
 
+#: Read-only SQLite connections beside the writer: as many long reads at once as the machine
+#: has cores to run them, more would only queue inside SQLite.
+READERS = 2
+
+
+class ReadPool:
+    """Read-only connections to the SQLite file of the writer (``PRAGMA query_only``: a write
+    through one fails instead of bypassing the writer's lock). Each is a Tortoise client of its
+    own, with its own lock and thread, so the ORM and ``fupin.core.sql`` run on it unchanged
+    while ``read_snapshot`` names it the "default" connection of the reading task."""
+
+    def __init__(self, writer: sqlite_client.SqliteClient, size: int = READERS) -> None:
+        self._writer = writer
+        self._idle: list[sqlite_client.SqliteClient] = []
+        self._all: list[sqlite_client.SqliteClient] = []
+        self._slots = asyncio.Semaphore(size)
+
+    async def acquire(self) -> sqlite_client.SqliteClient:
+        await self._slots.acquire()
+        if self._idle:
+            return self._idle.pop()
+        reader = sqlite_client.SqliteClient(
+            self._writer.filename,
+            connection_name=self._writer.connection_name,
+            **{**self._writer.pragmas, "query_only": "ON"},
+        )
+        try:
+            await reader.create_connection(with_db=True)
+        except BaseException:
+            self._slots.release()
+            raise
+        self._all.append(reader)
+        return reader
+
+    def release(self, reader: sqlite_client.SqliteClient) -> None:
+        self._idle.append(reader)
+        self._slots.release()
+
+    async def close(self) -> None:
+        for reader in self._all:
+            await reader.close()
+        self._all.clear()
+        self._idle.clear()
+
+
+_read_pool: ReadPool | None = None
+_in_snapshot: contextvars.ContextVar[bool] = contextvars.ContextVar("in_snapshot", default=False)
+
+
+def _file_backed_sqlite(conn: BaseDBAsyncClient) -> bool:
+    return isinstance(conn, sqlite_client.SqliteClient) and conn.filename not in ("", ":memory:")
+
+
 async def open_database(settings: Settings, *, generate_schemas: bool = False) -> None:
-    global _generation
+    global _generation, _read_pool
     _generation += 1
     # Tortoise caches prepared INSERT/DELETE SQL per connection *name*; a process that opens
     # SQLite and later PostgreSQL under the name "default" (the test suite) would reuse SQL
@@ -106,6 +173,8 @@ async def open_database(settings: Settings, *, generate_schemas: bool = False) -
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     if generate_schemas:
         await Tortoise.generate_schemas(safe=True)
+    writer = connections.get("default")
+    _read_pool = ReadPool(writer) if _file_backed_sqlite(writer) else None
 
 
 class SchemaBehind(RuntimeError):
@@ -127,8 +196,11 @@ async def check_migrated(settings: Settings) -> None:
 
 
 async def close_database() -> None:
-    global _generation
+    global _generation, _read_pool
     _generation += 1
+    if _read_pool is not None:
+        await _read_pool.close()
+        _read_pool = None
     await Tortoise.close_connections()
 
 
@@ -151,20 +223,96 @@ async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
         await close_database()
 
 
-def transaction() -> Any:
-    """One explicit transaction for a use case: money, ledger, audit and outbox rows together."""
-    return in_transaction("default")
+#: The last statement of every transaction that wrote: one row, created by the first write (a
+#: database restored or emptied without it counts from zero again). On PostgreSQL its row lock
+#: is taken last and held only for the commit, so it orders no other lock; a transaction that
+#: changed nothing (an outbox worker's poll that found no work) leaves it alone, there by
+#: asking PostgreSQL whether the transaction has a transaction id, which only writing assigns.
+BUMP_GENERATION = (
+    "INSERT INTO data_generation (id, n) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
+)
+BUMP_GENERATION_IF_WRITTEN_PG = (
+    "INSERT INTO data_generation (id, n) SELECT 1, 1 WHERE txid_current_if_assigned() IS NOT NULL "
+    "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
+)
+
+
+def _sqlite_changes(conn: Any) -> int | None:
+    """Rows changed so far on a SQLite transaction's connection (None on PostgreSQL)."""
+    raw = getattr(conn, "_connection", None)
+    changes = getattr(raw, "total_changes", None)
+    return changes if isinstance(changes, int) else None
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    """One explicit transaction for a use case: money, ledger, audit and outbox rows together,
+    and — if it wrote anything — the data generation bumped with them (a nested call is a
+    savepoint of the outer one, which bumps once, at its end)."""
+    outer = not isinstance(connections.get("default"), TransactionalDBClient)
+    async with in_transaction("default") as conn:
+        before = _sqlite_changes(conn) if outer else None
+        yield conn
+        if outer:
+            if str(conn.capabilities.dialect) == "postgres":
+                await conn.execute_query(BUMP_GENERATION_IF_WRITTEN_PG)
+            elif before is None or _sqlite_changes(conn) != before:
+                await conn.execute_query(BUMP_GENERATION)
+
+
+async def data_generation() -> int:
+    """How many write transactions the database has committed, as seen by the current
+    connection (inside ``read_snapshot``: as of the snapshot)."""
+    found = await connections.get("default").execute_query_dict(
+        "SELECT n FROM data_generation WHERE id = 1"
+    )
+    return int(found[0]["n"]) if found else 0
 
 
 @asynccontextmanager
 async def read_snapshot() -> AsyncIterator[None]:
-    """Several reads that must see one state of the database (a dashboard's aggregates).
-    PostgreSQL: a read-only REPEATABLE READ transaction, which blocks no writer. SQLite: no
-    transaction — the process shares one connection, which a transaction would hold for the
-    whole read; each statement then sees the latest committed state."""
-    if str(connections.get("default").capabilities.dialect) != "postgres":
+    """Several reads that must see one state of the database (a dashboard's aggregates), and
+    that must not hold the rest of the site while they run.
+
+    PostgreSQL: a read-only REPEATABLE READ transaction on a connection of the pool, which
+    blocks no writer. SQLite (a file): a read transaction on a connection of ``ReadPool``,
+    named the "default" connection of this task for its duration — the writer's connection and
+    its lock stay free for every other request. Inside the snapshot nothing may be written.
+    An in-memory SQLite database has one connection only: the reads run on it, statement by
+    statement, as before."""
+    current = connections.get("default")
+    if _in_snapshot.get() or isinstance(current, TransactionalDBClient):
+        # Inside a snapshot or a transaction already: its state is the one to read.
         yield
         return
-    async with in_transaction("default") as conn:
-        await conn.execute_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+    marked = _in_snapshot.set(True)
+    try:
+        if str(current.capabilities.dialect) == "postgres":
+            async with in_transaction("default") as conn:
+                await conn.execute_query(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                )
+                yield
+        elif _read_pool is None:
+            yield
+        else:
+            async with _pooled_snapshot(_read_pool):
+                yield
+    finally:
+        _in_snapshot.reset(marked)
+
+
+@asynccontextmanager
+async def _pooled_snapshot(pool: ReadPool) -> AsyncIterator[None]:
+    reader = await pool.acquire()
+    token = connections.set("default", reader)
+    try:
+        await reader.execute_query("BEGIN")
+        try:
+            yield
+        finally:
+            await reader.execute_query("ROLLBACK")
+    finally:
+        connections.reset(token)
+        pool.release(reader)

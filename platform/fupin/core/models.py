@@ -27,3 +27,15 @@ class AuditLog(Model):
     class Meta:
         table = "audit_log"
         ordering = ["-id"]
+
+
+class DataGeneration(Model):
+    """How many write transactions the database has committed (one row, id 1): bumped as the
+    last statement of every ``fupin.db.transaction()``, read by the caches of derived figures,
+    so that a figure cached in any process is never older than the snapshot it was read in."""
+
+    id = fields.IntField(primary_key=True, generated=False)
+    n = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "data_generation"

@@ -648,16 +648,16 @@ class _Action:
 
 
 async def dashboard_panel(current: Actor | None, level: str, code: str | None) -> dict[str, Any]:
-    """A county dashboard's supervision counts, notices owed, complaint figures and docking
-    figures of the last year. The national and province dashboards link to the supervision
-    page instead: counting every alert over a whole province or the country reads every
-    confirmed donation and funded need (measured: +28 s on the national dashboard at a million
-    donations, bench/dashboard.py), which a dashboard that must answer in a second cannot."""
+    """A dashboard's supervision counts; on a county's, also the notices owed, complaint
+    figures and docking figures of the last year. The national and province dashboards show
+    the counts only (``alerts.dashboard_counts``: counted in SQL without reading the long lists,
+    and kept until the next write), each linked to its list; the docking figures of a whole
+    province or country are on the docking page."""
     if current is None or not can(current, "supervision.view"):
         return {}
     area = await alerts.area_for(current, code)
     if level != "county" or not code:
-        return {"supervision_area": area, "supervision_alerts": None}
+        return {"supervision_area": area, "supervision_alerts": await alerts.dashboard_counts(area)}
     found = await alerts.all_alerts(area)
     stats = await complaints.statistics(county_code=code)
     return {

@@ -22,7 +22,7 @@ from fupin.core.routing import page
 from fupin.core.schemas import validate_form
 from fupin.core.web import render, require_login
 from fupin.errors import InvalidInput, PermissionDenied
-from fupin.i18n import _
+from fupin.i18n import _, current_locale
 from fupin.needs.rules import PUBLIC_STATES, STATE_LABELS
 from fupin.pairs.rules import charts
 from fupin.pairs.rules.alerts import STATUS_LABELS
@@ -249,6 +249,35 @@ def _common(request: Request) -> dict[str, Any]:
 
 # ---- region dashboards ---------------------------------------------------------------------------
 
+#: Renderings kept per dashboard object (its export links and language vary them): a handful.
+RENDERINGS_PER_DASHBOARD = 8
+
+
+def tables_html(request: Request, d: dashboards.RegionDashboard) -> Markup:
+    """The dashboard's tables and charts as HTML, rendered once per dashboard the service keeps
+    (``dashboards.CACHE``) and link base: drawing ~200 table rows through the macros and the
+    SVG charts was most of a cached reload's time. Nothing in them depends on the viewer."""
+    base = export_base(request)
+    key = (base, current_locale.get())
+    html = d.renderings.get(key)
+    if html is None:
+        template = request.app.state.templates.get_template("pairs/_dashboard_tables.html")
+        html = Markup(
+            template.render(
+                {
+                    "d": d,
+                    "charts": region_charts(d),
+                    "export_base": base,
+                    "pct": pct_text,
+                    "request": request,
+                }
+            )
+        )
+        if len(d.renderings) >= RENDERINGS_PER_DASHBOARD:
+            d.renderings.clear()
+        d.renderings[key] = html
+    return html
+
 
 async def dashboards_home(request: Request) -> Response:
     """Send each office to its own dashboard."""
@@ -286,7 +315,7 @@ async def _region_page(request: Request, level: str, code: str | None) -> Respon
         {
             **panels,
             "d": d,
-            "charts": region_charts(d),
+            "tables_html": tables_html(request, d),
             "may_national": can(current, "dashboard.national"),
             "may_parent": [access.require_dashboard_ok(current, r) for r in d.breadcrumbs],
             **_common(request),

@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from fupin.core.cache import GenerationCache
 from fupin.core.categories import CATEGORIES
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
@@ -101,6 +102,9 @@ class RegionDashboard:
     poor_villages_reached: int = 0
     # Money reaching the poor places and its spread within them (national and province only).
     targeting: Targeting | None = None
+    # What the pages drew of it, by their own key (the pages' memo: this object is shared
+    # through ``CACHE`` while the data generation holds).
+    renderings: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def region_code(self) -> str | None:
@@ -109,6 +113,12 @@ class RegionDashboard:
     @property
     def region_name(self) -> str | None:
         return self.region.name if self.region else None
+
+
+#: The region dashboards computed by this process, for the data generation they were read at
+#: (``fupin.core.cache``). Shared by every viewer allowed to see them: nothing in a region
+#: dashboard depends on who looks.
+CACHE: GenerationCache[RegionDashboard] = GenerationCache(max_entries=64)
 
 
 async def region_dashboard(
@@ -121,15 +131,27 @@ async def region_dashboard(
     unfunded_days: int = UNFUNDED_DAYS_DEFAULT,
 ) -> RegionDashboard:
     """One dashboard, its aggregates read from one snapshot (``read_snapshot``): a pledge that
-    lapses meanwhile is counted once, from the rollups or live."""
+    lapses meanwhile is counted once, from the rollups or live. On SQLite the snapshot is a
+    read-only connection of its own, so the site goes on while it is read.
+
+    The figures are kept per process for the data generation of the snapshot (``CACHE``): a
+    reload after no write is a lookup; any write, in any process, and the next load reads
+    afresh. Who may see it is checked on every load."""
+    if level not in ("national", "province", "county"):
+        raise InvalidInput(_("未知的看板层级。"), field="level")
+    day = today or today_cn()
     async with read_snapshot():
-        return await _region_dashboard(
-            actor=actor,
-            level=level,
-            code=code,
-            year=year,
-            today=today,
-            unfunded_days=unfunded_days,
+        require_dashboard(actor, await region_for(level, code))
+        return await CACHE.get_or_compute(
+            (level, code, year, day, unfunded_days),
+            lambda: _region_dashboard(
+                actor=actor,
+                level=level,
+                code=code,
+                year=year,
+                today=day,
+                unfunded_days=unfunded_days,
+            ),
         )
 
 
