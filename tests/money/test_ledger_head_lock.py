@@ -27,7 +27,7 @@ _METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_ma
 _CHAIN = re.compile(
     r'^(INSERT INTO "ledger_entry"|INSERT INTO "ledger_secret"|UPDATE "ledger_head"'
     r'|SELECT .* FROM "ledger_entry" WHERE "seq">=|UPDATE "(pledge_event|donation|receipt)" '
-    r'SET "ledger_seq"=)'
+    r'SET "ledger_seq"=|INSERT INTO "pledge_event")'
 )
 
 

@@ -292,7 +292,7 @@ async def make_pledge(
         await _check_cap(participant, need.id, caps or PledgeCaps())
         await _replace_schedule(pledge, schedule, new=True)
         public, private = _split_donor(anonymous, participant)
-        event = await PledgeEvent.create(
+        event = PledgeEvent(
             pledge_id=pledge.id,
             action="made",
             from_state="",
@@ -429,7 +429,7 @@ async def amend_pledge(
             participant = await Participant.get(id=pledge.participant_id)
             await _check_cap(participant, need.id, caps or PledgeCaps())
         await _replace_schedule(pledge, schedule)
-        event = await PledgeEvent.create(
+        event = PledgeEvent(
             pledge_id=pledge.id,
             action="amended",
             from_state=from_state,
@@ -492,7 +492,7 @@ async def _close_unpaid(
     await pledge.save()
     action = event or state
     kind, audit_action, freed = _CLOSINGS[action]
-    event = await PledgeEvent.create(
+    event = PledgeEvent(
         pledge_id=pledge.id,
         action=action,
         from_state=from_state,

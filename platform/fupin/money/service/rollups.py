@@ -272,17 +272,28 @@ async def refresh_need(need_id: int, *, need_locked: bool = False) -> bool:
             tuple(r[c] for c in NEED_KEY): tuple(r[c] for c in NEED_DIMS) + _vector(r) for r in rows
         }
 
-    if keyed(new) == keyed(old):
+    new_rows, old_rows = keyed(new), keyed(old)
+    if new_rows == old_rows:
         return False
     deltas = coarse_deltas(old, new)
-    await sql.execute(f"DELETE FROM {NEED_TABLE} WHERE need_id = ?", [need_id], db)
+    # only the rows that changed (a pledge changes one): gone ones deleted, the others upserted
+    for key in sorted(set(old_rows) - set(new_rows)):
+        await sql.execute(
+            f"DELETE FROM {NEED_TABLE} WHERE {' AND '.join(f'{c} = ?' for c in NEED_KEY)}",
+            list(key),
+            db,
+        )
     columns = (*NEED_KEY, *NEED_DIMS, *MEASURES)
-    insert = (
+    upsert_need = (
         f"INSERT INTO {NEED_TABLE} ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(NEED_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in (*NEED_DIMS, *MEASURES))
     )
     for row in new:
-        await sql.execute(insert, [_plain(row[c]) for c in columns], db)
+        key = tuple(row[c] for c in NEED_KEY)
+        if new_rows[key] != old_rows.get(key):
+            await sql.execute(upsert_need, [_plain(row[c]) for c in columns], db)
     for level in LEVELS:  # one global order: table, then key (no lock cycles on PostgreSQL)
         upsert = _upsert_sql(level)
         for key in sorted(deltas[level.table]):

@@ -235,8 +235,9 @@ class MoneyChange:
         seq_into: Model | None = None,
     ) -> PendingEntry:
         """The change's public ledger entry, chained when the change finishes (entries of one
-        change in the order they were made). ``seq_into``: a saved row with a ``ledger_seq``
-        column that must name the entry (the pledge event, the donation, the receipt)."""
+        change in the order they were made). ``seq_into``: a row with a ``ledger_seq`` column
+        that must name the entry (the pledge event, the donation, the receipt); saved with it
+        when not saved yet."""
         self._take(Lock.LEDGER_HEAD)
         entry = PendingEntry(
             ledger_service.NewEntry(kind, subject, payload, private or {}),
@@ -280,8 +281,11 @@ class MoneyChange:
         for entry, row in zip(self.entries, rows, strict=True):
             entry.row = row
             for target in entry.seq_into:
-                await type(target).filter(pk=target.pk).update(ledger_seq=row.seq)
                 target.ledger_seq = row.seq  # type: ignore[attr-defined]
+                if target._saved_in_db:
+                    await type(target).filter(pk=target.pk).update(ledger_seq=row.seq)
+                else:  # written here, with its seq: one statement, not an insert and an update
+                    await target.save()
 
 
 async def _locked_counter(issuer_id: int, year: int) -> ReceiptCounter | None:
