@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise import connections
 
-from fupin.core import clock, sql
+from fupin.core import clock
 from fupin.ledger import rules as ledger_chain
 from fupin.ledger.models import LedgerEntry, LedgerHead, LedgerSecret
 
@@ -30,16 +30,6 @@ async def _locked_head() -> LedgerHead:
         head = await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
         assert head is not None
     return head
-
-
-async def wait_for_money_writers() -> None:
-    """Take (or, inside a money transaction, keep) the lock every money transaction holds: the
-    head row. Work that must not interleave with money transactions — the dashboards' rollups —
-    calls this first; it never creates the row (a read of an empty ledger locks nothing).
-    SQLite has no row locks to take: its write transactions already run one at a time."""
-    if sql.dialect() != "postgres":
-        return
-    await LedgerHead.filter(id=HEAD_ID).select_for_update().first()
 
 
 @dataclass(frozen=True)
@@ -95,14 +85,18 @@ async def append_many(
         rows = list(
             await LedgerEntry.filter(seq__gte=rows[0].seq, seq__lte=rows[-1].seq).order_by("seq")
         )
-    for row, secrets in zip(rows, secrets_of, strict=True):
-        for name, secret in secrets.items():
-            await LedgerSecret.create(
-                entry=row,
-                field=name,
-                value_json=ledger_chain.canonical_json(secret["value"]),
-                salt=secret["salt"],
-            )
+    secret_rows = [
+        LedgerSecret(
+            entry_id=row.seq,
+            field=name,
+            value_json=ledger_chain.canonical_json(secret["value"]),
+            salt=secret["salt"],
+        )
+        for row, secrets in zip(rows, secrets_of, strict=True)
+        for name, secret in secrets.items()
+    ]
+    if secret_rows:  # one statement: the head is locked meanwhile
+        await LedgerSecret.bulk_create(secret_rows, batch_size=1000)
     assert prev is not None
     head.seq, head.hash, head.at = prev["seq"], prev["hash"], prev["at"]
     await head.save(update_fields=["seq", "hash", "at"])

@@ -577,15 +577,13 @@ async def confirm_donation(*, actor: Actor | None, donation_id: int) -> Donation
         donation.confirmed_at = clock.now()
         donor = await Participant.get(id=donation.donor_id)
         public, private = _donor_split(donation, donor)
-        entry = await change.ledger(
+        await donation.save(update_fields=["state", "confirmed_by_id", "confirmed_at"])
+        await change.ledger(
             kind="donation_confirmed",
             subject=f"donation:{donation.id}",
             payload={**confirmed_payload(donation), **public},
             private={**private, "payment_reference": donation.payment_reference},
-        )
-        donation.ledger_seq = entry.seq
-        await donation.save(
-            update_fields=["state", "confirmed_by_id", "confirmed_at", "ledger_seq"]
+            seq_into=donation,
         )
         await change.audit(
             action="donation.confirm",
@@ -666,14 +664,13 @@ async def reverse_donation(*, actor: Actor | None, donation_id: int, reason: str
         public, private = _donor_split(original, donor)
         # Free text written by an officer may name the donor: private when the gift is anonymous.
         (private if original.anonymous else public)["reason"] = reason
-        entry = await change.ledger(
+        await change.ledger(
             kind="donation_reversed",
             subject=f"donation:{reversal.id}",
             payload={**reversal_payload(reversal), **public},
             private=private,
+            seq_into=reversal,
         )
-        reversal.ledger_seq = entry.seq
-        await reversal.save(update_fields=["ledger_seq"])
         await change.audit(
             action="donation.reverse",
             object_type="donation",

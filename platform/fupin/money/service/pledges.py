@@ -292,7 +292,20 @@ async def make_pledge(
         await _check_cap(participant, need.id, caps or PledgeCaps())
         await _replace_schedule(pledge, schedule, new=True)
         public, private = _split_donor(anonymous, participant)
-        entry = await change.ledger(
+        event = PledgeEvent(
+            pledge_id=pledge.id,
+            action="made",
+            from_state="",
+            to_state="pledged",
+            amount_before_fen=0,
+            amount_after_fen=amount_fen,
+            paid_after_fen=0,
+            due_date=due,
+            schedule=schedule_json(schedule),
+            actor_id=actor.user_id,
+            actor_label=actor.username,
+        )
+        await change.ledger(
             kind="pledge_made",
             subject=f"pledge:{pledge.id}",
             payload={
@@ -310,20 +323,7 @@ async def make_pledge(
                 **public,
             },
             private=private,
-        )
-        await PledgeEvent.create(
-            pledge_id=pledge.id,
-            action="made",
-            from_state="",
-            to_state="pledged",
-            amount_before_fen=0,
-            amount_after_fen=amount_fen,
-            paid_after_fen=0,
-            due_date=due,
-            schedule=schedule_json(schedule),
-            actor_id=actor.user_id,
-            actor_label=actor.username,
-            ledger_seq=entry.seq,
+            seq_into=event,
         )
         await change.audit(
             action="pledge.create",
@@ -413,7 +413,7 @@ async def amend_pledge(
         elif delta < 0:
             await change.release(need.id, -delta)
         else:
-            change.touch(need.id)  # the schedule or due date changed: due amounts move
+            await change.touch(need.id)  # the schedule or due date changed: due amounts move
         from_state = pledge.state
         previous_amount = pledge.amount_fen
         pledge.amount_fen = amount_fen
@@ -429,7 +429,21 @@ async def amend_pledge(
             participant = await Participant.get(id=pledge.participant_id)
             await _check_cap(participant, need.id, caps or PledgeCaps())
         await _replace_schedule(pledge, schedule)
-        entry = await change.ledger(
+        event = PledgeEvent(
+            pledge_id=pledge.id,
+            action="amended",
+            from_state=from_state,
+            to_state=pledge.state,
+            amount_before_fen=previous_amount,
+            amount_after_fen=amount_fen,
+            paid_after_fen=pledge.paid_fen,
+            due_date=due,
+            schedule=schedule_json(schedule),
+            actor_id=actor.user_id,
+            actor_label=actor.username,
+            reason=reason,
+        )
+        await change.ledger(
             kind="pledge_amended",
             subject=f"pledge:{pledge.id}",
             payload={
@@ -443,21 +457,7 @@ async def amend_pledge(
                 ],
                 "state": pledge.state,
             },
-        )
-        await PledgeEvent.create(
-            pledge_id=pledge.id,
-            action="amended",
-            from_state=from_state,
-            to_state=pledge.state,
-            amount_before_fen=previous_amount,
-            amount_after_fen=amount_fen,
-            paid_after_fen=pledge.paid_fen,
-            due_date=due,
-            schedule=schedule_json(schedule),
-            actor_id=actor.user_id,
-            actor_label=actor.username,
-            reason=reason,
-            ledger_seq=entry.seq,
+            seq_into=event,
         )
         await change.audit(
             action="pledge.amend",
@@ -492,20 +492,7 @@ async def _close_unpaid(
     await pledge.save()
     action = event or state
     kind, audit_action, freed = _CLOSINGS[action]
-    entry = await change.ledger(
-        kind=kind,
-        subject=f"pledge:{pledge.id}",
-        payload={
-            "need": pledge.need_id,
-            "paid_fen": pledge.paid_fen,
-            "amount_fen": pledge.amount_fen,
-            "state": state,
-            # the part freed: withdrawn by the donor, left unpaid at the due date, or released
-            freed: unpaid,
-            **(extra or {}),
-        },
-    )
-    await PledgeEvent.create(
+    event = PledgeEvent(
         pledge_id=pledge.id,
         action=action,
         from_state=from_state,
@@ -517,7 +504,20 @@ async def _close_unpaid(
         actor_id=actor.user_id if actor else None,
         actor_label=actor.username if actor else "system",
         reason=reason,
-        ledger_seq=entry.seq,
+    )
+    await change.ledger(
+        kind=kind,
+        subject=f"pledge:{pledge.id}",
+        payload={
+            "need": pledge.need_id,
+            "paid_fen": pledge.paid_fen,
+            "amount_fen": pledge.amount_fen,
+            "state": state,
+            # the part freed: withdrawn by the donor, left unpaid at the due date, or released
+            freed: unpaid,
+            **(extra or {}),
+        },
+        seq_into=event,
     )
     await change.audit(
         action=audit_action,
@@ -746,7 +746,7 @@ async def apply_payment(
     else:
         await change.release(pledge.need_id, pledge.committed_fen - pledge.paid_fen)
         pledge.committed_fen = pledge.paid_fen
-    change.touch(pledge.need_id)
+    await change.touch(pledge.need_id)
     await pledge.save()
     await PledgeEvent.create(
         pledge_id=pledge.id,

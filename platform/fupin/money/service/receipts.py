@@ -137,13 +137,12 @@ async def _issue(
         issued_by_id=actor.user_id if actor else None,
         issued_by_label=await officer_name(actor.user_id if actor else None, org),
     )
-    entry = await change.ledger(
+    await change.ledger(
         kind="receipt_issued",
         subject=f"receipt:{receipt.id}",
         payload=issued_payload(receipt),
+        seq_into=receipt,
     )
-    receipt.ledger_seq = entry.seq
-    await receipt.save(update_fields=["ledger_seq"])
     await change.audit(
         action="receipt.reissue" if reissue_of else "receipt.issue",
         object_type="receipt",

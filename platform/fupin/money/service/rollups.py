@@ -12,10 +12,11 @@ How they stay right:
   donations — the same statement ``rebuild`` runs for every need — so a need's rows are never
   the result of bookkeeping, only of its records. The coarse tables then receive the difference
   between the need's old and new rows, in the same transaction.
-* On PostgreSQL a refresh holds the ledger head (which every money transaction holds already,
-  so one need is refreshed by one transaction at a time, after the others committed) and coarse
-  rows are changed in one global order (table, then key), so two money
-  transactions never wait for each other in a cycle.
+* On PostgreSQL a refresh holds the need's row (which every money transaction holds already
+  when it moved the need's money, so one need is refreshed by one transaction at a time, after
+  the others committed) and coarse rows are changed in one global order (table, then key),
+  taken before the ledger head, which a money transaction locks last: two money transactions
+  never wait for each other in a cycle. ``rebuild`` locks the rollup tables instead.
 * ``verify()`` recomputes everything from the raw rows and lists every difference
   (``fupin rollups verify``); ``rebuild()`` replaces every row (``fupin rollups rebuild``, the
   migration that introduced the tables, and bulk loads such as ``bench/dashboard.py``).
@@ -39,7 +40,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from fupin.accounts.models import HELPER_KINDS
 from fupin.core import sql
 from fupin.db import read_snapshot, transaction
-from fupin.ledger import service as ledger
 from fupin.money.rules.honour import CLOSED_DUE_STATES
 
 MEASURES = (
@@ -248,18 +248,17 @@ def _upsert_sql(level: Level) -> str:
     )
 
 
-async def refresh_need(need_id: int, *, head_held: bool = False) -> bool:
+async def refresh_need(need_id: int, *, need_locked: bool = False) -> bool:
     """Bring one need's rollups in line with its records; inside the money transaction.
-    Returns whether anything changed. ``head_held``: the transaction holds the ledger head
-    already, so taking it again would be a statement that waits for nothing."""
+    Returns whether anything changed. ``need_locked``: the transaction holds the need's row
+    already (its money moved), so locking it again would be a statement that waits for
+    nothing."""
     db = sql.connection()
     dialect = sql.dialect(db)
-    # One refresh at a time: every money transaction already holds the ledger head when it
-    # gets here, so this waits for nothing new. (Locking the need row instead deadlocked: an
-    # amendment of a due date locks the head before it would lock the need, a new pledge the
-    # need before the head.)
-    if not head_held:
-        await ledger.wait_for_money_writers()
+    # One refresh of a need at a time, reading what the others committed. The need's row, not
+    # the ledger head: money transactions take the head last, for the chain append alone.
+    if not need_locked and dialect == "postgres":
+        await sql.rows("SELECT id FROM need WHERE id = ? FOR UPDATE", [need_id], db)
     statement = need_rows_sql(dialect, "{need} = ?")
     new = await sql.rows(statement, [need_id] * statement.count("?"), db)
     old = await sql.rows(
@@ -273,17 +272,28 @@ async def refresh_need(need_id: int, *, head_held: bool = False) -> bool:
             tuple(r[c] for c in NEED_KEY): tuple(r[c] for c in NEED_DIMS) + _vector(r) for r in rows
         }
 
-    if keyed(new) == keyed(old):
+    new_rows, old_rows = keyed(new), keyed(old)
+    if new_rows == old_rows:
         return False
     deltas = coarse_deltas(old, new)
-    await sql.execute(f"DELETE FROM {NEED_TABLE} WHERE need_id = ?", [need_id], db)
+    # only the rows that changed (a pledge changes one): gone ones deleted, the others upserted
+    for key in sorted(set(old_rows) - set(new_rows)):
+        await sql.execute(
+            f"DELETE FROM {NEED_TABLE} WHERE {' AND '.join(f'{c} = ?' for c in NEED_KEY)}",
+            list(key),
+            db,
+        )
     columns = (*NEED_KEY, *NEED_DIMS, *MEASURES)
-    insert = (
+    upsert_need = (
         f"INSERT INTO {NEED_TABLE} ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(NEED_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in (*NEED_DIMS, *MEASURES))
     )
     for row in new:
-        await sql.execute(insert, [_plain(row[c]) for c in columns], db)
+        key = tuple(row[c] for c in NEED_KEY)
+        if new_rows[key] != old_rows.get(key):
+            await sql.execute(upsert_need, [_plain(row[c]) for c in columns], db)
     for level in LEVELS:  # one global order: table, then key (no lock cycles on PostgreSQL)
         upsert = _upsert_sql(level)
         for key in sorted(deltas[level.table]):
@@ -316,9 +326,12 @@ async def rebuild(conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
     if conn is not None:
         return await _rebuild(conn)
     async with transaction():
-        # a live database: no money transaction may refresh a need meanwhile
-        await ledger.wait_for_money_writers()
-        return await _rebuild(sql.connection())
+        db = sql.connection()
+        if sql.dialect(db) == "postgres":
+            # a live database: no money transaction may refresh a need meanwhile (one that
+            # already changed rollup rows is waited for; SQLite's writers run one at a time)
+            await sql.execute(f"LOCK TABLE {', '.join(TABLES)} IN SHARE ROW EXCLUSIVE MODE", (), db)
+        return await _rebuild(db)
 
 
 async def _rebuild(db: BaseDBAsyncClient) -> dict[str, int]:

@@ -8,8 +8,11 @@ when something is missing:
   rolls the transaction back);
 * the public ledger entry (``ledger``) and the audit row (``audit``) are written through it; a
   money change that wrote neither does not commit;
-* every need whose money moved (``reserve``, ``release``, ``touch``) is brought up to date at
-  the end: search outbox, published ↔ funded, the dashboards' rollups.
+* every need whose money moved (``reserve``, ``release``, ``touch``) is locked and brought up
+  to date at the end: search outbox, published ↔ funded, the dashboards' rollups;
+* the ledger entries are chained LAST, after all of that: the head is the one lock every money
+  transaction shares, so it is held only for the chain append itself (read the head, insert the
+  entries and their secrets, move the head) and the few rows that record an entry's ``seq``.
 
 Without it each use case had to remember ``ledger.append``, ``audit.record`` and
 ``after_need_money_change``; now it cannot forget them.
@@ -19,14 +22,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.models import Model
 
 from fupin.core import audit as audit_log
-from fupin.core import metrics
+from fupin.core import metrics, sql
 from fupin.core.money import format_yuan
 from fupin.core.policy import Actor
 from fupin.db import transaction
@@ -56,15 +61,38 @@ class LockOrderError(RuntimeError):
     """A use case took a lock after one that comes later in the order."""
 
 
+@dataclass
+class PendingEntry:
+    """A ledger entry the change appends when it finishes, after everything else it writes:
+    its ``seq`` exists only then (``row``). Rows that record the entry's number (``seq_into``,
+    each with a ``ledger_seq`` column) receive it in the same transaction."""
+
+    item: ledger_service.NewEntry
+    seq_into: list[Model] = field(default_factory=list)
+    row: LedgerEntry | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.item.kind
+
+    @property
+    def seq(self) -> int:
+        if self.row is None:
+            raise RuntimeError("a ledger entry has its seq only once the change is finishing")
+        return self.row.seq
+
+
 class MoneyChange:
     """What a money use case does inside its transaction besides writing its own rows."""
 
     def __init__(self, actor: Actor | None, *, writes_ledger: bool) -> None:
         self.actor = actor
         self.writes_ledger = writes_ledger
-        self.entries: list[LedgerEntry] = []
+        self.entries: list[PendingEntry] = []
         self.audited = False
         self.needs: set[int] = set()
+        #: needs whose row this transaction holds (PostgreSQL: an UPDATE or FOR UPDATE on it)
+        self._locked_needs: set[int] = set()
         self._held = 0
         self._taken: set[Lock] = set()
         self._nothing = False
@@ -122,6 +150,7 @@ class MoneyChange:
             id=need_id, state__in=list(states), pledged_fen__lte=F("target_fen") - amount_fen
         ).update(pledged_fen=F("pledged_fen") + amount_fen)
         if updated:
+            self._locked_needs.add(need_id)  # the UPDATE holds the row until commit
             return
         need = await Need.get_or_none(id=need_id)
         if need is None:
@@ -140,17 +169,34 @@ class MoneyChange:
         self.needs.add(need_id)
         if amount_fen:
             await Need.filter(id=need_id).update(pledged_fen=F("pledged_fen") - amount_fen)
+            self._locked_needs.add(need_id)
+        else:
+            await self._lock_need(need_id)
 
     async def add_received(self, need_id: int, amount_fen: int) -> None:
         """Money confirmed (or, negative, reversed) on the need."""
         self._take(Lock.NEED)
         self.needs.add(need_id)
         await Need.filter(id=need_id).update(received_fen=F("received_fen") + amount_fen)
+        self._locked_needs.add(need_id)
 
-    def touch(self, need_id: int) -> None:
+    async def touch(self, need_id: int) -> None:
         """The need's money figures change without its pledged or received amount moving (a
-        pledge's schedule or state): its rollups are refreshed at the end all the same."""
+        pledge's schedule or state): its rollups are refreshed at the end all the same, under
+        the need's row lock taken now, in the lock order."""
+        self._take(Lock.NEED)
         self.needs.add(need_id)
+        await self._lock_need(need_id)
+
+    async def _lock_need(self, need_id: int) -> None:
+        """Hold the need's row (PostgreSQL), so one need's refresh at the end runs in one
+        transaction at a time, after the others committed. SQLite's write transactions already
+        run one at a time."""
+        if need_id in self._locked_needs:
+            return
+        if sql.dialect() == "postgres":
+            await Need.filter(id=need_id).select_for_update().values_list("id", flat=True)
+        self._locked_needs.add(need_id)
 
     async def lock_receipt_counter(self, issuer_id: int, year: int) -> None:
         """Hold the issuer-year counter now, before a ledger entry is written (a re-issue voids
@@ -186,10 +232,16 @@ class MoneyChange:
         subject: str,
         payload: Mapping[str, Any],
         private: Mapping[str, Any] | None = None,
-    ) -> LedgerEntry:
+        seq_into: Model | None = None,
+    ) -> PendingEntry:
+        """The change's public ledger entry, chained when the change finishes (entries of one
+        change in the order they were made). ``seq_into``: a row with a ``ledger_seq`` column
+        that must name the entry (the pledge event, the donation, the receipt); saved with it
+        when not saved yet."""
         self._take(Lock.LEDGER_HEAD)
-        entry = await ledger_service.append(
-            kind=kind, subject=subject, payload=payload, private=private
+        entry = PendingEntry(
+            ledger_service.NewEntry(kind, subject, payload, private or {}),
+            [seq_into] if seq_into is not None else [],
         )
         self.entries.append(entry)
         return entry
@@ -221,8 +273,19 @@ class MoneyChange:
         if not self.audited:
             raise RuntimeError("a money change must write its audit row")
         for need_id in sorted(self.needs):
-            # the ledger append locked the head (on PostgreSQL) if an entry was written
-            await after_need_money_change(need_id, head_held=bool(self.entries))
+            await after_need_money_change(need_id, need_locked=need_id in self._locked_needs)
+        # Last: the chain append, the only work under the lock all money transactions share.
+        if not self.entries:
+            return
+        rows = await ledger_service.append_many([entry.item for entry in self.entries])
+        for entry, row in zip(self.entries, rows, strict=True):
+            entry.row = row
+            for target in entry.seq_into:
+                target.ledger_seq = row.seq  # type: ignore[attr-defined]
+                if target._saved_in_db:
+                    await type(target).filter(pk=target.pk).update(ledger_seq=row.seq)
+                else:  # written here, with its seq: one statement, not an insert and an update
+                    await target.save()
 
 
 async def _locked_counter(issuer_id: int, year: int) -> ReceiptCounter | None:
@@ -243,14 +306,14 @@ async def money_change(
         metrics.MONEY_EVENTS.labels(entry.kind).inc()
 
 
-async def after_need_money_change(need_id: int, *, head_held: bool = False) -> None:
+async def after_need_money_change(need_id: int, *, need_locked: bool = False) -> None:
     """Queue the need for search, derive published ↔ funded (docs/domain.md §3.4: "funded" is
     derived from active pledges) and bring the dashboards' rollups in line with the need's
     records. The rollups come last so their shared rows are locked for the shortest time.
-    ``head_held``: the transaction holds the ledger head already (it appended an entry)."""
+    ``need_locked``: the transaction holds the need's row already."""
     await search_outbox.enqueue(need_id)
     await refresh_funded_state(need_id, actor_label="system")
-    await rollups.refresh_need(need_id, head_held=head_held)
+    await rollups.refresh_need(need_id, need_locked=need_locked)
 
 
 def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolation:

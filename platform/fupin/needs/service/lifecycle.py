@@ -53,6 +53,7 @@ from fupin.needs.rules import (
     actions_from,
     clean_text,
     effective_state,
+    money_action,
 )
 from fupin.needs.service import search_outbox
 from fupin.needs.service.history import SNAPSHOT_FIELDS, record_event
@@ -230,15 +231,21 @@ async def refresh_funded_state(need: Need | int, *, actor_label: str = "system")
     """Derive published ↔ funded from ``pledged_fen`` (see the module docstring).
 
     The money services call this INSIDE their transaction right after changing
-    ``Need.pledged_fen``; it opens no transaction of its own. Both moves are conditional
-    UPDATEs on the current row, so ``need`` may be stale, or only its id (nothing is read
-    unless the state changes). Writes a NeedEvent (actor ``actor_label``), an audit row and a
+    ``Need.pledged_fen`` (so the transaction holds the need's row); it opens no transaction of
+    its own. One read of the current row tells which move is due (most money changes call for
+    none); the move itself is a conditional UPDATE on the current row, so ``need`` may be
+    stale, or only its id. Writes a NeedEvent (actor ``actor_label``), an audit row and a
     search-outbox row when the state changes."""
     need_id = need if isinstance(need, int) else need.id
+    current = await Need.filter(id=need_id).values_list("state", "target_fen", "pledged_fen")
+    if not current or money_action(*current[0]) is None:
+        return
     # rules.is_funded as SQL, so the move is one conditional update on the current row
     funded = Q(target_fen__gt=0, pledged_fen__gte=F("target_fen"))
     not_funded = Q(pledged_fen__lt=F("target_fen")) | Q(target_fen=0)
     for action, condition in (("fund", funded), ("unfund", not_funded)):
+        if action != money_action(*current[0]):
+            continue
         (from_state,) = NEED_MACHINE.states_allowing(action)
         to_state = NEED_MACHINE.check(from_state, action).to
         updated = (
