@@ -1,7 +1,8 @@
 """A donor's journey on a desktop, on the demo: find a need, pledge to it (a mistyped amount
 comes back in the form), read whom to pay and how, change the pledge (a mistyped amount again
-comes back), see the headline figures on /me, the receipt of a gift, the tax page, and the
-withdrawal page that says what withdrawing does; then /me and the pledge page on a phone.
+comes back), see the headline figures on /me, the receipt of a gift, the tax page, the one inbox (its
+progress filter with the needs followed and supported, the invitations answered on /me/inbox),
+the withdrawal page that says what withdrawing does; then /me and the pledge page on a phone.
 Every page: axe, screenshot (and on the phone, nothing wider than the screen)."""
 
 from __future__ import annotations
@@ -103,8 +104,19 @@ async def test_donor_finds_a_need_pledges_and_is_told_how_to_pay(demo) -> None:
             await j.visit(f"/receipts/{receipt.id}", "10-receipt.png")
         await j.visit("/tax", "11-tax.png")
         await j.visit("/me/recommendations", "12-recommendations.png")
-        await j.visit("/me/inbox", "13-invitations.png")
-        text = await j.visit(f"/pledges/{pledge.id}/withdraw", "14-withdraw.png")
+        # one inbox in the navigation, with the unread count; the invitation page is reached
+        # from it (the invitation filter), not from the navigation
+        await j.visit("/me/notifications", "13-notifications.png")
+        assert await j.page.locator("#site-nav a[href='/me/notifications']").count() == 1
+        for gone in ("/me/inbox", "/me/updates"):
+            assert await j.page.locator(f"#site-nav a[href='{gone}']").count() == 0
+        await j.visit("/me/notifications?kind=need_progress", "14-progress.png")
+        assert await j.page.locator("#my-needs").is_visible()
+        await j.visit("/me/notifications?kind=invitation", "15-invitation-notices.png")
+        await j.page.click("p.lead a[href='/me/inbox']")
+        await j.check("16-invitations.png")
+        assert j.page.url.endswith("/me/inbox")
+        text = await j.visit(f"/pledges/{pledge.id}/withdraw", "17-withdraw.png")
         assert need.title in text
         await context.close()
 

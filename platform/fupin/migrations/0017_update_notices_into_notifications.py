@@ -37,7 +37,7 @@ async def notices_into_notifications(apps, schema_editor):
         .using_db(client)
         .values_list("id", "title")
     )
-    members = {}
+    members: dict[int, list[int]] = {}
     participant_ids = sorted({n["participant_id"] for n in notices})
     users = await User.filter(participant_id__in=participant_ids).using_db(client).values_list(
         "id", "participant_id"
