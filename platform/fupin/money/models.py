@@ -290,6 +290,9 @@ class Donation(Model):
             ("pledge_id",),
             # Covering index for the pair dashboard's sums over raw donations (see Pledge).
             ("state", "received_on", "need_id", "amount_fen", "donor_id", "pledge_id"),
+            # The supervision list of donations still without a receipt tests every column
+            # here but the two unique probes (disclosure/service/alerts.py).
+            ("state", "received_on", "kind", "reverses_id", "amount_fen", "need_id"),
         )
 
 
@@ -386,7 +389,8 @@ class Receipt(Model):
     class Meta:
         table = "receipt"
         ordering = ["-id"]
-        indexes = (("donation_id",),)
+        # The second: the supervision list of live receipts still without official numbers.
+        indexes = (("donation_id",), ("state", "issued_on", "donation_id"))
         unique_together = (("issuer", "year", "serial"),)
 
 

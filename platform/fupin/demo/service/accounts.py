@@ -150,6 +150,7 @@ DEMO_STEPS: list[str] = [
     "fupin.demo.service.needs:load_demo_needs",
     "fupin.demo.service.money:load_demo_money",
     "fupin.demo.service.progress:load_demo_progress",
+    "fupin.demo.service.disclosure:load_demo_disclosure",
     "fupin.demo.service.matching:load_demo_matching",
     "fupin.demo.service.pairs:load_demo_pairs",
     "fupin.demo.service.commendation:load_demo_commendation",

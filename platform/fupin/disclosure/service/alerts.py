@@ -167,27 +167,52 @@ async def stalled_needs(area: Area, days: int) -> AlertList:
     return AlertList(ALERTS["stalled_needs"], days, columns, rows[:LIST_LIMIT], len(rows))
 
 
+def _need_join(area: Area) -> tuple[str, str, list[Any]]:
+    """The join to the need and the area's condition on it — none for the whole country, where
+    a count reads the donation (or receipt) index alone."""
+    if area.level == "national":
+        return "", "", []
+    where, params = area.condition()
+    return "JOIN need n ON n.id = d.need_id ", f"AND {where} ", params
+
+
+def explain_donations_without_receipt(area: Area, days: int) -> list[tuple[str, str, list[Any]]]:
+    """The statements ``donations_without_receipt`` runs — (label, SQL, parameters) — for
+    reading their plans (bench/alerts.py). Index-friendly: the donation index
+    ``(state, received_on, kind, reverses_id, amount_fen, need_id)`` answers every test but the
+    two probes (receipt.live_for_id and donation.reverses_id, both unique), the count joins
+    nothing it does not filter on, and the list walks the index in its order, stopping at
+    ``LIST_LIMIT``."""
+    join, where, params = _need_join(area)
+    cutoff = _date_param(today_cn() - timedelta(days=days))
+    condition = (
+        "WHERE d.state = 'confirmed' AND d.received_on < ? AND d.reverses_id IS NULL "
+        "AND d.amount_fen > 0 AND (d.kind = 'cash' OR d.fair_value_evidence <> '') "
+        "AND NOT EXISTS (SELECT 1 FROM receipt c WHERE c.live_for_id = d.id) "
+        "AND NOT EXISTS (SELECT 1 FROM donation x WHERE x.reverses_id = d.id) "
+        f"{where}"
+    )
+    return [
+        (
+            "rows",
+            "SELECT d.id AS id, d.need_id AS need_id, n.title AS title, d.amount_fen AS amount, "
+            "d.received_on AS received_on, o.name AS recipient FROM donation d "
+            "JOIN need n ON n.id = d.need_id JOIN recipient_org o ON o.id = d.recipient_id "
+            f"{condition}ORDER BY d.received_on, d.id LIMIT {LIST_LIMIT}",
+            [cutoff, *params],
+        ),
+        ("count", f"SELECT COUNT(*) AS k FROM donation d {join}{condition}", [cutoff, *params]),
+    ]
+
+
 async def donations_without_receipt(area: Area, days: int) -> AlertList:
     """Confirmed donations (not reversals, not reversed, receiptable) without a live receipt
     ``days`` after they were received."""
-    where, params = area.condition()
-    cutoff = today_cn() - timedelta(days=days)
-    condition = (
-        "FROM donation d JOIN need n ON n.id = d.need_id "
-        "JOIN recipient_org o ON o.id = d.recipient_id "
-        "WHERE d.state = 'confirmed' AND d.reverses_id IS NULL AND d.amount_fen > 0 "
-        "AND (d.kind = 'cash' OR d.fair_value_evidence <> '') AND d.received_on < ? "
-        "AND NOT EXISTS (SELECT 1 FROM donation x WHERE x.reverses_id = d.id) "
-        "AND NOT EXISTS (SELECT 1 FROM receipt c WHERE c.live_for_id = d.id) "
-        f"AND {where}"
+    (_rows, listed, values), (_count, counting, same) = explain_donations_without_receipt(
+        area, days
     )
-    found = await sql_rows(
-        "SELECT d.id AS id, d.need_id AS need_id, n.title AS title, d.amount_fen AS amount, "
-        f"d.received_on AS received_on, o.name AS recipient {condition} "
-        f"ORDER BY d.received_on, d.id LIMIT {LIST_LIMIT}",
-        [_date_param(cutoff), *params],
-    )
-    counted = await sql_rows(f"SELECT COUNT(*) AS k {condition}", [_date_param(cutoff), *params])
+    found = await sql_rows(listed, values)
+    counted = await sql_rows(counting, same)
     today = today_cn()
     rows = [
         {
@@ -218,20 +243,25 @@ async def donations_without_receipt(area: Area, days: int) -> AlertList:
 async def receipts_without_official_numbers(area: Area, days: int) -> AlertList:
     """Live platform receipts whose donation still has no official 票据 number ``days`` after
     the receipt was issued."""
-    where, params = area.condition()
-    cutoff = today_cn() - timedelta(days=days)
+    join, where, params = _need_join(area)
+    cutoff = _date_param(today_cn() - timedelta(days=days))
+    # The receipt index (state, issued_on, donation_id) finds the old live receipts; each
+    # probes its donation by key. The count joins the need only to narrow the area.
     condition = (
-        "FROM receipt c JOIN donation d ON d.id = c.donation_id JOIN need n ON n.id = d.need_id "
-        "WHERE c.state = 'issued' AND d.official_receipt_number = '' AND c.issued_on < ? "
-        f"AND {where}"
+        f"WHERE c.state = 'issued' AND c.issued_on < ? AND d.official_receipt_number = '' {where}"
     )
     found = await sql_rows(
         "SELECT c.id AS id, c.number AS number, c.issued_on AS issued_on, c.amount_fen AS amount, "
-        f"c.payer_name AS payer, d.id AS donation_id, n.title AS title {condition} "
-        f"ORDER BY c.issued_on, c.id LIMIT {LIST_LIMIT}",
-        [_date_param(cutoff), *params],
+        "c.payer_name AS payer, d.id AS donation_id, n.title AS title FROM receipt c "
+        "JOIN donation d ON d.id = c.donation_id JOIN need n ON n.id = d.need_id "
+        f"{condition}ORDER BY c.issued_on, c.id LIMIT {LIST_LIMIT}",
+        [cutoff, *params],
     )
-    counted = await sql_rows(f"SELECT COUNT(*) AS k {condition}", [_date_param(cutoff), *params])
+    counted = await sql_rows(
+        f"SELECT COUNT(*) AS k FROM receipt c JOIN donation d ON d.id = c.donation_id {join}"
+        f"{condition}",
+        [cutoff, *params],
+    )
     today = today_cn()
     rows = [
         {
