@@ -235,8 +235,11 @@ def cold(fetch: Fetch) -> Fetch:
     """The dashboard as its first load after a write: the process's cache emptied first."""
     from fupin.pairs.service import dashboards
 
+    cache = getattr(dashboards, "CACHE", None)  # absent before the cache (to compare with)
+
     async def fetch_cold() -> None:
-        dashboards.CACHE.clear()
+        if cache is not None:
+            cache.clear()
         await fetch()
 
     return fetch_cold
