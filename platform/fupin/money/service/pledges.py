@@ -492,7 +492,7 @@ async def _close_unpaid(
     await pledge.save()
     action = event or state
     kind, audit_action, freed = _CLOSINGS[action]
-    event = PledgeEvent(
+    history = PledgeEvent(
         pledge_id=pledge.id,
         action=action,
         from_state=from_state,
@@ -517,7 +517,7 @@ async def _close_unpaid(
             freed: unpaid,
             **(extra or {}),
         },
-        seq_into=event,
+        seq_into=history,
     )
     await change.audit(
         action=audit_action,
