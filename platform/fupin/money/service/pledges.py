@@ -273,7 +273,9 @@ async def make_pledge(
         recipient = await _default_recipient(need)
 
     async with money_change(actor) as change:
-        await change.reserve(need.id, amount_fen, states=PLEDGEABLE_NEED_STATES)
+        # The pledge, its audit row and schedule are written before the need's row is locked by
+        # the reservation, which concurrent pledgers of the need wait for (a refusal rolls all
+        # of them back).
         pledge = await Pledge.create(
             need_id=need.id,
             participant_id=participant.id,
@@ -289,8 +291,15 @@ async def make_pledge(
             created_by_id=actor.user_id,
             is_demo=is_demo,
         )
-        await _check_cap(participant, need.id, caps or PledgeCaps())
+        await change.audit(
+            action="pledge.create",
+            object_type="pledge",
+            object_id=pledge.id,
+            after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
+        )
         await _replace_schedule(pledge, schedule, new=True)
+        await change.reserve(need.id, amount_fen, states=PLEDGEABLE_NEED_STATES)
+        await _check_cap(participant, need.id, caps or PledgeCaps())
         public, private = _split_donor(anonymous, participant)
         event = PledgeEvent(
             pledge_id=pledge.id,
@@ -324,12 +333,6 @@ async def make_pledge(
             },
             private=private,
             seq_into=event,
-        )
-        await change.audit(
-            action="pledge.create",
-            object_type="pledge",
-            object_id=pledge.id,
-            after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
         )
     if anonymous and commendation_consent is not None:
         await set_commendation_consent(
@@ -492,7 +495,7 @@ async def _close_unpaid(
     await pledge.save()
     action = event or state
     kind, audit_action, freed = _CLOSINGS[action]
-    event = PledgeEvent(
+    history = PledgeEvent(
         pledge_id=pledge.id,
         action=action,
         from_state=from_state,
@@ -517,7 +520,7 @@ async def _close_unpaid(
             freed: unpaid,
             **(extra or {}),
         },
-        seq_into=event,
+        seq_into=history,
     )
     await change.audit(
         action=audit_action,

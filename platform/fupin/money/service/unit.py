@@ -281,7 +281,7 @@ class MoneyChange:
         for entry, row in zip(self.entries, rows, strict=True):
             entry.row = row
             for target in entry.seq_into:
-                target.ledger_seq = row.seq  # type: ignore[attr-defined]
+                target.ledger_seq = row.seq
                 if target._saved_in_db:
                     await type(target).filter(pk=target.pk).update(ledger_seq=row.seq)
                 else:  # written here, with its seq: one statement, not an insert and an update
