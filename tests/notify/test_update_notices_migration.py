@@ -1,7 +1,7 @@
 """Upgrading a database that holds update notices (the retired per-participant progress inbox):
-migration 0017 gives every member of a noticed participant the need_progress notification the
+migration 0019 gives every member of a noticed participant the need_progress notification the
 service writes, read where the notice was read, makes no second one where the member already has
-it, and drops the notices' table — on SQLite and on PostgreSQL, over a database migrated to 0016
+it, and drops the notices' table — on SQLite and on PostgreSQL, over a database migrated to 0018
 and filled through the models."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fupin.settings import Settings
 from tests.money.support import make_need
 from tests.support.world import build_world, make_user
 
-BEFORE = "models.0016_dashboard_indexes"
+BEFORE = "models.0018_alert_indexes"
 
 
 async def _admin(url: str, sql: str) -> None:

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_dashboard_indexes')]
+    dependencies = [('models', '0017_data_generation')]
 
     initial = False
 

@@ -6,7 +6,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0017_update_notices_into_notifications')]
+    dependencies = [('models', '0016_dashboard_indexes')]
 
     initial = False
 

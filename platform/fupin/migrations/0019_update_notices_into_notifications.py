@@ -94,7 +94,7 @@ async def nothing_to_undo(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0016_dashboard_indexes")]
+    dependencies = [("models", "0018_alert_indexes")]
 
     initial = False
 
