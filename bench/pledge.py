@@ -2,7 +2,7 @@
 
 On a fresh database (SQLite file, or a throw-away PostgreSQL database) with the test suite's
 small world (``tests/support``: real regions of two provinces, one participant of each kind)
-and one need with a target no pledge run can fill:
+and one need (``--needs N``: N needs, pledged to in turn) with a target no pledge run can fill:
 
 1. **statements**: one ``make_pledge`` with every statement the ORM sends counted, and those
    sent after the ledger head was read (``SELECT … ledger_head … FOR UPDATE`` on PostgreSQL;
@@ -91,16 +91,17 @@ class Counter:
         return counted
 
 
-async def setup_world(settings: Any, data_dir: Path) -> tuple[Any, int]:
+async def setup_world(settings: Any, data_dir: Path, needs: int) -> tuple[Any, list[int]]:
     from fupin.db import open_database, run_migrations
-    from tests.money.support import build_money
+    from tests.money.support import build_money, make_need
     from tests.support.world import build_world
 
     await run_migrations(settings)
     await open_database(settings)
     world = await build_world(data_dir)
     money = await build_money(world, target_fen=10**14)
-    return money.donor, money.need.id
+    more = [(await make_need(world.village, target_fen=10**14)).id for _ in range(needs - 1)]
+    return money.donor, [money.need.id, *more]
 
 
 async def fupin_pledge(donor: Any, need_id: int) -> None:
@@ -113,21 +114,28 @@ async def fupin_pledge(donor: Any, need_id: int) -> None:
     )
 
 
-def raw_pledge(dialect: str, conn: Any, lock: asyncio.Lock | None) -> Callable[[], Awaitable[None]]:
-    """One pledge as a raw transaction: the same logical writes, 7 statements."""
+def raw_pledge(
+    dialect: str, conn: Any, lock: asyncio.Lock | None, needs: int
+) -> Callable[[], Awaitable[None]]:
+    """One pledge as a raw transaction: the same logical writes, 7 statements; the pledges go
+    to the ``needs`` needs in turn."""
+    turn = iter(range(10**12))
 
     async def postgres() -> None:
+        need = next(turn) % needs + 1
         async with conn.acquire() as c, c.transaction():
             ok = await c.fetchval(
-                "UPDATE bench_need SET pledged = pledged + $1 WHERE id = 1"
+                "UPDATE bench_need SET pledged = pledged + $1 WHERE id = $2"
                 " AND pledged + $1 <= target RETURNING id",
                 AMOUNT_FEN,
+                need,
             )
             assert ok
             pid = await c.fetchval(
                 "INSERT INTO bench_pledge (need_id, amount, state, created_at)"
-                " VALUES (1, $1, 'pledged', now()::text) RETURNING id",
+                " VALUES ($2, $1, 'pledged', now()::text) RETURNING id",
                 AMOUNT_FEN,
+                need,
             )
             await c.execute(
                 "INSERT INTO bench_event (pledge_id, action, amount) VALUES ($1, 'made', $2)",
@@ -149,24 +157,26 @@ def raw_pledge(dialect: str, conn: Any, lock: asyncio.Lock | None) -> Callable[[
             )
             await c.execute(
                 "UPDATE bench_rollup SET pledges = pledges + 1, pledged = pledged + $1"
-                " WHERE need_id = 1",
+                " WHERE need_id = $2",
                 AMOUNT_FEN,
+                need,
             )
 
     async def sqlite() -> None:
         assert lock is not None
+        need = next(turn) % needs + 1
         async with lock:  # one connection, as Tortoise's SQLite client has
             await conn.execute("BEGIN IMMEDIATE")
             cur = await conn.execute(
-                "UPDATE bench_need SET pledged = pledged + ? WHERE id = 1"
+                "UPDATE bench_need SET pledged = pledged + ? WHERE id = ?"
                 " AND pledged + ? <= target RETURNING id",
-                (AMOUNT_FEN, AMOUNT_FEN),
+                (AMOUNT_FEN, need, AMOUNT_FEN),
             )
             assert await cur.fetchone()
             cur = await conn.execute(
                 "INSERT INTO bench_pledge (need_id, amount, state, created_at)"
-                " VALUES (1, ?, 'pledged', datetime('now')) RETURNING id",
-                (AMOUNT_FEN,),
+                " VALUES (?, ?, 'pledged', datetime('now')) RETURNING id",
+                (need, AMOUNT_FEN),
             )
             pid = (await cur.fetchone())[0]
             await conn.execute(
@@ -188,15 +198,15 @@ def raw_pledge(dialect: str, conn: Any, lock: asyncio.Lock | None) -> Callable[[
             )
             await conn.execute(
                 "UPDATE bench_rollup SET pledges = pledges + 1, pledged = pledged + ?"
-                " WHERE need_id = 1",
-                (AMOUNT_FEN,),
+                " WHERE need_id = ?",
+                (AMOUNT_FEN, need),
             )
             await conn.commit()
 
     return postgres if dialect == "postgres" else sqlite
 
 
-async def raw_connection(settings: Any, dialect: str) -> Any:
+async def raw_connection(settings: Any, dialect: str, needs: int) -> Any:
     serial = "BIGSERIAL PRIMARY KEY" if dialect == "postgres" else "INTEGER PRIMARY KEY"
     if dialect == "postgres":
         import asyncpg
@@ -216,9 +226,9 @@ async def raw_connection(settings: Any, dialect: str) -> Any:
     for statement in SCRATCH:
         await run(statement.format(serial=serial))
     for table, values in (
-        ("bench_need", "(1, 100000000000000, 0)"),
+        ("bench_need", ", ".join(f"({i}, 100000000000000, 0)" for i in range(1, needs + 1))),
         ("bench_head", "(1, 0, '')"),
-        ("bench_rollup", "(1, 0, 0)"),
+        ("bench_rollup", ", ".join(f"({i}, 0, 0)" for i in range(1, needs + 1))),
     ):
         await run(f"DELETE FROM {table}")
         await run(f"INSERT INTO {table} VALUES {values}")
@@ -247,8 +257,9 @@ async def run(settings: Any, dialect: str, args: argparse.Namespace, data_dir: P
 
     counter = Counter()
     counter.install()
-    donor, need_id = await setup_world(settings, data_dir)
-    conn = await raw_connection(settings, dialect)
+    donor, need_ids = await setup_world(settings, data_dir, args.needs)
+    need_id = need_ids[0]
+    conn = await raw_connection(settings, dialect, args.needs)
     try:
         await fupin_pledge(donor, need_id)  # warm-up: the ledger head exists from here on
         counter.on = True
@@ -262,10 +273,11 @@ async def run(settings: Any, dialect: str, args: argparse.Namespace, data_dir: P
             for statement in counter.statements:
                 print("    ", statement)
         lock = asyncio.Lock() if dialect != "postgres" else None
-        raw = raw_pledge(dialect, conn, lock)
+        raw = raw_pledge(dialect, conn, lock, args.needs)
+        turn = iter(range(10**12))
 
         async def ours() -> None:
-            await fupin_pledge(donor, need_id)
+            await fupin_pledge(donor, need_ids[next(turn) % len(need_ids)])
 
         rates: dict[str, list[float]] = {"raw": [], "fupin": []}
         await throughput(raw, 20, args.concurrency)
@@ -275,7 +287,7 @@ async def run(settings: Any, dialect: str, args: argparse.Namespace, data_dir: P
         raw_rate = statistics.median(rates["raw"])
         fupin_rate = statistics.median(rates["fupin"])
         print(
-            f"[{dialect}] c={args.concurrency}: raw transaction {raw_rate:.0f} pledges/s, "
+            f"[{dialect}] c={args.concurrency}, {args.needs} need(s): raw transaction {raw_rate:.0f} pledges/s, "
             f"Fupin's make_pledge {fupin_rate:.0f} pledges/s: {fupin_rate / raw_rate * 100:.1f} % "
             f"(median of {args.rounds} alternating rounds of {args.pledges})"
         )
@@ -301,6 +313,12 @@ def main() -> None:
     parser.add_argument("--pledges", type=int, default=200, help="per round and path")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--needs",
+        type=int,
+        default=1,
+        help="pledges go to this many needs in turn (1: all wait for one need's row)",
+    )
     parser.add_argument("--postgres-admin-url", default="", help="also run on PostgreSQL")
     parser.add_argument("--verbose", action="store_true", help="print the statements")
     args = parser.parse_args()
