@@ -411,8 +411,8 @@ def evaluate(
         v = w.pledge_matches_gap * closeness
         score += v
         if explain and v > 0 and typical < need.open_fen and closeness >= PLEDGE_MATCHES_GAP:
-            params = {"amount_fen": typical, "gap_fen": need.open_fen}
-            out.append((v, Reason("pledge_matches_gap", params)))
+            sizes = {"amount_fen": typical, "gap_fen": need.open_fen}
+            out.append((v, Reason("pledge_matches_gap", sizes)))
 
     pledged = need.target_fen - need.open_fen
     v = w.progress * pledged / need.target_fen
