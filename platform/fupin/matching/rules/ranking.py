@@ -407,12 +407,13 @@ def evaluate(
         score += v
         if explain and typical >= need.open_fen:
             out.append((v, Reason("fits_typical_pledge", {"amount_fen": typical})))
-        closeness = min(typical / need.open_fen, need.open_fen / typical)
-        v = w.pledge_matches_gap * closeness
-        score += v
-        if explain and v > 0 and typical < need.open_fen and closeness >= PLEDGE_MATCHES_GAP:
-            sizes = {"amount_fen": typical, "gap_fen": need.open_fen}
-            out.append((v, Reason("pledge_matches_gap", sizes)))
+        if w.pledge_matches_gap > 0:  # off by default: skip the work per candidate
+            closeness = min(typical / need.open_fen, need.open_fen / typical)
+            v = w.pledge_matches_gap * closeness
+            score += v
+            if explain and typical < need.open_fen and closeness >= PLEDGE_MATCHES_GAP:
+                sizes = {"amount_fen": typical, "gap_fen": need.open_fen}
+                out.append((v, Reason("pledge_matches_gap", sizes)))
 
     pledged = need.target_fen - need.open_fen
     v = w.progress * pledged / need.target_fen
@@ -439,7 +440,9 @@ def evaluate(
         score += v
         if explain and v > 0 and need.village_received_fen < reference:
             out.append((v, Reason("underserved_village", {"peers": village_class(need)})))
-        v = w.saturation_village * saturation(need.village_received_fen, reference) * still_open
+        v = 0.0
+        if w.saturation_village > 0:  # off by default: skip the work per candidate
+            v = w.saturation_village * saturation(need.village_received_fen, reference) * still_open
         if v > 0:
             score -= v
             if explain:
@@ -456,7 +459,9 @@ def evaluate(
     if explain and v > 0 and need.county_received_fen < reference:
         params = {"county": need.county_name, "peers": county_class(need)}
         out.append((v, Reason("underserved_county", params)))
-    v = w.saturation_county * saturation(need.county_received_fen, reference) * still_open
+    v = 0.0
+    if w.saturation_county > 0:
+        v = w.saturation_county * saturation(need.county_received_fen, reference) * still_open
     if v > 0:
         score -= v
         if explain:
