@@ -54,9 +54,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 STRATEGIES = ("ours", "newest_first", "largest_gap", "random")
 #: Extra rows for the report, to see where the gain comes from (not part of the issue's four):
 #: newest first narrowed to the donor's stated categories (a donor using the category filter),
-#: and our ranking with the equity terms (village, county, no-donor-yet) switched off.
+#: and our ranking with the equity terms (village, county, no-donor-yet, saturation) switched off.
 EXTRA_STRATEGIES = ("newest_in_stated_categories", "ours_without_equity")
-NO_EQUITY = replace(DEFAULT_WEIGHTS, equity_village=0.0, equity_county=0.0, no_donor_yet=0.0)
+NO_EQUITY = replace(
+    DEFAULT_WEIGHTS,
+    equity_village=0.0,
+    equity_county=0.0,
+    no_donor_yet=0.0,
+    saturation_village=0.0,
+    saturation_county=0.0,
+)
 START = date(2024, 3, 1)
 
 #: Widely reported places (national media, leaders' visits, the first exits) that attract
@@ -756,6 +763,20 @@ EARLIER = {
     "poverty_county": 1.0,
     "deep_poverty_area": 1.0,
     "poor_village": 1.0,
+    "pledge_matches_gap": 0.0,
+    "saturation_village": 0.0,
+    "saturation_county": 0.0,
+}
+#: The weights chosen before the gap-size and saturation terms (the base of the rows below).
+CHOSEN_BEFORE = {
+    "paired_region": 4.5,
+    "deep_poverty_area": 4.0,
+    "equity_county": 3.0,
+    "equity_village": 2.5,
+    "fits_typical_pledge": 4.0,
+    "progress": 3.0,
+    "poor_village": 0.5,
+    "urgency": 0.5,
 }
 #: The weights tried on seed 42 (``--pareto``), as changes to ``EARLIER``; docs/matching.md
 #: shows the figures and the Pareto front. The chosen point is the default ``Weights()``.
@@ -881,6 +902,49 @@ WEIGHTS_TRIED: tuple[dict[str, float], ...] = (
         "poor_village": 0.5,
         "urgency": 0.5,
         "no_donor_yet": 0.0,
+    },
+    # The gap-size and saturation terms (docs/matching.md, "Completion and saturation"), as
+    # changes to the point chosen before them; the pair stays the heaviest weight.
+    {**CHOSEN_BEFORE, "pledge_matches_gap": 1.0, "saturation_village": 1.0},
+    {
+        **CHOSEN_BEFORE,
+        "pledge_matches_gap": 2.0,
+        "saturation_village": 1.5,
+        "deep_poverty_area": 4.5,
+        "paired_region": 5.0,
+    },
+    {**CHOSEN_BEFORE, "saturation_village": 2.0, "deep_poverty_area": 4.5, "paired_region": 5.0},
+    {
+        **CHOSEN_BEFORE,
+        "pledge_matches_gap": 2.0,
+        "saturation_village": 2.0,
+        "deep_poverty_area": 4.5,
+        "paired_region": 5.0,
+    },
+    {
+        **CHOSEN_BEFORE,
+        "pledge_matches_gap": 3.0,
+        "saturation_village": 3.0,
+        "deep_poverty_area": 5.0,
+        "paired_region": 5.5,
+    },
+    {
+        **CHOSEN_BEFORE,
+        "pledge_matches_gap": 6.0,
+        "saturation_village": 3.0,
+        "saturation_county": 3.0,
+        "deep_poverty_area": 5.0,
+        "progress": 5.0,
+        "paired_region": 6.5,
+    },
+    {
+        **CHOSEN_BEFORE,
+        "pledge_matches_gap": 6.0,
+        "saturation_village": 3.0,
+        "saturation_county": 3.0,
+        "deep_poverty_area": 5.5,
+        "progress": 5.0,
+        "paired_region": 6.5,
     },
 )
 

@@ -30,6 +30,7 @@ from fupin.matching.rules.ranking import (
     dislikes_from_marks,
     equity_gap,
     rank_needs,
+    saturation,
     score_need,
 )
 from fupin.matching.rules.reasons import Reason, render_reason
@@ -234,7 +235,12 @@ def equity_counts(need: CandidateNeed, *, village: bool) -> bool:
 
 
 def reason_is_true(
-    code: str, params: dict, need: CandidateNeed, profile: DonorProfile, pool: list[CandidateNeed]
+    code: str,
+    params: dict,
+    need: CandidateNeed,
+    profile: DonorProfile,
+    pool: list[CandidateNeed],
+    w: Weights = DEFAULT_WEIGHTS,
 ) -> bool:
     codes = {
         need.village_code,
@@ -304,6 +310,28 @@ def reason_is_true(
             and need.county_received_fen < county_reference(need, pool)
             and params == {"county": need.county_name, "peers": county_peers(need)}
         )
+    if code == "pledge_matches_gap":
+        typical = profile.typical_pledge_fen
+        return (
+            w.pledge_matches_gap > 0
+            and typical is not None
+            and typical < need.open_fen
+            and typical >= 0.75 * need.open_fen
+            and params == {"amount_fen": typical, "gap_fen": need.open_fen}
+        )
+    if code == "well_funded_village":
+        return (
+            w.saturation_village > 0
+            and need.village_code is not None
+            and need.village_received_fen > village_reference(need, pool) > 0
+            and params == {"peers": village_peers(need)}
+        )
+    if code == "well_funded_county":
+        return (
+            w.saturation_county > 0
+            and need.county_received_fen > county_reference(need, pool) > 0
+            and params == {"county": need.county_name, "peers": county_peers(need)}
+        )
     if code == "poverty_county":
         return need.is_poverty_county and params == {"county": need.county_name}
     if code == "sanqu_sanzhou":
@@ -318,14 +346,28 @@ def reason_is_true(
 # --- properties ---------------------------------------------------------------------------
 
 
+#: Every term switched on, the saturation and gap-size terms too (whatever the defaults are), so
+#: the properties below exercise each branch.
+ALL_TERMS = replace(
+    DEFAULT_WEIGHTS, pledge_matches_gap=3.0, saturation_village=3.0, saturation_county=2.0
+)
+
+
 @PROPERTY
-@given(scenarios(), st.integers(1, 3))
-def test_every_recommendation_has_reasons_and_each_is_true(scenario, max_per_village) -> None:
+@given(scenarios(), st.integers(1, 3), st.sampled_from([DEFAULT_WEIGHTS, ALL_TERMS]))
+def test_every_recommendation_has_reasons_and_each_is_true(
+    scenario, max_per_village, weights
+) -> None:
     profile, needs = scenario
     by_id = {n.need_id: n for n in needs}
     pool = eligible(profile, needs)
     recs = rank_needs(
-        profile, needs, today=TODAY, limit=len(needs), max_per_village=max_per_village
+        profile,
+        needs,
+        today=TODAY,
+        weights=weights,
+        limit=len(needs),
+        max_per_village=max_per_village,
     )
     assert {r.need_id for r in recs} == {n.need_id for n in pool}
     for rec in recs:
@@ -333,7 +375,7 @@ def test_every_recommendation_has_reasons_and_each_is_true(scenario, max_per_vil
         assert rec.reasons[-1].code == "open_amount"
         for reason in rec.reasons:
             assert reason_is_true(
-                reason.code, dict(reason.params), by_id[rec.need_id], profile, pool
+                reason.code, dict(reason.params), by_id[rec.need_id], profile, pool, weights
             ), reason
             assert render_reason(reason)
 
@@ -416,6 +458,56 @@ def test_equity_boost_never_lowers_anyone_and_raises_only_under_served_places(sc
             assert boosted == plain  # well-served places keep exactly their score
         else:
             assert boosted > plain
+
+
+@PROPERTY
+@given(scenarios())
+def test_saturation_never_raises_anyone_and_lowers_only_places_above_their_peers(scenario) -> None:
+    """The mirror of the equity boost: a place that received more than the mean of its own
+    class is lowered, everyone else keeps exactly their score."""
+    profile, needs = scenario
+    candidates = eligible(profile, needs)
+    pool = CandidatePool.from_needs(candidates)
+    unsaturated = replace(ALL_TERMS, saturation_village=0.0, saturation_county=0.0)
+    for need in candidates:
+        lowered = score_need(profile, need, today=TODAY, weights=ALL_TERMS, pool=pool).score
+        plain = score_need(profile, need, today=TODAY, weights=unsaturated, pool=pool).score
+        assert lowered <= plain
+        village_above = (
+            need.village_code is not None
+            and need.village_received_fen > village_reference(need, candidates)
+        )
+        county_above = need.county_received_fen > county_reference(need, candidates)
+        if village_above or county_above:
+            assert lowered < plain
+        else:
+            assert lowered == plain
+
+
+@PROPERTY
+@given(scenarios(min_size=1), st.data())
+def test_a_gap_closer_to_the_donors_typical_pledge_adds_more(scenario, data) -> None:
+    """``pledge_matches_gap`` adds weight × min(r, 1/r), r = typical pledge / open gap: the most
+    for a gap one typical pledge fills exactly, less the more the two differ either way."""
+    profile, needs = scenario
+    candidates = eligible(profile, needs)
+    if not candidates:
+        return
+    pool = CandidatePool.from_needs(candidates)
+    need = data.draw(st.sampled_from(candidates))
+    without = replace(ALL_TERMS, pledge_matches_gap=0.0)
+    added = (
+        score_need(profile, need, today=TODAY, weights=ALL_TERMS, pool=pool).score
+        - score_need(profile, need, today=TODAY, weights=without, pool=pool).score
+    )
+    typical = profile.typical_pledge_fen
+    if typical is None:
+        assert added == 0.0
+        return
+    ratio = typical / need.open_fen
+    expected = ALL_TERMS.pledge_matches_gap * min(ratio, 1 / ratio)
+    assert added == pytest.approx(expected, abs=1e-9)
+    assert 0.0 <= added <= ALL_TERMS.pledge_matches_gap + 1e-9
 
 
 @PROPERTY
@@ -581,6 +673,21 @@ DESIGNATED = DonorProfile(
             {"amount_fen": 5_000_000},
             "您一笔常规捐赠（约 ¥50,000）即可补足缺口",
         ),
+        (
+            "pledge_matches_gap",
+            {"amount_fen": 4_000_000, "gap_fen": 5_000_000},
+            "缺口 ¥50,000 与您一笔常规捐赠（约 ¥40,000）相当",
+        ),
+        (
+            "well_funded_village",
+            {"peers": "poor_village"},
+            "该村至今获得的捐款已高于建档立卡贫困村的平均水平，排序因此下调",
+        ),
+        (
+            "well_funded_county",
+            {"county": "纳雍县", "peers": "poverty_county"},
+            "纳雍县至今获得的捐款已高于原国家级贫困县的平均水平，排序因此下调",
+        ),
         ("honour_rate", {"percent": 92}, "认捐兑现率 92%"),
         ("pair_helps_county", {"county": "纳雍县"}, "其结对帮扶覆盖纳雍县"),
         ("funded_category_in_province", {"category": "roads"}, "曾在本省资助村级道路畅通项目"),
@@ -709,6 +816,36 @@ def test_famous_village_with_much_money_ranks_below_an_unserved_twin() -> None:
     codes = [r.code for r in recs[0].reasons]
     assert "underserved_county" in codes and "no_donor_yet_in_village" in codes
     assert "underserved_county" not in [r.code for r in recs[1].reasons]
+
+
+def test_saturation_is_zero_up_to_the_reference_and_half_at_twice_it() -> None:
+    assert saturation(0, 1_000.0) == 0.0
+    assert saturation(1_000, 1_000.0) == 0.0
+    assert saturation(2_000, 1_000.0) == 0.5
+    assert saturation(10_000, 1_000.0) == pytest.approx(0.9)
+    assert saturation(5_000, 0.0) == 0.0
+
+
+def test_a_famous_village_is_lowered_and_says_so_only_in_its_reasons() -> None:
+    """Money piles up where money already is: the famous village, far above the mean of the poor
+    villages, is lowered, and the reason saying so comes after every reason that raised it."""
+    famous = make_need(
+        1,
+        village_code="520525100200",
+        is_poor_village=True,
+        village_received_fen=10**9,
+        county_received_fen=10**10,
+        village_donor_count=40,
+    )
+    twin = make_need(
+        2, village_code="520525100201", is_poor_village=True, county_received_fen=10**10
+    )
+    recs = rank_needs(DESIGNATED, [famous, twin], today=TODAY, weights=ALL_TERMS)
+    assert [r.need_id for r in recs] == [2, 1]
+    codes = [r.code for r in recs[1].reasons]
+    assert "well_funded_village" in codes
+    assert codes[-2] == "well_funded_village"  # a lowering reason comes after every raising one
+    assert "well_funded_village" not in [r.code for r in recs[0].reasons]
 
 
 def test_invalid_profiles_and_needs_are_refused() -> None:

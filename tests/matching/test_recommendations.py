@@ -253,6 +253,16 @@ async def _truth(participant: Participant, item: recommendations.RecommendedNeed
                 ).exists()
             case "underserved_county":
                 assert await _received(county_code=n.county_code) < await _county_mean()
+            case "pledge_matches_gap":
+                amounts = [x.amount_fen for x in await mine.exclude(state="withdrawn")]
+                typical = int(statistics.median(amounts))
+                assert p == {"amount_fen": typical, "gap_fen": open_fen}
+                assert 0.75 * open_fen <= typical < open_fen
+            case "well_funded_village":
+                assert village is not None
+                assert await _received(region_id=village) > await _village_mean()
+            case "well_funded_county":
+                assert await _received(county_code=n.county_code) > await _county_mean()
             case "poverty_county":
                 assert county.is_poverty_county
             case "sanqu_sanzhou":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+from fupin.matching.rules.reasons import Reason
 from fupin.matching.service import recommendations
 from fupin.matching.service.snapshot import seconds_to_next_day
 from fupin.regions.models import Region
@@ -137,3 +138,22 @@ def test_the_snapshot_is_rebuilt_just_after_midnight_in_china() -> None:
     # 15:30 UTC is 23:30 in China: half an hour to the next day there, whatever the server's zone.
     assert seconds_to_next_day(datetime(2026, 12, 6, 15, 30, tzinfo=UTC)) == 1800
     assert seconds_to_next_day(datetime(2026, 12, 6, 16, 0, tzinfo=UTC)) == 24 * 3600
+
+
+def test_a_reason_that_lowered_the_need_is_never_card_advice_but_stays_behind_why_this() -> None:
+    """A need can come with "this village already received more than its peers" (it was lowered
+    for that): the card offers only reasons that raised it; the disclosure keeps the rest."""
+    reasons = [
+        Reason("in_paired_region", {"county": "广南县", "pair": "designated"}),
+        Reason("poverty_county", {"county": "广南县"}),
+        Reason("well_funded_village", {"peers": "poor_village"}),
+        Reason("open_amount", {"amount_fen": 200_000}),
+    ]
+    item = recommendations.RecommendedNeed(
+        need=None,  # type: ignore[arg-type]  # the reasons are all this test reads
+        candidate=None,  # type: ignore[arg-type]
+        score=1.0,
+        reasons=recommendations.shown(reasons),
+    )
+    assert [r.code for r in item.card_reasons] == ["in_paired_region", "poverty_county"]
+    assert [r.code for r in item.more_reasons] == ["well_funded_village"]

@@ -7,7 +7,7 @@ each with the reasons that put it there. The reverse ranking, the likely donors 
 :mod:`fupin.matching.rules.reasons`. The formula is documented term by term in
 ``docs/matching.md``; the weights are data in :mod:`fupin.matching.rules.weights`.
 
-Three promises, each covered by property tests (``tests/domain/test_matching.py``):
+Four promises, each covered by property tests (``tests/domain/test_matching.py``):
 
 * **Every reason shown is true of that need.** A reason is only emitted by the same condition
   that makes it true (e.g. ``closes_soon`` carries the exact number of days left), and every
@@ -18,6 +18,9 @@ Three promises, each covered by property tests (``tests/domain/test_matching.py`
   places the policy targets and scaled down elsewhere; nobody is ever pushed down by it. This is
   the lesson of docs/domain.md §1: money otherwise piles up on a few famous places — and the
   answer is to spread it among the poor places, not away from them.
+* **Saturation only ever lowers places far above their peers.** The mirror of the equity boost:
+  a village or county that received more than the mean of its class loses up to its weight
+  (scaled by the share of the need still open); every other place keeps exactly its score.
 * **Same inputs, same order.** Ties are broken by ``need_id`` (``participant_id`` for donors),
   and pool statistics are computed from integers, so the candidates' order never matters.
 
@@ -43,6 +46,9 @@ DIVERSITY_WINDOW = 10
 MANY_BENEFICIARIES_PERCENTILE = 0.75
 #: ``nearly_funded`` is shown from this share of the target pledged (percent).
 NEARLY_FUNDED_PERCENT = 50
+#: ``pledge_matches_gap`` is shown when the donor's typical pledge covers at least this share of
+#: a gap it cannot close alone (when it can, ``fits_typical_pledge`` says so).
+PLEDGE_MATCHES_GAP = 0.75
 #: Participant kinds whose pairs are designated assistance or east–west cooperation (docs/domain.md §3.3).
 _PAIR_WORDING = {"central_unit": "designated", "east_partner": "east_west"}
 
@@ -275,6 +281,20 @@ def equity_gap(received_fen: int, reference_fen: float) -> float:
     return 1.0 - min(1.0, received_fen / reference_fen)
 
 
+def saturation(received_fen: int, reference_fen: float) -> float:
+    """How far above its peers a place is, in [0, 1): ``1 - reference / received`` above the
+    reference, else 0.
+
+    The mirror of :func:`equity_gap`: 0 for places at or below the mean of their class (they
+    keep exactly their score), 0.5 at twice the mean, approaching 1 for a famous village that
+    took many times what its peers did. With a zero reference nobody has received anything and
+    nobody is lowered.
+    """
+    if reference_fen <= 0 or received_fen <= reference_fen:
+        return 0.0
+    return 1.0 - reference_fen / received_fen
+
+
 @dataclass(frozen=True)
 class Recommendation:
     need_id: int
@@ -387,6 +407,13 @@ def evaluate(
         score += v
         if explain and typical >= need.open_fen:
             out.append((v, Reason("fits_typical_pledge", {"amount_fen": typical})))
+        if w.pledge_matches_gap > 0:  # off by default: skip the work per candidate
+            closeness = min(typical / need.open_fen, need.open_fen / typical)
+            v = w.pledge_matches_gap * closeness
+            score += v
+            if explain and typical < need.open_fen and closeness >= PLEDGE_MATCHES_GAP:
+                sizes = {"amount_fen": typical, "gap_fen": need.open_fen}
+                out.append((v, Reason("pledge_matches_gap", sizes)))
 
     pledged = need.target_fen - need.open_fen
     v = w.progress * pledged / need.target_fen
@@ -403,6 +430,9 @@ def evaluate(
     if explain and rank >= MANY_BENEFICIARIES_PERCENTILE:
         out.append((v, Reason("many_beneficiaries_per_yuan", {"people": round(people, 1)})))
 
+    # Saturation lowers a need the less, the less of it is still open: finishing a need already
+    # under way adds little money to a place that has much, and completes a project.
+    still_open = need.open_fen / need.target_fen
     if need.village_code is not None:
         scale = 1.0 if is_targeted(need, village=True) else w.equity_scale_other
         reference = pool.village_reference_fen(need)
@@ -410,6 +440,13 @@ def evaluate(
         score += v
         if explain and v > 0 and need.village_received_fen < reference:
             out.append((v, Reason("underserved_village", {"peers": village_class(need)})))
+        v = 0.0
+        if w.saturation_village > 0:  # off by default: skip the work per candidate
+            v = w.saturation_village * saturation(need.village_received_fen, reference) * still_open
+        if v > 0:
+            score -= v
+            if explain:
+                out.append((-v, Reason("well_funded_village", {"peers": village_class(need)})))
         if need.village_donor_count == 0:
             v = scale * w.no_donor_yet
             score += v
@@ -422,6 +459,14 @@ def evaluate(
     if explain and v > 0 and need.county_received_fen < reference:
         params = {"county": need.county_name, "peers": county_class(need)}
         out.append((v, Reason("underserved_county", params)))
+    v = 0.0
+    if w.saturation_county > 0:
+        v = w.saturation_county * saturation(need.county_received_fen, reference) * still_open
+    if v > 0:
+        score -= v
+        if explain:
+            params = {"county": need.county_name, "peers": county_class(need)}
+            out.append((-v, Reason("well_funded_county", params)))
 
     if need.is_poverty_county:
         score += w.poverty_county

@@ -27,6 +27,10 @@ class Reason:
     params: Mapping[str, ReasonParam] = field(default_factory=dict)
 
 
+#: Reasons that lowered a need rather than raised it (a place far above the money of its peers):
+#: the ranking puts them after every raising reason, and a card does not offer them as advice.
+LOWERING_REASONS = frozenset({"well_funded_village", "well_funded_county"})
+
 _TEMPLATES: dict[str, str] = {
     "in_paired_region:designated": N_("在您定点帮扶的%(county)s"),
     "in_paired_region:east_west": N_("在您东西部协作帮扶的%(county)s"),
@@ -38,6 +42,17 @@ _TEMPLATES: dict[str, str] = {
     "funded_before_region:province": N_("您曾在同一省份捐赠"),
     "closes_today": N_("今天截止"),
     "fits_typical_pledge": N_("您一笔常规捐赠（约 ¥%(amount)s）即可补足缺口"),
+    "pledge_matches_gap": N_("缺口 ¥%(gap)s 与您一笔常规捐赠（约 ¥%(amount)s）相当"),
+    "well_funded_village:poor_village": N_(
+        "该村至今获得的捐款已高于建档立卡贫困村的平均水平，排序因此下调"
+    ),
+    "well_funded_village:other": N_("该村至今获得的捐款已高于非贫困村的平均水平，排序因此下调"),
+    "well_funded_county:poverty_county": N_(
+        "%(county)s至今获得的捐款已高于原国家级贫困县的平均水平，排序因此下调"
+    ),
+    "well_funded_county:other": N_(
+        "%(county)s至今获得的捐款已高于非贫困县的平均水平，排序因此下调"
+    ),
     "nearly_funded": N_("已获认捐 %(percent)d%%"),
     "many_beneficiaries_per_yuan": N_("每万元惠及 %(people)s 人"),
     "underserved_village:poor_village": N_("该村至今获得的捐款低于建档立卡贫困村的平均水平"),
@@ -72,6 +87,10 @@ def render_reason(reason: Reason) -> str:
         return _(_TEMPLATES[f"in_paired_region:{p['pair']}"], county=p["county"])
     if code == "underserved_village":
         return _(_TEMPLATES[f"underserved_village:{p['peers']}"])
+    if code == "well_funded_village":
+        return _(_TEMPLATES[f"well_funded_village:{p['peers']}"])
+    if code == "well_funded_county":
+        return _(_TEMPLATES[f"well_funded_county:{p['peers']}"], county=p["county"])
     if code == "underserved_county":
         return _(_TEMPLATES[f"underserved_county:{p['peers']}"], county=p["county"])
     if code == "funded_before_region":
@@ -81,6 +100,8 @@ def render_reason(reason: Reason) -> str:
     for key, value in p.items():
         if key == "amount_fen":
             values["amount"] = money.format_yuan(int(value), symbol=False, cents=False)
+        elif key == "gap_fen":
+            values["gap"] = money.format_yuan(int(value), symbol=False, cents=False)
         elif key == "category":
             values["category"] = category_label(str(value))
         elif key == "people":

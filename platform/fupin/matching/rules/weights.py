@@ -72,6 +72,7 @@ WEIGHT_RANGES: dict[str, WeightRange] = {
     "urgency": WeightRange(0.0, 10.0),
     "fits_typical_pledge": WeightRange(0.0, 10.0),
     "progress": WeightRange(0.0, 10.0),
+    "pledge_matches_gap": WeightRange(0.0, 10.0),
     "beneficiaries_per_yuan": WeightRange(0.0, 10.0),
     "equity_village": WeightRange(0.0, 10.0),
     "equity_county": WeightRange(0.0, 10.0),
@@ -80,6 +81,8 @@ WEIGHT_RANGES: dict[str, WeightRange] = {
     "poverty_county": WeightRange(0.0, 10.0),
     "deep_poverty_area": WeightRange(0.0, 10.0),
     "poor_village": WeightRange(0.0, 10.0),
+    "saturation_village": WeightRange(0.0, 10.0),
+    "saturation_county": WeightRange(0.0, 10.0),
     "dislike_penalty": WeightRange(0.0, 10.0),
     "urgency_horizon_days": WeightRange(1, 365, integer=True),
     "closes_soon_days": WeightRange(1, 90, integer=True),
@@ -137,6 +140,10 @@ class Weights:
     fits_typical_pledge: float = 4.0
     #: share of the target already pledged (finishing started needs before opening new ones)
     progress: float = 3.0
+    #: closeness of the open gap to the donor's typical pledge, ``min(r, 1/r)`` with r = typical
+    #: / open: a pledge that fills a gap of its own size finishes a need and spends the donor's
+    #: visit fully, where ``fits_typical_pledge`` rates a tiny gap as highly as an exact one
+    pledge_matches_gap: float = 0.0
     #: people helped per yuan, as the need's percentile among the candidates
     beneficiaries_per_yuan: float = 0.5
     #: equity boost for villages that received less than the mean of the candidate villages of
@@ -157,6 +164,13 @@ class Weights:
     deep_poverty_area: float = 4.0
     #: a registered poor village (建档立卡贫困村, the flag the county keeps)
     poor_village: float = 0.5
+    #: subtracted, times ``saturation(received, reference)`` and the share of the need still
+    #: open, from villages that received more than the mean of the candidate villages of their
+    #: class: money piles up on a few famous villages because money is already there
+    #: (docs/domain.md §1); finishing a need already under way there is barely touched
+    saturation_village: float = 0.0
+    #: the same for counties, against the mean of the candidate counties of their class
+    saturation_county: float = 0.0
     #: subtracted for needs like one the donor marked "not for us" (same category and county)
     dislike_penalty: float = 3.0
     #: days over which urgency rises from 0 to 1

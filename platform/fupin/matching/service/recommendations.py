@@ -49,7 +49,7 @@ from fupin.core.policy import Actor
 from fupin.errors import InvalidInput, NotFound
 from fupin.i18n import _
 from fupin.matching.rules.ranking import CandidateNeed, DonorProfile, rank_needs, score_need
-from fupin.matching.rules.reasons import Reason, render_reason
+from fupin.matching.rules.reasons import LOWERING_REASONS, Reason, render_reason
 from fupin.matching.rules.weights import DEFAULT_WEIGHTS, Weights
 from fupin.matching.schemas import MAX_LIMIT, MatchReason
 from fupin.matching.service.profiles import ProfileExtras, load_profiles, own_participant
@@ -321,13 +321,15 @@ class RecommendedNeed:
 
     @property
     def card_reasons(self) -> list[MatchReason]:
-        """The few reasons the card shows (at most :data:`CARD_REASONS`)."""
-        return self.advice[:CARD_REASONS]
+        """The few reasons the card shows (at most :data:`CARD_REASONS`): only reasons that
+        raised the need; one that lowered it is not advice to give to it."""
+        return [r for r in self.advice if r.code not in LOWERING_REASONS][:CARD_REASONS]
 
     @property
     def more_reasons(self) -> list[MatchReason]:
-        """The rest, shown on asking "why this"."""
-        return self.advice[CARD_REASONS:]
+        """The rest, shown on asking "why this" (a lowering reason among them)."""
+        card = {id(r) for r in self.card_reasons}
+        return [r for r in self.advice if id(r) not in card]
 
     @property
     def region_name(self) -> str:
