@@ -223,18 +223,23 @@ async def run_migrations(settings: Settings, *, progress: Any = None) -> None:
         await close_database()
 
 
-#: The last statement of every transaction that wrote: one row, created by the first write (a
-#: database restored or emptied without it counts from zero again). On PostgreSQL its row lock
-#: is taken last and held only for the commit, so it orders no other lock; a transaction that
-#: changed nothing (an outbox worker's poll that found no work) leaves it alone, there by
-#: asking PostgreSQL whether the transaction has a transaction id, which only writing assigns.
+#: SQLite: the last statement of every transaction that wrote — one row, created by the first
+#: write (a database restored or emptied without it counts from zero again). SQLite runs one
+#: write transaction at a time anyway, so the row orders nothing that was not ordered already.
 BUMP_GENERATION = (
     "INSERT INTO data_generation (id, n) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
 )
-BUMP_GENERATION_IF_WRITTEN_PG = (
-    "INSERT INTO data_generation (id, n) SELECT 1, 1 WHERE txid_current_if_assigned() IS NOT NULL "
-    "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
+#: PostgreSQL: a sequence moved after the commit. A row bumped inside every write transaction
+#: would be one global lock held across every commit's flush, serialising every write of the
+#: platform (the ledger head is locked last for the same reason); ``nextval`` takes no lock
+#: and waits for nothing. Whether the transaction wrote is asked of PostgreSQL before the
+#: commit (a read: only writing assigns a transaction id), so an outbox worker's empty poll
+#: leaves the generation alone.
+WROTE_PG = "SELECT txid_current_if_assigned() IS NOT NULL AS wrote"
+BUMP_GENERATION_PG = "SELECT nextval('data_generation_seq')"
+READ_GENERATION_PG = (
+    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM data_generation_seq"
 )
 
 
@@ -251,23 +256,43 @@ async def transaction() -> AsyncIterator[Any]:
     and — if it wrote anything — the data generation bumped with them (a nested call is a
     savepoint of the outer one, which bumps once, at its end)."""
     outer = not isinstance(connections.get("default"), TransactionalDBClient)
+    bump_after_commit = False
     async with in_transaction("default") as conn:
         before = _sqlite_changes(conn) if outer else None
         yield conn
         if outer:
             if str(conn.capabilities.dialect) == "postgres":
-                await conn.execute_query(BUMP_GENERATION_IF_WRITTEN_PG)
+                found = await conn.execute_query_dict(WROTE_PG)
+                bump_after_commit = bool(found[0]["wrote"])
             elif before is None or _sqlite_changes(conn) != before:
                 await conn.execute_query(BUMP_GENERATION)
+    if bump_after_commit:
+        # after the commit: a reader that sees the new generation sees the write (see
+        # read_snapshot, which reads the generation before its snapshot begins)
+        await connections.get("default").execute_query(BUMP_GENERATION_PG)
 
 
 async def data_generation() -> int:
     """How many write transactions the database has committed, as seen by the current
     connection (inside ``read_snapshot``: as of the snapshot)."""
-    found = await connections.get("default").execute_query_dict(
-        "SELECT n FROM data_generation WHERE id = 1"
-    )
+    at_snapshot = _snapshot_generation.get()
+    if at_snapshot is not None:
+        return at_snapshot
+    client = connections.get("default")
+    if str(client.capabilities.dialect) == "postgres":
+        found = await client.execute_query_dict(READ_GENERATION_PG)
+        return int(found[0]["n"]) if found else 0
+    found = await client.execute_query_dict("SELECT n FROM data_generation WHERE id = 1")
     return int(found[0]["n"]) if found else 0
+
+
+#: PostgreSQL: the generation read just before the snapshot began. A sequence is outside
+#: transactions, so read inside the snapshot it could already count a commit the snapshot does
+#: not see, and figures from before that write would be kept as current. Read before, it may
+#: only be older than the snapshot, which costs at most one needless recomputation.
+_snapshot_generation: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "snapshot_generation", default=None
+)
 
 
 @asynccontextmanager
@@ -289,11 +314,15 @@ async def read_snapshot() -> AsyncIterator[None]:
     marked = _in_snapshot.set(True)
     try:
         if str(current.capabilities.dialect) == "postgres":
-            async with in_transaction("default") as conn:
-                await conn.execute_query(
-                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                )
-                yield
+            stamped = _snapshot_generation.set(await data_generation())
+            try:
+                async with in_transaction("default") as conn:
+                    await conn.execute_query(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                    )
+                    yield
+            finally:
+                _snapshot_generation.reset(stamped)
         elif _read_pool is None:
             yield
         else:

@@ -2,7 +2,20 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
 
-# The write counter the dashboards' cache is keyed by (fupin.db.transaction bumps it).
+# The write counter the dashboards' cache is keyed by (fupin.db.transaction bumps it): a row
+# on SQLite, a sequence on PostgreSQL (moved after the commit, so it locks nothing).
+
+
+async def create_sequence(apps, schema_editor):
+    client = schema_editor.client
+    if str(client.capabilities.dialect) == "postgres":
+        await client.execute_script("CREATE SEQUENCE IF NOT EXISTS data_generation_seq")
+
+
+async def drop_sequence(apps, schema_editor):
+    client = schema_editor.client
+    if str(client.capabilities.dialect) == "postgres":
+        await client.execute_script("DROP SEQUENCE IF EXISTS data_generation_seq")
 
 
 class Migration(migrations.Migration):
@@ -20,4 +33,5 @@ class Migration(migrations.Migration):
             options={'table': 'data_generation', 'app': 'models', 'pk_attr': 'id', 'table_description': 'How many write transactions the database has committed (one row, id 1): bumped as the'},
             bases=['Model'],
         ),
+        ops.RunPython(create_sequence, drop_sequence),
     ]
