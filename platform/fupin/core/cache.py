@@ -1,9 +1,8 @@
 """A per-process cache of derived figures (a dashboard, a count of alerts) that is never older
 than the database it was read from.
 
-An entry is keyed by the data generation (``fupin.db.data_generation``: bumped in the same
-transaction as every write, whatever the process) read *inside the snapshot the figures are
-computed in*: a pledge committed anywhere moves the generation, and the next read computes
+An entry is keyed by the data generation (``fupin.db.data_generation``: moved by every write
+transaction, whatever the process) of *the snapshot the figures are computed in*: a pledge committed anywhere moves the generation, and the next read computes
 afresh. Figures that also move with the clock alone (an alert "older than 30 days", a pledge
 past its due date) put the day in their key, and every entry lives at most ``ttl_seconds``
 (what a figure measured in days may lag behind the clock; never behind a write).
