@@ -98,6 +98,7 @@ async def test_a_complaint_by_form_and_api_is_followed_and_handled(client_as, wo
     officer = client_as("county_officer")
     desk = await officer.get(f"/complaints/office/{found.id}")
     assert desk.status_code == 200 and "村道只铺了一半" in desk.text
+    assert "现场.png" in desk.text  # the handling office sees the file's name
     accepted = await officer.post(
         f"/complaints/office/{found.id}/handle", data={"csrf_token": CSRF, "action": "accept"}
     )
@@ -120,6 +121,10 @@ async def test_a_complaint_by_form_and_api_is_followed_and_handled(client_as, wo
     # The province reads it without the complainant; the public API filing works too.
     province = client_as("province_office")
     assert (await province.get(f"/api/v1/complaints/{found.id}")).status_code == 200
+    # a file's name may name the complainant: another office's page shows the file, not it
+    read_only = await province.get(f"/complaints/office/{found.id}")
+    assert read_only.status_code == 200 and "村道只铺了一半" in read_only.text
+    assert "现场.png" not in read_only.text and "image/png" in read_only.text
     filed = await public.post(
         "/api/v1/complaints",
         json={
