@@ -39,10 +39,14 @@ _TESTS = f"{os.sep}tests{os.sep}"
 #: Frames of our code that are not a use case: the connection and migration plumbing.
 _PLUMBING = (str(Path("platform", "fupin", "db.py")), str(Path("platform", "fupin", "migrations")))
 _METHODS = ("execute_insert", "execute_many", "execute_query", "execute_query_dict")
-#: Our modules that write outside a transaction on purpose, rows no dashboard shows: the login
-#: sessions (started, and "last seen" moved on every request — a bump there would empty the
-#: dashboards' cache on every page anyone loads).
-NOT_SHOWN = (f"{Path('accounts', 'service', 'sessions.py')}",)
+#: Our code that writes outside a transaction on purpose, rows no dashboard shows: the login
+#: sessions (started, and "last seen" moved on every request) and an API token's "last used"
+#: — a bump there would empty the dashboards' cache on every page or call anyone makes.
+#: (module, function); an empty function: the whole module.
+NOT_SHOWN = (
+    (f"{Path('accounts', 'service', 'sessions.py')}", ""),
+    (f"{Path('accounts', 'service', 'users.py')}", "user_for_token"),
+)
 
 
 @dataclass
@@ -68,7 +72,10 @@ def _sender() -> str | None:
         default=-1,
     )
     called = [f for f in frames[last_test + 1 :] if _OURS in f.filename]
-    if not called or called[-1].filename.endswith(NOT_SHOWN):
+    if not called or any(
+        called[-1].filename.endswith(module) and function in ("", called[-1].name)
+        for module, function in NOT_SHOWN
+    ):
         return None
     return " → ".join(
         f"{f.filename.split(_OURS)[-1]}:{f.lineno} {f.name}" for f in (called[0], called[-1])
