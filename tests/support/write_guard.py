@@ -41,15 +41,18 @@ _PLUMBING = (str(Path("platform", "fupin", "db.py")), str(Path("platform", "fupi
 _METHODS = ("execute_insert", "execute_many", "execute_query", "execute_query_dict")
 #: Our code that writes outside a transaction, rows no dashboard shows: the login sessions
 #: (started, and "last seen" moved on every request) and an API token's "last used" — a bump
-#: there would empty the dashboards' cache on every page or call anyone makes —, a reader
-#: marking notifications read, and the purge of expired idempotency records.
+#: there would empty the dashboards' cache on every page or call anyone makes —, the login
+#: attempts' outcome, a reader marking notifications read, and the purges of expired
+#: idempotency records and of applied search outbox rows.
 #: (module, function); an empty function: the whole module.
 NOT_SHOWN = (
     (f"{Path('accounts', 'service', 'sessions.py')}", ""),
     (f"{Path('accounts', 'service', 'users.py')}", "user_for_token"),
     (f"{Path('notify', 'service', 'inbox.py')}", "mark_read"),
     (f"{Path('notify', 'service', 'inbox.py')}", "mark_all_read"),
+    (f"{Path('accounts', 'service', 'users.py')}", "_checked"),
     (f"{Path('money', 'service', 'idempotency.py')}", "purge_expired"),
+    (f"{Path('needs', 'service', 'search_outbox.py')}", "purge_done"),
 )
 
 
