@@ -35,6 +35,7 @@ from fupin.settings import Settings
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.subset import build_subset
 from tests.support.world import CSRF, LoggedInClient, World, build_world, session_cookie
+from tests.support.write_guard import GUARDED_AREAS, watching
 
 #: Admin connection used to create the throw-away test databases (CI: trust auth on loopback).
 #: A superuser: resetting a database between tests turns triggers off (session_replication_role).
@@ -67,6 +68,25 @@ def pytest_configure(config: pytest.Config) -> None:
     stat = os.statvfs(MEMORY_TEMPROOT)
     if os.access(MEMORY_TEMPROOT, os.W_OK) and stat.f_bavail * stat.f_frsize >= 4 << 30:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMPROOT)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """The tests of the areas the dashboards show run under the write guard
+    (tests/support/write_guard.py): a write our code sends outside ``fupin.db.transaction()``
+    would not move the data generation, and a cached dashboard would lag it."""
+    parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
+    if len(parts) < 2 or parts[0] not in GUARDED_AREAS:
+        return (yield)
+    with watching() as watch:
+        result = yield
+    if watch.violations:
+        pytest.fail(
+            "writes outside fupin.db.transaction() (the dashboards' cache would miss them):\n"
+            + "\n".join(sorted(set(watch.violations))),
+            pytrace=False,
+        )
+    return result
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

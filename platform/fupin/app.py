@@ -23,6 +23,7 @@ from fupin.core.http_errors import exception_handlers
 from fupin.core.routing import DeclaredRoute
 from fupin.core.templating import make_templates
 from fupin.db import check_migrated, close_database, open_database
+from fupin.disclosure.api import dashboard_supervision as disclosure_dashboard_supervision
 from fupin.disclosure.pages import dashboard_panel as disclosure_dashboard_panel
 from fupin.disclosure.pages import need_panel as disclosure_need_panel
 from fupin.disclosure.pages import place_panel as disclosure_place_panel
@@ -201,6 +202,8 @@ def create_app(
     # ... and to the offices' dashboards (supervision alerts, notices owed, docking figures).
     app.state.dashboard_panels = [disclosure_dashboard_panel]
     api.state.settings = settings
+    # ... and to the region dashboards' JSON (the supervision counts the pages show).
+    api.state.dashboard_supervision = [disclosure_dashboard_supervision]
     api.state.templates = app.state.templates
     api.state.api_modules = API_MODULES
     return app

@@ -23,6 +23,7 @@ from tests.money.support import DUE, TODAY, WAN, build_money
 
 pytestmark = pytest.mark.both_databases
 
+
 _METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many")
 #: what the chain append writes, and the rows that record an entry's seq
 _CHAIN = re.compile(

@@ -9,6 +9,7 @@ import pytest
 
 from fupin.core.clock import today_cn
 from fupin.core.models import AuditLog
+from fupin.db import transaction
 from fupin.errors import (
     Conflict,
     InvalidInput,
@@ -61,7 +62,8 @@ async def test_full_lifecycle_to_closed_and_a_dispute_reopens_it(world) -> None:
     a = await actors(world)
     need = await make_need(world, "published", target_fen=500_000)
     await Need.filter(id=need.id).update(pledged_fen=500_000)
-    await lifecycle.refresh_funded_state(await Need.get(id=need.id))
+    async with transaction():  # as the money services call it, in theirs
+        await lifecycle.refresh_funded_state(await Need.get(id=need.id))
     assert (await Need.get(id=need.id)).state == "funded"
     await lifecycle.transition_need(a["county_officer"], need.id, "start")
     with pytest.raises(RuleViolation) as no_evidence:
@@ -93,13 +95,16 @@ async def test_full_lifecycle_to_closed_and_a_dispute_reopens_it(world) -> None:
 async def test_funded_is_derived_from_pledged_amount_both_ways(world) -> None:
     need = await make_need(world, "published", target_fen=1_000)
     await Need.filter(id=need.id).update(pledged_fen=999)
-    await lifecycle.refresh_funded_state(await Need.get(id=need.id))
+    async with transaction():  # as the money services call it, in theirs
+        await lifecycle.refresh_funded_state(await Need.get(id=need.id))
     assert (await Need.get(id=need.id)).state == "published"
     await Need.filter(id=need.id).update(pledged_fen=1_000)
-    await lifecycle.refresh_funded_state(await Need.get(id=need.id))
+    async with transaction():  # as the money services call it, in theirs
+        await lifecycle.refresh_funded_state(await Need.get(id=need.id))
     assert (await Need.get(id=need.id)).state == "funded"
     await Need.filter(id=need.id).update(pledged_fen=400)  # a pledge was withdrawn
-    await lifecycle.refresh_funded_state(await Need.get(id=need.id), actor_label="system")
+    async with transaction():  # as the money services call it, in theirs
+        await lifecycle.refresh_funded_state(await Need.get(id=need.id), actor_label="system")
     assert (await Need.get(id=need.id)).state == "published"
     events = (
         await NeedEvent.filter(need_id=need.id, actor_role="system")
@@ -111,7 +116,8 @@ async def test_funded_is_derived_from_pledged_amount_both_ways(world) -> None:
 
 async def test_refresh_funded_state_leaves_other_states_alone(world) -> None:
     need = await make_need(world, "in_progress", target_fen=1_000, pledged_fen=0)
-    await lifecycle.refresh_funded_state(need)
+    async with transaction():  # as the money services call it, in theirs
+        await lifecycle.refresh_funded_state(need)
     assert (await Need.get(id=need.id)).state == "in_progress"
 
 

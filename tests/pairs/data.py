@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from fupin.accounts.models import Pair, Participant
 from fupin.core.clock import today_cn
+from fupin.db import transaction
 from fupin.money.models import Donation, Pledge, RecipientOrg
 from fupin.money.service import rollups as money_rollups
 from fupin.needs.models import Need
@@ -217,7 +218,8 @@ async def build(
         )
         # What the money services do at the end of each transaction (after_need_money_change):
         # the dashboards read these rollups; the tests recompute every figure from the raw rows.
-        await money_rollups.refresh_need(need.id)
+        async with transaction():
+            await money_rollups.refresh_need(need.id)
     return data
 
 

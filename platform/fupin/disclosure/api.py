@@ -310,6 +310,26 @@ async def list_alerts(request: Request, *, actor: Actor, query: AlertAreaQuery) 
     )
 
 
+async def dashboard_supervision(
+    actor: Actor | None, level: str, code: str | None
+) -> list[dict[str, Any]] | None:
+    """The supervision counts of a region dashboard's JSON (``pairs.schemas.DashboardAlertCount``),
+    as its page shows them; composed by the app, so that pairs imports no disclosure."""
+    found = await alerts.dashboard_counts_for(actor, code)
+    if found is None:
+        return None
+    return [
+        {
+            "code": count.code,
+            "label": _(count.alert.label),
+            "threshold": count.alert.threshold,
+            "unit": count.alert.unit,
+            "count": count.total,
+        }
+        for count in found
+    ]
+
+
 def summary(found: alerts.AlertList) -> dict[str, Any]:
     return {
         "code": found.code,

@@ -427,6 +427,17 @@ def _money(name: str) -> Any:
     return Field(validation_alias=AliasPath("money", name))
 
 
+class DashboardAlertCount(Out):
+    """One supervision alert's count at its default threshold, as the dashboard page shows it
+    (the list itself: ``/api/v1/supervision/alerts/{code}``)."""
+
+    code: str
+    label: str
+    threshold: int
+    unit: str
+    count: int
+
+
 class RegionDashboard(Out):
     """The national, a province's or a county's dashboard for a year (or all years)."""
 
@@ -453,6 +464,11 @@ class RegionDashboard(Out):
     unfunded_needs: int
     targeting: DashboardTargeting | None = Field(description="null on a county's dashboard")
     tables: dict[str, DashboardTable]
+    supervision: list[DashboardAlertCount] | None = Field(
+        None,
+        description="The supervision alerts' counts in the dashboard's area, of every year "
+        "(null when the caller may not see supervision)",
+    )
 
 
 class PublicRow(Out):

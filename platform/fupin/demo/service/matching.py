@@ -11,6 +11,7 @@ from __future__ import annotations
 from fupin.accounts.models import Participant, User
 from fupin.accounts.service import users as accounts
 from fupin.core.clock import today_cn
+from fupin.db import transaction
 from fupin.demo.service.accounts import DEMO_COUNTY, DEMO_PARTICIPANTS, DemoResult
 from fupin.errors import FupinError
 from fupin.matching.models import Invitation
@@ -43,7 +44,8 @@ async def load_demo_matching(settings: Settings, result: DemoResult, needs_count
         categories, regions = PREFERENCES[kind]
         participant.stated_categories = categories
         participant.stated_region_codes = regions
-        await participant.save(update_fields=["stated_categories", "stated_region_codes"])
+        async with transaction():
+            await participant.save(update_fields=["stated_categories", "stated_region_codes"])
         updated += 1
     result.extra["matching_preferences"] = updated
     result.extra["matching_invitations"] = await _demo_invitation()

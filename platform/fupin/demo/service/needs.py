@@ -176,11 +176,12 @@ async def _counties(seed: int) -> tuple[list[_County], int]:
         rng = random.Random(f"{seed}:poor:{code}")
         poor = [v for v in active if rng.random() < POOR_VILLAGE_SHARE]
         if poor:
-            flagged += await Region.filter(code__in=poor, is_poor_village=False).update(
-                is_poor_village=True,
-                poor_identified_year=2014,
-                poor_exited_year=min(exit_year or 2020, 2020),
-            )
+            async with transaction():
+                flagged += await Region.filter(code__in=poor, is_poor_village=False).update(
+                    is_poor_village=True,
+                    poor_identified_year=2014,
+                    poor_exited_year=min(exit_year or 2020, 2020),
+                )
         for village in active:
             vname, parent = in_county[village]
             county.villages.append((village, vname, township_names.get(parent or "", "")))

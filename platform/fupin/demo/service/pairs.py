@@ -16,6 +16,7 @@ from typing import Any
 
 from fupin.accounts.models import Pair
 from fupin.core.clock import today_cn
+from fupin.db import transaction
 from fupin.pairs.models import PairFigure, PairYear
 from fupin.pairs.rules.alerts import INDICATORS, MONEY, expected_share_pct
 from fupin.regions.models import Region
@@ -133,23 +134,24 @@ async def load_demo_pairs(
             if (pair.id, year) in existing:
                 continue
             targets, reported, grade = plan_figures(pair, counties_cache[region.code], year, today)
-            pair_year = await PairYear.create(
-                pair_id=pair.id,
-                year=year,
-                grade=grade,
-                summary=SUMMARY.format(year=year) if reported else "",
-                note="演示数据",
-            )
-            await PairFigure.bulk_create(
-                [
-                    PairFigure(
-                        pair_year_id=pair_year.id,
-                        indicator=code,
-                        target=target,
-                        reported=reported.get(code),
-                    )
-                    for code, target in targets.items()
-                ]
-            )
+            async with transaction():  # one pair year with its figures
+                pair_year = await PairYear.create(
+                    pair_id=pair.id,
+                    year=year,
+                    grade=grade,
+                    summary=SUMMARY.format(year=year) if reported else "",
+                    note="演示数据",
+                )
+                await PairFigure.bulk_create(
+                    [
+                        PairFigure(
+                            pair_year_id=pair_year.id,
+                            indicator=code,
+                            target=target,
+                            reported=reported.get(code),
+                        )
+                        for code, target in targets.items()
+                    ]
+                )
             created += 1
     result.extra["pair years with targets"] = created

@@ -16,7 +16,7 @@ from fupin.accounts.models import Pair, Participant
 from fupin.core import exports
 from fupin.core.cache import GenerationCache
 from fupin.core.clock import now, today_cn
-from fupin.core.policy import Actor, Scope, require
+from fupin.core.policy import Actor, Scope, can, require
 from fupin.core.sql import dialect
 from fupin.core.sql import rows as sql_rows
 from fupin.db import read_snapshot
@@ -498,3 +498,12 @@ async def dashboard_counts(area: Area) -> list[AlertCount]:
     its own: the site goes on meanwhile) and kept until the next write anywhere."""
     async with read_snapshot():
         return await COUNTS.get_or_compute((area, today_cn()), lambda: alert_counts(area))
+
+
+async def dashboard_counts_for(actor: Actor | None, code: str | None) -> list[AlertCount] | None:
+    """The counts a region dashboard (page or API) shows its caller: those of the caller's
+    area, or of the dashboard's province or county ``code``; None for a caller who may not see
+    supervision — the dashboard is shown without them, not refused."""
+    if actor is None or not can(actor, "supervision.view"):
+        return None
+    return await dashboard_counts(await area_for(actor, code))

@@ -2,10 +2,14 @@
 caller follows; alerts across a scope; and the indicator catalogue.
 
 Money is integer fen; percentages are hundredths of a percent (``*_pct_x100``). Each dashboard's
-tables are the ones its page shows and exports (``fupin.pairs.schemas.DashboardTable``).
+tables are the ones its page shows and exports (``fupin.pairs.schemas.DashboardTable``); a region
+dashboard also carries the supervision alerts' counts its page shows, from the providers the app
+puts in ``request.app.state.dashboard_supervision`` (disclosure is above pairs).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 
@@ -15,6 +19,7 @@ from fupin.i18n import _
 from fupin.pairs.rules.alerts import INDICATORS, QUARTER_SCHEDULE, UNFUNDED_DAYS_DEFAULT
 from fupin.pairs.schemas import (
     AlertsQuery,
+    DashboardAlertCount,
     DashboardAlerts,
     DashboardRegionPath,
     IndicatorCatalogue,
@@ -47,28 +52,39 @@ async def dashboard_indicators(request: Request) -> IndicatorCatalogue:
     )
 
 
+async def _region(
+    request: Request, actor: Actor, level: str, code: str | None, query: RegionDashboardQuery
+) -> RegionDashboard:
+    found = await dashboards.region_dashboard(
+        actor=actor, level=level, code=code, year=query.year, unfunded_days=query.days
+    )
+    out = RegionDashboard.model_validate(found, from_attributes=True)
+    supervision: list[Any] | None = None
+    for provider in getattr(request.app.state, "dashboard_supervision", []):
+        counts = await provider(actor, level, code)
+        if counts is not None:
+            supervision = [*(supervision or []), *counts]
+    if supervision is not None:
+        out.supervision = [DashboardAlertCount.model_validate(c) for c in supervision]
+    return out
+
+
 async def national_dashboard(
     request: Request, *, actor: Actor, query: RegionDashboardQuery
-) -> dashboards.RegionDashboard:
-    return await dashboards.region_dashboard(
-        actor=actor, level="national", year=query.year, unfunded_days=query.days
-    )
+) -> RegionDashboard:
+    return await _region(request, actor, "national", None, query)
 
 
 async def province_dashboard(
     request: Request, *, actor: Actor, path: DashboardRegionPath, query: RegionDashboardQuery
-) -> dashboards.RegionDashboard:
-    return await dashboards.region_dashboard(
-        actor=actor, level="province", code=path.code, year=query.year, unfunded_days=query.days
-    )
+) -> RegionDashboard:
+    return await _region(request, actor, "province", path.code, query)
 
 
 async def county_dashboard(
     request: Request, *, actor: Actor, path: DashboardRegionPath, query: RegionDashboardQuery
-) -> dashboards.RegionDashboard:
-    return await dashboards.region_dashboard(
-        actor=actor, level="county", code=path.code, year=query.year, unfunded_days=query.days
-    )
+) -> RegionDashboard:
+    return await _region(request, actor, "county", path.code, query)
 
 
 async def dashboard_alerts(request: Request, *, actor: Actor, query: AlertsQuery) -> alerts.Alerts:
