@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ from fupin.core import convertors  # noqa: F401  (registers the id and region pa
 from fupin.core.identifiers import hash_client_address
 from fupin.core.policy import Actor
 from fupin.core.templating import context_for
-from fupin.errors import InvalidInput, NotAuthenticated
+from fupin.errors import FupinError, InvalidInput, NotAuthenticated
 from fupin.i18n import _
 
 #: The hidden form field, the header and the session key that carry the CSRF token.
@@ -183,3 +184,24 @@ def page_args(
     if per_page < 1 or per_page > max_per_page:
         raise InvalidInput(_("每页条数须在 1–%(n)d 之间。", n=max_per_page), field="per_page")
     return page, per_page
+
+
+def field_errors(
+    error: FupinError | None, rename: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Field name → its message, for the form shown again (``_fields.html``'s ``field_error``
+    puts each next to its field): every field of an ``InvalidInput``, or the one field a rule's
+    refusal names; the first message of a field wins. ``rename`` maps a service's field name to
+    the form's where they differ."""
+    if error is None:
+        return {}
+    items = (
+        [(e.field, e.message) for e in error.errors]
+        if isinstance(error, InvalidInput)
+        else [(error.field, error.message)]
+    )
+    found: dict[str, str] = {}
+    for field, message in items:
+        if field:
+            found.setdefault((rename or {}).get(field, field), message)
+    return found

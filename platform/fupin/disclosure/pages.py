@@ -19,6 +19,7 @@ from fupin.core.routing import page
 from fupin.core.web import (
     actor,
     client_source,
+    field_errors,
     page_args,
     read_form,
     redirect,
@@ -33,7 +34,6 @@ from fupin.disclosure.service import alerts, complaints, docking, notices
 from fupin.disclosure.service.files import Upload, existing_file, serve_headers
 from fupin.errors import FupinError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.money.pages.common import field_errors
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 

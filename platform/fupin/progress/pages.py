@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from fupin.core.policy import PUBLIC, Actor, can
 from fupin.core.routing import page
-from fupin.core.web import actor, read_form, redirect, render, require_login
+from fupin.core.web import actor, field_errors, read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
 from fupin.needs.models import Need
@@ -31,21 +31,6 @@ from fupin.progress.rules import (
 FIELDS = ("kind", "text")
 
 
-def _field_errors(error: FupinError | None) -> dict[str, str]:
-    if error is None:
-        return {}
-    items = (
-        [(e.field, e.message) for e in error.errors]
-        if isinstance(error, InvalidInput)
-        else [(error.field, error.message)]
-    )
-    found: dict[str, str] = {}
-    for field, message in items:
-        if field:
-            found.setdefault(field, message)
-    return found
-
-
 async def _form(
     request: Request,
     need_id: int,
@@ -62,7 +47,7 @@ async def _form(
             "need": need,
             "values": values or {"kind": "", "text": ""},
             "error": error,
-            "field_errors": _field_errors(error),
+            "field_errors": field_errors(error),
             "kinds": UPDATE_KINDS,
             "text_max": TEXT_MAX,
             "photos_max": PHOTOS_MAX,

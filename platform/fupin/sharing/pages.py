@@ -14,10 +14,9 @@ from fupin.core.categories import CATEGORIES, CATEGORY_CODES, category_label
 from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
 from fupin.core.schemas import PageQuery, validate_form
-from fupin.core.web import client_ip, read_form, redirect, render, require_login
+from fupin.core.web import client_ip, field_errors, read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput, NotFound
 from fupin.i18n import _
-from fupin.money.pages.common import field_errors
 from fupin.sharing.rules.events import EVENT_TYPES, event_label
 from fupin.sharing.rules.feeds import (
     ATOM_MEDIA_TYPE,

@@ -10,9 +10,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from fupin.core import web
 from fupin.core.policy import Actor
 from fupin.core.web import require_login
-from fupin.errors import FupinError, InvalidInput, PermissionDenied
+from fupin.errors import FupinError, PermissionDenied
 from fupin.i18n import _
 from fupin.money.service import idempotency
 
@@ -58,21 +59,8 @@ FORM_FIELD = {"amount_fen": "amount"}
 
 
 def field_errors(error: FupinError | None) -> dict[str, str]:
-    """Field name → its message, for the form shown again (``_fields.html``'s ``field_error``
-    puts each next to its field): every field of an ``InvalidInput``, or the one field a rule's
-    refusal names (the amount over what is still open)."""
-    if error is None:
-        return {}
-    items = (
-        [(e.field, e.message) for e in error.errors]
-        if isinstance(error, InvalidInput)
-        else [(error.field, error.message)]
-    )
-    found: dict[str, str] = {}
-    for field, message in items:
-        if field:
-            found.setdefault(FORM_FIELD.get(field, field), message)
-    return found
+    """``core.web.field_errors`` with money's form names (``amount`` for ``amount_fen``)."""
+    return web.field_errors(error, FORM_FIELD)
 
 
 def participant_actor(request: Request) -> Actor:

@@ -24,7 +24,7 @@ from fupin.core.money import input_yuan
 from fupin.core.policy import PUBLIC, Scope, can, require
 from fupin.core.routing import page
 from fupin.core.schemas import validate_form
-from fupin.core.web import actor, read_form, redirect, render, require_login
+from fupin.core.web import actor, field_errors, read_form, redirect, render, require_login
 from fupin.errors import Conflict, FupinError, InvalidInput, RuleViolation
 from fupin.i18n import _
 from fupin.needs.models import Need
@@ -245,22 +245,6 @@ async def _detail_context(request: Request, need: Need) -> dict[str, Any]:
     }
 
 
-def _field_errors(error: FupinError | None) -> dict[str, str]:
-    """Field name → message of a refusal, for the form shown again next to its fields."""
-    if error is None:
-        return {}
-    items = (
-        [(e.field, e.message) for e in error.errors]
-        if isinstance(error, InvalidInput)
-        else [(error.field, error.message)]
-    )
-    found: dict[str, str] = {}
-    for field, message in items:
-        if field:
-            found.setdefault(field, message)
-    return found
-
-
 async def need_detail(
     request: Request,
     *,
@@ -278,7 +262,7 @@ async def need_detail(
     # A refused deadline extension comes back open, with what was typed and the messages.
     context["deadline_values"] = deadline_values or {"deadline": "", "reason": ""}
     context["deadline_open"] = deadline_values is not None
-    context["field_errors"] = _field_errors(error) if deadline_values is not None else {}
+    context["field_errors"] = field_errors(error) if deadline_values is not None else {}
     return render(request, "needs/detail.html", context, status_code=error.status if error else 200)
 
 
