@@ -10,10 +10,10 @@ write of the site behind it. Long reads therefore go through ``read_snapshot()``
 SQLite runs them on a small pool of read-only connections of their own (WAL mode: readers and
 the writer do not wait for each other), inside one read transaction — one state of the database.
 
-Every transaction of ``transaction()`` that wrote bumps ``data_generation`` as its last
-statement, in the same transaction: a cache of derived figures (``fupin.core.cache``) keyed by the
-generation read in its snapshot can never serve figures older than that snapshot, in any
-process.
+Every transaction of ``transaction()`` that wrote moves the data generation — on SQLite a row
+bumped as its last statement, on PostgreSQL a sequence moved after its commit (see
+``BUMP_GENERATION_PG``) — so a cache of derived figures (``fupin.core.cache``) keyed by the
+generation of its snapshot can never serve figures older than that snapshot, in any process.
 """
 
 from __future__ import annotations
