@@ -65,6 +65,9 @@ class Counter:
         self.after_head = 0
         self.head_seen = False
         self.statements: list[str] = []
+        #: seconds spent inside the driver calls while counting (the database's work, the
+        #: driver's round trip and Tortoise's client layer; not the ORM's query building)
+        self.in_driver = 0.0
 
     def install(self) -> None:
         from tortoise.backends.asyncpg import client as pg
@@ -79,14 +82,19 @@ class Counter:
         counter = self
 
         async def counted(client: Any, query: str, *args: Any, **kw: Any) -> Any:
-            if counter.on:
-                counter.total += 1
-                counter.statements.append(query[:100])
-                if counter.head_seen:
-                    counter.after_head += 1
-                if '"ledger_head"' in query and query.lstrip().upper().startswith("SELECT"):
-                    counter.head_seen = True
-            return await method(client, query, *args, **kw)
+            if not counter.on:
+                return await method(client, query, *args, **kw)
+            counter.total += 1
+            counter.statements.append(query[:100])
+            if counter.head_seen:
+                counter.after_head += 1
+            if '"ledger_head"' in query and query.lstrip().upper().startswith("SELECT"):
+                counter.head_seen = True
+            started = time.perf_counter()
+            try:
+                return await method(client, query, *args, **kw)
+            finally:
+                counter.in_driver += time.perf_counter() - started
 
         return counted
 
@@ -275,6 +283,8 @@ async def run(settings: Any, dialect: str, args: argparse.Namespace, data_dir: P
         lock = asyncio.Lock() if dialect != "postgres" else None
         raw = raw_pledge(dialect, conn, lock, args.needs)
         turn = iter(range(10**12))
+        if args.profile:
+            await profile(dialect, counter, donor, need_id, raw, args.profile)
 
         async def ours() -> None:
             await fupin_pledge(donor, need_ids[next(turn) % len(need_ids)])
@@ -294,6 +304,40 @@ async def run(settings: Any, dialect: str, args: argparse.Namespace, data_dir: P
     finally:
         await conn.close()
         await close_database()
+
+
+async def profile(
+    dialect: str,
+    counter: Counter,
+    donor: Any,
+    need_id: int,
+    raw: Callable[[], Awaitable[None]],
+    n: int,
+) -> None:
+    """Where one pledge's time goes, one pledge at a time (no queueing): wall time per pledge,
+    the part inside the driver's calls (database, round trip, Tortoise's client layer) and the
+    rest (the ORM building queries and models, the use case's own Python) — against the raw
+    transaction, which is all driver. Alternating blocks of 50, medians of the blocks."""
+    fupin_wall, fupin_driver, raw_wall = [], [], []
+    for _ in range(max(1, n // 50)):
+        started = time.perf_counter()
+        for _ in range(50):
+            await raw()
+        raw_wall.append((time.perf_counter() - started) / 50)
+        counter.in_driver = 0.0
+        counter.on = True
+        started = time.perf_counter()
+        for _ in range(50):
+            await fupin_pledge(donor, need_id)
+        fupin_wall.append((time.perf_counter() - started) / 50)
+        counter.on = False
+        fupin_driver.append(counter.in_driver / 50)
+    wall, driver, base = (statistics.median(x) * 1000 for x in (fupin_wall, fupin_driver, raw_wall))
+    print(
+        f"[{dialect}] profile, one pledge at a time ({n}): Fupin {wall:.2f} ms a pledge — "
+        f"{driver:.2f} ms in the driver's calls, {wall - driver:.2f} ms in the ORM and the use "
+        f"case's Python; the raw transaction {base:.2f} ms ({base / wall * 100:.0f} % of Fupin's)"
+    )
 
 
 async def _admin(url: str, sql: str) -> None:
@@ -321,6 +365,13 @@ def main() -> None:
     )
     parser.add_argument("--postgres-admin-url", default="", help="also run on PostgreSQL")
     parser.add_argument("--verbose", action="store_true", help="print the statements")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time N pledges one at a time: in the driver's calls vs in Python",
+    )
     args = parser.parse_args()
     print("command:", " ".join([Path(sys.executable).as_posix(), *sys.argv]))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")

@@ -250,6 +250,17 @@ def _sqlite_changes(conn: Any) -> int | None:
     return changes if isinstance(changes, int) else None
 
 
+#: set on a transaction's connection by ``wrote``
+WROTE_MARK = "_fupin_wrote"
+
+
+def wrote(conn: Any) -> None:
+    """The caller knows its transaction writes (a money change always does): PostgreSQL need
+    not be asked before the commit, a round trip while the transaction still holds its row
+    locks (the need's, the ledger head's)."""
+    setattr(conn, WROTE_MARK, True)
+
+
 @asynccontextmanager
 async def transaction() -> AsyncIterator[Any]:
     """One explicit transaction for a use case: money, ledger, audit and outbox rows together,
@@ -262,8 +273,11 @@ async def transaction() -> AsyncIterator[Any]:
         yield conn
         if outer:
             if str(conn.capabilities.dialect) == "postgres":
-                found = await conn.execute_query_dict(WROTE_PG)
-                bump_after_commit = bool(found[0]["wrote"])
+                if getattr(conn, WROTE_MARK, False):
+                    bump_after_commit = True
+                else:
+                    found = await conn.execute_query_dict(WROTE_PG)
+                    bump_after_commit = bool(found[0]["wrote"])
             elif before is None or _sqlite_changes(conn) != before:
                 await conn.execute_query(BUMP_GENERATION)
     if bump_after_commit:

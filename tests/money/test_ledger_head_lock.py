@@ -150,3 +150,33 @@ async def test_under_the_head_money_changes_only_append_the_chain(world, stateme
     assert receipt.ledger_seq
     assert (await ledger_check.verify_database()).ok
     assert await money_rollups.verify() == []
+
+
+async def test_a_pledge_costs_the_same_few_statements_however_many_the_need_holds(
+    world, statements
+) -> None:
+    """A pledge adds its own rollup rows (``rollups.pledge_made_row``) instead of re-reading
+    every pledge and donation of the need under its lock, reads the need with its usual
+    channel and the donor with its history in one statement each, and on PostgreSQL is not
+    asked before the commit whether it wrote: 15 statements in all, data generation included,
+    whether the need holds one pledge or forty — and one more here, the cap's read of the
+    donor's unpaid promises on the need, which only a donor without a confirmed donation (or
+    an individual) is subject to."""
+    m = await build_money(world)
+    counts = []
+    for held in (1, 40):
+        while await pledges.Pledge.filter(need_id=m.need.id).count() < held:
+            await pledges.make_pledge(
+                actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=DUE
+            )
+        async with counted(statements) as seen:
+            await pledges.make_pledge(
+                actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+            )
+        assert not [s for s in seen.sent if re.search(r"\bFROM pledge p\b", s)], seen.sent
+        assert db.WROTE_PG not in seen.sent
+        cap = [s for s in seen.sent if re.search(r'FROM "pledge" WHERE "participant_id"', s)]
+        assert len(cap) == 1, seen.sent
+        counts.append(len(seen.sent) - len(cap))
+    assert counts[0] == counts[1] <= 15, seen.sent
+    assert await money_rollups.verify() == []

@@ -354,3 +354,28 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
     assert {p.due_date for p in await Pledge.filter(id__in=[p.id for p in to_amend])} == {
         DUE + timedelta(days=10)
     }
+
+
+@pytest.mark.both_databases
+async def test_a_pledge_adds_to_the_month_its_record_gives_at_midnight_in_beijing(
+    world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pledge adds its own rollup row without re-reading the need's records
+    (``rollups.pledge_made_row``), so its month is computed in Python: it must be the month
+    the SQL over the stored record gives, either side of midnight on 31 December in Beijing."""
+    from tortoise.fields import data as tortoise_fields
+
+    scene = await _scene(world)
+    m = scene["money"]
+    late = datetime(2025, 12, 31, 15, 59, 59, 999999, tzinfo=UTC)
+    for created in (late, late + timedelta(microseconds=1)):
+        # the instant Tortoise stamps ``auto_now_add`` columns with
+        monkeypatch.setattr(tortoise_fields.timezone, "localtime", lambda *a, c=created: c)
+        await pledges.make_pledge(
+            actor=m.donor, need_id=m.need.id, amount_fen=1 * WAN, due_date=DUE
+        )
+        monkeypatch.undo()
+    months = sorted(r.month for r in await NeedRollup.filter(need_id=m.need.id))
+    assert months == [202512, 202601]
+    await assert_rollups_match("pledges made either side of midnight")
+    assert await money_rollups.verify() == []

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from tortoise.expressions import RawSQL
+
 from fupin.accounts.models import Pair, Participant
 from fupin.accounts.service.participants import set_commendation_consent
 from fupin.core import audit, clock
@@ -32,7 +34,7 @@ from fupin.core.policy import Actor, Scope, can, require
 from fupin.db import transaction
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RuleViolation
 from fupin.i18n import N_, _
-from fupin.money.models import Donation, Instalment, Pledge, PledgeEvent, RecipientOrg
+from fupin.money.models import Instalment, Pledge, PledgeEvent, RecipientOrg
 from fupin.money.rules.caps import (
     PAIR_HELPER_KINDS,
     PledgeCaps,
@@ -52,6 +54,7 @@ from fupin.money.rules.states import (
     PLEDGE_MACHINE,
     PledgeFacts,
 )
+from fupin.money.service import rollups
 from fupin.money.service.readers import View, may_see_donor, seen
 from fupin.money.service.unit import MoneyChange, money_change
 from fupin.needs.models import Need
@@ -144,6 +147,14 @@ async def _default_recipient(need: Need) -> RecipientOrg | None:
     )
 
 
+#: ``_default_recipient``'s id as a column of the need's own row: a pledge reads the need and
+#: its usual channel in one statement
+DEFAULT_RECIPIENT_ID = RawSQL(
+    "(SELECT r.id FROM recipient_org r WHERE r.kind = 'government' "
+    'AND r.region_id = "need"."county_code" ORDER BY r.id LIMIT 1)'
+)
+
+
 def payment_reference(pledge: Pledge) -> str:
     """What the donor writes in the transfer's remark (附言) so the recipient matches the money to
     the pledge: shown on the pledge page and next to the pledge in the recipient's inbox. Short
@@ -191,27 +202,40 @@ def caps_from(settings: Settings) -> PledgeCaps:
     )
 
 
+#: Whether the participant (the query's ``participant`` row) has given money the recipient
+#: confirmed and did not reverse: a column of the participant's own row, so a pledge reads the
+#: donor and its history in one statement
+HAS_CONFIRMED_DONATION = RawSQL(
+    "(CASE WHEN EXISTS (SELECT 1 FROM donation d "
+    'WHERE d.donor_id = "participant"."id" AND d.state = \'confirmed\' '
+    "AND d.reverses_id IS NULL AND d.amount_fen > 0 AND NOT EXISTS ("
+    "SELECT 1 FROM donation r WHERE r.reverses_id = d.id AND r.donor_id = d.donor_id)"
+    ") THEN 1 ELSE 0 END)"
+)
+
+
 async def has_confirmed_donation(participant_id: int) -> bool:
     """Whether the participant has given money the recipient confirmed and did not reverse."""
-    reversed_ids = set(
-        await Donation.filter(donor_id=participant_id, reverses_id__not_isnull=True).values_list(
-            "reverses_id", flat=True
-        )
+    found = (
+        await Participant.filter(id=participant_id)
+        .annotate(history=HAS_CONFIRMED_DONATION)
+        .values_list("history", flat=True)
     )
-    confirmed = await Donation.filter(
-        donor_id=participant_id, state="confirmed", reverses_id=None, amount_fen__gt=0
-    ).values_list("id", flat=True)
-    return any(d not in reversed_ids for d in confirmed)
+    return bool(found and found[0])
 
 
-async def _check_cap(participant: Participant, need_id: int, caps: PledgeCaps) -> None:
+async def _check_cap(
+    participant: Participant, need_id: int, caps: PledgeCaps, *, history: bool | None = None
+) -> None:
     """The participant's unpaid promise on the need within its cap (``money.rules.caps``).
     Called after the need's amount was reserved in the same transaction: the reservation's row
-    lock orders two pledges of one participant, so the later one sees the earlier."""
+    lock orders two pledges of one participant, so the later one sees the earlier.
+    ``history``: ``has_confirmed_donation``, when read already with the participant."""
     kind = participant.kind
     if kind != "individual" and (caps.new_participant_fen <= 0 or kind in PAIR_HELPER_KINDS):
         return
-    history = await has_confirmed_donation(participant.id)
+    if history is None:
+        history = await has_confirmed_donation(participant.id)
     cap = pledge_cap(kind, has_history=history, caps=caps)
     if cap is None:
         return
@@ -254,23 +278,27 @@ async def make_pledge(
         raise InvalidInput(_("认捐方式无效。"), field="kind")
     today = today or today_cn()
     due, schedule = check_schedule(amount_fen, due_date, instalments, today=today)
-    need = await Need.get_or_none(id=need_id)
+    need = await Need.filter(id=need_id).annotate(default_recipient_id=DEFAULT_RECIPIENT_ID).first()
     if need is None:
         raise NotFound(_("需求不存在。"), field="need_id")
     if need.state not in PLEDGEABLE_NEED_STATES:
         raise RuleViolation(_("只有已发布的需求可以认捐。"), code="need_not_open", field="need_id")
     check_due_by_deadline(due, need.deadline)
-    participant = await Participant.get(id=actor.participant_id)
+    participant = (
+        await Participant.filter(id=actor.participant_id)
+        .annotate(has_history=HAS_CONFIRMED_DONATION)
+        .get()
+    )
     pair = await _check_pair(pair_id, need, today)
-    recipient: RecipientOrg | None
     if recipient_id is not None:
         recipient = await RecipientOrg.get_or_none(id=recipient_id)
         if recipient is None:
             raise InvalidInput(_("受赠单位不存在。"), field="recipient_id", code="not_found")
         if not recipient_covers(recipient, need):
             raise InvalidInput(_("该受赠单位不能接收此需求的捐赠。"), field="recipient_id")
+        recipient_id = recipient.id
     else:
-        recipient = await _default_recipient(need)
+        recipient_id = need.default_recipient_id  # type: ignore[attr-defined]
 
     async with money_change(actor) as change:
         # The pledge, its audit row and schedule are written before the need's row is locked by
@@ -279,7 +307,7 @@ async def make_pledge(
         pledge = await Pledge.create(
             need_id=need.id,
             participant_id=participant.id,
-            recipient_id=recipient.id if recipient else None,
+            recipient_id=recipient_id,
             pair_id=pair.id if pair else None,
             kind=kind,
             amount_fen=amount_fen,
@@ -298,8 +326,25 @@ async def make_pledge(
             after=audit.snapshot(pledge, PLEDGE_AUDIT_FIELDS),
         )
         await _replace_schedule(pledge, schedule, new=True)
-        await change.reserve(need.id, amount_fen, states=PLEDGEABLE_NEED_STATES)
-        await _check_cap(participant, need.id, caps or PledgeCaps())
+        made = rollups.pledge_made_row(
+            need_id=need.id,
+            region_id=need.region_id,
+            county_code=need.county_code,
+            province_code=need.province_code,
+            category=need.category,
+            created_at=pledge.created_at,
+            pair_id=pledge.pair_id,
+            participant_id=participant.id,
+            participant_kind=participant.kind,
+            committed_fen=amount_fen,
+        )
+        await change.reserve(need.id, amount_fen, states=PLEDGEABLE_NEED_STATES, rollup_rows=[made])
+        await _check_cap(
+            participant,
+            need.id,
+            caps or PledgeCaps(),
+            history=bool(participant.has_history),  # type: ignore[attr-defined]
+        )
         public, private = _split_donor(anonymous, participant)
         event = PledgeEvent(
             pledge_id=pledge.id,
@@ -327,7 +372,7 @@ async def make_pledge(
                     for s in schedule_json(schedule)
                 ],
                 "pair": pair.id if pair else None,
-                "recipient": recipient.id if recipient else None,
+                "recipient": recipient_id,
                 "anonymous": anonymous,
                 **public,
             },

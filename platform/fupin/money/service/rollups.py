@@ -12,6 +12,10 @@ How they stay right:
   donations — the same statement ``rebuild`` runs for every need — so a need's rows are never
   the result of bookkeeping, only of its records. The coarse tables then receive the difference
   between the need's old and new rows, in the same transaction.
+* The exception is a pledge made, the commonest change and the one popular needs queue for:
+  its one row (``pledge_made_row``) is added by ``add_need_rows`` without reading the need's
+  other records, a read that grew with the need and ran under its lock. The row is what
+  ``raw_rows_sql`` reads from that pledge, and the rollup tests check it against the records.
 * On PostgreSQL a refresh holds the need's row (which every money transaction holds already
   when it moved the need's money, so one need is refreshed by one transaction at a time, after
   the others committed) and coarse rows are changed in one global order (table, then key),
@@ -33,12 +37,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from fupin.accounts.models import HELPER_KINDS
 from fupin.core import sql
+from fupin.core.clock import CHINA_TZ
 from fupin.db import read_snapshot, transaction
 from fupin.money.rules.honour import CLOSED_DUE_STATES
 
@@ -236,6 +242,67 @@ def coarse_deltas(
                 carried[key] = {c: row[c] for c in level.carried}
         out[level.table] = {k: (carried[k], v) for k, v in acc.items() if any(v)}
     return out
+
+
+def month_of(instant: datetime) -> int:
+    """``YYYYMM`` of an instant in China time: ``month_of_instant`` in Python (a stored
+    timestamp is UTC; a fraction of a second never moves it into another month)."""
+    local = (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).astimezone(CHINA_TZ)
+    return local.year * 100 + local.month
+
+
+def pledge_made_row(
+    *,
+    need_id: int,
+    region_id: str,
+    county_code: str,
+    province_code: str,
+    category: str,
+    created_at: datetime,
+    pair_id: int | None,
+    participant_id: int,
+    participant_kind: str,
+    committed_fen: int,
+) -> dict[str, Any]:
+    """The per-need rollup row a pledge just made adds: what ``raw_rows_sql`` reads from it
+    (one pledge in the month it was made, not withdrawn, not settled)."""
+    measures = dict.fromkeys(MEASURES, 0)
+    measures.update(pledges=1, pledged_fen=committed_fen)
+    return {
+        "need_id": need_id,
+        "month": month_of(created_at),
+        "pair_id": pair_id or 0,
+        "who": participant_id if participant_kind in HELPER_PARTICIPANT_KINDS else 0,
+        "region_id": region_id,
+        "county_code": county_code,
+        "province_code": province_code,
+        "category": category,
+        **measures,
+    }
+
+
+async def add_need_rows(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Add known per-need rows (a pledge made) to the rollups, inside the money transaction:
+    the need's rows and the coarse tables gain them, each row one additive upsert (atomic on
+    both databases without a read), in the one global order of ``refresh_need``. Used instead
+    of ``refresh_need`` when the change is known row by row (``MoneyChange.reserve``)."""
+    rows = list(rows)
+    db = sql.connection()
+    columns = (*NEED_KEY, *NEED_DIMS, *MEASURES)
+    add_need = (
+        f"INSERT INTO {NEED_TABLE} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(NEED_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{m} = {NEED_TABLE}.{m} + excluded.{m}" for m in MEASURES)
+    )
+    for row in sorted(rows, key=lambda r: tuple(r[c] for c in NEED_KEY)):
+        await sql.execute(add_need, [_plain(row[c]) for c in columns], db)
+    deltas = coarse_deltas([], rows)
+    for level in LEVELS:  # one global order: table, then key (no lock cycles on PostgreSQL)
+        upsert = _upsert_sql(level)
+        for key in sorted(deltas[level.table]):
+            carried, delta = deltas[level.table][key]
+            await sql.execute(upsert, [*key, *(carried[c] for c in level.carried), *delta], db)
 
 
 def _upsert_sql(level: Level) -> str:

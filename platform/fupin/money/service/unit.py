@@ -34,7 +34,7 @@ from fupin.core import audit as audit_log
 from fupin.core import metrics, sql
 from fupin.core.money import format_yuan
 from fupin.core.policy import Actor
-from fupin.db import transaction
+from fupin.db import transaction, wrote
 from fupin.errors import NotFound, RuleViolation
 from fupin.i18n import _
 from fupin.ledger import service as ledger_service
@@ -96,6 +96,14 @@ class MoneyChange:
         self._held = 0
         self._taken: set[Lock] = set()
         self._nothing = False
+        #: the need's ``(state, target_fen, pledged_fen)`` as this transaction's money move left
+        #: it (``UPDATE … RETURNING``): the funded check at the end need not read it again
+        self._need_now: dict[int, tuple[str, int, int]] = {}
+        #: needs whose only money change here is known row by row (a pledge made): their
+        #: rollups receive these rows instead of being recomputed from every record of the need
+        self._known_rows: dict[int, list[dict[str, Any]]] = {}
+        #: needs this change moves in a way no known row describes: recomputed at the end
+        self._recompute: set[int] = set()
 
     def nothing(self) -> None:
         """Under its locks the use case found nothing to do (the sweep's pledge was paid
@@ -139,18 +147,41 @@ class MoneyChange:
         return pledge
 
     async def reserve(
-        self, need_id: int, amount_fen: int, *, states: Sequence[str], field: str = "amount_fen"
+        self,
+        need_id: int,
+        amount_fen: int,
+        *,
+        states: Sequence[str],
+        field: str = "amount_fen",
+        rollup_rows: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         """Raise the need's pledged amount by ``amount_fen`` if it stays within the target —
         one conditional UPDATE, atomic on both databases (no over-pledging under any number of
-        concurrent pledgers); refused with the amount still open."""
+        concurrent pledgers); refused with the amount still open.
+
+        ``rollup_rows``: the move's effect on the need's rollups, known row by row (a pledge
+        made: ``rollups.pledge_made_row``). They are added as they are at the end instead of
+        recomputing the need's rows from all its records — a read of every pledge and
+        donation of the need under its lock, which grew with the need. Without them (or when
+        the change moves the need in any other way too) the need is recomputed; ``fupin
+        rollups verify`` and the rollup equality tests hold either way."""
         self._take(Lock.NEED)
         self.needs.add(need_id)
-        updated = await Need.filter(
-            id=need_id, state__in=list(states), pledged_fen__lte=F("target_fen") - amount_fen
-        ).update(pledged_fen=F("pledged_fen") + amount_fen)
+        if rollup_rows is None:
+            self._recompute.add(need_id)
+        else:
+            self._known_rows.setdefault(need_id, []).extend(dict(r) for r in rollup_rows)
+        marks = ", ".join("?" for _ in states)
+        updated = await sql.rows(
+            "UPDATE need SET pledged_fen = pledged_fen + ? "
+            f"WHERE id = ? AND state IN ({marks}) AND pledged_fen <= target_fen - ? "
+            "RETURNING state, target_fen, pledged_fen",
+            [amount_fen, need_id, *states, amount_fen],
+        )
         if updated:
+            row = updated[0]
             self._locked_needs.add(need_id)  # the UPDATE holds the row until commit
+            self._need_now[need_id] = (row["state"], row["target_fen"], row["pledged_fen"])
             return
         need = await Need.get_or_none(id=need_id)
         if need is None:
@@ -163,10 +194,15 @@ class MoneyChange:
             )
         raise over_pledge_error(max(need.target_fen - need.pledged_fen, 0), field=field)
 
+    def _moved_otherwise(self, need_id: int) -> None:
+        self._recompute.add(need_id)
+        self._need_now.pop(need_id, None)
+
     async def release(self, need_id: int, amount_fen: int) -> None:
         """Lower the need's pledged amount (a withdrawal or lapse frees it at once)."""
         self._take(Lock.NEED)
         self.needs.add(need_id)
+        self._moved_otherwise(need_id)
         if amount_fen:
             await Need.filter(id=need_id).update(pledged_fen=F("pledged_fen") - amount_fen)
             self._locked_needs.add(need_id)
@@ -177,6 +213,7 @@ class MoneyChange:
         """Money confirmed (or, negative, reversed) on the need."""
         self._take(Lock.NEED)
         self.needs.add(need_id)
+        self._moved_otherwise(need_id)
         await Need.filter(id=need_id).update(received_fen=F("received_fen") + amount_fen)
         self._locked_needs.add(need_id)
 
@@ -186,6 +223,7 @@ class MoneyChange:
         the need's row lock taken now, in the lock order."""
         self._take(Lock.NEED)
         self.needs.add(need_id)
+        self._moved_otherwise(need_id)
         await self._lock_need(need_id)
 
     async def _lock_need(self, need_id: int) -> None:
@@ -273,7 +311,12 @@ class MoneyChange:
         if not self.audited:
             raise RuntimeError("a money change must write its audit row")
         for need_id in sorted(self.needs):
-            await after_need_money_change(need_id, need_locked=need_id in self._locked_needs)
+            await after_need_money_change(
+                need_id,
+                need_locked=need_id in self._locked_needs,
+                current=self._need_now.get(need_id),
+                known_rows=None if need_id in self._recompute else self._known_rows.get(need_id),
+            )
         # Last: the chain append, the only work under the lock all money transactions share.
         if not self.entries:
             return
@@ -298,22 +341,34 @@ async def money_change(
 ) -> AsyncIterator[MoneyChange]:
     """One money use case's transaction. ``writes_ledger=False`` for changes that are not in
     the public ledger yet (a donation recorded but not confirmed): the audit row is still owed."""
-    async with transaction():
+    async with transaction() as conn:
         change = MoneyChange(actor, writes_ledger=writes_ledger)
         yield change
         await change._finish()
+        if not change._nothing:
+            wrote(conn)
     for entry in change.entries:  # committed: count them (docs/operations.md)
         metrics.MONEY_EVENTS.labels(entry.kind).inc()
 
 
-async def after_need_money_change(need_id: int, *, need_locked: bool = False) -> None:
+async def after_need_money_change(
+    need_id: int,
+    *,
+    need_locked: bool = False,
+    current: tuple[str, int, int] | None = None,
+    known_rows: Sequence[Mapping[str, Any]] | None = None,
+) -> None:
     """Queue the need for search, derive published ↔ funded (docs/domain.md §3.4: "funded" is
     derived from active pledges) and bring the dashboards' rollups in line with the need's
     records. The rollups come last so their shared rows are locked for the shortest time.
-    ``need_locked``: the transaction holds the need's row already."""
+    ``need_locked``: the transaction holds the need's row already; ``current``: the row as the
+    transaction left it; ``known_rows``: the change's rollup rows (``MoneyChange.reserve``)."""
     await search_outbox.enqueue(need_id)
-    await refresh_funded_state(need_id, actor_label="system")
-    await rollups.refresh_need(need_id, need_locked=need_locked)
+    await refresh_funded_state(need_id, actor_label="system", current=current)
+    if known_rows:
+        await rollups.add_need_rows(known_rows)
+    else:
+        await rollups.refresh_need(need_id, need_locked=need_locked)
 
 
 def over_pledge_error(open_fen: int, *, field: str = "amount_fen") -> RuleViolation:

@@ -227,7 +227,12 @@ async def transition_need(
     return await load_need(need.id, details=True)
 
 
-async def refresh_funded_state(need: Need | int, *, actor_label: str = "system") -> None:
+async def refresh_funded_state(
+    need: Need | int,
+    *,
+    actor_label: str = "system",
+    current: tuple[str, int, int] | None = None,
+) -> None:
     """Derive published ↔ funded from ``pledged_fen`` (see the module docstring).
 
     The money services call this INSIDE their transaction right after changing
@@ -235,16 +240,22 @@ async def refresh_funded_state(need: Need | int, *, actor_label: str = "system")
     its own. One read of the current row tells which move is due (most money changes call for
     none); the move itself is a conditional UPDATE on the current row, so ``need`` may be
     stale, or only its id. Writes a NeedEvent (actor ``actor_label``), an audit row and a
-    search-outbox row when the state changes."""
+    search-outbox row when the state changes. ``current``: the row's ``(state, target_fen,
+    pledged_fen)`` as this transaction just left it (an ``UPDATE … RETURNING`` of the money
+    move), which spares the read."""
     need_id = need if isinstance(need, int) else need.id
-    current = await Need.filter(id=need_id).values_list("state", "target_fen", "pledged_fen")
-    if not current or money_action(*current[0]) is None:
+    if current is None:
+        found = await Need.filter(id=need_id).values_list("state", "target_fen", "pledged_fen")
+        if not found:
+            return
+        current = found[0]
+    if money_action(*current) is None:
         return
     # rules.is_funded as SQL, so the move is one conditional update on the current row
     funded = Q(target_fen__gt=0, pledged_fen__gte=F("target_fen"))
     not_funded = Q(pledged_fen__lt=F("target_fen")) | Q(target_fen=0)
     for action, condition in (("fund", funded), ("unfund", not_funded)):
-        if action != money_action(*current[0]):
+        if action != money_action(*current):
             continue
         (from_state,) = NEED_MACHINE.states_allowing(action)
         to_state = NEED_MACHINE.check(from_state, action).to
