@@ -115,10 +115,10 @@ async def setup_world(settings: Any, data_dir: Path, needs: int) -> tuple[Any, l
 async def fupin_pledge(donor: Any, need_id: int) -> None:
     from fupin.money.rules.caps import PledgeCaps
     from fupin.money.service import pledges
-    from tests.money.support import DUE
+    from tests.money.support import due
 
     await pledges.make_pledge(
-        actor=donor, need_id=need_id, amount_fen=AMOUNT_FEN, due_date=DUE, caps=PledgeCaps(0, 0)
+        actor=donor, need_id=need_id, amount_fen=AMOUNT_FEN, due_date=due(), caps=PledgeCaps(0, 0)
     )
 
 

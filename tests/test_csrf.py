@@ -38,7 +38,7 @@ from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.models import WebhookDelivery, WebhookEvent
 from fupin.sharing.service import endpoints as webhooks
 from tests.conftest import TEST_SECRET
-from tests.money.support import DUE, TODAY, WAN, build_money
+from tests.money.support import WAN, build_money, due
 from tests.support.world import CSRF, SESSION_KEY, World, session_cookie, start_session
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -81,14 +81,14 @@ async def _real_ids(world: World) -> dict[str, str]:
     """An id of a real row for every path parameter the unsafe routes use."""
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=due()
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=30 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         payment_reference="BANK-CSRF",
     )
     await donations.confirm_donation(actor=m.officer, donation_id=donation.id)
@@ -145,7 +145,7 @@ async def _real_ids(world: World) -> dict[str, str]:
         "org_id": str(m.county_gov.id),
         "token_id": str(token_row.id),
         "pid": str(world.participants["enterprise"].id),
-        "year": str(TODAY.year),
+        "year": str(today_cn().year),
         "pair_id": str(pair.id),
         "invitation_id": str(invitation.id),
         "rid": str(round_.id),

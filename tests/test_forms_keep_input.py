@@ -26,7 +26,7 @@ from fupin.disclosure.service import complaints, notices
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.service import endpoints as webhooks
-from tests.money.support import DUE, TODAY, WAN, Money, build_money, make_need
+from tests.money.support import WAN, Money, build_money, due, make_need
 from tests.support.world import CSRF
 from tests.tax.builders import build_example_e
 
@@ -80,13 +80,26 @@ class Case:
     route: str
     who: str | None
     url: Callable[[Money, dict[str, Any]], str]
-    data: dict[str, str]
+    data: dict[str, str | Callable[[], str]]
     fields: tuple[str, ...]
+
+    def typed(self) -> dict[str, str]:
+        """What is typed, a date read now rather than when CASES was built at import: a run may
+        straddle midnight China time (tests/test_midnight.py)."""
+        return {name: value() if callable(value) else value for name, value in self.data.items()}
+
+
+def _due() -> str:
+    return due().isoformat()
+
+
+def _today() -> str:
+    return today_cn().isoformat()
 
 
 async def _pledge(m: Money) -> Pledge:
     return await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
 
 
@@ -97,7 +110,7 @@ async def _setup(m: Money) -> dict[str, Any]:
         actor=m.officer,
         recipient_id=m.county_gov.id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         need_id=m.need.id,
         donor_id=m.world.participants["individual"].id,
         confirm=True,
@@ -107,7 +120,7 @@ async def _setup(m: Money) -> dict[str, Any]:
         actor=m.officer,
         recipient_id=m.county_gov.id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         need_id=m.need.id,
         donor_id=m.world.participants["individual"].id,
     )
@@ -172,14 +185,14 @@ CASES = [
         "/pledges/{pledge_id:id}/amend",
         "participant_member",
         lambda m, s: f"/pledges/{s['pledge'].id}/amend",
-        {"amount": "abc", "due_date": DUE.isoformat(), "reason": "追加"},
+        {"amount": "abc", "due_date": _due, "reason": "追加"},
         ("amount",),
     ),
     Case(
         "/pledges/{pledge_id:id}/amend",
         "participant_member",
         lambda m, s: f"/pledges/{s['pledge'].id}/amend",
-        {"amount": "2000000", "due_date": DUE.isoformat(), "reason": "追加"},  # over the open
+        {"amount": "2000000", "due_date": _due, "reason": "追加"},  # over the open
         ("amount",),
     ),
     Case(
@@ -198,7 +211,7 @@ CASES = [
             # an amount with a third decimal
             "need_q": "没有这个需求",
             "amount": "1.234",
-            "received_on": TODAY.isoformat(),
+            "received_on": _today,
             "kind": "cash",
         },
         ("need_q", "donor_q", "amount"),
@@ -248,7 +261,7 @@ CASES = [
             "title": "",
             "description": "修一条村道",
             "target_yuan": "abc",
-            "deadline": DUE.isoformat(),
+            "deadline": _due,
             "beneficiary_households": "12",
         },
         ("title", "target_yuan"),
@@ -263,7 +276,7 @@ CASES = [
             "title": "村道硬化",
             "description": "",
             "target_yuan": "-5",
-            "deadline": DUE.isoformat(),
+            "deadline": _due,
             "beneficiary_households": "12",
         },
         ("description", "target_yuan"),
@@ -623,7 +636,8 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
     made = await _setup(m)
     if case.route.startswith("/commendation/") and case.route != "/commendation/office/new":
         made |= await _round(client_as("national_admin"), m, objections="objections" in case.route)
-    data = {"csrf_token": CSRF, **case.data}
+    typed_in = case.typed()
+    data = {"csrf_token": CSRF, **typed_in}
     if case.route == "/pledges":
         data["need_id"] = str(m.need.id)
     if case.route == "/donations":
@@ -670,6 +684,6 @@ async def test_invalid_input_comes_back_in_the_form_with_a_message_by_each_field
         assert re.search(
             rf'class="field-error" id="error-{field}"[^>]*>[^<]+<', element.group(0)
         ), f"{field}: no message next to it"
-        typed = case.data.get(field, "")
+        typed = typed_in.get(field, "")
         if typed and "password" not in field:  # a password is never sent back
             assert typed in element.group(0), f"{field}: lost what was typed"

@@ -26,13 +26,14 @@ from starlette.routing import Mount, Route
 from fupin.accounts.models import Pair, User
 from fupin.app import collect_routes
 from fupin.core import clock, policy
+from fupin.core.clock import today_cn
 from fupin.core.endpoints import Endpoint
 from fupin.core.routing import DeclaredRoute
 from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.models import WebhookDelivery, WebhookEvent
 from fupin.sharing.service import endpoints as webhooks
 from tests.conftest import TEST_SECRET
-from tests.money.support import DUE, TODAY, WAN, build_money
+from tests.money.support import WAN, build_money, due
 from tests.support.world import CSRF, LoggedInClient, login_cookie, make_user, session_cookie
 
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -100,14 +101,14 @@ def test_route_allows_follows_the_table() -> None:
 async def _scenario(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=10 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
@@ -130,13 +131,13 @@ async def _scenario(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "pair_id": str(pair.id) if pair else "1",
         "pid": str(world.participants["enterprise"].id),
         "user_id": str(target.id),
-        "year": str(TODAY.year),
+        "year": str(today_cn().year),
         "fmt": "csv",
         "lang": "zh",
         "token": "no-such-link",
         "endpoint_id": str(hook.id),
         "delivery_id": str(delivery.id),
-        "day": TODAY.isoformat(),
+        "day": today_cn().isoformat(),
         "name": "manifest.json",
     }
 

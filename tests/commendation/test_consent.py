@@ -17,7 +17,7 @@ from fupin.commendation.service.ranking import rank
 from fupin.commendation.service.rounds import CategoryInput, create_round
 from fupin.core.models import AuditLog
 from fupin.money.service import pledges
-from tests.money.support import DUE, build_money
+from tests.money.support import build_money, due
 from tests.support.world import CSRF, make_user
 from tests.tax.builders import seed_round_world
 
@@ -81,7 +81,7 @@ async def test_an_anonymous_donor_is_asked_at_pledge_time_and_then_ranked(world)
         actor=money.donor,
         need_id=money.need.id,
         amount_fen=1000,
-        due_date=DUE,
+        due_date=due(),
         anonymous=True,
         commendation_consent=True,
     )
@@ -95,7 +95,7 @@ async def test_an_anonymous_donor_is_asked_at_pledge_time_and_then_ranked(world)
         actor=money.donor,
         need_id=money.need.id,
         amount_fen=1000,
-        due_date=DUE,
+        due_date=due(),
         anonymous=False,
         commendation_consent=False,
     )
@@ -104,7 +104,7 @@ async def test_an_anonymous_donor_is_asked_at_pledge_time_and_then_ranked(world)
         actor=money.donor,
         need_id=money.need.id,
         amount_fen=1000,
-        due_date=DUE,
+        due_date=due(),
         anonymous=True,
         commendation_consent=False,
     )

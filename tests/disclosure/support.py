@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.money.service import donations, pledges
 from fupin.needs.models import Attachment, Need
-from tests.money.support import DUE, TODAY, WAN, Money, actor, build_money
+from tests.money.support import WAN, Money, actor, build_money, due
 from tests.support.world import World
 
 CHANNEL = "广南县扶贫办 电话 0876-5012345"
@@ -47,14 +48,14 @@ async def scene(world: World, *, funded: bool = True) -> Scene:
     m = await build_money(world)
     if funded:
         pledge = await pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=100 * WAN, due_date=DUE
+            actor=m.donor, need_id=m.need.id, amount_fen=100 * WAN, due_date=due()
         )
         await donations.record_donation(
             actor=m.officer,
             recipient_id=m.county_gov.id,
             pledge_id=pledge.id,
             amount_fen=100 * WAN,
-            received_on=TODAY,
+            received_on=today_cn(),
             confirm=True,
         )
         data = png_bytes()

@@ -15,7 +15,7 @@ from fupin.money.models import Donation, Pledge, Receipt
 from fupin.money.service import donations, pledges, receipts
 from fupin.needs.models import Attachment, Need, NeedEvent
 from tests.disclosure.support import scene
-from tests.money.support import DUE, TODAY, WAN, make_need
+from tests.money.support import WAN, due, make_need
 from tests.support.world import make_village
 
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -95,13 +95,13 @@ async def test_each_list_follows_its_threshold(world) -> None:
     # The confirmed donation has no receipt: listed once it waited past 7 days.
     donation = await Donation.get(need_id=s.need.id)
     assert (await alerts.alert_list(county, "donations_without_receipt")).total == 0
-    await Donation.filter(id=donation.id).update(received_on=TODAY - timedelta(days=10))
+    await Donation.filter(id=donation.id).update(received_on=today_cn() - timedelta(days=10))
     waiting = await alerts.alert_list(county, "donations_without_receipt")
     assert [r["donation_id"] for r in waiting.rows] == [donation.id]
     receipt = await receipts.issue_receipt(actor=s.officer, donation_id=donation.id)
     assert (await alerts.alert_list(county, "donations_without_receipt")).total == 0
     # The receipt lacks the official numbers: listed after 30 days, gone once entered.
-    await Receipt.filter(id=receipt.id).update(issued_on=TODAY - timedelta(days=31))
+    await Receipt.filter(id=receipt.id).update(issued_on=today_cn() - timedelta(days=31))
     official = await alerts.alert_list(county, "receipts_without_official_numbers")
     assert [r["receipt_id"] for r in official.rows] == [receipt.id]
     await receipts.enter_official_numbers(
@@ -115,9 +115,9 @@ async def test_each_list_follows_its_threshold(world) -> None:
     # A pledge 5 days past due and unpaid, not in a pair.
     other = await make_need(world.village, title="饮水工程", target_fen=50 * WAN)
     late = await pledges.make_pledge(
-        actor=s.money.donor, need_id=other.id, amount_fen=20 * WAN, due_date=DUE
+        actor=s.money.donor, need_id=other.id, amount_fen=20 * WAN, due_date=due()
     )
-    await Pledge.filter(id=late.id).update(due_date=TODAY - timedelta(days=5))
+    await Pledge.filter(id=late.id).update(due_date=today_cn() - timedelta(days=5))
     overdue = await alerts.alert_list(county, "overdue_pledges")
     assert overdue.rows[0]["unpaid_fen"] == 20 * WAN and overdue.rows[0]["pledges"] == 1
     assert (await alerts.alert_list(county, "overdue_pledges", 10)).total == 0

@@ -17,11 +17,11 @@ from tests.support.world import World, make_user, make_village
 
 YUAN = 100
 WAN = 10_000 * YUAN
-TODAY = today_cn()
 
 
 def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
+    """``n`` days from China's today, read when called (tests/test_midnight.py)."""
+    return today_cn() + timedelta(days=n)
 
 
 async def need(
@@ -69,7 +69,7 @@ async def pair(
         kind=kind,
         helper_id=helper.id,
         helped_region_id=region_code,
-        start_year=extra.pop("start_year", TODAY.year - 3),
+        start_year=extra.pop("start_year", today_cn().year - 3),
         end_year=extra.pop("end_year", None),
         **extra,
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from fupin.accounts.models import Pair, Participant
+from fupin.core.clock import today_cn
 from fupin.matching.service import likely_donors, marks, recommendations
-from tests.matching.support import TODAY, WAN, actor, member_of, need, pair, pledge
+from tests.matching.support import WAN, actor, member_of, need, pair, pledge
 from tests.support.world import OTHER_COUNTY
 
 
@@ -44,7 +45,7 @@ async def test_the_pair_the_province_donors_and_stated_interests_are_listed_with
     assert world.participants["military"].id not in listed
     # Every participant whose pair in force covers 广南县 (the test's and the real 上海–云南
     # east–west pair of the reference data) is listed with the pair reason, and no one else.
-    year = TODAY.year
+    year = today_cn().year
     covering = {
         p.helper_id
         for p in await Pair.filter(helped_region_id__in=["532627", "532600", "530000"])

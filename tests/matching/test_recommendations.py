@@ -11,23 +11,14 @@ import pytest
 
 from fupin.accounts.models import Pair, Participant
 from fupin.core.categories import CATEGORIES
+from fupin.core.clock import today_cn
 from fupin.matching.models import NotForUs
 from fupin.matching.rules.weights import DEFAULT_WEIGHTS
 from fupin.matching.service import marks, recommendations, snapshot
 from fupin.money.models import Donation, Pledge
 from fupin.needs.models import Need
 from fupin.regions.models import Region
-from tests.matching.support import (
-    TODAY,
-    WAN,
-    actor,
-    days,
-    member_of,
-    need,
-    pair,
-    pledge,
-    second_village,
-)
+from tests.matching.support import WAN, actor, days, member_of, need, pair, pledge, second_village
 from tests.support.world import CSRF, OTHER_COUNTY, make_village
 
 
@@ -67,7 +58,7 @@ async def test_east_west_pair_over_a_whole_province_names_the_needs_county(world
 
 async def test_a_pair_that_ended_last_year_gives_no_pair_reason(world) -> None:
     unit = world.participants["central_unit"]
-    await pair(unit, world.village.county_code, start_year=2011, end_year=TODAY.year - 1)
+    await pair(unit, world.village.county_code, start_year=2011, end_year=today_cn().year - 1)
     here = await need(world.village)
     member = await member_of(unit, "unit_member")
     result = await recommendations.recommendations_for(member.participant_id)  # type: ignore[arg-type]
@@ -200,10 +191,11 @@ async def _truth(participant: Participant, item: recommendations.RecommendedNeed
     codes_of_need = {n.region_id, n.county_code, n.province_code, county.prefecture_code}
     if region.parent_id:
         codes_of_need.add(region.parent_id)
+    year = today_cn().year
     pairs = {
         p.helped_region_id
         for p in await Pair.filter(helper_id=participant.id)
-        if p.start_year <= TODAY.year and (p.end_year is None or p.end_year >= TODAY.year)
+        if p.start_year <= year and (p.end_year is None or p.end_year >= year)
     }
     mine = Pledge.filter(participant_id=participant.id)
     given = [p for p in await mine.prefetch_related("need") if p.committed_fen > 0]
@@ -228,7 +220,7 @@ async def _truth(participant: Participant, item: recommendations.RecommendedNeed
                 else:
                     assert any(g.need.province_code == n.province_code for g in given)
             case "closes_soon":
-                assert p["days"] == (n.deadline - TODAY).days
+                assert p["days"] == (n.deadline - today_cn()).days
                 assert 0 <= p["days"] <= DEFAULT_WEIGHTS.closes_soon_days
             case "fits_typical_pledge":
                 amounts = [x.amount_fen for x in await mine.exclude(state="withdrawn")]
@@ -283,7 +275,7 @@ async def _received(**where: str) -> int:
 
 
 def _is_open(n: Need) -> bool:
-    return n.state == "published" and n.deadline >= TODAY and n.pledged_fen < n.target_fen
+    return n.state == "published" and n.deadline >= today_cn() and n.pledged_fen < n.target_fen
 
 
 async def _village_mean() -> float:
@@ -470,19 +462,19 @@ async def test_api_weights_out_of_range_are_refused_naming_the_weight(world, cli
 
 async def test_closes_today_reason(world) -> None:
     donor = world.participants["enterprise"]
-    await need(world.village, deadline=TODAY)
+    await need(world.village, deadline=today_cn())
     result = await recommendations.recommendations_for(donor.id)
     assert "今天截止" in [r.text for r in result.items[0].reasons]
 
 
 async def test_a_stale_snapshot_keeps_serving_while_it_is_rebuilt_in_the_background(world) -> None:
-    first = await snapshot.snapshot(TODAY)
+    first = await snapshot.snapshot(today_cn())
     added = await need(world.village, title="后来的需求", published_days_ago=5)
     assert added.id not in first.needs
-    served = await snapshot.snapshot(TODAY, max_age=0)  # stale: served, rebuild starts
+    served = await snapshot.snapshot(today_cn(), max_age=0)  # stale: served, rebuild starts
     assert served is first
     for _ in range(200):  # bounded: 10 s
-        current = await snapshot.snapshot(TODAY)
+        current = await snapshot.snapshot(today_cn())
         if current is not first:
             break
         await asyncio.sleep(0.05)

@@ -2,6 +2,9 @@
 
 Needs are created as rows in the state the test needs (the needs lifecycle has its own tests);
 everything about money goes through the money services.
+
+Dates are read from the platform's clock when a test uses them, never kept from import: a run
+that straddles midnight China time imports before it and runs tests after (tests/test_midnight.py).
 """
 
 from __future__ import annotations
@@ -22,9 +25,16 @@ from tests.support.world import World, make_user, valid_uscc
 
 YUAN = 100
 WAN = 10_000 * YUAN
-TODAY = today_cn()
-DUE = TODAY + timedelta(days=60)
-DRAFTED = datetime(TODAY.year - 5, 1, 1, tzinfo=UTC)
+
+
+def due() -> date:
+    """A due date any pledge made today may have: two months on, well before the need's
+    deadline (``make_need``)."""
+    return days(60)
+
+
+def days(n: int) -> date:
+    return today_cn() + timedelta(days=n)
 
 
 async def make_need(
@@ -42,11 +52,11 @@ async def make_need(
         title=title,
         description="测试需求",
         target_fen=target_fen,
-        deadline=TODAY + timedelta(days=90),
+        deadline=days(90),
         state=state,
         # Drafted years ago: money may arrive in an earlier year, never before the need's
         # drafting (tests/money/test_donation_dates.py).
-        created_at=DRAFTED,
+        created_at=datetime(today_cn().year - 5, 1, 1, tzinfo=UTC),
     )
 
 
@@ -98,11 +108,12 @@ async def build_money(world: World, *, target_fen: int = 100 * WAN) -> Money:
         region_code="530000",
         participant_id=fund_participant.id,
     )
+    this_year = today_cn().year
     await recipients.add_qualification(
         actor=None,
         org_id=foundation.id,
-        start_year=TODAY.year - 1,
-        end_year=TODAY.year + 1,
+        start_year=this_year - 1,
+        end_year=this_year + 1,
         list_reference="测试名单",
     )
     member = await make_user("participant_member", "fund_member", participant=fund_participant.id)
@@ -122,7 +133,3 @@ async def build_money(world: World, *, target_fen: int = 100 * WAN) -> Money:
 
 async def fresh(need: Need) -> Need:
     return await Need.get(id=need.id)
-
-
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)

@@ -18,11 +18,12 @@ import httpx
 from starlette.routing import Mount, Route
 
 from fupin.accounts.models import Pair, Participant
+from fupin.core.clock import today_cn
 from fupin.money.models import Donation, Pledge, Receipt, RecipientOrg
 from fupin.money.service import donations, pledges, receipts
 from fupin.sharing.service import opendata
 from tests.conftest import TEST_SECRET
-from tests.money.support import DUE, TODAY, WAN, build_money, make_need
+from tests.money.support import WAN, build_money, due, make_need
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import (
     CSRF,
@@ -76,7 +77,7 @@ def _candidates(path: str, name: str, ids: dict[str, list[str]]) -> list[str]:
         "lang": "lang",
     }
     if name == "year":
-        return [str(TODAY.year)]
+        return [str(today_cn().year)]
     if name == "fmt":
         return ["csv", "json"]
     if name == "lang":
@@ -159,14 +160,14 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
     anon_actor = await accounts.actor_for(await User.get(username="anon_member"))
     # Named money around it, so the pages under test have content.
     named = await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=DUE
+        actor=m.other_donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=due()
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=named.id,
         amount_fen=20 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     second_need = await make_need(world.village, title="匿名测试专用需求")
@@ -186,7 +187,7 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
         actor=anon_actor,
         need_id=second_need.id,
         amount_fen=ANON_AMOUNT,
-        due_date=DUE,
+        due_date=due(),
         anonymous=True,
     )
     paid = await donations.record_donation(
@@ -194,7 +195,7 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=ANON_AMOUNT,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await receipts.issue_receipt(actor=m.officer, donation_id=paid.id)
@@ -204,7 +205,7 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
         need_id=m.need.id,
         donor_id=ANON_ID,
         amount_fen=ANON_AMOUNT,
-        received_on=TODAY,
+        received_on=today_cn(),
         anonymous=True,
         confirm=True,
     )
@@ -212,12 +213,12 @@ async def test_an_anonymous_donor_is_revealed_by_no_page_feed_export_or_api(app,
     # The day's open-data snapshot, written after the gift: every file is walked too.
     settings = app.state.settings
     await opendata.generate(settings.open_data_dir, settings.base_url)
-    snapshot = [f"/open-data/{TODAY.isoformat()}/{name}" for name in opendata.file_names()]
+    snapshot = [f"/open-data/{today_cn().isoformat()}/{name}" for name in opendata.file_names()]
     urls = _urls(paths, await _ids(m, second_need, pair)) + snapshot
     assert len(urls) > 60
     assert {"/feeds/needs.atom", "/feeds/funded.atom", "/feeds/ledger.atom"} <= set(urls)
     after = await _read_all(app, world, urls)
-    pledge_file = after[(None, f"/open-data/{TODAY.isoformat()}/pledges.jsonl")]
+    pledge_file = after[(None, f"/open-data/{today_cn().isoformat()}/pledges.jsonl")]
     assert str(ANON_AMOUNT) in pledge_file, "the walk read the anonymous pledge's row"
     leaks = []
     for key, text in after.items():

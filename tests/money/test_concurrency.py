@@ -19,6 +19,7 @@ import pytest
 
 from fupin.accounts.models import Participant, User
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.db import close_database, open_database
 from fupin.errors import RuleViolation
 from fupin.ledger.models import LedgerEntry
@@ -27,7 +28,7 @@ from fupin.money.rules import receipt_numbers
 from fupin.money.rules.caps import PledgeCaps
 from fupin.money.service import ledger_check, pledges, receipts
 from fupin.settings import Settings
-from tests.money.support import DUE, TODAY, WAN, build_money, fresh
+from tests.money.support import WAN, build_money, due, fresh
 from tests.support.contract import CONTRACT_HOOKS
 from tests.support.world import password_hash
 
@@ -101,7 +102,7 @@ async def test_200_concurrent_pledgers_never_exceed_the_target(world, db) -> Non
                 actor=actors[index],
                 need_id=m.need.id,
                 amount_fen=amounts[index],
-                due_date=DUE,
+                due_date=due(),
                 caps=NO_CAPS,  # the race is the subject; caps: test_pledge_squatting.py
             )
             return True, amounts[index], None
@@ -208,7 +209,7 @@ async def _confirmed_donations(m, count: int) -> list[int]:  # type: ignore[no-u
                 recipient_id=m.county_gov.id,
                 donor_id=donor,
                 amount_fen=100 + i,
-                received_on=TODAY,
+                received_on=today_cn(),
                 state="confirmed",
             )
             for i in range(count)
@@ -233,7 +234,7 @@ async def test_500_receipts_issued_concurrently_get_serials_1_to_500(world, db) 
     assert len({r.number for r in issued}) == 500
     stored = await Receipt.filter(issuer_id=m.county_gov.id).values_list("serial", flat=True)
     assert receipt_numbers.check_gapless(stored, expected_last=500) == []
-    counter = await ReceiptCounter.get(issuer_id=m.county_gov.id, year=TODAY.year)
+    counter = await ReceiptCounter.get(issuer_id=m.county_gov.id, year=today_cn().year)
     assert counter.last_serial == 500
     assert await LedgerEntry.filter(kind="receipt_issued").count() == 500
     assert elapsed < 120
@@ -264,7 +265,7 @@ async def test_the_same_idempotency_key_sent_50_times_at_once_records_one_pledge
     m = await build_money(world)
     token = await accounts.create_api_token(user=world.users["participant_member"])
     await _pool_of_20(db)
-    body = {"need_id": m.need.id, "amount_fen": 12 * WAN, "due_date": DUE.isoformat()}
+    body = {"need_id": m.need.id, "amount_fen": 12 * WAN, "due_date": due().isoformat()}
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-2026-0001-abcdef"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t", event_hooks=CONTRACT_HOOKS

@@ -5,21 +5,25 @@ import by the national office, which the record and its ledger entry say."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.errors import InvalidInput, PermissionDenied
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Donation, Pledge
 from fupin.money.service import donations, ledger_check, pledges
 from fupin.needs.models import Need
-from tests.money.support import DUE, TODAY, WAN, actor, build_money
+from tests.money.support import WAN, actor, build_money, due
 from tests.support.world import CSRF
 
 pytestmark = pytest.mark.both_databases
 
-EARLY = TODAY - timedelta(days=400)
+
+def _early() -> date:
+    """A day long before the need was drafted, read when the test runs (tests/test_midnight.py)."""
+    return today_cn() - timedelta(days=400)
 
 
 async def _drafted_recently(need: Need) -> None:
@@ -38,13 +42,13 @@ async def test_money_received_before_the_need_was_drafted_is_refused(world) -> N
             need_id=m.need.id,
             donor_id=world.participants["enterprise"].id,
             amount_fen=WAN,
-            received_on=EARLY,
+            received_on=_early(),
         )
     assert caught.value.field == "received_on"
     assert caught.value.code == "before_need"
     assert not await Donation.exists()
     # The day the need was drafted is fine.
-    drafted_on = TODAY - timedelta(days=30)
+    drafted_on = today_cn() - timedelta(days=30)
     recorded = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
@@ -59,9 +63,9 @@ async def test_money_received_before_the_need_was_drafted_is_refused(world) -> N
 async def test_payment_dated_before_its_pledge_is_refused_also_when_corrected(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today_cn() - timedelta(days=1)
     with pytest.raises(InvalidInput) as caught:
         await donations.record_donation(
             actor=m.officer,
@@ -76,14 +80,14 @@ async def test_payment_dated_before_its_pledge_is_refused_also_when_corrected(wo
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     with pytest.raises(InvalidInput) as edited:
         await donations.update_donation(
             actor=m.officer, donation_id=ok.id, changes={"received_on": yesterday}
         )
     assert edited.value.code == "before_pledge"
-    assert (await Donation.get(id=ok.id)).received_on == TODAY
+    assert (await Donation.get(id=ok.id)).received_on == today_cn()
 
 
 async def test_api_and_form_answer_422_naming_received_on(client, client_as, world) -> None:
@@ -99,7 +103,7 @@ async def test_api_and_form_answer_422_naming_received_on(client, client_as, wor
             "need_id": m.need.id,
             "donor_id": world.participants["enterprise"].id,
             "amount_fen": WAN,
-            "received_on": EARLY.isoformat(),
+            "received_on": _early().isoformat(),
         },
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "dates-0123456789"},
     )
@@ -116,7 +120,7 @@ async def test_api_and_form_answer_422_naming_received_on(client, client_as, wor
             "need_id": str(m.need.id),
             "donor_id": str(world.participants["enterprise"].id),
             "amount": "10000",
-            "received_on": EARLY.isoformat(),
+            "received_on": _early().isoformat(),
             "kind": "cash",
             "idempotency_key": "dates-form-0123456789",
         },
@@ -139,7 +143,7 @@ async def test_historical_import_by_the_national_office_is_marked_on_record_and_
             need_id=m.need.id,
             donor_id=enterprise,
             amount_fen=WAN,
-            received_on=EARLY,
+            received_on=_early(),
             note="2017 年纸质台账补录",
         )
     with pytest.raises(InvalidInput) as no_note:  # the import says where the record comes from
@@ -149,7 +153,7 @@ async def test_historical_import_by_the_national_office_is_marked_on_record_and_
             need_id=m.need.id,
             donor_id=enterprise,
             amount_fen=WAN,
-            received_on=EARLY,
+            received_on=_early(),
             note="",
         )
     assert no_note.value.field == "note"
@@ -159,11 +163,11 @@ async def test_historical_import_by_the_national_office_is_marked_on_record_and_
         need_id=m.need.id,
         donor_id=enterprise,
         amount_fen=WAN,
-        received_on=EARLY,
+        received_on=_early(),
         note="2017 年纸质台账补录",
     )
     assert imported.historical is True and imported.state == "confirmed"
-    assert imported.received_on == EARLY
+    assert imported.received_on == _early()
     entry = await LedgerEntry.get(seq=imported.ledger_seq)
     assert json.loads(entry.payload_json)["historical"] is True
     # An ordinary donation's entry says nothing of it, and the ledger check holds for both.
@@ -182,8 +186,8 @@ async def test_cli_import_is_all_or_nothing_and_only_for_the_national_office(
     m = await build_money(world)
     await _drafted_recently(m.need)
     enterprise = world.participants["enterprise"].id
-    good = f"{m.county_gov.id},{m.need.id},{enterprise},1万,{EARLY.isoformat()},2017 年纸质台账"
-    bad = f"{m.county_gov.id},{m.need.id},{enterprise},一万,{EARLY.isoformat()},台账"
+    good = f"{m.county_gov.id},{m.need.id},{enterprise},1万,{_early().isoformat()},2017 年纸质台账"
+    bad = f"{m.county_gov.id},{m.need.id},{enterprise},一万,{_early().isoformat()},台账"
     header = "recipient_id,need_id,donor_id,amount,received_on,note"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUPIN_")}
     env.update(FUPIN_DATABASE_URL=settings.database_url, FUPIN_VAR_DIR=str(settings.var_dir))
@@ -210,4 +214,4 @@ async def test_cli_import_is_all_or_nothing_and_only_for_the_national_office(
     done = run([good], admin)
     assert done.returncode == 0, done.stderr
     (imported,) = await Donation.all()
-    assert imported.historical and imported.amount_fen == WAN and imported.received_on == EARLY
+    assert imported.historical and imported.amount_fen == WAN and imported.received_on == _early()

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.errors import InvalidInput
 from fupin.money.models import Donation
 from fupin.money.service import donations, queries
-from tests.money.support import TODAY, build_money, make_need
+from tests.money.support import build_money, make_need
 from tests.support.world import CSRF
 
 
@@ -54,7 +55,7 @@ async def test_the_service_gives_every_input_error_at_once(world) -> None:
             actor=m.officer,
             recipient_id=m.county_gov.id,
             amount_fen=0,
-            received_on=TODAY + timedelta(days=3),
+            received_on=today_cn() + timedelta(days=3),
             payment_reference="x" * 65,
         )
     assert {e.field for e in refused.value.errors} == {
@@ -90,7 +91,7 @@ async def test_the_officer_picks_the_need_and_the_donor_by_name_and_records(
         "org": str(m.county_gov.id),
         "idempotency_key": "k" * 20,
         "amount": "1200.50",
-        "received_on": TODAY.isoformat(),
+        "received_on": today_cn().isoformat(),
         "kind": "cash",
         "payment_reference": "流水 0001",
     }
@@ -128,7 +129,7 @@ async def test_a_refused_donation_form_shows_every_error_at_once(client_as, worl
             "csrf_token": CSRF,
             "org": str(m.county_gov.id),
             "amount": "500",
-            "received_on": (TODAY + timedelta(days=5)).isoformat(),
+            "received_on": (today_cn() + timedelta(days=5)).isoformat(),
             "kind": "cash",
             "need_q": "村道",
             "note": "月底到账",

@@ -7,27 +7,28 @@ from datetime import date
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Donation, Pledge, Receipt
 from fupin.money.rules import receipt_numbers
 from fupin.money.service import donations, pledges, receipts, recipients
 from fupin.regions.models import Region
-from tests.money.support import DUE, TODAY, WAN, build_money, fresh, made_on, make_need
+from tests.money.support import WAN, build_money, due, fresh, made_on, make_need
 
 pytestmark = pytest.mark.both_databases
 
 
 async def _paid_pledge(m, amount=30 * WAN, **kwargs):
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=amount, due_date=DUE, **kwargs
+        actor=m.donor, need_id=m.need.id, amount_fen=amount, due_date=due(), **kwargs
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=amount,
-        received_on=TODAY,
+        received_on=today_cn(),
         payment_reference="BANK-001",
     )
     return pledge, donation
@@ -108,7 +109,7 @@ async def test_recorded_donations_can_be_corrected_before_confirmation(world) ->
 async def test_donation_beyond_the_pledge_or_the_open_amount_is_refused(world) -> None:
     m = await build_money(world, target_fen=100 * WAN)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=due()
     )
     with pytest.raises(RuleViolation) as caught:
         await donations.record_donation(
@@ -116,7 +117,7 @@ async def test_donation_beyond_the_pledge_or_the_open_amount_is_refused(world) -
             recipient_id=m.county_gov.id,
             pledge_id=pledge.id,
             amount_fen=31 * WAN,
-            received_on=TODAY,
+            received_on=today_cn(),
         )
     assert caught.value.code == "over_pledge_payment"
     standalone = await donations.record_donation(
@@ -125,7 +126,7 @@ async def test_donation_beyond_the_pledge_or_the_open_amount_is_refused(world) -
         need_id=m.need.id,
         donor_id=m.world.participants["individual"].id,
         amount_fen=70 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     await donations.confirm_donation(actor=m.officer, donation_id=standalone.id)
     assert (await fresh(m.need)).state == "funded"
@@ -135,7 +136,7 @@ async def test_donation_beyond_the_pledge_or_the_open_amount_is_refused(world) -
         need_id=m.need.id,
         donor_id=m.world.participants["individual"].id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     with pytest.raises(RuleViolation) as caught:
         await donations.confirm_donation(actor=m.officer, donation_id=late.id)
@@ -145,7 +146,7 @@ async def test_donation_beyond_the_pledge_or_the_open_amount_is_refused(world) -
 async def test_only_the_recipients_officers_record_and_confirm(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
     )
     for intruder in (m.other_officer, m.donor, m.foundation_member):
         with pytest.raises(PermissionDenied):
@@ -154,7 +155,7 @@ async def test_only_the_recipients_officers_record_and_confirm(world) -> None:
                 recipient_id=m.county_gov.id,
                 pledge_id=pledge.id,
                 amount_fen=WAN,
-                received_on=TODAY,
+                received_on=today_cn(),
             )
     # the foundation may not take money pledged to the county government
     with pytest.raises(RuleViolation) as caught:
@@ -163,7 +164,7 @@ async def test_only_the_recipients_officers_record_and_confirm(world) -> None:
             recipient_id=m.foundation.id,
             pledge_id=pledge.id,
             amount_fen=WAN,
-            received_on=TODAY,
+            received_on=today_cn(),
         )
     assert caught.value.code == "wrong_recipient"
 
@@ -171,10 +172,10 @@ async def test_only_the_recipients_officers_record_and_confirm(world) -> None:
 async def test_money_may_arrive_in_an_earlier_year_but_not_in_the_future(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
     )
-    earlier = date(TODAY.year - 1, 12, 31)
-    await made_on(pledge, date(TODAY.year - 1, 12, 1))
+    earlier = date(today_cn().year - 1, 12, 31)
+    await made_on(pledge, date(today_cn().year - 1, 12, 1))
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
@@ -187,7 +188,7 @@ async def test_money_may_arrive_in_an_earlier_year_but_not_in_the_future(world) 
         await donations.update_donation(
             actor=m.officer,
             donation_id=donation.id,
-            changes={"received_on": date(TODAY.year + 1, 1, 1)},
+            changes={"received_on": date(today_cn().year + 1, 1, 1)},
         )
     assert caught.value.field == "received_on"
 
@@ -202,7 +203,7 @@ async def test_targeted_flag_is_derived_from_the_place_and_the_channel(world) ->
         need_id=m.need.id,
         donor_id=individual,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     assert (gov.targeted, gov.targeted_basis, gov.channel_qualifies) == (True, "county_832", True)
     assert "广南县" in gov.target_area_text
@@ -213,14 +214,14 @@ async def test_targeted_flag_is_derived_from_the_place_and_the_channel(world) ->
         need_id=m.need.id,
         donor_id=individual,
         amount_fen=WAN,
-        received_on=date(TODAY.year - 3, 6, 1),
+        received_on=date(today_cn().year - 3, 6, 1),
     )
     assert (fund.channel_qualifies, fund.targeted) == (False, False)
     # an unqualified organisation is not a qualifying channel at all
     other = await recipients.create_recipient_org(
         actor=None, kind="other", name="某村委会", code="VILLAGE01"
     )
-    direct = await donations.derive_targeted(m.need, other, TODAY)
+    direct = await donations.derive_targeted(m.need, other, today_cn())
     assert (direct.channel_qualifies, direct.targeted) == (False, False)
 
 
@@ -243,10 +244,10 @@ async def test_a_registered_poor_village_outside_the_832_is_a_target_area(world)
         is_generated=True,
     )
     need = await make_need(village)
-    facts = await donations.derive_targeted(need, m.foundation, TODAY)
+    facts = await donations.derive_targeted(need, m.foundation, today_cn())
     assert (facts.targeted, facts.basis) == (True, "registered_poor_village")
     await Region.filter(code=village.code).update(is_poor_village=False)
-    facts = await donations.derive_targeted(need, m.foundation, TODAY)
+    facts = await donations.derive_targeted(need, m.foundation, today_cn())
     assert facts.targeted is False
 
 
@@ -268,7 +269,7 @@ async def test_in_kind_gift_without_fair_value_evidence_gets_no_receipt(world) -
         need_id=m.need.id,
         donor_id=individual,
         amount_fen=2 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         kind="in_kind",
         valuation_basis="market_price",
         items=[donations.ItemSpec("水泥", 40, "吨", 500 * 100)],
@@ -283,7 +284,7 @@ async def test_in_kind_gift_without_fair_value_evidence_gets_no_receipt(world) -
         need_id=m.need.id,
         donor_id=individual,
         amount_fen=2 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         kind="in_kind",
         valuation_basis="invoice",
         fair_value_evidence="增值税发票 No.12345678",
@@ -298,7 +299,7 @@ async def test_in_kind_gift_without_fair_value_evidence_gets_no_receipt(world) -
             need_id=m.need.id,
             donor_id=individual,
             amount_fen=2 * WAN,
-            received_on=TODAY,
+            received_on=today_cn(),
             kind="in_kind",
         )
     assert caught.value.field == "valuation_basis"
@@ -309,7 +310,7 @@ async def test_void_keeps_the_number_and_reissue_points_to_it(world) -> None:
     _, donation = await _paid_pledge(m)
     await donations.confirm_donation(actor=m.officer, donation_id=donation.id)
     first = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
-    assert first.number == f"GOV532627-{TODAY.year}-000001"
+    assert first.number == f"GOV532627-{today_cn().year}-000001"
     with pytest.raises(RuleViolation) as caught:
         await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
     assert caught.value.code == "receipt_exists"
@@ -319,7 +320,9 @@ async def test_void_keeps_the_number_and_reissue_points_to_it(world) -> None:
     with pytest.raises(InvalidTransition):
         await receipts.void_receipt(actor=m.officer, receipt_id=first.id, reason="again")
     second = await receipts.reissue_receipt(actor=m.officer, receipt_id=first.id)
-    assert second.number == f"GOV532627-{TODAY.year}-000002" and second.reissue_of_id == first.id
+    assert (
+        second.number == f"GOV532627-{today_cn().year}-000002" and second.reissue_of_id == first.id
+    )
     voided = await Receipt.get(id=first.id)
     assert (voided.number, voided.state, voided.void_reason) == (
         first.number,

@@ -15,11 +15,12 @@ from tortoise.backends.asyncpg import client as pg
 from tortoise.backends.sqlite import client as lite
 
 from fupin import db
+from fupin.core.clock import today_cn
 from fupin.ledger import service as ledger_service
 from fupin.money.models import Donation, PledgeEvent
 from fupin.money.service import donations, ledger_check, pledges, receipts
 from fupin.money.service import rollups as money_rollups
-from tests.money.support import DUE, TODAY, WAN, build_money
+from tests.money.support import WAN, build_money, due
 
 pytestmark = pytest.mark.both_databases
 
@@ -78,10 +79,10 @@ async def counted(statements: Statements) -> AsyncIterator[Statements]:
 
 async def test_a_pledge_sends_at_most_3_statements_after_the_ledger_head(world, statements) -> None:
     m = await build_money(world)
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due())
     async with counted(statements) as seen:
         pledge = await pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=2 * WAN, due_date=DUE
+            actor=m.donor, need_id=m.need.id, amount_fen=2 * WAN, due_date=due()
         )
     after = seen.after_head()
     assert len(after) <= 3, after
@@ -101,7 +102,7 @@ async def test_under_the_head_money_changes_only_append_the_chain(world, stateme
     that record an entry's seq — never a rollup, an outbox, an audit row or a need."""
     m = await build_money(world)
     # the first entry ever also creates the head row: not the case measured
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due())
     seen_after: list[str] = []
 
     async def run(call: Callable[[], Awaitable[Any]]) -> Any:
@@ -113,13 +114,13 @@ async def test_under_the_head_money_changes_only_append_the_chain(world, stateme
 
     anon = await run(
         lambda: pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=DUE, anonymous=True
+            actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=due(), anonymous=True
         )
     )
     await run(lambda: pledges.amend_pledge(actor=m.donor, pledge_id=anon.id, amount_fen=4 * WAN))
     other = await run(
         lambda: pledges.make_pledge(
-            actor=m.other_donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+            actor=m.other_donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
         )
     )
     await run(lambda: pledges.withdraw_pledge(actor=m.other_donor, pledge_id=other.id, reason="x"))
@@ -129,7 +130,7 @@ async def test_under_the_head_money_changes_only_append_the_chain(world, stateme
             recipient_id=m.county_gov.id,
             pledge_id=anon.id,
             amount_fen=4 * WAN,
-            received_on=TODAY,
+            received_on=today_cn(),
             confirm=True,
         )
     )

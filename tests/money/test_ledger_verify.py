@@ -16,11 +16,12 @@ import pytest
 from tortoise import connections
 
 from fupin import REPO_ROOT
+from fupin.core.clock import today_cn
 from fupin.ledger.models import LedgerEntry
 from fupin.money.models import Donation, Pledge
 from fupin.money.service import donations, ledger_check, pledges, receipts
 from fupin.settings import Settings
-from tests.money.support import DUE, TODAY, WAN, build_money, fresh
+from tests.money.support import WAN, build_money, due, fresh
 
 pytestmark = pytest.mark.both_databases
 
@@ -37,10 +38,10 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 async def _some_money(m) -> Donation:  # type: ignore[no-untyped-def]
     """A small history: pledges (one anonymous), a paid and receipted donation, a reversal."""
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=due()
     )
     anon = await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE, anonymous=True
+        actor=m.other_donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due(), anonymous=True
     )
     await pledges.amend_pledge(actor=m.other_donor, pledge_id=anon.id, amount_fen=12 * WAN)
     paid = await donations.record_donation(
@@ -48,7 +49,7 @@ async def _some_money(m) -> Donation:  # type: ignore[no-untyped-def]
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=30 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await receipts.issue_receipt(actor=m.officer, donation_id=paid.id)
@@ -57,7 +58,7 @@ async def _some_money(m) -> Donation:  # type: ignore[no-untyped-def]
         recipient_id=m.county_gov.id,
         pledge_id=anon.id,
         amount_fen=5 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await donations.reverse_donation(actor=m.officer, donation_id=anon_paid.id, reason="误记")
@@ -122,7 +123,7 @@ async def test_a_donation_confirmed_behind_the_ledgers_back_is_caught(world, db)
         need_id=m.need.id,
         donor_id=m.world.participants["individual"].id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     await _execute(f"UPDATE donation SET state = 'confirmed' WHERE id = {sneaky.id}")
     result = await ledger_check.verify_database()
@@ -234,8 +235,8 @@ async def test_pledges_lapse_command_lapses_overdue_pledges(world, db) -> None:
         actor=m.donor,
         need_id=m.need.id,
         amount_fen=WAN,
-        due_date=TODAY - timedelta(days=1),
-        today=TODAY - timedelta(days=20),
+        due_date=today_cn() - timedelta(days=1),
+        today=today_cn() - timedelta(days=20),
     )
     run = _cli(db, "pledges", "lapse")
     assert run.returncode == 0 and "lapsed 1 pledge(s)" in run.stdout, run.stderr

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.money.api import donations as donations_api
 from fupin.money.api import ledger as ledger_api
 from fupin.money.api import pledges as pledges_api
@@ -23,7 +24,7 @@ from fupin.money.models import Donation, IdempotencyRecord, Pledge, Receipt, Rec
 from fupin.money.schemas.common import IdempotencyHeaders
 from fupin.money.service import donations, pledges, receipts
 from fupin.needs.models import Need
-from tests.money.support import DUE, TODAY, WAN, Money, build_money
+from tests.money.support import WAN, Money, build_money, due
 from tests.support.contract import document
 from tests.support.world import CSRF
 
@@ -53,14 +54,14 @@ async def _token(world: Any, key: str) -> dict[str, str]:
 
 async def _confirmed(m: Money) -> tuple[Pledge, Donation, Receipt]:
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=2 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=2 * WAN, due_date=due()
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
@@ -124,7 +125,7 @@ async def test_a_retried_confirmation_is_answered_once_and_a_reused_key_refused(
         need_id=m.need.id,
         donor_id=world.participants["enterprise"].id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     url = f"/api/v1/donations/{recorded.id}/confirm"
     keyed = {**officer, "Idempotency-Key": "confirm-0001"}
@@ -167,7 +168,7 @@ async def test_the_pledge_form_shown_again_names_each_bad_field(client_as: Any, 
 async def test_the_amend_and_withdraw_forms_name_the_bad_field(client_as: Any, world: Any) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
     )
     client = client_as("participant_member")
     amend = await client.post(
@@ -185,8 +186,8 @@ async def test_the_amend_form_takes_back_the_schedule_the_pledge_page_shows(
 ) -> None:
     m = await build_money(world)
     parts = [
-        pledges.InstalmentSpec(DUE, 20 * WAN),
-        pledges.InstalmentSpec(DUE.replace(year=DUE.year + 1), 30 * WAN),
+        pledges.InstalmentSpec(due(), 20 * WAN),
+        pledges.InstalmentSpec(due().replace(year=due().year + 1), 30 * WAN),
     ]
     # a project paid over two years: its deadline lies beyond the last instalment
     await Need.filter(id=m.need.id).update(deadline=parts[-1].due_date)
@@ -196,7 +197,7 @@ async def test_the_amend_form_takes_back_the_schedule_the_pledge_page_shows(
     client = client_as("participant_member")
     page = await client.get(f"/pledges/{pledge.id}")
     shown = re.search(r'<textarea name="instalments" rows="3">([^<]*)</textarea>', page.text)
-    assert shown is not None and shown.group(1).splitlines()[0] == f"{DUE.isoformat()} 200000"
+    assert shown is not None and shown.group(1).splitlines()[0] == f"{due().isoformat()} 200000"
     # The schedule as shown, its last instalment raised by ¥100,000.
     schedule = shown.group(1).replace(" 300000", " 400000")
     response = await client.post(
@@ -251,7 +252,7 @@ async def test_the_donation_page_forms_name_the_bad_field(client_as: Any, world:
     assert _named(await officer.post(f"{base}/receipt", data=bad_key)) == {"idempotency_key"}
     # cancelling is for a donation recorded but not yet confirmed: its page has the form
     recorded = await donations.record_donation(
-        actor=m.officer, recipient_id=m.county_gov.id, amount_fen=WAN, received_on=TODAY,
+        actor=m.officer, recipient_id=m.county_gov.id, amount_fen=WAN, received_on=today_cn(),
         need_id=m.need.id, donor_id=m.world.participants["individual"].id,
     )  # fmt: skip
     cancel = await officer.post(f"/donations/{recorded.id}/cancel", data=_form(reason="x" * 501))

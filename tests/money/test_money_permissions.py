@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.money.models import Receipt
 from fupin.money.service import donations, pledges, receipts
-from tests.money.support import DUE, TODAY, WAN, build_money, make_need
+from tests.money.support import WAN, build_money, due, make_need
 from tests.support.world import CSRF
 
 pytestmark = pytest.mark.both_databases
@@ -21,14 +22,14 @@ pytestmark = pytest.mark.both_databases
 
 async def _receipted(m):  # type: ignore[no-untyped-def]
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=10 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         payment_reference="BANK-PRINT-1",
         confirm=True,
     )
@@ -79,14 +80,14 @@ async def test_a_province_office_reads_money_by_the_needs_place_not_the_recipien
     m = await build_money(world)
     sichuan_need = await make_need(world.other_village, title="四川的需求")
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=sichuan_need.id, amount_fen=5 * WAN, due_date=DUE
+        actor=m.donor, need_id=sichuan_need.id, amount_fen=5 * WAN, due_date=due()
     )
     donation = await donations.record_donation(
         actor=m.foundation_member,
         recipient_id=m.foundation.id,
         pledge_id=pledge.id,
         amount_fen=5 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         payment_reference="SECRET-REF-42",
         confirm=True,
     )

@@ -9,11 +9,12 @@ import re
 import pytest
 
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.ledger import rules as ledger_chain
 from fupin.money.models import Donation, IdempotencyRecord, Pledge, RecipientOrg
 from fupin.money.service import donations, pledges, receipts
 from fupin.needs.models import Need
-from tests.money.support import DUE, TODAY, WAN, build_money, fresh, make_need
+from tests.money.support import WAN, build_money, due, fresh, make_need
 from tests.support.world import CSRF
 
 KEY = "form-key-0123456789"
@@ -59,7 +60,7 @@ async def test_pledge_form_records_once_per_key_and_refuses_over_pledging_with_t
     page = await client.get(f"/pledges/new?need_id={m.need.id}")
     assert page.status_code == 200 and 'name="idempotency_key"' in page.text
     data = _form(
-        need_id=m.need.id, amount="300,000.00", due_date=DUE.isoformat(), idempotency_key=KEY
+        need_id=m.need.id, amount="300,000.00", due_date=due().isoformat(), idempotency_key=KEY
     )
     first = await client.post("/pledges", data=data)
     assert first.status_code == 303 and re.fullmatch(r"/pledges/\d+", first.headers["location"])
@@ -71,7 +72,10 @@ async def test_pledge_form_records_once_per_key_and_refuses_over_pledging_with_t
     over = await client_as("other_participant_member").post(
         "/pledges",
         data=_form(
-            need_id=m.need.id, amount="200001", due_date=DUE.isoformat(), idempotency_key=KEY + "x"
+            need_id=m.need.id,
+            amount="200001",
+            due_date=due().isoformat(),
+            idempotency_key=KEY + "x",
         ),
     )
     assert over.status_code == 409
@@ -90,14 +94,14 @@ async def test_pledge_form_with_bad_input_names_the_field_and_writes_nothing(
         response = await client.post(
             "/pledges",
             data=_form(
-                need_id=m.need.id, amount=amount, due_date=DUE.isoformat(), idempotency_key=KEY
+                need_id=m.need.id, amount=amount, due_date=due().isoformat(), idempotency_key=KEY
             ),
         )
         assert response.status_code == 422, amount
     bad_key = await client.post(
         "/pledges",
         data=_form(
-            need_id=m.need.id, amount="100", due_date=DUE.isoformat(), idempotency_key="short"
+            need_id=m.need.id, amount="100", due_date=due().isoformat(), idempotency_key="short"
         ),
     )
     assert bad_key.status_code == 422 and "idempotency_key" in bad_key.text
@@ -107,12 +111,12 @@ async def test_pledge_form_with_bad_input_names_the_field_and_writes_nothing(
 async def test_amend_and_withdraw_through_the_pledge_page(client_as, world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     client = client_as("participant_member")
     response = await client.post(
         f"/pledges/{pledge.id}/amend",
-        data=_form(amount="150000", due_date=DUE.isoformat(), reason="追加", idempotency_key=KEY),
+        data=_form(amount="150000", due_date=due().isoformat(), reason="追加", idempotency_key=KEY),
     )
     assert response.status_code == 303
     assert (await Pledge.get(id=pledge.id)).amount_fen == 15 * WAN
@@ -132,14 +136,14 @@ async def test_amend_and_withdraw_through_the_pledge_page(client_as, world) -> N
 async def test_me_shows_what_is_due_my_pledges_and_donations(client_as, world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=4 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     client = client_as("participant_member")
@@ -158,7 +162,7 @@ async def test_me_shows_what_is_due_my_pledges_and_donations(client_as, world) -
 async def test_inbox_record_confirm_receipt_print_and_official_numbers(client_as, world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     officer = client_as("county_officer")
     inbox = await officer.get("/inbox")
@@ -169,7 +173,7 @@ async def test_inbox_record_confirm_receipt_print_and_official_numbers(client_as
         org=m.county_gov.id,
         pledge_id=pledge.id,
         amount="100000",
-        received_on=TODAY.isoformat(),
+        received_on=today_cn().isoformat(),
         kind="cash",
         payment_reference="BANK-9",
         idempotency_key=KEY,
@@ -188,7 +192,7 @@ async def test_inbox_record_confirm_receipt_print_and_official_numbers(client_as
     assert issued.status_code == 303
     receipt_url = issued.headers["location"]
     page = await officer.get(receipt_url)
-    assert f"GOV532627-{TODAY.year}-000001" in page.text and "非税前扣除凭证" in page.text
+    assert f"GOV532627-{today_cn().year}-000001" in page.text and "非税前扣除凭证" in page.text
     assert "壹拾万元整" in page.text
     donor = client_as("participant_member")
     first = await donor.post(f"{receipt_url}/print", data=_form())
@@ -244,7 +248,7 @@ async def test_recipients_are_listed_publicly_and_registered_by_offices(client_a
 @pytest.mark.both_databases
 async def test_ledger_page_shows_daily_heads_and_the_exports_verify(client_as, world) -> None:
     m = await build_money(world)
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due())
     public = client_as(None)
     page = await public.get("/ledger")
     assert page.status_code == 200 and "verify_ledger.py" in page.text and "--head" in page.text
@@ -282,7 +286,7 @@ async def test_api_retry_returns_the_first_result_and_a_reused_key_with_other_in
     body = {
         "need_id": m.need.id,
         "amount_fen": 5 * WAN,
-        "due_date": DUE.isoformat(),
+        "due_date": due().isoformat(),
         "anonymous": True,
     }
     first = await client.post("/api/v1/pledges", json=body, headers=headers)
@@ -307,7 +311,7 @@ async def test_api_malformed_idempotency_key_is_refused_naming_the_header(
     headers = {**await _api(world), "Idempotency-Key": key}
     response = await client.post(
         "/api/v1/pledges",
-        json={"need_id": m.need.id, "amount_fen": WAN, "due_date": DUE.isoformat()},
+        json={"need_id": m.need.id, "amount_fen": WAN, "due_date": due().isoformat()},
         headers=headers,
     )
     assert response.status_code == 422
@@ -321,18 +325,18 @@ async def test_api_refusals_are_clear_and_write_nothing(client, world) -> None:
     officer = await _api(world, "county_officer")
     draft = await make_need(world.village, state="draft")
     cases = [
-        ({"need_id": m.need.id, "amount_fen": 0, "due_date": DUE.isoformat()}, 422, "amount_fen"),
+        ({"need_id": m.need.id, "amount_fen": 0, "due_date": due().isoformat()}, 422, "amount_fen"),
         (
-            {"need_id": m.need.id, "amount_fen": "100", "due_date": DUE.isoformat()},
+            {"need_id": m.need.id, "amount_fen": "100", "due_date": due().isoformat()},
             422,
             "amount_fen",
         ),
         (
-            {"need_id": m.need.id, "amount_fen": 11 * WAN, "due_date": DUE.isoformat()},
+            {"need_id": m.need.id, "amount_fen": 11 * WAN, "due_date": due().isoformat()},
             409,
             "amount_fen",
         ),
-        ({"need_id": draft.id, "amount_fen": WAN, "due_date": DUE.isoformat()}, 409, "need_id"),
+        ({"need_id": draft.id, "amount_fen": WAN, "due_date": due().isoformat()}, 409, "need_id"),
         ({"need_id": m.need.id, "amount_fen": WAN, "due_date": "tomorrow"}, 422, "due_date"),
     ]
     for body, status, field in cases:
@@ -341,7 +345,7 @@ async def test_api_refusals_are_clear_and_write_nothing(client, world) -> None:
         assert response.json()["error"]["field"] == field
     over = await client.post(
         "/api/v1/pledges",
-        json={"need_id": m.need.id, "amount_fen": 11 * WAN, "due_date": DUE.isoformat()},
+        json={"need_id": m.need.id, "amount_fen": 11 * WAN, "due_date": due().isoformat()},
         headers=donor,
     )
     assert (
@@ -352,7 +356,7 @@ async def test_api_refusals_are_clear_and_write_nothing(client, world) -> None:
     pledge = (
         await client.post(
             "/api/v1/pledges",
-            json={"need_id": m.need.id, "amount_fen": 4 * WAN, "due_date": DUE.isoformat()},
+            json={"need_id": m.need.id, "amount_fen": 4 * WAN, "due_date": due().isoformat()},
             headers=donor,
         )
     ).json()
@@ -362,7 +366,7 @@ async def test_api_refusals_are_clear_and_write_nothing(client, world) -> None:
             "recipient_id": m.county_gov.id,
             "pledge_id": pledge["id"],
             "amount_fen": 4 * WAN,
-            "received_on": TODAY.isoformat(),
+            "received_on": today_cn().isoformat(),
         },
         headers=officer,
     )
@@ -403,7 +407,7 @@ async def test_api_full_flow_reverse_void_reissue_and_official_numbers(client, w
             "need_id": m.need.id,
             "donor_id": donor_id,
             "amount_fen": 2 * WAN,
-            "received_on": TODAY.isoformat(),
+            "received_on": today_cn().isoformat(),
             "confirm": True,
             "payment_reference": "B-1",
         },
@@ -443,9 +447,11 @@ async def test_api_full_flow_reverse_void_reissue_and_official_numbers(client, w
 async def test_api_need_pledges_hide_anonymous_donors_from_the_public(client, world) -> None:
     m = await build_money(world)
     await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE, anonymous=True
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due(), anonymous=True
     )
-    await pledges.make_pledge(actor=m.other_donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE)
+    await pledges.make_pledge(
+        actor=m.other_donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
+    )
     items = (await client.get(f"/api/v1/needs/{m.need.id}/pledges")).json()["items"]
     donors = sorted((item["anonymous"], item["donor"]["id"]) for item in items)
     assert donors == [(False, m.world.participants["social_org"].id), (True, None)]
@@ -459,14 +465,14 @@ async def test_receipt_and_donation_are_only_readable_by_donor_recipient_and_off
 ) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
@@ -496,10 +502,10 @@ async def test_the_need_page_carries_the_pledge_box_and_names_only_named_donors(
 ) -> None:
     m = await build_money(world)
     await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=DUE, anonymous=True
+        actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=due(), anonymous=True
     )
     await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=2 * WAN, due_date=DUE
+        actor=m.other_donor, need_id=m.need.id, amount_fen=2 * WAN, due_date=due()
     )
     page = await client_as("participant_member").get(f"/needs/{m.need.id}")
     assert page.status_code == 200
@@ -515,7 +521,8 @@ async def test_a_refused_donation_form_is_shown_again_with_what_was_typed(client
     officer = client_as("county_officer")
     blank = await officer.get(f"/donations/new?org={m.county_gov.id}")
     assert (
-        blank.status_code == 200 and f'name="received_on" value="{TODAY.isoformat()}"' in blank.text
+        blank.status_code == 200
+        and f'name="received_on" value="{today_cn().isoformat()}"' in blank.text
     )
     refused = await officer.post(
         "/donations",
@@ -524,7 +531,7 @@ async def test_a_refused_donation_form_is_shown_again_with_what_was_typed(client
             need_id=m.need.id,
             donor_id=world.participants["enterprise"].id,
             amount="一万",
-            received_on=TODAY.isoformat(),
+            received_on=today_cn().isoformat(),
             payment_reference="BANK-77",
             idempotency_key=KEY,
         ),

@@ -14,7 +14,7 @@ from fupin.core.models import AuditLog
 from fupin.money.models import RecipientOrg
 from fupin.money.rules.channels import qualifies_for_deduction
 from fupin.money.service import pledges
-from tests.money.support import DUE, WAN, build_money
+from tests.money.support import WAN, build_money, due
 from tests.money.test_money_web_api import _form
 
 ACCOUNT = {
@@ -53,7 +53,7 @@ async def test_the_pledge_page_says_whom_to_pay_how_and_what_follows(client_as, 
     assert org.bank_account_number not in public.text
 
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     reference = pledges.payment_reference(pledge)
     page = await client_as("participant_member").get(f"/pledges/{pledge.id}")
@@ -65,7 +65,7 @@ async def test_the_pledge_page_says_whom_to_pay_how_and_what_follows(client_as, 
         ACCOUNT["account_name"],
         org.bank_account_number,
         reference,
-        f"{DUE.year}",
+        f"{due().year}",
         "登记到账",
         "确认到账",
         "开具收据",
@@ -74,7 +74,7 @@ async def test_the_pledge_page_says_whom_to_pay_how_and_what_follows(client_as, 
         assert shown in text, shown
     # The tax consequence is the channel rule's own words, not a second copy of the rule.
     decision = qualifies_for_deduction(
-        recipient_kind="government", qualification_periods=[], donated_on=DUE
+        recipient_kind="government", qualification_periods=[], donated_on=due()
     )
     assert decision.ok and decision.reason.message in text
     # Offices over the need read it too; another donor does not.
@@ -98,7 +98,7 @@ async def test_a_recipient_without_an_account_says_so_and_a_foundation_names_its
         actor=m.donor,
         need_id=m.need.id,
         amount_fen=10 * WAN,
-        due_date=DUE,
+        due_date=due(),
         recipient_id=m.foundation.id,
     )
     text = _text((await client_as("participant_member").get(f"/pledges/{pledge.id}")).text)

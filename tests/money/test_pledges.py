@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.core.models import AuditLog
 from fupin.errors import (
     InvalidInput,
@@ -18,7 +19,7 @@ from fupin.money.models import Pledge, PledgeEvent
 from fupin.money.service import donations, honour, pledges
 from fupin.money.service import queries as money_queries
 from fupin.needs.models import NeedEvent, SearchOutbox
-from tests.money.support import DUE, TODAY, WAN, build_money, days, fresh, made_on, make_need
+from tests.money.support import WAN, build_money, days, due, fresh, made_on, make_need
 
 pytestmark = pytest.mark.both_databases
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.both_databases
 async def test_pledge_reserves_the_amount_and_writes_event_ledger_audit_and_outbox(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=due()
     )
     assert pledge.state == "pledged" and pledge.committed_fen == 30 * WAN
     assert pledge.recipient_id == m.county_gov.id  # default channel: the county government
@@ -40,11 +41,11 @@ async def test_pledge_reserves_the_amount_and_writes_event_ledger_audit_and_outb
 
 async def test_pledge_larger_than_open_amount_is_refused_with_the_amount_still_open(world) -> None:
     m = await build_money(world, target_fen=100 * WAN)
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=70 * WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=70 * WAN, due_date=due())
     entries_before = await LedgerEntry.all().count()
     with pytest.raises(RuleViolation) as caught:
         await pledges.make_pledge(
-            actor=m.other_donor, need_id=m.need.id, amount_fen=31 * WAN, due_date=DUE
+            actor=m.other_donor, need_id=m.need.id, amount_fen=31 * WAN, due_date=due()
         )
     assert caught.value.code == "over_pledge"
     assert caught.value.extra == {"open_fen": 30 * WAN, "open": "¥300,000.00"}
@@ -59,20 +60,20 @@ async def test_covering_the_target_makes_the_need_funded_and_withdrawal_frees_it
 ) -> None:
     m = await build_money(world, target_fen=50 * WAN)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=50 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=50 * WAN, due_date=due()
     )
     assert (await fresh(m.need)).state == "funded"
     assert await NeedEvent.filter(need_id=m.need.id, action="fund").exists()
     # a funded need still accepts nothing more
     with pytest.raises(RuleViolation):
         await pledges.make_pledge(
-            actor=m.other_donor, need_id=m.need.id, amount_fen=1, due_date=DUE
+            actor=m.other_donor, need_id=m.need.id, amount_fen=1, due_date=due()
         )
     await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id, reason="预算调整")
     need = await fresh(m.need)
     assert need.pledged_fen == 0 and need.state == "published"
     again = await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=50 * WAN, due_date=DUE
+        actor=m.other_donor, need_id=m.need.id, amount_fen=50 * WAN, due_date=due()
     )
     assert again.state == "pledged"
 
@@ -82,7 +83,7 @@ async def test_only_published_or_funded_needs_accept_pledges(world, state) -> No
     m = await build_money(world)
     need = await make_need(world.village, state=state)
     with pytest.raises(RuleViolation) as caught:
-        await pledges.make_pledge(actor=m.donor, need_id=need.id, amount_fen=WAN, due_date=DUE)
+        await pledges.make_pledge(actor=m.donor, need_id=need.id, amount_fen=WAN, due_date=due())
     assert caught.value.code == "need_not_open"
     assert not await Pledge.exists()
 
@@ -91,7 +92,9 @@ async def test_only_published_or_funded_needs_accept_pledges(world, state) -> No
 async def test_zero_negative_or_absurd_amounts_are_refused_naming_the_field(world, amount) -> None:
     m = await build_money(world)
     with pytest.raises(InvalidInput) as caught:
-        await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=amount, due_date=DUE)
+        await pledges.make_pledge(
+            actor=m.donor, need_id=m.need.id, amount_fen=amount, due_date=due()
+        )
     assert caught.value.field == "amount_fen"
     assert not await Pledge.exists()
 
@@ -99,18 +102,20 @@ async def test_zero_negative_or_absurd_amounts_are_refused_naming_the_field(worl
 async def test_only_participant_members_pledge(world) -> None:
     m = await build_money(world)
     with pytest.raises(PermissionDenied):
-        await pledges.make_pledge(actor=m.officer, need_id=m.need.id, amount_fen=WAN, due_date=DUE)
+        await pledges.make_pledge(
+            actor=m.officer, need_id=m.need.id, amount_fen=WAN, due_date=due()
+        )
     with pytest.raises(NotAuthenticated):
-        await pledges.make_pledge(actor=None, need_id=m.need.id, amount_fen=WAN, due_date=DUE)
+        await pledges.make_pledge(actor=None, need_id=m.need.id, amount_fen=WAN, due_date=due())
 
 
 async def test_amendment_is_an_event_and_raising_obeys_the_open_amount(world) -> None:
     m = await build_money(world, target_fen=100 * WAN)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=50 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=50 * WAN, due_date=due()
     )
     await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=40 * WAN, due_date=DUE
+        actor=m.other_donor, need_id=m.need.id, amount_fen=40 * WAN, due_date=due()
     )
     await pledges.amend_pledge(
         actor=m.donor, pledge_id=pledge.id, amount_fen=60 * WAN, reason="追加"
@@ -135,7 +140,7 @@ async def test_amendment_is_an_event_and_raising_obeys_the_open_amount(world) ->
 async def test_another_participant_cannot_change_my_pledge(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
     )
     with pytest.raises(PermissionDenied):
         await pledges.withdraw_pledge(actor=m.other_donor, pledge_id=pledge.id, reason="不是我的")
@@ -185,11 +190,11 @@ async def test_what_is_due_applies_payments_to_the_earliest_instalment(world) ->
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=25 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
-    due = await money_queries.what_is_due(m.world.participants["enterprise"].id)
-    assert [(d.number, d.due_date, d.due_fen) for d in due] == [(2, days(40), 25 * WAN)]
+    owing = await money_queries.what_is_due(m.world.participants["enterprise"].id)
+    assert [(d.number, d.due_date, d.due_fen) for d in owing] == [(2, days(40), 25 * WAN)]
     assert (await Pledge.get(id=pledge.id)).state == "partially_paid"
 
 
@@ -215,17 +220,17 @@ async def test_lapse_sweep_frees_the_unpaid_part_and_counts_as_due_not_honoured(
         confirm=True,
     )
     kept = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
-    assert await pledges.lapse_overdue(today=TODAY) == 2
-    assert await pledges.lapse_overdue(today=TODAY) == 0  # idempotent
+    assert await pledges.lapse_overdue(today=today_cn()) == 2
+    assert await pledges.lapse_overdue(today=today_cn()) == 0  # idempotent
     states = {p.id: (p.state, p.committed_fen) for p in await Pledge.all()}
     assert states[late.id] == ("lapsed", 0)
     assert states[part.id] == ("lapsed", 10 * WAN)
     assert states[kept.id] == ("pledged", 10 * WAN)
     assert (await fresh(m.need)).pledged_fen == 20 * WAN
     assert await LedgerEntry.filter(kind="pledge_lapsed").count() == 2
-    rate = await honour.honour_rate(today=TODAY)
+    rate = await honour.honour_rate(today=today_cn())
     assert (rate.due_count, rate.honoured_count, rate.rate_percent) == (2, 0, 0)
 
 
@@ -233,24 +238,24 @@ async def test_honour_rate_is_honoured_over_due_per_participant_pair_and_overall
     m = await build_money(world, target_fen=500 * WAN)
     enterprise = m.world.participants["enterprise"].id
     honoured = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=honoured.id,
         amount_fen=10 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await pledges.make_pledge(  # not yet due: does not count
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     await pledges.make_pledge(  # overdue, not yet swept: counts as due
         actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=days(-1), today=days(-10)
     )
     withdrawn = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=due()
     )
     await pledges.withdraw_pledge(actor=m.donor, pledge_id=withdrawn.id, reason="预算调整")
     rate = await honour.honour_rate(participant_id=enterprise)
@@ -282,7 +287,7 @@ async def test_anonymous_pledges_are_left_out_of_the_public_per_participant_rate
 async def test_anonymous_pledge_keeps_the_donor_out_of_the_public_ledger_entry(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE, anonymous=True
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due(), anonymous=True
     )
     entry = await LedgerEntry.get(subject=f"pledge:{pledge.id}")
     name = m.world.participants["enterprise"].name
@@ -295,7 +300,7 @@ async def test_anonymous_pledge_keeps_the_donor_out_of_the_public_ledger_entry(w
 async def test_withdrawn_pledge_cannot_be_withdrawn_or_amended_again(world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
     )
     await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id, reason="预算调整")
     with pytest.raises(InvalidTransition):
@@ -312,12 +317,12 @@ async def test_pair_attribution_must_cover_the_needs_region(world) -> None:
     elsewhere = await Pair.exclude(helped_region_id__in=["532627", "530000", "532600"]).first()
     if inside is not None:
         pledge = await pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE, pair_id=inside.id
+            actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due(), pair_id=inside.id
         )
         assert pledge.pair_id == inside.id
     assert elsewhere is not None
     with pytest.raises(InvalidInput) as caught:
         await pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE, pair_id=elsewhere.id
+            actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due(), pair_id=elsewhere.id
         )
     assert caught.value.field == "pair_id"

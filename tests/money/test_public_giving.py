@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.core.money import format_yuan
 from fupin.money.service import donations, giving, pledges
 from fupin.money.service.honour import honour_rate
 from fupin.needs.models import Need
-from tests.money.support import DUE, TODAY, WAN, Money, build_money, make_need
+from tests.money.support import WAN, Money, build_money, due, make_need
 from tests.support.world import World, make_village
 
 ANON_FEN = 1_234_567
@@ -21,26 +22,26 @@ async def _gifts(world: World) -> tuple[Money, Need]:
     donor = m.donor
     second = await make_need(await make_village("532627", "231", "上寨村"), title="饮水安全工程")
     paid = await pledges.make_pledge(
-        actor=donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=DUE
+        actor=donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=due()
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=paid.id,
         amount_fen=30 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
-    await pledges.make_pledge(actor=donor, need_id=second.id, amount_fen=10 * WAN, due_date=DUE)
+    await pledges.make_pledge(actor=donor, need_id=second.id, amount_fen=10 * WAN, due_date=due())
     hidden = await pledges.make_pledge(
-        actor=donor, need_id=second.id, amount_fen=ANON_FEN, due_date=DUE, anonymous=True
+        actor=donor, need_id=second.id, amount_fen=ANON_FEN, due_date=due(), anonymous=True
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=hidden.id,
         amount_fen=ANON_FEN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await donations.record_donation(
@@ -49,12 +50,12 @@ async def _gifts(world: World) -> tuple[Money, Need]:
         need_id=m.need.id,
         donor_id=donor.participant_id,
         amount_fen=ANON_FEN,
-        received_on=TODAY,
+        received_on=today_cn(),
         anonymous=True,
         confirm=True,
     )
     withdrawn = await pledges.make_pledge(
-        actor=donor, need_id=second.id, amount_fen=5 * WAN, due_date=DUE
+        actor=donor, need_id=second.id, amount_fen=5 * WAN, due_date=due()
     )
     await pledges.withdraw_pledge(actor=donor, pledge_id=withdrawn.id, reason="预算调整")
     return m, second
@@ -74,7 +75,7 @@ async def test_public_giving_counts_named_money_only(world) -> None:
     assert (got.need_count, got.place_count) == (2, 2)
     assert (got.pledged_fen, got.received_fen) == (40 * WAN, 30 * WAN)
     assert [(y.year, y.pledged_fen, y.received_fen, y.needs) for y in got.years] == [
-        (TODAY.year, 40 * WAN, 30 * WAN, 2)
+        (today_cn().year, 40 * WAN, 30 * WAN, 2)
     ]
     # the one honour-rate definition, public: the anonymous pledge (honoured too) is left out
     assert got.honour == await honour_rate(participant_id=pid, public=True)
@@ -91,7 +92,7 @@ async def test_the_participant_page_lists_named_giving_and_hides_anonymous(clien
     assert f'data-figure="received">{format_yuan(30 * WAN)}<' in text
     assert f'data-figure="pledged">{format_yuan(40 * WAN)}<' in text
     assert 'data-figure="honour">100%' in text
-    assert f'data-year="{TODAY.year}"' in text
+    assert f'data-year="{today_cn().year}"' in text
     for mark in ("12,345.67", "12345.67", "1234567"):
         assert mark not in text
 

@@ -13,7 +13,7 @@ from tortoise import connections
 
 from fupin.money.service import pledges
 from fupin.needs.models import NeedEvent
-from tests.money.support import DUE, WAN, build_money
+from tests.money.support import WAN, build_money, due
 
 RAW_FEN = re.compile(r"\d{3,}\s*(分|fen)\b|\d{3,} ?分")
 
@@ -22,7 +22,7 @@ RAW_FEN = re.compile(r"\d{3,}\s*(分|fen)\b|\d{3,} ?分")
 async def test_need_history_says_funded_and_unfunded_in_yuan(client_as, world) -> None:
     m = await build_money(world, target_fen=48 * WAN)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=48 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=48 * WAN, due_date=due()
     )
     await pledges.withdraw_pledge(actor=m.donor, pledge_id=pledge.id, reason="预算调整")
     reasons = [

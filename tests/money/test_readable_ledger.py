@@ -10,10 +10,10 @@ from datetime import datetime
 
 import pytest
 
-from fupin.core.clock import in_china
+from fupin.core.clock import in_china, today_cn
 from fupin.ledger import service as ledger
 from fupin.money.service import donations, pledges, receipts
-from tests.money.support import DUE, TODAY, WAN, build_money
+from tests.money.support import WAN, build_money, due
 
 
 def _rows(html: str) -> list[str]:
@@ -26,17 +26,17 @@ def _rows(html: str) -> list[str]:
 async def test_the_ledger_reads_in_words_links_and_searches(client_as, world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=12 * WAN + 345, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=12 * WAN + 345, due_date=due()
     )
     hidden = await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE, anonymous=True
+        actor=m.other_donor, need_id=m.need.id, amount_fen=WAN, due_date=due(), anonymous=True
     )
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=5 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)
@@ -95,9 +95,9 @@ async def test_an_entry_page_shows_its_chain_to_the_day_head_and_catches_a_rewri
 
     m = await build_money(world)
     first = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=due()
     )
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=3 * WAN, due_date=due())
     made = await LedgerEntry.filter(subject=f"pledge:{first.id}").order_by("seq").first()
     assert made is not None
     seq = made.seq

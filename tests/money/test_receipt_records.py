@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from fupin.accounts.models import User
+from fupin.core.clock import today_cn
 from fupin.money.models import Receipt
 from fupin.money.service import donations, receipts
-from tests.money.support import TODAY, WAN, build_money
+from tests.money.support import WAN, build_money
 from tests.support.world import CSRF
 
 pytestmark = pytest.mark.both_databases
@@ -21,7 +22,7 @@ async def _confirmed_donation(m):  # type: ignore[no-untyped-def]
         recipient_id=m.county_gov.id,
         need_id=m.need.id,
         amount_fen=5 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         payment_reference="BANK-7",
         donor_id=m.world.participants["enterprise"].id,
     )

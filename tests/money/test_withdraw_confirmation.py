@@ -8,11 +8,12 @@ import re
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.core.schemas import Body
 from fupin.errors import InvalidInput
 from fupin.money.models import Pledge
 from fupin.money.service import donations, pledges
-from tests.money.support import DUE, TODAY, WAN, build_money, fresh
+from tests.money.support import WAN, build_money, due, fresh
 from tests.money.test_money_web_api import _api, _form
 
 
@@ -22,14 +23,14 @@ async def test_withdrawing_asks_for_confirmation_and_a_reason_and_says_what_it_f
 ) -> None:
     m = await build_money(world, target_fen=50 * WAN)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=due()
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=5 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     client = client_as("participant_member")
@@ -71,7 +72,7 @@ async def test_withdrawing_asks_for_confirmation_and_a_reason_and_says_what_it_f
 async def test_the_api_and_the_service_require_a_reason(client_as, world) -> None:
     m = await build_money(world)
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     client = client_as(None)
     headers = await _api(world)

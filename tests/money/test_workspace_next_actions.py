@@ -8,9 +8,10 @@ import re
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.money.service import donations, pledges, receipts
 from fupin.needs.models import Need
-from tests.money.support import DUE, TODAY, WAN, build_money
+from tests.money.support import WAN, build_money, due
 from tests.money.test_money_web_api import _form
 
 
@@ -36,7 +37,7 @@ async def test_the_recipients_officer_sees_the_next_money_action_of_each_need(
 
     assert "ws-next" not in await item()  # nothing to do on a need without money yet
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due()
     )
     assert f'href="/donations/new?org={m.county_gov.id}&amp;pledge_id={pledge.id}"' in await item()
     assert "登记到账" in await item()
@@ -45,7 +46,7 @@ async def test_the_recipients_officer_sees_the_next_money_action_of_each_need(
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=10 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     now = await item()
     assert f'href="/donations/{donation.id}"' in now and "确认到账" in now

@@ -13,8 +13,6 @@ import pytest
 from fupin.core.clock import today_cn
 from fupin.needs.models import Need
 
-TODAY = today_cn()
-
 
 async def _need(
     world, title: str, *, target: int, pledged: int, state: str, days: int, hour: int
@@ -28,7 +26,7 @@ async def _need(
         description="测试",
         target_fen=target,
         pledged_fen=pledged,
-        deadline=TODAY + timedelta(days=days),
+        deadline=today_cn() + timedelta(days=days),
         state=state,
         published_at=datetime(2025, 1, 1, hour, tzinfo=UTC),
     )

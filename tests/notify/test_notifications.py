@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 
 from fupin.core import clock
+from fupin.core.clock import today_cn
 from fupin.money.service import donations, pledges, receipts
 from fupin.notify.adapters.smtp import SmtpMailer
 from fupin.notify.models import DeliveryAttempt, Notification, NotificationDelivery
 from fupin.notify.rules import MAX_ATTEMPTS, next_digest_at
 from fupin.notify.service import inbox as notifications
 from fupin.notify.service.outbox import drain_once
-from tests.money.support import TODAY, WAN, build_money
+from tests.money.support import WAN, build_money
 from tests.support.smtp import SmtpServer, smtp_server
 
 pytestmark = pytest.mark.both_databases
@@ -41,17 +42,20 @@ async def test_money_events_reach_the_inbox_and_the_mailbox_once_each(db, world)
     m = await build_money(world)
     await notifications.save_preferences(m.donor, email=ADDRESS, daily_digest=False, channels={})
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=TODAY + timedelta(days=5)
+        actor=m.donor,
+        need_id=m.need.id,
+        amount_fen=30 * WAN,
+        due_date=today_cn() + timedelta(days=5),
     )
     # the reminder sweep: once within 7 days of the due date, however often it runs
-    assert await pledges.remind_due(today=TODAY) == 1
-    assert await pledges.remind_due(today=TODAY) == 0
+    assert await pledges.remind_due(today=today_cn()) == 1
+    assert await pledges.remind_due(today=today_cn()) == 0
     donation = await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=30 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
     )
     await donations.confirm_donation(actor=m.officer, donation_id=donation.id)
     receipt = await receipts.issue_receipt(actor=m.officer, donation_id=donation.id)

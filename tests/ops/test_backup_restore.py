@@ -19,7 +19,7 @@ import pytest
 from fupin import REPO_ROOT
 from fupin.money.service import pledges
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.money.support import DUE, build_money
+from tests.money.support import build_money, due
 
 pytestmark = pytest.mark.both_databases
 
@@ -71,7 +71,7 @@ async def test_a_backup_taken_during_writes_restores_and_verifies(db, world, tmp
     async def writer() -> None:
         while writing:
             pledge = await pledges.make_pledge(
-                actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=DUE
+                actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=due()
             )
             acknowledged.append((pledge.id, time.monotonic()))
 

@@ -14,7 +14,7 @@ from asgi_lifespan import LifespanManager
 from fupin.app import create_app
 from fupin.core.logs import JsonFormatter
 from fupin.money.service import pledges
-from tests.money.support import DUE, build_money
+from tests.money.support import build_money, due
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
@@ -71,7 +71,7 @@ async def test_the_access_log_is_json_with_the_route_template_and_nothing_person
 
 async def test_metrics_count_routes_money_and_queues(client, world) -> None:
     m = await build_money(world)
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=due())
     await client.get(f"/needs/{m.need.id}")
     text = (await client.get("/metrics")).text
     assert _sample(

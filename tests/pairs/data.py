@@ -38,8 +38,6 @@ STATES = (
 YEARS = (2024, 2025)
 #: "today" for the tests that depend on it (unfunded needs, due pledges): inside 2025 Q3→Q4.
 TODAY = date(2025, 11, 20)
-#: Still open when the API (which uses the real date) is asked.
-FAR_DEADLINE = max(TODAY, today_cn()) + timedelta(days=400)
 
 
 @dataclass
@@ -85,6 +83,9 @@ async def build(
         for k in ("enterprise", "social_org", "individual", "military", "democratic_party")
     ]
     helpers = [await Participant.get(id=p.helper_id) for p in (east_west, sichuan, designated)]
+    # Still open when the API (which uses the real date) is asked; read now, not at import
+    # (tests/test_midnight.py).
+    far_deadline = max(TODAY, today_cn()) + timedelta(days=400)
 
     for i in range(n_needs):
         place = rng.choice(places)
@@ -100,7 +101,7 @@ async def build(
             description="测试",
             target_fen=target,
             deadline=rng.choice(
-                (TODAY - timedelta(days=10), TODAY + timedelta(days=30), FAR_DEADLINE)
+                (TODAY - timedelta(days=10), TODAY + timedelta(days=30), far_deadline)
             ),
             state=state,
             published_at=published,
@@ -118,7 +119,7 @@ async def build(
             title=f"跨年需求{i}",
             description="测试",
             target_fen=1_000_000_00,
-            deadline=FAR_DEADLINE,
+            deadline=far_deadline,
             state="published",
             published_at=instant,
         )

@@ -10,14 +10,14 @@ from datetime import timedelta
 
 import pytest
 
-from fupin.core.clock import now
+from fupin.core.clock import now, today_cn
 from fupin.db import data_generation, transaction
 from fupin.disclosure.service import alerts as supervision
 from fupin.money.service import donations, pledges
 from fupin.needs.models import Attachment, NeedEvent
 from fupin.pairs.service import dashboards
 from fupin.regions.models import Region
-from tests.money.support import DUE, TODAY, WAN, build_money, make_need
+from tests.money.support import WAN, build_money, due, make_need
 from tests.pairs.test_dashboard_figures import ADMIN
 
 pytestmark = pytest.mark.both_databases
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.both_databases
 
 async def _national() -> dashboards.RegionDashboard:
     return await dashboards.region_dashboard(
-        actor=ADMIN, level="national", year=TODAY.year, today=TODAY
+        actor=ADMIN, level="national", year=today_cn().year, today=today_cn()
     )
 
 
@@ -37,7 +37,7 @@ async def test_a_pledge_and_a_donation_are_on_the_next_dashboard_load(world) -> 
     assert dashboards.CACHE.hits == hits + 1
 
     pledge = await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=DUE
+        actor=m.donor, need_id=m.need.id, amount_fen=30 * WAN, due_date=due()
     )
     pledged = await _national()
     assert pledged.money.pledged_fen == before.money.pledged_fen + 30 * WAN
@@ -48,14 +48,14 @@ async def test_a_pledge_and_a_donation_are_on_the_next_dashboard_load(world) -> 
         recipient_id=m.county_gov.id,
         pledge_id=pledge.id,
         amount_fen=10 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         payment_reference="BANK-CACHE-1",
     )
     await donations.confirm_donation(actor=m.officer, donation_id=donation.id)
     received = await _national()
     assert received.money.received_fen == pledged.money.received_fen + 10 * WAN
     province = await dashboards.region_dashboard(
-        actor=ADMIN, level="province", code="530000", year=TODAY.year, today=TODAY
+        actor=ADMIN, level="province", code="530000", year=today_cn().year, today=today_cn()
     )
     assert province.money.received_fen == received.money.received_fen
 

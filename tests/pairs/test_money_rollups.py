@@ -24,7 +24,7 @@ from tortoise import connections
 from fupin import REPO_ROOT
 from fupin.accounts.models import HELPER_KINDS, Participant
 from fupin.accounts.service import users as accounts
-from fupin.core.clock import CHINA_TZ
+from fupin.core.clock import CHINA_TZ, today_cn
 from fupin.db import close_database, open_database, transaction
 from fupin.money.models import (
     CountyRollup,
@@ -40,7 +40,7 @@ from fupin.money.service import rollups as money_rollups
 from fupin.needs.models import Need
 from fupin.regions.models import Region
 from fupin.settings import Settings
-from tests.money.support import DUE, TODAY, WAN, build_money, days, made_on, make_need
+from tests.money.support import WAN, build_money, days, due, made_on, make_need
 from tests.support.world import COUNTY, make_user, make_village
 
 FUPIN = str(Path(sys.executable).parent / "fupin")
@@ -148,7 +148,7 @@ async def _scene(world: Any) -> dict[str, Any]:
         "village_2": await make_need(second_village, title="饮水工程"),
         "county_wide": await make_need(county_region, title="全县道路养护"),
     }
-    pair = (await pledges.eligible_pairs(money.need, today=TODAY))[0]
+    pair = (await pledges.eligible_pairs(money.need, today=today_cn()))[0]
     helper_user = await make_user("participant_member", "helper_member", participant=pair.helper_id)
     return {
         "money": money,
@@ -174,7 +174,7 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
     await assert_rollups_match("nothing yet")
 
     own = await pledges.make_pledge(
-        actor=m.donor, need_id=needs["village"].id, amount_fen=20 * WAN, due_date=DUE
+        actor=m.donor, need_id=needs["village"].id, amount_fen=20 * WAN, due_date=due()
     )
     # made last month: money received may not precede its pledge (docs/domain.md §3.6)
     own = await made_on(own, days(-40))
@@ -185,7 +185,7 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
         actor=helper,
         need_id=needs["village"].id,
         amount_fen=10 * WAN,
-        due_date=DUE,
+        due_date=due(),
         pair_id=pair.id,
     )
     await assert_rollups_match("the helper's own pledge, attributed to its pair")
@@ -193,34 +193,34 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
         actor=m.other_donor,
         need_id=needs["village_2"].id,
         amount_fen=8 * WAN,
-        due_date=DUE,
+        due_date=due(),
         pair_id=pair.id,
     )
     await assert_rollups_match("a mobilised pledge")
 
     first = await _pay(m, own, 5 * WAN, days(-40))
     await assert_rollups_match("a part payment received last month")
-    await _pay(m, own, 15 * WAN, TODAY)
+    await _pay(m, own, 15 * WAN, today_cn())
     await assert_rollups_match("the rest paid: honoured")
     await donations.reverse_donation(actor=m.officer, donation_id=first.id, reason="银行退票")
     await assert_rollups_match("a reversal (the pledge is partly paid again)")
 
     await pledges.amend_pledge(actor=m.other_donor, pledge_id=mobilised.id, amount_fen=12 * WAN)
     await assert_rollups_match("an amended pledge")
-    await _pay(m, mobilised, 2 * WAN, TODAY)
+    await _pay(m, mobilised, 2 * WAN, today_cn())
     await pledges.withdraw_pledge(actor=m.other_donor, pledge_id=mobilised.id, reason="预算调整")
     await assert_rollups_match("a withdrawn pledge that was partly paid")
-    assert await pledges.lapse_pledge(helped.id, today=DUE + timedelta(days=1))
+    assert await pledges.lapse_pledge(helped.id, today=due() + timedelta(days=1))
     await assert_rollups_match("a lapsed pledge")
 
     await donations.record_donation(
         actor=m.officer, recipient_id=org, need_id=needs["county_wide"].id,
-        donor_id=pair.helper_id, amount_fen=3 * WAN, received_on=TODAY, confirm=True,
+        donor_id=pair.helper_id, amount_fen=3 * WAN, received_on=today_cn(), confirm=True,
     )  # fmt: skip
     await assert_rollups_match("a helper's gift without a pledge to a county-wide need")
     unconfirmed = await donations.record_donation(
         actor=m.officer, recipient_id=org, need_id=needs["village_2"].id,
-        donor_id=m.donor.participant_id, amount_fen=1 * WAN, received_on=TODAY,
+        donor_id=m.donor.participant_id, amount_fen=1 * WAN, received_on=today_cn(),
     )  # fmt: skip
     await assert_rollups_match("a recorded, unconfirmed gift (not counted)")
     await donations.cancel_donation(actor=m.officer, donation_id=unconfirmed.id, reason="录入错误")
@@ -240,13 +240,13 @@ async def test_every_money_change_keeps_the_rollups_equal_to_the_records(world) 
 async def test_verify_names_a_tampered_row_and_rebuild_repairs_it(world, db) -> None:
     scene = await _scene(world)
     m = scene["money"]
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=due())
     await connections.get("default").execute_query(
         "UPDATE rollup_county_money SET pledged_fen = pledged_fen + 1"
     )
     differences = await money_rollups.verify()
     assert [(d.table, d.key) for d in differences] == [
-        ("rollup_county_money", (TODAY.year, COUNTY, "roads"))
+        ("rollup_county_money", (today_cn().year, COUNTY, "roads"))
     ]
     assert "pledged_fen 20000000 ≠ 20000001" in differences[0].describe()
 
@@ -280,7 +280,7 @@ async def test_the_month_is_china_time_to_the_second(world) -> None:
     late = datetime(2025, 12, 31, 15, 59, 59, 999999, tzinfo=UTC)
     for created in (late, late + timedelta(microseconds=1)):
         pledge = await pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=1 * WAN, due_date=DUE
+            actor=m.donor, need_id=m.need.id, amount_fen=1 * WAN, due_date=due()
         )
         await Pledge.filter(id=pledge.id).update(created_at=created)
     async with transaction():
@@ -309,7 +309,7 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
         # made on the day the payments below were received (money may not precede its pledge)
         await made_on(
             await pledges.make_pledge(
-                actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE
+                actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=due()
             ),
             days(-35),
         )
@@ -320,7 +320,7 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
             await money_rollups.refresh_need(n.id)
     amended_needs = [await make_need(world.village, title=f"改期{i}") for i in range(10)]
     to_amend = [
-        await pledges.make_pledge(actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=DUE)
+        await pledges.make_pledge(actor=m.donor, need_id=n.id, amount_fen=10 * WAN, due_date=due())
         for n in amended_needs
     ]
     if not db.is_sqlite:
@@ -329,7 +329,7 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
 
     async def pledge(need: Need) -> None:
         await pledges.make_pledge(
-            actor=m.other_donor, need_id=need.id, amount_fen=3 * WAN, due_date=DUE
+            actor=m.other_donor, need_id=need.id, amount_fen=3 * WAN, due_date=due()
         )
 
     async def pay(p: Pledge) -> None:
@@ -340,7 +340,7 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
             actor=m.donor,
             pledge_id=p.id,
             amount_fen=p.amount_fen,
-            due_date=DUE + timedelta(days=10),
+            due_date=due() + timedelta(days=10),
         )
 
     jobs = [pledge(n) for n in needs] + [pay(p) for p in first]
@@ -349,10 +349,10 @@ async def test_concurrent_money_transactions_sharing_rollup_rows_neither_deadloc
     failures = [r for r in results if isinstance(r, BaseException)]
     assert not failures, failures[:3]
     await assert_rollups_match("sixty concurrent money transactions")
-    county = await CountyRollup.get(year=TODAY.year, county_code=COUNTY, category="roads")
+    county = await CountyRollup.get(year=today_cn().year, county_code=COUNTY, category="roads")
     assert county.pledges == 60 and county.honoured == 20
     assert {p.due_date for p in await Pledge.filter(id__in=[p.id for p in to_amend])} == {
-        DUE + timedelta(days=10)
+        due() + timedelta(days=10)
     }
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from fupin.accounts.models import User
 from fupin.accounts.service import users as accounts
+from fupin.core.clock import today_cn
 from fupin.core.models import AuditLog
 from fupin.core.policy import Actor
 from fupin.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
@@ -22,7 +23,7 @@ from fupin.notify.models import Notification
 from fupin.notify.service import inbox as notifications
 from fupin.progress import service
 from fupin.progress.models import NeedFollow, NeedUpdate, NeedUpdatePhoto
-from tests.money.support import DUE, TODAY, WAN, Money, actor, build_money, make_need
+from tests.money.support import WAN, Money, actor, build_money, due, make_need
 from tests.needs.support import png_bytes
 from tests.support.world import CSRF, World, make_user
 
@@ -33,7 +34,7 @@ MAX = 10 * 1024 * 1024
 async def _audience(world: World) -> Money:
     """A need with a pledger, a donor without a pledge, a follower and a pledger who withdrew."""
     m = await build_money(world)
-    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=DUE)
+    await pledges.make_pledge(actor=m.donor, need_id=m.need.id, amount_fen=10 * WAN, due_date=due())
     giver = world.participants["individual"]
     await make_user("participant_member", "giver", participant=giver.id)
     await donations.record_donation(
@@ -42,7 +43,7 @@ async def _audience(world: World) -> Money:
         need_id=m.need.id,
         donor_id=giver.id,
         amount_fen=WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await service.follow(m.other_donor, m.need.id)  # social_org follows
@@ -51,7 +52,9 @@ async def _audience(world: World) -> Money:
             "participant_member", "quitter", participant=world.participants["military"].id
         )
     )
-    gone = await pledges.make_pledge(actor=quitter, need_id=m.need.id, amount_fen=WAN, due_date=DUE)
+    gone = await pledges.make_pledge(
+        actor=quitter, need_id=m.need.id, amount_fen=WAN, due_date=due()
+    )
     await pledges.withdraw_pledge(actor=quitter, pledge_id=gone.id, reason="预算调整")
     return m
 

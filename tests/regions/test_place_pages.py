@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fupin.accounts.models import Pair, Participant
+from fupin.core.clock import today_cn
 from fupin.money.models import Pledge
 from fupin.needs.models import Need, NeedEvent
-from tests.money.support import TODAY, make_need
+from tests.money.support import make_need
 from tests.support.world import valid_uscc
 
 HUOPU = "513431105201"  # 火普村, 解放沟镇, 昭觉县
@@ -30,7 +31,7 @@ async def huopu_story() -> tuple[Need, Need, Participant]:
         from_state="in_progress",
         to_state="completed",
         reason="蓄水池一座已建成并通过验收",
-        at=datetime(TODAY.year, 1, 5, tzinfo=UTC),
+        at=datetime(today_cn().year, 1, 5, tzinfo=UTC),
     )
     await make_need(village, title="火普村草稿需求", state="draft")
     partner = await Participant.create(
@@ -45,7 +46,7 @@ async def huopu_story() -> tuple[Need, Need, Participant]:
         pair_id=pair.id,
         amount_fen=20_000_00,
         committed_fen=20_000_00,
-        due_date=TODAY + timedelta(days=30),
+        due_date=today_cn() + timedelta(days=30),
     )
     return road, water, partner
 
@@ -89,7 +90,6 @@ async def test_the_needs_search_finds_a_need_by_its_village_township_and_county(
     app, client, world
 ) -> None:
     from fupin.accounts.service.users import actor_for
-    from fupin.core.clock import today_cn
     from fupin.needs.service.drafting import draft_need
     from fupin.needs.service.lifecycle import transition_need
     from tests.needs.search_support import DESCRIPTION, drain

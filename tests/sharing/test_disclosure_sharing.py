@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from fupin.core.clock import today_cn
 from fupin.disclosure.service import complaints, notices
 from fupin.settings import Settings
 from fupin.sharing.models import WebhookDelivery, WebhookEvent
 from fupin.sharing.service import deliveries, opendata
 from fupin.sharing.service import endpoints as webhooks
 from tests.disclosure.support import CHANNEL, scene
-from tests.money.support import TODAY
 from tests.sharing.receivers import serve
 from tests.sharing.support import check_atom, titles
 
@@ -91,7 +91,7 @@ async def test_notices_and_concluded_complaints_are_shared_without_the_complaina
         sent = json.dumps(receiver.events, ensure_ascii=False)
 
     await opendata.generate(db.open_data_dir, db.base_url)
-    day = TODAY.isoformat()
+    day = today_cn().isoformat()
     stats = [
         json.loads(line)
         for line in (

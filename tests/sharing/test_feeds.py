@@ -11,7 +11,7 @@ import pytest
 from fupin.money.service import pledges
 from fupin.sharing.rules.feeds import etag, not_modified
 from fupin.sharing.service.sources import FEEDS
-from tests.money.support import DUE, actor
+from tests.money.support import actor, due
 from tests.sharing.support import check_atom, published_need, titles
 from tests.support.world import COUNTY, PROVINCE
 
@@ -29,7 +29,7 @@ async def test_every_feed_is_valid_atom_and_new_needs_are_in_it(client: Any, wor
     # funded: pledges reach the target through the money service
     donor = await actor(world, "participant_member")
     await pledges.make_pledge(
-        actor=donor, need_id=here.id, amount_fen=here.target_fen, due_date=DUE
+        actor=donor, need_id=here.id, amount_fen=here.target_fen, due_date=due()
     )
     for source in FEEDS:
         response = await client.get(f"/feeds/{source.name}.atom")
@@ -144,7 +144,7 @@ async def test_the_ledger_feed_carries_the_daily_heads(client: Any, world: Any) 
 
     need = await published_need(world, "石门村饮水工程")
     donor = await actor(world, "participant_member")
-    await pledges.make_pledge(actor=donor, need_id=need.id, amount_fen=100_00, due_date=DUE)
+    await pledges.make_pledge(actor=donor, need_id=need.id, amount_fen=100_00, due_date=due())
     heads = await ledger.daily_head_hashes()
     assert heads
     body = (await client.get("/feeds/ledger.atom")).text

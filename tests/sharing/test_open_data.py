@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from fupin import REPO_ROOT
+from fupin.core.clock import today_cn
 from fupin.ledger import service as ledger
 from fupin.ledger.models import LedgerEntry
 from fupin.money.service import donations, pledges
 from fupin.settings import Settings
 from fupin.sharing.service import opendata
-from tests.money.support import DUE, TODAY, WAN, build_money
+from tests.money.support import WAN, build_money, due
 
 FUPIN = str(Path(sys.executable).parent / "fupin")
 
@@ -51,18 +52,18 @@ def _cli(settings: Settings, *args: str) -> str:
 async def _money(world: Any) -> Any:
     m = await build_money(world)
     named = await pledges.make_pledge(
-        actor=m.other_donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=DUE
+        actor=m.other_donor, need_id=m.need.id, amount_fen=20 * WAN, due_date=due()
     )
     await donations.record_donation(
         actor=m.officer,
         recipient_id=m.county_gov.id,
         pledge_id=named.id,
         amount_fen=20 * WAN,
-        received_on=TODAY,
+        received_on=today_cn(),
         confirm=True,
     )
     await pledges.make_pledge(
-        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=DUE, anonymous=True
+        actor=m.donor, need_id=m.need.id, amount_fen=5 * WAN, due_date=due(), anonymous=True
     )
     return m
 
@@ -80,7 +81,7 @@ async def test_the_snapshot_downloads_with_the_checksums_and_counts_of_its_manif
 
     latest = await client.get("/open-data/latest")
     assert latest.status_code == 302
-    day = TODAY.isoformat()
+    day = today_cn().isoformat()
     assert latest.headers["location"] == f"/open-data/{day}/manifest.json"
     response = await client.get(latest.headers["location"])
     assert response.status_code == 200
@@ -146,7 +147,7 @@ async def test_the_snapshot_downloads_with_the_checksums_and_counts_of_its_manif
 
 async def test_unknown_days_and_files_are_not_found(client: Any, db: Settings) -> None:
     await opendata.generate(db.open_data_dir, db.base_url)
-    day = TODAY.isoformat()
+    day = today_cn().isoformat()
     assert (await client.get(f"/open-data/{day}/needs.csv")).status_code == 200
     for url in (
         f"/open-data/{day}/secret.txt",
@@ -165,7 +166,7 @@ async def test_two_workers_write_one_snapshot(db: Settings) -> None:
         opendata.generate(db.open_data_dir, db.base_url),
     )
     assert sorted(written for _path, written in results) in ([False, True], [True, True])
-    assert opendata.snapshot_days(db.open_data_dir) == [TODAY]
+    assert opendata.snapshot_days(db.open_data_dir) == [today_cn()]
     leftovers = [p for p in db.open_data_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
@@ -198,4 +199,4 @@ async def test_the_background_worker_writes_the_days_snapshot(db: Settings) -> N
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    assert opendata.snapshot_days(db.open_data_dir) == [TODAY]
+    assert opendata.snapshot_days(db.open_data_dir) == [today_cn()]
