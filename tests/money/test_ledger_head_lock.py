@@ -168,11 +168,11 @@ async def test_a_pledge_costs_the_same_few_statements_however_many_the_need_hold
     for held in (1, 40):
         while await pledges.Pledge.filter(need_id=m.need.id).count() < held:
             await pledges.make_pledge(
-                actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=DUE
+                actor=m.donor, need_id=m.need.id, amount_fen=100, due_date=due()
             )
         async with counted(statements) as seen:
             await pledges.make_pledge(
-                actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=DUE
+                actor=m.donor, need_id=m.need.id, amount_fen=WAN, due_date=due()
             )
         assert not [s for s in seen.sent if re.search(r"\bFROM pledge p\b", s)], seen.sent
         assert db.WROTE_PG not in seen.sent

@@ -372,7 +372,7 @@ async def test_a_pledge_adds_to_the_month_its_record_gives_at_midnight_in_beijin
         # the instant Tortoise stamps ``auto_now_add`` columns with
         monkeypatch.setattr(tortoise_fields.timezone, "localtime", lambda *a, c=created: c)
         await pledges.make_pledge(
-            actor=m.donor, need_id=m.need.id, amount_fen=1 * WAN, due_date=DUE
+            actor=m.donor, need_id=m.need.id, amount_fen=1 * WAN, due_date=due()
         )
         monkeypatch.undo()
     months = sorted(r.month for r in await NeedRollup.filter(need_id=m.need.id))

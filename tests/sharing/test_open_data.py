@@ -14,7 +14,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -182,11 +184,19 @@ def test_the_data_dictionary_documents_every_column() -> None:
     assert "CC BY 4.0" in text
 
 
-async def test_the_background_worker_writes_the_days_snapshot(db: Settings) -> None:
+async def test_the_background_worker_writes_the_days_snapshot(
+    db: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`fupin worker` (and the web process) run the sharing loop: it writes today's snapshot
-    on its first pass."""
+    on its first pass — also on a machine booted minutes ago (the monotonic clock counts from
+    boot: a loop that started counting from 0 wrote nothing in the machine's first hour)."""
     from fupin import background
+    from fupin.sharing.service import worker
     from fupin.sharing.service.worker import sharing_worker
+
+    started = time.monotonic()  # the loop's own clock only, not asyncio's
+    minutes_after_boot = SimpleNamespace(monotonic=lambda: time.monotonic() - started + 60.0)
+    monkeypatch.setattr(worker, "time", minutes_after_boot)
 
     assert "fupin.sharing.service.worker:sharing_worker" in background.WORKERS
     task = asyncio.create_task(sharing_worker(None, db))

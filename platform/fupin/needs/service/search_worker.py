@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from typing import Any
 
@@ -66,7 +67,7 @@ async def run_outbox_worker(
 
 
 async def _purge_loop(stop: asyncio.Event) -> None:
-    last = 0.0
+    last = -math.inf  # never yet (the monotonic clock counts from boot, not from 0)
     while not stop.is_set():
         if time.monotonic() - last >= PURGE_EVERY:
             last = time.monotonic()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Any
 
@@ -33,7 +34,9 @@ async def run_once(settings: Settings) -> int:
 
 
 async def sharing_worker(app: Any, settings: Settings) -> None:
-    last_snapshot = last_purge = 0.0
+    # never yet: the monotonic clock counts from boot, so 0.0 would mean "an hour after boot"
+    # and a worker started in the machine's first hour wrote no snapshot
+    last_snapshot = last_purge = -math.inf
     while True:
         now = time.monotonic()
         sent = 0
