@@ -342,6 +342,10 @@ def main() -> None:
         )
         if not (var / "fupin.sqlite3").exists():
             asyncio.run(build_database(settings, args.needs))
+        else:  # a database kept from an earlier run: brought up to the code's migrations
+            from fupin.db import run_migrations
+
+            asyncio.run(run_migrations(settings))
         asyncio.run(measure(settings, args))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
