@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from tortoise.backends.sqlite import client as sqlite_client
 
+from fupin.core.clock import today_cn
 from fupin.disclosure.service import alerts as supervision
 from fupin.pairs.service import dashboards
-from tests.money.support import TODAY, make_need
+from tests.money.support import make_need
 from tests.pairs.test_dashboard_figures import ADMIN
 
 #: A statement over the need table (alias ``n``) that groups or de-duplicates needs.
@@ -52,8 +53,9 @@ async def test_the_national_dashboard_groups_needs_in_index_order(
     monkeypatch.setattr(sqlite_client.SqliteClient, "execute_query_dict", recording)
     dashboards.CACHE.clear()
     supervision.COUNTS.clear()
-    for year in (TODAY.year, None):
-        await dashboards.region_dashboard(actor=ADMIN, level="national", year=year, today=TODAY)
+    today = today_cn()
+    for year in (today.year, None):
+        await dashboards.region_dashboard(actor=ADMIN, level="national", year=year, today=today)
     await supervision.dashboard_counts(supervision.Area("national"))
 
     path = db.database_url.removeprefix("sqlite://")
