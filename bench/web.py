@@ -21,8 +21,9 @@ user and a server-side session made in the database, as a login makes them): the
 figures (needs by province × category × state, villages asking, the unfunded list) over the
 same N needs; the money figures read the rollups, which this database leaves empty
 (``bench/dashboard.py`` builds a million donations for those). Timed twice: as reloaded (the
-figures kept since no write came in between: ``fupin.core.cache``) and **cold** (the cache
-emptied before every load, as if a pledge came in between every two loads).
+figures kept since no write came in between: ``fupin.core.cache``) and **cold** (the caches of
+the figures and of the supervision counts emptied before every load, as if a pledge came in
+between every two loads).
 
 It then measures **search throughput while an administrator reloads the national dashboard**:
 the public search (``SEARCHES``, anonymous, c=1) for ``--requests`` requests alone, and again
@@ -232,13 +233,16 @@ async def measure(settings: Any, args: argparse.Namespace) -> None:
 
 
 def cold(fetch: Fetch) -> Fetch:
-    """The dashboard as its first load after a write: the process's cache emptied first."""
+    """The dashboard as its first load after a write: the process's caches emptied first —
+    the figures and the supervision counts beside them, which a write empties alike."""
+    from fupin.disclosure.service import alerts
     from fupin.pairs.service import dashboards
 
-    cache = getattr(dashboards, "CACHE", None)  # absent before the cache (to compare with)
+    # absent before the caches (to compare with)
+    caches = [c for c in (getattr(dashboards, "CACHE", None), getattr(alerts, "COUNTS", None)) if c]
 
     async def fetch_cold() -> None:
-        if cache is not None:
+        for cache in caches:
             cache.clear()
         await fetch()
 
@@ -338,6 +342,10 @@ def main() -> None:
         )
         if not (var / "fupin.sqlite3").exists():
             asyncio.run(build_database(settings, args.needs))
+        else:  # a database kept from an earlier run: brought up to the code's migrations
+            from fupin.db import run_migrations
+
+            asyncio.run(run_migrations(settings))
         asyncio.run(measure(settings, args))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

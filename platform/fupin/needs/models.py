@@ -104,6 +104,15 @@ class Need(Model):
                 "target_fen",
             ),
             ("region_id", "state", "published_at"),
+            # The region dashboards' needs by place × category × state, walked in that group
+            # order (the state first: the lists test it with IN, whose values come in order),
+            # so that no sort of every public need is needed (100k needs on SQLite: the GROUP
+            # BY sorted up to 90,000 index entries in a temporary B-tree).
+            ("state", "province_code", "category", "published_at", "target_fen"),
+            # The places that asked (a village, a county): needs grouped by county and village
+            # in index order, and the 832 counties each probing their needs with the state and
+            # the publication day read from the index, not from a row per need.
+            ("county_code", "region_id", "state", "published_at"),
         )
 
     @property
@@ -152,6 +161,11 @@ class Attachment(Model):
     class Meta:
         table = "attachment"
         ordering = ["id"]
+        indexes = (
+            # a need's last file, and the files since a day (the stalled-needs alert)
+            ("need_id", "created_at"),
+            ("created_at", "need_id"),
+        )
 
 
 class NeedEvent(Model):
@@ -179,6 +193,12 @@ class NeedEvent(Model):
     class Meta:
         table = "need_event"
         ordering = ["id"]
+        indexes = (
+            # A need's history and last step, and the needs with a step since a day (the
+            # stalled-needs alert): without them every probe read the whole event table.
+            ("need_id", "at"),
+            ("at", "need_id"),
+        )
 
 
 class SearchOutbox(Model):

@@ -185,7 +185,10 @@ async def _region_dashboard(
         f"GROUP BY {child_key}, n.category, n.state",
         [*public_params, *period_params, *params],
     )
-    asking = await asking_villages(region, year)
+    # The national and province dashboards count the villages asking in the pass over the
+    # needs that finds the poor places that asked (one read of the needs, not two).
+    targeted = await targeting(region, year) if level != "county" else None
+    asking = targeted.villages_asking if targeted else await asking_villages(region, year)
     top_n = max(1, math.ceil(asking * 10 / 100)) if asking else 0
     money_by = await region_money(level, region, year, today)
     received = await village_reach(level, region, year, top_n)
@@ -262,7 +265,7 @@ async def _region_dashboard(
         lagging_pairs=len({a["pair_id"] for a in lagging}),
         unfunded_needs=unfunded_total,
         poor_villages_reached=received.poor_reached,
-        targeting=await targeting(region, year) if level != "county" else None,
+        targeting=targeted,
     )
 
 
