@@ -6,13 +6,14 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
 from fupin.core.clock import today_cn
 from fupin.core.policy import Actor
 from fupin.money.service import donations, pledges
-from fupin.needs.models import Attachment, Need
+from fupin.needs.models import Attachment, Need, NeedEvent
 from tests.money.support import WAN, Money, actor, build_money, due
 from tests.support.world import World
 
@@ -76,3 +77,16 @@ async def scene(world: World, *, funded: bool = True) -> Scene:
         province=await actor(world, "province_office"),
         supervisor=await actor(world, "supervisor"),
     )
+
+
+async def last_steps(need: Need, event_at: Any, file_at: Any) -> None:
+    """Give the need its last lifecycle event and its last file at these instants (None: none):
+    what the stalled-needs alert reads as the need's last step."""
+    if event_at is not None:
+        event = await NeedEvent.create(need_id=need.id, action="fund", to_state=need.state)
+        await NeedEvent.filter(id=event.id).update(at=event_at)
+    if file_at is not None:
+        file = await Attachment.create(
+            need_id=need.id, sha256="0" * 64, content_type="image/png", size=1
+        )
+        await Attachment.filter(id=file.id).update(created_at=file_at)

@@ -15,20 +15,10 @@ from fupin.core.clock import now
 from fupin.disclosure.rules.alerts import ALERTS
 from fupin.disclosure.service import alerts
 from fupin.needs.models import Attachment, Need, NeedEvent
+from tests.disclosure.support import last_steps
 from tests.money.support import make_need
 
 pytestmark = pytest.mark.both_databases
-
-
-async def _step(need: Need, event_at: Any, file_at: Any) -> None:
-    if event_at is not None:
-        event = await NeedEvent.create(need_id=need.id, action="fund", to_state=need.state)
-        await NeedEvent.filter(id=event.id).update(at=event_at)
-    if file_at is not None:
-        file = await Attachment.create(
-            need_id=need.id, sha256="0" * 64, content_type="image/png", size=1
-        )
-        await Attachment.filter(id=file.id).update(created_at=file_at)
 
 
 async def _expected(area: alerts.Area, days: int) -> list[tuple[int, Any]]:
@@ -71,7 +61,7 @@ async def test_the_stalled_list_reads_only_its_rows_and_agrees_with_its_count(
     steps.append((long_ago, None))
     await make_need(world.village, state="published", title="未认捐满额")  # not listed
     for need, (event_at, file_at) in zip(needs, steps, strict=True):
-        await _step(need, event_at, file_at)
+        await last_steps(need, event_at, file_at)
 
     read: list[int] = []
     original = alerts.sql_rows

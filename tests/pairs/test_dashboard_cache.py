@@ -14,9 +14,9 @@ from fupin.core.clock import now, today_cn
 from fupin.db import data_generation, transaction
 from fupin.disclosure.service import alerts as supervision
 from fupin.money.service import donations, pledges
-from fupin.needs.models import Attachment, NeedEvent
 from fupin.pairs.service import dashboards
 from fupin.regions.models import Region
+from tests.disclosure.support import last_steps
 from tests.money.support import WAN, build_money, due, make_need
 from tests.pairs.test_dashboard_figures import ADMIN
 
@@ -102,14 +102,7 @@ async def test_national_and_province_alert_counts_equal_the_lists_totals(world) 
         (needs[4], None, None),  # never a step: stalled
         (needs[5], long_ago, long_ago),  # stalled, in the other province (if any)
     ]:
-        if event_at is not None:
-            event = await NeedEvent.create(need_id=need.id, action="fund", to_state=need.state)
-            await NeedEvent.filter(id=event.id).update(at=event_at)
-        if file_at is not None:
-            file = await Attachment.create(
-                need_id=need.id, sha256="0" * 64, content_type="image/png", size=1
-            )
-            await Attachment.filter(id=file.id).update(created_at=file_at)
+        await last_steps(need, event_at, file_at)
     for area in (
         supervision.Area("national"),
         supervision.Area("province", world.village.province_code or ""),
