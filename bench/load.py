@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -39,10 +40,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).parent))
+import cpu_accounting as cpu
 
 #: (kind, wrk connections). Pledges and county work use few connections, so they are a small
 #: share of the requests; the shares are printed.
@@ -263,7 +268,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def load_run(
     workers: int, env: dict[str, str], lua: dict[str, Path], args: argparse.Namespace
-) -> dict[str, dict[str, float]]:
+) -> RunFigures:
     fupin = shutil.which("fupin", path=str(Path(sys.executable).parent)) or "fupin"
     port = args.port
     url = f"http://127.0.0.1:{port}"
@@ -278,6 +283,9 @@ def load_run(
     try:
         wait_ready(url, 120)
         load_before = os.getloadavg()[0]
+        machine_before, procs_before = cpu.read_machine(), cpu.read_processes()
+        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
         runs = {
             kind: subprocess.Popen(
                 [
@@ -304,6 +312,10 @@ def load_run(
             if line is None:
                 raise SystemExit(f"wrk {kind}:\n{output}")
             results[kind] = json.loads(line[len("RESULT ") :])
+        wall = time.perf_counter() - started
+        machine_after, procs_after = cpu.read_machine(), cpu.read_processes()
+        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cmdlines = {pid: cpu.read_cmdline(pid) for pid in procs_before.keys() | procs_after}
         load_after = os.getloadavg()[0]
     finally:
         stop(server)
@@ -328,7 +340,127 @@ def load_run(
             f"{r['errors']:>8}"
         )
     print(f"5xx in all: {sum(r['5xx'] for r in results.values())}")
-    return results
+    usage = cpu_usage(
+        CpuRun(
+            server=server.pid,
+            worker=worker.pid,
+            database=env["FUPIN_DATABASE_URL"].rsplit("/", 1)[-1],
+            wall=wall,
+            machine=(machine_before, machine_after),
+            processes=(procs_before, procs_after),
+            cmdlines=cmdlines,
+            wrk_seconds=(wrk_after.ru_utime + wrk_after.ru_stime)
+            - (wrk_before.ru_utime + wrk_before.ru_stime),
+        ),
+        requests=total,
+    )
+    return RunFigures(workers=workers, rate=total / seconds, requests=total, cpu=usage, wall=wall)
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    workers: int
+    rate: float  # requests per second, all kinds
+    requests: int
+    cpu: dict[str, float]  # seconds per group of cpu_usage
+    wall: float
+
+
+@dataclass(frozen=True)
+class CpuRun:
+    """What the two /proc snapshots around one run's load hold (bench/cpu_accounting.py)."""
+
+    server: int  # the `fupin serve` supervisor; its children are the web processes
+    worker: int
+    database: str
+    wall: float
+    machine: tuple[cpu.MachineTimes, cpu.MachineTimes]
+    processes: tuple[cpu.Snapshot, cpu.Snapshot]
+    cmdlines: dict[int, str]  # read before the processes were stopped
+    wrk_seconds: float
+
+
+def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
+    """Print where the machine's CPU went during the run, group by group, and return the sums.
+
+    Issue 21 asks a second web process for × 1.3; that can only happen if the cores had idle
+    time to give it. The groups are the web processes (each and summed), the supervisor, the
+    worker, the whole PostgreSQL server (every backend, those of other sessions' test databases
+    too; of which those connected to this run's database), the wrk processes, and whatever else
+    kept the cores busy (other sessions, the kernel, this script)."""
+    before, after = run.processes
+    tick = cpu.TICKS_PER_SECOND
+    cores = os.cpu_count() or 1
+    web_pids = sorted(
+        pid
+        for pid in cpu.descendants(before, run.server) | cpu.descendants(after, run.server)
+        if (after.get(pid) or before[pid]).ppid == run.server
+        and "spawn_main" in run.cmdlines.get(pid, "")
+    )
+    web = [(pid, cpu.tree_ticks(before, after, pid) / tick) for pid in web_pids]
+    web_sum = sum(s for _, s in web)
+    supervisor = cpu.tree_ticks(before, after, run.server) / tick - web_sum
+    worker = cpu.tree_ticks(before, after, run.worker) / tick
+    servers = set(cpu.postmasters(before)) | set(cpu.postmasters(after))
+    postgres = sum(cpu.tree_ticks(before, after, pid) for pid in servers) / tick
+    backends = [
+        pid
+        for pid in set().union(*(cpu.descendants(after, p) for p in servers))
+        if f" {run.database} " in f" {run.cmdlines.get(pid, '')} "
+    ]
+    ours = sum(cpu.tree_ticks(before, after, pid, subtree=False) for pid in backends) / tick
+    start, end = run.machine
+    total = (end.total - start.total) / tick
+    busy = (end.busy - start.busy) / tick
+    idle = (end.idle - start.idle) / tick
+    steal = (end.steal - start.steal) / tick
+    others = busy - (web_sum + supervisor + worker + postgres + run.wrk_seconds)
+    groups = [
+        *((f"web process {pid}", seconds) for pid, seconds in web),
+        (f"web processes ({len(web)})", web_sum),
+        ("serve supervisor", supervisor),
+        ("fupin worker", worker),
+        ("PostgreSQL, whole server", postgres),
+        (f"  of which {len(backends)} backends of {run.database}", ours),
+        (f"wrk ({len(KINDS)} processes)", run.wrk_seconds),
+        ("everything else busy", others),
+        ("idle", idle),
+        ("steal", steal),
+    ]
+    table = cpu.rows(groups, wall=run.wall, cores=cores, requests=requests)
+    print(
+        f"\nCPU over the {run.wall:.1f} s of load ({cores} cores: "
+        f"{cores * run.wall:.1f} core-seconds; /proc/stat counted {total:.1f}); "
+        f"machine idle {idle / total * 100:.1f} %"
+    )
+    print(f"{'group':<40} {'CPU s':>7} {'cores':>6} {'share':>6} {'ms/req':>7}")
+    for row in table:
+        print(
+            f"{row.label:<40} {row.seconds:>7.1f} {row.seconds / run.wall:>6.2f} "
+            f"{row.share * 100:>5.1f}% {row.ms_per_request:>7.2f}"
+        )
+    return {row.label.strip(): row.seconds for row in table}
+
+
+def print_cpu_summary(figures: list[RunFigures]) -> None:
+    """One line per run: the web processes' CPU per request and how busy each group kept the
+    cores (average cores in use), side by side for 1 and 2 web processes."""
+    print(
+        f"\n{'workers':>7} {'req/s':>7} {'web ms/req':>10} {'web':>5} {'pg':>5} {'wrk':>5} "
+        f"{'worker':>6} {'super':>5} {'else':>5} {'idle':>5}   (cores busy on average)"
+    )
+    for f in figures:
+
+        def cores(prefix: str, f: RunFigures = f) -> float:
+            return next(v for k, v in f.cpu.items() if k.startswith(prefix)) / f.wall
+
+        web_ms = cores("web processes") * f.wall * 1000 / f.requests
+        print(
+            f"{f.workers:>7} {f.rate:>7.1f} {web_ms:>10.2f} {cores('web processes'):>5.2f} "
+            f"{cores('PostgreSQL'):>5.2f} {cores('wrk'):>5.2f} {cores('fupin worker'):>6.2f} "
+            f"{cores('serve supervisor'):>5.2f} {cores('everything else'):>5.2f} "
+            f"{cores('idle'):>5.2f}"
+        )
 
 
 async def checks(settings: Any) -> list[str]:
@@ -421,8 +553,8 @@ def main() -> None:
             settings = Settings.from_env()
             accounts = run_with_db(settings, lambda: make_accounts(args.donors))
             lua = scripts(accounts, Path(tmp))
-            for workers in args.workers:
-                load_run(workers, env, lua, args)
+            figures = [load_run(workers, env, lua, args) for workers in args.workers]
+            print_cpu_summary(figures)
             print()
             problems = run_with_db(settings, lambda: checks(settings))
             for command in (["ledger", "verify"], ["rollups", "verify"]):

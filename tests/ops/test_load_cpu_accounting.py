@@ -1,0 +1,125 @@
+"""bench/load.py's CPU accounting (bench/cpu_accounting.py): the /proc parsing and the sums that
+say where the machine's CPU went while 1 or 2 web processes served the load (issue 21).
+
+The sums must not lose a PostgreSQL backend that exits during the run: its time then lives only
+in the postmaster's cutime/cstime.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+PATH = Path(__file__).resolve().parents[2] / "bench" / "cpu_accounting.py"
+
+
+def load() -> ModuleType:
+    """bench/ is not a package: load the module from its file (registered for dataclasses)."""
+    name = "fupin_bench_cpu_accounting"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, PATH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cpu = load()
+
+PROC_STAT = """cpu  16030 5 4683 54070 527 3 168 39 11 0
+cpu0 8561 0 1897 27112 95 0 41 16 0 0
+cpu1 7469 5 2785 26958 431 3 127 23 11 0
+intr 1 2 3
+"""
+
+
+def stat_line(
+    pid: int,
+    comm: str,
+    ppid: int,
+    own: tuple[int, int],
+    reaped: tuple[int, int] = (0, 0),
+    started: int = 1000,
+) -> str:
+    """A /proc/<pid>/stat line in the kernel's layout (proc(5)), fields we do not read filled."""
+    fields = [
+        "S", ppid, pid, pid, 0, -1, 4194304, 10, 20, 0, 0,
+        own[0], own[1], reaped[0], reaped[1],
+        20, 0, 1, 0, started, 222445568, 7369,
+    ]  # fmt: skip
+    return f"{pid} ({comm}) " + " ".join(str(f) for f in fields) + " 0 0 0\n"
+
+
+def snapshot(*lines: str) -> dict[int, object]:
+    processes = [cpu.parse_process(line) for line in lines]
+    return {p.pid: p for p in processes}
+
+
+def test_the_machine_line_splits_busy_idle_and_steal() -> None:
+    times = cpu.parse_machine(PROC_STAT)
+    # user nice system idle iowait irq softirq steal; guest (11) is already inside user
+    assert times.idle == 54070 + 527
+    assert times.steal == 39
+    assert times.busy == 16030 + 5 + 4683 + 3 + 168
+    assert times.total == times.busy + times.idle + times.steal
+
+
+def test_a_stat_file_without_the_cpu_line_is_refused() -> None:
+    with pytest.raises(ValueError, match="cpu line"):
+        cpu.parse_machine("cpu0 1 2 3 4 5 6 7 8 0 0\n")
+
+
+def test_a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields() -> None:
+    line = stat_line(4242, "postgres: a) (b", 2234, own=(70, 30), reaped=(5, 6), started=777)
+    process = cpu.parse_process(line)
+    assert (process.pid, process.comm, process.ppid) == (4242, "postgres: a) (b", 2234)
+    assert (process.own, process.reaped, process.started) == (100, 11, 777)
+
+
+def test_the_real_stat_line_of_this_process_parses() -> None:
+    process = cpu.parse_process(Path("/proc/self/stat").read_text())
+    assert process.ppid > 0
+    assert process.own >= 0
+
+
+def test_a_backend_that_exits_during_the_run_is_counted_through_the_postmaster() -> None:
+    before = snapshot(
+        stat_line(1, "systemd", 0, own=(0, 0)),
+        stat_line(2234, "postgres", 1, own=(10, 0), reaped=(100, 0)),
+        stat_line(3001, "postgres", 2234, own=(40, 10)),  # exits during the run at 80
+        stat_line(3002, "postgres", 2234, own=(5, 0)),
+        stat_line(9000, "python", 1, own=(999, 0)),  # not PostgreSQL
+    )
+    after = snapshot(
+        stat_line(1, "systemd", 0, own=(0, 0)),
+        stat_line(2234, "postgres", 1, own=(11, 0), reaped=(150, 30)),  # + 3001's final 80
+        stat_line(3002, "postgres", 2234, own=(15, 5)),
+        stat_line(3003, "postgres", 2234, own=(7, 0), started=5000),  # new during the run
+        stat_line(9000, "python", 1, own=(1999, 0)),
+    )
+    # postmaster 1 + backend 3001 (80 - 50) + 3002 (20 - 5) + 3003 (7)
+    assert cpu.tree_ticks(before, after, 2234) == 1 + 30 + 15 + 7
+    assert cpu.postmasters(after) == [2234]
+    assert cpu.descendants(after, 2234) == {2234, 3002, 3003}
+
+
+def test_a_reused_pid_is_a_new_process_started_from_zero() -> None:
+    before = snapshot(stat_line(500, "python", 1, own=(300, 0), started=100))
+    after = snapshot(stat_line(500, "python", 1, own=(20, 0), started=9000))
+    assert cpu.tree_ticks(before, after, 500, subtree=False) == 20
+    same = snapshot(stat_line(500, "python", 1, own=(320, 0), started=100))
+    assert cpu.tree_ticks(before, same, 500, subtree=False) == 20
+    assert cpu.tree_ticks(before, {}, 500, subtree=False) == 0
+
+
+def test_rows_give_the_share_of_the_machine_and_milliseconds_per_request() -> None:
+    (web, idle) = cpu.rows([("web", 30.0), ("idle", 2.0)], wall=20.0, cores=2, requests=2500)
+    assert web.share == pytest.approx(0.75)
+    assert web.ms_per_request == pytest.approx(12.0)
+    assert idle.share == pytest.approx(0.05)
