@@ -122,6 +122,28 @@ def tree_ticks(before: Snapshot, after: Snapshot, root: int, *, subtree: bool = 
     return ticks
 
 
+def by_command(before: Snapshot, after: Snapshot, *, exclude: set[int]) -> dict[str, int]:
+    """Growth of own + reaped ticks per command name over the processes outside ``exclude``:
+    who else kept the cores busy (other sessions' test runs, say). A process that exited
+    during the run ends in its parent's reaped time, so it is counted under its parent's name
+    (its grandparent's if the parent went too, and so on)."""
+    ticks: dict[str, int] = {}
+    for process in after.values():
+        if process.pid not in exclude:
+            ticks[process.comm] = ticks.get(process.comm, 0) + process.own + process.reaped
+    for process in before.values():
+        if process.pid in exclude:
+            continue
+        holder = process
+        while (now := after.get(holder.pid)) is None or now.key != holder.key:
+            parent = before.get(holder.ppid)
+            if parent is None:
+                break
+            holder = parent
+        ticks[holder.comm] = ticks.get(holder.comm, 0) - process.own - process.reaped
+    return ticks
+
+
 def postmasters(snapshot: Snapshot) -> list[int]:
     """PostgreSQL servers: processes named postgres whose parent is not one."""
     found = []

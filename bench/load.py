@@ -397,6 +397,8 @@ def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
         if (after.get(pid) or before[pid]).ppid == run.server
         and "spawn_main" in run.cmdlines.get(pid, "")
     )
+    # one process: `fupin serve` runs uvicorn in its own process, with no supervisor
+    web_pids = web_pids or [run.server]
     web = [(pid, cpu.tree_ticks(before, after, pid) / tick) for pid in web_pids]
     web_sum = sum(s for _, s in web)
     supervisor = cpu.tree_ticks(before, after, run.server) / tick - web_sum
@@ -427,6 +429,13 @@ def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
         ("idle", idle),
         ("steal", steal),
     ]
+    ours_trees = set().union(
+        *(cpu.descendants(snapshot, root) for snapshot in run.processes
+          for root in (run.server, run.worker, os.getpid(), *servers))
+    )  # fmt: skip
+    rest = cpu.by_command(before, after, exclude=ours_trees)
+    top = sorted(rest.items(), key=lambda item: -item[1])[:4]
+    groups += [(f"  else: {command}", ticks / tick) for command, ticks in top]
     table = cpu.rows(groups, wall=run.wall, cores=cores, requests=requests)
     print(
         f"\nCPU over the {run.wall:.1f} s of load ({cores} cores: "

@@ -118,6 +118,22 @@ def test_a_reused_pid_is_a_new_process_started_from_zero() -> None:
     assert cpu.tree_ticks(before, {}, 500, subtree=False) == 0
 
 
+def test_other_processes_are_summed_by_command_name_without_ours() -> None:
+    before = snapshot(
+        stat_line(10, "pytest", 1, own=(100, 0), reaped=(50, 0)),
+        stat_line(11, "python", 10, own=(200, 0)),  # a test worker: exits, reaped by 10
+        stat_line(20, "fupin", 1, own=(500, 0)),  # ours
+    )
+    after = snapshot(
+        stat_line(10, "pytest", 1, own=(110, 0), reaped=(50 + 260, 0)),
+        stat_line(12, "python", 10, own=(40, 0), started=9000),
+        stat_line(20, "fupin", 1, own=(900, 0)),
+    )
+    ticks = cpu.by_command(before, after, exclude={20})
+    # the worker that exited is the pytest parent's (260 - 200); the new one starts at zero
+    assert ticks == {"pytest": 10 + 260 - 200, "python": 40}
+
+
 def test_rows_give_the_share_of_the_machine_and_milliseconds_per_request() -> None:
     (web, idle) = cpu.rows([("web", 30.0), ("idle", 2.0)], wall=20.0, cores=2, requests=2500)
     assert web.share == pytest.approx(0.75)
