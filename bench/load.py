@@ -15,9 +15,15 @@
    through the API, the national dashboard (administrator token), pledges of 10–100 yuan from
    the donors' tokens (about a tenth of the requests), and county work (county officers drafting
    needs). Bounded by ``--duration`` seconds per run;
-5. throughput, p50/p95/p99 per kind and the 5xx count; then the checks: no need over-pledged
-   (SQL over the pledges), ``fupin ledger verify`` and ``fupin rollups verify`` pass, and once
-   the worker has drained the outbox the search index holds every public need.
+5. throughput, p50/p95/p99 per kind and the 5xx count;
+6. where the machine's CPU went during the load (bench/cpu_accounting.py, from /proc): each web
+   process and their sum (with CPU milliseconds per request), the supervisor, the worker, the
+   whole PostgreSQL server (and its backends on this database), the wrk processes, everything
+   else by command name (other sessions on a shared machine), idle and steal — as seconds,
+   cores busy on average and share of cores × wall; then one line per run side by side;
+7. the checks: no need over-pledged (SQL over the pledges), ``fupin ledger verify`` and
+   ``fupin rollups verify`` pass, and once the worker has drained the outbox the search index
+   holds every public need.
 
     PYTHONPATH=platform .venv/bin/python bench/load.py --workers 1 2 --duration 20
 
