@@ -16,7 +16,7 @@
    the donors' tokens (about a tenth of the requests), and county work (county officers drafting
    needs). Bounded by ``--duration`` seconds per run;
 5. throughput, p50/p95/p99 per kind and the 5xx count;
-6. where the machine's CPU went during the load (bench/cpu_accounting.py, from /proc): each web
+6. where the machine's CPU went during the load (bench/procfs.py, from /proc): each web
    process and their sum (with CPU milliseconds per request), the supervisor, the worker, the
    whole PostgreSQL server (and its backends on this database), the wrk processes, everything
    else by command name (other sessions on a shared machine), idle and steal — as seconds,
@@ -53,7 +53,7 @@ from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).parent))
-import cpu_accounting as cpu
+import procfs
 
 #: (kind, wrk connections). Pledges and county work use few connections, so they are a small
 #: share of the requests; the shares are printed.
@@ -249,17 +249,24 @@ def scripts(accounts: dict[str, Any], workdir: Path) -> dict[str, Path]:
     return out
 
 
-def wait_ready(url: str, seconds: float) -> None:
+def wait_ready(url: str, port: int, workers: int, seconds: float) -> None:
+    """Until ``/readyz`` answers and all ``workers`` processes listen. One process answering is
+    not enough: wrk opens its connections once and keeps them for the whole run, so a process
+    that was still starting when they arrived gets none of them (seen on a busy machine: one
+    process at 11.3 CPU-seconds, the other at 0.3)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and procfs.read_listeners(port) >= workers:
                     return
         except OSError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"{url} not ready after {seconds} s")
+    raise SystemExit(
+        f"{url} not ready after {seconds} s ({procfs.read_listeners(port)} of {workers} "
+        "processes listening)"
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -287,9 +294,9 @@ def load_run(
     )
     worker = subprocess.Popen([fupin, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_ready(url, 120)
+        wait_ready(url, port, workers, 120)
         load_before = os.getloadavg()[0]
-        machine_before, procs_before = cpu.read_machine(), cpu.read_processes()
+        machine_before, procs_before = procfs.read_machine(), procfs.read_processes()
         wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         runs = {
@@ -319,9 +326,9 @@ def load_run(
                 raise SystemExit(f"wrk {kind}:\n{output}")
             results[kind] = json.loads(line[len("RESULT ") :])
         wall = time.perf_counter() - started
-        machine_after, procs_after = cpu.read_machine(), cpu.read_processes()
+        machine_after, procs_after = procfs.read_machine(), procfs.read_processes()
         wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cmdlines = {pid: cpu.read_cmdline(pid) for pid in procs_before.keys() | procs_after}
+        cmdlines = {pid: procfs.read_cmdline(pid) for pid in procs_before.keys() | procs_after}
         load_after = os.getloadavg()[0]
     finally:
         stop(server)
@@ -374,14 +381,14 @@ class RunFigures:
 
 @dataclass(frozen=True)
 class CpuRun:
-    """What the two /proc snapshots around one run's load hold (bench/cpu_accounting.py)."""
+    """What the two /proc snapshots around one run's load hold (bench/procfs.py)."""
 
     server: int  # the `fupin serve` supervisor; its children are the web processes
     worker: int
     database: str
     wall: float
-    machine: tuple[cpu.MachineTimes, cpu.MachineTimes]
-    processes: tuple[cpu.Snapshot, cpu.Snapshot]
+    machine: tuple[procfs.MachineTimes, procfs.MachineTimes]
+    processes: tuple[procfs.Snapshot, procfs.Snapshot]
     cmdlines: dict[int, str]  # read before the processes were stopped
     wrk_seconds: float
 
@@ -395,28 +402,28 @@ def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
     too; of which those connected to this run's database), the wrk processes, and whatever else
     kept the cores busy (other sessions, the kernel, this script)."""
     before, after = run.processes
-    tick = cpu.TICKS_PER_SECOND
+    tick = procfs.TICKS_PER_SECOND
     cores = os.cpu_count() or 1
     web_pids = sorted(
         pid
-        for pid in cpu.descendants(before, run.server) | cpu.descendants(after, run.server)
+        for pid in procfs.descendants(before, run.server) | procfs.descendants(after, run.server)
         if (after.get(pid) or before[pid]).ppid == run.server
         and "spawn_main" in run.cmdlines.get(pid, "")
     )
     # one process: `fupin serve` runs uvicorn in its own process, with no supervisor
     web_pids = web_pids or [run.server]
-    web = [(pid, cpu.tree_ticks(before, after, pid) / tick) for pid in web_pids]
+    web = [(pid, procfs.tree_ticks(before, after, pid) / tick) for pid in web_pids]
     web_sum = sum(s for _, s in web)
-    supervisor = cpu.tree_ticks(before, after, run.server) / tick - web_sum
-    worker = cpu.tree_ticks(before, after, run.worker) / tick
-    servers = set(cpu.postmasters(before)) | set(cpu.postmasters(after))
-    postgres = sum(cpu.tree_ticks(before, after, pid) for pid in servers) / tick
+    supervisor = procfs.tree_ticks(before, after, run.server) / tick - web_sum
+    worker = procfs.tree_ticks(before, after, run.worker) / tick
+    servers = set(procfs.postmasters(before)) | set(procfs.postmasters(after))
+    postgres = sum(procfs.tree_ticks(before, after, pid) for pid in servers) / tick
     backends = [
         pid
-        for pid in set().union(*(cpu.descendants(after, p) for p in servers))
+        for pid in set().union(*(procfs.descendants(after, p) for p in servers))
         if f" {run.database} " in f" {run.cmdlines.get(pid, '')} "
     ]
-    ours = sum(cpu.tree_ticks(before, after, pid, subtree=False) for pid in backends) / tick
+    ours = sum(procfs.tree_ticks(before, after, pid, subtree=False) for pid in backends) / tick
     start, end = run.machine
     total = (end.total - start.total) / tick
     busy = (end.busy - start.busy) / tick
@@ -436,13 +443,13 @@ def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
         ("steal", steal),
     ]
     ours_trees = set().union(
-        *(cpu.descendants(snapshot, root) for snapshot in run.processes
+        *(procfs.descendants(snapshot, root) for snapshot in run.processes
           for root in (run.server, run.worker, os.getpid(), *servers))
     )  # fmt: skip
-    rest = cpu.by_command(before, after, exclude=ours_trees)
+    rest = procfs.by_command(before, after, exclude=ours_trees)
     top = sorted(rest.items(), key=lambda item: -item[1])[:4]
     groups += [(f"  else: {command}", ticks / tick) for command, ticks in top]
-    table = cpu.rows(groups, wall=run.wall, cores=cores, requests=requests)
+    table = procfs.rows(groups, wall=run.wall, cores=cores, requests=requests)
     print(
         f"\nCPU over the {run.wall:.1f} s of load ({cores} cores: "
         f"{cores * run.wall:.1f} core-seconds; /proc/stat counted {total:.1f}); "
@@ -467,7 +474,7 @@ def print_cpu_summary(figures: list[RunFigures]) -> None:
     for f in figures:
 
         def cores(prefix: str, f: RunFigures = f) -> float:
-            return next(v for k, v in f.cpu.items() if k.startswith(prefix)) / f.wall
+            return next(v for k, v in f.procfs.items() if k.startswith(prefix)) / f.wall
 
         web_ms = cores("web processes") * f.wall * 1000 / f.requests
         print(

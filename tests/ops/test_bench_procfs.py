@@ -1,5 +1,6 @@
-"""bench/load.py's CPU accounting (bench/cpu_accounting.py): the /proc parsing and the sums that
-say where the machine's CPU went while 1 or 2 web processes served the load (issue 21).
+"""What bench/load.py reads from /proc (bench/procfs.py): the parsing and the sums that say
+where the machine's CPU went while 1 or 2 web processes served the load (issue 21), and the
+count of listening sockets it waits for before the load starts.
 
 The sums must not lose a PostgreSQL backend that exits during the run: its time then lives only
 in the postmaster's cutime/cstime.
@@ -14,12 +15,12 @@ from types import ModuleType
 
 import pytest
 
-PATH = Path(__file__).resolve().parents[2] / "bench" / "cpu_accounting.py"
+PATH = Path(__file__).resolve().parents[2] / "bench" / "procfs.py"
 
 
 def load() -> ModuleType:
     """bench/ is not a package: load the module from its file (registered for dataclasses)."""
-    name = "fupin_bench_cpu_accounting"
+    name = "fupin_bench_procfs"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, PATH)
@@ -30,7 +31,7 @@ def load() -> ModuleType:
     return module
 
 
-cpu = load()
+procfs = load()
 
 PROC_STAT = """cpu  16030 5 4683 54070 527 3 168 39 11 0
 cpu0 8561 0 1897 27112 95 0 41 16 0 0
@@ -57,12 +58,12 @@ def stat_line(
 
 
 def snapshot(*lines: str) -> dict[int, object]:
-    processes = [cpu.parse_process(line) for line in lines]
+    processes = [procfs.parse_process(line) for line in lines]
     return {p.pid: p for p in processes}
 
 
 def test_the_machine_line_splits_busy_idle_and_steal() -> None:
-    times = cpu.parse_machine(PROC_STAT)
+    times = procfs.parse_machine(PROC_STAT)
     # user nice system idle iowait irq softirq steal; guest (11) is already inside user
     assert times.idle == 54070 + 527
     assert times.steal == 39
@@ -72,18 +73,18 @@ def test_the_machine_line_splits_busy_idle_and_steal() -> None:
 
 def test_a_stat_file_without_the_cpu_line_is_refused() -> None:
     with pytest.raises(ValueError, match="cpu line"):
-        cpu.parse_machine("cpu0 1 2 3 4 5 6 7 8 0 0\n")
+        procfs.parse_machine("cpu0 1 2 3 4 5 6 7 8 0 0\n")
 
 
 def test_a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields() -> None:
     line = stat_line(4242, "postgres: a) (b", 2234, own=(70, 30), reaped=(5, 6), started=777)
-    process = cpu.parse_process(line)
+    process = procfs.parse_process(line)
     assert (process.pid, process.comm, process.ppid) == (4242, "postgres: a) (b", 2234)
     assert (process.own, process.reaped, process.started) == (100, 11, 777)
 
 
 def test_the_real_stat_line_of_this_process_parses() -> None:
-    process = cpu.parse_process(Path("/proc/self/stat").read_text())
+    process = procfs.parse_process(Path("/proc/self/stat").read_text())
     assert process.ppid > 0
     assert process.own >= 0
 
@@ -104,18 +105,18 @@ def test_a_backend_that_exits_during_the_run_is_counted_through_the_postmaster()
         stat_line(9000, "python", 1, own=(1999, 0)),
     )
     # postmaster 1 + backend 3001 (80 - 50) + 3002 (20 - 5) + 3003 (7)
-    assert cpu.tree_ticks(before, after, 2234) == 1 + 30 + 15 + 7
-    assert cpu.postmasters(after) == [2234]
-    assert cpu.descendants(after, 2234) == {2234, 3002, 3003}
+    assert procfs.tree_ticks(before, after, 2234) == 1 + 30 + 15 + 7
+    assert procfs.postmasters(after) == [2234]
+    assert procfs.descendants(after, 2234) == {2234, 3002, 3003}
 
 
 def test_a_reused_pid_is_a_new_process_started_from_zero() -> None:
     before = snapshot(stat_line(500, "python", 1, own=(300, 0), started=100))
     after = snapshot(stat_line(500, "python", 1, own=(20, 0), started=9000))
-    assert cpu.tree_ticks(before, after, 500, subtree=False) == 20
+    assert procfs.tree_ticks(before, after, 500, subtree=False) == 20
     same = snapshot(stat_line(500, "python", 1, own=(320, 0), started=100))
-    assert cpu.tree_ticks(before, same, 500, subtree=False) == 20
-    assert cpu.tree_ticks(before, {}, 500, subtree=False) == 0
+    assert procfs.tree_ticks(before, same, 500, subtree=False) == 20
+    assert procfs.tree_ticks(before, {}, 500, subtree=False) == 0
 
 
 def test_other_processes_are_summed_by_command_name_without_ours() -> None:
@@ -129,13 +130,29 @@ def test_other_processes_are_summed_by_command_name_without_ours() -> None:
         stat_line(12, "python", 10, own=(40, 0), started=9000),
         stat_line(20, "fupin", 1, own=(900, 0)),
     )
-    ticks = cpu.by_command(before, after, exclude={20})
+    ticks = procfs.by_command(before, after, exclude={20})
     # the worker that exited is the pytest parent's (260 - 200); the new one starts at zero
     assert ticks == {"pytest": 10 + 260 - 200, "python": 40}
 
 
 def test_rows_give_the_share_of_the_machine_and_milliseconds_per_request() -> None:
-    (web, idle) = cpu.rows([("web", 30.0), ("idle", 2.0)], wall=20.0, cores=2, requests=2500)
+    (web, idle) = procfs.rows([("web", 30.0), ("idle", 2.0)], wall=20.0, cores=2, requests=2500)
     assert web.share == pytest.approx(0.75)
     assert web.ms_per_request == pytest.approx(12.0)
     assert idle.share == pytest.approx(0.05)
+
+
+NET_TCP = """\
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:223D 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1
+   1: 0100007F:223D 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2 1
+   2: 0100007F:223D 0100007F:D2B4 01 00000000:00000000 00:00000000 00000000     0        0 3 1
+   3: 0100007F:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   105        0 4 1
+"""
+
+
+def test_only_sockets_in_listen_on_the_port_count() -> None:
+    # 0x223D = 8765: one listening, one bound but not yet listening, one connection
+    assert procfs.listeners(NET_TCP, 8765) == 1
+    assert procfs.listeners(NET_TCP, 0x1538) == 1
+    assert procfs.listeners(NET_TCP, 9999) == 0

@@ -1,4 +1,5 @@
-"""Where the CPU goes during a load run, read from /proc (Linux) without psutil.
+"""What bench/load.py reads from /proc (Linux), without psutil: where the CPU goes during a load
+run, and how many sockets listen on the served port.
 
 bench/load.py asks whether a second web process can be faster on this machine at all: that
 depends on whether the cores were idle, and on who else used them — the load generator,
@@ -202,3 +203,32 @@ def rows(groups: list[tuple[str, float]], *, wall: float, cores: int, requests: 
         )
         for label, seconds in groups
     ]
+
+
+#: /proc/net/tcp's state column: 0A is TCP_LISTEN (include/net/tcp_states.h)
+_LISTEN = "0A"
+
+
+def listeners(proc_net_tcp: str, port: int) -> int:
+    """Sockets in LISTEN on ``port`` in a /proc/net/tcp or tcp6 table. With ``fupin serve
+    --workers N`` each process listens on a socket of its own (SO_REUSEPORT); the supervisor
+    binds them all first, but a socket is only handed connections once its process has called
+    listen(), so N listeners means every process takes its share of new connections."""
+    count = 0
+    for line in proc_net_tcp.splitlines()[1:]:
+        fields = line.split()
+        if (
+            len(fields) > 3
+            and fields[3] == _LISTEN
+            and int(fields[1].rsplit(":", 1)[1], 16) == port
+        ):
+            count += 1
+    return count
+
+
+def read_listeners(port: int) -> int:
+    return sum(
+        listeners(Path(table).read_text(), port)
+        for table in ("/proc/net/tcp", "/proc/net/tcp6")
+        if Path(table).exists()
+    )
