@@ -429,7 +429,8 @@ def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
     busy = (end.busy - start.busy) / tick
     idle = (end.idle - start.idle) / tick
     steal = (end.steal - start.steal) / tick
-    others = busy - (web_sum + supervisor + worker + postgres + run.wrk_seconds)
+    script = procfs.tree_ticks(before, after, os.getpid(), subtree=False) / tick
+    others = busy - (web_sum + supervisor + worker + postgres + run.wrk_seconds + script)
     groups = [
         *((f"web process {pid}", seconds) for pid, seconds in web),
         (f"web processes ({len(web)})", web_sum),
@@ -438,6 +439,7 @@ def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
         ("PostgreSQL, whole server", postgres),
         (f"  of which {len(backends)} backends of {run.database}", ours),
         (f"wrk ({len(KINDS)} processes)", run.wrk_seconds),
+        ("bench/load.py itself", script),
         ("everything else busy", others),
         ("idle", idle),
         ("steal", steal),
@@ -474,7 +476,7 @@ def print_cpu_summary(figures: list[RunFigures]) -> None:
     for f in figures:
 
         def cores(prefix: str, f: RunFigures = f) -> float:
-            return next(v for k, v in f.procfs.items() if k.startswith(prefix)) / f.wall
+            return next(v for k, v in f.cpu.items() if k.startswith(prefix)) / f.wall
 
         web_ms = cores("web processes") * f.wall * 1000 / f.requests
         print(
