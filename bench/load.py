@@ -15,9 +15,15 @@
    through the API, the national dashboard (administrator token), pledges of 10–100 yuan from
    the donors' tokens (about a tenth of the requests), and county work (county officers drafting
    needs). Bounded by ``--duration`` seconds per run;
-5. throughput, p50/p95/p99 per kind and the 5xx count; then the checks: no need over-pledged
-   (SQL over the pledges), ``fupin ledger verify`` and ``fupin rollups verify`` pass, and once
-   the worker has drained the outbox the search index holds every public need.
+5. throughput, p50/p95/p99 per kind and the 5xx count;
+6. where the machine's CPU went during the load (bench/procfs.py, from /proc): each web
+   process and their sum (with CPU milliseconds per request), the supervisor, the worker, the
+   whole PostgreSQL server (and its backends on this database), the wrk processes, everything
+   else by command name (other sessions on a shared machine), idle and steal — as seconds,
+   cores busy on average and share of cores × wall; then one line per run side by side;
+7. the checks: no need over-pledged (SQL over the pledges), ``fupin ledger verify`` and
+   ``fupin rollups verify`` pass, and once the worker has drained the outbox the search index
+   holds every public need.
 
     PYTHONPATH=platform .venv/bin/python bench/load.py --workers 1 2 --duration 20
 
@@ -31,6 +37,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -39,10 +46,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).parent))
+import procfs
 
 #: (kind, wrk connections). Pledges and county work use few connections, so they are a small
 #: share of the requests; the shares are printed.
@@ -238,17 +249,24 @@ def scripts(accounts: dict[str, Any], workdir: Path) -> dict[str, Path]:
     return out
 
 
-def wait_ready(url: str, seconds: float) -> None:
+def wait_ready(url: str, port: int, workers: int, seconds: float) -> None:
+    """Until ``/readyz`` answers and all ``workers`` processes listen. One process answering is
+    not enough: wrk opens its connections once and keeps them for the whole run, so a process
+    that was still starting when they arrived gets none of them (seen on a busy machine: one
+    process at 11.3 CPU-seconds, the other at 0.3)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and procfs.read_listeners(port) >= workers:
                     return
         except OSError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"{url} not ready after {seconds} s")
+    raise SystemExit(
+        f"{url} not ready after {seconds} s ({procfs.read_listeners(port)} of {workers} "
+        "processes listening)"
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -263,7 +281,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def load_run(
     workers: int, env: dict[str, str], lua: dict[str, Path], args: argparse.Namespace
-) -> dict[str, dict[str, float]]:
+) -> RunFigures:
     fupin = shutil.which("fupin", path=str(Path(sys.executable).parent)) or "fupin"
     port = args.port
     url = f"http://127.0.0.1:{port}"
@@ -276,8 +294,11 @@ def load_run(
     )
     worker = subprocess.Popen([fupin, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_ready(url, 120)
+        wait_ready(url, port, workers, 120)
         load_before = os.getloadavg()[0]
+        machine_before, procs_before = procfs.read_machine(), procfs.read_processes()
+        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
         runs = {
             kind: subprocess.Popen(
                 [
@@ -304,6 +325,10 @@ def load_run(
             if line is None:
                 raise SystemExit(f"wrk {kind}:\n{output}")
             results[kind] = json.loads(line[len("RESULT ") :])
+        wall = time.perf_counter() - started
+        machine_after, procs_after = procfs.read_machine(), procfs.read_processes()
+        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cmdlines = {pid: procfs.read_cmdline(pid) for pid in procs_before.keys() | procs_after}
         load_after = os.getloadavg()[0]
     finally:
         stop(server)
@@ -328,7 +353,138 @@ def load_run(
             f"{r['errors']:>8}"
         )
     print(f"5xx in all: {sum(r['5xx'] for r in results.values())}")
-    return results
+    usage = cpu_usage(
+        CpuRun(
+            server=server.pid,
+            worker=worker.pid,
+            database=env["FUPIN_DATABASE_URL"].rsplit("/", 1)[-1],
+            wall=wall,
+            machine=(machine_before, machine_after),
+            processes=(procs_before, procs_after),
+            cmdlines=cmdlines,
+            wrk_seconds=(wrk_after.ru_utime + wrk_after.ru_stime)
+            - (wrk_before.ru_utime + wrk_before.ru_stime),
+        ),
+        requests=total,
+    )
+    return RunFigures(workers=workers, rate=total / seconds, requests=total, cpu=usage, wall=wall)
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    workers: int
+    rate: float  # requests per second, all kinds
+    requests: int
+    cpu: dict[str, float]  # seconds per group of cpu_usage
+    wall: float
+
+
+@dataclass(frozen=True)
+class CpuRun:
+    """What the two /proc snapshots around one run's load hold (bench/procfs.py)."""
+
+    server: int  # the `fupin serve` supervisor; its children are the web processes
+    worker: int
+    database: str
+    wall: float
+    machine: tuple[procfs.MachineTimes, procfs.MachineTimes]
+    processes: tuple[procfs.Snapshot, procfs.Snapshot]
+    cmdlines: dict[int, str]  # read before the processes were stopped
+    wrk_seconds: float
+
+
+def cpu_usage(run: CpuRun, requests: int) -> dict[str, float]:
+    """Print where the machine's CPU went during the run, group by group, and return the sums.
+
+    Issue 21 asks a second web process for × 1.3; that can only happen if the cores had idle
+    time to give it. The groups are the web processes (each and summed), the supervisor, the
+    worker, the whole PostgreSQL server (every backend, those of other sessions' test databases
+    too; of which those connected to this run's database), the wrk processes, and whatever else
+    kept the cores busy (other sessions, the kernel, this script)."""
+    before, after = run.processes
+    tick = procfs.TICKS_PER_SECOND
+    cores = os.cpu_count() or 1
+    web_pids = sorted(
+        pid
+        for pid in procfs.descendants(before, run.server) | procfs.descendants(after, run.server)
+        if (after.get(pid) or before[pid]).ppid == run.server
+        and "spawn_main" in run.cmdlines.get(pid, "")
+    )
+    # one process: `fupin serve` runs uvicorn in its own process, with no supervisor
+    web_pids = web_pids or [run.server]
+    web = [(pid, procfs.tree_ticks(before, after, pid) / tick) for pid in web_pids]
+    web_sum = sum(s for _, s in web)
+    supervisor = procfs.tree_ticks(before, after, run.server) / tick - web_sum
+    worker = procfs.tree_ticks(before, after, run.worker) / tick
+    servers = set(procfs.postmasters(before)) | set(procfs.postmasters(after))
+    postgres = sum(procfs.tree_ticks(before, after, pid) for pid in servers) / tick
+    backends = [
+        pid
+        for pid in set().union(*(procfs.descendants(after, p) for p in servers))
+        if f" {run.database} " in f" {run.cmdlines.get(pid, '')} "
+    ]
+    ours = sum(procfs.tree_ticks(before, after, pid, subtree=False) for pid in backends) / tick
+    start, end = run.machine
+    total = (end.total - start.total) / tick
+    busy = (end.busy - start.busy) / tick
+    idle = (end.idle - start.idle) / tick
+    steal = (end.steal - start.steal) / tick
+    script = procfs.tree_ticks(before, after, os.getpid(), subtree=False) / tick
+    others = busy - (web_sum + supervisor + worker + postgres + run.wrk_seconds + script)
+    groups = [
+        *((f"web process {pid}", seconds) for pid, seconds in web),
+        (f"web processes ({len(web)})", web_sum),
+        ("serve supervisor", supervisor),
+        ("fupin worker", worker),
+        ("PostgreSQL, whole server", postgres),
+        (f"  of which {len(backends)} backends of {run.database}", ours),
+        (f"wrk ({len(KINDS)} processes)", run.wrk_seconds),
+        ("bench/load.py itself", script),
+        ("everything else busy", others),
+        ("idle", idle),
+        ("steal", steal),
+    ]
+    ours_trees = set().union(
+        *(procfs.descendants(snapshot, root) for snapshot in run.processes
+          for root in (run.server, run.worker, os.getpid(), *servers))
+    )  # fmt: skip
+    rest = procfs.by_command(before, after, exclude=ours_trees)
+    top = sorted(rest.items(), key=lambda item: -item[1])[:4]
+    groups += [(f"  else: {command}", ticks / tick) for command, ticks in top]
+    table = procfs.rows(groups, wall=run.wall, cores=cores, requests=requests)
+    print(
+        f"\nCPU over the {run.wall:.1f} s of load ({cores} cores: "
+        f"{cores * run.wall:.1f} core-seconds; /proc/stat counted {total:.1f}); "
+        f"machine idle {idle / total * 100:.1f} %"
+    )
+    print(f"{'group':<40} {'CPU s':>7} {'cores':>6} {'share':>6} {'ms/req':>7}")
+    for row in table:
+        print(
+            f"{row.label:<40} {row.seconds:>7.1f} {row.seconds / run.wall:>6.2f} "
+            f"{row.share * 100:>5.1f}% {row.ms_per_request:>7.2f}"
+        )
+    return {row.label.strip(): row.seconds for row in table}
+
+
+def print_cpu_summary(figures: list[RunFigures]) -> None:
+    """One line per run: the web processes' CPU per request and how busy each group kept the
+    cores (average cores in use), side by side for 1 and 2 web processes."""
+    print(
+        f"\n{'workers':>7} {'req/s':>7} {'web ms/req':>10} {'web':>5} {'pg':>5} {'wrk':>5} "
+        f"{'worker':>6} {'super':>5} {'else':>5} {'idle':>5}   (cores busy on average)"
+    )
+    for f in figures:
+
+        def cores(prefix: str, f: RunFigures = f) -> float:
+            return next(v for k, v in f.cpu.items() if k.startswith(prefix)) / f.wall
+
+        web_ms = cores("web processes") * f.wall * 1000 / f.requests
+        print(
+            f"{f.workers:>7} {f.rate:>7.1f} {web_ms:>10.2f} {cores('web processes'):>5.2f} "
+            f"{cores('PostgreSQL'):>5.2f} {cores('wrk'):>5.2f} {cores('fupin worker'):>6.2f} "
+            f"{cores('serve supervisor'):>5.2f} {cores('everything else'):>5.2f} "
+            f"{cores('idle'):>5.2f}"
+        )
 
 
 async def checks(settings: Any) -> list[str]:
@@ -421,8 +577,8 @@ def main() -> None:
             settings = Settings.from_env()
             accounts = run_with_db(settings, lambda: make_accounts(args.donors))
             lua = scripts(accounts, Path(tmp))
-            for workers in args.workers:
-                load_run(workers, env, lua, args)
+            figures = [load_run(workers, env, lua, args) for workers in args.workers]
+            print_cpu_summary(figures)
             print()
             problems = run_with_db(settings, lambda: checks(settings))
             for command in (["ledger", "verify"], ["rollups", "verify"]):
