@@ -121,3 +121,32 @@ async def test_purge_deletes_only_rows_applied_long_ago(db: Settings) -> None:
     assert await outbox_db.purge_done() == 1
     left = await SearchOutbox.all().order_by("id").values_list("need_id", flat=True)
     assert list(left) == [2, 3], "recently applied and pending rows stay"
+
+
+@pytest.mark.both_databases
+async def test_a_worker_stopped_mid_batch_gives_its_rows_back_due_now(db: Settings) -> None:
+    """Workers stop by cancellation (SIGTERM, shutdown). A worker stopped while the engine
+    writes its batch used to leave the rows leased to itself for the whole lease, so the need
+    stayed out of the index for minutes and a check right after the stop found it missing."""
+    await queue([11, 12, 13])
+    writing = asyncio.Event()
+
+    class SlowEngine:
+        async def upsert(self, docs: object, *, wait: bool = False) -> None:
+            writing.set()
+            await asyncio.sleep(3600)  # stopped before this returns
+
+        async def delete(self, ids: object, *, wait: bool = False) -> None:
+            writing.set()
+            await asyncio.sleep(3600)
+
+    worker = outbox_db.make_worker(SlowEngine())  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(writing.wait(), timeout=30)
+    assert await outbox_db.claim_due(10) == [], "the batch is leased while it is written"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    again = await outbox_db.claim_due(10)
+    assert sorted(r.need_id for r in again) == [11, 12, 13]

@@ -42,6 +42,8 @@ MarkDone = Callable[[Sequence[int]], Awaitable[None]]
 #: Record a failure: the rows, a short reason (safe to store), and the delay in seconds before
 #: the rows are due again (their attempts counter should be incremented by one).
 MarkFailed = Callable[[Sequence[OutboxItem], str, float], Awaitable[None]]
+#: Give claimed rows back, due now (a worker stopped in the middle of a batch).
+Release = Callable[[Sequence[int]], Awaitable[None]]
 
 
 def backoff_seconds(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> float:
@@ -64,6 +66,7 @@ class OutboxWorker:
         mark_done: MarkDone,
         mark_failed: MarkFailed,
         *,
+        release: Release | None = None,
         batch_size: int = 200,
         idle_seconds: float = 2.0,
         base_delay: float = 1.0,
@@ -73,6 +76,7 @@ class OutboxWorker:
         self.fetch_batch = fetch_batch
         self.mark_done = mark_done
         self.mark_failed = mark_failed
+        self.release = release
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.base_delay = base_delay
@@ -108,6 +112,17 @@ class OutboxWorker:
         items = list(await self.fetch_batch(self.batch_size))
         if not items:
             return DrainReport()
+        try:
+            return await self._drain(items)
+        except asyncio.CancelledError:
+            # Stopped in the middle of the batch (SIGTERM, shutdown): its rows are given back
+            # due now, not left leased for minutes to a worker that is gone — a check or a
+            # worker started next finds them at once. Applying a row twice is harmless.
+            if self.release is not None:
+                await asyncio.shield(self.release([i.id for i in items]))
+            raise
+
+    async def _drain(self, items: Sequence[OutboxItem]) -> DrainReport:
         try:
             await self._apply(items)
         except SearchDocumentError:

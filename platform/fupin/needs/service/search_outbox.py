@@ -139,9 +139,16 @@ async def mark_failed(items: Sequence[OutboxItem], reason: str, delay: float) ->
         )
 
 
+async def release(ids: Sequence[int]) -> None:
+    """Give claimed rows back, due now: the claimer stopped before applying them (the worker's
+    ``Release``). Rows applied meanwhile stay done."""
+    async with transaction():
+        await SearchOutbox.filter(id__in=list(ids), done_at=None).update(next_attempt_at=None)
+
+
 def make_worker(backend: SearchBackend, **options: Any) -> OutboxWorker:
     """An OutboxWorker draining this database's outbox into ``backend``."""
-    return OutboxWorker(backend, fetch_batch, mark_done, mark_failed, **options)
+    return OutboxWorker(backend, fetch_batch, mark_done, mark_failed, release=release, **options)
 
 
 @dataclass(frozen=True)
