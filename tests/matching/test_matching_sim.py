@@ -9,33 +9,18 @@ figures are in docs/matching.md (``bench/matching_sim.py`` with its defaults).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SIM_PATH = Path(__file__).resolve().parents[2] / "bench" / "matching_sim.py"
+from tests.support.bench import load_bench
+
 SMALL = {"seed": 42, "rounds": 45, "donors": 150, "needs": 600}
-
-
-def load_sim() -> ModuleType:
-    """bench/ is not a package: load the script as a module (registered so dataclasses work)."""
-    name = "fupin_bench_matching_sim"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SIM_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def sim() -> ModuleType:
-    return load_sim()
+    return load_bench("matching_sim")
 
 
 @pytest.fixture(scope="module")

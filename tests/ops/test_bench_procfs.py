@@ -8,30 +8,13 @@ in the postmaster's cutime/cstime.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-PATH = Path(__file__).resolve().parents[2] / "bench" / "procfs.py"
+from tests.support.bench import load_bench
 
-
-def load() -> ModuleType:
-    """bench/ is not a package: load the module from its file (registered for dataclasses)."""
-    name = "fupin_bench_procfs"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-procfs = load()
+procfs = load_bench("procfs")
 
 PROC_STAT = """cpu  16030 5 4683 54070 527 3 168 39 11 0
 cpu0 8561 0 1897 27112 95 0 41 16 0 0
