@@ -186,6 +186,14 @@ def page_args(
     return page, per_page
 
 
+def error_items(error: FupinError) -> list[tuple[str | None, str]]:
+    """``(field, message)`` of every field an ``InvalidInput`` names, or the one field (maybe
+    ``""``) a rule's refusal names: what a form shown again puts next to its fields."""
+    if isinstance(error, InvalidInput):
+        return [(e.field, e.message) for e in error.errors]
+    return [(error.field, error.message)]
+
+
 def field_errors(
     error: FupinError | None, rename: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -195,13 +203,8 @@ def field_errors(
     the form's where they differ."""
     if error is None:
         return {}
-    items = (
-        [(e.field, e.message) for e in error.errors]
-        if isinstance(error, InvalidInput)
-        else [(error.field, error.message)]
-    )
     found: dict[str, str] = {}
-    for field, message in items:
+    for field, message in error_items(error):
         if field:
             found.setdefault((rename or {}).get(field, field), message)
     return found

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from fupin.core.policy import PUBLIC
 from fupin.core.routing import page
 from fupin.core.tabular import ImportReport
-from fupin.core.web import page_args, read_form, redirect, render, require_login
+from fupin.core.web import error_items, page_args, read_form, redirect, render, require_login
 from fupin.errors import FupinError, InvalidInput
 from fupin.i18n import _
 from fupin.regions import service as regions
@@ -63,16 +63,11 @@ _SERVICE_FIELD = {"rename": {"code": "village", "name": "new_name"}, "merge": {"
 def _errors(kind: str, error: FupinError | None) -> dict[str, str]:
     if error is None:
         return {}
-    items = (
-        [(e.field, e.message) for e in error.errors]
-        if isinstance(error, InvalidInput)
-        else [(error.field, error.message)]
-    )
     if kind not in FORMS:
         return {error.field or "file": error.message}
     rename = _SERVICE_FIELD.get(kind, {})
     found: dict[str, str] = {}
-    for field, message in items:
+    for field, message in error_items(error):
         name = rename.get(field or "", field or "")
         if kind == "poor" and name == "code":
             name = "poor_village"
