@@ -14,6 +14,11 @@ between published and funded.
 
 Lock order everywhere in the money services (deadlock freedom on PostgreSQL):
 donation → pledge → need → receipt counter → ledger head.
+
+One module for a pledge's whole life, past 800 lines: its use cases share the private helpers
+(``_replace_schedule``, ``_close_unpaid``, ``_split_donor``, ``_check_cap``). The part that
+stands apart is the hourly sweeps (``lapse_pledge``, ``lapse_overdue``, ``remind_due``); moving
+them to a module of their own is the split to make when this one grows again.
 """
 
 from __future__ import annotations
