@@ -298,7 +298,16 @@ async def add_need_rows(rows: Iterable[Mapping[str, Any]]) -> None:
     for row in sorted(rows, key=lambda r: tuple(r[c] for c in NEED_KEY)):
         await sql.execute(add_need, [_plain(row[c]) for c in columns], db)
     deltas = coarse_deltas([], rows)
-    for level in LEVELS:  # one global order: table, then key (no lock cycles on PostgreSQL)
+    await _add_to_coarse(deltas, db)
+
+
+async def _add_to_coarse(
+    deltas: dict[str, dict[tuple[Any, ...], tuple[dict[str, Any], Vector]]],
+    db: BaseDBAsyncClient,
+) -> None:
+    """Add ``coarse_deltas`` to the coarse tables, in one global order: table, then key (no
+    lock cycles on PostgreSQL)."""
+    for level in LEVELS:
         upsert = _upsert_sql(level)
         for key in sorted(deltas[level.table]):
             carried, delta = deltas[level.table][key]
@@ -361,11 +370,7 @@ async def refresh_need(need_id: int, *, need_locked: bool = False) -> bool:
         key = tuple(row[c] for c in NEED_KEY)
         if new_rows[key] != old_rows.get(key):
             await sql.execute(upsert_need, [_plain(row[c]) for c in columns], db)
-    for level in LEVELS:  # one global order: table, then key (no lock cycles on PostgreSQL)
-        upsert = _upsert_sql(level)
-        for key in sorted(deltas[level.table]):
-            carried, delta = deltas[level.table][key]
-            await sql.execute(upsert, [*key, *(carried[c] for c in level.carried), *delta], db)
+    await _add_to_coarse(deltas, db)
     return True
 
 
